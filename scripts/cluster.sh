@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL 15 cluster under $RUN_DIR, owned by the postgres user, listening only on
+# a Unix socket in $RUN_DIR/sock, with pg_cron preloaded.
+#   scripts/cluster.sh start   (re)creates it from scratch: stops a stale one first
+#   scripts/cluster.sh stop
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+PGDATA=$RUN_DIR/pgdata
+LOG=$RUN_DIR/postgres.log
+
+as_postgres() {
+    if [[ $(id -un) == postgres ]]; then "$@"; else runuser -u postgres -- "$@"; fi
+}
+
+stop() {
+    if [[ -f $PGDATA/postmaster.pid ]]; then
+        as_postgres "$PG_BINDIR/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
+    fi
+}
+
+start() {
+    stop
+    rm -rf "$PGDATA" "$PGHOST"
+    mkdir -p "$RUN_DIR" "$PGHOST"
+    chown postgres: "$RUN_DIR" "$PGHOST"
+    as_postgres "$PG_BINDIR/initdb" -D "$PGDATA" -U postgres --auth=trust --encoding=UTF8 \
+        --locale=C.UTF-8 >/dev/null
+    cat >>"$PGDATA/postgresql.conf" <<CONF
+listen_addresses = ''
+port = $PGPORT
+unix_socket_directories = '$PGHOST'
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+shared_buffers = 256MB
+max_wal_size = 4GB
+max_worker_processes = 16
+shared_preload_libraries = 'pg_cron'
+cron.database_name = '$PGDATABASE'
+cron.use_background_workers = on
+log_min_messages = warning
+CONF
+    as_postgres "$PG_BINDIR/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 60 start >/dev/null
+    "$PG_BINDIR/psql" -X -q -d postgres -c "CREATE DATABASE $PGDATABASE" >/dev/null
+    echo "cluster: PostgreSQL $("$PG_BINDIR/postgres" -V | awk '{print $3}') on socket $PGHOST port $PGPORT, database $PGDATABASE"
+}
+
+case "${1:-}" in
+start) start ;;
+stop) stop ;;
+*) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

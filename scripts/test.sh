@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Every test, in one run: GoogleTest (pure C++), the SODA test server's self-tests, pg_regress
+# (sql/ + expected/) and pgTAP (test/pgtap/*.sql via pg_prove), against a fresh throwaway
+# cluster and the local SODA server on the bundled data. Exits non-zero on any failure.
+set -uo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$REPO_ROOT"
+
+passed=0 failed=0 failures=()
+suite() {
+    local name=$1; shift
+    echo "=== $name"
+    if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); failures+=("$name"); fi
+}
+cleanup() { scripts/soda.sh stop >/dev/null 2>&1; scripts/cluster.sh stop >/dev/null 2>&1; }
+trap cleanup EXIT
+
+regress() {
+    make --no-print-directory installcheck && return 0
+    [[ -f regression.diffs ]] && head -c 20000 regression.diffs
+    return 1
+}
+pgtap() {
+    local files=(test/pgtap/*.sql)
+    [[ -e ${files[0]} ]] || { echo "no pgTAP tests"; return 1; }
+    pg_prove -d "$PGDATABASE" --failures "${files[@]}"
+}
+
+suite "unit (GoogleTest)" make --no-print-directory unit
+suite "SODA test server self-tests" "$PYTHON" -m unittest discover -s test/soda_server -p 'test_*.py'
+scripts/cluster.sh start || exit 1
+scripts/soda.sh start || exit 1
+suite "pg_regress" regress
+suite "pgTAP" pgtap
+
+echo
+[[ $failed -gt 0 ]] && echo "failed suites: ${failures[*]}"
+echo "suites: $passed passed, $failed failed"
+[[ $failed -eq 0 ]]

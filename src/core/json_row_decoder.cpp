@@ -1,0 +1,723 @@
+#include "json_row_decoder.hpp"
+
+#include "byte_scan.hpp"
+#include "error.hpp"
+#include "soda_error.hpp"
+#include "text_snippet.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace socrata {
+
+namespace {
+
+constexpr std::size_t kErrorBodyCap = 64 * 1024;
+
+inline bool is_ws(char c) {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+inline const char *skip_ws(const char *p, const char *end) {
+    while (p < end && is_ws(*p))
+        ++p;
+    return p;
+}
+
+inline int hex_value(unsigned char c) {
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+inline bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
+
+constexpr const char kTrue[] = "true";
+constexpr const char kFalse[] = "false";
+constexpr const char kNull[] = "null";
+
+} // namespace
+
+JsonRowDecoder::JsonRowDecoder(const std::vector<std::string> &slot_fields, RowCallback on_row,
+                               std::string source, DecoderLimits limits)
+    : fields_(slot_fields), on_row_(std::move(on_row)), source_(std::move(source)),
+      limits_(limits) {
+    refs_.resize(fields_.field_count(), FieldRef{ValueKind::Null, 0, 0, 0});
+    slot_values_.resize(fields_.slot_count());
+    stack_.reserve(std::size_t(std::max(limits_.max_depth, 2)));
+}
+
+void JsonRowDecoder::feed(const char *data, std::size_t size) {
+    if (failed_)
+        throw Error(ErrorKind::Protocol, "JSON row decoder used again after it reported an error");
+    chunk_ = data;
+    chunk_end_ = data + size;
+    const char *p = data;
+    const char *const end = data + size;
+    try {
+        while (p < end) {
+            switch (state_) {
+            case State::BodyStart:
+                p = on_body_start(p, end);
+                break;
+            case State::ErrorObject: {
+                std::size_t room = kErrorBodyCap - std::min(kErrorBodyCap, error_body_.size());
+                error_body_.append(p, std::min(room, std::size_t(end - p)));
+                p = end;
+                break;
+            }
+            case State::ArrayFirst:
+                p = skip_ws(p, end);
+                if (p == end)
+                    break;
+                if (*p == ']') {
+                    close_container(p, 'a');
+                    ++p;
+                } else {
+                    p = begin_value(p, end);
+                }
+                break;
+            case State::Value:
+                p = skip_ws(p, end);
+                if (p != end)
+                    p = begin_value(p, end);
+                break;
+            case State::ObjectFirst:
+                p = skip_ws(p, end);
+                if (p == end)
+                    break;
+                if (*p == '"') {
+                    p = begin_key(p, end);
+                } else if (*p == '}') {
+                    close_container(p, 'o');
+                    ++p;
+                } else {
+                    fail(p, "expected a field name or '}'");
+                }
+                break;
+            case State::ObjectKey:
+                p = skip_ws(p, end);
+                if (p == end)
+                    break;
+                if (*p != '"')
+                    fail(p, "expected a field name after ','");
+                p = begin_key(p, end);
+                break;
+            case State::Colon:
+                p = skip_ws(p, end);
+                if (p == end)
+                    break;
+                if (*p != ':')
+                    fail(p, "expected ':' after a field name");
+                if (capturing())
+                    append_raw(p, 1);
+                ++p;
+                state_ = State::Value;
+                // The value usually follows at once: skip a trip through the switch.
+                p = skip_ws(p, end);
+                if (p != end)
+                    p = begin_value(p, end);
+                break;
+            case State::AfterValue:
+                p = skip_ws(p, end);
+                if (p == end)
+                    break;
+                if (*p == ',') {
+                    if (capturing())
+                        append_raw(p, 1);
+                    ++p;
+                    if (stack_.back() == 'o') {
+                        state_ = State::ObjectKey;
+                        p = skip_ws(p, end);
+                        if (p != end && *p == '"')
+                            p = begin_key(p, end);
+                    } else {
+                        state_ = State::Value;
+                    }
+                } else if (*p == '}' && stack_.back() == 'o') {
+                    close_container(p, 'o');
+                    ++p;
+                } else if (*p == ']' && stack_.back() == 'a') {
+                    close_container(p, 'a');
+                    ++p;
+                } else {
+                    fail(p, stack_.back() == 'o' ? "expected ',' or '}' after a value"
+                                                 : "expected ',' or ']' after a value");
+                }
+                break;
+            case State::String: {
+                bool done = false;
+                p = scan_string(p, end, done);
+                if (done)
+                    finish_string();
+                break;
+            }
+            case State::Number: {
+                bool done = false;
+                p = scan_number(p, end, done);
+                if (done) {
+                    if (!capturing() && stack_.size() == 2 && cur_field_ >= 0)
+                        end_field_value(ValueKind::Number);
+                    state_ = State::AfterValue;
+                }
+                break;
+            }
+            case State::Literal: {
+                bool done = false;
+                p = scan_literal(p, end, done);
+                if (done)
+                    finish_literal();
+                break;
+            }
+            case State::Done:
+                p = skip_ws(p, end);
+                if (p != end)
+                    fail(p, "unexpected data after the end of the row array");
+                break;
+            }
+        }
+    } catch (...) {
+        failed_ = true;
+        throw;
+    }
+    consumed_ += size;
+}
+
+void JsonRowDecoder::finish() {
+    if (failed_)
+        throw Error(ErrorKind::Protocol, "JSON row decoder used again after it reported an error");
+    failed_ = true; // whatever happens below, the decoder is finished
+    switch (state_) {
+    case State::Done:
+        failed_ = false;
+        return;
+    case State::BodyStart:
+        throw Error(ErrorKind::BadResponse, "empty response body: expected a JSON array of rows",
+                    source_.empty() ? std::string() : "Response from " + source_ + ".");
+    case State::ErrorObject: {
+        SodaError e = parse_soda_error(error_body_);
+        std::string detail = e.code.empty() ? std::string() : "Socrata error code: " + e.code + ".";
+        if (!source_.empty())
+            detail += (detail.empty() ? "" : " ") + std::string("Response from ") + source_ + ".";
+        throw Error(ErrorKind::BadResponse,
+                    "Socrata returned an error object instead of rows: " + e.message, detail);
+    }
+    default:
+        break;
+    }
+    std::string where = stack_.size() >= 2
+                            ? "inside row " + std::to_string(rows_ + 1)
+                            : "after " + std::to_string(rows_) + " rows, before the closing ']'";
+    throw Error(ErrorKind::BadResponse,
+                "truncated response body: it ended at byte offset " + std::to_string(consumed_) +
+                    " " + where,
+                source_.empty() ? std::string() : "Response from " + source_ + ".",
+                "The connection may have been cut short; retrying the query may help.");
+}
+
+const char *JsonRowDecoder::on_body_start(const char *p, const char *end) {
+    p = skip_ws(p, end);
+    if (p == end)
+        return p;
+    if (*p == '[') {
+        stack_.push_back('a');
+        state_ = State::ArrayFirst;
+        return p + 1;
+    }
+    if (*p == '{') {
+        state_ = State::ErrorObject; // collected whole, reported by finish()
+        return p;
+    }
+    fail(p, "expected '[' at the start of the response body");
+}
+
+const char *JsonRowDecoder::begin_value(const char *p, const char *end) {
+    const std::size_t depth = stack_.size();
+    const char c = *p;
+    if (depth == 1) {
+        if (c != '{')
+            fail(p, "expected '{' to start row " + std::to_string(rows_ + 1));
+        row_offset_ = consumed_ + std::uint64_t(p - chunk_);
+        row_buf_.clear();
+        for (FieldRef &r : refs_)
+            r.kind = ValueKind::Null;
+        cur_field_ = FieldSlotMap::kNotWanted;
+        open_container(p, 'o');
+        return p + 1;
+    }
+    const bool field_value = depth == 2 && cur_field_ >= 0; // a wanted value starts here
+    if (field_value)
+        value_start_ = row_buf_.size();
+    switch (c) {
+    case '"': {
+        if (field_value) {
+            begin_string(StrMode::Unescape, &row_buf_, false);
+        } else if (capturing()) {
+            begin_string(StrMode::Verbatim, &row_buf_, false);
+            append_raw(p, 1);
+        } else {
+            begin_string(StrMode::Skip, nullptr, false);
+        }
+        bool done = false;
+        const char *q = scan_string(p + 1, end, done);
+        if (done)
+            finish_string();
+        return q;
+    }
+    case '{':
+    case '[':
+        if (field_value)
+            capture_depth_ = depth + 1;
+        open_container(p, c == '{' ? 'o' : 'a');
+        return p + 1;
+    case 't':
+    case 'f':
+    case 'n':
+        literal_ = c == 't' ? kTrue : c == 'f' ? kFalse : kNull;
+        literal_pos_ = 1;
+        state_ = State::Literal;
+        return p + 1;
+    default:
+        if (c == '-' || is_digit(c)) {
+            num_step_ = c == '-' ? NumStep::Minus : c == '0' ? NumStep::Zero : NumStep::Int;
+            if (field_value || capturing())
+                append_raw(p, 1);
+            state_ = State::Number;
+            return p + 1;
+        }
+        fail(p, "expected a value");
+    }
+}
+
+const char *JsonRowDecoder::begin_key(const char *p, const char *end) {
+    if (stack_.size() == 2) {
+        // Fast path: the whole key is in this chunk and has no escapes, so match it in place.
+        const char *s = p + 1;
+        const char *q = find_json_string_special(s, end);
+        if (q < end && *q == '"') {
+            cur_field_ = fields_.find(s, std::size_t(q - s));
+            state_ = State::Colon;
+            // The colon and value usually follow at once: skip a trip through the switch.
+            q = skip_ws(q + 1, end);
+            if (q != end && *q == ':') {
+                ++q;
+                state_ = State::Value;
+                q = skip_ws(q, end);
+                if (q != end)
+                    q = begin_value(q, end);
+            }
+            return q;
+        }
+        key_buf_.clear();
+        begin_string(StrMode::Unescape, &key_buf_, true);
+    } else if (capturing()) {
+        begin_string(StrMode::Verbatim, &row_buf_, true);
+        append_raw(p, 1);
+    } else {
+        begin_string(StrMode::Skip, nullptr, true);
+    }
+    return p + 1;
+}
+
+void JsonRowDecoder::begin_string(StrMode mode, ByteBuffer *out, bool is_key) {
+    state_ = State::String;
+    str_step_ = StrStep::Plain;
+    str_mode_ = mode;
+    str_out_ = out;
+    str_is_key_ = is_key;
+    // Raw values are limited as a whole, so their strings count from the raw value's start.
+    str_base_ = out == nullptr ? 0 : (mode == StrMode::Verbatim ? value_start_ : out->size());
+    utf8_.reset();
+}
+
+const char *JsonRowDecoder::scan_string(const char *p, const char *end, bool &done) {
+    for (;;) {
+        if (str_step_ != StrStep::Plain) {
+            p = scan_escape(p, end);
+            if (str_step_ != StrStep::Plain)
+                return p; // chunk ended inside the escape
+            continue;
+        }
+        if (utf8_.in_sequence()) {
+            if (p == end)
+                return p;
+            if (!utf8_.push(static_cast<unsigned char>(*p)))
+                fail(p, "invalid UTF-8 in string");
+            append_str(p, 1);
+            ++p;
+            continue;
+        }
+        const char *s = p;
+        p = find_json_string_special(p, end);
+        if (p != s)
+            append_str(s, std::size_t(p - s));
+        if (p == end)
+            return p;
+        const unsigned char c = static_cast<unsigned char>(*p);
+        if (c == '"') {
+            if (str_mode_ == StrMode::Verbatim)
+                append_str(p, 1);
+            done = true;
+            return p + 1;
+        }
+        if (c == '\\') {
+            if (str_mode_ == StrMode::Verbatim)
+                append_str(p, 1);
+            str_step_ = StrStep::Escape;
+            ++p;
+            continue;
+        }
+        if (c >= 0x80) {
+            if (!utf8_.push(c))
+                fail(p, "invalid UTF-8 in string");
+            append_str(p, 1);
+            ++p;
+            continue;
+        }
+        fail(p, "unescaped control character in string");
+    }
+}
+
+const char *JsonRowDecoder::scan_escape(const char *p, const char *end) {
+    while (p < end && str_step_ != StrStep::Plain) {
+        const unsigned char c = static_cast<unsigned char>(*p);
+        switch (str_step_) {
+        case StrStep::Escape: {
+            char out;
+            switch (c) {
+            case '"':
+            case '\\':
+            case '/':
+                out = char(c);
+                break;
+            case 'b':
+                out = '\b';
+                break;
+            case 'f':
+                out = '\f';
+                break;
+            case 'n':
+                out = '\n';
+                break;
+            case 'r':
+                out = '\r';
+                break;
+            case 't':
+                out = '\t';
+                break;
+            case 'u':
+                if (str_mode_ == StrMode::Verbatim)
+                    append_str(p, 1);
+                str_step_ = StrStep::Hex;
+                hex_ = 0;
+                hex_digits_ = 0;
+                ++p;
+                continue;
+            default:
+                fail(p, "invalid escape sequence in string");
+            }
+            if (str_mode_ == StrMode::Unescape)
+                append_str(&out, 1);
+            else if (str_mode_ == StrMode::Verbatim)
+                append_str(p, 1);
+            str_step_ = StrStep::Plain;
+            ++p;
+            break;
+        }
+        case StrStep::Hex:
+        case StrStep::LowHex: {
+            const int d = hex_value(c);
+            if (d < 0)
+                fail(p, "expected four hex digits after \\u");
+            if (str_mode_ == StrMode::Verbatim)
+                append_str(p, 1);
+            hex_ = hex_ * 16 + std::uint32_t(d);
+            ++p;
+            if (++hex_digits_ < 4)
+                break;
+            if (str_step_ == StrStep::Hex) {
+                if (hex_ >= 0xD800 && hex_ <= 0xDBFF) {
+                    high_surrogate_ = hex_;
+                    str_step_ = StrStep::LowBackslash;
+                } else if (hex_ >= 0xDC00 && hex_ <= 0xDFFF) {
+                    fail(p - 1, "unpaired UTF-16 low surrogate in \\u escape");
+                } else {
+                    append_code_point(hex_, p - 1);
+                    str_step_ = StrStep::Plain;
+                }
+            } else {
+                if (hex_ < 0xDC00 || hex_ > 0xDFFF)
+                    fail(p - 1, "UTF-16 high surrogate not followed by a low surrogate");
+                append_code_point(0x10000 + ((high_surrogate_ - 0xD800) << 10) + (hex_ - 0xDC00),
+                                  p - 1);
+                str_step_ = StrStep::Plain;
+            }
+            break;
+        }
+        case StrStep::LowBackslash:
+        case StrStep::LowU:
+            if (c != (str_step_ == StrStep::LowBackslash ? '\\' : 'u'))
+                fail(p, "UTF-16 high surrogate not followed by a low surrogate");
+            if (str_mode_ == StrMode::Verbatim)
+                append_str(p, 1);
+            if (str_step_ == StrStep::LowU) {
+                hex_ = 0;
+                hex_digits_ = 0;
+                str_step_ = StrStep::LowHex;
+            } else {
+                str_step_ = StrStep::LowU;
+            }
+            ++p;
+            break;
+        case StrStep::Plain:
+            break;
+        }
+    }
+    return p;
+}
+
+void JsonRowDecoder::append_code_point(std::uint32_t cp, const char *p) {
+    if (str_mode_ != StrMode::Unescape)
+        return;
+    if (cp == 0 && !str_is_key_) {
+        // Postgres text cannot hold NUL; refusing is what Postgres' own json->text does.
+        failed_ = true;
+        throw Error(ErrorKind::Conversion,
+                    "string value contains \\u0000, which PostgreSQL text cannot store",
+                    position_detail(p));
+    }
+    char buf[4];
+    std::size_t n;
+    if (cp < 0x80) {
+        buf[0] = char(cp);
+        n = 1;
+    } else if (cp < 0x800) {
+        buf[0] = char(0xC0 | (cp >> 6));
+        buf[1] = char(0x80 | (cp & 0x3F));
+        n = 2;
+    } else if (cp < 0x10000) {
+        buf[0] = char(0xE0 | (cp >> 12));
+        buf[1] = char(0x80 | ((cp >> 6) & 0x3F));
+        buf[2] = char(0x80 | (cp & 0x3F));
+        n = 3;
+    } else {
+        buf[0] = char(0xF0 | (cp >> 18));
+        buf[1] = char(0x80 | ((cp >> 12) & 0x3F));
+        buf[2] = char(0x80 | ((cp >> 6) & 0x3F));
+        buf[3] = char(0x80 | (cp & 0x3F));
+        n = 4;
+    }
+    append_str(buf, n);
+}
+
+void JsonRowDecoder::finish_string() {
+    state_ = State::AfterValue;
+    if (str_is_key_) {
+        state_ = State::Colon;
+        if (stack_.size() == 2)
+            cur_field_ = fields_.find(key_buf_.data(), key_buf_.size());
+        return;
+    }
+    if (stack_.size() == 2 && cur_field_ >= 0)
+        end_field_value(ValueKind::String);
+}
+
+const char *JsonRowDecoder::scan_number(const char *p, const char *end, bool &done) {
+    const char *s = p;
+    for (; p < end; ++p) {
+        const char c = *p;
+        switch (num_step_) {
+        case NumStep::Minus:
+            if (c == '0')
+                num_step_ = NumStep::Zero;
+            else if (is_digit(c))
+                num_step_ = NumStep::Int;
+            else
+                fail(p, "expected a digit after '-' in number");
+            continue;
+        case NumStep::Zero:
+            if (c == '.')
+                num_step_ = NumStep::Dot;
+            else if (c == 'e' || c == 'E')
+                num_step_ = NumStep::E;
+            else if (is_digit(c))
+                fail(p, "leading zero in number");
+            else
+                goto finished;
+            continue;
+        case NumStep::Int:
+            if (is_digit(c))
+                continue;
+            if (c == '.')
+                num_step_ = NumStep::Dot;
+            else if (c == 'e' || c == 'E')
+                num_step_ = NumStep::E;
+            else
+                goto finished;
+            continue;
+        case NumStep::Dot:
+            if (!is_digit(c))
+                fail(p, "expected a digit after '.' in number");
+            num_step_ = NumStep::Frac;
+            continue;
+        case NumStep::Frac:
+            if (is_digit(c))
+                continue;
+            if (c == 'e' || c == 'E')
+                num_step_ = NumStep::E;
+            else
+                goto finished;
+            continue;
+        case NumStep::E:
+            if (c == '+' || c == '-')
+                num_step_ = NumStep::ESign;
+            else if (is_digit(c))
+                num_step_ = NumStep::Exp;
+            else
+                fail(p, "expected a digit in number exponent");
+            continue;
+        case NumStep::ESign:
+            if (!is_digit(c))
+                fail(p, "expected a digit in number exponent");
+            num_step_ = NumStep::Exp;
+            continue;
+        case NumStep::Exp:
+            if (is_digit(c))
+                continue;
+            goto finished;
+        }
+    }
+    if (capturing() || (stack_.size() == 2 && cur_field_ >= 0))
+        append_raw(s, std::size_t(p - s));
+    return p;
+finished:
+    if (capturing() || (stack_.size() == 2 && cur_field_ >= 0))
+        append_raw(s, std::size_t(p - s));
+    done = true;
+    return p; // the delimiter is left for AfterValue
+}
+
+const char *JsonRowDecoder::scan_literal(const char *p, const char *end, bool &done) {
+    while (p < end && literal_[literal_pos_] != '\0') {
+        if (*p != literal_[literal_pos_])
+            fail(p, std::string("invalid literal: expected '") + literal_ + "'");
+        ++p;
+        ++literal_pos_;
+    }
+    done = literal_[literal_pos_] == '\0';
+    return p;
+}
+
+void JsonRowDecoder::finish_literal() {
+    state_ = State::AfterValue;
+    const std::size_t len = std::strlen(literal_);
+    if (capturing()) {
+        append_raw(literal_, len);
+    } else if (stack_.size() == 2 && cur_field_ >= 0) {
+        if (literal_ == kNull) {
+            refs_[std::size_t(cur_field_)].kind = ValueKind::Null;
+        } else {
+            append_raw(literal_, len);
+            end_field_value(ValueKind::Bool);
+        }
+    }
+}
+
+void JsonRowDecoder::open_container(const char *p, char type) {
+    if (stack_.size() >= std::size_t(limits_.max_depth))
+        fail(p, "JSON nested deeper than " + std::to_string(limits_.max_depth) + " levels");
+    if (capturing())
+        append_raw(p, 1);
+    stack_.push_back(type);
+    state_ = type == 'o' ? State::ObjectFirst : State::ArrayFirst;
+}
+
+void JsonRowDecoder::close_container(const char *p, char type) {
+    (void)type;
+    if (capturing())
+        append_raw(p, 1);
+    const std::size_t depth = stack_.size();
+    stack_.pop_back();
+    state_ = State::AfterValue;
+    if (depth == capture_depth_) {
+        capture_depth_ = 0;
+        end_field_value(type == 'o' ? ValueKind::Object : ValueKind::Array);
+    } else if (depth == 2) {
+        emit_row();
+    } else if (depth == 1) {
+        state_ = State::Done;
+    }
+}
+
+void JsonRowDecoder::end_field_value(ValueKind kind) {
+    FieldRef &r = refs_[std::size_t(cur_field_)];
+    r.kind = kind;
+    r.offset = value_start_;
+    r.length = row_buf_.size() - value_start_;
+    if (row_buf_.size() > limits_.max_row_bytes)
+        fail(chunk_, "row larger than " + std::to_string(limits_.max_row_bytes >> 20) + " MB");
+}
+
+void JsonRowDecoder::emit_row() {
+    const char *base = row_buf_.data();
+    for (std::size_t i = 0; i < slot_values_.size(); ++i) {
+        const FieldRef &r = refs_[std::size_t(fields_.field_of_slot(i))];
+        slot_values_[i].kind = r.kind;
+        slot_values_[i].text = r.kind == ValueKind::Null
+                                   ? std::string_view()
+                                   : std::string_view(base + r.offset, r.length);
+    }
+    const RowView row(slot_values_.data(), slot_values_.size(), rows_, row_offset_);
+    ++rows_;
+    cur_field_ = FieldSlotMap::kNotWanted;
+    on_row_(row);
+}
+
+void JsonRowDecoder::append_raw(const char *p, std::size_t n) {
+    row_buf_.append(p, n);
+    if (row_buf_.size() - value_start_ > limits_.max_value_bytes)
+        fail(chunk_, "value larger than " + std::to_string(limits_.max_value_bytes >> 20) + " MB");
+}
+
+void JsonRowDecoder::append_str(const char *p, std::size_t n) {
+    if (str_out_ == nullptr)
+        return;
+    str_out_->append(p, n);
+    if (str_out_->size() - str_base_ > limits_.max_value_bytes)
+        fail(p, "value larger than " + std::to_string(limits_.max_value_bytes >> 20) + " MB");
+}
+
+std::string JsonRowDecoder::position_detail(const char *p) const {
+    std::string out;
+    if (stack_.size() >= 2) {
+        out = "In row " + std::to_string(rows_ + 1);
+        if (cur_field_ >= 0)
+            out += ", field \"" + fields_.field_name(cur_field_) + "\"";
+        out += ".";
+    }
+    if (p != nullptr && p >= chunk_ && p < chunk_end_) {
+        const std::size_t n = std::min<std::size_t>(std::size_t(chunk_end_ - p), 40);
+        out += (out.empty() ? "" : " ") + std::string("Text at that offset: ") +
+               printable_snippet(std::string_view(p, n), 40) + ".";
+    }
+    if (!source_.empty())
+        out += (out.empty() ? "" : " ") + std::string("Response from ") + source_ + ".";
+    return out;
+}
+
+void JsonRowDecoder::fail(const char *p, const std::string &what) {
+    failed_ = true;
+    const std::uint64_t offset = consumed_ + std::uint64_t(p - chunk_);
+    throw Error(ErrorKind::BadResponse,
+                "malformed JSON in response body at byte offset " + std::to_string(offset) + ": " +
+                    what,
+                position_detail(p));
+}
+
+} // namespace socrata

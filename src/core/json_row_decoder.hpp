@@ -1,0 +1,130 @@
+// Push decoder for a SODA 2.1 `.json` body: a top-level array of flat objects, one per row.
+// Bytes arrive from libcurl in chunks split anywhere (inside escapes, UTF-8 sequences, numbers,
+// literals), so all parse state lives in members and feed() resumes exactly where it stopped.
+// Memory is bounded by one row: wanted values are appended to one reused buffer, unknown fields
+// are validated and skipped without copying.
+#pragma once
+
+#include "byte_buffer.hpp"
+#include "field_slot_map.hpp"
+#include "row_view.hpp"
+#include "utf8_validator.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace socrata {
+
+class JsonRowDecoder {
+  public:
+    // slot_fields: the field name for each output slot (duplicates allowed).
+    // source: where the body came from (a redacted URL), quoted in error details.
+    JsonRowDecoder(const std::vector<std::string> &slot_fields, RowCallback on_row,
+                   std::string source = {}, DecoderLimits limits = {});
+
+    // Throws Error(BadResponse) on malformed input; exceptions from the callback pass through.
+    void feed(const char *data, std::size_t size);
+    void feed(std::string_view chunk) { feed(chunk.data(), chunk.size()); }
+    // Call once after the last chunk: throws if the body was empty, truncated or an error object.
+    void finish();
+
+    std::uint64_t rows() const noexcept { return rows_; }
+    std::uint64_t bytes_consumed() const noexcept { return consumed_; }
+
+  private:
+    enum class State : std::uint8_t {
+        BodyStart,   // before the top-level value
+        ErrorObject, // the body is an object, i.e. a Socrata error: collect it for finish()
+        ArrayFirst,  // after '[': a value or ']'
+        ObjectFirst, // after '{': a key or '}'
+        ObjectKey,   // after ',' inside an object: a key
+        Colon,       // after a key
+        Value,       // after ':' or after ',' inside an array
+        AfterValue,  // ',' or the closing bracket
+        String,      // inside a string (sub-state in str_step_)
+        Number,      // inside a number (sub-state in num_step_)
+        Literal,     // inside true/false/null
+        Done,        // after the closing ']': only whitespace may follow
+    };
+    enum class StrStep : std::uint8_t { Plain, Escape, Hex, LowBackslash, LowU, LowHex };
+    enum class StrMode : std::uint8_t { Skip, Unescape, Verbatim };
+    enum class NumStep : std::uint8_t { Minus, Zero, Int, Dot, Frac, E, ESign, Exp };
+
+    // Where the current row keeps one wanted field's value inside row_buf_.
+    struct FieldRef {
+        ValueKind kind;
+        std::uint32_t pad;
+        std::size_t offset;
+        std::size_t length;
+    };
+
+    const char *on_body_start(const char *p, const char *end);
+    const char *begin_value(const char *p, const char *end);
+    const char *begin_key(const char *p, const char *end);
+    void begin_string(StrMode mode, ByteBuffer *out, bool is_key);
+    const char *scan_string(const char *p, const char *end, bool &done);
+    const char *scan_escape(const char *p, const char *end);
+    void finish_string();
+    const char *scan_number(const char *p, const char *end, bool &done);
+    const char *scan_literal(const char *p, const char *end, bool &done);
+    void finish_literal();
+    void open_container(const char *p, char type);
+    void close_container(const char *p, char type);
+    void end_field_value(ValueKind kind);
+    void emit_row();
+    void append_raw(const char *p, std::size_t n);
+    void append_str(const char *p, std::size_t n);
+    void append_code_point(std::uint32_t cp, const char *p);
+    bool capturing() const noexcept { return capture_depth_ != 0; }
+
+    [[noreturn]] void fail(const char *p, const std::string &what);
+    std::string position_detail(const char *p) const;
+
+    FieldSlotMap fields_;
+    RowCallback on_row_;
+    std::string source_;
+    DecoderLimits limits_;
+
+    State state_ = State::BodyStart;
+    bool failed_ = false;
+    std::vector<char> stack_; // 'a' or 'o' per open container; size() is the depth
+
+    // Current row.
+    ByteBuffer row_buf_;
+    std::vector<FieldRef> refs_;          // per distinct field
+    std::vector<FieldValue> slot_values_; // per output slot, rebuilt at each row end
+    int cur_field_ = FieldSlotMap::kNotWanted;
+    std::size_t capture_depth_ = 0; // depth of the captured object/array value, 0 if none
+    std::size_t value_start_ = 0;   // row_buf_ offset where the captured value begins
+    std::uint64_t row_offset_ = 0;
+
+    // Current string.
+    StrStep str_step_ = StrStep::Plain;
+    StrMode str_mode_ = StrMode::Skip;
+    ByteBuffer *str_out_ = nullptr;
+    std::size_t str_base_ = 0; // str_out_->size() at the start of the value, for the size limit
+    bool str_is_key_ = false;
+    std::uint32_t hex_ = 0;
+    int hex_digits_ = 0;
+    std::uint32_t high_surrogate_ = 0;
+    Utf8Validator utf8_;
+    ByteBuffer key_buf_; // a key that could not be matched in place
+
+    // Current number / literal.
+    NumStep num_step_ = NumStep::Minus;
+    const char *literal_ = nullptr;
+    std::size_t literal_pos_ = 0;
+
+    std::string error_body_; // the first 64 KB of an error-object body
+
+    // Position bookkeeping: offset of byte p is consumed_ + (p - chunk_).
+    const char *chunk_ = nullptr;
+    const char *chunk_end_ = nullptr;
+    std::uint64_t consumed_ = 0;
+    std::uint64_t rows_ = 0;
+};
+
+} // namespace socrata

@@ -1,0 +1,116 @@
+#include "soda_error.hpp"
+
+#include "text_snippet.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace socrata {
+
+namespace {
+
+constexpr std::size_t kMaxMessageBytes = 200;
+
+bool is_space(char c) {
+    return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f';
+}
+
+// Plain text or HTML reduced to one readable line.
+std::string plain_text_message(std::string_view body) {
+    std::string out;
+    bool in_tag = false;
+    bool pending_space = false;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        const char c = body[i];
+        if (in_tag) {
+            in_tag = c != '>';
+            if (!in_tag)
+                pending_space = true; // tags separate words
+            continue;
+        }
+        if (c == '<' && i + 1 < body.size() &&
+            (std::isalpha(static_cast<unsigned char>(body[i + 1])) || body[i + 1] == '/' ||
+             body[i + 1] == '!')) {
+            in_tag = true;
+            continue;
+        }
+        if (is_space(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+            pending_space = true;
+            continue;
+        }
+        if (pending_space && !out.empty())
+            out += ' ';
+        pending_space = false;
+        out += c;
+        if (out.size() > kMaxMessageBytes * 4)
+            break; // enough to cut from
+    }
+    if (out.size() > kMaxMessageBytes) {
+        out.resize(utf8_prefix_length(out, kMaxMessageBytes));
+        out += "...";
+    }
+    return out;
+}
+
+std::string string_member(const nlohmann::json &obj, const char *key) {
+    auto it = obj.find(key);
+    if (it != obj.end() && it->is_string())
+        return it->get<std::string>();
+    return {};
+}
+
+} // namespace
+
+SodaError parse_soda_error(std::string_view body) {
+    SodaError out;
+    nlohmann::json doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
+    if (doc.is_object()) {
+        out.code = string_member(doc, "code");
+        if (out.code.empty())
+            out.code = string_member(doc, "errorCode"); // SODA 3 spelling
+        out.message = string_member(doc, "message");
+        if (out.message.empty())
+            out.message = string_member(doc, "error"); // {"error": "text"} from some proxies
+        if (out.message.empty() && out.code.empty())
+            out.message = plain_text_message(body);
+    } else {
+        out.message = plain_text_message(body);
+    }
+    if (out.message.size() > 4 * kMaxMessageBytes) {
+        out.message.resize(utf8_prefix_length(out.message, 4 * kMaxMessageBytes));
+        out.message += "...";
+    }
+    if (out.message.empty())
+        out.message = out.code.empty() ? "(empty body)" : out.code;
+    return out;
+}
+
+Error error_for_http_status(int status, std::string_view body, std::string_view redacted_url,
+                            std::string_view request_id) {
+    const SodaError e = parse_soda_error(body);
+    std::string what = "Socrata request failed with HTTP " + std::to_string(status) + ": ";
+    what += e.code.empty() ? e.message : e.code + ": " + e.message;
+
+    std::string detail = "URL: " + std::string(redacted_url) + ".";
+    if (!request_id.empty())
+        detail += " X-Socrata-RequestId: " + std::string(request_id) + ".";
+
+    std::string hint;
+    if (status == 400)
+        hint = "The SoQL query sent to Socrata was rejected; check column names and option "
+               "values, or disable pushdown for this table.";
+    else if (status == 401 || status == 403)
+        hint = "Check the app_token option; private datasets need credentials this server "
+               "cannot supply.";
+    else if (status == 404)
+        hint = "Check the dataset option (a 4x4 id such as ijzp-q8t2) and the base_url option.";
+    else if (status == 429)
+        hint = "Socrata is throttling requests; set an app_token to get a higher limit.";
+    else if (status >= 300 && status < 400)
+        hint = "Redirects are not followed (the app token must not leak to another host); set "
+               "base_url to the address the server redirects to.";
+    else if (status >= 500)
+        hint = "The Socrata server failed; retrying later may help.";
+    return Error::http(status, what, detail, hint);
+}
+
+} // namespace socrata

@@ -1,0 +1,19 @@
+// Quoting untrusted bytes (response bodies, values) inside error messages: control characters
+// and invalid UTF-8 become \xNN so a hostile body cannot forge log lines or break the encoding.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace socrata {
+
+// Returns `text` in double quotes, at most about max_bytes of it, "..." marking a cut.
+// Valid UTF-8 passes through; a cut never splits a multi-byte character.
+std::string printable_snippet(std::string_view text, std::size_t max_bytes = 200);
+
+// Length of the longest prefix of `text` no longer than max_bytes that does not end in the
+// middle of a UTF-8 sequence.
+std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes) noexcept;
+
+} // namespace socrata

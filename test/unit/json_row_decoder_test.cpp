@@ -1,0 +1,308 @@
+#include "error.hpp"
+#include "json_row_decoder.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace socrata;
+using namespace socrata::test;
+
+namespace {
+
+const std::vector<std::string> kCrimeFields = {"id",       "date", "arrest", "beat",
+                                               "location", "ward", "id"};
+
+// Decodes `body` split into chunks of the given sizes (cycled); 0 = one shot.
+Rows decode(const std::string &body, const std::vector<std::string> &fields,
+            const std::vector<std::size_t> &chunks = {}) {
+    Rows rows;
+    JsonRowDecoder d(fields, collect_into(rows), "https://example.test/resource/abcd-1234.json");
+    if (chunks.empty()) {
+        d.feed(body);
+    } else {
+        std::size_t pos = 0, i = 0;
+        while (pos < body.size()) {
+            std::size_t n = std::min(chunks[i++ % chunks.size()], body.size() - pos);
+            d.feed(body.data() + pos, n);
+            pos += n;
+        }
+    }
+    d.finish();
+    EXPECT_EQ(d.rows(), rows.size());
+    EXPECT_EQ(d.bytes_consumed(), body.size());
+    return rows;
+}
+
+Rows decode_random_chunks(const std::string &body, const std::vector<std::string> &fields,
+                          unsigned seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<std::size_t> len(1, 17);
+    std::vector<std::size_t> sizes;
+    for (int i = 0; i < 64; ++i)
+        sizes.push_back(len(rng));
+    return decode(body, fields, sizes);
+}
+
+// The Error thrown while decoding `body` in one piece (fails the test if none is thrown).
+Error decode_error(const std::string &body, const std::vector<std::string> &fields = {"a"},
+                   DecoderLimits limits = {}) {
+    Rows rows;
+    JsonRowDecoder d(fields, collect_into(rows), "", limits);
+    try {
+        d.feed(body);
+        d.finish();
+    } catch (const Error &e) {
+        return e;
+    }
+    ADD_FAILURE() << "no error for body: " << body;
+    return Error(ErrorKind::Protocol, "none");
+}
+
+// A body exercising every kind of value, escape and nesting, for chunking tests.
+const std::string kTrickyBody =
+    "[ {\"a\" : \"plain\", \"b\":\"tab\\there \\\"q\\\" \\\\ \\/ \\b\\f\\n\\r\","
+    " \"c\": \"\\u00e9\\u20AC\\uD83D\\uDE00 caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80\","
+    " \"d\" : -12.5e+3, \"e\": true, \"f\": false, \"g\": null,"
+    " \"h\": {\"type\" : \"Point\", \"coordinates\": [ -87.6, 41.8 ], \"s\": \"x\\\"y\\u00e9\"},"
+    " \"skip\": {\"deep\": [[[{\"z\": \"\\uD83D\\uDE00\"}]]], \"n\": 0.5e-2},"
+    " \"i\": [], \"j\": {}, \"d\\u0061te\": \"escaped key\"},\n"
+    "{\"a\":\"second\",\"zz\":[1,2,{\"q\":null}],\"e\":false}\n,{}]\n";
+
+const std::vector<std::string> kTrickyFields = {"a", "b", "c", "d", "e",    "f",
+                                                "g", "h", "i", "j", "date", "missing"};
+
+} // namespace
+
+TEST(JsonRowDecoder, DecodesRealSodaRows) {
+    const std::string body = read_fixture("socrata_resource_rows_6zsd-86xi_sample.json");
+    Rows rows = decode(body, kCrimeFields);
+    ASSERT_EQ(rows.size(), 15u);
+    EXPECT_EQ(rows[0][0], str("2068284"));
+    EXPECT_EQ(rows[0][1], str("2002-04-07T14:45:00.000"));
+    EXPECT_EQ(rows[0][2], boolean(false));
+    EXPECT_EQ(rows[0][3], str("0511"));
+    EXPECT_EQ(rows[0][4], object("{\"type\":\"Point\",\"coordinates\":[-87.622652,41.711841]}"));
+    EXPECT_EQ(rows[0][5], null());     // ward is omitted in this sample: missing means null
+    EXPECT_EQ(rows[0][6], rows[0][0]); // a field wanted twice fills both slots
+    EXPECT_EQ(rows[1][2], boolean(true));
+    EXPECT_EQ(rows[14][0], str("1973714"));
+}
+
+TEST(JsonRowDecoder, EveryValueKindAndEscape) {
+    Rows rows = decode(kTrickyBody, kTrickyFields);
+    ASSERT_EQ(rows.size(), 3u);
+    const auto &r = rows[0];
+    EXPECT_EQ(r[0], str("plain"));
+    EXPECT_EQ(r[1], str("tab\there \"q\" \\ / \b\f\n\r"));
+    EXPECT_EQ(r[2], str("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80 caf\xC3\xA9 \xE2\x82\xAC "
+                        "\xF0\x9F\x98\x80"));
+    EXPECT_EQ(r[3], num("-12.5e+3"));
+    EXPECT_EQ(r[4], boolean(true));
+    EXPECT_EQ(r[5], boolean(false));
+    EXPECT_EQ(r[6], null());
+    // Nested values come back as compact JSON, strings inside them still escaped.
+    EXPECT_EQ(r[7], object("{\"type\":\"Point\",\"coordinates\":[-87.6,41.8],"
+                           "\"s\":\"x\\\"y\\u00e9\"}"));
+    EXPECT_EQ(r[8], array("[]"));
+    EXPECT_EQ(r[9], object("{}"));
+    EXPECT_EQ(r[10], str("escaped key")); // "d\u0061te" is the key "date"
+    EXPECT_EQ(r[11], null());
+
+    EXPECT_EQ(rows[1][0], str("second"));
+    EXPECT_EQ(rows[1][4], boolean(false));
+    EXPECT_EQ(rows[1][7], null());
+    for (const Cell &c : rows[2])
+        EXPECT_EQ(c, null());
+}
+
+TEST(JsonRowDecoder, ChunkBoundariesAnywhereGiveIdenticalRows) {
+    const std::string real = read_fixture("socrata_resource_rows_6zsd-86xi_sample.json");
+    for (const auto &[body, fields] :
+         {std::make_pair(kTrickyBody, kTrickyFields), std::make_pair(real, kCrimeFields)}) {
+        const Rows expected = decode(body, fields);
+        EXPECT_EQ(decode(body, fields, {1}), expected) << "byte by byte";
+        for (unsigned seed = 1; seed <= 20; ++seed)
+            EXPECT_EQ(decode_random_chunks(body, fields, seed), expected) << "seed " << seed;
+    }
+}
+
+TEST(JsonRowDecoder, EmptyFeedsAndEmptyArray) {
+    Rows rows;
+    JsonRowDecoder d({"a"}, collect_into(rows));
+    d.feed("", 0);
+    d.feed(" \n[");
+    d.feed("", 0);
+    d.feed(" ] \n");
+    d.finish();
+    EXPECT_EQ(d.rows(), 0u);
+    EXPECT_EQ(d.bytes_consumed(), 7u);
+}
+
+TEST(JsonRowDecoder, RowViewReportsIndexAndOffset) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
+    JsonRowDecoder d(
+        {"a"}, [&](const RowView &row) { seen.emplace_back(row.row_index(), row.byte_offset()); });
+    d.feed("[{\"a\":1},\n {\"a\":2}]");
+    d.finish();
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[0], std::make_pair(std::uint64_t(0), std::uint64_t(1)));
+    EXPECT_EQ(seen[1], std::make_pair(std::uint64_t(1), std::uint64_t(11)));
+}
+
+TEST(JsonRowDecoder, UnknownFieldsAreSkippedWithoutCost) {
+    // The wanted field comes after a large unknown value; only the wanted one is kept.
+    std::string big(1 << 20, 'x');
+    std::string body = "[{\"junk\":\"" + big + "\",\"nested\":{\"a\":\"not me\"},\"a\":\"me\"}]";
+    Rows rows = decode(body, {"a"});
+    ASSERT_EQ(rows.size(), 1u);
+    EXPECT_EQ(rows[0][0], str("me"));
+}
+
+TEST(JsonRowDecoder, DuplicateKeyLastOneWins) {
+    Rows rows = decode("[{\"a\":\"first\",\"a\":\"second\"},{\"a\":\"x\",\"a\":null}]", {"a"});
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0][0], str("second"));
+    EXPECT_EQ(rows[1][0], null());
+}
+
+TEST(JsonRowDecoder, TruncatedBodyAtEveryPositionIsAnError) {
+    const std::string body =
+        "[{\"a\":\"x\\u00e9y\",\"b\":[1,{\"c\":true}],\"d\":-1.5},{\"a\":null}]";
+    for (std::size_t cut = 0; cut < body.size(); ++cut) {
+        Rows rows;
+        JsonRowDecoder d({"a", "b"}, collect_into(rows));
+        d.feed(body.data(), cut);
+        try {
+            d.finish();
+            ADD_FAILURE() << "no error when cut at " << cut;
+        } catch (const Error &e) {
+            EXPECT_EQ(e.kind(), ErrorKind::BadResponse) << cut;
+            const std::string what = e.what();
+            if (cut == 0)
+                EXPECT_NE(what.find("empty response body"), std::string::npos) << what;
+            else
+                EXPECT_NE(what.find("truncated response body"), std::string::npos) << what;
+        }
+    }
+}
+
+TEST(JsonRowDecoder, TruncationMessageNamesOffsetAndRow) {
+    Error e = decode_error("[{\"a\":\"1\"},{\"a\":\"2");
+    EXPECT_STREQ(e.what(), "truncated response body: it ended at byte offset 18 inside row 2");
+    EXPECT_FALSE(e.hint().empty());
+}
+
+struct MalformedCase {
+    const char *body;
+    std::uint64_t offset;
+    const char *expected;
+};
+
+TEST(JsonRowDecoder, MalformedInputNamesOffsetAndExpectation) {
+    const MalformedCase cases[] = {
+        {"<html>", 0, "expected '['"},
+        {"[1]", 1, "expected '{' to start row 1"},
+        {"[{\"a\" 1}]", 6, "expected ':'"},
+        {"[{\"a\":1 \"b\":2}]", 8, "expected ',' or '}'"},
+        {"[{\"a\":1},{\"a\":2}}", 16, "expected ',' or ']'"},
+        {"[{\"a\":1,}]", 8, "expected a field name after ','"},
+        {"[{a:1}]", 2, "expected a field name or '}'"},
+        {"[{\"a\":tru}]", 9, "invalid literal"},
+        {"[{\"a\":nul1}]", 9, "invalid literal"},
+        {"[{\"a\":-x}]", 7, "expected a digit after '-'"},
+        {"[{\"a\":01}]", 7, "leading zero"},
+        {"[{\"a\":1.}]", 8, "expected a digit after '.'"},
+        {"[{\"a\":1e}]", 8, "exponent"},
+        {"[{\"a\":+1}]", 6, "expected a value"},
+        {"[{\"a\":\"\\x\"}]", 8, "invalid escape"},
+        {"[{\"a\":\"\\u12G4\"}]", 11, "hex digits"},
+        {"[{\"a\":\"\\uDC00\"}]", 12, "unpaired UTF-16 low surrogate"},
+        {"[{\"a\":\"\\uD83Dx\"}]", 13, "high surrogate not followed"},
+        {"[{\"a\":\"\\uD83D\\u0041\"}]", 18, "high surrogate not followed"},
+        {"[{\"a\":\"a\nb\"}]", 8, "control character"},
+        {"[{\"a\":\"\xC3\x28\"}]", 8, "invalid UTF-8"},
+        {"[{\"a\":\"\xED\xA0\x80\"}]", 8, "invalid UTF-8"}, // encoded surrogate
+        {"[{\"a\":\"\xC0\xAF\"}]", 7, "invalid UTF-8"},     // overlong
+        {"[{\"zz\":\"\xFF\"}]", 8, "invalid UTF-8"},        // also checked when skipped
+        {"[{\"a\":1}] x", 10, "unexpected data after the end"},
+        {"[{\"a\":1}][", 9, "unexpected data after the end"},
+    };
+    for (const MalformedCase &c : cases) {
+        Error e = decode_error(c.body);
+        EXPECT_EQ(e.kind(), ErrorKind::BadResponse) << c.body;
+        const std::string what = e.what();
+        EXPECT_NE(what.find("at byte offset " + std::to_string(c.offset) + ":"), std::string::npos)
+            << c.body << " -> " << what;
+        EXPECT_NE(what.find(c.expected), std::string::npos) << c.body << " -> " << what;
+    }
+}
+
+TEST(JsonRowDecoder, MalformedErrorDetailNamesRowAndField) {
+    Error e = decode_error("[{\"a\":\"ok\"},{\"a\":\"bad\\q\"}]");
+    EXPECT_NE(std::string(e.detail()).find("In row 2, field \"a\""), std::string::npos)
+        << e.detail();
+    EXPECT_NE(std::string(e.detail()).find("\"q\\\"}]\""), std::string::npos) << e.detail();
+}
+
+TEST(JsonRowDecoder, NulInStringValueIsAConversionError) {
+    Error e = decode_error("[{\"a\":\"x\\u0000y\"}]");
+    EXPECT_EQ(e.kind(), ErrorKind::Conversion);
+    // In skipped fields and raw JSON it is harmless.
+    Rows rows = decode("[{\"b\":\"x\\u0000\",\"c\":{\"d\":\"\\u0000\"}}]", {"c"});
+    EXPECT_EQ(rows[0][0], object("{\"d\":\"\\u0000\"}"));
+}
+
+TEST(JsonRowDecoder, RejectsAbsurdNestingAndSizes) {
+    std::string deep = "[{\"a\":" + std::string(70, '[') + std::string(70, ']') + "}]";
+    Error e1 = decode_error(deep);
+    EXPECT_NE(std::string(e1.what()).find("nested deeper than 64"), std::string::npos) << e1.what();
+
+    DecoderLimits small;
+    small.max_value_bytes = 16;
+    Error e2 = decode_error("[{\"a\":\"" + std::string(40, 'y') + "\"}]", {"a"}, small);
+    EXPECT_NE(std::string(e2.what()).find("value larger than"), std::string::npos) << e2.what();
+    Error e3 = decode_error("[{\"a\":[" + std::string(20, '1') + "]}]", {"a"}, small);
+    EXPECT_NE(std::string(e3.what()).find("value larger than"), std::string::npos) << e3.what();
+    // An unwanted value of any size costs no memory and is no error.
+    Rows rows;
+    JsonRowDecoder d({"a"}, collect_into(rows), "", small);
+    d.feed("[{\"b\":\"" + std::string(1000, 'y') + "\",\"a\":\"short\"}]");
+    d.finish();
+    EXPECT_EQ(rows.at(0)[0], str("short"));
+}
+
+TEST(JsonRowDecoder, ErrorObjectBodyReportsServerMessage) {
+    for (const char *name : {"socrata_error_403_body__sodapy_test_data.json",
+                             "socrata_error_400_query.compiler.malformed__sfgov_example.json"}) {
+        const std::string body = read_fixture(name);
+        Rows rows;
+        JsonRowDecoder d({"a"}, collect_into(rows), "https://x.test/resource/abcd-1234.json");
+        for (char c : body) // split anywhere
+            d.feed(&c, 1);
+        try {
+            d.finish();
+            ADD_FAILURE() << "no error";
+        } catch (const Error &e) {
+            EXPECT_EQ(e.kind(), ErrorKind::BadResponse);
+            const std::string what = e.what();
+            EXPECT_NE(what.find("error object instead of rows"), std::string::npos) << what;
+            EXPECT_TRUE(what.find("You must be logged in") != std::string::npos ||
+                        what.find("could not parse SoQL query") != std::string::npos)
+                << what;
+            EXPECT_NE(e.detail().find("x.test/resource"), std::string::npos) << e.detail();
+        }
+    }
+}
+
+TEST(JsonRowDecoder, CallbackExceptionsPassThroughAndPoisonTheDecoder) {
+    JsonRowDecoder d({"a"}, [](const RowView &) { throw std::logic_error("stop here"); });
+    EXPECT_THROW(d.feed("[{\"a\":1}"), std::logic_error);
+    try {
+        d.feed("]");
+        ADD_FAILURE() << "decoder accepted input after an error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Protocol);
+    }
+}

@@ -1,0 +1,54 @@
+-- Option validation: every option is checked where it is set, with a clear message and hint.
+CREATE EXTENSION socrata_fdw;
+
+-- A server with every option at a valid value.
+CREATE SERVER portal FOREIGN DATA WRAPPER socrata_fdw OPTIONS (
+    base_url 'http://127.0.0.1:55480', request_timeout '60', connect_timeout '5',
+    stall_timeout '10', page_size '5000', max_retries '2', retry_delay '10',
+    max_retry_delay '100', use_gzip 'false', use_remote_estimate 'false');
+
+-- Unknown options, and options in the wrong place.
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_uri 'http://x');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (dataset 'ijzp-q8t2');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (app_token 'sekrit-token-1');
+
+-- Bad values.
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'ftp://example.org');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'not a url');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'https://user:pw@example.org');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'https://example.org/?q=1');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (page_size '0');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (page_size '10x');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (page_size '99999999999999999999');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (max_retries '-1');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (use_gzip 'maybe');
+ALTER SERVER portal OPTIONS (SET page_size 'many');
+
+-- Foreign tables need a valid dataset id.
+CREATE FOREIGN TABLE t_none (id bigint) SERVER portal;
+CREATE FOREIGN TABLE t_bad (id bigint) SERVER portal OPTIONS (dataset 'IJZP-Q8T2');
+CREATE FOREIGN TABLE t_bad (id bigint) SERVER portal OPTIONS (dataset 'ijzp-q8t2''; drop');
+CREATE FOREIGN TABLE t_bad (id bigint) SERVER portal OPTIONS (dataset 'ijzp-q8t2', base_url 'http://x');
+CREATE FOREIGN TABLE t_bad (id bigint OPTIONS (colum_name 'id')) SERVER portal OPTIONS (dataset 'ijzp-q8t2');
+CREATE FOREIGN TABLE t_ok (id bigint OPTIONS (column_name 'id')) SERVER portal
+    OPTIONS (dataset 'ijzp-q8t2', page_size '100');
+ALTER FOREIGN TABLE t_ok OPTIONS (DROP dataset);
+DROP FOREIGN TABLE t_ok;
+
+-- The app token belongs on a user mapping, and is never echoed back in errors.
+CREATE USER MAPPING FOR CURRENT_USER SERVER portal OPTIONS (app_token 'sekrit token');
+CREATE USER MAPPING FOR CURRENT_USER SERVER portal OPTIONS (api_token 'sekrit-token-2');
+CREATE USER MAPPING FOR CURRENT_USER SERVER portal OPTIONS (app_token 'sekrit-token-3');
+
+-- Another role cannot read the token.
+CREATE ROLE socrata_reader;
+GRANT USAGE ON FOREIGN SERVER portal TO socrata_reader;
+SET ROLE socrata_reader;
+SELECT srvname, umoptions FROM pg_user_mappings WHERE srvname = 'portal';
+RESET ROLE;
+SELECT srvname, umoptions FROM pg_user_mappings WHERE srvname = 'portal';
+
+DROP USER MAPPING FOR CURRENT_USER SERVER portal;
+REVOKE USAGE ON FOREIGN SERVER portal FROM socrata_reader;
+DROP ROLE socrata_reader;
+DROP SERVER portal;

@@ -1,0 +1,24 @@
+// What one foreign scan asks of Socrata, independent of paging: the SoQL clauses. Built by the
+// planner, carried in the plan, rendered into request URLs page by page by PageFetcher.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace socrata {
+
+struct ScanRequest {
+    // $select items in slot order (field identifiers or aggregate expressions, SoQL text).
+    std::vector<std::string> select;
+    std::string where; // empty = none
+    std::string order; // empty = none (keyset paging orders by :id itself)
+    std::string group; // empty = none
+    std::int64_t limit = -1; // -1 = all rows
+    std::int64_t offset = 0;
+    // Page with `$where=:id > last` ordered by :id (cheap on Socrata at any depth). Offset
+    // paging is used when the rows have another order or are aggregates.
+    bool keyset = true;
+};
+
+} // namespace socrata

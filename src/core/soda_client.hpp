@@ -1,0 +1,54 @@
+// Requests to one Socrata portal on behalf of one scan: adds the app token header, retries
+// what is worth retrying (throttling, server errors, network failures) with backoff, turns
+// failures into errors that name the HTTP status, Socrata's own message and the URL (never
+// the token), and counts what crossed the network. Reuses one connection (keep-alive).
+#pragma once
+
+#include "fdw_options.hpp"
+#include "http_client.hpp"
+#include "retry_policy.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace socrata {
+
+struct FetchStats {
+    std::uint64_t requests = 0;
+    std::uint64_t pages = 0;
+    std::uint64_t rows = 0;
+    std::uint64_t bytes_received = 0; // on the wire (compressed if gzip)
+    std::uint64_t retries = 0;
+};
+
+class SodaClient {
+  public:
+    using CancelCheck = std::function<bool()>;
+
+    SodaClient(ScanSettings settings, CancelCheck should_cancel);
+
+    // GETs url and streams the body of a successful response to on_body. on_attempt runs
+    // before every attempt, so the consumer can start over after a failed one. Throws
+    // Error(Http | Network | BadResponse | Cancelled) once retries are exhausted.
+    void stream(const std::string &url, const std::function<void()> &on_attempt,
+                const std::function<void(const char *, std::size_t)> &on_body);
+
+    // GETs a small document (metadata, a count) whole.
+    std::string get_document(const std::string &url);
+
+    const ScanSettings &settings() const noexcept { return settings_; }
+    FetchStats &stats() noexcept { return stats_; }
+
+  private:
+    HttpRequest make_request(const std::string &url) const;
+    void sleep_before_retry(int delay_ms);
+
+    ScanSettings settings_;
+    CancelCheck should_cancel_;
+    HttpClient http_;
+    RetryPolicy policy_;
+    FetchStats stats_;
+};
+
+} // namespace socrata

@@ -1,0 +1,67 @@
+#include "value_text.hpp"
+
+#include "location_value.hpp"
+
+#include <cstdio>
+
+namespace socrata {
+
+void append_json_string(std::string &out, std::string_view s) {
+    static const char hex[] = "0123456789abcdef";
+    out.push_back('"');
+    for (char ch : s) {
+        auto c = static_cast<unsigned char>(ch);
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            if (c < 0x20) {
+                out += "\\u00";
+                out.push_back(hex[c >> 4]);
+                out.push_back(hex[c & 15]);
+            } else {
+                out.push_back(ch);
+            }
+        }
+    }
+    out.push_back('"');
+}
+
+const char *json_text_for(ValueKind kind, std::string_view text, std::string &scratch) {
+    scratch.clear();
+    if (kind == ValueKind::String)
+        append_json_string(scratch, text);
+    else
+        scratch.assign(text.data(), text.size());
+    return scratch.c_str();
+}
+
+const char *point_text_for(ValueKind kind, std::string_view text, std::string &scratch) {
+    scratch.assign(text.data(), text.size());
+    if (kind == ValueKind::Object) {
+        if (auto point = parse_location(text))
+            scratch = format_postgres_point(*point);
+    }
+    return scratch.c_str();
+}
+
+std::string describe_row_position(const Page &page, std::size_t row, std::size_t value_slots) {
+    if (page.slots() > value_slots && page.kind(row, value_slots) != ValueKind::Null)
+        return ":id " + std::string(page.text(row, value_slots));
+    return "row " + std::to_string(row + 1) + " of the page";
+}
+
+} // namespace socrata

@@ -1,0 +1,455 @@
+// Deparsing WHERE clauses and sort keys to SoQL. A construct is pushed only when Socrata gives
+// the same answer Postgres would: the column's local type must agree with the field's remote
+// type, text ordering needs the C collation (SoQL compares code points), and floats/numerics
+// must be finite. Everything else stays a local filter, so results never depend on pushdown.
+#include "deparse.hpp"
+
+#include "pg_guard.hpp"
+#include "soql.hpp"
+
+extern "C" {
+#include "access/stratnum.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_operator.h"
+#include "catalog/pg_opfamily.h"
+#include "commands/defrem.h"
+#include "optimizer/optimizer.h"
+#include "utils/pg_locale.h"
+}
+
+#include <cmath>
+#include <cstdio>
+
+namespace socrata::pg {
+
+namespace {
+
+// What kind of values an operand holds, as far as comparison semantics go.
+enum class ValueClass { None, Number, Text, Timestamp, Boolean };
+
+ValueClass class_of_type(Oid type) {
+    switch (type) {
+    case INT2OID:
+    case INT4OID:
+    case INT8OID:
+    case FLOAT4OID:
+    case FLOAT8OID:
+    case NUMERICOID:
+        return ValueClass::Number;
+    case TEXTOID:
+    case VARCHAROID:
+        return ValueClass::Text;
+    case TIMESTAMPOID:
+        return ValueClass::Timestamp;
+    case BOOLOID:
+        return ValueClass::Boolean;
+    default:
+        return ValueClass::None;
+    }
+}
+
+// Types a runtime value may have when compared with a column of the given class.
+bool value_type_fits(ValueClass column_class, Oid value_type) {
+    if (column_class == ValueClass::Timestamp)
+        return value_type == TIMESTAMPOID || value_type == TIMESTAMPTZOID ||
+               value_type == DATEOID;
+    return class_of_type(value_type) == column_class;
+}
+
+bool remote_type_fits(ValueClass local, RemoteType remote) {
+    switch (local) {
+    case ValueClass::Number:
+        return remote == RemoteType::Number;
+    case ValueClass::Text:
+        return remote == RemoteType::Text;
+    case ValueClass::Timestamp:
+        return remote == RemoteType::CalendarDate;
+    case ValueClass::Boolean:
+        return remote == RemoteType::Checkbox;
+    case ValueClass::None:
+        return false;
+    }
+    return false;
+}
+
+bool is_c_collation(Oid collation) {
+    return collation == C_COLLATION_OID || collation == POSIX_COLLATION_OID ||
+           (OidIsValid(collation) && pg::call([&] { return lc_collate_is_c(collation); }));
+}
+
+bool is_deterministic_collation(Oid collation) {
+    return !OidIsValid(collation) ||
+           pg::call([&] { return get_collation_isdeterministic(collation); });
+}
+
+Expr *strip_relabel(Expr *expr) {
+    while (expr && IsA(expr, RelabelType))
+        expr = reinterpret_cast<RelabelType *>(expr)->arg;
+    return expr;
+}
+
+// An expression Postgres can evaluate once before the scan: no columns of any table, nothing
+// volatile, no sub-plans or aggregates.
+bool is_runtime_constant(Expr *expr) {
+    return pg::call([&] {
+        Node *node = reinterpret_cast<Node *>(expr);
+        return !contain_var_clause(node) && !contain_volatile_functions(node) &&
+               !contain_subplans(node) && !contain_agg_clause(node) &&
+               !contain_window_function(node);
+    });
+}
+
+struct Operand {
+    ValueClass cls = ValueClass::None;
+    bool is_column = false;
+    Oid type = InvalidOid;
+    std::string text;
+};
+
+std::string placeholder(DeparseContext &ctx, Expr *expr, char end) {
+    int index = list_length(ctx.runtime_values);
+    ctx.runtime_values = pg::call([&] { return lappend(ctx.runtime_values, expr); });
+    return std::string(1, kPlaceholderStart) + std::to_string(index) + end;
+}
+
+bool deparse_operand(Expr *expr, DeparseContext &ctx, Operand &out) {
+    expr = strip_relabel(expr);
+    if (IsA(expr, Var)) {
+        auto *var = reinterpret_cast<Var *>(expr);
+        if (var->varno != ctx.rel->relid || var->varlevelsup != 0)
+            return false;
+        out.text = remote_column(ctx, var->varattno);
+        if (out.text.empty())
+            return false;
+        out.is_column = true;
+        out.type = var->vartype;
+        out.cls = class_of_type(var->vartype);
+        return true;
+    }
+    if (!is_runtime_constant(expr))
+        return false;
+    out.type = pg::call([&] { return exprType(reinterpret_cast<Node *>(expr)); });
+    if (IsA(expr, Const)) {
+        auto *c = reinterpret_cast<Const *>(expr);
+        try {
+            out.text = soql_literal_for_datum(c->constvalue, c->constisnull, c->consttype);
+        } catch (const Error &) {
+            return false; // e.g. NaN: Socrata has no such literal, so filter locally
+        }
+    } else {
+        // Floats and numerics could turn out NaN or infinite at run time: only constants.
+        if (out.type == FLOAT4OID || out.type == FLOAT8OID || out.type == NUMERICOID)
+            return false;
+        out.text = placeholder(ctx, expr, kScalarEnd);
+    }
+    return true;
+}
+
+const char *soql_operator(const char *name) {
+    static const std::pair<const char *, const char *> map[] = {
+        {"=", "="}, {"<>", "!="}, {"<", "<"}, {"<=", "<="}, {">", ">"}, {">=", ">="},
+    };
+    for (const auto &[pg_name, soql_name] : map)
+        if (std::strcmp(name, pg_name) == 0)
+            return soql_name;
+    return nullptr;
+}
+
+bool is_builtin(Oid oid) { return oid < FirstGenbkiObjectId; }
+
+bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
+    if (!is_builtin(op->opno) || list_length(op->args) != 2)
+        return false;
+    char *name = pg::call([&] { return get_opname(op->opno); });
+    if (!name)
+        return false;
+    std::string op_name = name;
+
+    Operand left, right;
+    if (!deparse_operand(static_cast<Expr *>(linitial(op->args)), ctx, left) ||
+        !deparse_operand(static_cast<Expr *>(lsecond(op->args)), ctx, right))
+        return false;
+    if (!left.is_column && !right.is_column)
+        return false; // constant-only clauses are Postgres's business (and rare)
+    const Operand &column = left.is_column ? left : right;
+    const Operand &other = left.is_column ? right : left;
+    if (other.is_column ? other.cls != column.cls : !value_type_fits(column.cls, other.type))
+        return false;
+
+    if (op_name == "~~" || op_name == "!~~") {
+        // LIKE: Socrata has the same % and _ wildcards but no escape character, so only a
+        // constant pattern without backslashes is sent.
+        if (!left.is_column || right.is_column || column.cls != ValueClass::Text)
+            return false;
+        Expr *pattern = strip_relabel(static_cast<Expr *>(lsecond(op->args)));
+        if (!IsA(pattern, Const) || right.text.find('\\') != std::string::npos)
+            return false;
+        out += "(" + left.text + (op_name == "~~" ? " LIKE " : " NOT LIKE ") + right.text + ")";
+        return true;
+    }
+
+    const char *soql_op = soql_operator(op_name.c_str());
+    if (!soql_op)
+        return false;
+    if (column.cls == ValueClass::Text) {
+        bool equality = op_name == "=" || op_name == "<>";
+        if (equality ? !is_deterministic_collation(op->inputcollid)
+                     : !is_c_collation(op->inputcollid))
+            return false;
+    }
+    out += "(" + left.text + " " + soql_op + " " + right.text + ")";
+    return true;
+}
+
+bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &out) {
+    if (!is_builtin(op->opno) || list_length(op->args) != 2)
+        return false;
+    char *name = pg::call([&] { return get_opname(op->opno); });
+    if (!name)
+        return false;
+    bool in = op->useOr && std::strcmp(name, "=") == 0;
+    bool not_in = !op->useOr && std::strcmp(name, "<>") == 0;
+    if (!in && !not_in)
+        return false;
+
+    Operand column;
+    if (!deparse_operand(static_cast<Expr *>(linitial(op->args)), ctx, column) ||
+        !column.is_column)
+        return false;
+    if (column.cls == ValueClass::Text && !is_deterministic_collation(op->inputcollid))
+        return false;
+    // Only a constant array: an empty runtime array has no SoQL list form.
+    Expr *array = strip_relabel(static_cast<Expr *>(lsecond(op->args)));
+    if (!IsA(array, Const) || reinterpret_cast<Const *>(array)->constisnull)
+        return false;
+    auto *c = reinterpret_cast<Const *>(array);
+    Oid element_type = pg::call([&] { return get_element_type(c->consttype); });
+    if (!OidIsValid(element_type) || !value_type_fits(column.cls, element_type))
+        return false;
+
+    Datum *elements = nullptr;
+    bool *nulls = nullptr;
+    int count = 0;
+    pg::call([&] {
+        ArrayType *arr = DatumGetArrayTypeP(c->constvalue);
+        int16 typlen;
+        bool typbyval;
+        char typalign;
+        get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
+        deconstruct_array(arr, element_type, typlen, typbyval, typalign, &elements, &nulls,
+                          &count);
+    });
+    if (count == 0)
+        return false;
+    std::string list;
+    for (int i = 0; i < count; ++i) {
+        try {
+            list += (i ? ", " : "") + soql_literal_for_datum(elements[i], nulls[i], element_type);
+        } catch (const Error &) {
+            return false;
+        }
+    }
+    out += "(" + column.text + (in ? " IN (" : " NOT IN (") + list + "))";
+    return true;
+}
+
+bool deparse_bool_expr(BoolExpr *b, DeparseContext &ctx, std::string &out) {
+    std::string text;
+    const char *joiner = b->boolop == AND_EXPR ? " AND " : " OR ";
+    ListCell *cell;
+    bool first = true;
+    foreach (cell, b->args) {
+        std::string arg;
+        if (!deparse_condition(static_cast<Expr *>(lfirst(cell)), ctx, arg))
+            return false;
+        if (b->boolop == NOT_EXPR) {
+            text = "NOT " + arg;
+            break;
+        }
+        text += (first ? "" : joiner) + arg;
+        first = false;
+    }
+    out += "(" + text + ")";
+    return true;
+}
+
+bool deparse_null_test(NullTest *test, DeparseContext &ctx, std::string &out) {
+    if (test->argisrow)
+        return false;
+    Operand column;
+    if (!deparse_operand(test->arg, ctx, column) || !column.is_column)
+        return false;
+    out += "(" + column.text + (test->nulltesttype == IS_NULL ? " IS NULL)" : " IS NOT NULL)");
+    return true;
+}
+
+} // namespace
+
+std::string remote_column(const DeparseContext &ctx, AttrNumber attnum) {
+    if (attnum <= 0 || attnum > static_cast<AttrNumber>(ctx.table->columns.size()) ||
+        !ctx.remote)
+        return {};
+    const ColumnInfo &col = ctx.table->columns[attnum - 1];
+    if (col.dropped)
+        return {};
+    ValueClass cls = class_of_type(col.type);
+    if (cls == ValueClass::None || !remote_type_fits(cls, ctx.remote->type_of(col.field)))
+        return {};
+    return socrata::quote_identifier(col.field);
+}
+
+bool deparse_condition(Expr *expr, DeparseContext &ctx, std::string &out) {
+    if (!expr)
+        return false;
+    std::string text;
+    bool ok = false;
+    // Remember the runtime values so a clause that fails halfway leaves no stray entries.
+    List *saved_values = ctx.runtime_values;
+    int saved_length = list_length(saved_values);
+
+    switch (nodeTag(expr)) {
+    case T_OpExpr:
+        ok = deparse_op(reinterpret_cast<OpExpr *>(expr), ctx, text);
+        break;
+    case T_ScalarArrayOpExpr:
+        ok = deparse_array_op(reinterpret_cast<ScalarArrayOpExpr *>(expr), ctx, text);
+        break;
+    case T_BoolExpr:
+        ok = deparse_bool_expr(reinterpret_cast<BoolExpr *>(expr), ctx, text);
+        break;
+    case T_NullTest:
+        ok = deparse_null_test(reinterpret_cast<NullTest *>(expr), ctx, text);
+        break;
+    case T_Var: {
+        // A boolean column used as a condition: WHERE arrest
+        Operand column;
+        ok = deparse_operand(expr, ctx, column) && column.is_column &&
+             column.cls == ValueClass::Boolean;
+        if (ok)
+            text = "(" + column.text + " = true)";
+        break;
+    }
+    default:
+        break;
+    }
+    if (!ok) {
+        if (list_length(ctx.runtime_values) != saved_length)
+            ctx.runtime_values =
+                saved_length == 0 ? NIL : pg::call([&] {
+                    return list_truncate(ctx.runtime_values, saved_length);
+                });
+        (void)saved_values;
+        return false;
+    }
+    out += text;
+    return true;
+}
+
+std::string deparse_order(List *pathkeys, DeparseContext &ctx) {
+    std::string order;
+    ListCell *cell;
+    foreach (cell, pathkeys) {
+        auto *key = static_cast<PathKey *>(lfirst(cell));
+        EquivalenceClass *ec = key->pk_eclass;
+        if (ec->ec_has_volatile)
+            return {};
+        Var *var = nullptr;
+        ListCell *member_cell;
+        foreach (member_cell, ec->ec_members) {
+            auto *member = static_cast<EquivalenceMember *>(lfirst(member_cell));
+            Expr *e = strip_relabel(member->em_expr);
+            if (IsA(e, Var) && reinterpret_cast<Var *>(e)->varno == ctx.rel->relid &&
+                reinterpret_cast<Var *>(e)->varlevelsup == 0) {
+                var = reinterpret_cast<Var *>(e);
+                break;
+            }
+        }
+        if (!var)
+            return {};
+        std::string column = remote_column(ctx, var->varattno);
+        ValueClass cls = class_of_type(var->vartype);
+        if (column.empty() || (cls == ValueClass::Text && !is_c_collation(ec->ec_collation)))
+            return {};
+        // Only the default btree ordering of the type, with Postgres's default NULL placement
+        // (Socrata, backed by Postgres, sorts NULLs last ascending and first descending).
+        Oid default_family = pg::call([&] {
+            Oid opclass = GetDefaultOpClass(var->vartype, BTREE_AM_OID);
+            return OidIsValid(opclass) ? get_opclass_family(opclass) : InvalidOid;
+        });
+        if (key->pk_opfamily != default_family)
+            return {};
+        bool descending = key->pk_strategy == BTGreaterStrategyNumber;
+        if (key->pk_nulls_first != descending)
+            return {};
+        order += (order.empty() ? "" : ", ") + column + (descending ? " DESC" : " ASC");
+    }
+    return order;
+}
+
+std::string soql_literal_for_datum(Datum value, bool isnull, Oid type) {
+    if (isnull)
+        return "null";
+    switch (type) {
+    case BOOLOID:
+        return DatumGetBool(value) ? "true" : "false";
+    case INT2OID:
+        return std::to_string(DatumGetInt16(value));
+    case INT4OID:
+        return std::to_string(DatumGetInt32(value));
+    case INT8OID:
+        return std::to_string(DatumGetInt64(value));
+    case FLOAT4OID:
+    case FLOAT8OID: {
+        double d = type == FLOAT4OID ? DatumGetFloat4(value) : DatumGetFloat8(value);
+        if (!std::isfinite(d))
+            throw Error(ErrorKind::Conversion, "a non-finite number has no SoQL literal");
+        char *text = pg::call([&] { return OidOutputFunctionCall(FLOAT8OUTOID, Float8GetDatum(d)); });
+        return text;
+    }
+    case NUMERICOID: {
+        char *text = pg::call([&] { return OidOutputFunctionCall(F_NUMERIC_OUT, value); });
+        if (!std::isdigit(static_cast<unsigned char>(text[text[0] == '-' ? 1 : 0])))
+            throw Error(ErrorKind::Conversion, "a non-finite number has no SoQL literal");
+        return text;
+    }
+    case TEXTOID:
+    case VARCHAROID: {
+        char *text = pg::call([&] { return TextDatumGetCString(value); });
+        return quote_literal(text);
+    }
+    case TIMESTAMPOID:
+    case TIMESTAMPTZOID:
+    case DATEOID: {
+        // Socrata timestamps are floating (no zone): a timestamptz is taken in the session's
+        // TimeZone, exactly as Postgres compares timestamp with timestamptz.
+        Timestamp ts = pg::call([&]() -> Timestamp {
+            if (type == TIMESTAMPTZOID)
+                return DatumGetTimestamp(DirectFunctionCall1(timestamptz_timestamp, value));
+            if (type == DATEOID)
+                return DatumGetTimestamp(DirectFunctionCall1(date_timestamp, value));
+            return DatumGetTimestamp(value);
+        });
+        if (TIMESTAMP_NOT_FINITE(ts))
+            throw Error(ErrorKind::Conversion, "an infinite timestamp has no SoQL literal");
+        struct pg_tm tm;
+        fsec_t fsec;
+        int rc = pg::call([&] { return timestamp2tm(ts, nullptr, &tm, &fsec, nullptr, nullptr); });
+        if (rc != 0 || tm.tm_year < 1 || tm.tm_year > 9999)
+            throw Error(ErrorKind::Conversion, "timestamp out of range for SoQL");
+        char buf[64];
+        if (fsec % 1000 == 0)
+            snprintf(buf, sizeof buf, "'%04d-%02d-%02dT%02d:%02d:%02d.%03d'", tm.tm_year,
+                          tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                          static_cast<int>(fsec / 1000));
+        else
+            snprintf(buf, sizeof buf, "'%04d-%02d-%02dT%02d:%02d:%02d.%06d'", tm.tm_year,
+                          tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                          static_cast<int>(fsec));
+        return buf;
+    }
+    default:
+        throw Error(ErrorKind::Conversion, "no SoQL literal for this type");
+    }
+}
+
+} // namespace socrata::pg

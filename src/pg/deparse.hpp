@@ -1,0 +1,43 @@
+// Turning Postgres expressions into SoQL: which WHERE clauses and sort keys Socrata can evaluate
+// with exactly the results Postgres would give, and their SoQL text.
+//
+// Values that are constant for one execution but unknown at plan time (parameters, stable
+// functions such as now()) are not rendered here: the SoQL keeps a placeholder and the
+// expression goes into `runtime_values`, evaluated once when the scan starts (scan.cpp).
+#pragma once
+
+#include "pg_headers.hpp"
+#include "remote_schema.hpp"
+#include "table_options.hpp"
+
+namespace socrata::pg {
+
+// Placeholder in deparsed SoQL for runtime value number N (0-based): "\x01" N "\x02" for a
+// scalar, "\x01" N "\x03" for an array expanded into a parenthesised list.
+constexpr char kPlaceholderStart = '\x01';
+constexpr char kScalarEnd = '\x02';
+constexpr char kListEnd = '\x03';
+
+struct DeparseContext {
+    PlannerInfo *root = nullptr;
+    RelOptInfo *rel = nullptr;
+    const ForeignTableInfo *table = nullptr;
+    const RemoteSchema *remote = nullptr; // remote field types; null when unknown
+    List *runtime_values = NIL;           // Expr*, in placeholder order (shared by all clauses)
+};
+
+// Appends the SoQL for expr to out and returns true, or returns false (out unchanged) when
+// the expression must be evaluated locally.
+bool deparse_condition(Expr *expr, DeparseContext &ctx, std::string &out);
+
+// SoQL identifier of a column of the scanned table, or empty if the column cannot be used
+// remotely (dropped, or a type whose remote semantics differ).
+std::string remote_column(const DeparseContext &ctx, AttrNumber attnum);
+
+// "$order" text for the pathkeys, or empty if any key cannot be sorted remotely the same way.
+std::string deparse_order(List *pathkeys, DeparseContext &ctx);
+
+// Renders one runtime value (already evaluated) as a SoQL literal. Throws if it cannot be.
+std::string soql_literal_for_datum(Datum value, bool isnull, Oid type);
+
+} // namespace socrata::pg

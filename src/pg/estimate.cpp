@@ -1,0 +1,63 @@
+#include "estimate.hpp"
+
+#include "page_fetcher.hpp"
+#include "pg_guard.hpp"
+
+#include <map>
+
+namespace socrata::pg {
+
+namespace {
+
+// Socrata datasets are usually large; without statistics assume a sizeable table so the
+// planner prefers plans that scan it once.
+constexpr double kDefaultRows = 100000.0;
+
+bool cancel_requested() noexcept {
+    return InterruptPending && (QueryCancelPending || ProcDiePending);
+}
+
+} // namespace
+
+double remote_row_count(const ScanSettings &settings, const std::string &where) {
+    static std::map<std::string, double> counts;
+    std::string key = settings.base_url + "\n" + settings.dataset + "\n" + where;
+    if (auto it = counts.find(key); it != counts.end())
+        return it->second;
+
+    SodaClient client(settings, cancel_requested);
+    ScanRequest request;
+    request.select = {"count(*) AS row_count"};
+    request.where = where;
+    request.keyset = false;
+    request.group.clear();
+    PageFetcher fetcher(client, request, 1);
+    Page page;
+    double count = 0;
+    if (fetcher.next(page) && page.rows() > 0 && page.kind(0, 0) != ValueKind::Null)
+        count = std::stod(std::string(page.text(0, 0)));
+    return counts[key] = count;
+}
+
+double estimate_rows(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &info) {
+    const ScanSettings &settings = info.table.settings;
+    bool has_runtime_values = info.runtime_values != NIL;
+
+    if (settings.use_remote_estimate && !has_runtime_values) {
+        // The remote count already applies the pushed conditions; only local ones remain.
+        double rows = remote_row_count(settings, info.where);
+        Selectivity local = pg::call([&] {
+            return clauselist_selectivity(root, info.local_conds, baserel->relid, JOIN_INNER,
+                                          nullptr);
+        });
+        return std::max(1.0, rows * local);
+    }
+    double tuples = baserel->tuples > 0 ? baserel->tuples : kDefaultRows;
+    Selectivity all = pg::call([&] {
+        return clauselist_selectivity(root, baserel->baserestrictinfo, baserel->relid,
+                                      JOIN_INNER, nullptr);
+    });
+    return std::max(1.0, tuples * all);
+}
+
+} // namespace socrata::pg

@@ -1,0 +1,14 @@
+// Row estimates for the planner: a remote count(*) per scan shape when use_remote_estimate is
+// on (cached per backend), else the local statistics from ANALYZE, else a default.
+#pragma once
+
+#include "plan_state.hpp"
+
+namespace socrata::pg {
+
+double estimate_rows(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &info);
+
+// count(*) of the dataset's rows matching `where` (SoQL, may be empty), cached per backend.
+double remote_row_count(const ScanSettings &settings, const std::string &where);
+
+} // namespace socrata::pg

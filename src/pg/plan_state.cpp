@@ -1,0 +1,65 @@
+#include "plan_state.hpp"
+
+#include "pg_guard.hpp"
+
+namespace socrata::pg {
+
+namespace {
+
+// fdw_private is a flat list: [select items (List of String), where, order, group, limit,
+// offset, keyset ("1"/"0"), slot columns (IntList), dataset label].
+enum PlanItem { Select, Where, Order, Group, Limit, Offset, Keyset, SlotColumns, Label, Count };
+
+Node *string_node(const std::string &s) {
+    return pg::call([&] { return reinterpret_cast<Node *>(makeString(pstrdup(s.c_str()))); });
+}
+
+std::string string_at(List *list, int index) {
+    return strVal(list_nth(list, index));
+}
+
+} // namespace
+
+List *scan_plan_to_list(const ScanPlan &plan) {
+    List *select = NIL;
+    for (const auto &item : plan.request.select)
+        select = pg::call([&] { return lappend(select, string_node(item)); });
+    List *slots = NIL;
+    for (int column : plan.slot_columns)
+        slots = pg::call([&] { return lappend_int(slots, column); });
+
+    Node *items[Count] = {
+        reinterpret_cast<Node *>(select),
+        string_node(plan.request.where),
+        string_node(plan.request.order),
+        string_node(plan.request.group),
+        string_node(std::to_string(plan.request.limit)),
+        string_node(std::to_string(plan.request.offset)),
+        string_node(plan.request.keyset ? "1" : "0"),
+        reinterpret_cast<Node *>(slots),
+        string_node(plan.dataset_label),
+    };
+    List *list = NIL;
+    for (Node *item : items)
+        list = pg::call([&] { return lappend(list, item); });
+    return list;
+}
+
+ScanPlan scan_plan_from_list(List *list) {
+    ScanPlan plan;
+    ListCell *cell;
+    foreach (cell, static_cast<List *>(list_nth(list, Select)))
+        plan.request.select.emplace_back(strVal(lfirst(cell)));
+    plan.request.where = string_at(list, Where);
+    plan.request.order = string_at(list, Order);
+    plan.request.group = string_at(list, Group);
+    plan.request.limit = std::stoll(string_at(list, Limit));
+    plan.request.offset = std::stoll(string_at(list, Offset));
+    plan.request.keyset = string_at(list, Keyset) == "1";
+    foreach (cell, static_cast<List *>(list_nth(list, SlotColumns)))
+        plan.slot_columns.push_back(lfirst_int(cell));
+    plan.dataset_label = string_at(list, Label);
+    return plan;
+}
+
+} // namespace socrata::pg

@@ -1,0 +1,150 @@
+// Planner callbacks for scans of one foreign table: split the WHERE clauses into the part
+// Socrata evaluates ($where) and the part Postgres does, offer sorted paths when the ORDER BY
+// can be pushed, estimate sizes and build the ForeignScan node.
+#include "context_owned.hpp"
+#include "estimate.hpp"
+#include "fdw_callbacks.hpp"
+#include "plan_state.hpp"
+
+namespace socrata::pg {
+
+namespace {
+
+// Costs: a request costs a round trip; each row costs parsing and conversion.
+constexpr double kStartupCost = 100.0;
+constexpr double kPerRowCost = 0.01;
+
+void classify_conditions(PlannerInfo *root, RelOptInfo *baserel, RelPlanInfo &info) {
+    DeparseContext ctx;
+    ctx.root = root;
+    ctx.rel = baserel;
+    ctx.table = &info.table;
+    ctx.remote = info.remote;
+
+    ListCell *cell;
+    foreach (cell, baserel->baserestrictinfo) {
+        auto *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
+        std::string soql;
+        if (deparse_condition(rinfo->clause, ctx, soql)) {
+            info.remote_conds = pg::call([&] { return lappend(info.remote_conds, rinfo); });
+            info.where += (info.where.empty() ? "" : " AND ") + soql;
+        } else {
+            info.local_conds = pg::call([&] { return lappend(info.local_conds, rinfo); });
+        }
+    }
+    info.runtime_values = ctx.runtime_values;
+}
+
+void collect_attrs_used(RelOptInfo *baserel, RelPlanInfo &info) {
+    pg::call([&] {
+        pull_varattnos(reinterpret_cast<Node *>(baserel->reltarget->exprs), baserel->relid,
+                       &info.attrs_used);
+        ListCell *cell;
+        foreach (cell, info.local_conds) {
+            auto *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
+            pull_varattnos(reinterpret_cast<Node *>(rinfo->clause), baserel->relid,
+                           &info.attrs_used);
+        }
+    });
+}
+
+} // namespace
+
+void get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid) {
+    pg::entry([&] {
+        Oid userid = OidIsValid(baserel->userid) ? baserel->userid : GetUserId();
+        auto *info = new_context_owned<RelPlanInfo>(CurrentMemoryContext);
+        baserel->fdw_private = info;
+        info->table = load_foreign_table(foreigntableid, userid);
+        info->remote = remote_schema_for(info->table.settings);
+        classify_conditions(root, baserel, *info);
+        collect_attrs_used(baserel, *info);
+
+        baserel->rows = estimate_rows(root, baserel, *info);
+        info->rows = baserel->rows;
+        baserel->tuples = std::max(baserel->tuples, baserel->rows);
+    });
+}
+
+void get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
+    pg::entry([&] {
+        auto *info = static_cast<RelPlanInfo *>(baserel->fdw_private);
+        Cost total = kStartupCost + baserel->rows * kPerRowCost;
+        pg::call([&] {
+            add_path(baserel,
+                     reinterpret_cast<Path *>(create_foreignscan_path(
+                         root, baserel, nullptr, baserel->rows, kStartupCost, total, NIL,
+                         baserel->lateral_relids, nullptr, NIL)));
+        });
+
+        // A path sorted by Socrata, when the whole ORDER BY can be pushed.
+        if (root->query_pathkeys == NIL)
+            return;
+        DeparseContext ctx;
+        ctx.root = root;
+        ctx.rel = baserel;
+        ctx.table = &info->table;
+        ctx.remote = info->remote;
+        std::string order = deparse_order(root->query_pathkeys, ctx);
+        if (order.empty())
+            return;
+        pg::call([&] {
+            List *fdw_private = list_make1(makeString(pstrdup(order.c_str())));
+            add_path(baserel, reinterpret_cast<Path *>(create_foreignscan_path(
+                                  root, baserel, nullptr, baserel->rows, kStartupCost,
+                                  total * 1.05, root->query_pathkeys, baserel->lateral_relids,
+                                  nullptr, fdw_private)));
+        });
+    });
+}
+
+ForeignScan *get_foreign_plan(PlannerInfo *, RelOptInfo *baserel, Oid, ForeignPath *best_path,
+                              List *tlist, List *scan_clauses, Plan *outer_plan) {
+    return pg::entry([&]() -> ForeignScan * {
+        auto *info = static_cast<RelPlanInfo *>(baserel->fdw_private);
+
+        // Conditions not sent to Socrata stay as the scan's local quals.
+        List *local_quals = NIL;
+        ListCell *cell;
+        foreach (cell, scan_clauses) {
+            auto *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
+            if (pg::call([&] { return list_member_ptr(info->remote_conds, rinfo); }))
+                continue;
+            local_quals = pg::call([&] { return lappend(local_quals, rinfo->clause); });
+        }
+
+        ScanPlan plan;
+        plan.request.where = info->where;
+        plan.dataset_label = info->table.settings.dataset;
+        if (best_path->fdw_private != NIL) {
+            plan.request.order = strVal(linitial(best_path->fdw_private));
+            plan.request.keyset = false;
+        }
+        for (const ColumnInfo &col : info->table.columns) {
+            if (col.dropped ||
+                !bms_is_member(col.attnum - FirstLowInvalidHeapAttributeNumber, info->attrs_used))
+                continue;
+            plan.request.select.push_back(socrata::quote_identifier(col.field));
+            plan.slot_columns.push_back(col.attnum - 1);
+        }
+        // A whole-row reference (attno 0) needs every column.
+        if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, info->attrs_used)) {
+            plan.request.select.clear();
+            plan.slot_columns.clear();
+            for (const ColumnInfo &col : info->table.columns) {
+                if (col.dropped)
+                    continue;
+                plan.request.select.push_back(socrata::quote_identifier(col.field));
+                plan.slot_columns.push_back(col.attnum - 1);
+            }
+        }
+
+        List *fdw_private = scan_plan_to_list(plan);
+        return pg::call([&] {
+            return make_foreignscan(tlist, local_quals, baserel->relid, info->runtime_values,
+                                    fdw_private, NIL, NIL, outer_plan);
+        });
+    });
+}
+
+} // namespace socrata::pg

@@ -1,0 +1,77 @@
+// Remote field types, read from the dataset's metadata once per backend.
+#include "remote_schema.hpp"
+
+#include "dataset_metadata.hpp"
+#include "pg_guard.hpp"
+#include "soda_client.hpp"
+#include "soql.hpp"
+
+#include <map>
+#include <memory>
+
+namespace socrata::pg {
+
+namespace {
+
+RemoteType remote_type_for(const std::string &data_type_name) {
+    if (data_type_name == "number" || data_type_name == "double" || data_type_name == "money")
+        return RemoteType::Number;
+    if (data_type_name == "text" || data_type_name == "url")
+        return RemoteType::Text;
+    if (data_type_name == "calendar_date")
+        return RemoteType::CalendarDate;
+    if (data_type_name == "checkbox")
+        return RemoteType::Checkbox;
+    return RemoteType::Other;
+}
+
+bool cancel_requested() noexcept {
+    return InterruptPending && (QueryCancelPending || ProcDiePending);
+}
+
+// Per backend: base_url + dataset -> schema (null if the metadata could not be read).
+std::map<std::string, std::unique_ptr<RemoteSchema>> &cache() {
+    static std::map<std::string, std::unique_ptr<RemoteSchema>> schemas;
+    return schemas;
+}
+
+} // namespace
+
+RemoteType RemoteSchema::type_of(const std::string &field) const {
+    if (field == ":id")
+        return RemoteType::Text;
+    if (field == ":updated_at" || field == ":created_at")
+        return RemoteType::Other; // fixed timestamps with a zone: not comparable as floating
+    auto it = fields.find(field);
+    return it == fields.end() ? RemoteType::Other : it->second;
+}
+
+const RemoteSchema *remote_schema_for(const ScanSettings &settings) {
+    std::string key = settings.base_url + "\n" + settings.dataset;
+    auto found = cache().find(key);
+    if (found != cache().end())
+        return found->second.get();
+
+    std::unique_ptr<RemoteSchema> schema;
+    try {
+        SodaClient client(settings, cancel_requested);
+        DatasetMetadata metadata = parse_dataset_metadata(
+            client.get_document(build_metadata_url(settings.base_url, settings.dataset)));
+        schema = std::make_unique<RemoteSchema>();
+        for (const auto &column : metadata.columns)
+            schema->fields[column.field_name] = remote_type_for(column.data_type_name);
+    } catch (const Error &e) {
+        if (e.kind() == ErrorKind::Cancelled)
+            throw;
+        // Without the remote types nothing is pushed down; the scan reports real problems.
+        std::string message = e.what();
+        pg::call([&] {
+            ereport(DEBUG1, (errmsg_internal("socrata_fdw: no metadata for %s, no pushdown: %s",
+                                             settings.dataset.c_str(), message.c_str())));
+        });
+        return nullptr; // not cached: the next query tries again
+    }
+    return (cache()[key] = std::move(schema)).get();
+}
+
+} // namespace socrata::pg

@@ -1,0 +1,36 @@
+// Reading socrata_fdw options from the catalogs: the validator, and everything a planner or
+// executor needs to know about one foreign table (settings, token, column-to-field mapping).
+#pragma once
+
+#include "fdw_options.hpp"
+#include "pg_headers.hpp"
+
+namespace socrata::pg {
+
+struct ColumnInfo {
+    AttrNumber attnum = 0;
+    std::string name;  // Postgres column name
+    std::string field; // SODA field name
+    Oid type = InvalidOid;
+    int32 typmod = -1;
+    Oid collation = InvalidOid;
+    bool dropped = false;
+};
+
+struct ForeignTableInfo {
+    Oid relid = InvalidOid;
+    Oid server = InvalidOid;
+    std::string relname; // schema-qualified, for messages
+    ScanSettings settings;
+    std::vector<ColumnInfo> columns; // index = attnum - 1
+};
+
+// Everything about a foreign table, with the user mapping of `userid` (or PUBLIC, or none).
+ForeignTableInfo load_foreign_table(Oid relid, Oid userid);
+
+// Options of a server (and of the user's mapping), for IMPORT FOREIGN SCHEMA.
+ScanSettings load_server_settings(Oid server, Oid userid);
+
+OptionList to_option_list(List *def_elems);
+
+} // namespace socrata::pg

@@ -1,0 +1,205 @@
+#include "option_values.hpp"
+
+#include "error.hpp"
+#include "text_snippet.hpp"
+
+#include <cctype>
+#include <limits>
+
+namespace socrata {
+
+namespace {
+
+[[noreturn]] void bad_value(std::string_view name, std::string_view text, std::string detail,
+                            std::string hint) {
+    throw Error(ErrorKind::InvalidOption,
+                "invalid value for option \"" + std::string(name) +
+                    "\": " + printable_snippet(text, 100),
+                std::move(detail), std::move(hint));
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        if (std::tolower(static_cast<unsigned char>(a[i])) !=
+            std::tolower(static_cast<unsigned char>(b[i])))
+            return false;
+    return true;
+}
+
+bool is_lower_alnum(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+bool is_hex(char c) {
+    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char &c : out)
+        c = char(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+}
+
+// RFC 3986 path characters: unreserved, sub-delims, ':', '@', '/' and %XX.
+bool valid_path(std::string_view path) {
+    for (std::size_t i = 0; i < path.size(); ++i) {
+        const char c = path[i];
+        if (std::isalnum(static_cast<unsigned char>(c)) ||
+            std::string_view("-._~!$&'()*+,;=:@/").find(c) != std::string_view::npos)
+            continue;
+        if (c == '%' && i + 2 < path.size() && is_hex(path[i + 1]) && is_hex(path[i + 2])) {
+            i += 2;
+            continue;
+        }
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+std::int64_t parse_int_option(std::string_view name, std::string_view text, std::int64_t min,
+                              std::int64_t max) {
+    const std::string range =
+        "Expected a whole number from " + std::to_string(min) + " to " + std::to_string(max) + ".";
+    std::size_t i = 0;
+    bool negative = false;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+        negative = text[i] == '-';
+        ++i;
+    }
+    if (i == text.size())
+        bad_value(name, text, "The value is not a number.", range);
+    // Accumulate as a negative number so that INT64_MIN is representable.
+    std::int64_t value = 0;
+    for (; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c < '0' || c > '9')
+            bad_value(name, text, "Only decimal digits and a leading sign are allowed.", range);
+        const int digit = c - '0';
+        if (value < (std::numeric_limits<std::int64_t>::min() + digit) / 10)
+            bad_value(name, text, "The number is too large.", range);
+        value = value * 10 - digit;
+    }
+    if (!negative) {
+        if (value == std::numeric_limits<std::int64_t>::min())
+            bad_value(name, text, "The number is too large.", range);
+        value = -value;
+    }
+    if (value < min || value > max)
+        bad_value(name, text, "The number is out of range.", range);
+    return value;
+}
+
+bool parse_bool_option(std::string_view name, std::string_view text) {
+    for (const char *t : {"true", "on", "yes", "1"})
+        if (iequals(text, t))
+            return true;
+    for (const char *f : {"false", "off", "no", "0"})
+        if (iequals(text, f))
+            return false;
+    bad_value(name, text, {}, "Use true or false.");
+}
+
+bool is_valid_dataset_id(std::string_view text) noexcept {
+    if (text.size() != 9 || text[4] != '-')
+        return false;
+    for (std::size_t i = 0; i < 9; ++i)
+        if (i != 4 && !is_lower_alnum(text[i]))
+            return false;
+    return true;
+}
+
+void validate_dataset_id(std::string_view name, std::string_view text) {
+    if (!is_valid_dataset_id(text))
+        bad_value(name, text,
+                  "A Socrata dataset id is four lowercase letters or digits, '-', and four more.",
+                  "Use the id from the dataset's URL, e.g. 'ijzp-q8t2' for Chicago crimes.");
+}
+
+std::string validate_base_url(std::string_view text, std::string_view name) {
+    const std::string example = "Use the portal's root URL, e.g. 'https://data.cityofchicago.org'.";
+    for (char ch : text) {
+        const unsigned char c = static_cast<unsigned char>(ch);
+        if (c <= 0x20 || c >= 0x7F)
+            bad_value(name, text,
+                      "URLs may not contain white space, control or non-ASCII characters.",
+                      example);
+    }
+    std::string scheme;
+    std::string_view rest;
+    const std::size_t colon = text.find("://");
+    if (colon != std::string_view::npos)
+        scheme = lower(text.substr(0, colon));
+    if (scheme != "http" && scheme != "https")
+        bad_value(name, text, "Only http:// and https:// URLs are supported.", example);
+    rest = text.substr(colon + 3);
+    if (rest.find_first_of("?#") != std::string_view::npos)
+        bad_value(name, text, "The URL may not have a query string or fragment.", example);
+
+    const std::size_t slash = rest.find('/');
+    std::string_view authority = rest.substr(0, slash);
+    std::string_view path =
+        slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
+    if (authority.find('@') != std::string_view::npos)
+        bad_value(name, text, "The URL may not contain a user name or password.",
+                  "Put the app token in a user mapping: OPTIONS (app_token '...').");
+
+    std::string_view host = authority;
+    std::string_view port;
+    if (!host.empty() && host.front() == '[') { // IPv6 literal
+        const std::size_t close = host.find(']');
+        if (close == std::string_view::npos || close == 1)
+            bad_value(name, text, "The IPv6 address is not closed with ']'.", example);
+        for (char c : host.substr(1, close - 1))
+            if (!is_hex(c) && c != ':' && c != '.')
+                bad_value(name, text, "The IPv6 address is malformed.", example);
+        std::string_view after = host.substr(close + 1);
+        host = host.substr(0, close + 1);
+        if (!after.empty()) {
+            if (after.front() != ':')
+                bad_value(name, text, "Unexpected text after the IPv6 address.", example);
+            port = after.substr(1);
+            if (port.empty())
+                bad_value(name, text, "The port after ':' is missing.", example);
+        }
+    } else {
+        const std::size_t pc = host.find(':');
+        if (pc != std::string_view::npos) {
+            port = host.substr(pc + 1);
+            host = host.substr(0, pc);
+            if (port.empty())
+                bad_value(name, text, "The port after ':' is missing.", example);
+        }
+        if (host.empty())
+            bad_value(name, text, "The URL has no host name.", example);
+        for (char c : host)
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_')
+                bad_value(name, text, "The host name contains an invalid character.", example);
+    }
+    if (!port.empty()) {
+        if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)
+            bad_value(name, text, "The port must be a number from 1 to 65535.", example);
+        const int n = std::stoi(std::string(port));
+        if (n < 1 || n > 65535)
+            bad_value(name, text, "The port must be a number from 1 to 65535.", example);
+    }
+    if (!valid_path(path))
+        bad_value(name, text, "The path contains a character that must be percent-encoded.",
+                  example);
+    while (!path.empty() && path.back() == '/')
+        path.remove_suffix(1);
+    const std::string lower_path = lower(path);
+    if (lower_path.find("/resource/") != std::string::npos ||
+        lower_path.rfind("/resource", 0) == 0 || lower_path.find("/api/") != std::string::npos ||
+        lower_path == "/api")
+        bad_value(name, text, "The URL points into the API rather than at the portal.",
+                  example + " The dataset id goes in the foreign table's dataset option.");
+    return scheme + "://" + lower(host) + (port.empty() ? "" : ":" + std::string(port)) +
+           std::string(path);
+}
+
+} // namespace socrata

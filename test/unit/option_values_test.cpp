@@ -1,0 +1,125 @@
+#include "error.hpp"
+#include "option_values.hpp"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+using namespace socrata;
+
+namespace {
+
+// The InvalidOption error `f` throws; fails the test if it throws nothing.
+template <typename F> Error option_error(F f) {
+    try {
+        f();
+    } catch (const Error &e) {
+        EXPECT_EQ(e.kind(), ErrorKind::InvalidOption);
+        return e;
+    }
+    ADD_FAILURE() << "no error thrown";
+    return Error(ErrorKind::Protocol, "none");
+}
+
+} // namespace
+
+TEST(ParseIntOption, AcceptsPlainIntegersInRange) {
+    EXPECT_EQ(parse_int_option("page_size", "1", 1, 50000), 1);
+    EXPECT_EQ(parse_int_option("page_size", "50000", 1, 50000), 50000);
+    EXPECT_EQ(parse_int_option("page_size", "+42", 1, 50000), 42);
+    EXPECT_EQ(parse_int_option("x", "-7", -10, 10), -7);
+    EXPECT_EQ(parse_int_option("x", "007", 0, 10), 7);
+    const auto lo = std::numeric_limits<std::int64_t>::min();
+    const auto hi = std::numeric_limits<std::int64_t>::max();
+    EXPECT_EQ(parse_int_option("x", "9223372036854775807", lo, hi), hi);
+    EXPECT_EQ(parse_int_option("x", "-9223372036854775808", lo, hi), lo);
+}
+
+TEST(ParseIntOption, RejectsAnythingElseNamingOptionAndValue) {
+    const auto lo = std::numeric_limits<std::int64_t>::min();
+    const auto hi = std::numeric_limits<std::int64_t>::max();
+    for (const char *bad : {"", "+", "-", " 1", "1 ", "1e3", "0x10", "1.0", "10k", "١"}) {
+        Error e = option_error([&] { parse_int_option("page_size", bad, lo, hi); });
+        EXPECT_NE(std::string(e.what()).find("\"page_size\""), std::string::npos) << e.what();
+    }
+    Error overflow = option_error([&] { parse_int_option("x", "9223372036854775808", lo, hi); });
+    EXPECT_NE(overflow.detail().find("too large"), std::string::npos);
+    option_error([&] { parse_int_option("x", "-9223372036854775809", lo, hi); });
+    option_error([&] { parse_int_option("x", "99999999999999999999999", lo, hi); });
+    Error range = option_error([&] { parse_int_option("page_size", "0", 1, 50000); });
+    EXPECT_STREQ(range.what(), "invalid value for option \"page_size\": \"0\"");
+    EXPECT_EQ(range.hint(), "Expected a whole number from 1 to 50000.");
+    option_error([&] { parse_int_option("page_size", "50001", 1, 50000); });
+}
+
+TEST(ParseBoolOption, AcceptsPostgresSpellings) {
+    for (const char *t : {"true", "TRUE", "On", "yes", "1"})
+        EXPECT_TRUE(parse_bool_option("use_gzip", t)) << t;
+    for (const char *f : {"false", "False", "OFF", "no", "0"})
+        EXPECT_FALSE(parse_bool_option("use_gzip", f)) << f;
+    for (const char *bad : {"", "t", "y", "2", "true ", "enabled"}) {
+        Error e = option_error([&] { parse_bool_option("use_gzip", bad); });
+        EXPECT_NE(std::string(e.what()).find("use_gzip"), std::string::npos);
+    }
+}
+
+TEST(DatasetId, FourByFourOnly) {
+    EXPECT_TRUE(is_valid_dataset_id("ijzp-q8t2"));
+    EXPECT_TRUE(is_valid_dataset_id("6zsd-86xi"));
+    for (const char *bad : {"", "ijzp-q8t", "ijzp-q8t22", "IJZP-Q8T2", "ijzpq8t2x", "ijzp_q8t2",
+                            "ijz/-q8t2", "ijzp-q8t2\n", "../../etc"})
+        EXPECT_FALSE(is_valid_dataset_id(bad)) << bad;
+    Error e = option_error([] { validate_dataset_id("dataset", "ijzp q8t2"); });
+    EXPECT_NE(std::string(e.what()).find("\"ijzp q8t2\""), std::string::npos);
+    EXPECT_NE(e.hint().find("ijzp-q8t2"), std::string::npos);
+}
+
+TEST(BaseUrl, NormalisesValidUrls) {
+    EXPECT_EQ(validate_base_url("https://data.cityofchicago.org"),
+              "https://data.cityofchicago.org");
+    EXPECT_EQ(validate_base_url("https://data.cityofchicago.org///"),
+              "https://data.cityofchicago.org");
+    EXPECT_EQ(validate_base_url("HTTP://Data.CityOfChicago.org/"), "http://data.cityofchicago.org");
+    EXPECT_EQ(validate_base_url("http://127.0.0.1:8089/"), "http://127.0.0.1:8089");
+    EXPECT_EQ(validate_base_url("http://[::1]:8089"), "http://[::1]:8089");
+    EXPECT_EQ(validate_base_url("https://example.org/portal/Sub%20Dir/"),
+              "https://example.org/portal/Sub%20Dir");
+}
+
+TEST(BaseUrl, RejectsDangerousOrWrongUrls) {
+    const char *bad[] = {
+        "",
+        "data.cityofchicago.org",
+        "ftp://data.cityofchicago.org",
+        "file:///etc/passwd",
+        "https://",
+        "https:///path",
+        "https://user:pw@data.cityofchicago.org",
+        "https://data.cityofchicago.org?x=1",
+        "https://data.cityofchicago.org/#frag",
+        "https://data.city ofchicago.org",
+        "https://data.cityofchicago.org/\n",
+        "https://data.cityofchicago.org\t",
+        "https://dätä.org",
+        "https://host:0",
+        "https://host:65536",
+        "https://host:",
+        "https://host:80x",
+        "https://[::1",
+        "https://host/a%2",
+        "https://host/a\\b",
+        "https://data.cityofchicago.org/resource/ijzp-q8t2.json",
+        "https://data.cityofchicago.org/api/views/ijzp-q8t2.json",
+    };
+    for (const char *url : bad) {
+        Error e = option_error([&] { validate_base_url(url); });
+        EXPECT_NE(std::string(e.what()).find("\"base_url\""), std::string::npos) << url;
+        EXPECT_FALSE(e.hint().empty()) << url;
+    }
+    Error api = option_error(
+        [] { validate_base_url("https://data.cityofchicago.org/resource/ijzp-q8t2.json"); });
+    EXPECT_NE(api.hint().find("dataset option"), std::string::npos) << api.hint();
+    // Control characters in the echoed value are escaped, not printed raw.
+    Error ctl = option_error([] { validate_base_url("https://a\x1b[31m"); });
+    EXPECT_EQ(std::string(ctl.what()).find('\x1b'), std::string::npos);
+}

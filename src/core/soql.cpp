@@ -1,51 +1,56 @@
 #include "soql.hpp"
 
 #include "error.hpp"
+#include "option_values.hpp"
+#include "percent_encoding.hpp"
+#include "text_snippet.hpp"
+#include "utf8_validator.hpp"
+
+#include <cctype>
 
 namespace socrata {
 
 namespace {
 
-bool is_plain_identifier(std::string_view s) {
-    if (s.empty() || !((s[0] >= 'a' && s[0] <= 'z') || s[0] == '_'))
-        return false;
-    for (char c : s)
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'))
-            return false;
-    return true;
+// Reserved words of the SoQL lexer/parser; a column with such a name must be backticked.
+constexpr const char *kKeywords[] = {
+    "select", "distinct", "except", "as",      "where",   "group",     "having", "order",
+    "by",     "limit",    "offset", "search",  "from",    "join",      "on",     "inner",
+    "outer",  "left",     "right",  "full",    "lateral", "asc",       "desc",   "first",
+    "last",   "nulls",    "is",     "between", "in",      "like",      "and",    "or",
+    "not",    "null",     "true",   "false",   "union",   "intersect", "minus",  "pivot",
+    "all",    "case",     "when",   "then",    "else",    "end",
+};
+
+bool is_lower_start(char c) {
+    return (c >= 'a' && c <= 'z') || c == '_';
+}
+bool is_lower_part(char c) {
+    return is_lower_start(c) || (c >= '0' && c <= '9');
+}
+bool is_quotable_start(char c) {
+    return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$' || c == '-';
+}
+bool is_quotable_part(char c) {
+    return is_quotable_start(c) || (c >= '0' && c <= '9');
 }
 
-bool is_system_field(std::string_view s) {
-    if (s.size() < 2 || s[0] != ':')
-        return false;
-    std::string_view rest = s.substr(1);
-    if (rest.substr(0, 1) == "@")
-        rest = rest.substr(1);
-    return is_plain_identifier(rest);
+[[noreturn]] void unquotable(std::string_view name, const char *why) {
+    throw Error(ErrorKind::InvalidOption,
+                "field name " + printable_snippet(name, 100) + " cannot be written in SoQL", why,
+                "Set the column's column_name option to the dataset's API field name "
+                "(lowercase letters, digits and '_'), as listed in /api/views/<id>.json.");
 }
 
-// Parameters in a fixed order, skipping empty ones.
-template <typename F> void for_each_parameter(const SoqlQuery &q, F &&emit) {
-    std::string select;
-    for (const auto &item : q.select)
-        select += (select.empty() ? "" : ",") + item;
-    if (!select.empty())
-        emit("$select", select);
-    if (!q.where.empty())
-        emit("$where", q.where);
-    if (!q.group.empty())
-        emit("$group", q.group);
-    if (!q.having.empty())
-        emit("$having", q.having);
-    if (!q.order.empty())
-        emit("$order", q.order);
-    if (q.limit)
-        emit("$limit", std::to_string(*q.limit));
-    if (q.offset > 0)
-        emit("$offset", std::to_string(q.offset));
+void add_param(std::string &qs, const char *name, std::string_view value) {
+    if (!qs.empty())
+        qs += '&';
+    qs += name; // "$select" etc.: '$' is allowed in a query and is what Socrata documents
+    qs += '=';
+    append_percent_encoded(qs, value);
 }
 
-std::string trim_trailing_slashes(std::string_view base) {
+std::string trim_slashes(std::string_view base) {
     while (!base.empty() && base.back() == '/')
         base.remove_suffix(1);
     return std::string(base);
@@ -53,79 +58,132 @@ std::string trim_trailing_slashes(std::string_view base) {
 
 } // namespace
 
-std::string quote_literal(std::string_view text) {
-    std::string out = "'";
-    for (char c : text) {
+std::string quote_literal(std::string_view value) {
+    Utf8Validator utf8;
+    std::string out;
+    out.reserve(value.size() + 2);
+    out += '\'';
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        const char c = value[i];
         if (c == '\0')
-            throw Error(ErrorKind::Conversion, "a SoQL string literal cannot contain a NUL byte");
-        out += c;
+            throw Error(ErrorKind::Conversion, "a SoQL string literal cannot contain NUL",
+                        "NUL at byte " + std::to_string(i) + " of the value.");
+        if (!utf8.push(static_cast<unsigned char>(c)))
+            throw Error(ErrorKind::Conversion, "a SoQL string literal must be valid UTF-8",
+                        "Invalid byte at offset " + std::to_string(i) + " of the value.");
         if (c == '\'')
             out += '\'';
+        out += c;
     }
+    if (utf8.in_sequence())
+        throw Error(ErrorKind::Conversion, "a SoQL string literal must be valid UTF-8",
+                    "The value ends inside a multi-byte character.");
     out += '\'';
     return out;
 }
 
-std::string quote_identifier(std::string_view field) {
-    if (is_plain_identifier(field) || is_system_field(field))
-        return std::string(field);
-    std::string out = "`";
-    for (char c : field) {
-        if (c == '`')
-            out += '`'; // a backtick inside a quoted identifier is doubled
-        out += c;
+bool is_soql_keyword(std::string_view word) noexcept {
+    for (const char *k : kKeywords) {
+        std::string_view kw(k);
+        if (kw.size() != word.size())
+            continue;
+        bool same = true;
+        for (std::size_t i = 0; i < kw.size() && same; ++i)
+            same = std::tolower(static_cast<unsigned char>(word[i])) == kw[i];
+        if (same)
+            return true;
     }
-    out += '`';
-    return out;
+    return false;
 }
 
-std::string percent_encode(std::string_view text) {
-    static const char hex[] = "0123456789ABCDEF";
-    std::string out;
-    out.reserve(text.size() * 3 / 2);
-    for (char ch : text) {
-        auto c = static_cast<unsigned char>(ch);
-        bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                          (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' || c == '~';
-        if (unreserved) {
-            out += ch;
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
+std::string quote_identifier(std::string_view name) {
+    if (name.empty())
+        unquotable(name, "The name is empty.");
+    if (name.front() == ':') {
+        // System fields: ":id", ":created_at", ":@computed_region_abcd_1234".
+        std::string_view body = name.substr(1);
+        if (!body.empty() && body.front() == '@')
+            body.remove_prefix(1);
+        if (body.empty())
+            unquotable(name, "A system field name needs characters after ':'.");
+        bool plain = true;
+        for (char c : body) {
+            if (c == '-')
+                plain = false;
+            else if (!is_lower_part(c))
+                unquotable(name, "System field names may contain only lowercase letters, "
+                                 "digits, '_' and '-'.");
         }
+        return plain ? std::string(name) : "`" + std::string(name) + "`";
     }
-    return out;
+    bool plain = is_lower_start(name.front());
+    for (char c : name)
+        plain = plain && is_lower_part(c);
+    if (plain && !is_soql_keyword(name))
+        return std::string(name);
+    if (!is_quotable_start(name.front()))
+        unquotable(name, "SoQL identifiers cannot start with a digit or punctuation, even "
+                         "in backticks.");
+    for (char c : name)
+        if (!is_quotable_part(c))
+            unquotable(name, "SoQL has no escape for spaces, quotes, backticks or other "
+                             "punctuation inside a quoted identifier; only letters, digits, "
+                             "'_', '$' and '-' can be written.");
+    return "`" + std::string(name) + "`";
 }
 
 std::string SoqlQuery::to_query_string() const {
     std::string qs;
-    for_each_parameter(*this, [&qs](const char *name, const std::string &value) {
-        qs += (qs.empty() ? "" : "&") + std::string(name) + "=" + percent_encode(value);
-    });
+    if (!select.empty()) {
+        std::string joined;
+        for (std::size_t i = 0; i < select.size(); ++i) {
+            if (i != 0)
+                joined += ',';
+            joined += select[i];
+        }
+        add_param(qs, "$select", joined);
+    }
+    if (!where.empty())
+        add_param(qs, "$where", where);
+    if (!group.empty())
+        add_param(qs, "$group", group);
+    if (!having.empty())
+        add_param(qs, "$having", having);
+    if (!order.empty())
+        add_param(qs, "$order", order);
+    if (limit) {
+        if (*limit < 0)
+            throw Error(ErrorKind::Protocol, "SoQL $limit must not be negative",
+                        "$limit was " + std::to_string(*limit) + ".");
+        add_param(qs, "$limit", std::to_string(*limit));
+    }
+    if (offset) {
+        if (*offset < 0)
+            throw Error(ErrorKind::Protocol, "SoQL $offset must not be negative",
+                        "$offset was " + std::to_string(*offset) + ".");
+        add_param(qs, "$offset", std::to_string(*offset));
+    }
     return qs;
 }
 
-std::string describe_query(const SoqlQuery &query) {
-    std::string text;
-    for_each_parameter(query, [&text](const char *name, const std::string &value) {
-        text += (text.empty() ? "" : "&") + std::string(name) + "=" + value;
-    });
-    return text;
-}
-
-std::string build_resource_url(std::string_view base_url, std::string_view dataset,
+std::string build_resource_url(std::string_view base_url, std::string_view dataset_id,
                                std::string_view format, const SoqlQuery &query) {
-    std::string url = trim_trailing_slashes(base_url) + "/resource/" + std::string(dataset) +
-                      "." + std::string(format);
-    std::string qs = query.to_query_string();
+    validate_dataset_id("dataset", dataset_id);
+    if (format != "json" && format != "csv")
+        throw Error(ErrorKind::Protocol,
+                    "unsupported SODA response format " + printable_snippet(format, 20),
+                    "Only json and csv are implemented.");
+    std::string url =
+        trim_slashes(base_url) + "/resource/" + std::string(dataset_id) + "." + std::string(format);
+    const std::string qs = query.to_query_string();
     if (!qs.empty())
         url += "?" + qs;
     return url;
 }
 
-std::string build_metadata_url(std::string_view base_url, std::string_view dataset) {
-    return trim_trailing_slashes(base_url) + "/api/views/" + std::string(dataset) + ".json";
+std::string build_metadata_url(std::string_view base_url, std::string_view dataset_id) {
+    validate_dataset_id("dataset", dataset_id);
+    return trim_slashes(base_url) + "/api/views/" + std::string(dataset_id) + ".json";
 }
 
 } // namespace socrata

@@ -1,6 +1,15 @@
-// Building SoQL requests safely: literals and identifiers are quoted by SoQL's rules and every
-// parameter value is percent-encoded, so no value a user writes can change the shape of the
-// request (an `&` or `#` in a literal stays inside that literal).
+// Writing SoQL and SODA 2.1 request URLs safely. Values from Postgres (pushed-down WHERE
+// constants, column names) are untrusted text: literals are quoted, identifiers checked, and
+// every parameter value percent-encoded, so no value can change the shape of the query or URL.
+//
+// Grammar facts relied on (socrata-platform/soql-reference, SoQLLexer.flex):
+//  - a single-quoted string ends at the first lone quote; '' is a quote; nothing else escapes
+//    (backslashes and newlines are plain characters);
+//  - an identifier is a letter/'_'/'$' then letters, digits, '_', '$'; a system identifier is
+//    ':' or ':@' followed by such characters;
+//  - a backtick-quoted identifier may also contain '-', and that is all: there is NO escape for
+//    a backtick, space or quote inside backticks, and no leading digit. Names that cannot be
+//    written are refused (Error InvalidOption) instead of being mangled.
 #pragma once
 
 #include <cstdint>
@@ -11,36 +20,40 @@
 
 namespace socrata {
 
-// 'text' with single quotes doubled. Throws Error(Conversion) on a NUL byte.
-std::string quote_literal(std::string_view text);
+// 'text' with quotes doubled. Throws Error(Conversion) for NUL or invalid UTF-8, which Socrata
+// cannot compare against anything meaningful.
+std::string quote_literal(std::string_view value);
 
-// A field name as SoQL reads it: plain names and system fields (:id, :@computed_region_x) as
-// they are, anything else in backticks.
-std::string quote_identifier(std::string_view field);
+// A field name as a SoQL identifier: plain when it is [a-z_][a-z0-9_]* and not a keyword,
+// system fields (:id, :updated_at, :@computed_region_...) as they are, otherwise in backticks
+// when the grammar allows; throws Error(InvalidOption) when no spelling exists.
+std::string quote_identifier(std::string_view field_name);
 
-// RFC 3986 percent-encoding: only unreserved characters stay as they are.
-std::string percent_encode(std::string_view text);
+// Whether `word` (any letter case) is reserved in SoQL, e.g. "order", "select", "null".
+bool is_soql_keyword(std::string_view word) noexcept;
 
+// The clauses of one SODA 2.1 request. Clause texts are SoQL built with the functions above.
 struct SoqlQuery {
-    std::vector<std::string> select;
+    std::vector<std::string> select; // joined with ','; empty = all fields
     std::string where;
     std::string order;
     std::string group;
     std::string having;
     std::optional<std::int64_t> limit;
-    std::int64_t offset = 0;
+    std::optional<std::int64_t> offset;
 
-    // "$select=...&$where=..." with every value percent-encoded.
+    // "$select=...&$where=...&$group=...&$having=...&$order=...&$limit=N&$offset=N", empty
+    // clauses left out, every value percent-encoded. Throws Error(Protocol) for a negative
+    // limit or offset.
     std::string to_query_string() const;
 };
 
-// The same parameters, not encoded, for people: EXPLAIN output and messages.
-std::string describe_query(const SoqlQuery &query);
-
-// <base>/resource/<id>.<format>?<query>
-std::string build_resource_url(std::string_view base_url, std::string_view dataset,
+// <base>/resource/<id>.<format>[?<query string>]; format is "json" or "csv".
+// Throws Error(InvalidOption) for a malformed dataset id, Error(Protocol) for another format.
+std::string build_resource_url(std::string_view base_url, std::string_view dataset_id,
                                std::string_view format, const SoqlQuery &query);
-// <base>/api/views/<id>.json
-std::string build_metadata_url(std::string_view base_url, std::string_view dataset);
+
+// <base>/api/views/<id>.json: the dataset's metadata (name, columns and their types).
+std::string build_metadata_url(std::string_view base_url, std::string_view dataset_id);
 
 } // namespace socrata

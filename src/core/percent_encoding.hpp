@@ -1,0 +1,16 @@
+// RFC 3986 percent-encoding for query parameter values. Everything but the unreserved set
+// (ALPHA / DIGIT / "-" / "." / "_" / "~") is encoded, so no value can add a parameter ('&'),
+// end the query ('#'), be decoded twice ('%') or turn into a space ('+').
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace socrata {
+
+std::string percent_encode(std::string_view value);
+
+// Appends the encoding of `value` to `out` (no temporary string per parameter).
+void append_percent_encoded(std::string &out, std::string_view value);
+
+} // namespace socrata

@@ -1,0 +1,41 @@
+#include "redact.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace socrata;
+
+TEST(Redact, ReplacesEveryOccurrenceOfTheSecret) {
+    EXPECT_EQ(redact("token s3cr3t and s3cr3t again", "s3cr3t"), "token *** and *** again");
+    EXPECT_EQ(redact("nothing here", "s3cr3t"), "nothing here");
+    EXPECT_EQ(redact("", "s3cr3t"), "");
+    EXPECT_EQ(redact("s3cr3ts3cr3t", "s3cr3t"), "******");
+    // The percent-encoded form is masked too.
+    EXPECT_EQ(redact("q=a%2Fb%3D", "a/b="), "q=***");
+}
+
+TEST(Redact, EmptySecretChangesNothingElse) {
+    EXPECT_EQ(redact("https://data.cityofchicago.org/resource/ijzp-q8t2.json?$limit=5"),
+              "https://data.cityofchicago.org/resource/ijzp-q8t2.json?$limit=5");
+}
+
+TEST(Redact, MasksAppTokenParametersWithoutKnowingTheSecret) {
+    EXPECT_EQ(redact("https://x.org/resource/abcd-1234.json?$$app_token=AbC123&$limit=5"),
+              "https://x.org/resource/abcd-1234.json?$$app_token=***&$limit=5");
+    EXPECT_EQ(redact("https://x.org/r.json?%24%24app_token=AbC123#f"),
+              "https://x.org/r.json?%24%24app_token=***#f");
+    EXPECT_EQ(redact("https://x.org/r.json?$$APP_TOKEN=AbC123"),
+              "https://x.org/r.json?$$APP_TOKEN=***");
+}
+
+TEST(Redact, MasksAppTokenHeaders) {
+    EXPECT_EQ(redact("X-App-Token: AbC123\r\nAccept: */*"), "X-App-Token: ***\r\nAccept: */*");
+    EXPECT_EQ(redact("x-app-token:AbC123"), "x-app-token:***");
+    EXPECT_EQ(redact("headers: [X-APP-TOKEN: AbC123, Accept: x]"),
+              "headers: [X-APP-TOKEN: ***, Accept: x]");
+}
+
+TEST(Redact, SecretAndPatternsTogether) {
+    const std::string out =
+        redact("GET /r.json?$$app_token=tok1 X-App-Token: tok1 body mentions tok1", "tok1");
+    EXPECT_EQ(out.find("tok1"), std::string::npos) << out;
+}

@@ -1,79 +1,102 @@
 #include "retry_policy.hpp"
 
+#include "http_date.hpp"
+
 #include <algorithm>
-#include <cctype>
-#include <ctime>
 
 namespace socrata {
 
-bool is_retryable_status(int status) noexcept {
-    return status == 202 || status == 429 || status == 500 || status == 502 || status == 503 ||
-           status == 504;
+namespace {
+
+std::string_view trim(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() &&
+           (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+        s.remove_suffix(1);
+    return s;
 }
 
-RetryDecision RetryPolicy::decide(int attempt, const AttemptOutcome &outcome) {
+std::string describe(const AttemptOutcome &o) {
+    if (o.http_status != 0)
+        return "HTTP " + std::to_string(o.http_status);
+    return o.network_error ? "network error" : "no response";
+}
+
+} // namespace
+
+bool is_retryable_status(int status) noexcept {
+    switch (status) {
+    case 202:
+    case 429:
+    case 500:
+    case 502:
+    case 503:
+    case 504:
+        return true;
+    default:
+        return false;
+    }
+}
+
+std::optional<std::chrono::milliseconds>
+parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) {
+    value = trim(value);
+    if (value.empty())
+        return std::nullopt;
+    if (value.find_first_not_of("0123456789") == std::string_view::npos) {
+        // Saturate instead of overflowing: anything past a day is "too long" anyway.
+        long long seconds = 0;
+        for (char c : value) {
+            seconds = seconds * 10 + (c - '0');
+            if (seconds > 86400LL * 365)
+                break;
+        }
+        return std::chrono::milliseconds(seconds * 1000);
+    }
+    const auto when = parse_http_date(value);
+    if (!when)
+        return std::nullopt;
+    const auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(*when - now);
+    return std::max(delta, std::chrono::milliseconds(0));
+}
+
+RetryDecision RetryDecider::decide(int attempt, const AttemptOutcome &outcome) {
     RetryDecision d;
-    bool retryable = outcome.network_error || is_retryable_status(outcome.http_status);
-    if (!retryable || attempt >= max_retries_)
+    const std::string what = describe(outcome);
+    const bool retryable =
+        outcome.http_status != 0 ? is_retryable_status(outcome.http_status) : outcome.network_error;
+    if (!retryable) {
+        d.reason = what + " is not retryable";
         return d;
+    }
+    if (attempt > policy_.max_retries) {
+        d.reason = what + ", giving up after " + std::to_string(attempt) + " attempts";
+        return d;
+    }
     d.retry = true;
 
     if (!outcome.retry_after.empty()) {
-        if (auto ms = parse_retry_after(outcome.retry_after, std::chrono::system_clock::now())) {
-            d.delay_ms = std::min(*ms, kMaxRetryAfterMs);
+        if (auto wait = parse_retry_after(outcome.retry_after, outcome.received_at)) {
+            const long long ms = std::min<long long>(wait->count(), kMaxRetryAfterMs);
+            d.delay_ms = int(ms);
+            d.reason = what + ", retry " + std::to_string(attempt) + " of " +
+                       std::to_string(policy_.max_retries) + " after " + std::to_string(ms) +
+                       " ms (Retry-After" + (wait->count() > kMaxRetryAfterMs ? ", capped)" : ")");
             return d;
         }
     }
-    // Exponential backoff with "full jitter": a random wait in [base*2^attempt / 2, base*2^attempt].
-    double ceiling = static_cast<double>(base_delay_ms_) * static_cast<double>(1u << std::min(attempt, 20));
-    ceiling = std::min(ceiling, static_cast<double>(max_delay_ms_));
-    std::uniform_real_distribution<double> jitter(0.5, 1.0);
-    d.delay_ms = static_cast<int>(ceiling * jitter(rng_));
+    // base * 2^(attempt-1), computed without overflow, then capped.
+    long long cap = std::max(0, policy_.base_delay_ms);
+    for (int i = 1; i < attempt && cap < policy_.max_delay_ms; ++i)
+        cap *= 2;
+    cap = std::min<long long>(cap, std::max(0, policy_.max_delay_ms));
+    const long long half = cap / 2;
+    std::uniform_int_distribution<long long> jitter(0, cap - half);
+    d.delay_ms = int(half + jitter(rng_));
+    d.reason = what + ", retry " + std::to_string(attempt) + " of " +
+               std::to_string(policy_.max_retries) + " after " + std::to_string(d.delay_ms) + " ms";
     return d;
-}
-
-std::optional<int> parse_retry_after(std::string_view value,
-                                     std::chrono::system_clock::time_point now) {
-    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.front())))
-        value.remove_prefix(1);
-    while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
-        value.remove_suffix(1);
-    if (value.empty())
-        return std::nullopt;
-
-    if (std::all_of(value.begin(), value.end(),
-                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
-        if (value.size() > 9)
-            return kMaxRetryAfterMs;
-        return std::stoi(std::string(value)) * 1000;
-    }
-
-    // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
-    std::tm tm{};
-    char month[4] = {};
-    char weekday[4] = {};
-    int day = 0, year = 0, hour = 0, minute = 0, second = 0;
-    std::string text(value);
-    if (std::sscanf(text.c_str(), "%3s, %d %3s %d %d:%d:%d GMT", weekday, &day, month, &year,
-                    &hour, &minute, &second) != 7)
-        return std::nullopt;
-    static const char *months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    int mon = -1;
-    for (int i = 0; i < 12; ++i)
-        if (std::string_view(month) == months[i])
-            mon = i;
-    if (mon < 0)
-        return std::nullopt;
-    tm.tm_year = year - 1900;
-    tm.tm_mon = mon;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(at - now).count();
-    return static_cast<int>(std::clamp<long long>(ms, 0, kMaxRetryAfterMs));
 }
 
 } // namespace socrata

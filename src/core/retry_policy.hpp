@@ -1,5 +1,13 @@
-// When to try a request again and how long to wait first. Pure: no clock, no I/O; the random
-// jitter comes from a seedable generator so tests are deterministic.
+// When to retry a SODA request and how long to wait first. Pure logic (no sleeping, no clock
+// reads, injected randomness) so every branch is unit-tested; the scan loop does the waiting,
+// checking for query cancel while it waits.
+//
+// Retried: 429 (throttled), 500, 502, 503, 504, 202 (Socrata: "request is processing, try
+// again") and transport failures or timeouts. Never other 4xx: they do not get better.
+// Delay: exponential backoff with "equal jitter" (half fixed, half random) so a throttled fleet
+// spreads out, capped at max_delay_ms. A Retry-After header overrides the backoff, because the
+// server knows when it will be ready, but is capped at kMaxRetryAfterMs (120 s): a longer wait
+// inside a query is worse than failing with a message saying what the server asked for.
 #pragma once
 
 #include <chrono>
@@ -11,45 +19,49 @@
 
 namespace socrata {
 
-// What happened on one attempt.
+constexpr int kMaxRetryAfterMs = 120000;
+
+struct RetryPolicy {
+    int max_retries = 5;      // retries after the first attempt
+    int base_delay_ms = 500;  // backoff before the first retry (before jitter)
+    int max_delay_ms = 30000; // cap on the backoff (not on Retry-After, see above)
+};
+
 struct AttemptOutcome {
-    int http_status = 0;        // 0 when no response arrived
-    bool network_error = false; // connect/DNS/reset/timeout/stall/truncated body
-    std::string retry_after;    // the Retry-After header, if any
+    int http_status = 0;        // 0 when no HTTP response arrived
+    bool network_error = false; // transport failure, timeout or stall
+    std::string retry_after;    // the Retry-After header, empty if absent
+    // When the response arrived; an HTTP-date Retry-After is measured from here.
+    std::chrono::system_clock::time_point received_at = std::chrono::system_clock::now();
 };
 
 struct RetryDecision {
     bool retry = false;
-    int delay_ms = 0;
+    int delay_ms = 0;   // wait this long before the next attempt (when retry)
+    std::string reason; // for logs/errors, e.g. "HTTP 429, retry 2 of 5 after 1200 ms"
 };
 
-// The longest wait a Retry-After header can impose: a portal asking for more is treated as
-// asking for this much (the request then fails at the retry limit rather than hang for hours).
-constexpr int kMaxRetryAfterMs = 120000;
-
-class RetryPolicy {
-  public:
-    RetryPolicy(int max_retries, int base_delay_ms, int max_delay_ms,
-                std::uint32_t seed = std::random_device{}())
-        : max_retries_(max_retries), base_delay_ms_(base_delay_ms),
-          max_delay_ms_(max_delay_ms), rng_(seed) {}
-
-    // attempt: 0 for the first try. Retries throttling (429), "processing" (202), server
-    // errors (500, 502, 503, 504) and network errors; never another 4xx.
-    RetryDecision decide(int attempt, const AttemptOutcome &outcome);
-
-  private:
-    int max_retries_;
-    int base_delay_ms_;
-    int max_delay_ms_;
-    std::mt19937 rng_;
-};
-
+// Whether this status is worth retrying at all (see the list above).
 bool is_retryable_status(int status) noexcept;
 
-// Retry-After as delta-seconds ("120") or an HTTP-date; milliseconds from `now`, never
-// negative; nullopt if unparseable.
-std::optional<int> parse_retry_after(std::string_view value,
-                                     std::chrono::system_clock::time_point now);
+// Retry-After as a delay from `now`: delta-seconds ("120") or an HTTP-date; a date in the past
+// is zero. Not capped here. nullopt if the value is neither.
+std::optional<std::chrono::milliseconds>
+parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now);
+
+class RetryDecider {
+  public:
+    explicit RetryDecider(RetryPolicy policy, std::uint64_t seed = std::random_device{}())
+        : policy_(policy), rng_(seed) {}
+
+    // `attempt` is the 1-based number of the attempt that just failed.
+    RetryDecision decide(int attempt, const AttemptOutcome &outcome);
+
+    const RetryPolicy &policy() const noexcept { return policy_; }
+
+  private:
+    RetryPolicy policy_;
+    std::mt19937_64 rng_;
+};
 
 } // namespace socrata

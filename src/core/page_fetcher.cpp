@@ -21,6 +21,28 @@ std::string output_field_name(const std::string &item) {
     return name;
 }
 
+// The query's parameters as a person reads them (not percent-encoded), for EXPLAIN.
+std::string describe_query(const SoqlQuery &q) {
+    std::string text;
+    auto add = [&text](const char *name, const std::string &value) {
+        if (!value.empty())
+            text += (text.empty() ? "" : "&") + std::string(name) + "=" + value;
+    };
+    std::string select;
+    for (const auto &item : q.select)
+        select += (select.empty() ? "" : ",") + item;
+    add("$select", select);
+    add("$where", q.where);
+    add("$group", q.group);
+    add("$having", q.having);
+    add("$order", q.order);
+    if (q.limit)
+        add("$limit", std::to_string(*q.limit));
+    if (q.offset && *q.offset > 0)
+        add("$offset", std::to_string(*q.offset));
+    return text;
+}
+
 } // namespace
 
 PageFetcher::PageFetcher(SodaClient &client, ScanRequest request, int page_size)
@@ -59,7 +81,8 @@ SoqlQuery PageFetcher::page_query() const {
         q.order = request_.order;
         if (request_.group.empty())
             q.order += (q.order.empty() ? "" : ", ") + std::string(kRowIdField);
-        q.offset = request_.offset + returned_;
+        if (request_.offset + returned_ > 0)
+            q.offset = request_.offset + returned_;
     }
     if (q.select.empty())
         q.select.push_back(kRowIdField);

@@ -6,6 +6,7 @@
 #include "page.hpp"
 #include "scan_request.hpp"
 #include "soda_client.hpp"
+#include "soql.hpp"
 
 #include <memory>
 #include <string>

@@ -59,7 +59,7 @@ class StreamSink : public BodySink {
 
 SodaClient::SodaClient(ScanSettings settings, CancelCheck should_cancel)
     : settings_(std::move(settings)), should_cancel_(std::move(should_cancel)),
-      policy_{settings_.max_retries, settings_.retry_delay_ms, settings_.max_retry_delay_ms} {}
+      retry_(RetryPolicy{settings_.max_retries, settings_.retry_delay_ms, settings_.max_retry_delay_ms}) {}
 
 HttpRequest SodaClient::make_request(const std::string &url) const {
     HttpRequest request;
@@ -112,7 +112,7 @@ void SodaClient::stream(const std::string &url, const std::function<void()> &on_
             failure_detail = e.detail();
         }
 
-        RetryDecision decision = policy_.decide(attempt, outcome);
+        RetryDecision decision = retry_.decide(attempt + 1, outcome);
         if (decision.retry) {
             ++stats_.retries;
             sleep_before_retry(decision.delay_ms);
@@ -127,7 +127,7 @@ void SodaClient::stream(const std::string &url, const std::function<void()> &on_
                         redact(failure_detail, settings_.app_token),
                         "Check the server's base_url and the network; timeouts are the "
                         "request_timeout and stall_timeout server options.");
-        SodaErrorBody body = parse_soda_error(sink.error_body());
+        SodaError body = parse_soda_error(sink.error_body());
         std::string message = "Socrata returned HTTP " + std::to_string(status);
         if (!body.code.empty())
             message += " (" + body.code + ")";

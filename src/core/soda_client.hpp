@@ -47,7 +47,7 @@ class SodaClient {
     ScanSettings settings_;
     CancelCheck should_cancel_;
     HttpClient http_;
-    RetryPolicy policy_;
+    RetryDecider retry_;
     FetchStats stats_;
 };
 

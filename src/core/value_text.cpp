@@ -53,7 +53,7 @@ const char *point_text_for(ValueKind kind, std::string_view text, std::string &s
     scratch.assign(text.data(), text.size());
     if (kind == ValueKind::Object) {
         if (auto point = parse_location(text))
-            scratch = format_postgres_point(*point);
+            scratch = format_pg_point(*point);
     }
     return scratch.c_str();
 }

@@ -4,15 +4,19 @@
 // must be finite. Everything else stays a local filter, so results never depend on pushdown.
 #include "deparse.hpp"
 
+#include "error.hpp"
 #include "pg_guard.hpp"
 #include "soql.hpp"
 
 extern "C" {
 #include "access/stratnum.h"
+#include "catalog/pg_am.h"
+#include "utils/fmgroids.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_operator.h"
 #include "catalog/pg_opfamily.h"
 #include "commands/defrem.h"
+#include "optimizer/clauses.h"
 #include "optimizer/optimizer.h"
 #include "utils/pg_locale.h"
 }
@@ -116,7 +120,7 @@ bool deparse_operand(Expr *expr, DeparseContext &ctx, Operand &out) {
     expr = strip_relabel(expr);
     if (IsA(expr, Var)) {
         auto *var = reinterpret_cast<Var *>(expr);
-        if (var->varno != ctx.rel->relid || var->varlevelsup != 0)
+        if (static_cast<Index>(var->varno) != ctx.rel->relid || var->varlevelsup != 0)
             return false;
         out.text = remote_column(ctx, var->varattno);
         if (out.text.empty())
@@ -358,7 +362,7 @@ std::string deparse_order(List *pathkeys, DeparseContext &ctx) {
         foreach (member_cell, ec->ec_members) {
             auto *member = static_cast<EquivalenceMember *>(lfirst(member_cell));
             Expr *e = strip_relabel(member->em_expr);
-            if (IsA(e, Var) && reinterpret_cast<Var *>(e)->varno == ctx.rel->relid &&
+            if (IsA(e, Var) && static_cast<Index>(reinterpret_cast<Var *>(e)->varno) == ctx.rel->relid &&
                 reinterpret_cast<Var *>(e)->varlevelsup == 0) {
                 var = reinterpret_cast<Var *>(e);
                 break;
@@ -403,19 +407,19 @@ std::string soql_literal_for_datum(Datum value, bool isnull, Oid type) {
         double d = type == FLOAT4OID ? DatumGetFloat4(value) : DatumGetFloat8(value);
         if (!std::isfinite(d))
             throw Error(ErrorKind::Conversion, "a non-finite number has no SoQL literal");
-        char *text = pg::call([&] { return OidOutputFunctionCall(FLOAT8OUTOID, Float8GetDatum(d)); });
-        return text;
+        char *digits = pg::call([&] { return OidOutputFunctionCall(F_FLOAT8OUT, Float8GetDatum(d)); });
+        return digits;
     }
     case NUMERICOID: {
-        char *text = pg::call([&] { return OidOutputFunctionCall(F_NUMERIC_OUT, value); });
-        if (!std::isdigit(static_cast<unsigned char>(text[text[0] == '-' ? 1 : 0])))
+        char *digits = pg::call([&] { return OidOutputFunctionCall(F_NUMERIC_OUT, value); });
+        if (!std::isdigit(static_cast<unsigned char>(digits[digits[0] == '-' ? 1 : 0])))
             throw Error(ErrorKind::Conversion, "a non-finite number has no SoQL literal");
-        return text;
+        return digits;
     }
     case TEXTOID:
     case VARCHAROID: {
-        char *text = pg::call([&] { return TextDatumGetCString(value); });
-        return quote_literal(text);
+        char *chars = pg::call([&] { return TextDatumGetCString(value); });
+        return quote_literal(chars);
     }
     case TIMESTAMPOID:
     case TIMESTAMPTZOID:

@@ -1,5 +1,6 @@
 // IMPORT FOREIGN SCHEMA: foreign tables from dataset metadata.
 #include "fdw_callbacks.hpp"
+#include "error.hpp"
 #include "pg_guard.hpp"
 
 namespace socrata::pg {

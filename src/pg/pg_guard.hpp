@@ -32,23 +32,26 @@ ErrorData *run_catching_pg_error(void (*fn)(void *), void *arg) noexcept;
 // Calls f(), which calls Postgres; a Postgres ERROR comes out as PgError. f must not own
 // C++ objects with destructors itself (pass them in by pointer or reference).
 template <typename F> decltype(auto) call(F &&f) {
-    using Result = decltype(f());
-    if constexpr (std::is_void_v<Result>) {
+    using Value = decltype(f());
+    if constexpr (std::is_void_v<Value>) {
         auto trampoline = [](void *p) { (*static_cast<std::remove_reference_t<F> *>(p))(); };
         if (ErrorData *err = run_catching_pg_error(trampoline, &f))
             throw PgError(err);
     } else {
-        struct Frame {
-            std::remove_reference_t<F> *f;
-            Result result;
-        } frame{&f, Result{}};
+        static_assert(std::is_trivially_copyable_v<Value>,
+                      "pg::call returns plain Postgres values only");
+        struct CallFrame {
+            std::remove_reference_t<F> *fn;
+            Value value;
+        };
+        CallFrame frame{&f, Value{}};
         auto trampoline = [](void *p) {
-            auto *fr = static_cast<Frame *>(p);
-            fr->result = (*fr->f)();
+            auto *fr = static_cast<CallFrame *>(p);
+            fr->value = (*fr->fn)();
         };
         if (ErrorData *err = run_catching_pg_error(trampoline, &frame))
             throw PgError(err);
-        return frame.result;
+        return frame.value;
     }
 }
 

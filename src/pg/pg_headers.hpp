@@ -16,6 +16,12 @@
 #include <utility>
 #include <vector>
 
+// We build with -fvisibility=hidden; PG15's PGDLLEXPORT is empty on Linux, so the magic block
+// and the V1 info functions would be hidden too. Export exactly what Postgres looks up.
+#ifndef PGDLLEXPORT
+#define PGDLLEXPORT __attribute__((visibility("default")))
+#endif
+
 extern "C" {
 #include "postgres.h"
 

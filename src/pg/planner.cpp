@@ -5,6 +5,7 @@
 #include "estimate.hpp"
 #include "fdw_callbacks.hpp"
 #include "plan_state.hpp"
+#include "soql.hpp"
 
 namespace socrata::pg {
 

@@ -2,6 +2,7 @@
 #include "remote_schema.hpp"
 
 #include "dataset_metadata.hpp"
+#include "error.hpp"
 #include "pg_guard.hpp"
 #include "soda_client.hpp"
 #include "soql.hpp"

@@ -157,7 +157,7 @@ Oid scanned_relation(ForeignScanState *node, Oid *userid) {
     if (rti == 0) // a pushed-down aggregate: the one base relation underneath
         rti = bms_next_member(fsplan->fs_relids, -1);
     RangeTblEntry *rte = pg::call([&] { return exec_rt_fetch(rti, estate); });
-    *userid = OidIsValid(fsplan->checkAsUser) ? fsplan->checkAsUser : GetUserId();
+    *userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();
     return rte->relid;
 }
 

@@ -1,0 +1,284 @@
+#include "csv_row_decoder.hpp"
+
+#include "byte_scan.hpp"
+#include "error.hpp"
+#include "soda_error.hpp"
+#include "text_snippet.hpp"
+
+#include <algorithm>
+
+namespace socrata {
+
+namespace {
+
+constexpr std::size_t kErrorBodyCap = 64 * 1024;
+constexpr int kHeaderTarget = -2; // the current field is a header name
+
+} // namespace
+
+CsvRowDecoder::CsvRowDecoder(const std::vector<std::string> &slot_fields, RowCallback on_row,
+                             std::string source, DecoderLimits limits)
+    : fields_(slot_fields), on_row_(std::move(on_row)), source_(std::move(source)),
+      limits_(limits) {
+    refs_.resize(fields_.field_count(), FieldRef{0, 0, false});
+    slot_values_.resize(fields_.slot_count());
+}
+
+void CsvRowDecoder::feed(const char *data, std::size_t size) {
+    if (failed_)
+        throw Error(ErrorKind::Protocol, "CSV row decoder used again after it reported an error");
+    chunk_ = data;
+    const char *p = data;
+    const char *const end = data + size;
+    try {
+        while (p < end) {
+            switch (state_) {
+            case State::BodyStart:
+                state_ = *p == '{' ? State::ErrorObject : State::FieldStart;
+                break;
+            case State::ErrorObject: {
+                std::size_t room = kErrorBodyCap - std::min(kErrorBodyCap, error_body_.size());
+                error_body_.append(p, std::min(room, std::size_t(end - p)));
+                p = end;
+                break;
+            }
+            case State::FieldStart:
+                if (!record_started_)
+                    begin_record(p);
+                target_ = in_header_                    ? kHeaderTarget
+                          : col_ < column_field_.size() ? column_field_[col_]
+                                                        : FieldSlotMap::kNotWanted;
+                field_start_ = in_header_ ? header_buf_.size() : row_buf_.size();
+                if (*p == '"') {
+                    state_ = State::Quoted;
+                    ++p;
+                } else {
+                    state_ = State::Unquoted; // a delimiter here is an empty field
+                }
+                break;
+            case State::Unquoted: {
+                if (utf8_.in_sequence()) {
+                    p = take_utf8_byte(p);
+                    break;
+                }
+                const char *s = p;
+                p = find_csv_unquoted_special(p, end, ',');
+                append(s, std::size_t(p - s));
+                if (p == end)
+                    break;
+                const char c = *p;
+                if (c == ',') {
+                    end_field(p);
+                    state_ = State::FieldStart;
+                    ++p;
+                } else if (c == '\n' || c == '\r') {
+                    end_field(p);
+                    end_record(p);
+                    state_ = c == '\r' ? State::AfterCR : State::FieldStart;
+                    ++p;
+                } else if (c == '"') {
+                    fail(p, "'\"' inside an unquoted field");
+                } else {
+                    p = take_utf8_byte(p);
+                }
+                break;
+            }
+            case State::Quoted: {
+                if (utf8_.in_sequence()) {
+                    p = take_utf8_byte(p);
+                    break;
+                }
+                const char *s = p;
+                p = find_csv_quoted_special(p, end);
+                append(s, std::size_t(p - s));
+                if (p == end)
+                    break;
+                if (*p == '"') {
+                    state_ = State::QuoteInQuoted;
+                    ++p;
+                } else {
+                    p = take_utf8_byte(p);
+                }
+                break;
+            }
+            case State::QuoteInQuoted: {
+                const char c = *p;
+                if (c == '"') {
+                    append(p, 1);
+                    state_ = State::Quoted;
+                } else if (c == ',') {
+                    end_field(p);
+                    state_ = State::FieldStart;
+                } else if (c == '\n' || c == '\r') {
+                    end_field(p);
+                    end_record(p);
+                    state_ = c == '\r' ? State::AfterCR : State::FieldStart;
+                } else {
+                    fail(p, "expected ',' or a line end after a closing '\"'");
+                }
+                ++p;
+                break;
+            }
+            case State::AfterCR:
+                if (*p == '\n')
+                    ++p;
+                state_ = State::FieldStart;
+                break;
+            }
+        }
+    } catch (...) {
+        failed_ = true;
+        throw;
+    }
+    consumed_ += size;
+}
+
+void CsvRowDecoder::finish() {
+    if (failed_)
+        throw Error(ErrorKind::Protocol, "CSV row decoder used again after it reported an error");
+    chunk_ = nullptr;
+    failed_ = true; // whatever happens below, the decoder is finished
+    const std::string from = source_.empty() ? std::string() : "Response from " + source_ + ".";
+    switch (state_) {
+    case State::BodyStart:
+        throw Error(ErrorKind::BadResponse, "empty response body: expected a CSV header line",
+                    from);
+    case State::ErrorObject: {
+        SodaError e = parse_soda_error(error_body_);
+        throw Error(ErrorKind::BadResponse,
+                    "Socrata returned an error object instead of CSV rows: " + e.message,
+                    (e.code.empty() ? std::string() : "Socrata error code: " + e.code + ". ") +
+                        from);
+    }
+    case State::Quoted:
+        throw Error(
+            ErrorKind::BadResponse,
+            "truncated response body: it ended at byte offset " + std::to_string(consumed_) +
+                " inside a quoted field of " +
+                (in_header_ ? std::string("the header") : "record " + std::to_string(rows_ + 1)),
+            from, "The connection may have been cut short; retrying the query may help.");
+    case State::Unquoted:
+    case State::QuoteInQuoted:
+    case State::FieldStart:
+        if (record_started_) { // a last record without a line end
+            end_field(nullptr);
+            end_record(nullptr);
+        }
+        break;
+    case State::AfterCR:
+        break;
+    }
+    if (in_header_)
+        throw Error(ErrorKind::BadResponse, "CSV response has no header line", from);
+    failed_ = false;
+}
+
+void CsvRowDecoder::begin_record(const char *p) {
+    record_started_ = true;
+    record_offset_ = consumed_ + std::uint64_t(p - chunk_);
+    col_ = 0;
+    if (!in_header_) {
+        row_buf_.clear();
+        for (FieldRef &r : refs_)
+            r.present = false;
+    }
+}
+
+void CsvRowDecoder::append(const char *p, std::size_t n) {
+    if (n == 0)
+        return;
+    if (target_ == kHeaderTarget) {
+        header_buf_.append(p, n);
+        if (header_buf_.size() - field_start_ > limits_.max_value_bytes)
+            fail(p, "header field larger than " + std::to_string(limits_.max_value_bytes >> 20) +
+                        " MB");
+    } else if (target_ >= 0) {
+        row_buf_.append(p, n);
+        if (row_buf_.size() - field_start_ > limits_.max_value_bytes)
+            fail(p, "value larger than " + std::to_string(limits_.max_value_bytes >> 20) + " MB");
+    }
+}
+
+const char *CsvRowDecoder::take_utf8_byte(const char *p) {
+    if (!utf8_.push(static_cast<unsigned char>(*p)))
+        fail(p, "invalid UTF-8");
+    append(p, 1);
+    return p + 1;
+}
+
+void CsvRowDecoder::end_field(const char *p) {
+    if (utf8_.in_sequence())
+        fail(p, "invalid UTF-8: a field ends inside a multi-byte character");
+    if (in_header_) {
+        if (header_.size() >= kMaxColumns)
+            fail(p, "more than " + std::to_string(kMaxColumns) + " columns in the header");
+        header_.emplace_back(header_buf_.data() + field_start_, header_buf_.size() - field_start_);
+    } else {
+        if (col_ >= column_field_.size())
+            fail(p, "record " + std::to_string(rows_ + 1) + " has more fields than the " +
+                        std::to_string(column_field_.size()) + " in the header");
+        if (target_ >= 0) {
+            FieldRef &r = refs_[std::size_t(target_)];
+            r.offset = field_start_;
+            r.length = row_buf_.size() - field_start_;
+            r.present = r.length != 0; // empty = NULL
+        }
+        if (row_buf_.size() > limits_.max_row_bytes)
+            fail(p, "row larger than " + std::to_string(limits_.max_row_bytes >> 20) + " MB");
+    }
+    ++col_;
+}
+
+void CsvRowDecoder::end_record(const char *p) {
+    record_started_ = false;
+    if (in_header_) {
+        in_header_ = false;
+        column_field_.resize(header_.size());
+        for (std::size_t i = 0; i < header_.size(); ++i)
+            column_field_[i] = fields_.find(header_[i].data(), header_[i].size());
+        return;
+    }
+    if (col_ != column_field_.size())
+        fail(p, "record " + std::to_string(rows_ + 1) + " has " + std::to_string(col_) +
+                    " fields but the header has " + std::to_string(column_field_.size()));
+    emit_row();
+}
+
+void CsvRowDecoder::emit_row() {
+    const char *base = row_buf_.data();
+    for (std::size_t i = 0; i < slot_values_.size(); ++i) {
+        const FieldRef &r = refs_[std::size_t(fields_.field_of_slot(i))];
+        if (r.present)
+            slot_values_[i] =
+                FieldValue{ValueKind::String, std::string_view(base + r.offset, r.length)};
+        else
+            slot_values_[i] = FieldValue{};
+    }
+    const RowView row(slot_values_.data(), slot_values_.size(), rows_, record_offset_);
+    ++rows_;
+    on_row_(row);
+}
+
+std::string CsvRowDecoder::position_detail() const {
+    std::string out = in_header_ ? "In the header" : "In record " + std::to_string(rows_ + 1);
+    if (in_header_ || col_ < header_.size())
+        out += ", field " + std::to_string(col_ + 1);
+    if (!in_header_ && col_ < header_.size())
+        out += " (" + printable_snippet(header_[col_], 60) + ")";
+    out += ".";
+    if (!source_.empty())
+        out += " Response from " + source_ + ".";
+    return out;
+}
+
+void CsvRowDecoder::fail(const char *p, const std::string &what) {
+    failed_ = true;
+    const std::string where =
+        p != nullptr && chunk_ != nullptr
+            ? "at byte offset " + std::to_string(consumed_ + std::uint64_t(p - chunk_))
+            : "at the end of the body (byte offset " + std::to_string(consumed_) + ")";
+    throw Error(ErrorKind::BadResponse, "malformed CSV in response body " + where + ": " + what,
+                position_detail());
+}
+
+} // namespace socrata

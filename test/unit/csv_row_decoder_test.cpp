@@ -1,0 +1,162 @@
+#include "csv_row_decoder.hpp"
+#include "error.hpp"
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+using namespace socrata;
+using namespace socrata::test;
+
+namespace {
+
+Rows decode(const std::string &body, const std::vector<std::string> &fields,
+            const std::vector<std::size_t> &chunks = {}) {
+    Rows rows;
+    CsvRowDecoder d(fields, collect_into(rows), "https://example.test/resource/abcd-1234.csv");
+    if (chunks.empty()) {
+        d.feed(body);
+    } else {
+        std::size_t pos = 0, i = 0;
+        while (pos < body.size()) {
+            std::size_t n = std::min(chunks[i++ % chunks.size()], body.size() - pos);
+            d.feed(body.data() + pos, n);
+            pos += n;
+        }
+    }
+    d.finish();
+    EXPECT_EQ(d.rows(), rows.size());
+    EXPECT_EQ(d.bytes_consumed(), body.size());
+    return rows;
+}
+
+Error decode_error(const std::string &body, const std::vector<std::string> &fields = {"a"}) {
+    Rows rows;
+    CsvRowDecoder d(fields, collect_into(rows));
+    try {
+        d.feed(body);
+        d.finish();
+    } catch (const Error &e) {
+        return e;
+    }
+    ADD_FAILURE() << "no error for body: " << body;
+    return Error(ErrorKind::Protocol, "none");
+}
+
+const std::string kTricky = "\"a\",\"b\",c,\"d\"\r\n"
+                            "\"plain\",\"has, comma\",\"say \"\"hi\"\"\",\"line1\nline2\"\r\n"
+                            ",\"\",unquoted text,caf\xC3\xA9 \xF0\x9F\x98\x80\n"
+                            "\"\"\"\",x,\"\r\n\",\n"
+                            "last,row,no,newline";
+
+} // namespace
+
+TEST(CsvRowDecoder, DecodesRealCrimesExport) {
+    const std::string body = read_fixture("crimes_head.csv");
+    Rows rows = decode(body, {"id", "date", "arrest", "beat", "latitude", "no_such_field", "id"});
+    ASSERT_EQ(rows.size(), 300u);
+    EXPECT_EQ(rows[0][0], str("879"));
+    EXPECT_EQ(rows[0][1], str("2001-06-20T00:59:00.000"));
+    EXPECT_EQ(rows[0][2], str("true"));
+    EXPECT_EQ(rows[0][3], str("0734"));
+    EXPECT_EQ(rows[0][4], str("41.76766456"));
+    EXPECT_EQ(rows[0][5], null()); // not in the header
+    EXPECT_EQ(rows[0][6], rows[0][0]);
+    EXPECT_EQ(rows[1][4], null()); // empty cell
+}
+
+TEST(CsvRowDecoder, QuotingNewlinesAndNulls) {
+    Rows rows = decode(kTricky, {"a", "b", "c", "d"});
+    ASSERT_EQ(rows.size(), 4u);
+    EXPECT_EQ(rows[0], (std::vector<Cell>{str("plain"), str("has, comma"), str("say \"hi\""),
+                                          str("line1\nline2")}));
+    EXPECT_EQ(rows[1], (std::vector<Cell>{null(), null(), str("unquoted text"),
+                                          str("caf\xC3\xA9 \xF0\x9F\x98\x80")}));
+    EXPECT_EQ(rows[2], (std::vector<Cell>{str("\""), str("x"), str("\r\n"), null()}));
+    EXPECT_EQ(rows[3], (std::vector<Cell>{str("last"), str("row"), str("no"), str("newline")}));
+}
+
+TEST(CsvRowDecoder, ChunkBoundariesAnywhereGiveIdenticalRows) {
+    const std::string real = read_fixture("crimes_head.csv");
+    const std::vector<std::string> real_fields = {"id", "block", "date", "longitude"};
+    for (const auto &[body, fields] :
+         {std::make_pair(kTricky, std::vector<std::string>{"a", "b", "c", "d"}),
+          std::make_pair(real, real_fields)}) {
+        const Rows expected = decode(body, fields);
+        EXPECT_EQ(decode(body, fields, {1}), expected);
+        std::mt19937 rng(5);
+        for (int round = 0; round < 20; ++round) {
+            std::vector<std::size_t> sizes;
+            for (int i = 0; i < 32; ++i)
+                sizes.push_back(std::uniform_int_distribution<std::size_t>(1, 23)(rng));
+            EXPECT_EQ(decode(body, fields, sizes), expected) << "round " << round;
+        }
+    }
+}
+
+TEST(CsvRowDecoder, HeaderOnlyAndHeaderAccess) {
+    Rows rows;
+    CsvRowDecoder d({"b"}, collect_into(rows));
+    d.feed("\"a\",\"b\"\n");
+    d.finish();
+    EXPECT_EQ(rows.size(), 0u);
+    EXPECT_EQ(d.header(), (std::vector<std::string>{"a", "b"}));
+}
+
+TEST(CsvRowDecoder, RowIndexAndOffset) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> seen;
+    CsvRowDecoder d({"a"},
+                    [&](const RowView &r) { seen.emplace_back(r.row_index(), r.byte_offset()); });
+    d.feed("a\n1\n22\n");
+    d.finish();
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(seen[0], std::make_pair(std::uint64_t(0), std::uint64_t(2)));
+    EXPECT_EQ(seen[1], std::make_pair(std::uint64_t(1), std::uint64_t(4)));
+}
+
+TEST(CsvRowDecoder, MalformedInputNamesOffsetAndRecord) {
+    struct Case {
+        const char *body;
+        const char *expected;
+    };
+    const Case cases[] = {
+        {"a,b\n1,x\"y\n", "at byte offset 7: '\"' inside an unquoted field"},
+        {"a,b\n1,\"x\"y\n", "at byte offset 9: expected ',' or a line end after a closing"},
+        {"a,b\n1,2,3\n", "record 1 has more fields than the 2 in the header"},
+        {"a,b\n1,2\n3\n", "record 2 has 1 fields but the header has 2"},
+        {"a,b\n1,2\n\n", "record 2 has 1 fields"},
+        {"a\n\xC3\x28\n", "invalid UTF-8"},
+        {"a\n\"\xE2\x82\"\n", "invalid UTF-8"},
+        {"a,b\n1,\"open", "ended at byte offset 11 inside a quoted field of record 1"},
+        {"\"a", "inside a quoted field of the header"},
+        {"", "empty response body"},
+    };
+    for (const Case &c : cases) {
+        Error e = decode_error(c.body, {"a", "b"});
+        EXPECT_EQ(e.kind(), ErrorKind::BadResponse) << c.body;
+        EXPECT_NE(std::string(e.what()).find(c.expected), std::string::npos)
+            << c.body << " -> " << e.what();
+    }
+    Error e = decode_error("id,name\n1,x\n2,\"a\"b\n", {"id"});
+    EXPECT_NE(e.detail().find("In record 2, field 2 (\"name\")"), std::string::npos) << e.detail();
+}
+
+TEST(CsvRowDecoder, ErrorObjectBody) {
+    Error e = decode_error(read_fixture("socrata_error_403_body__sodapy_test_data.json"));
+    EXPECT_NE(std::string(e.what()).find("You must be logged in"), std::string::npos) << e.what();
+}
+
+TEST(CsvRowDecoder, ValueSizeLimit) {
+    DecoderLimits small;
+    small.max_value_bytes = 8;
+    Rows rows;
+    CsvRowDecoder d({"a"}, collect_into(rows), "", small);
+    EXPECT_THROW(d.feed("a,b\n\"0123456789\",1\n"), Error);
+    // Unwanted fields of any size are fine.
+    Rows rows2;
+    CsvRowDecoder d2({"b"}, collect_into(rows2), "", small);
+    d2.feed("a,b\n\"0123456789\",1\n");
+    d2.finish();
+    EXPECT_EQ(rows2.at(0)[0], str("1"));
+}

@@ -5,6 +5,7 @@
 
 #include <curl/curl.h>
 
+#include <cctype>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -13,7 +14,8 @@ namespace socrata {
 
 namespace {
 
-constexpr const char *kUserAgent = "socrata_fdw/1.0";
+constexpr const char *kUserAgent = "socrata_fdw/" SOCRATA_FDW_VERSION;
+constexpr int kPollMs = 100; // cancel latency while the server is silent
 
 // State shared with the callbacks of one transfer.
 struct Transfer {
@@ -24,7 +26,7 @@ struct Transfer {
     std::exception_ptr error; // thrown by the sink, rethrown after curl returns
     bool cancelled = false;
     bool status_sent = false;
-    long status = 0;
+    int status = 0;
 };
 
 void capture(Transfer &t) noexcept {
@@ -32,19 +34,48 @@ void capture(Transfer &t) noexcept {
         t.error = std::current_exception();
 }
 
-size_t on_header(char *data, size_t size, size_t count, void *user) noexcept {
+// Calls should_cancel; an exception from it is kept like a sink's.
+bool cancel_requested(Transfer &t) noexcept {
+    if (t.cancelled)
+        return true;
+    try {
+        if (t.request->should_cancel && t.request->should_cancel())
+            t.cancelled = true;
+    } catch (...) {
+        capture(t);
+        t.cancelled = true;
+    }
+    return t.cancelled;
+}
+
+void send_status(Transfer &t) {
+    if (t.status_sent)
+        return;
+    t.status_sent = true;
+    t.response->status = t.status;
+    t.sink->on_status(t.status);
+}
+
+std::size_t on_header(char *data, std::size_t size, std::size_t count, void *user) noexcept {
     auto &t = *static_cast<Transfer *>(user);
-    size_t n = size * count;
+    const std::size_t n = size * count;
     try {
         std::string line(data, n);
         while (!line.empty() && (line.back() == '\n' || line.back() == '\r'))
             line.pop_back();
         if (line.rfind("HTTP/", 0) == 0) { // a new response (e.g. after 100 Continue)
+            const std::size_t sp = line.find(' ');
+            t.status = sp == std::string::npos ? 0 : std::atoi(line.c_str() + sp + 1);
             t.response->retry_after.clear();
-            t.status_sent = false;
+            t.response->location.clear();
             return n;
         }
-        auto colon = line.find(':');
+        if (line.empty()) { // end of a header block
+            if (t.status >= 200)
+                send_status(t);
+            return n;
+        }
+        const std::size_t colon = line.find(':');
         if (colon == std::string::npos)
             return n;
         std::string name = line.substr(0, colon);
@@ -58,6 +89,8 @@ size_t on_header(char *data, size_t size, size_t count, void *user) noexcept {
             t.response->content_type = value;
         else if (name == "x-socrata-requestid")
             t.response->request_id = value;
+        else if (name == "location")
+            t.response->location = value;
         t.sink->on_header(name, value);
         return n;
     } catch (...) {
@@ -66,15 +99,13 @@ size_t on_header(char *data, size_t size, size_t count, void *user) noexcept {
     }
 }
 
-size_t on_body(char *data, size_t size, size_t count, void *user) noexcept {
+std::size_t on_body(char *data, std::size_t size, std::size_t count, void *user) noexcept {
     auto &t = *static_cast<Transfer *>(user);
-    size_t n = size * count;
+    const std::size_t n = size * count;
     try {
-        if (!t.status_sent) {
-            curl_easy_getinfo(t.curl, CURLINFO_RESPONSE_CODE, &t.status);
-            t.status_sent = true;
-            t.sink->on_status(static_cast<int>(t.status));
-        }
+        if (cancel_requested(t))
+            return 0;
+        send_status(t); // in case the header block end was not seen (HTTP/0.9 and such)
         t.response->body_bytes += n;
         t.sink->on_body(data, n);
         return n;
@@ -86,16 +117,7 @@ size_t on_body(char *data, size_t size, size_t count, void *user) noexcept {
 
 int on_progress(void *user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) noexcept {
     auto &t = *static_cast<Transfer *>(user);
-    try {
-        if (t.request->should_cancel && t.request->should_cancel()) {
-            t.cancelled = true;
-            return 1;
-        }
-        return 0;
-    } catch (...) {
-        capture(t);
-        return 1;
-    }
+    return cancel_requested(t) || t.error ? 1 : 0;
 }
 
 void global_init() {
@@ -103,35 +125,60 @@ void global_init() {
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// The URL without its query string, for the primary message (the full one goes in detail).
+std::string short_url(const std::string &url) {
+    const std::size_t q = url.find('?');
+    return q == std::string::npos ? url : url.substr(0, q) + "?...";
+}
+
+struct HeaderList {
+    curl_slist *list = nullptr;
+    ~HeaderList() { curl_slist_free_all(list); }
+};
+
 } // namespace
 
 HttpClient::HttpClient() {
     global_init();
     curl_ = curl_easy_init();
-    if (!curl_)
+    multi_ = curl_multi_init();
+    if (!curl_ || !multi_) {
+        if (curl_)
+            curl_easy_cleanup(static_cast<CURL *>(curl_));
+        if (multi_)
+            curl_multi_cleanup(static_cast<CURLM *>(multi_));
         throw Error(ErrorKind::Network, "could not initialise libcurl");
+    }
 }
 
-HttpClient::~HttpClient() { curl_easy_cleanup(static_cast<CURL *>(curl_)); }
+HttpClient::~HttpClient() {
+    curl_easy_cleanup(static_cast<CURL *>(curl_));
+    curl_multi_cleanup(static_cast<CURLM *>(multi_));
+}
 
 HttpResponse HttpClient::perform(const HttpRequest &request, BodySink &sink) {
     CURL *curl = static_cast<CURL *>(curl_);
+    CURLM *multi = static_cast<CURLM *>(multi_);
     HttpResponse response;
     Transfer t{curl, &request, &sink, &response, nullptr};
+    const std::string shown_url = redact(request.url);
 
-    curl_easy_reset(curl); // keeps the connection cache
+    curl_easy_reset(curl); // options only: the connection cache lives in the multi handle
     curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L); // Postgres owns SIGALRM
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, kUserAgent);
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPIDLE, 60L);
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPINTVL, 30L);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout_ms));
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(request.connect_timeout_ms));
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.low_speed_time_s));
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(request.connect_timeout_ms));
+    if (request.low_speed_time_s > 0) {
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+        curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, static_cast<long>(request.low_speed_time_s));
+    }
     if (request.accept_gzip)
         curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, "gzip");
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
@@ -142,36 +189,68 @@ HttpResponse HttpClient::perform(const HttpRequest &request, BodySink &sink) {
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
 
-    struct curl_slist *headers = nullptr;
-    for (const auto &h : request.headers)
-        headers = curl_slist_append(headers, h.c_str());
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    HeaderList headers;
+    for (const auto &h : request.headers) {
+        curl_slist *next = curl_slist_append(headers.list, h.c_str());
+        if (!next)
+            throw std::bad_alloc();
+        headers.list = next;
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
 
     char error_buffer[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
 
-    CURLcode rc = curl_easy_perform(curl);
-    curl_slist_free_all(headers);
+    CURLcode rc = CURLE_OK;
+    CURLMcode mrc = curl_multi_add_handle(multi, curl);
+    bool finished = false;
+    while (mrc == CURLM_OK) {
+        int running = 0;
+        mrc = curl_multi_perform(multi, &running);
+        int queued = 0;
+        while (CURLMsg *msg = curl_multi_info_read(multi, &queued)) {
+            if (msg->msg == CURLMSG_DONE && msg->easy_handle == curl) {
+                rc = msg->data.result;
+                finished = true;
+            }
+        }
+        if (finished || mrc != CURLM_OK || cancel_requested(t) || t.error)
+            break;
+        mrc = curl_multi_poll(multi, nullptr, 0, kPollMs, nullptr);
+    }
+    curl_multi_remove_handle(multi, curl); // aborts the transfer if it is still running
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
 
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    response.status = static_cast<int>(status);
     curl_off_t downloaded = 0;
     curl_easy_getinfo(curl, CURLINFO_SIZE_DOWNLOAD_T, &downloaded);
-    response.bytes_received = static_cast<std::uint64_t>(downloaded);
+    long header_bytes = 0;
+    curl_easy_getinfo(curl, CURLINFO_HEADER_SIZE, &header_bytes);
+    response.bytes_received =
+        static_cast<std::uint64_t>(downloaded) + static_cast<std::uint64_t>(header_bytes);
     double seconds = 0;
     curl_easy_getinfo(curl, CURLINFO_TOTAL_TIME, &seconds);
     response.seconds = seconds;
+    if (response.status == 0) {
+        long status = 0;
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+        response.status = static_cast<int>(status);
+    }
 
     if (t.error)
         std::rethrow_exception(t.error);
     if (t.cancelled)
-        throw Error(ErrorKind::Cancelled, "request cancelled",
-                    "URL: " + redact(request.url, {}));
+        throw Error(ErrorKind::Cancelled, "HTTP request to " + short_url(shown_url) + " cancelled",
+                    "URL: " + shown_url);
+    if (mrc != CURLM_OK)
+        throw Error(ErrorKind::Network,
+                    "HTTP request to " + short_url(shown_url) +
+                        " failed: " + curl_multi_strerror(mrc),
+                    "URL: " + shown_url);
     if (rc != CURLE_OK) {
-        std::string reason = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
-        throw Error(ErrorKind::Network, "could not read from Socrata: " + reason,
-                    "URL: " + redact(request.url, {}));
+        const std::string reason = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
+        throw Error(ErrorKind::Network,
+                    "HTTP request to " + short_url(shown_url) + " failed: " + redact(reason),
+                    "URL: " + shown_url + ". libcurl error " + std::to_string(int(rc)) + ".");
     }
     return response;
 }

@@ -1,0 +1,236 @@
+-- chicago_crime: the first crime_sync() loads exactly the source rows; later syncs apply the
+-- portal's updates, additions and deletions with the right counts and touch nothing else.
+--
+-- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
+-- http://127.0.0.1:55480), on clones of the bundled datasets (so it never changes what other tests
+-- see). Run from the repository root (it reads data/crimes.csv.gz).
+\set ON_ERROR_STOP 1
+\getenv soda_url SODA_URL
+\if :{?soda_url}
+\else
+\set soda_url http://127.0.0.1:55480
+\endif
+\set origin_db :DBNAME
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS warehouse_sync_test WITH (FORCE);
+CREATE DATABASE warehouse_sync_test;
+\c warehouse_sync_test
+SET client_min_messages = warning;
+CREATE EXTENSION pgtap;
+CREATE EXTENSION chicago_crime CASCADE;
+SET warehouse_test.soda_url = :'soda_url';
+
+-- POSTs to the SODA server's control API, with the JSON that body_query returns as the body
+-- (curl, run by the database server through COPY TO PROGRAM).
+CREATE PROCEDURE pg_temp.soda_control(path text, body_query text DEFAULT $$SELECT '{}'$$)
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    EXECUTE format('COPY (%s) TO PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
+                   body_query,
+                   format('curl -sSf -X POST -H ''Content-Type: application/json'' --data-binary @- ''%s%s'' >/dev/null',
+                          current_setting('warehouse_test.soda_url'), path));
+END
+$$;
+
+-- The warehouse's rows, and the same columns converted from source rows, as one digest each.
+CREATE FUNCTION pg_temp.incidents_digest()
+RETURNS text
+LANGUAGE sql
+AS $$
+    SELECT md5(coalesce(string_agg(r::text, E'\n' ORDER BY r.id), ''))
+    FROM (SELECT id, case_number, occurred_at, block, iucr, primary_type, description,
+                 location_description, arrest, domestic, beat, district, ward, community_area,
+                 fbi_code, x_coordinate, y_coordinate, year, updated_at, latitude, longitude
+          FROM crime.incidents) AS r
+$$;
+CREATE FUNCTION pg_temp.portal_digest()
+RETURNS text
+LANGUAGE sql
+AS $$
+    SELECT md5(coalesce(string_agg(r::text, E'\n' ORDER BY r.id), ''))
+    FROM (SELECT id, case_number, date, block, iucr, primary_type, description,
+                 location_description, arrest, domestic, beat, district::integer, ward,
+                 community_area::integer, fbi_code, x_coordinate, y_coordinate, year, updated_on,
+                 latitude, longitude
+          FROM crime.portal_crimes) AS r
+$$;
+
+CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-sync');
+CALL pg_temp.soda_control('/_control/datasets/htai-wnw4/clone?to=wtst-ward');
+ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url');
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-sync');
+ALTER FOREIGN TABLE crime.portal_ward_offices OPTIONS (SET dataset 'wtst-ward');
+
+-- The bundled export, as the independent truth for the first load.
+CREATE TEMP TABLE source_csv (
+    id bigint, case_number text, date timestamp, block text, iucr text, primary_type text,
+    description text, location_description text, arrest boolean, domestic boolean, beat text,
+    district text, ward integer, community_area text, fbi_code text, x_coordinate numeric,
+    y_coordinate numeric, year integer, updated_on timestamp, latitude double precision,
+    longitude double precision);
+\copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
+
+SELECT plan(46);
+
+-------------------------------------------------------------------------------------------------
+-- 1. First run: a full load, through SELECT * FROM crime_sync()
+-------------------------------------------------------------------------------------------------
+CREATE TEMP TABLE run1 AS SELECT * FROM crime_sync();
+
+SELECT is(status, 'succeeded', 'first sync succeeds') FROM run1;
+SELECT is(inserted, (SELECT count(*) FROM source_csv), 'first sync inserts every source row') FROM run1;
+SELECT ok(updated = 0 AND deleted = 0 AND unchanged = 0, 'first sync updates, deletes and skips nothing') FROM run1;
+SELECT is(rows_fetched, (SELECT count(*) FROM source_csv), 'first sync fetches each source row once') FROM run1;
+SELECT is(watermark_before, NULL, 'first sync starts without a watermark') FROM run1;
+SELECT is(watermark_after, (SELECT max(updated_on) FROM source_csv),
+          'first sync sets the watermark to the greatest updated_on of the source') FROM run1;
+SELECT is((SELECT watermark FROM crime.sync_state), (SELECT max(updated_on) FROM source_csv),
+          'the watermark is kept in crime.sync_state');
+
+SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM source_csv),
+          'crime.incidents has as many rows as the bundled export');
+SELECT is((SELECT md5(string_agg(id || '/' || updated_at, ',' ORDER BY id)) FROM crime.incidents),
+          (SELECT md5(string_agg(id || '/' || updated_on, ',' ORDER BY id)) FROM source_csv),
+          'id/updated_at checksum equals the bundled export''s');
+SELECT is(pg_temp.incidents_digest(),
+          (SELECT md5(string_agg(r::text, E'\n' ORDER BY r.id))
+           FROM (SELECT id, case_number, date, block, iucr, primary_type, description,
+                        location_description, arrest, domestic, beat, district::integer, ward,
+                        community_area::integer, fbi_code, x_coordinate, y_coordinate, year,
+                        updated_on, latitude, longitude
+                 FROM source_csv) AS r),
+          'every column of every row equals the bundled export');
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(),
+          'every column of every row equals the portal (foreign table)');
+
+SELECT is((SELECT count(*) FROM crime.police_stations), 23::bigint, 'police stations loaded');
+SELECT is((SELECT count(*) FROM crime.wards), 50::bigint, 'wards loaded');
+SELECT is((SELECT count(*) FROM crime.wards WHERE latitude IS NULL OR longitude IS NULL), 0::bigint,
+          'every ward office has its coordinates');
+SELECT is((SELECT array_agg(DISTINCT year ORDER BY year) FROM crime.holidays),
+          (SELECT array_agg(y ORDER BY y)
+           FROM generate_series((SELECT min(year) FROM source_csv), (SELECT max(year) FROM source_csv)) y),
+          'holidays cover every year of the data');
+SELECT is(cardinality(views_refreshed), 7, 'first sync refreshes all seven views') FROM run1;
+
+-------------------------------------------------------------------------------------------------
+-- 2. Nothing new: SELECT crime_sync() with the default search_path changes nothing
+-------------------------------------------------------------------------------------------------
+CREATE TEMP TABLE before_run2 AS SELECT id, xmin::text AS row_version FROM crime.incidents;
+SET search_path TO DEFAULT;
+CREATE TEMP TABLE run2 AS SELECT crime_sync() AS r;
+RESET search_path;
+
+SELECT is((r).status, 'succeeded', 'SELECT crime_sync() works with the default search_path') FROM run2;
+SELECT ok((r).inserted = 0 AND (r).updated = 0 AND (r).deleted = 0,
+          'a sync with nothing new inserts, updates and deletes nothing') FROM run2;
+SELECT is((r).unchanged, (r).rows_fetched, 'the rows re-read by the overlap are counted as unchanged') FROM run2;
+SELECT is((r).rows_fetched,
+          (SELECT count(*) FROM source_csv
+           WHERE updated_on >= (SELECT max(updated_on) FROM source_csv) - interval '1 day'),
+          'it re-reads only the rows updated since the watermark minus the 1 day overlap') FROM run2;
+SELECT is((r).watermark_after, (r).watermark_before, 'the watermark stays') FROM run2;
+SELECT is((r).views_refreshed, '{}'::text[], 'no view is refreshed') FROM run2;
+SELECT is((r).months_resynced, 0, 'no month differs') FROM run2;
+SELECT is((SELECT count(*) FROM crime.incidents i JOIN before_run2 b USING (id) WHERE i.xmin::text <> b.row_version),
+          0::bigint, 'no row is rewritten');
+
+-------------------------------------------------------------------------------------------------
+-- 3. The portal changes: 5 rows updated, 3 added, 4 deleted, and 1 added late (an old
+--    updated_on, below the watermark: only the per-month comparison can find it)
+-------------------------------------------------------------------------------------------------
+CREATE TEMP TABLE changes (id bigint PRIMARY KEY, kind text NOT NULL);
+INSERT INTO changes SELECT id, 'update' FROM crime.incidents ORDER BY id OFFSET 100 LIMIT 5;
+INSERT INTO changes SELECT id, 'delete' FROM crime.incidents ORDER BY id OFFSET 20000 LIMIT 4;
+INSERT INTO changes VALUES (990000001, 'insert'), (990000002, 'insert'), (990000003, 'insert'),
+                           (990000009, 'late insert');
+
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/upsert', $$
+    SELECT jsonb_agg(jsonb_build_object('id', i.id::text, 'description', 'EDITED BY TEST',
+                                        'arrest', NOT i.arrest,
+                                        'updated_on', '2026-07-01T10:00:00.000'))
+    FROM crime.incidents i JOIN changes c USING (id) WHERE c.kind = 'update'$$);
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/upsert', $$
+    SELECT jsonb_agg(jsonb_build_object(
+                'id', c.id::text, 'case_number', 'JZ' || c.id, 'block', '001XX N STATE ST',
+                'iucr', '0810', 'primary_type', 'THEFT', 'description', 'OVER $500',
+                'location_description', 'STREET', 'arrest', false, 'domestic', false,
+                'beat', '0111', 'district', '001', 'ward', '42', 'community_area', '32',
+                'fbi_code', '06', 'latitude', '41.88', 'longitude', '-87.62',
+                'date', CASE c.kind WHEN 'late insert' THEN '2010-03-05T08:00:00.000'
+                                    ELSE '2026-06-15T12:00:00.000' END,
+                'year', CASE c.kind WHEN 'late insert' THEN '2010' ELSE '2026' END,
+                'updated_on', CASE c.kind WHEN 'late insert' THEN '2018-02-10T15:50:01.000'
+                                          ELSE '2026-07-01T10:00:00.000' END))
+    FROM changes c WHERE c.kind IN ('insert', 'late insert')$$);
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/delete', $$
+    SELECT jsonb_build_object('ids', jsonb_agg(id::text)) FROM changes WHERE kind = 'delete'$$);
+
+-- What the sync should read: the rows changed since the watermark (minus the overlap), then the
+-- months whose counts differ: those of the deleted rows and of the late row.
+CREATE TEMP TABLE expected_months AS
+SELECT DISTINCT date_trunc('month', occurred_at) AS month
+FROM crime.incidents JOIN changes USING (id) WHERE kind = 'delete'
+UNION
+SELECT timestamp '2010-03-01';
+CREATE TEMP TABLE before_run3 AS SELECT id, xmin::text AS row_version, synced_at FROM crime.incidents;
+CREATE TEMP TABLE run3 AS SELECT * FROM crime_sync();
+
+SELECT is(status, 'succeeded', 'the sync after the changes succeeds') FROM run3;
+SELECT is(inserted, 4::bigint, 'it inserts the 3 new rows and the late one') FROM run3;
+SELECT is(updated, 5::bigint, 'it updates the 5 changed rows') FROM run3;
+SELECT is(deleted, 4::bigint, 'it deletes the 4 rows the portal no longer has') FROM run3;
+SELECT is(months_resynced, (SELECT count(*)::integer FROM expected_months),
+          'it re-syncs exactly the months whose counts differ') FROM run3;
+SELECT is(rows_fetched,
+          (SELECT count(*) FROM crime.portal_crimes
+           WHERE updated_on >= (SELECT watermark_before FROM run3) - interval '1 day')
+          + (SELECT count(*) FROM crime.portal_crimes
+             WHERE date_trunc('month', date) IN (SELECT month FROM expected_months)),
+          'it reads the changed rows and the differing months, nothing more') FROM run3;
+SELECT is(unchanged, rows_fetched - inserted - updated, 'the other rows read are counted unchanged') FROM run3;
+SELECT is(watermark_after, timestamp '2026-07-01 10:00:00', 'the watermark advances to the newest updated_on') FROM run3;
+SELECT is(cardinality(views_refreshed), 7, 'all views depend on crime.incidents and are refreshed') FROM run3;
+
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal again');
+SELECT is((SELECT count(*) FROM crime.incidents WHERE id IN (SELECT id FROM changes WHERE kind = 'delete')),
+          0::bigint, 'deleted rows are gone');
+SELECT is((SELECT count(*) FROM crime.incidents WHERE id IN (SELECT id FROM changes WHERE kind LIKE '%insert')),
+          4::bigint, 'added rows are there');
+SELECT is((SELECT count(*) FROM crime.incidents WHERE description = 'EDITED BY TEST'), 5::bigint,
+          'updated rows carry the new values');
+SELECT is((SELECT count(*) FROM crime.incidents i JOIN before_run3 b USING (id)
+           WHERE i.xmin::text <> b.row_version AND i.id NOT IN (SELECT id FROM changes)),
+          0::bigint, 'no other row is touched');
+SELECT is((SELECT count(*) FROM crime.incidents WHERE synced_at > (SELECT max(synced_at) FROM before_run3)),
+          9::bigint, 'synced_at marks exactly the rows the run wrote');
+
+-------------------------------------------------------------------------------------------------
+-- 4. Re-running changes nothing; a reference change refreshes only the views that use it
+-------------------------------------------------------------------------------------------------
+CREATE TEMP TABLE run4 AS SELECT * FROM crime_sync();
+SELECT ok(status = 'succeeded' AND inserted = 0 AND updated = 0 AND deleted = 0
+          AND views_refreshed = '{}' AND watermark_after = watermark_before,
+          're-running with nothing new changes nothing') FROM run4;
+
+CALL pg_temp.soda_control('/_control/datasets/wtst-ward/upsert',
+    $$SELECT '[{"ward": "20", "alderman": "Test, Alderperson"}]'$$);
+CREATE TEMP TABLE run5 AS SELECT * FROM crime_sync();
+SELECT is(status, 'succeeded', 'the sync after a ward office change succeeds') FROM run5;
+SELECT is((SELECT alderman FROM crime.wards WHERE ward = 20), 'Test, Alderperson', 'crime.wards follows the portal');
+SELECT is(views_refreshed, '{crime.district_summary}', 'only the view that reads crime.wards is refreshed') FROM run5;
+SELECT is((SELECT alderman FROM crime.district_summary WHERE level = 'ward' AND area = 20), 'Test, Alderperson',
+          'crime.district_summary shows the new alderperson');
+
+SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 5::bigint,
+          'crime.sync_runs has one row per run');
+SELECT is((SELECT count(*) FROM crime.sync_runs WHERE finished_at IS NULL OR error IS NOT NULL), 0::bigint,
+          'every run finished without error');
+
+SELECT * FROM finish();
+
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/drop');
+CALL pg_temp.soda_control('/_control/datasets/wtst-ward/drop');
+\c :origin_db
+DROP DATABASE warehouse_sync_test;

@@ -1,0 +1,78 @@
+#include "error.hpp"
+#include "soda_error.hpp"
+#include "test_support.hpp"
+#include "text_snippet.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace socrata;
+using namespace socrata::test;
+
+TEST(SodaError, QueryCompilerError) {
+    SodaError e = parse_soda_error(
+        read_fixture("socrata_error_400_query.compiler.malformed__sfgov_example.json"));
+    EXPECT_EQ(e.code, "query.compiler.malformed");
+    EXPECT_EQ(e.message.rfind("Error, could not parse SoQL query \"select locations", 0), 0u)
+        << e.message;
+}
+
+TEST(SodaError, MessageOnlyError) {
+    SodaError e = parse_soda_error(read_fixture("socrata_error_403_body__sodapy_test_data.json"));
+    EXPECT_EQ(e.code, "");
+    EXPECT_EQ(e.message, "You must be logged in to access this resource");
+}
+
+TEST(SodaError, OtherJsonShapes) {
+    EXPECT_EQ(parse_soda_error(R"({"errorCode":"x.y","message":"m"})").code, "x.y");
+    EXPECT_EQ(parse_soda_error(R"({"error":"Not found"})").message, "Not found");
+    SodaError only_code = parse_soda_error(R"({"code":"not_found","error":true})");
+    EXPECT_EQ(only_code.message, "not_found");
+}
+
+TEST(SodaError, PlainTextAndHtmlFallback) {
+    EXPECT_EQ(parse_soda_error("Service Unavailable\r\n").message, "Service Unavailable");
+    EXPECT_EQ(parse_soda_error("<html><head><title>502 Bad Gateway</title></head><body>"
+                               "<center><h1>502 Bad Gateway</h1></center></body></html>")
+                  .message,
+              "502 Bad Gateway 502 Bad Gateway");
+    EXPECT_EQ(parse_soda_error("").message, "(empty body)");
+    EXPECT_EQ(parse_soda_error("a < b").message, "a < b"); // not a tag
+    const std::string long_text(5000, 'x');
+    SodaError e = parse_soda_error(long_text);
+    EXPECT_EQ(e.message, std::string(200, 'x') + "...");
+    // Control characters cannot reach a log line.
+    EXPECT_EQ(parse_soda_error("bad\x1b[31m red\x07").message.find('\x1b'), std::string::npos);
+}
+
+TEST(SodaError, ErrorForHttpStatusCarriesStatusMessageUrlAndHint) {
+    Error e = error_for_http_status(
+        400, read_fixture("socrata_error_400_query.compiler.malformed__sfgov_example.json"),
+        "https://data.cityofchicago.org/resource/ijzp-q8t2.json?$where=...", "req-1");
+    EXPECT_EQ(e.kind(), ErrorKind::Http);
+    EXPECT_EQ(e.http_status(), 400);
+    EXPECT_EQ(std::string(e.what()).rfind("Socrata request failed with HTTP 400: "
+                                          "query.compiler.malformed: Error, could not parse",
+                                          0),
+              0u)
+        << e.what();
+    EXPECT_NE(e.detail().find("ijzp-q8t2.json"), std::string::npos);
+    EXPECT_NE(e.detail().find("req-1"), std::string::npos);
+    EXPECT_FALSE(e.hint().empty());
+    for (int status : {401, 403, 404, 429, 302, 500, 503}) {
+        Error s = error_for_http_status(status, "", "u");
+        EXPECT_EQ(s.http_status(), status);
+        EXPECT_FALSE(s.hint().empty()) << status;
+    }
+    EXPECT_NE(error_for_http_status(429, "", "u").hint().find("app_token"), std::string::npos);
+}
+
+TEST(TextSnippet, QuotesEscapesAndCutsOnCharacterBoundaries) {
+    EXPECT_EQ(printable_snippet("abc"), "\"abc\"");
+    EXPECT_EQ(printable_snippet("a\"b\\c\n\x01"), "\"a\\\"b\\\\c\\x0A\\x01\"");
+    EXPECT_EQ(printable_snippet("caf\xC3\xA9"), "\"caf\xC3\xA9\"");
+    EXPECT_EQ(printable_snippet("\xFF"), "\"\\xFF\"");
+    // A cut never splits the 2-byte 'é'.
+    EXPECT_EQ(printable_snippet("abc\xC3\xA9xyz", 4), "\"abc...\"");
+    EXPECT_EQ(utf8_prefix_length("abc\xC3\xA9xyz", 4), 3u);
+    EXPECT_EQ(utf8_prefix_length("abc", 10), 3u);
+}

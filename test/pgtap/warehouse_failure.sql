@@ -1,0 +1,185 @@
+-- chicago_crime: a sync that fails midway (the portal fails on page N, a reference dataset is
+-- gone, a bad setting) leaves every table, view and the watermark exactly as they were, records the
+-- failure in crime.sync_runs, and the scheduled form fails the job; the next good run catches up.
+--
+-- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
+-- http://127.0.0.1:55480), on a clone of the bundled crimes dataset.
+\set ON_ERROR_STOP 1
+\getenv soda_url SODA_URL
+\if :{?soda_url}
+\else
+\set soda_url http://127.0.0.1:55480
+\endif
+\set origin_db :DBNAME
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS warehouse_failure_test WITH (FORCE);
+CREATE DATABASE warehouse_failure_test;
+\c warehouse_failure_test
+-- crime_sync() reports each failure with a WARNING too: expected here, not shown
+SET client_min_messages = error;
+CREATE EXTENSION pgtap;
+CREATE EXTENSION dblink;
+CREATE EXTENSION chicago_crime CASCADE;
+SET warehouse_test.soda_url = :'soda_url';
+
+-- POSTs to the SODA server's control API, with the JSON that body_query returns as the body
+-- (curl, run by the database server through COPY TO PROGRAM).
+CREATE PROCEDURE pg_temp.soda_control(path text, body_query text DEFAULT $$SELECT '{}'$$)
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    EXECUTE format('COPY (%s) TO PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
+                   body_query,
+                   format('curl -sSf -X POST -H ''Content-Type: application/json'' --data-binary @- ''%s%s'' >/dev/null',
+                          current_setting('warehouse_test.soda_url'), path));
+END
+$$;
+
+-- How many requests the server has seen for a fault spec (GET /_control/faults).
+CREATE FUNCTION pg_temp.fault_requests(spec text)
+RETURNS bigint
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    answer jsonb;
+BEGIN
+    CREATE TEMP TABLE IF NOT EXISTS fault_counters (doc text);
+    TRUNCATE fault_counters;
+    EXECUTE format('COPY fault_counters FROM PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
+                   format('curl -sSf ''%s/_control/faults'' | tr -d ''\n''', current_setting('warehouse_test.soda_url')));
+    SELECT doc::jsonb INTO answer FROM fault_counters;
+    RETURN coalesce((answer ->> spec)::bigint, 0);
+END
+$$;
+
+-- Everything a sync may change: rows (with synced_at), reference tables, views, watermark.
+CREATE FUNCTION pg_temp.warehouse_digest()
+RETURNS text
+LANGUAGE sql
+AS $$
+    SELECT md5(string_agg(part, E'\n' ORDER BY name))
+    FROM (SELECT 'incidents', md5(string_agg(t::text, E'\n' ORDER BY t.id)) FROM crime.incidents t
+          UNION ALL SELECT 'police_stations', md5(string_agg(t::text, E'\n' ORDER BY t.district)) FROM crime.police_stations t
+          UNION ALL SELECT 'wards', md5(string_agg(t::text, E'\n' ORDER BY t.ward)) FROM crime.wards t
+          UNION ALL SELECT 'holidays', md5(string_agg(t::text, E'\n' ORDER BY t.holiday_date)) FROM crime.holidays t
+          UNION ALL SELECT 'sync_state', md5(string_agg(t::text, E'\n')) FROM crime.sync_state t
+          UNION ALL SELECT 'monthly_trend', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.monthly_trend t
+          UNION ALL SELECT 'theft_hotspots', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.theft_hotspots t
+          UNION ALL SELECT 'crime_rate_trend', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.crime_rate_trend t
+          UNION ALL SELECT 'late_night_safety', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.late_night_safety t
+          UNION ALL SELECT 'arrest_rates', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.arrest_rates t
+          UNION ALL SELECT 'holiday_crime', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.holiday_crime t
+          UNION ALL SELECT 'district_summary', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.district_summary t
+         ) AS parts (name, part)
+$$;
+
+CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
+ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url', ADD max_retries '0');
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
+
+SELECT plan(29);
+
+SELECT is(status, 'succeeded', 'the first load succeeds') FROM crime_sync();
+
+-- The portal changes: 250 rows updated, 10 deleted.
+CREATE TEMP TABLE changes AS
+SELECT id, CASE WHEN n <= 250 THEN 'update' ELSE 'delete' END AS kind
+FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM crime.incidents) AS s
+WHERE n <= 260;
+CALL pg_temp.soda_control('/_control/datasets/wtst-fail/upsert', $$
+    SELECT jsonb_agg(jsonb_build_object('id', id::text, 'description', 'CHANGED AT THE SOURCE',
+                                        'updated_on', '2026-07-01T10:00:00.000'))
+    FROM changes WHERE kind = 'update'$$);
+CALL pg_temp.soda_control('/_control/datasets/wtst-fail/delete', $$
+    SELECT jsonb_build_object('ids', jsonb_agg(id::text)) FROM changes WHERE kind = 'delete'$$);
+
+SELECT pg_temp.warehouse_digest() AS digest_before,
+       (SELECT watermark FROM crime.sync_state) AS watermark_before \gset
+
+-------------------------------------------------------------------------------------------------
+-- A. The portal fails on the 3rd request, after two good pages of the changed rows
+-------------------------------------------------------------------------------------------------
+SELECT 'status=500,after=2,tag=' || md5(clock_timestamp()::text) AS fault_spec \gset
+SELECT :'soda_url' || '/fault/' || :'fault_spec' AS fault_url \gset
+ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'fault_url');
+-- 100 rows a page: the 250 changed rows take 3 pages
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (ADD page_size '100');
+
+CREATE TEMP TABLE run_a AS SELECT * FROM crime_sync();
+SELECT is(status, 'failed', 'a sync that fails midway returns status failed') FROM run_a;
+SELECT is(pg_temp.fault_requests(:'fault_spec'), 3::bigint, 'it failed on the 3rd request, after 2 pages');
+SELECT matches(error, 'HTTP 500', 'the error text is recorded') FROM run_a;
+SELECT is(error_sqlstate, 'HV000', 'its SQLSTATE is recorded') FROM run_a;
+SELECT matches(error_detail, 'crime\.merge_incidents', 'so is where it happened') FROM run_a;
+SELECT ok(inserted = 0 AND updated = 0 AND deleted = 0 AND views_refreshed = '{}',
+          'a failed run reports nothing applied') FROM run_a;
+SELECT is(watermark_after, watermark_before, 'a failed run reports the watermark unchanged') FROM run_a;
+SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'rows, reference tables, views and watermark are unchanged');
+SELECT results_eq($$SELECT status, error FROM crime.sync_runs ORDER BY id DESC LIMIT 1$$,
+                  $$SELECT status, error FROM run_a$$,
+                  'the failure is recorded in crime.sync_runs');
+
+-------------------------------------------------------------------------------------------------
+-- B. A late failure: the changed rows were already merged (inside the run) when the ward offices
+--    dataset turns out to be gone
+-------------------------------------------------------------------------------------------------
+ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url');
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (DROP page_size);
+ALTER FOREIGN TABLE crime.portal_ward_offices OPTIONS (SET dataset 'gone-0000');
+
+CREATE TEMP TABLE run_b AS SELECT * FROM crime_sync();
+SELECT is(status, 'failed', 'a sync that fails late returns status failed') FROM run_b;
+SELECT matches(error, 'HTTP 404', 'with the portal''s error') FROM run_b;
+SELECT matches(error_detail, 'crime\.refresh_reference_data', 'after the incidents were merged') FROM run_b;
+SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'the merged rows are rolled back: nothing changed');
+SELECT is((SELECT watermark FROM crime.sync_state), :'watermark_before'::timestamp, 'the watermark did not move');
+
+-------------------------------------------------------------------------------------------------
+-- C. The scheduled form (what pg_cron runs) records the failure and fails the job
+-------------------------------------------------------------------------------------------------
+SELECT format('dbname=%s host=%s port=%s', current_database(),
+              split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port'))
+       AS peer \gset
+SELECT dblink_connect('peer', :'peer') AS connected \gset
+SELECT count(*) AS failed_before FROM crime.sync_runs WHERE status = 'failed' \gset
+
+SELECT is(dblink_exec('peer', 'CALL crime.run_scheduled_sync()', false), 'ERROR',
+          'CALL crime.run_scheduled_sync() raises an error when the sync fails');
+SELECT matches(dblink_error_message('peer'), 'crime_sync\(\) run \d+ failed: .*HTTP 404',
+               'the error names the run and the cause');
+SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'failed'), :failed_before + 1::bigint,
+          'the failed run is committed to crime.sync_runs all the same');
+SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
+
+-------------------------------------------------------------------------------------------------
+-- D. A bad setting is a failure like any other
+-------------------------------------------------------------------------------------------------
+ALTER FOREIGN TABLE crime.portal_ward_offices OPTIONS (SET dataset 'htai-wnw4');
+SET chicago_crime.sync_overlap = '-1 hour';
+CREATE TEMP TABLE run_d AS SELECT * FROM crime_sync();
+RESET chicago_crime.sync_overlap;
+SELECT is(status, 'failed', 'a negative chicago_crime.sync_overlap fails the run') FROM run_d;
+SELECT is(error, 'chicago_crime.sync_overlap must not be negative, not -01:00:00', 'with a clear error') FROM run_d;
+SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
+
+-------------------------------------------------------------------------------------------------
+-- E. The next good run catches up from the unchanged watermark
+-------------------------------------------------------------------------------------------------
+CREATE TEMP TABLE run_e AS SELECT * FROM crime_sync();
+SELECT is(status, 'succeeded', 'the next good sync succeeds') FROM run_e;
+SELECT is(updated, 250::bigint, 'it applies the 250 updates') FROM run_e;
+SELECT is(deleted, 10::bigint, 'and the 10 deletions') FROM run_e;
+SELECT is(inserted, 0::bigint, 'and inserts nothing') FROM run_e;
+SELECT is(watermark_after, timestamp '2026-07-01 10:00:00', 'the watermark advances now') FROM run_e;
+SELECT is((SELECT count(*) FROM crime.incidents WHERE description = 'CHANGED AT THE SOURCE'), 250::bigint,
+          'the warehouse has the changes');
+SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'failed' AND finished_at IS NOT NULL
+                                                  AND error IS NOT NULL AND inserted + updated + deleted = 0),
+          4::bigint, 'crime.sync_runs keeps the four failed runs, finished, with their errors');
+
+SELECT * FROM finish();
+
+SELECT dblink_disconnect('peer') AS disconnected \gset
+CALL pg_temp.soda_control('/_control/datasets/wtst-fail/drop');
+\c :origin_db
+DROP DATABASE warehouse_failure_test;

@@ -7,8 +7,10 @@ namespace socrata::pg {
 namespace {
 
 // fdw_private is a flat list: [select items (List of String), where, order, group, limit,
-// offset, keyset ("1"/"0"), slot columns (IntList), dataset label].
-enum PlanItem { Select, Where, Order, Group, Limit, Offset, Keyset, SlotColumns, Label, Count };
+// offset, keyset ("1"/"0"), slot columns (IntList), slot items (IntList), dataset label].
+enum PlanItem {
+    Select, Where, Order, Group, Limit, Offset, Keyset, SlotColumns, SlotItems, Label, Count
+};
 
 Node *string_node(const std::string &s) {
     return pg::call([&] { return reinterpret_cast<Node *>(makeString(pstrdup(s.c_str()))); });
@@ -27,6 +29,9 @@ List *scan_plan_to_list(const ScanPlan &plan) {
     List *slots = NIL;
     for (int column : plan.slot_columns)
         slots = pg::call([&] { return lappend_int(slots, column); });
+    List *items_of_slots = NIL;
+    for (int item : plan.slot_items)
+        items_of_slots = pg::call([&] { return lappend_int(items_of_slots, item); });
 
     Node *items[Count] = {
         reinterpret_cast<Node *>(select),
@@ -37,6 +42,7 @@ List *scan_plan_to_list(const ScanPlan &plan) {
         string_node(std::to_string(plan.request.offset)),
         string_node(plan.request.keyset ? "1" : "0"),
         reinterpret_cast<Node *>(slots),
+        reinterpret_cast<Node *>(items_of_slots),
         string_node(plan.dataset_label),
     };
     List *list = NIL;
@@ -58,6 +64,8 @@ ScanPlan scan_plan_from_list(List *list) {
     plan.request.keyset = string_at(list, Keyset) == "1";
     foreach (cell, static_cast<List *>(list_nth(list, SlotColumns)))
         plan.slot_columns.push_back(lfirst_int(cell));
+    foreach (cell, static_cast<List *>(list_nth(list, SlotItems)))
+        plan.slot_items.push_back(lfirst_int(cell));
     plan.dataset_label = string_at(list, Label);
     return plan;
 }

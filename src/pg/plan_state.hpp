@@ -20,11 +20,13 @@ struct RelPlanInfo {
     bool is_upper = false; // a grouped (aggregate) relation
 };
 
-// The executor's view of the plan: the request and, per select slot, the 0-based column of
-// the scan tuple it fills.
+// The executor's view of the plan: the request and the columns it fills. Entry i of
+// slot_columns / slot_items says: column slot_columns[i] (0-based, of the scan tuple) takes
+// the value of select item slot_items[i]. Two columns reading one field share one item.
 struct ScanPlan {
     ScanRequest request;
     std::vector<int> slot_columns;
+    std::vector<int> slot_items;
     std::string dataset_label; // for EXPLAIN and messages
 };
 

@@ -7,6 +7,8 @@
 #include "plan_state.hpp"
 #include "soql.hpp"
 
+#include <algorithm>
+
 namespace socrata::pg {
 
 namespace {
@@ -47,6 +49,17 @@ void collect_attrs_used(RelOptInfo *baserel, RelPlanInfo &info) {
                            &info.attrs_used);
         }
     });
+}
+
+// Column `column` reads select item `item`; a field asked for twice is selected once (Socrata
+// rejects duplicate names in $select).
+void add_select_item(ScanPlan &plan, const std::string &item, int column) {
+    auto &select = plan.request.select;
+    auto found = std::find(select.begin(), select.end(), item);
+    if (found == select.end())
+        found = select.insert(select.end(), item);
+    plan.slot_columns.push_back(column);
+    plan.slot_items.push_back(static_cast<int>(found - select.begin()));
 }
 
 } // namespace
@@ -121,23 +134,15 @@ ForeignScan *get_foreign_plan(PlannerInfo *, RelOptInfo *baserel, Oid, ForeignPa
             plan.request.order = strVal(linitial(best_path->fdw_private));
             plan.request.keyset = false;
         }
+        // A whole-row reference (attno 0) needs every column.
+        bool whole_row =
+            bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, info->attrs_used);
         for (const ColumnInfo &col : info->table.columns) {
             if (col.dropped ||
-                !bms_is_member(col.attnum - FirstLowInvalidHeapAttributeNumber, info->attrs_used))
+                (!whole_row && !bms_is_member(col.attnum - FirstLowInvalidHeapAttributeNumber,
+                                              info->attrs_used)))
                 continue;
-            plan.request.select.push_back(socrata::quote_identifier(col.field));
-            plan.slot_columns.push_back(col.attnum - 1);
-        }
-        // A whole-row reference (attno 0) needs every column.
-        if (bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, info->attrs_used)) {
-            plan.request.select.clear();
-            plan.slot_columns.clear();
-            for (const ColumnInfo &col : info->table.columns) {
-                if (col.dropped)
-                    continue;
-                plan.request.select.push_back(socrata::quote_identifier(col.field));
-                plan.slot_columns.push_back(col.attnum - 1);
-            }
+            add_select_item(plan, socrata::quote_identifier(col.field), col.attnum - 1);
         }
 
         List *fdw_private = scan_plan_to_list(plan);

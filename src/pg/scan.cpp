@@ -16,6 +16,7 @@ enum class TextForm { AsIs, Json, Point };
 
 struct SlotConversion {
     int column = 0; // 0-based column of the scan tuple
+    int item = 0;   // the select item (page slot) it reads
     std::string name;
     TextForm form = TextForm::AsIs;
     FmgrInfo *input = nullptr;
@@ -88,7 +89,7 @@ void ScanState::start(ForeignScanState *node) {
 void ScanState::throw_conversion_error(PgError &error, std::size_t row) {
     ErrorData *data = error.data();
     const SlotConversion &conv = conversions.at(converting);
-    std::string value(page.text(row, converting).substr(0, 200));
+    std::string value(page.text(row, conv.item).substr(0, 200));
     std::string where = describe_row_position(page, row, fetcher->value_slots());
     pg::call([&] {
         char *original = data->message;
@@ -107,18 +108,19 @@ void ScanState::fill_slot(TupleTableSlot *slot, MemoryContext row_context) {
     texts.assign(n, nullptr);
     scratch.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-        ValueKind kind = page.kind(row, i);
+        int item = conversions[i].item;
+        ValueKind kind = page.kind(row, item);
         if (kind == ValueKind::Null)
             continue;
         switch (conversions[i].form) {
         case TextForm::Json:
-            texts[i] = json_text_for(kind, page.text(row, i), scratch[i]);
+            texts[i] = json_text_for(kind, page.text(row, item), scratch[i]);
             break;
         case TextForm::Point:
-            texts[i] = point_text_for(kind, page.text(row, i), scratch[i]);
+            texts[i] = point_text_for(kind, page.text(row, item), scratch[i]);
             break;
         case TextForm::AsIs:
-            texts[i] = page.c_str(row, i);
+            texts[i] = page.c_str(row, item);
             break;
         }
     }
@@ -178,10 +180,12 @@ void begin_foreign_scan(ForeignScanState *node, int) {
         state->client = std::make_unique<SodaClient>(table.settings, cancel_requested);
 
         TupleDesc desc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
-        for (int column : state->plan.slot_columns) {
+        for (std::size_t i = 0; i < state->plan.slot_columns.size(); ++i) {
+            int column = state->plan.slot_columns[i];
             Form_pg_attribute attr = TupleDescAttr(desc, column);
             SlotConversion conv;
             conv.column = column;
+            conv.item = state->plan.slot_items.at(i);
             conv.name = NameStr(attr->attname);
             conv.typmod = attr->atttypmod;
             Oid type = attr->atttypid;

@@ -1,12 +1,438 @@
-// Pushing aggregates (GROUP BY, count/sum/avg/min/max) and LIMIT down to Socrata.
+// Pushing aggregates (GROUP BY, count/sum/avg/min/max) and LIMIT/OFFSET down to Socrata.
+//
+// Modelled on postgres_fdw's add_foreign_grouping_paths / add_foreign_final_paths, restricted
+// to what Socrata evaluates exactly as Postgres does:
+//  - the input is one base foreign table whose WHERE clauses were all pushed ($where);
+//  - GROUP BY plain columns or date_trunc('month'|'year', <timestamp column>)
+//    (SoQL date_trunc_ym / date_trunc_y); no grouping sets, no HAVING;
+//  - count(*), count(col) on any remotely usable column; sum/avg only on exact number columns
+//    (int2/4/8, numeric: float sums depend on the order of addition); avg stays local (its
+//    digits differ); min/max on numbers and
+//    timestamps, and on text only under the C collation (SoQL compares code points);
+//  - LIMIT/OFFSET only as constants, over the plain scan or its pushed ORDER BY.
+//
+// The upper relation's ForeignScan has scanrelid 0; its scan tuple is fdw_scan_tlist, and
+// select item i (aliased, "count(*) AS a1") fills column i of that tuple. Its plan is made by
+// upper_foreign_plan(): the upper relation gets its own copy of the FdwRoutine whose
+// GetForeignPlan points there, so the base-table planner code needs no upper-rel branch.
+#include "context_owned.hpp"
 #include "fdw_callbacks.hpp"
-#include "pg_guard.hpp"
+#include "plan_state.hpp"
+#include "soql.hpp"
+
+extern "C" {
+#include "catalog/pg_aggregate.h"
+#include "catalog/pg_collation.h"
+#include "catalog/pg_namespace.h"
+#include "utils/fmgroids.h"
+#include "utils/pg_locale.h"
+#include "utils/selfuncs.h"
+}
+
+#include <algorithm>
+#include <cctype>
 
 namespace socrata::pg {
 
-void get_foreign_upper_paths(PlannerInfo *, UpperRelationKind, RelOptInfo *, RelOptInfo *,
-                             void *) {
-    // Not pushed yet: Postgres aggregates the scanned rows itself.
+namespace {
+
+constexpr double kStartupCost = 100.0;
+constexpr double kPerRowCost = 0.01;
+
+// What an upper relation pushed to Socrata needs at GetForeignPlan time.
+struct UpperRelInfo {
+    RelPlanInfo *base = nullptr; // the scanned table's planning info
+    ScanPlan plan;
+    List *scan_tlist = NIL; // TargetEntry list: the scan tuple
+};
+
+bool is_ours(RelOptInfo *rel) {
+    return rel && rel->fdwroutine &&
+           rel->fdwroutine->GetForeignUpperPaths == get_foreign_upper_paths;
+}
+
+ForeignScan *upper_foreign_plan(PlannerInfo *, RelOptInfo *rel, Oid, ForeignPath *, List *tlist,
+                                List *, Plan *outer_plan) {
+    return pg::entry([&]() -> ForeignScan * {
+        auto *upper = static_cast<UpperRelInfo *>(rel->fdw_private);
+        List *fdw_private = scan_plan_to_list(upper->plan);
+        List *runtime_values = upper->base->runtime_values;
+        List *scan_tlist = upper->scan_tlist;
+        return pg::call([&] {
+            return make_foreignscan(tlist, NIL, 0, static_cast<List *>(copyObjectImpl(runtime_values)),
+                                    fdw_private, static_cast<List *>(copyObjectImpl(scan_tlist)), NIL,
+                                    outer_plan);
+        });
+    });
+}
+
+// Gives the upper relation the UpperRelInfo and a FdwRoutine that plans it with
+// upper_foreign_plan.
+UpperRelInfo *attach_upper_info(RelOptInfo *output_rel) {
+    auto *upper = new_context_owned<UpperRelInfo>(CurrentMemoryContext);
+    output_rel->fdw_private = upper;
+    FdwRoutine *routine = output_rel->fdwroutine;
+    output_rel->fdwroutine = pg::call([&] {
+        auto *copy = static_cast<FdwRoutine *>(palloc(sizeof(FdwRoutine)));
+        *copy = *routine;
+        copy->GetForeignPlan = upper_foreign_plan;
+        return copy;
+    });
+    return upper;
+}
+
+DeparseContext context_for(PlannerInfo *root, RelOptInfo *base, RelPlanInfo *info) {
+    DeparseContext ctx;
+    ctx.root = root;
+    ctx.rel = base;
+    ctx.table = &info->table;
+    ctx.remote = info->remote;
+    return ctx;
+}
+
+Expr *strip_relabel(Expr *expr) {
+    while (expr && IsA(expr, RelabelType))
+        expr = reinterpret_cast<RelabelType *>(expr)->arg;
+    return expr;
+}
+
+// The base relation's column behind expr, as a SoQL identifier (empty if not usable remotely).
+std::string column_of(Expr *expr, const DeparseContext &ctx, Var **var_out = nullptr) {
+    expr = strip_relabel(expr);
+    if (!expr || !IsA(expr, Var))
+        return {};
+    auto *var = reinterpret_cast<Var *>(expr);
+    if (static_cast<Index>(var->varno) != ctx.rel->relid || var->varlevelsup != 0)
+        return {};
+    if (var_out)
+        *var_out = var;
+    return remote_column(ctx, var->varattno);
+}
+
+bool is_exact_number(Oid type) {
+    return type == INT2OID || type == INT4OID || type == INT8OID || type == NUMERICOID;
+}
+
+bool is_number(Oid type) {
+    return is_exact_number(type) || type == FLOAT4OID || type == FLOAT8OID;
+}
+
+bool is_text(Oid type) { return type == TEXTOID || type == VARCHAROID; }
+
+bool is_c_collation(Oid collation) {
+    return collation == C_COLLATION_OID || collation == POSIX_COLLATION_OID ||
+           (OidIsValid(collation) && pg::call([&] { return lc_collate_is_c(collation); }));
+}
+
+bool is_deterministic_collation(Oid collation) {
+    return !OidIsValid(collation) ||
+           pg::call([&] { return get_collation_isdeterministic(collation); });
+}
+
+// A grouping expression in SoQL, or empty.
+std::string deparse_group_expr(Expr *expr, const DeparseContext &ctx) {
+    expr = strip_relabel(expr);
+    if (IsA(expr, Var)) {
+        Var *var = nullptr;
+        std::string column = column_of(expr, ctx, &var);
+        if (column.empty())
+            return {};
+        if (is_text(var->vartype) && !is_deterministic_collation(var->varcollid))
+            return {};
+        return column;
+    }
+    if (IsA(expr, FuncExpr)) {
+        auto *func = reinterpret_cast<FuncExpr *>(expr);
+        if (func->funcid != F_DATE_TRUNC_TEXT_TIMESTAMP || list_length(func->args) != 2)
+            return {};
+        auto *unit = strip_relabel(static_cast<Expr *>(linitial(func->args)));
+        if (!IsA(unit, Const) || reinterpret_cast<Const *>(unit)->constisnull)
+            return {};
+        Datum unit_value = reinterpret_cast<Const *>(unit)->constvalue;
+        std::string unit_name = pg::call([&] { return text_to_cstring(DatumGetTextPP(unit_value)); });
+        std::transform(unit_name.begin(), unit_name.end(), unit_name.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const char *soql_func = unit_name == "month" ? "date_trunc_ym"
+                                : unit_name == "year" ? "date_trunc_y"
+                                                 : nullptr;
+        if (!soql_func)
+            return {};
+        Var *var = nullptr;
+        std::string column = column_of(static_cast<Expr *>(lsecond(func->args)), ctx, &var);
+        if (column.empty() || var->vartype != TIMESTAMPOID)
+            return {};
+        return std::string(soql_func) + "(" + column + ")";
+    }
+    return {};
+}
+
+// An aggregate call in SoQL, or empty.
+std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
+    if (agg->aggsplit != AGGSPLIT_SIMPLE || agg->aggorder != NIL || agg->aggdistinct != NIL ||
+        agg->aggfilter != nullptr || agg->aggvariadic || agg->aggkind != AGGKIND_NORMAL ||
+        agg->aggfnoid >= FirstGenbkiObjectId)
+        return {};
+    std::string name = pg::call([&] { return get_func_name(agg->aggfnoid); });
+    if (name == "count" && agg->aggstar)
+        return "count(*)";
+    if (list_length(agg->args) != 1)
+        return {};
+    auto *arg = static_cast<TargetEntry *>(linitial(agg->args));
+    Var *var = nullptr;
+    std::string column = column_of(arg->expr, ctx, &var);
+    if (column.empty())
+        return {};
+    Oid type = var->vartype;
+    bool ok = false;
+    if (name == "count")
+        ok = true;
+    else if (name == "sum")
+        ok = is_exact_number(type);
+    // avg stays local: Postgres divides exact numerics (avg(int) is numeric with 16+ digits),
+    // Socrata's answer may be a rounded decimal (the local test server's is a float), so the
+    // digits could differ.
+    else if (name == "min" || name == "max")
+        ok = is_number(type) || type == TIMESTAMPOID ||
+             (is_text(type) && is_c_collation(agg->inputcollid));
+    if (!ok)
+        return {};
+    return name + "(" + column + ")";
+}
+
+void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, const char *prefix) {
+    int position = list_length(upper.scan_tlist);
+    std::string alias = std::string(prefix) + std::to_string(position + 1);
+    upper.plan.request.select.push_back(soql + " AS " + alias);
+    upper.plan.slot_columns.push_back(position);
+    upper.plan.slot_items.push_back(position);
+    upper.scan_tlist = pg::call([&] {
+        return lappend(upper.scan_tlist,
+                       makeTargetEntry(static_cast<Expr *>(copyObjectImpl(expr)), position + 1,
+                                       nullptr, false));
+    });
+}
+
+bool in_scan_tlist(const UpperRelInfo &upper, Expr *expr) {
+    return pg::call([&] { return tlist_member(expr, upper.scan_tlist) != nullptr; });
+}
+
+void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_rel,
+                        GroupPathExtraData *extra) {
+    Query *parse = root->parse;
+    if (input_rel->reloptkind != RELOPT_BASEREL || !is_ours(input_rel) ||
+        !input_rel->fdw_private || output_rel->fdw_private)
+        return;
+    auto *info = static_cast<RelPlanInfo *>(input_rel->fdw_private);
+    if (info->is_upper || info->local_conds != NIL || !info->remote)
+        return;
+    if (parse->groupingSets != NIL || root->hasHavingQual || parse->hasTargetSRFs ||
+        extra->patype != PARTITIONWISE_AGGREGATE_NONE)
+        return;
+
+    DeparseContext ctx = context_for(root, input_rel, info);
+    PathTarget *target = root->upper_targets[UPPERREL_GROUP_AGG];
+    UpperRelInfo candidate;
+    candidate.base = info;
+    std::string group;
+
+    // Grouping expressions first (they are in the target, resjunk or not).
+    ListCell *cell;
+    int i = 0;
+    foreach (cell, target->exprs) {
+        auto *expr = static_cast<Expr *>(lfirst(cell));
+        Index sgref = get_pathtarget_sortgroupref(target, i++);
+        if (sgref == 0 || !get_sortgroupref_clause_noerr(sgref, parse->groupClause))
+            continue;
+        std::string soql = deparse_group_expr(expr, ctx);
+        if (soql.empty())
+            return;
+        if (in_scan_tlist(candidate, expr))
+            continue;
+        add_scan_item(candidate, expr, soql, "g");
+        group += (group.empty() ? "" : ", ") + soql;
+    }
+    // Then the aggregates, also those inside expressions (count(*) + 1): Postgres computes
+    // the expression over the pushed aggregate.
+    i = 0;
+    foreach (cell, target->exprs) {
+        auto *expr = static_cast<Expr *>(lfirst(cell));
+        Index sgref = get_pathtarget_sortgroupref(target, i++);
+        if (sgref != 0 && get_sortgroupref_clause_noerr(sgref, parse->groupClause))
+            continue;
+        List *vars = pg::call([&] {
+            return pull_var_clause(reinterpret_cast<Node *>(expr), PVC_INCLUDE_AGGREGATES);
+        });
+        ListCell *vc;
+        foreach (vc, vars) {
+            auto *node = static_cast<Expr *>(lfirst(vc));
+            if (IsA(node, Aggref)) {
+                if (in_scan_tlist(candidate, node))
+                    continue;
+                std::string soql = deparse_aggregate(reinterpret_cast<Aggref *>(node), ctx);
+                if (soql.empty())
+                    return;
+                add_scan_item(candidate, node, soql, "a");
+            } else if (!in_scan_tlist(candidate, node)) {
+                return; // a column outside the grouping keys (functionally dependent): local
+            }
+        }
+    }
+    if (candidate.plan.request.select.empty())
+        return;
+
+    candidate.plan.request.where = info->where;
+    candidate.plan.request.group = group;
+    candidate.plan.request.order = group; // offset paging needs a stable order of the groups
+    candidate.plan.request.keyset = false;
+    candidate.plan.dataset_label = info->table.settings.dataset;
+
+    double rows = 1;
+    if (!group.empty()) {
+        List *group_exprs = pg::call(
+            [&] { return get_sortgrouplist_exprs(parse->groupClause, parse->targetList); });
+        rows = pg::call([&] {
+            return estimate_num_groups(root, group_exprs, input_rel->rows, nullptr, nullptr);
+        });
+    }
+    UpperRelInfo *upper = attach_upper_info(output_rel);
+    *upper = std::move(candidate);
+    Cost total = kStartupCost + rows * kPerRowCost;
+    pg::call([&] {
+        add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
+                                 root, output_rel, target, rows, kStartupCost, total, NIL,
+                                 nullptr, NIL)));
+    });
+}
+
+// The value of a constant LIMIT/OFFSET expression: false if not a constant.
+bool constant_int8(Node *node, std::int64_t &value, std::int64_t if_null) {
+    if (!node) {
+        value = if_null;
+        return true;
+    }
+    node = reinterpret_cast<Node *>(strip_relabel(reinterpret_cast<Expr *>(node)));
+    if (!IsA(node, Const))
+        return false;
+    auto *c = reinterpret_cast<Const *>(node);
+    if (c->consttype != INT8OID)
+        return false;
+    value = c->constisnull ? if_null : DatumGetInt64(c->constvalue);
+    return value >= 0 || c->constisnull;
+}
+
+void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_rel,
+                     FinalPathExtraData *extra) {
+    Query *parse = root->parse;
+    if (!extra->limit_needed || parse->commandType != CMD_SELECT || parse->rowMarks != NIL ||
+        parse->hasTargetSRFs || parse->limitOption != LIMIT_OPTION_COUNT ||
+        output_rel->fdw_private)
+        return;
+    std::int64_t limit = -1, offset = 0;
+    if (!constant_int8(parse->limitCount, limit, -1) ||
+        !constant_int8(parse->limitOffset, offset, 0))
+        return;
+
+    // The scan of the base foreign table that produces the rows (sorted by Socrata when the
+    // query has an ORDER BY), possibly under a projection.
+    ForeignPath *scan = nullptr;
+    ListCell *cell;
+    foreach (cell, input_rel->pathlist) {
+        auto *path = static_cast<Path *>(lfirst(cell));
+        if (IsA(path, ProjectionPath))
+            path = reinterpret_cast<ProjectionPath *>(path)->subpath;
+        if (!IsA(path, ForeignPath) || path->parent->reloptkind != RELOPT_BASEREL ||
+            !is_ours(path->parent) || !path->parent->fdw_private)
+            continue;
+        auto *fpath = reinterpret_cast<ForeignPath *>(path);
+        if (root->sort_pathkeys != NIL) {
+            if (fpath->fdw_private == NIL ||
+                !pg::call([&] { return pathkeys_contained_in(root->sort_pathkeys, path->pathkeys); }))
+                continue;
+        } else if (fpath->fdw_private != NIL) {
+            continue;
+        }
+        scan = fpath;
+        break;
+    }
+    if (!scan)
+        return;
+    RelOptInfo *base = scan->path.parent;
+    auto *info = static_cast<RelPlanInfo *>(base->fdw_private);
+    if (info->is_upper || info->local_conds != NIL)
+        return;
+
+    UpperRelInfo candidate;
+    candidate.base = info;
+    ScanPlan &plan = candidate.plan;
+    plan.request.where = info->where;
+    plan.request.limit = limit;
+    plan.request.offset = offset;
+    plan.dataset_label = info->table.settings.dataset;
+    if (scan->fdw_private != NIL) {
+        plan.request.order = strVal(linitial(scan->fdw_private));
+        plan.request.keyset = false;
+    }
+    // The scan tuple: the base relation's columns the query uses; expressions over them
+    // (the final target) are computed by the scan's projection.
+    List *vars = pg::call([&] {
+        return pull_var_clause(reinterpret_cast<Node *>(base->reltarget->exprs), 0);
+    });
+    foreach (cell, vars) {
+        auto *expr = static_cast<Expr *>(lfirst(cell));
+        if (!IsA(expr, Var))
+            return;
+        auto *var = reinterpret_cast<Var *>(expr);
+        if (static_cast<Index>(var->varno) != base->relid || var->varattno <= 0 ||
+            var->varattno > static_cast<AttrNumber>(info->table.columns.size()))
+            return;
+        const ColumnInfo &col = info->table.columns[var->varattno - 1];
+        if (col.dropped || in_scan_tlist(candidate, expr))
+            continue;
+        int position = list_length(candidate.scan_tlist);
+        std::string item = socrata::quote_identifier(col.field);
+        auto &select = plan.request.select;
+        auto found = std::find(select.begin(), select.end(), item);
+        if (found == select.end())
+            found = select.insert(select.end(), item);
+        plan.slot_columns.push_back(position);
+        plan.slot_items.push_back(static_cast<int>(found - select.begin()));
+        candidate.scan_tlist = pg::call([&] {
+            return lappend(candidate.scan_tlist,
+                           makeTargetEntry(static_cast<Expr *>(copyObjectImpl(expr)), position + 1,
+                                           nullptr, false));
+        });
+    }
+
+    double rows = base->rows > offset ? base->rows - offset : 1;
+    if (limit >= 0)
+        rows = std::min<double>(rows, limit);
+    rows = std::max(rows, 1.0);
+    UpperRelInfo *upper = attach_upper_info(output_rel);
+    *upper = std::move(candidate);
+    // Cheaper than Limit over the scan: Socrata stops after the rows asked for.
+    Cost startup = kStartupCost - 1;
+    Cost total = startup + rows * kPerRowCost;
+    PathTarget *target = root->upper_targets[UPPERREL_FINAL];
+    List *pathkeys = root->sort_pathkeys;
+    pg::call([&] {
+        add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
+                                 root, output_rel, target, rows, startup, total, pathkeys,
+                                 nullptr, NIL)));
+    });
+}
+
+} // namespace
+
+void get_foreign_upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
+                             RelOptInfo *output_rel, void *extra) {
+    pg::entry([&] {
+        if (stage == UPPERREL_GROUP_AGG)
+            add_grouping_paths(root, input_rel, output_rel,
+                               static_cast<GroupPathExtraData *>(extra));
+        else if (stage == UPPERREL_FINAL)
+            add_final_paths(root, input_rel, output_rel,
+                            static_cast<FinalPathExtraData *>(extra));
+    });
 }
 
 } // namespace socrata::pg

@@ -1,0 +1,54 @@
+-- Scanning: every type conversion, NULLs, and paging with no row lost or repeated.
+CREATE EXTENSION IF NOT EXISTS socrata_fdw;
+CREATE SERVER scan_portal FOREIGN DATA WRAPPER socrata_fdw
+    OPTIONS (base_url 'http://127.0.0.1:55480', retry_delay '10', max_retry_delay '50');
+
+CREATE FOREIGN TABLE crimes (
+    id bigint, case_number text, date timestamp, block text, iucr text, primary_type text,
+    description text, location_description text, arrest boolean, domestic boolean,
+    beat text, district text, ward int, community_area int, fbi_code text,
+    x_coordinate numeric, y_coordinate numeric, year smallint, updated_on timestamp,
+    latitude float8, longitude float8, location jsonb
+) SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2');
+
+-- A row with every field present, and one with most missing (NULLs).
+SELECT * FROM crimes WHERE id = 21737;
+SELECT * FROM crimes WHERE id = 983;
+SELECT pg_typeof(id), pg_typeof(date), pg_typeof(arrest), pg_typeof(ward), pg_typeof(x_coordinate),
+       pg_typeof(latitude), pg_typeof(location)
+FROM crimes WHERE id = 21737;
+
+-- The same field under other names and types: column_name, point, text, numeric, varchar.
+CREATE FOREIGN TABLE crime_shapes (
+    crime_id bigint OPTIONS (column_name 'id'),
+    spot point OPTIONS (column_name 'location'),
+    spot_json text OPTIONS (column_name 'location'),
+    lat numeric OPTIONS (column_name 'latitude'),
+    kind varchar(40) OPTIONS (column_name 'primary_type'),
+    arrested text OPTIONS (column_name 'arrest'),
+    occurred date OPTIONS (column_name 'date'),
+    occurred_tz timestamptz OPTIONS (column_name 'date')
+) SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2');
+SET TimeZone = 'America/Chicago';
+SELECT * FROM crime_shapes WHERE crime_id IN (21737, 983) ORDER BY crime_id;
+RESET TimeZone;
+
+-- Paging: 60,000 rows in pages of 7,000 (9 pages) give the same rows as one page of 60,000.
+ALTER FOREIGN TABLE crimes OPTIONS (ADD page_size '7000');
+CREATE TEMP TABLE paged AS SELECT id, updated_on FROM crimes;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM crimes;
+ALTER FOREIGN TABLE crimes OPTIONS (SET page_size '60000');
+CREATE TEMP TABLE whole AS SELECT id, updated_on FROM crimes;
+SELECT count(*) AS rows, count(DISTINCT id) AS distinct_ids FROM paged;
+SELECT count(*) AS rows_only_in_one
+FROM ((TABLE paged EXCEPT ALL TABLE whole) UNION ALL (TABLE whole EXCEPT ALL TABLE paged)) d;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF)
+SELECT count(*) FROM crimes WHERE year = 2023;
+
+-- A value that does not fit the column type names the column, the value and the row.
+CREATE FOREIGN TABLE crimes_narrow (id bigint, ward smallint, beat int, district int,
+    block int) SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2');
+SELECT count(*) FROM crimes_narrow WHERE ward IS NOT NULL;
+SELECT id, block FROM crimes_narrow WHERE block IS NOT NULL LIMIT 1;
+
+DROP SERVER scan_portal CASCADE;

@@ -1,0 +1,73 @@
+-- Faults: throttling and server errors are retried (honouring Retry-After); other errors
+-- fail at once with the HTTP status, Socrata's message and the URL; bad bodies are reported
+-- with where they went wrong. (Request 0 of each fault server is the metadata request.)
+CREATE EXTENSION IF NOT EXISTS socrata_fdw;
+CREATE FUNCTION fault_table(name text, spec text, retries int DEFAULT 3) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url %L,
+        max_retries %L, retry_delay ''10'', max_retry_delay ''20'', stall_timeout ''2'',
+        page_size ''5000'')', name, 'http://127.0.0.1:55480/fault/' || spec, retries);
+    EXECUTE format('CREATE FOREIGN TABLE %I (id bigint, year int, date timestamp,
+        primary_type text) SERVER %I OPTIONS (dataset ''ijzp-q8t2'')', name, name);
+END $$;
+
+-- 429 twice with Retry-After: 1 second, then success: retried, same answer.
+SELECT fault_table('throttled', 'status=429,retry_after=1,after=1,times=2');
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM throttled WHERE year = 2015;
+-- 503 and 500 are retried too.
+SELECT fault_table('flaky', 'status=503,after=1,times=2');
+SELECT count(*) FROM flaky WHERE year = 2015;
+-- ...but not forever: after max_retries the error carries status, message and URL.
+SELECT fault_table('down', 'status=500,after=1', 1);
+SELECT count(*) FROM down WHERE year = 2015;
+-- A bad request is not retried.
+SELECT fault_table('forbidden', 'status=403,after=1');
+SELECT count(*) FROM forbidden;
+SELECT fault_table('missing', 'status=404,after=1');
+SELECT count(*) FROM missing;
+-- A body cut short is a network error, retried; a persistent one fails clearly.
+SELECT fault_table('cut', 'truncate=1,after=1,times=1');
+SELECT count(*) FROM cut WHERE year = 2015;
+SELECT fault_table('cut_always', 'truncate=1,after=1', 1);
+SELECT count(*) FROM cut_always WHERE year = 2015;
+-- Malformed JSON is reported with the byte offset, not retried.
+SELECT fault_table('garbled', 'malformed=1,after=1');
+SELECT count(*) FROM garbled WHERE year = 2015;
+-- A value of the wrong type names the column, the value and the row.
+SELECT fault_table('wrongtype', 'wrongtype=year,after=1');
+SELECT sum(year) FROM wrongtype WHERE primary_type = 'THEFT';
+-- A stalled body is abandoned after stall_timeout and retried.
+SELECT fault_table('stalled', 'stall=30,after=1,times=1');
+SELECT count(*) FROM stalled WHERE year = 2015;
+-- Nothing listening: a clear connection error.
+CREATE SERVER nowhere FOREIGN DATA WRAPPER socrata_fdw
+    OPTIONS (base_url 'http://127.0.0.1:9', max_retries '0', connect_timeout '2');
+CREATE FOREIGN TABLE nowhere_t (id bigint) SERVER nowhere OPTIONS (dataset 'ijzp-q8t2');
+DO $$
+BEGIN
+    PERFORM count(*) FROM nowhere_t;
+EXCEPTION WHEN OTHERS THEN
+    -- curl's wording includes a time in ms: show the stable part.
+    RAISE NOTICE '% / %', SQLSTATE, split_part(SQLERRM, ' after ', 1);
+END $$;
+
+-- The app token is sent as a header and never appears in errors or EXPLAIN.
+CREATE USER MAPPING FOR CURRENT_USER SERVER down OPTIONS (app_token 'TOKEN-5ecret-zz');
+SELECT count(*) FROM down WHERE year = 2015;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM down WHERE year = 2015;
+DO $$
+DECLARE
+    detail text;
+    hint text;
+BEGIN
+    PERFORM count(*) FROM down;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+    RAISE NOTICE 'token in message: %, detail: %, hint: %', strpos(SQLERRM, '5ecret') > 0,
+        strpos(detail, '5ecret') > 0, strpos(hint, '5ecret') > 0;
+END $$;
+
+DROP SERVER throttled, flaky, down, forbidden, missing, cut, cut_always, garbled, wrongtype,
+    stalled, nowhere CASCADE;
+DROP FUNCTION fault_table;

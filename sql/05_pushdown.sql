@@ -1,0 +1,80 @@
+-- WHERE and ORDER BY pushdown: what reaches Socrata, and identical results with and without it.
+CREATE EXTENSION IF NOT EXISTS socrata_fdw;
+CREATE SERVER push FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'http://127.0.0.1:55480');
+CREATE FOREIGN TABLE pcrimes (
+    id bigint, case_number text, date timestamp, block text, iucr text, primary_type text,
+    description text, arrest boolean, domestic boolean, beat text, district text, ward int,
+    community_area int, x_coordinate numeric, year int, updated_on timestamp, latitude float8
+) SERVER push OPTIONS (dataset 'ijzp-q8t2');
+-- The request log of the local server, read through the wrapper itself.
+CREATE FOREIGN TABLE request_log (seq bigint, dataset text, "select" text, "where" text,
+    "order" text, "limit" text, status int, token_present boolean)
+    SERVER push OPTIONS (dataset 'reqs-logs');
+-- A local copy: the same queries over it are the reference answers.
+CREATE TEMP TABLE lcrimes AS SELECT * FROM pcrimes;
+
+CREATE FUNCTION same_result(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    differences bigint;
+    remote_rows bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d',
+        q, replace(q, 'pcrimes', 'lcrimes'), replace(q, 'pcrimes', 'lcrimes'), q)
+        INTO differences;
+    EXECUTE format('SELECT count(*) FROM (%s) r', q) INTO remote_rows;
+    RETURN format('%s rows, %s differences', remote_rows, differences);
+END $$;
+
+-- Each construct: EXPLAIN shows the SoQL; the results equal the local copy's.
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE primary_type = 'THEFT' AND year >= 2020;
+SELECT same_result($q$SELECT id FROM pcrimes WHERE primary_type = 'THEFT' AND year >= 2020$q$);
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE ward IN (1, 2, 42) OR district = '011';
+SELECT same_result($q$SELECT id FROM pcrimes WHERE ward IN (1, 2, 42) OR district = '011'$q$);
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE ward <> ALL (ARRAY[1, 2]) AND NOT arrest;
+SELECT same_result($q$SELECT id FROM pcrimes WHERE ward <> ALL (ARRAY[1, 2]) AND NOT arrest$q$);
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE case_number IS NULL AND latitude IS NOT NULL;
+SELECT same_result($q$SELECT id FROM pcrimes WHERE case_number IS NULL AND latitude IS NOT NULL$q$);
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE date BETWEEN '2015-01-01' AND '2015-03-31 23:59:59';
+SELECT same_result($q$SELECT id FROM pcrimes WHERE date BETWEEN '2015-01-01' AND '2015-03-31 23:59:59'$q$);
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE description LIKE '%RETAIL%' AND arrest AND x_coordinate > 1170000.5;
+SELECT same_result($q$SELECT id FROM pcrimes WHERE description LIKE '%RETAIL%' AND arrest AND x_coordinate > 1170000.5$q$);
+-- Not pushed (evaluated locally): text ranges under a non-C collation, ILIKE, functions.
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE block > 'Z' AND description ILIKE '%retail%' AND lower(primary_type) = 'theft';
+SELECT same_result($q$SELECT id FROM pcrimes WHERE block > 'Z' AND description ILIKE '%retail%' AND lower(primary_type) = 'theft'$q$);
+-- ...but a text range under the C collation is.
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE block COLLATE "C" >= '100XX W' AND block COLLATE "C" < '101';
+SELECT same_result($q$SELECT id FROM pcrimes WHERE block COLLATE "C" >= '100XX W' AND block COLLATE "C" < '101'$q$);
+-- A local column type that differs from the remote type (community_area is text remotely).
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE community_area = 25;
+SELECT same_result($q$SELECT id FROM pcrimes WHERE community_area = 25$q$);
+-- ORDER BY is pushed when every key can be.
+EXPLAIN (COSTS OFF) SELECT id, date FROM pcrimes WHERE year = 2019 ORDER BY date DESC, id;
+SELECT same_result($q$SELECT id, date FROM pcrimes WHERE year = 2019 ORDER BY date DESC, id$q$);
+SELECT (SELECT array_agg(id) FROM (SELECT id FROM pcrimes WHERE year = 2019 ORDER BY date DESC, id) a)
+     = (SELECT array_agg(id) FROM (SELECT id FROM lcrimes WHERE year = 2019 ORDER BY date DESC, id) b)
+    AS same_order;
+
+-- Stable expressions and parameters are evaluated once at scan start and sent as literals.
+SELECT max(seq) AS mark FROM request_log \gset
+PREPARE by_type(text, int) AS SELECT count(*) FROM pcrimes WHERE primary_type = $1 AND year = $2;
+EXECUTE by_type('BATTERY', 2014);
+SELECT count(*) FROM pcrimes WHERE date > '2026-01-01'::timestamp - interval '1 year';
+DO $$
+DECLARE
+    t text := 'ROBBERY';
+    n bigint;
+BEGIN
+    SELECT count(*) INTO n FROM pcrimes WHERE primary_type = t;
+    RAISE NOTICE 'robberies: %', n;
+END $$;
+SELECT "where" FROM request_log WHERE seq > :mark AND dataset = 'ijzp-q8t2' ORDER BY seq;
+
+-- Hostile literals arrive as literals: quotes, %, &, #, +, unicode, SoQL keywords.
+SELECT max(seq) AS mark FROM request_log \gset
+SELECT count(*) FROM pcrimes
+WHERE primary_type IN ('O''Brien', '50% & more', 'a#b', 'x+y=z', 'Łódź ☃', ''' OR 1=1 --',
+                       'THEFT'' OR primary_type != ''', '$where=true', 'ORDER BY id');
+SELECT "where" FROM request_log WHERE seq > :mark AND dataset = 'ijzp-q8t2' ORDER BY seq;
+
+DROP SERVER push CASCADE;
+DROP FUNCTION same_result;

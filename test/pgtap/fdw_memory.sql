@@ -1,0 +1,43 @@
+-- socrata_fdw keeps at most one page in memory: scanning 60,000 rows costs the backend no more
+-- peak memory (VmHWM, from /proc) than scanning 5,000 rows in the same page size.
+\set ON_ERROR_STOP 1
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+CREATE EXTENSION IF NOT EXISTS socrata_fdw;
+BEGIN;
+SELECT plan(3);
+
+CREATE SERVER mem_portal FOREIGN DATA WRAPPER socrata_fdw
+    OPTIONS (base_url 'http://127.0.0.1:55480', page_size '5000');
+CREATE FOREIGN TABLE mem_crimes (
+    id bigint, case_number text, date timestamp, block text, iucr text, primary_type text,
+    description text, location_description text, arrest boolean, domestic boolean,
+    beat text, district text, ward int, community_area int, fbi_code text,
+    x_coordinate numeric, y_coordinate numeric, year int, updated_on timestamp,
+    latitude float8, longitude float8, location jsonb
+) SERVER mem_portal OPTIONS (dataset 'ijzp-q8t2');
+
+CREATE FUNCTION pg_temp.peak_kb() RETURNS bigint LANGUAGE sql AS $$
+    SELECT substring(pg_read_file('/proc/' || pg_backend_pid() || '/status')
+                     FROM 'VmHWM:\s+(\d+) kB')::bigint
+$$;
+
+-- Warm up (libraries, caches), then measure a small and a large scan of full rows.
+SELECT count(*) FROM mem_crimes WHERE year = 2001;
+CREATE TEMP TABLE peaks AS SELECT 'start'::text AS at, pg_temp.peak_kb() AS kb;
+SELECT count(*) FROM (SELECT * FROM mem_crimes LIMIT 5000) s;
+INSERT INTO peaks SELECT 'after 5k', pg_temp.peak_kb();
+SELECT is((SELECT count(*) FROM (SELECT * FROM mem_crimes) s), 60000::bigint,
+          'a full scan returns all 60,000 rows');
+INSERT INTO peaks SELECT 'after 60k', pg_temp.peak_kb();
+
+SELECT cmp_ok((SELECT kb FROM peaks WHERE at = 'after 60k') - (SELECT kb FROM peaks WHERE at = 'after 5k'),
+              '<', 8192::bigint,
+              'peak memory grows by less than 8 MB from 5,000 to 60,000 rows');
+SELECT cmp_ok((SELECT kb FROM peaks WHERE at = 'after 60k') - (SELECT kb FROM peaks WHERE at = 'start'),
+              '<', 65536::bigint,
+              'a 60,000-row scan needs less than 64 MB of backend memory');
+SELECT diag('VmHWM kB: ' || string_agg(at || '=' || kb, ', ')) FROM peaks;
+
+SELECT * FROM finish();
+ROLLBACK;

@@ -79,7 +79,12 @@ SoqlQuery PageFetcher::page_query() const {
         // Offset paging needs a total order: the requested one, then the row identifier
         // (aggregate rows have no :id, but their groups are unique).
         q.order = request_.order;
-        if (request_.group.empty())
+        // An ungrouped aggregate (count(*) AS n) is one row and has no :id to order by.
+        bool aggregate = std::any_of(request_.select.begin(), request_.select.end(),
+                                     [](const std::string &item) {
+                                         return item.find('(') != std::string::npos;
+                                     });
+        if (request_.group.empty() && !aggregate)
             q.order += (q.order.empty() ? "" : ", ") + std::string(kRowIdField);
         if (request_.offset + returned_ > 0)
             q.offset = request_.offset + returned_;

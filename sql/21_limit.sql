@@ -1,0 +1,45 @@
+-- LIMIT/OFFSET pushdown: constant limits over a scan whose WHERE and ORDER BY were pushed.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS socrata_fdw;
+RESET client_min_messages;
+CREATE SERVER lim21_srv FOREIGN DATA WRAPPER socrata_fdw
+  OPTIONS (base_url 'http://127.0.0.1:55480');
+CREATE FOREIGN TABLE lim21_crimes (id bigint, case_number text, date timestamp, block text,
+  iucr text, primary_type text, description text, location_description text, arrest boolean,
+  domestic boolean, beat text, district text, ward int, community_area int, fbi_code text,
+  x_coordinate numeric, y_coordinate numeric, year int, updated_on timestamp,
+  latitude float8, longitude float8, location jsonb)
+  SERVER lim21_srv OPTIONS (dataset 'ijzp-q8t2');
+CREATE FOREIGN TABLE lim21_log (seq bigint, dataset text, "select" text, "where" text,
+  "order" text, "limit" text, "offset" text, status int)
+  SERVER lim21_srv OPTIONS (dataset 'reqs-logs');
+CREATE TABLE lim21_local AS SELECT * FROM lim21_crimes;
+SELECT coalesce(max(seq), 0) AS before FROM lim21_log \gset
+
+EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM lim21_crimes ORDER BY date DESC, id LIMIT 5;
+SELECT id, date, primary_type FROM lim21_crimes ORDER BY date DESC, id LIMIT 5;
+SELECT id, date, primary_type FROM lim21_local ORDER BY date DESC, id LIMIT 5;
+
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT id, upper(primary_type) FROM lim21_crimes WHERE ward = 3 ORDER BY id LIMIT 4 OFFSET 10;
+SELECT id, upper(primary_type) FROM lim21_crimes WHERE ward = 3 ORDER BY id LIMIT 4 OFFSET 10;
+SELECT id, upper(primary_type) FROM lim21_local WHERE ward = 3 ORDER BY id LIMIT 4 OFFSET 10;
+
+-- Without ORDER BY any rows will do: the count is what matters.
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id FROM lim21_crimes LIMIT 3;
+SELECT count(*) FROM (SELECT id FROM lim21_crimes LIMIT 3) s;
+
+-- Not pushed: a condition evaluated locally. A prepared LIMIT $1 is pushed in custom plans.
+EXPLAIN (COSTS OFF) SELECT id FROM lim21_crimes WHERE lower(block) = 'x' LIMIT 3;
+PREPARE lim21_q(bigint) AS SELECT id FROM lim21_crimes ORDER BY id LIMIT $1;
+EXPLAIN (COSTS OFF) EXECUTE lim21_q(2);
+EXECUTE lim21_q(2);
+DEALLOCATE lim21_q;
+
+SELECT "select", "where", "order", "limit", "offset", status
+FROM lim21_log
+WHERE seq > :before AND dataset = 'ijzp-q8t2' AND "limit" IN ('3', '4', '5')
+ORDER BY seq;
+
+DROP TABLE lim21_local;
+DROP SERVER lim21_srv CASCADE;

@@ -256,6 +256,21 @@ const char *JsonRowDecoder::begin_value(const char *p, const char *end) {
         value_start_ = row_buf_.size();
     switch (c) {
     case '"': {
+        if (!capturing()) {
+            // Fast path: the whole string is in this chunk and has no escapes or non-ASCII.
+            const char *q = find_json_string_special(p + 1, end);
+            if (q < end && *q == '"') {
+                if (field_value) {
+                    if (std::size_t(q - p - 1) > limits_.max_value_bytes)
+                        fail(p, "value larger than " +
+                                    std::to_string(limits_.max_value_bytes >> 20) + " MB");
+                    row_buf_.append(p + 1, std::size_t(q - p - 1));
+                    end_field_value(ValueKind::String);
+                }
+                state_ = State::AfterValue;
+                return q + 1;
+            }
+        }
         if (field_value) {
             begin_string(StrMode::Unescape, &row_buf_, false);
         } else if (capturing()) {

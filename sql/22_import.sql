@@ -1,0 +1,49 @@
+-- IMPORT FOREIGN SCHEMA from dataset metadata: crimes, police stations, ward offices.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS socrata_fdw;
+RESET client_min_messages;
+CREATE SERVER imp22_srv FOREIGN DATA WRAPPER socrata_fdw
+  OPTIONS (base_url 'http://127.0.0.1:55480');
+CREATE SCHEMA imp22;
+
+IMPORT FOREIGN SCHEMA "ijzp-q8t2, z8bn-74gv ,htai-wnw4" FROM SERVER imp22_srv INTO imp22;
+SELECT c.relname, f.ftoptions, left(obj_description(c.oid, 'pg_class'), 40) AS comment
+FROM pg_class c JOIN pg_foreign_table f ON f.ftrelid = c.oid
+WHERE c.relnamespace = 'imp22'::regnamespace ORDER BY 1;
+SELECT attname, format_type(atttypid, atttypmod), attfdwoptions,
+       col_description(attrelid, attnum)
+FROM pg_attribute WHERE attrelid = 'imp22.crimes___2001_to_present'::regclass AND attnum > 0
+ORDER BY attnum;
+
+-- SELECT * works as imported.
+SELECT count(*) FROM (SELECT * FROM imp22.crimes___2001_to_present) s;
+SELECT * FROM imp22.crimes___2001_to_present ORDER BY id LIMIT 2;
+SELECT * FROM imp22.police_stations ORDER BY district LIMIT 2;
+SELECT count(*) FROM (SELECT * FROM imp22.police_stations) s;
+SELECT * FROM imp22.ward_offices ORDER BY ward LIMIT 2;
+SELECT count(*) FROM (SELECT * FROM imp22.ward_offices) s;
+
+-- LIMIT TO and EXCEPT name the table names.
+DROP SCHEMA imp22 CASCADE;
+CREATE SCHEMA imp22;
+IMPORT FOREIGN SCHEMA "ijzp-q8t2, z8bn-74gv, htai-wnw4" LIMIT TO (ward_offices)
+  FROM SERVER imp22_srv INTO imp22;
+SELECT relname FROM pg_class WHERE relnamespace = 'imp22'::regnamespace ORDER BY 1;
+IMPORT FOREIGN SCHEMA "ijzp-q8t2, z8bn-74gv, htai-wnw4" EXCEPT (ward_offices, police_stations)
+  FROM SERVER imp22_srv INTO imp22;
+SELECT c.relname, left(obj_description(c.oid, 'pg_class'), 40) AS comment
+FROM pg_class c WHERE relnamespace = 'imp22'::regnamespace ORDER BY 1;
+
+-- Errors: no dataset id, an unknown dataset, options.
+IMPORT FOREIGN SCHEMA " , " FROM SERVER imp22_srv INTO imp22;
+IMPORT FOREIGN SCHEMA "zzzz-zzzz" FROM SERVER imp22_srv INTO imp22;
+IMPORT FOREIGN SCHEMA "z8bn-74gv" FROM SERVER imp22_srv INTO imp22 OPTIONS (x 'y');
+-- A failed import (the table exists) leaves no comments for the next table created.
+CREATE TABLE imp22.police_stations (a int);
+IMPORT FOREIGN SCHEMA "z8bn-74gv" FROM SERVER imp22_srv INTO imp22;
+DROP TABLE imp22.police_stations;
+CREATE TABLE imp22.police_stations (a int);
+SELECT obj_description('imp22.police_stations'::regclass, 'pg_class');
+
+DROP SCHEMA imp22 CASCADE;
+DROP SERVER imp22_srv CASCADE;

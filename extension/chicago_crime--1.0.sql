@@ -1236,18 +1236,21 @@ WITH counts AS (
     GROUP BY l.month, ROLLUP (l.primary_type)
 ),
 months AS (
-    SELECT generate_series(min(c.month), max(c.month), interval '1 month')::date AS month
-    FROM counts c
+    SELECT m::date AS month
+    FROM (SELECT min(c.month) AS first_month, max(c.month) AS last_month FROM counts c) AS b,
+         generate_series(b.first_month, b.last_month, interval '1 month') AS m
 ),
 series AS (
     SELECT DISTINCT c.primary_type, c.is_total FROM counts c
 )
-SELECT m.month, s.primary_type, s.is_total,
-       coalesce(c.incidents, 0) AS incidents,
-       coalesce(c.arrests, 0) AS arrests
-FROM months m
-CROSS JOIN series s
-LEFT JOIN counts c ON c.month = m.month AND c.primary_type = s.primary_type AND c.is_total = s.is_total;
+SELECT c.month, c.primary_type, c.is_total, c.incidents, c.arrests
+FROM counts c
+UNION ALL
+-- every other month of every series, with zeros
+SELECT g.month, g.primary_type, g.is_total, 0, 0
+FROM (SELECT m.month, s.primary_type, s.is_total FROM months m CROSS JOIN series s
+      EXCEPT
+      SELECT c.month, c.primary_type, c.is_total FROM counts c) AS g;
 
 CREATE UNIQUE INDEX monthly_trend_key ON crime.monthly_trend (month, primary_type, is_total);
 COMMENT ON MATERIALIZED VIEW crime.monthly_trend IS
@@ -1404,10 +1407,15 @@ daily AS (
     FROM crime.incidents i
     GROUP BY 1
 ),
+holiday_days AS (
+    SELECT h.holiday_date AS day FROM crime.holidays h
+    UNION
+    SELECT h.observed_date FROM crime.holidays h
+),
 ordinary_days AS (
     SELECT d::date AS day
     FROM bounds b, generate_series(b.first_day, b.last_day, interval '1 day') AS d
-    WHERE NOT EXISTS (SELECT FROM crime.holidays h WHERE d::date IN (h.holiday_date, h.observed_date))
+    WHERE NOT EXISTS (SELECT FROM holiday_days hd WHERE hd.day = d::date)
 ),
 baseline AS (
     SELECT extract(year FROM o.day)::integer AS year, extract(isodow FROM o.day)::integer AS isodow,

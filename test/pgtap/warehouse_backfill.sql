@@ -1,0 +1,200 @@
+-- chicago_crime: CALL crime_backfill() loads in windows, one commit each; cancelled midway it
+-- keeps exactly the committed windows, resumes where it stopped and ends in the same state as an
+-- uninterrupted backfill; then crime_sync() continues incrementally.
+--
+-- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
+-- http://127.0.0.1:55480), on a clone of the bundled crimes dataset.
+\set ON_ERROR_STOP 1
+\getenv soda_url SODA_URL
+\if :{?soda_url}
+\else
+\set soda_url http://127.0.0.1:55480
+\endif
+\set origin_db :DBNAME
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS warehouse_backfill_test WITH (FORCE);
+CREATE DATABASE warehouse_backfill_test;
+\c warehouse_backfill_test
+SET client_min_messages = warning;
+CREATE EXTENSION pgtap;
+CREATE EXTENSION dblink;
+CREATE EXTENSION chicago_crime CASCADE;
+SET warehouse_test.soda_url = :'soda_url';
+
+-- POSTs to the SODA server's control API (curl, run by the database server through COPY TO PROGRAM).
+CREATE PROCEDURE pg_temp.soda_control(path text, body_query text DEFAULT $$SELECT '{}'$$)
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    EXECUTE format('COPY (%s) TO PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
+                   body_query,
+                   format('curl -sSf -X POST -H ''Content-Type: application/json'' --data-binary @- ''%s%s'' >/dev/null',
+                          current_setting('warehouse_test.soda_url'), path));
+END
+$$;
+
+-- Polls a condition (each check sees what other sessions have committed).
+CREATE FUNCTION pg_temp.wait_until(condition text, timeout interval DEFAULT '60 seconds')
+RETURNS boolean
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    deadline constant timestamptz := clock_timestamp() + timeout;
+    met      boolean;
+BEGIN
+    LOOP
+        EXECUTE 'SELECT ' || condition INTO met;
+        IF met THEN
+            RETURN true;
+        ELSIF clock_timestamp() > deadline THEN
+            RETURN false;
+        END IF;
+        PERFORM pg_sleep(0.02);
+    END LOOP;
+END
+$$;
+
+-- The end state of a backfill: rows (without synced_at, the time they were written), watermark,
+-- backfill progress, reference tables and views.
+CREATE FUNCTION pg_temp.end_state()
+RETURNS text
+LANGUAGE sql
+AS $$
+    SELECT md5(string_agg(part, E'\n' ORDER BY name))
+    FROM (SELECT 'incidents', md5(string_agg(r::text, E'\n' ORDER BY r.id))
+          FROM (SELECT id, case_number, occurred_at, block, iucr, primary_type, description,
+                       location_description, arrest, domestic, beat, district, ward, community_area,
+                       fbi_code, x_coordinate, y_coordinate, year, updated_at, latitude, longitude
+                FROM crime.incidents) AS r
+          UNION ALL SELECT 'watermark', (SELECT watermark::text FROM crime.sync_state)
+          UNION ALL SELECT 'backfill', (SELECT concat_ws(' ', status, range_start, range_end, window_length,
+                                                         next_start, source_watermark, windows_done)
+                                        FROM crime.backfill_state)
+          UNION ALL SELECT 'police_stations', md5(string_agg(t::text, E'\n' ORDER BY t.district)) FROM crime.police_stations t
+          UNION ALL SELECT 'wards', md5(string_agg(t::text, E'\n' ORDER BY t.ward)) FROM crime.wards t
+          UNION ALL SELECT 'holidays', md5(string_agg(t::text, E'\n' ORDER BY t.holiday_date)) FROM crime.holidays t
+          UNION ALL SELECT 'monthly_trend', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.monthly_trend t
+          UNION ALL SELECT 'theft_hotspots', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.theft_hotspots t
+          UNION ALL SELECT 'crime_rate_trend', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.crime_rate_trend t
+          UNION ALL SELECT 'late_night_safety', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.late_night_safety t
+          UNION ALL SELECT 'arrest_rates', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.arrest_rates t
+          UNION ALL SELECT 'holiday_crime', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.holiday_crime t
+          UNION ALL SELECT 'district_summary', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.district_summary t
+         ) AS parts (name, part)
+$$;
+
+CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-back');
+-- Each request a little slow, so that the backfill is surely midway when it is cancelled.
+SELECT :'soda_url' || '/fault/delay=0.05,tag=' || md5(clock_timestamp()::text) AS slow_url \gset
+ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'slow_url');
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
+
+SELECT format('dbname=%s host=%s port=%s', current_database(),
+              split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port'))
+       AS peer \gset
+SELECT dblink_connect('loader', :'peer') AS connected \gset
+SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
+
+SELECT plan(29);
+
+-------------------------------------------------------------------------------------------------
+-- 1. Called where it cannot commit, it fails at once and does nothing
+-------------------------------------------------------------------------------------------------
+SELECT throws_ok('CALL crime_backfill()', '2D000', 'invalid transaction termination',
+                 'crime_backfill() inside a function or transaction block fails at once');
+SELECT is((SELECT count(*) FROM crime.sync_runs), 0::bigint, '... and records nothing');
+
+-------------------------------------------------------------------------------------------------
+-- 2. A backfill by year, cancelled after 8 of its 26 windows
+-------------------------------------------------------------------------------------------------
+SELECT dblink_send_query('loader', $$CALL crime_backfill(window_length => '1 year')$$) AS sent \gset
+SELECT ok(pg_temp.wait_until('coalesce((SELECT windows_done >= 8 FROM crime.backfill_state), false)'),
+          'the backfill commits window after window');
+SELECT ok(pg_cancel_backend(:loader_pid), 'cancel it');
+SELECT ok(pg_temp.wait_until($$dblink_is_busy('loader') = 0$$), 'it stops');
+SELECT is(count(*), 0::bigint, 'the cancelled CALL returns no result...')
+FROM dblink_get_result('loader', false) AS t (status text);
+SELECT matches(dblink_error_message('loader'), '^ERROR:  canceling statement due to user request', '... but the cancel');
+SELECT count(*) AS drained FROM dblink_get_result('loader', false) AS t (status text) \gset
+
+SELECT results_eq($$SELECT kind, status, error_sqlstate FROM crime.sync_runs$$,
+                  $$VALUES ('backfill', 'cancelled', '57014')$$,
+                  'the run is recorded as cancelled');
+SELECT ok(status = 'running' AND windows_done BETWEEN 8 AND 25 AND next_start > range_start,
+          'the progress shows an unfinished backfill') FROM crime.backfill_state;
+SELECT is((SELECT count(*) FROM crime.incidents),
+          (SELECT count(*) FROM crime.portal_crimes WHERE date < (SELECT next_start FROM crime.backfill_state)),
+          'exactly the rows of the committed windows are loaded');
+SELECT is((SELECT md5(string_agg(id || '/' || updated_at, ',' ORDER BY id)) FROM crime.incidents),
+          (SELECT md5(string_agg(id || '/' || updated_on, ',' ORDER BY id)) FROM crime.portal_crimes
+           WHERE date < (SELECT next_start FROM crime.backfill_state)),
+          '... and they are those rows');
+SELECT is((SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1919511909), 0::bigint,
+          'the cancelled backfill released its lock');
+SELECT is((SELECT watermark FROM crime.sync_state), NULL, 'no watermark yet');
+
+SELECT throws_ok('SELECT crime_sync()', '55000', 'crime_sync() cannot run while a backfill is unfinished',
+                 'crime_sync() refuses to run over an unfinished backfill');
+SELECT is(dblink_exec('loader', $$CALL crime_backfill(start_date => '2005-01-01')$$, false), 'ERROR',
+          'a backfill of another range is refused while one is unfinished');
+SELECT matches(dblink_error_message('loader'), 'an unfinished backfill of \[2001-01-01 00:00:00, 2026-06-02 00:00:00\) is waiting to be resumed',
+               '... naming the unfinished one');
+
+-------------------------------------------------------------------------------------------------
+-- 3. Resume: the same end state as an uninterrupted backfill
+-------------------------------------------------------------------------------------------------
+SELECT next_start AS cancelled_at FROM crime.backfill_state \gset
+ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url');
+CALL crime_backfill();
+
+SELECT ok(status = 'done' AND windows_done = 26 AND next_start = range_end, 'the resumed backfill finishes')
+FROM crime.backfill_state;
+SELECT is(array_agg(status || ' ' || coalesce(details ->> 'resumed_at', '-') ORDER BY id),
+          ARRAY['cancelled -', 'succeeded ' || to_char(:'cancelled_at'::timestamp, 'YYYY-MM-DD"T"HH24:MI:SS')],
+          'it is recorded as a second run that resumed where the first stopped')
+FROM crime.sync_runs;
+SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM crime.portal_crimes),
+          'every source row is loaded once');
+SELECT is((SELECT md5(string_agg(id || '/' || updated_at, ',' ORDER BY id)) FROM crime.incidents),
+          (SELECT md5(string_agg(id || '/' || updated_on, ',' ORDER BY id)) FROM crime.portal_crimes),
+          'id/updated_at checksum equals the source''s');
+SELECT is((SELECT watermark FROM crime.sync_state), (SELECT max(updated_on) FROM crime.portal_crimes),
+          'the watermark is handed over to crime_sync()');
+SELECT is((SELECT count(*) FROM crime.monthly_trend WHERE incidents > 0), (SELECT count(*) FROM (
+              SELECT DISTINCT date_trunc('month', date), primary_type FROM crime.portal_crimes
+              UNION ALL SELECT DISTINCT date_trunc('month', date), NULL FROM crime.portal_crimes) AS s),
+          'the views are refreshed');
+SELECT pg_temp.end_state() AS resumed_state \gset
+
+-- The same backfill, uninterrupted, from scratch.
+TRUNCATE crime.incidents;
+DELETE FROM crime.sync_state;
+CALL crime_backfill(window_length => '1 year');
+SELECT is(pg_temp.end_state(), :'resumed_state',
+          'an uninterrupted backfill ends in the same state (rows, watermark, progress, reference data, views)');
+
+-------------------------------------------------------------------------------------------------
+-- 4. crime_sync() continues incrementally; a backfill of a range repairs without moving the watermark
+-------------------------------------------------------------------------------------------------
+CREATE TEMP TABLE run AS SELECT * FROM crime_sync();
+SELECT ok(status = 'succeeded' AND inserted = 0 AND updated = 0 AND deleted = 0,
+          'crime_sync() after the backfill finds nothing to do') FROM run;
+SELECT ok(rows_fetched < 100, 'and reads only the rows since the watermark') FROM run;
+
+DELETE FROM crime.incidents WHERE occurred_at >= '2014-01-10' AND occurred_at < '2014-01-20';
+CALL crime_backfill('2014-01-01', '2014-03-01');
+SELECT ok(status = 'done' AND window_length = '7 days' AND windows_done = 9,
+          'by default a window is one week') FROM crime.backfill_state;
+SELECT is(inserted, (SELECT count(*) FROM crime.portal_crimes WHERE date >= '2014-01-10' AND date < '2014-01-20'),
+          'a backfill of a range puts back what is missing there') FROM crime.sync_runs ORDER BY id DESC LIMIT 1;
+SELECT is((SELECT watermark FROM crime.sync_state), (SELECT watermark_before FROM run),
+          'and leaves the sync watermark alone');
+SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM crime.portal_crimes),
+          'the warehouse is complete again');
+
+SELECT * FROM finish();
+
+SELECT dblink_disconnect('loader') AS disconnected \gset
+CALL pg_temp.soda_control('/_control/datasets/wtst-back/drop');
+\c :origin_db
+DROP DATABASE warehouse_backfill_test;

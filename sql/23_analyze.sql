@@ -1,0 +1,41 @@
+-- ANALYZE of foreign tables: remote count(*) for the row count, then a sample of rows.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS socrata_fdw;
+RESET client_min_messages;
+CREATE SERVER ana23_srv FOREIGN DATA WRAPPER socrata_fdw
+  OPTIONS (base_url 'http://127.0.0.1:55480');
+CREATE FOREIGN TABLE ana23_crimes (id bigint, date timestamp, primary_type text,
+  arrest boolean, ward int, location jsonb)
+  SERVER ana23_srv OPTIONS (dataset 'ijzp-q8t2');
+CREATE FOREIGN TABLE ana23_stations (district text, district_name text, latitude numeric,
+  location jsonb, station_point point OPTIONS (column_name 'location'))
+  SERVER ana23_srv OPTIONS (dataset 'z8bn-74gv');
+CREATE FOREIGN TABLE ana23_log (seq bigint, dataset text, "select" text, "order" text,
+  "limit" text, "offset" text, status int)
+  SERVER ana23_srv OPTIONS (dataset 'reqs-logs');
+SELECT coalesce(max(seq), 0) AS before FROM ana23_log \gset
+
+-- 60,000 rows, 3,000 wanted (statistics target 10): ten runs of 300 rows at random offsets.
+SET default_statistics_target = 10;
+ANALYZE ana23_crimes;
+RESET default_statistics_target;
+SELECT reltuples FROM pg_class WHERE oid = 'ana23_crimes'::regclass;
+SELECT attname, null_frac = 0 AS no_nulls, n_distinct
+FROM pg_stats WHERE tablename = 'ana23_crimes' AND attname IN ('arrest', 'id')
+ORDER BY attname;
+SELECT count(*) > 0 AS has_stats FROM pg_stats
+WHERE tablename = 'ana23_crimes' AND attname IN ('date', 'primary_type', 'ward', 'location');
+SELECT "select", "order", "limit", "offset" IS NOT NULL AS at_offset, status, count(*)
+FROM ana23_log WHERE seq > :before AND dataset = 'ijzp-q8t2'
+GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4;
+
+-- A small dataset is read whole; point and jsonb columns convert as in scans.
+ANALYZE ana23_stations;
+SELECT reltuples FROM pg_class WHERE oid = 'ana23_stations'::regclass;
+SELECT attname, null_frac, n_distinct FROM pg_stats WHERE tablename = 'ana23_stations'
+ORDER BY attname;
+
+-- The planner uses the statistics.
+EXPLAIN (COSTS ON) SELECT * FROM ana23_stations;
+
+DROP SERVER ana23_srv CASCADE;

@@ -62,6 +62,18 @@ SELECT count(*), sum(ward), min(date) FROM agg20_crimes WHERE year = 1900;
 SELECT count(*), sum(ward), min(date), max(updated_on) FROM agg20_crimes;
 SELECT count(*), sum(ward), min(date), max(updated_on) FROM agg20_local;
 
+-- Parameters (generic plan) are sent as literals when the scan starts.
+PREPARE agg20_q(text) AS
+  SELECT count(*), max(date) FROM agg20_crimes WHERE primary_type = $1;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE agg20_q('THEFT');
+EXECUTE agg20_q('THEFT');
+EXECUTE agg20_q('ARSON');
+RESET plan_cache_mode;
+DEALLOCATE agg20_q;
+SELECT count(*), max(date) FROM agg20_local WHERE primary_type IN ('THEFT', 'ARSON')
+GROUP BY primary_type ORDER BY 1 DESC;
+
 -- Not pushed: HAVING, avg (digits differ), float sums, text min/max without C collation,
 -- a WHERE clause Postgres must evaluate.
 EXPLAIN (COSTS OFF)

@@ -36,6 +36,15 @@ EXPLAIN (COSTS OFF) EXECUTE lim21_q(2);
 EXECUTE lim21_q(2);
 DEALLOCATE lim21_q;
 
+-- In a correlated subquery: the outer value is a runtime value, evaluated at each rescan.
+EXPLAIN (COSTS OFF)
+SELECT l.ward, (SELECT id FROM lim21_crimes c WHERE c.ward = l.ward ORDER BY id LIMIT 1)
+FROM (SELECT DISTINCT ward FROM lim21_local WHERE ward < 4) l ORDER BY 1;
+SELECT l.ward, (SELECT id FROM lim21_crimes c WHERE c.ward = l.ward ORDER BY id LIMIT 1)
+FROM (SELECT DISTINCT ward FROM lim21_local WHERE ward < 4) l ORDER BY 1;
+SELECT l.ward, (SELECT id FROM lim21_local c WHERE c.ward = l.ward ORDER BY id LIMIT 1)
+FROM (SELECT DISTINCT ward FROM lim21_local WHERE ward < 4) l ORDER BY 1;
+
 SELECT "select", "where", "order", "limit", "offset", status
 FROM lim21_log
 WHERE seq > :before AND dataset = 'ijzp-q8t2' AND "limit" IN ('3', '4', '5')

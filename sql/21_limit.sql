@@ -36,6 +36,18 @@ EXPLAIN (COSTS OFF) EXECUTE lim21_q(2);
 EXECUTE lim21_q(2);
 DEALLOCATE lim21_q;
 
+-- Over a pushed aggregate: top N by count, and groups by a key with OFFSET.
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT primary_type, count(*) FROM lim21_crimes GROUP BY 1 ORDER BY 2 DESC LIMIT 3;
+SELECT primary_type, count(*) FROM lim21_crimes GROUP BY 1 ORDER BY 2 DESC LIMIT 3;
+SELECT primary_type, count(*) FROM lim21_local GROUP BY 1 ORDER BY 2 DESC LIMIT 3;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT date_trunc('year', date), sum(ward) FROM lim21_crimes GROUP BY 1 ORDER BY 1 LIMIT 3 OFFSET 4;
+SELECT date_trunc('year', date), sum(ward) FROM lim21_crimes GROUP BY 1 ORDER BY 1 LIMIT 3 OFFSET 4;
+SELECT date_trunc('year', date), sum(ward) FROM lim21_local GROUP BY 1 ORDER BY 1 LIMIT 3 OFFSET 4;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT ward, count(*) FROM lim21_crimes GROUP BY 1 LIMIT 5;
+SELECT count(*) FROM (SELECT ward, count(*) FROM lim21_crimes GROUP BY 1 LIMIT 5) s;
+
 -- In a correlated subquery: the outer value is a runtime value, evaluated at each rescan.
 EXPLAIN (COSTS OFF)
 SELECT l.ward, (SELECT id FROM lim21_crimes c WHERE c.ward = l.ward ORDER BY id LIMIT 1)
@@ -45,10 +57,11 @@ FROM (SELECT DISTINCT ward FROM lim21_local WHERE ward < 4) l ORDER BY 1;
 SELECT l.ward, (SELECT id FROM lim21_local c WHERE c.ward = l.ward ORDER BY id LIMIT 1)
 FROM (SELECT DISTINCT ward FROM lim21_local WHERE ward < 4) l ORDER BY 1;
 
-SELECT "select", "where", "order", "limit", "offset", status
+SELECT DISTINCT "select", "where", "order", "limit", "offset", status
 FROM lim21_log
 WHERE seq > :before AND dataset = 'ijzp-q8t2' AND "limit" IN ('3', '4', '5')
-ORDER BY seq;
+  AND strpos("select", ' AS ') = 0
+ORDER BY 1, 2;
 
 DROP TABLE lim21_local;
 DROP SERVER lim21_srv CASCADE;

@@ -27,6 +27,7 @@ SELECT count(*) > 0 AS has_stats FROM pg_stats
 WHERE tablename = 'ana23_crimes' AND attname IN ('date', 'primary_type', 'ward', 'location');
 SELECT "select", "order", "limit", "offset" IS NOT NULL AS at_offset, status, count(*)
 FROM ana23_log WHERE seq > :before AND dataset = 'ijzp-q8t2'
+  AND "select" IN ('count(*) AS row_count', 'id,date,primary_type,arrest,ward,location')
 GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4;
 
 -- A small dataset is read whole; point and jsonb columns convert as in scans.

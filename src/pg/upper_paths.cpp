@@ -21,7 +21,10 @@
 #include "soql.hpp"
 
 extern "C" {
+#include "access/stratnum.h"
 #include "catalog/pg_aggregate.h"
+#include "catalog/pg_am.h"
+#include "commands/defrem.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_namespace.h"
 #include "utils/fmgroids.h"
@@ -44,6 +47,9 @@ struct UpperRelInfo {
     RelPlanInfo *base = nullptr; // the scanned table's planning info
     ScanPlan plan;
     List *scan_tlist = NIL; // TargetEntry list: the scan tuple
+    std::vector<std::string> aliases; // output name of scan tuple column i ("g1", "a2"...)
+    std::vector<std::string> group_aliases; // the grouping columns' aliases
+    bool grouped = false; // an aggregate relation (GROUP BY pushed or ungrouped aggregates)
 };
 
 bool is_ours(RelOptInfo *rel) {
@@ -203,6 +209,9 @@ void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, con
     int position = list_length(upper.scan_tlist);
     std::string alias = std::string(prefix) + std::to_string(position + 1);
     upper.plan.request.select.push_back(soql + " AS " + alias);
+    upper.aliases.push_back(alias);
+    if (prefix[0] == 'g')
+        upper.group_aliases.push_back(alias);
     upper.plan.slot_columns.push_back(position);
     upper.plan.slot_items.push_back(position);
     upper.scan_tlist = pg::call([&] {
@@ -285,6 +294,7 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
     candidate.plan.request.order = group; // offset paging needs a stable order of the groups
     candidate.plan.request.keyset = false;
     candidate.plan.dataset_label = info->table.settings.dataset;
+    candidate.grouped = true;
 
     double rows = 1;
     if (!group.empty()) {
@@ -300,6 +310,86 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
     pg::call([&] {
         add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
                                  root, output_rel, target, rows, kStartupCost, total, NIL,
+                                 nullptr, NIL)));
+    });
+}
+
+// ORDER BY over a pushed aggregate: sort by the output aliases ("a2 DESC, g1 ASC"), then by
+// the grouping keys so offset paging sees one total order.
+void add_ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_rel) {
+    if (input_rel->reloptkind != RELOPT_UPPER_REL || !is_ours(input_rel) ||
+        !input_rel->fdw_private || output_rel->fdw_private || root->sort_pathkeys == NIL)
+        return;
+    auto *input = static_cast<UpperRelInfo *>(input_rel->fdw_private);
+    if (!input->grouped || input->plan.request.group.empty())
+        return;
+    std::string order;
+    std::vector<int> keys; // scan tuple positions already in the order
+    ListCell *cell;
+    foreach (cell, root->sort_pathkeys) {
+        auto *key = static_cast<PathKey *>(lfirst(cell));
+        EquivalenceClass *ec = key->pk_eclass;
+        if (ec->ec_has_volatile)
+            return;
+        int position = -1;
+        Expr *found = nullptr;
+        ListCell *member_cell;
+        foreach (member_cell, ec->ec_members) {
+            auto *member = static_cast<EquivalenceMember *>(lfirst(member_cell));
+            Expr *e = strip_relabel(member->em_expr);
+            int i = 0;
+            ListCell *tc;
+            foreach (tc, input->scan_tlist) {
+                auto *tle = static_cast<TargetEntry *>(lfirst(tc));
+                if (pg::call([&] { return equal(strip_relabel(tle->expr), e); })) {
+                    position = i;
+                    found = tle->expr;
+                    break;
+                }
+                ++i;
+            }
+            if (position >= 0)
+                break;
+        }
+        if (position < 0)
+            return;
+        Oid type = pg::call([&] { return exprType(reinterpret_cast<Node *>(found)); });
+        if (is_text(type) ? !is_c_collation(ec->ec_collation)
+                          : !(is_number(type) || type == TIMESTAMPOID || type == BOOLOID))
+            return;
+        Oid default_family = pg::call([&] {
+            Oid opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+            return OidIsValid(opclass) ? get_opclass_family(opclass) : InvalidOid;
+        });
+        if (key->pk_opfamily != default_family)
+            return;
+        bool descending = key->pk_strategy == BTGreaterStrategyNumber;
+        if (key->pk_nulls_first != descending)
+            return;
+        order += (order.empty() ? "" : ", ") + input->aliases[position] +
+                 (descending ? " DESC" : " ASC");
+        keys.push_back(position);
+    }
+    for (std::size_t i = 0; i < input->aliases.size(); ++i) {
+        const std::string &alias = input->aliases[i];
+        bool is_group = std::find(input->group_aliases.begin(), input->group_aliases.end(),
+                                  alias) != input->group_aliases.end();
+        if (is_group && std::find(keys.begin(), keys.end(), static_cast<int>(i)) == keys.end())
+            order += ", " + alias;
+    }
+
+    UpperRelInfo candidate = *input;
+    candidate.plan.request.order = order;
+    UpperRelInfo *upper = attach_upper_info(output_rel);
+    *upper = std::move(candidate);
+    double rows = input_rel->rows;
+    Cost startup = kStartupCost - 5; // cheaper than sorting locally (add_path's 1% fuzz)
+    Cost total = startup + rows * kPerRowCost;
+    PathTarget *target = root->upper_targets[UPPERREL_ORDERED];
+    List *pathkeys = root->sort_pathkeys;
+    pg::call([&] {
+        add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
+                                 root, output_rel, target, rows, startup, total, pathkeys,
                                  nullptr, NIL)));
     });
 }
@@ -331,6 +421,33 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
     if (!constant_int8(parse->limitCount, limit, -1) ||
         !constant_int8(parse->limitOffset, offset, 0))
         return;
+
+    // Over a pushed aggregate (sorted by Socrata when the query has an ORDER BY).
+    if (input_rel->reloptkind == RELOPT_UPPER_REL && is_ours(input_rel) &&
+        input_rel->fdw_private) {
+        auto *input = static_cast<UpperRelInfo *>(input_rel->fdw_private);
+        if (!input->grouped || input->plan.request.group.empty() ||
+            (root->sort_pathkeys != NIL && input->plan.request.order == input->plan.request.group))
+            return;
+        UpperRelInfo candidate = *input;
+        candidate.plan.request.limit = limit;
+        candidate.plan.request.offset = offset;
+        double rows = std::max(1.0, input_rel->rows - offset);
+        if (limit >= 0)
+            rows = std::max(1.0, std::min<double>(rows, limit));
+        UpperRelInfo *upper = attach_upper_info(output_rel);
+        *upper = std::move(candidate);
+        Cost startup = kStartupCost - 10;
+        Cost total = startup + rows * kPerRowCost;
+        PathTarget *target = root->upper_targets[UPPERREL_FINAL];
+        List *pathkeys = root->sort_pathkeys;
+        pg::call([&] {
+            add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
+                                     root, output_rel, target, rows, startup, total, pathkeys,
+                                     nullptr, NIL)));
+        });
+        return;
+    }
 
     // The scan of the base foreign table that produces the rows (sorted by Socrata when the
     // query has an ORDER BY), possibly under a projection.
@@ -429,6 +546,8 @@ void get_foreign_upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptI
         if (stage == UPPERREL_GROUP_AGG)
             add_grouping_paths(root, input_rel, output_rel,
                                static_cast<GroupPathExtraData *>(extra));
+        else if (stage == UPPERREL_ORDERED)
+            add_ordered_paths(root, input_rel, output_rel);
         else if (stage == UPPERREL_FINAL)
             add_final_paths(root, input_rel, output_rel,
                             static_cast<FinalPathExtraData *>(extra));

@@ -76,5 +76,13 @@ WHERE primary_type IN ('O''Brien', '50% & more', 'a#b', 'x+y=z', 'Łódź ☃', 
                        'THEFT'' OR primary_type != ''', '$where=true', 'ORDER BY id');
 SELECT "where" FROM request_log WHERE seq > :mark AND dataset = 'ijzp-q8t2' ORDER BY seq;
 
+-- With a user mapping, the app token travels as the X-App-Token header (never in the URL).
+SELECT max(seq) AS mark FROM request_log \gset
+CREATE USER MAPPING FOR CURRENT_USER SERVER push OPTIONS (app_token 'tok-123');
+SELECT count(*) FROM pcrimes WHERE id = 983;
+SELECT token_present, "where" FROM request_log
+WHERE seq > :mark AND dataset = 'ijzp-q8t2' ORDER BY seq;
+DROP USER MAPPING FOR CURRENT_USER SERVER push;
+
 DROP SERVER push CASCADE;
 DROP FUNCTION same_result;

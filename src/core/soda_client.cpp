@@ -2,6 +2,7 @@
 
 #include "error.hpp"
 #include "redact.hpp"
+#include "body_sinks.hpp"
 #include "soda_error.hpp"
 
 #include <chrono>
@@ -11,49 +12,7 @@ namespace socrata {
 
 namespace {
 
-constexpr std::size_t kMaxErrorBody = 64 * 1024;
 constexpr std::size_t kMaxDocument = 64 * 1024 * 1024;
-
-const char *hint_for_status(int status) {
-    switch (status) {
-    case 400:
-        return "Socrata rejected the query; the message above says why.";
-    case 401:
-    case 403:
-        return "Check the app_token option of your user mapping for this server.";
-    case 404:
-        return "Check the dataset option of the foreign table and the server's base_url.";
-    case 429:
-        return "The portal is throttling requests: create a user mapping with an app_token, "
-               "or raise max_retries / retry_delay on the server.";
-    default:
-        return status >= 500 ? "The portal had a problem; try again later, or raise max_retries."
-                             : "";
-    }
-}
-
-// Collects a response: the body of a success goes to the consumer, the body of a failure is
-// kept (bounded) for the error message.
-class StreamSink : public BodySink {
-  public:
-    explicit StreamSink(const std::function<void(const char *, std::size_t)> &on_body)
-        : on_body_(on_body) {}
-
-    void on_status(int status) override { status_ = status; }
-    void on_body(const char *data, std::size_t size) override {
-        if (status_ >= 200 && status_ < 300 && status_ != 202) {
-            on_body_(data, size);
-        } else if (error_body_.size() < kMaxErrorBody) {
-            error_body_.append(data, std::min(size, kMaxErrorBody - error_body_.size()));
-        }
-    }
-    const std::string &error_body() const { return error_body_; }
-
-  private:
-    const std::function<void(const char *, std::size_t)> &on_body_;
-    int status_ = 0;
-    std::string error_body_;
-};
 
 } // namespace
 
@@ -90,7 +49,7 @@ void SodaClient::stream(const std::string &url, const std::function<void()> &on_
     const std::string shown_url = redact(url, settings_.app_token);
     for (int attempt = 0;; ++attempt) {
         on_attempt();
-        StreamSink sink(on_body);
+        SuccessOrErrorSink sink(on_body);
         AttemptOutcome outcome;
         std::string failure;
         std::string failure_detail;
@@ -100,7 +59,7 @@ void SodaClient::stream(const std::string &url, const std::function<void()> &on_
             HttpResponse response = http_.perform(make_request(url), sink);
             stats_.bytes_received += response.bytes_received;
             status = response.status;
-            if (status >= 200 && status < 300 && status != 202)
+            if (SuccessOrErrorSink::is_success(status))
                 return;
             outcome.http_status = status;
             outcome.retry_after = response.retry_after;
@@ -118,24 +77,22 @@ void SodaClient::stream(const std::string &url, const std::function<void()> &on_
             sleep_before_retry(decision.delay_ms);
             continue;
         }
-        std::string tries = attempt > 0 ? " after " + std::to_string(attempt + 1) + " attempts"
-                                        : std::string();
+        std::string tries = attempt > 0
+                                ? " (after " + std::to_string(attempt + 1) + " attempts)"
+                                : std::string();
         if (outcome.network_error)
             throw Error(ErrorKind::Network,
-                        redact("Socrata request failed" + tries + ": " + failure,
-                               settings_.app_token),
+                        redact(failure + tries, settings_.app_token),
                         redact(failure_detail, settings_.app_token),
                         "Check the server's base_url and the network; timeouts are the "
                         "request_timeout and stall_timeout server options.");
-        SodaError body = parse_soda_error(sink.error_body());
-        std::string message = "Socrata returned HTTP " + std::to_string(status);
-        if (!body.code.empty())
-            message += " (" + body.code + ")";
-        message += tries;
-        if (!body.message.empty())
-            message += ": " + body.message;
-        throw Error::http(status, redact(message, settings_.app_token), "URL: " + shown_url,
-                          hint_for_status(status));
+        // The request id is left out of the message: it differs on every request, and the
+        // status, Socrata's own message and the URL are what a user acts on.
+        Error error = error_for_http_status(status, sink.error_body(), shown_url);
+        if (attempt > 0)
+            error = Error::http(status, std::string(error.what()) + tries, error.detail(),
+                                error.hint());
+        throw error;
     }
 }
 

@@ -1,0 +1,79 @@
+#include "error.hpp"
+#include "fdw_options.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace socrata;
+
+namespace {
+
+std::string error_of(OptionScope scope, const OptionList &options) {
+    try {
+        validate_options(scope, options);
+    } catch (const Error &e) {
+        EXPECT_EQ(e.kind(), ErrorKind::InvalidOption);
+        return std::string(e.what()) + " | " + e.hint();
+    }
+    return "";
+}
+
+} // namespace
+
+TEST(FdwOptions, AcceptsEveryOptionInItsScope) {
+    EXPECT_EQ(error_of(OptionScope::Server, {{"base_url", "https://data.cityofchicago.org"},
+                                             {"request_timeout", "0"},
+                                             {"connect_timeout", "5"},
+                                             {"stall_timeout", "10"},
+                                             {"page_size", "50000"},
+                                             {"max_retries", "0"},
+                                             {"retry_delay", "10"},
+                                             {"max_retry_delay", "100"},
+                                             {"use_gzip", "off"},
+                                             {"use_remote_estimate", "true"}}),
+              "");
+    EXPECT_EQ(error_of(OptionScope::UserMapping, {{"app_token", "abc123"}}), "");
+    EXPECT_EQ(error_of(OptionScope::Table, {{"dataset", "ijzp-q8t2"}, {"page_size", "10"}}), "");
+    EXPECT_EQ(error_of(OptionScope::Column, {{"column_name", ":@computed_region_awaf_s7ux"}}), "");
+}
+
+TEST(FdwOptions, RejectsOptionsOutOfPlaceWithAHint) {
+    EXPECT_NE(error_of(OptionScope::Server, {{"dataset", "ijzp-q8t2"}}).find("Valid options"),
+              std::string::npos);
+    std::string token_on_server = error_of(OptionScope::Server, {{"app_token", "s3cret"}});
+    EXPECT_NE(token_on_server.find("user mapping"), std::string::npos);
+    EXPECT_EQ(token_on_server.find("s3cret"), std::string::npos) << "token echoed back";
+    EXPECT_NE(error_of(OptionScope::Wrapper, {{"base_url", "http://x.org"}}), "");
+}
+
+TEST(FdwOptions, TokenValueIsNeverEchoed) {
+    std::string message = error_of(OptionScope::UserMapping, {{"app_token", "has space"}});
+    EXPECT_NE(message, "");
+    EXPECT_EQ(message.find("has space"), std::string::npos);
+}
+
+TEST(FdwOptions, TableNeedsADatasetAndNoRepeats) {
+    EXPECT_NE(error_of(OptionScope::Table, {}).find("dataset"), std::string::npos);
+    EXPECT_NE(error_of(OptionScope::Table, {{"dataset", "ijzp-q8t2"}, {"dataset", "z8bn-74gv"}}),
+              "");
+    EXPECT_NE(error_of(OptionScope::Table, {{"dataset", "ijzp-q8t"}}), "");
+}
+
+TEST(FdwOptions, SettingsApplyServerThenMappingThenTable) {
+    ScanSettings s = make_scan_settings(
+        {{"base_url", "http://127.0.0.1:55480/"}, {"page_size", "500"}, {"request_timeout", "7"}},
+        {{"app_token", "tok"}}, {{"dataset", "ijzp-q8t2"}, {"page_size", "20"}});
+    EXPECT_EQ(s.base_url, "http://127.0.0.1:55480");
+    EXPECT_EQ(s.page_size, 20);
+    EXPECT_EQ(s.request_timeout_ms, 7000);
+    EXPECT_EQ(s.app_token, "tok");
+    EXPECT_EQ(s.dataset, "ijzp-q8t2");
+    ScanSettings defaults = make_scan_settings({}, {}, {{"dataset", "ijzp-q8t2"}});
+    EXPECT_EQ(defaults.base_url, "https://data.cityofchicago.org");
+    EXPECT_EQ(defaults.page_size, 10000);
+    EXPECT_TRUE(defaults.use_gzip);
+}
+
+TEST(FdwOptions, FieldNameDefaultsToTheColumnName) {
+    EXPECT_EQ(field_name_for_column("ward", {}), "ward");
+    EXPECT_EQ(field_name_for_column("occurred_at", {{"column_name", "date"}}), "date");
+}

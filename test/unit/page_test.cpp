@@ -1,0 +1,73 @@
+#include "page.hpp"
+#include "value_text.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace socrata;
+
+namespace {
+
+void append_row(Page &page, std::vector<FieldValue> values) {
+    page.append(RowView(values.data(), values.size(), 0, 0));
+}
+
+} // namespace
+
+TEST(Page, KeepsValuesNulTerminatedWithTheirKinds) {
+    Page page;
+    page.reset(3);
+    append_row(page, {{ValueKind::String, "THEFT"}, {ValueKind::Null, {}}, {ValueKind::Bool, "true"}});
+    append_row(page, {{ValueKind::Number, "41.88"}, {ValueKind::Object, "{\"a\":1}"}, {}});
+    ASSERT_EQ(page.rows(), 2u);
+    EXPECT_STREQ(page.c_str(0, 0), "THEFT");
+    EXPECT_EQ(page.kind(0, 1), ValueKind::Null);
+    EXPECT_EQ(page.text(0, 2), "true");
+    EXPECT_EQ(page.kind(1, 0), ValueKind::Number);
+    EXPECT_STREQ(page.c_str(1, 1), "{\"a\":1}");
+    EXPECT_EQ(page.kind(1, 2), ValueKind::Null);
+}
+
+TEST(Page, ResetReusesTheBuffers) {
+    Page page;
+    page.reset(1);
+    for (int i = 0; i < 1000; ++i)
+        append_row(page, {{ValueKind::String, "0123456789"}});
+    std::size_t capacity = page.capacity_bytes();
+    page.reset(1);
+    EXPECT_EQ(page.rows(), 0u);
+    for (int i = 0; i < 1000; ++i)
+        append_row(page, {{ValueKind::String, "0123456789"}});
+    EXPECT_EQ(page.capacity_bytes(), capacity) << "a page of the same size must not grow memory";
+}
+
+TEST(ValueText, JsonColumnsGetValidJson) {
+    std::string scratch;
+    EXPECT_STREQ(json_text_for(ValueKind::String, "say \"hi\"\n\\", scratch),
+                 "\"say \\\"hi\\\"\\n\\\\\"");
+    EXPECT_STREQ(json_text_for(ValueKind::Number, "12.5", scratch), "12.5");
+    EXPECT_STREQ(json_text_for(ValueKind::Object, "{\"type\":\"Point\"}", scratch),
+                 "{\"type\":\"Point\"}");
+    EXPECT_STREQ(json_text_for(ValueKind::String, std::string_view("\x01", 1), scratch),
+                 "\"\\u0001\"");
+}
+
+TEST(ValueText, PointColumnsGetLonLat) {
+    std::string scratch;
+    EXPECT_STREQ(point_text_for(ValueKind::Object,
+                                R"({"type":"Point","coordinates":[-87.62,41.71]})", scratch),
+                 "(-87.62,41.71)");
+    EXPECT_STREQ(point_text_for(ValueKind::Object,
+                                R"({"latitude":"41.83","longitude":"-87.62","human_address":"{}"})",
+                                scratch),
+                 "(-87.62,41.83)");
+    // Anything else is passed on for the point input function to reject with its own message.
+    EXPECT_STREQ(point_text_for(ValueKind::String, "nowhere", scratch), "nowhere");
+}
+
+TEST(ValueText, RowPositionPrefersTheRowIdentifier) {
+    Page page;
+    page.reset(2);
+    append_row(page, {{ValueKind::String, "x"}, {ValueKind::String, "row-ab12.cd34"}});
+    EXPECT_EQ(describe_row_position(page, 0, 1), ":id row-ab12.cd34");
+    EXPECT_EQ(describe_row_position(page, 0, 2), "row 1 of the page");
+}

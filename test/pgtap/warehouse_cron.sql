@@ -1,0 +1,87 @@
+-- chicago_crime: crime_schedule() creates (and replaces) a pg_cron job that really runs the sync,
+-- and crime_unschedule() removes it.
+--
+-- pg_cron lives in one database (cron.database_name, "chicago" in the test cluster): this test runs
+-- in the database pg_prove connects to, which must be that one, and leaves it as it found it. It
+-- waits for the job's first run, at the next minute boundary (up to about 70 s).
+\set ON_ERROR_STOP 1
+\getenv soda_url SODA_URL
+\if :{?soda_url}
+\else
+\set soda_url http://127.0.0.1:55480
+\endif
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+
+SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') AS had_pg_cron,
+       EXISTS (SELECT FROM pg_extension WHERE extname = 'socrata_fdw') AS had_socrata_fdw,
+       EXISTS (SELECT FROM pg_extension WHERE extname = 'chicago_crime') AS had_chicago_crime \gset
+CREATE EXTENSION IF NOT EXISTS pg_cron;
+CREATE EXTENSION IF NOT EXISTS chicago_crime CASCADE;
+SELECT coalesce((SELECT option_value FROM pg_options_to_table(
+                     (SELECT srvoptions FROM pg_foreign_server WHERE srvname = 'chicago_data_portal'))
+                 WHERE option_name = 'base_url'), '') AS old_base_url \gset
+ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url');
+
+-- Waits for the job's first run to end; returns its status.
+CREATE FUNCTION pg_temp.wait_for_run(job bigint, timeout interval)
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    deadline constant timestamptz := clock_timestamp() + timeout;
+    outcome  text;
+BEGIN
+    LOOP
+        SELECT d.status INTO outcome
+        FROM cron.job_run_details d
+        WHERE d.jobid = job AND d.status IN ('succeeded', 'failed')
+        ORDER BY d.runid LIMIT 1;
+        IF outcome IS NOT NULL OR clock_timestamp() > deadline THEN
+            RETURN coalesce(outcome, 'no run within ' || timeout);
+        END IF;
+        PERFORM pg_sleep(0.5);
+    END LOOP;
+END
+$$;
+
+SELECT plan(11);
+
+SELECT crime_schedule('*/5 * * * *') AS job_id \gset
+SELECT is(concat_ws(' | ', jobname, schedule, command, database, username),
+          concat_ws(' | ', 'crime_sync', '*/5 * * * *', 'CALL crime.run_scheduled_sync()', current_database(), current_user),
+          'crime_schedule() creates the pg_cron job crime_sync, in this database')
+FROM cron.job WHERE jobid = :job_id;
+SELECT is(crime_schedule('* * * * *'), :job_id::bigint, 'calling it again replaces the job...');
+SELECT results_eq($$SELECT schedule FROM cron.job WHERE jobname = 'crime_sync'$$, $$VALUES ('* * * * *'::text)$$,
+                  '... with the new schedule');
+
+SELECT count(*) AS runs_before FROM crime.sync_runs \gset
+SELECT is(pg_temp.wait_for_run(:job_id, '100 seconds'), 'succeeded', 'pg_cron runs the job, and it succeeds');
+SELECT results_eq(format($$SELECT return_message FROM cron.job_run_details WHERE jobid = %s ORDER BY runid LIMIT 1$$, :job_id),
+                  $$VALUES ('CALL'::text)$$, 'the job ran CALL crime.run_scheduled_sync()');
+SELECT ok(count(*) > :runs_before, 'the run is recorded in crime.sync_runs') FROM crime.sync_runs;
+SELECT results_eq($$SELECT kind, status FROM crime.sync_runs ORDER BY id LIMIT 1 OFFSET $$ || :runs_before,
+                  $$VALUES ('sync', 'succeeded')$$, 'as a successful sync');
+SELECT ok((SELECT count(*) FROM crime.incidents) > 0, 'the scheduled sync loaded the warehouse');
+
+SELECT ok(crime_unschedule(), 'crime_unschedule() removes the job');
+SELECT is((SELECT count(*) FROM cron.job WHERE jobname = 'crime_sync'), 0::bigint, '... which is gone');
+SELECT ok(NOT crime_unschedule(), 'without a job, crime_unschedule() returns false');
+
+SELECT * FROM finish();
+
+-- Leave the database as it was found.
+\if :had_chicago_crime
+ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'old_base_url');
+\else
+DROP EXTENSION chicago_crime;
+\if :had_socrata_fdw
+\else
+DROP EXTENSION socrata_fdw;
+\endif
+\endif
+\if :had_pg_cron
+\else
+DROP EXTENSION pg_cron;
+\endif

@@ -160,3 +160,25 @@ TEST(CsvRowDecoder, ValueSizeLimit) {
     d2.finish();
     EXPECT_EQ(rows2.at(0)[0], str("1"));
 }
+
+TEST(CsvRowDecoder, MutatedBodiesEitherDecodeOrThrowError) {
+    std::mt19937 rng(77);
+    for (int round = 0; round < 3000; ++round) {
+        std::string body = kTricky;
+        const std::size_t at = rng() % body.size();
+        if (rng() % 2)
+            body[at] = "\",\r\n\xC3x"[rng() % 6];
+        else
+            body.erase(at, 1 + rng() % 3);
+        Rows rows;
+        CsvRowDecoder d({"a", "b", "c", "d"}, collect_into(rows));
+        try {
+            for (std::size_t pos = 0; pos < body.size(); pos += 3)
+                d.feed(body.data() + pos, std::min<std::size_t>(3, body.size() - pos));
+            d.finish();
+        } catch (const Error &) {
+        }
+        for (const auto &row : rows)
+            EXPECT_EQ(row.size(), 4u);
+    }
+}

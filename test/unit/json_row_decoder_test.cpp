@@ -1,6 +1,7 @@
 #include "error.hpp"
 #include "json_row_decoder.hpp"
 #include "test_support.hpp"
+#include "utf8_validator.hpp"
 
 #include <gtest/gtest.h>
 
@@ -305,4 +306,52 @@ TEST(JsonRowDecoder, CallbackExceptionsPassThroughAndPoisonTheDecoder) {
     } catch (const Error &e) {
         EXPECT_EQ(e.kind(), ErrorKind::Protocol);
     }
+}
+
+TEST(JsonRowDecoder, MutatedBodiesEitherDecodeOrThrowError) {
+    // Random byte flips, insertions and cuts: the decoder must never crash, hang or throw
+    // anything but socrata::Error, and whatever it emits must be valid UTF-8 for strings.
+    std::mt19937 rng(2024);
+    int errors = 0;
+    for (int round = 0; round < 3000; ++round) {
+        std::string body = kTrickyBody;
+        const int edits = 1 + int(rng() % 3);
+        for (int e = 0; e < edits; ++e) {
+            const std::size_t at = rng() % body.size();
+            switch (rng() % 3) {
+            case 0:
+                body[at] = char(rng() % 256);
+                break;
+            case 1:
+                body.insert(at, 1, "{}[]\",:\\u0tfn-1e."[rng() % 18]);
+                break;
+            default:
+                body.erase(at, 1 + rng() % 4);
+                break;
+            }
+        }
+        Rows rows;
+        JsonRowDecoder d(kTrickyFields, collect_into(rows));
+        try {
+            std::size_t pos = 0;
+            while (pos < body.size()) {
+                const std::size_t n = std::min<std::size_t>(1 + rng() % 9, body.size() - pos);
+                d.feed(body.data() + pos, n);
+                pos += n;
+            }
+            d.finish();
+        } catch (const Error &) {
+            ++errors;
+        }
+        for (const auto &row : rows)
+            for (const Cell &c : row)
+                if (c.kind == ValueKind::String) {
+                    Utf8Validator v;
+                    bool ok = true;
+                    for (char ch : c.text)
+                        ok = ok && v.push(static_cast<unsigned char>(ch));
+                    EXPECT_TRUE(ok && !v.in_sequence()) << "invalid UTF-8 emitted";
+                }
+    }
+    EXPECT_GT(errors, 1000); // most mutations are caught
 }

@@ -1215,7 +1215,9 @@ REVOKE ALL ON PROCEDURE crime.run_scheduled_sync() FROM PUBLIC;
 -- Analyst views
 --
 -- Materialized, refreshed by crime_sync() and crime_backfill() (CONCURRENTLY: readers are never
--- blocked), each with a unique index. Conventions: a year is the year of occurred_at; a missing
+-- blocked), each with a unique index. They are created WITH NO DATA: until the first load (and
+-- after a restore from pg_dump, which recreates them empty) querying one raises "has not been
+-- populated", and the next sync or backfill populates them. Conventions: a year is the year of occurred_at; a missing
 -- primary type is labelled '(UNKNOWN)'; per-type views carry total rows with primary_type 'ALL'
 -- and is_total = true; "recent" means relative to the latest occurred_at in the data, never now(),
 -- so that the figures mean the same whenever the data was last synced. A materialized view keeps
@@ -1250,7 +1252,8 @@ UNION ALL
 SELECT g.month, g.primary_type, g.is_total, 0, 0
 FROM (SELECT m.month, s.primary_type, s.is_total FROM months m CROSS JOIN series s
       EXCEPT
-      SELECT c.month, c.primary_type, c.is_total FROM counts c) AS g;
+      SELECT c.month, c.primary_type, c.is_total FROM counts c) AS g
+WITH NO DATA;
 
 CREATE UNIQUE INDEX monthly_trend_key ON crime.monthly_trend (month, primary_type, is_total);
 COMMENT ON MATERIALIZED VIEW crime.monthly_trend IS
@@ -1271,7 +1274,8 @@ FROM (SELECT extract(year FROM i.occurred_at)::integer AS year,
       FROM crime.incidents i
       WHERE i.primary_type = 'THEFT' AND i.block IS NOT NULL
       GROUP BY 1, 2) AS r
-WHERE r.rank <= 10;
+WHERE r.rank <= 10
+WITH NO DATA;
 
 CREATE UNIQUE INDEX theft_hotspots_key ON crime.theft_hotspots (year, block);
 COMMENT ON MATERIALIZED VIEW crime.theft_hotspots IS
@@ -1335,7 +1339,8 @@ SELECT f.primary_type, f.is_total,
            ELSE 'flat'
        END AS direction
 FROM figures f
-CROSS JOIN bounds b;
+CROSS JOIN bounds b
+WITH NO DATA;
 
 CREATE UNIQUE INDEX crime_rate_trend_key ON crime.crime_rate_trend (primary_type, is_total);
 COMMENT ON MATERIALIZED VIEW crime.crime_rate_trend IS
@@ -1362,7 +1367,8 @@ FROM (SELECT ca.community_area, ca.name AS community_area_name,
              count(i.id) AS incidents
       FROM crime.community_areas ca
       LEFT JOIN crime.incidents i ON i.community_area = ca.community_area
-      GROUP BY ca.community_area, ca.name) AS a;
+      GROUP BY ca.community_area, ca.name) AS a
+WITH NO DATA;
 
 CREATE UNIQUE INDEX late_night_safety_key ON crime.late_night_safety (community_area);
 COMMENT ON MATERIALIZED VIEW crime.late_night_safety IS
@@ -1385,7 +1391,8 @@ FROM (SELECT coalesce(i.primary_type, '(UNKNOWN)') AS primary_type,
              extract(year FROM i.occurred_at)::integer AS year,
              i.arrest
       FROM crime.incidents i) AS l
-GROUP BY l.year, ROLLUP (l.primary_type);
+GROUP BY l.year, ROLLUP (l.primary_type)
+WITH NO DATA;
 
 CREATE UNIQUE INDEX arrest_rates_key ON crime.arrest_rates (primary_type, is_total, year);
 COMMENT ON MATERIALIZED VIEW crime.arrest_rates IS
@@ -1433,7 +1440,8 @@ SELECT h.year, h.holiday, h.holiday_date,
 FROM crime.holidays h
 JOIN bounds b ON h.holiday_date BETWEEN b.first_day AND b.last_day
 LEFT JOIN daily dl ON dl.day = h.holiday_date
-LEFT JOIN baseline bl ON bl.year = h.year AND bl.isodow = extract(isodow FROM h.holiday_date);
+LEFT JOIN baseline bl ON bl.year = h.year AND bl.isodow = extract(isodow FROM h.holiday_date)
+WITH NO DATA;
 
 CREATE UNIQUE INDEX holiday_crime_key ON crime.holiday_crime (year, holiday);
 COMMENT ON MATERIALIZED VIEW crime.holiday_crime IS
@@ -1480,7 +1488,8 @@ areas AS (
 )
 SELECT a.level, a.area, a.name, a.alderman, a.address, a.phone, a.incidents, a.arrests,
        round(a.arrests::numeric / nullif(a.incidents, 0), 4) AS arrest_rate
-FROM areas a;
+FROM areas a
+WITH NO DATA;
 
 CREATE UNIQUE INDEX district_summary_key ON crime.district_summary (level, area);
 COMMENT ON MATERIALIZED VIEW crime.district_summary IS

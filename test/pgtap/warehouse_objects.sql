@@ -24,7 +24,7 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
-SELECT plan(45);
+SELECT plan(46);
 
 -------------------------------------------------------------------------------------------------
 -- The extension and the portal
@@ -96,6 +96,8 @@ SELECT is((SELECT count(*) FROM pg_class v
                              WHERE i.indrelid = v.oid AND i.indisunique AND i.indisvalid
                                AND i.indpred IS NULL AND i.indexprs IS NULL)),
           0::bigint, 'every view has a plain unique index, so it can be refreshed CONCURRENTLY');
+SELECT is((SELECT count(*) FROM pg_matviews WHERE schemaname = 'crime' AND ispopulated), 0::bigint,
+          'the views start unpopulated: the first sync or backfill fills them');
 
 -------------------------------------------------------------------------------------------------
 -- Functions

@@ -1,0 +1,526 @@
+#!/usr/bin/python3
+"""The measurements of bench/run.sh (see docs/benchmark.md).
+
+    bench.py measure --rows N --out results-N.json   (cluster + SODA server already running,
+                                                      per scripts/env.sh's environment)
+    bench.py report results-*.json [--write FILE]    table + issue 5 targets
+
+Every database measurement runs in a fresh session (a new backend), so that the backend's VmHWM,
+read at the end of the same session through pg_read_file('/proc/<pid>/status'), belongs to that
+measurement alone. A thread also samples the backend's RssAnon (private memory) every 20 ms:
+VmHWM includes the shared buffers the backend touched, RssAnon does not.
+Bytes transferred are the response bytes the SODA server logged (its request log) during the
+measurement.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+import psycopg2
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(HERE)
+DATASET = "ijzp-q8t2"
+FIELDS = ["id", "case_number", "date", "block", "iucr", "primary_type", "description",
+          "location_description", "arrest", "domestic", "beat", "district", "ward",
+          "community_area", "fbi_code", "x_coordinate", "y_coordinate", "year", "updated_on",
+          "latitude", "longitude", "location"]
+INC_COLS = ["id", "case_number", "occurred_at", "block", "iucr", "primary_type", "description",
+            "location_description", "arrest", "domestic", "beat", "district", "ward",
+            "community_area", "fbi_code", "x_coordinate", "y_coordinate", "year", "updated_at",
+            "latitude", "longitude"]
+
+SODA_URL = os.environ.get("SODA_URL", "http://127.0.0.1:55481")
+REQLOG = os.path.join(os.environ.get("RUN_DIR", os.path.join(REPO, ".run", "bench")), "soda", "requests.log")
+
+
+def log(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def dsn(db=None):
+    return "host=%s port=%s dbname=%s user=postgres" % (
+        os.environ["PGHOST"], os.environ["PGPORT"], db or os.environ.get("PGDATABASE", "chicago"))
+
+
+# --------------------------------------------------------------------------------------------
+# SODA request log: bytes sent between two points
+
+
+class ServerBytes:
+    def __init__(self):
+        self.pos = os.path.getsize(REQLOG) if os.path.exists(REQLOG) else 0
+
+    def done(self):
+        n = reqs = 0
+        time.sleep(0.05)  # the server logs after the last write
+        with open(REQLOG, "rb") as f:
+            f.seek(self.pos)
+            for line in f:
+                try:
+                    e = json.loads(line)
+                except ValueError:
+                    continue
+                if e.get("dataset") == DATASET:
+                    n += int(e.get("bytes") or 0)
+                    reqs += 1
+        return n, reqs
+
+
+# --------------------------------------------------------------------------------------------
+# A backend's memory
+
+
+class Sampler(threading.Thread):
+    """Peak RssAnon of a process, sampled every 20 ms; the pid may be found later (pid_fn)."""
+
+    def __init__(self, pid=None, pid_fn=None):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.pid_fn = pid_fn
+        self.peak_anon = 0
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            if self.pid is None and self.pid_fn:
+                try:
+                    self.pid = self.pid_fn()
+                except Exception:
+                    pass
+            if self.pid:
+                try:
+                    with open("/proc/%d/status" % self.pid) as f:
+                        for line in f:
+                            if line.startswith("RssAnon:"):
+                                self.peak_anon = max(self.peak_anon, int(line.split()[1]))
+                except OSError:
+                    pass
+            self.stop.wait(0.02)
+
+    def finish(self):
+        self.stop.set()
+        self.join()
+        return self.peak_anon
+
+
+def vmhwm_kb(cur):
+    cur.execute("SELECT pg_read_file('/proc/' || pg_backend_pid() || '/status')")
+    for line in cur.fetchone()[0].splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return None
+
+
+class Session:
+    """A fresh backend for one measurement: time what runs inside `with`, then VmHWM."""
+
+    def __init__(self, db=None, autocommit=True):
+        self.conn = psycopg2.connect(dsn(db))
+        self.conn.autocommit = autocommit
+        self.cur = self.conn.cursor()
+        self.cur.execute("SELECT pg_backend_pid()")
+        self.pid = self.cur.fetchone()[0]
+
+    def __enter__(self):
+        self.bytes = ServerBytes()
+        self.sampler = Sampler(self.pid)
+        self.sampler.start()
+        self.t0 = time.time()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.time() - self.t0
+        self.peak_anon_kb = self.sampler.finish()
+        if exc[0] is not None:
+            return False
+        self.nbytes, self.nreqs = self.bytes.done()
+        if not self.conn.autocommit:
+            self.conn.rollback()
+        self.hwm_kb = vmhwm_kb(self.cur)
+        self.conn.close()
+        return False
+
+    def result(self, name, rows, **extra):
+        r = {"name": name, "rows": rows, "seconds": self.seconds, "bytes": self.nbytes,
+             "requests": self.nreqs, "vmhwm_kb": self.hwm_kb, "peak_anon_kb": self.peak_anon_kb}
+        r.update(extra)
+        log("%-28s %8d rows %8.2f s %9.0f rows/s  VmHWM %.1f MB  RssAnon peak %.1f MB" % (
+            name, rows, self.seconds, rows / self.seconds if self.seconds else 0,
+            (self.hwm_kb or 0) / 1024, self.peak_anon_kb / 1024))
+        return r
+
+
+def psql_admin(sql, db=None):
+    conn = psycopg2.connect(dsn(db))
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute(sql)
+    out = cur.fetchall() if cur.description else None
+    conn.close()
+    return out
+
+
+def setup_db(db, page_size, use_gzip):
+    psql_admin("CREATE EXTENSION IF NOT EXISTS chicago_crime CASCADE", db)
+    psql_admin("ALTER SERVER chicago_data_portal OPTIONS (SET base_url '%s', ADD page_size '%d', "
+               "ADD use_gzip '%s')" % (SODA_URL, page_size, "true" if use_gzip else "false"), db)
+
+
+# --------------------------------------------------------------------------------------------
+# Server check: plain curl
+
+
+def curl_keyset(page_size, gzip):
+    """All rows through the FDW's keyset pages, JSON, one curl per page (a new connection each,
+    as a shell script would); the last row's :id read back with a tiny parser."""
+    base = "%s/resource/%s.json" % (SODA_URL, DATASET)
+    select = ",".join(FIELDS + [":id"])
+    out = os.path.join(HERE, "out", "curl-page.json")
+    last = None
+    rows = 0
+    t0 = time.time()
+    sb = ServerBytes()
+    while True:
+        q = [("$select", select), ("$order", ":id"), ("$limit", str(page_size))]
+        if last is not None:
+            q.append(("$where", ":id > '%s'" % last))
+        url = base + "?" + urllib.parse.urlencode(q, safe="$:,")
+        cmd = ["curl", "-sf", "-o", out, url] + (["--compressed"] if gzip else [])
+        subprocess.run(cmd, check=True)
+        with open(out, "rb") as f:
+            body = f.read()
+        # tiny parser: count rows by the :id keys, take the last one
+        n = body.count(b'":id":"')
+        rows += n
+        if n == 0:
+            break
+        k = body.rfind(b'":id":"') + 7
+        last = body[k:body.index(b'"', k)].decode()
+        if n < page_size:
+            break
+    seconds = time.time() - t0
+    nbytes, reqs = sb.done()
+    os.unlink(out)
+    return {"name": "curl JSON keyset%s" % (" gzip" if gzip else ""), "rows": rows, "seconds": seconds,
+            "bytes": nbytes, "requests": reqs, "vmhwm_kb": None, "peak_anon_kb": None}
+
+
+def curl_csv(n):
+    url = "%s/resource/%s.csv?$limit=%d&$order=:id" % (SODA_URL, DATASET, n)
+    sb = ServerBytes()
+    t0 = time.time()
+    p = subprocess.run(["curl", "-sf", "-o", "/dev/null", "-w", "%{size_download}", url],
+                       check=True, capture_output=True, text=True)
+    seconds = time.time() - t0
+    nbytes, reqs = sb.done()
+    return {"name": "curl CSV (as baseline b)", "rows": n, "seconds": seconds, "bytes": nbytes,
+            "requests": reqs, "vmhwm_kb": None, "peak_anon_kb": None}
+
+
+# --------------------------------------------------------------------------------------------
+# Measurements
+
+
+def explain_check():
+    rows = psql_admin("EXPLAIN (VERBOSE) SELECT count(*) FROM crime.portal_crimes c WHERE c IS NULL")
+    text = "\n".join(r[0] for r in rows)
+    m = re.search(r"Socrata query: (.*)", text)
+    q = m.group(1) if m else ""
+    sel = re.search(r"\$select=([^&]*)", q)
+    got = sel.group(1).split(",") if sel else []
+    missing = [f for f in FIELDS if f not in got]
+    if missing or "Aggregate" not in text:
+        raise SystemExit("full-row scan does not request every column (missing %s):\n%s" % (missing, text))
+    return q
+
+
+def sync_with_breakdown(name, n_expected):
+    """SELECT * FROM crime_sync() in one transaction with track_functions = all, so that
+    pg_stat_xact_user_functions splits its time: merge_incidents (fetch + upsert),
+    months_out_of_sync (deletion check), refresh_reference_data, refresh_views."""
+    with Session(autocommit=False) as s:
+        s.cur.execute("SET LOCAL track_functions = 'all'")
+        s.cur.execute("SELECT status, rows_fetched, inserted, updated, unchanged, deleted, "
+                      "extract(epoch FROM duration)::float8, views_refreshed, error FROM crime_sync()")
+        run = s.cur.fetchone()
+        s.cur.execute("SELECT funcname, calls, total_time FROM pg_stat_xact_user_functions "
+                      "WHERE schemaname = 'crime'")
+        funcs = {f: (c, t / 1000.0) for f, c, t in s.cur.fetchall()}
+        s.conn.commit()
+        s.conn.autocommit = True
+    if run[0] != "succeeded":
+        raise SystemExit("%s: crime_sync() %s: %s" % (name, run[0], run[8]))
+    parts = {k: funcs.get(k, (0, 0.0))[1] for k in
+             ("merge_incidents", "months_out_of_sync", "refresh_reference_data", "refresh_views")}
+    return s.result(name, run[1], run={"fetched": run[1], "inserted": run[2], "updated": run[3],
+                                       "unchanged": run[4], "deleted": run[5], "duration_s": run[6],
+                                       "views_refreshed": run[7]}, parts=parts)
+
+
+def staging_b_sql(n):
+    url = "%s/resource/%s.csv?$limit=%d&$order=:id" % (SODA_URL, DATASET, n)
+    cols = ",\n    ".join("%s text" % f for f in FIELDS)
+    conv = ("id::bigint, case_number, date::timestamp, block, iucr, primary_type, description, "
+            "location_description, arrest::boolean, domestic::boolean, beat, district::integer, "
+            "ward::integer, community_area::integer, fbi_code, x_coordinate::numeric, "
+            "y_coordinate::numeric, year::integer, updated_on::timestamp, latitude::float8, "
+            "longitude::float8")
+    upd = ", ".join("%s = EXCLUDED.%s" % (c, c) for c in INC_COLS[1:])
+    return [
+        "CREATE TEMP TABLE staging (\n    %s\n)" % cols,
+        "COPY staging FROM PROGRAM 'curl -sf ''%s''' WITH (FORMAT csv, HEADER true)" % url,
+        "INSERT INTO bench_b (%s)\nSELECT %s FROM staging\nON CONFLICT (id) DO UPDATE SET %s" % (
+            ", ".join(INC_COLS), conv, upd),
+        "DROP TABLE staging",
+    ]
+
+
+def measure(args):
+    n = args.rows
+    res = {"rows": n, "page_size": args.page_size, "use_gzip": args.gzip,
+           "backfill_window": args.backfill_window, "measurements": [], "notes": []}
+    M = res["measurements"]
+
+    def count(table, db=None):
+        return psql_admin("SELECT count(*) FROM %s" % table, db)[0][0]
+
+    setup_db(None, args.page_size, args.gzip)
+
+    # 1. server check
+    log("server check (plain curl)")
+    M.append(curl_keyset(args.page_size, args.gzip))
+    log("%-28s %8d rows %8.2f s" % (M[-1]["name"], M[-1]["rows"], M[-1]["seconds"]))
+    if args.gzip is False:
+        M.append(curl_keyset(args.page_size, True))
+        log("%-28s %8d rows %8.2f s" % (M[-1]["name"], M[-1]["rows"], M[-1]["seconds"]))
+    M.append(curl_csv(n))
+    log("%-28s %8d rows %8.2f s" % (M[-1]["name"], M[-1]["rows"], M[-1]["seconds"]))
+
+    # 2. foreign table scans
+    res["scan_query"] = explain_check()
+    with Session() as s:
+        s.cur.execute("SELECT count(*) FROM crime.portal_crimes c WHERE c IS NULL")
+        assert s.cur.fetchone()[0] == 0
+    M.append(s.result("FDW full-row scan", n))
+    with Session() as s:
+        s.cur.execute("SELECT count(*) FROM crime.portal_crimes")
+        got = s.cur.fetchone()[0]
+    assert got == n, (got, n)
+    M.append(s.result("FDW count(*) (pushed down)", n))
+
+    # 3. full load with crime_sync()
+    r = sync_with_breakdown("crime_sync() full load", n)
+    assert count("crime.incidents") == n
+    M.append(r)
+
+    # 4. full load with crime_backfill() in a fresh database
+    psql_admin("DROP DATABASE IF EXISTS chicago_backfill")
+    psql_admin("CREATE DATABASE chicago_backfill")
+    setup_db("chicago_backfill", args.page_size, args.gzip)
+    with Session("chicago_backfill") as s:
+        s.cur.execute("CALL crime_backfill(window_length => %s::interval)", (args.backfill_window,))
+    got = count("crime.incidents", "chicago_backfill")
+    assert got == n, (got, n)
+    windows = psql_admin("SELECT windows_done FROM crime.backfill_state", "chicago_backfill")[0][0]
+    M.append(s.result("crime_backfill() full load", n, windows=windows))
+    res["notes"].append("crime_backfill(window_length => '%s'): %d windows" % (args.backfill_window, windows))
+    psql_admin("DROP DATABASE chicago_backfill")
+
+    # 5. baseline (a): requests + pandas + psycopg2
+    psql_admin("DROP TABLE IF EXISTS bench_a; CREATE TABLE bench_a (LIKE crime.incidents INCLUDING ALL)")
+    app = "bench-baseline-a-%d" % os.getpid()
+
+    def find_pid():
+        r = psql_admin("SELECT pid FROM pg_stat_activity WHERE application_name = '%s'" % app)
+        return r[0][0] if r else None
+
+    sampler = Sampler(pid_fn=find_pid)
+    sampler.start()
+    sb = ServerBytes()
+    env = dict(os.environ, PGAPPNAME=app)
+    cmd = ["/usr/bin/python3", os.path.join(HERE, "baseline_pandas.py"), "--base-url", SODA_URL,
+           "--dsn", dsn(), "--table", "bench_a", "--page-size", str(args.page_size)]
+    if args.gzip:
+        cmd.append("--gzip")
+    t0 = time.time()
+    p = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+    seconds = time.time() - t0
+    peak = sampler.finish()
+    a = json.loads(p.stdout.strip().splitlines()[-1])
+    nbytes, reqs = sb.done()
+    assert count("bench_a") == n
+    M.append({"name": "baseline (a) pandas", "rows": a["rows"], "seconds": seconds, "bytes": nbytes,
+              "requests": reqs, "vmhwm_kb": a["vmhwm_kb"], "peak_anon_kb": peak,
+              "client_maxrss_kb": a["client_maxrss_kb"]})
+    log("%-28s %8d rows %8.2f s (client max RSS %.0f MB)" % (M[-1]["name"], a["rows"], seconds,
+                                                             a["client_maxrss_kb"] / 1024))
+    psql_admin("DROP TABLE bench_a")
+
+    # 6. baseline (b): COPY FROM PROGRAM curl + INSERT ... ON CONFLICT
+    psql_admin("DROP TABLE IF EXISTS bench_b; CREATE TABLE bench_b (LIKE crime.incidents INCLUDING ALL)")
+    steps = []
+    with Session() as s:
+        for sql in staging_b_sql(n):
+            t = time.time()
+            s.cur.execute(sql)
+            steps.append(time.time() - t)
+    assert count("bench_b") == n
+    M.append(s.result("baseline (b) COPY+INSERT", n, parts={"copy": steps[1], "insert": steps[2]}))
+    res["baseline_b_sql"] = staging_b_sql(n)
+    psql_admin("DROP TABLE bench_b")
+
+    # 7. incremental: 1% of the rows change at the server, then crime_sync()
+    k = max(1, n // 100)
+    wm = psql_admin("SELECT max(updated_at) FROM crime.incidents")[0][0]
+    new_upd = (wm + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000")
+    ids = [r[0] for r in psql_admin("SELECT id FROM crime.incidents WHERE id %% 100 = 7 ORDER BY id LIMIT %d" % k)]
+    t0 = time.time()
+    for i in range(0, len(ids), 2000):
+        body = json.dumps([{"id": str(x), "updated_on": new_upd, "arrest": (x % 2 == 0)}
+                           for x in ids[i:i + 2000]]).encode()
+        req = urllib.request.Request("%s/_control/datasets/%s/upsert" % (SODA_URL, DATASET), data=body,
+                                     method="POST", headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=600) as resp:
+            out = json.loads(resp.read())
+            assert out["Rows Updated"] == len(ids[i:i + 2000]), out
+    res["notes"].append("changed %d rows at the server (updated_on := %s, arrest set) in %.1f s" % (
+        len(ids), new_upd, time.time() - t0))
+    r = sync_with_breakdown("crime_sync() incremental 1%", k)
+    if r["run"]["updated"] < len(ids):
+        raise SystemExit("incremental sync updated %d rows, expected %d" % (r["run"]["updated"], len(ids)))
+    M.append(r)
+
+    with open(args.out, "w") as f:
+        json.dump(res, f, indent=1, default=str)
+
+
+# --------------------------------------------------------------------------------------------
+# Report
+
+
+def fmt_mb(kb):
+    return "-" if kb is None else "%.1f" % (kb / 1024.0)
+
+
+def report(args):
+    results = []
+    for p in args.files:
+        with open(p) as f:
+            results.append(json.load(f))
+    results.sort(key=lambda r: r["rows"])
+    L = []
+    L.append("socrata_fdw / chicago_crime benchmark, %s" % datetime.datetime.now().strftime("%Y-%m-%d %H:%M"))
+    L.append("machine: %s" % args.machine)
+    for res in results:
+        n = res["rows"]
+        M = {m["name"]: m for m in res["measurements"]}
+        b = M["baseline (b) COPY+INSERT"]
+        b_rps = b["rows"] / b["seconds"]
+        L.append("")
+        L.append("== %d rows  (server option page_size %d, use_gzip %s; crime_backfill window %s)" % (
+            n, res["page_size"], "true" if res["use_gzip"] else "false", res["backfill_window"]))
+        L.append("%-30s %9s %9s %10s %8s %8s %9s %9s" % (
+            "measurement", "rows", "seconds", "rows/s", "MB/s", "x (b)", "VmHWM MB", "anon MB"))
+        for m in res["measurements"]:
+            rps = m["rows"] / m["seconds"] if m["seconds"] else 0
+            L.append("%-30s %9d %9.2f %10.0f %8.2f %8.2f %9s %9s" % (
+                m["name"], m["rows"], m["seconds"], rps, m["bytes"] / 1e6 / m["seconds"] if m["seconds"] else 0,
+                rps / b_rps, fmt_mb(m.get("vmhwm_kb")), fmt_mb(m.get("peak_anon_kb"))))
+        for name in ("crime_sync() full load", "crime_sync() incremental 1%"):
+            m = M[name]
+            p = m["parts"]
+            L.append("  %s: merge_incidents (fetch+upsert) %.2f s, deletion check %.2f s, reference data %.2f s, "
+                     "view refresh %.2f s; fetched %d, inserted %d, updated %d, unchanged %d" % (
+                         name, p["merge_incidents"], p["months_out_of_sync"], p["refresh_reference_data"],
+                         p["refresh_views"], m["run"]["fetched"], m["run"]["inserted"], m["run"]["updated"],
+                         m["run"]["unchanged"]))
+        L.append("  baseline (b): COPY %.2f s, INSERT ... ON CONFLICT %.2f s" % (b["parts"]["copy"], b["parts"]["insert"]))
+        for note in res["notes"]:
+            L.append("  " + note)
+    # targets
+    big = results[-1]
+    Mb = {m["name"]: m for m in big["measurements"]}
+
+    def rps(m):
+        return m["rows"] / m["seconds"]
+
+    L.append("")
+    L.append("== targets of issue 5 (at %d rows%s)" % (
+        big["rows"], "" if len(results) < 2 else ", growth %d -> %d rows" % (results[0]["rows"], big["rows"])))
+    T = []
+    full, a, b = Mb["crime_sync() full load"], Mb["baseline (a) pandas"], Mb["baseline (b) COPY+INSERT"]
+    T.append(("full load crime_sync() >= 1.0x baseline (b) rows/s", rps(full) / rps(b) >= 1.0,
+              "%.0f vs %.0f rows/s = %.2fx" % (rps(full), rps(b), rps(full) / rps(b))))
+    T.append(("full load crime_sync() >= 10x baseline (a) rows/s", rps(full) / rps(a) >= 10.0,
+              "%.0f vs %.0f rows/s = %.2fx" % (rps(full), rps(a), rps(full) / rps(a))))
+    inc = Mb["crime_sync() incremental 1%"]
+    mi = inc["parts"]["merge_incidents"]
+    T.append(("incremental 1%: fetch+upsert < 5% of full-load time", mi < 0.05 * full["seconds"],
+              "%.2f s = %.1f%% of %.2f s (view refresh %.2f s reported apart; whole call %.2f s)" % (
+                  mi, 100 * mi / full["seconds"], full["seconds"], inc["parts"]["refresh_views"], inc["seconds"])))
+    scan = Mb["FDW full-row scan"]
+    curl = Mb["curl JSON keyset%s" % (" gzip" if big["use_gzip"] else "")]
+    T.append(("foreign-table full scan >= 70% of plain curl rows/s", rps(scan) >= 0.7 * rps(curl),
+              "%.0f vs %.0f rows/s = %.0f%% (curl on the same keyset pages, same encoding)" % (
+                  rps(scan), rps(curl), 100 * rps(scan) / rps(curl))))
+    fdw = ["FDW full-row scan", "crime_sync() full load", "crime_backfill() full load", "crime_sync() incremental 1%"]
+    worst = max(Mb[k]["vmhwm_kb"] for k in fdw)
+    T.append(("backend VmHWM < 64 MB (FDW measurements)", worst < 64 * 1024,
+              ", ".join("%s %s" % (k, fmt_mb(Mb[k]["vmhwm_kb"])) for k in fdw)))
+    if len(results) >= 2:
+        Ms = {m["name"]: m for m in results[0]["measurements"]}
+        growth = [(k, Mb[k]["vmhwm_kb"] / Ms[k]["vmhwm_kb"]) for k in fdw]
+        T.append(("backend VmHWM within 10%% between %d and %d rows" % (results[0]["rows"], big["rows"]),
+                  all(g <= 1.10 for _k, g in growth),
+                  ", ".join("%s %+.0f%%" % (k, 100 * (g - 1)) for k, g in growth)))
+        ratio = big["rows"] / results[0]["rows"]
+        lim = 1.1 * ratio
+        tgrowth = [(k, Mb[k]["seconds"] / Ms[k]["seconds"]) for k in
+                   ("crime_sync() full load", "crime_backfill() full load", "FDW full-row scan")]
+        T.append(("cost linear: %d rows take <= %.0fx the %d-row time" % (big["rows"], lim, results[0]["rows"]),
+                  all(g <= lim for _k, g in tgrowth),
+                  ", ".join("%s %.1fx" % (k, g) for k, g in tgrowth)))
+    for name, ok, detail in T:
+        L.append("%-4s %s: %s" % ("PASS" if ok else "FAIL", name, detail))
+    L.append("")
+    L.append("VmHWM is the backend's peak resident set, shared buffers it touched included; 'anon MB' is its "
+             "peak RssAnon (private memory), sampled every 20 ms. MB/s = bytes the SODA server sent / s.")
+    text = "\n".join(L) + "\n"
+    sys.stdout.write(text)
+    if args.write:
+        with open(args.write, "w") as f:
+            f.write(text)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    m = sub.add_parser("measure")
+    m.add_argument("--rows", type=int, required=True)
+    m.add_argument("--out", required=True)
+    m.add_argument("--page-size", type=int, default=50000)
+    m.add_argument("--gzip", action="store_true")
+    m.add_argument("--backfill-window", default="1 year")
+    r = sub.add_parser("report")
+    r.add_argument("files", nargs="+")
+    r.add_argument("--write")
+    r.add_argument("--machine", default="")
+    args = ap.parse_args()
+    if args.cmd == "measure":
+        measure(args)
+    else:
+        report(args)
+
+
+if __name__ == "__main__":
+    main()

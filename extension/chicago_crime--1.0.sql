@@ -468,38 +468,43 @@ RETURN 427121274213;  -- 'crime' in ASCII
 COMMENT ON FUNCTION crime.sync_lock_key() IS
     'Advisory lock key that serializes crime_sync() and crime_backfill() within a database (427121274213, ''crime'' in ASCII: pg_locks shows classid 99, objid 1919511909, objsubid 1)';
 
+CREATE FUNCTION crime.sync_lock_holder()
+RETURNS integer
+LANGUAGE sql
+BEGIN ATOMIC
+    SELECT l.pid
+    FROM pg_catalog.pg_locks l
+    WHERE l.locktype = 'advisory'
+      AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+      AND l.classid = (crime.sync_lock_key() >> 32)::oid
+      AND l.objid = (crime.sync_lock_key() & 4294967295)::oid
+      AND l.objsubid = 1
+      AND l.granted
+    LIMIT 1;
+END;
+COMMENT ON FUNCTION crime.sync_lock_holder() IS
+    'PID of the backend that holds the warehouse''s advisory lock (a sync or backfill running in this database), or NULL';
+
 CREATE FUNCTION crime.take_sync_lock(session_level boolean)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
-DECLARE
-    key    constant bigint := crime.sync_lock_key();
-    holder integer;
 BEGIN
     IF session_level THEN
-        -- A session lock left over by an earlier call of this session that ended in an error
-        -- (only possible when even the error handler failed) is simply kept, not stacked.
-        IF EXISTS (SELECT FROM pg_catalog.pg_locks l
-                   WHERE l.locktype = 'advisory' AND l.pid = pg_catalog.pg_backend_pid()
-                     AND l.classid = (key >> 32)::oid AND l.objid = (key & 4294967295)::oid
-                     AND l.objsubid = 1 AND l.granted)
-           OR pg_catalog.pg_try_advisory_lock(key) THEN
+        -- This session may still hold the lock if an earlier call ended in an error that even
+        -- its error handler could not handle: keep it rather than stack a second hold.
+        IF crime.sync_lock_holder() = pg_catalog.pg_backend_pid()
+           OR pg_catalog.pg_try_advisory_lock(crime.sync_lock_key()) THEN
             RETURN;
         END IF;
-    ELSIF pg_catalog.pg_try_advisory_xact_lock(key) THEN
+    ELSIF pg_catalog.pg_try_advisory_xact_lock(crime.sync_lock_key()) THEN
         RETURN;
     END IF;
-
-    SELECT l.pid INTO holder
-    FROM pg_catalog.pg_locks l
-    WHERE l.locktype = 'advisory' AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d
-                                                    WHERE d.datname = pg_catalog.current_database())
-      AND l.classid = (key >> 32)::oid AND l.objid = (key & 4294967295)::oid AND l.objsubid = 1
-      AND l.granted;
     RAISE EXCEPTION 'a chicago_crime sync or backfill is already running in database "%"',
                     pg_catalog.current_database()
         USING ERRCODE = 'lock_not_available',
-              DETAIL = format('Backend PID %s holds the warehouse''s advisory lock.', coalesce(holder::text, '?')),
+              DETAIL = format('Backend PID %s holds the warehouse''s advisory lock.',
+                              coalesce(crime.sync_lock_holder()::text, '?')),
               HINT = 'Wait for it to finish and try again; runs in progress show in crime.sync_runs and pg_stat_activity.';
 END
 $$;

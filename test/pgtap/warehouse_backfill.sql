@@ -4,83 +4,17 @@
 --
 -- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
 -- http://127.0.0.1:55480), on a clone of the bundled crimes dataset.
-\set ON_ERROR_STOP 1
-\getenv soda_url SODA_URL
-\if :{?soda_url}
-\else
-\set soda_url http://127.0.0.1:55480
-\endif
-\set origin_db :DBNAME
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS warehouse_backfill_test WITH (FORCE);
-CREATE DATABASE warehouse_backfill_test;
-\c warehouse_backfill_test
-SET client_min_messages = warning;
-CREATE EXTENSION pgtap;
-CREATE EXTENSION dblink;
-CREATE EXTENSION chicago_crime CASCADE;
-SET warehouse_test.soda_url = :'soda_url';
+\set test_db warehouse_backfill_test
+\ir warehouse/setup.psql
 
--- POSTs to the SODA server's control API (curl, run by the database server through COPY TO PROGRAM).
-CREATE PROCEDURE pg_temp.soda_control(path text, body_query text DEFAULT $$SELECT '{}'$$)
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    EXECUTE format('COPY (%s) TO PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
-                   body_query,
-                   format('curl -sSf -X POST -H ''Content-Type: application/json'' --data-binary @- ''%s%s'' >/dev/null',
-                          current_setting('warehouse_test.soda_url'), path));
-END
-$$;
-
--- Polls a condition (each check sees what other sessions have committed).
-CREATE FUNCTION pg_temp.wait_until(condition text, timeout interval DEFAULT '60 seconds')
-RETURNS boolean
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    deadline constant timestamptz := clock_timestamp() + timeout;
-    met      boolean;
-BEGIN
-    LOOP
-        EXECUTE 'SELECT ' || condition INTO met;
-        IF met THEN
-            RETURN true;
-        ELSIF clock_timestamp() > deadline THEN
-            RETURN false;
-        END IF;
-        PERFORM pg_sleep(0.02);
-    END LOOP;
-END
-$$;
-
--- The end state of a backfill: rows (without synced_at, the time they were written), watermark,
--- backfill progress, reference tables and views.
+-- The end state of a backfill: everything but the times things were written and run ids.
 CREATE FUNCTION pg_temp.end_state()
 RETURNS text
 LANGUAGE sql
 AS $$
-    SELECT md5(string_agg(part, E'\n' ORDER BY name))
-    FROM (SELECT 'incidents', md5(string_agg(r::text, E'\n' ORDER BY r.id))
-          FROM (SELECT id, case_number, occurred_at, block, iucr, primary_type, description,
-                       location_description, arrest, domestic, beat, district, ward, community_area,
-                       fbi_code, x_coordinate, y_coordinate, year, updated_at, latitude, longitude
-                FROM crime.incidents) AS r
-          UNION ALL SELECT 'watermark', (SELECT watermark::text FROM crime.sync_state)
-          UNION ALL SELECT 'backfill', (SELECT concat_ws(' ', status, range_start, range_end, window_length,
-                                                         next_start, source_watermark, windows_done)
-                                        FROM crime.backfill_state)
-          UNION ALL SELECT 'police_stations', md5(string_agg(t::text, E'\n' ORDER BY t.district)) FROM crime.police_stations t
-          UNION ALL SELECT 'wards', md5(string_agg(t::text, E'\n' ORDER BY t.ward)) FROM crime.wards t
-          UNION ALL SELECT 'holidays', md5(string_agg(t::text, E'\n' ORDER BY t.holiday_date)) FROM crime.holidays t
-          UNION ALL SELECT 'monthly_trend', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.monthly_trend t
-          UNION ALL SELECT 'theft_hotspots', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.theft_hotspots t
-          UNION ALL SELECT 'crime_rate_trend', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.crime_rate_trend t
-          UNION ALL SELECT 'late_night_safety', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.late_night_safety t
-          UNION ALL SELECT 'arrest_rates', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.arrest_rates t
-          UNION ALL SELECT 'holiday_crime', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.holiday_crime t
-          UNION ALL SELECT 'district_summary', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.district_summary t
-         ) AS parts (name, part)
+    SELECT pg_temp.warehouse_digest(ARRAY['incidents.synced_at', 'sync_state.updated_at', 'sync_state.run_id',
+                                          'backfill_state.run_id', 'backfill_state.started_at',
+                                          'backfill_state.updated_at'])
 $$;
 
 CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-back');
@@ -89,9 +23,6 @@ SELECT :'soda_url' || '/fault/delay=0.05,tag=' || md5(clock_timestamp()::text) A
 ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'slow_url');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 
-SELECT format('dbname=%s host=%s port=%s', current_database(),
-              split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port'))
-       AS peer \gset
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
@@ -197,4 +128,4 @@ SELECT * FROM finish();
 SELECT dblink_disconnect('loader') AS disconnected \gset
 CALL pg_temp.soda_control('/_control/datasets/wtst-back/drop');
 \c :origin_db
-DROP DATABASE warehouse_backfill_test;
+DROP DATABASE :"test_db";

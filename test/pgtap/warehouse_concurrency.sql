@@ -5,55 +5,8 @@
 -- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
 -- http://127.0.0.1:55480), on a clone of the bundled crimes dataset. The concurrent sessions are
 -- dblink connections.
-\set ON_ERROR_STOP 1
-\getenv soda_url SODA_URL
-\if :{?soda_url}
-\else
-\set soda_url http://127.0.0.1:55480
-\endif
-\set origin_db :DBNAME
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS warehouse_concurrency_test WITH (FORCE);
-CREATE DATABASE warehouse_concurrency_test;
-\c warehouse_concurrency_test
-SET client_min_messages = warning;
-CREATE EXTENSION pgtap;
-CREATE EXTENSION dblink;
-CREATE EXTENSION chicago_crime CASCADE;
-SET warehouse_test.soda_url = :'soda_url';
-
--- POSTs to the SODA server's control API (curl, run by the database server through COPY TO PROGRAM).
-CREATE PROCEDURE pg_temp.soda_control(path text, body_query text DEFAULT $$SELECT '{}'$$)
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    EXECUTE format('COPY (%s) TO PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
-                   body_query,
-                   format('curl -sSf -X POST -H ''Content-Type: application/json'' --data-binary @- ''%s%s'' >/dev/null',
-                          current_setting('warehouse_test.soda_url'), path));
-END
-$$;
-
--- Polls a condition (each check sees what other sessions have committed).
-CREATE FUNCTION pg_temp.wait_until(condition text, timeout interval DEFAULT '60 seconds')
-RETURNS boolean
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    deadline constant timestamptz := clock_timestamp() + timeout;
-    met      boolean;
-BEGIN
-    LOOP
-        EXECUTE 'SELECT ' || condition INTO met;
-        IF met THEN
-            RETURN true;
-        ELSIF clock_timestamp() > deadline THEN
-            RETURN false;
-        END IF;
-        PERFORM pg_sleep(0.02);
-    END LOOP;
-END
-$$;
+\set test_db warehouse_concurrency_test
+\ir warehouse/setup.psql
 
 -- The DETAIL of the error a statement raises.
 CREATE FUNCTION pg_temp.error_detail(statement text)
@@ -82,12 +35,8 @@ AS $$
 $$;
 
 CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-conc');
-ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-conc');
 
-SELECT format('dbname=%s host=%s port=%s', current_database(),
-              split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port'))
-       AS peer \gset
 SELECT dblink_connect('first', :'peer') AS connected \gset
 SELECT dblink_connect('other', :'peer') AS connected \gset
 SELECT pid AS first_pid FROM dblink('first', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
@@ -158,4 +107,4 @@ SELECT dblink_disconnect('first') AS disconnected \gset
 SELECT dblink_disconnect('other') AS disconnected \gset
 CALL pg_temp.soda_control('/_control/datasets/wtst-conc/drop');
 \c :origin_db
-DROP DATABASE warehouse_concurrency_test;
+DROP DATABASE :"test_db";

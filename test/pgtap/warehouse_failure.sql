@@ -4,36 +4,10 @@
 --
 -- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
 -- http://127.0.0.1:55480), on a clone of the bundled crimes dataset.
-\set ON_ERROR_STOP 1
-\getenv soda_url SODA_URL
-\if :{?soda_url}
-\else
-\set soda_url http://127.0.0.1:55480
-\endif
-\set origin_db :DBNAME
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS warehouse_failure_test WITH (FORCE);
-CREATE DATABASE warehouse_failure_test;
-\c warehouse_failure_test
+\set test_db warehouse_failure_test
+\ir warehouse/setup.psql
 -- crime_sync() reports each failure with a WARNING too: expected here, not shown
 SET client_min_messages = error;
-CREATE EXTENSION pgtap;
-CREATE EXTENSION dblink;
-CREATE EXTENSION chicago_crime CASCADE;
-SET warehouse_test.soda_url = :'soda_url';
-
--- POSTs to the SODA server's control API, with the JSON that body_query returns as the body
--- (curl, run by the database server through COPY TO PROGRAM).
-CREATE PROCEDURE pg_temp.soda_control(path text, body_query text DEFAULT $$SELECT '{}'$$)
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    EXECUTE format('COPY (%s) TO PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
-                   body_query,
-                   format('curl -sSf -X POST -H ''Content-Type: application/json'' --data-binary @- ''%s%s'' >/dev/null',
-                          current_setting('warehouse_test.soda_url'), path));
-END
-$$;
 
 -- How many requests the server has seen for a fault spec (GET /_control/faults).
 CREATE FUNCTION pg_temp.fault_requests(spec text)
@@ -52,32 +26,11 @@ BEGIN
 END
 $$;
 
--- Everything a sync may change: rows (with synced_at), reference tables, views, watermark.
-CREATE FUNCTION pg_temp.warehouse_digest()
-RETURNS text
-LANGUAGE sql
-AS $$
-    SELECT md5(string_agg(part, E'\n' ORDER BY name))
-    FROM (SELECT 'incidents', md5(string_agg(t::text, E'\n' ORDER BY t.id)) FROM crime.incidents t
-          UNION ALL SELECT 'police_stations', md5(string_agg(t::text, E'\n' ORDER BY t.district)) FROM crime.police_stations t
-          UNION ALL SELECT 'wards', md5(string_agg(t::text, E'\n' ORDER BY t.ward)) FROM crime.wards t
-          UNION ALL SELECT 'holidays', md5(string_agg(t::text, E'\n' ORDER BY t.holiday_date)) FROM crime.holidays t
-          UNION ALL SELECT 'sync_state', md5(string_agg(t::text, E'\n')) FROM crime.sync_state t
-          UNION ALL SELECT 'monthly_trend', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.monthly_trend t
-          UNION ALL SELECT 'theft_hotspots', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.theft_hotspots t
-          UNION ALL SELECT 'crime_rate_trend', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.crime_rate_trend t
-          UNION ALL SELECT 'late_night_safety', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.late_night_safety t
-          UNION ALL SELECT 'arrest_rates', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.arrest_rates t
-          UNION ALL SELECT 'holiday_crime', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.holiday_crime t
-          UNION ALL SELECT 'district_summary', md5(string_agg(t::text, E'\n' ORDER BY t::text)) FROM crime.district_summary t
-         ) AS parts (name, part)
-$$;
-
 CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
-ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url', ADD max_retries '0');
+ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(29);
+SELECT plan(30);
 
 SELECT is(status, 'succeeded', 'the first load succeeds') FROM crime_sync();
 
@@ -137,9 +90,6 @@ SELECT is((SELECT watermark FROM crime.sync_state), :'watermark_before'::timesta
 -------------------------------------------------------------------------------------------------
 -- C. The scheduled form (what pg_cron runs) records the failure and fails the job
 -------------------------------------------------------------------------------------------------
-SELECT format('dbname=%s host=%s port=%s', current_database(),
-              split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port'))
-       AS peer \gset
 SELECT dblink_connect('peer', :'peer') AS connected \gset
 SELECT count(*) AS failed_before FROM crime.sync_runs WHERE status = 'failed' \gset
 
@@ -173,6 +123,7 @@ SELECT is(inserted, 0::bigint, 'and inserts nothing') FROM run_e;
 SELECT is(watermark_after, timestamp '2026-07-01 10:00:00', 'the watermark advances now') FROM run_e;
 SELECT is((SELECT count(*) FROM crime.incidents WHERE description = 'CHANGED AT THE SOURCE'), 250::bigint,
           'the warehouse has the changes');
+SELECT isnt(pg_temp.warehouse_digest(), :'digest_before', '(and the digest that showed "nothing changed" sees them)');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'failed' AND finished_at IS NOT NULL
                                                   AND error IS NOT NULL AND inserted + updated + deleted = 0),
           4::bigint, 'crime.sync_runs keeps the four failed runs, finished, with their errors');
@@ -182,4 +133,4 @@ SELECT * FROM finish();
 SELECT dblink_disconnect('peer') AS disconnected \gset
 CALL pg_temp.soda_control('/_control/datasets/wtst-fail/drop');
 \c :origin_db
-DROP DATABASE warehouse_failure_test;
+DROP DATABASE :"test_db";

@@ -4,34 +4,8 @@
 -- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
 -- http://127.0.0.1:55480), on clones of the bundled datasets (so it never changes what other tests
 -- see). Run from the repository root (it reads data/crimes.csv.gz).
-\set ON_ERROR_STOP 1
-\getenv soda_url SODA_URL
-\if :{?soda_url}
-\else
-\set soda_url http://127.0.0.1:55480
-\endif
-\set origin_db :DBNAME
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS warehouse_sync_test WITH (FORCE);
-CREATE DATABASE warehouse_sync_test;
-\c warehouse_sync_test
-SET client_min_messages = warning;
-CREATE EXTENSION pgtap;
-CREATE EXTENSION chicago_crime CASCADE;
-SET warehouse_test.soda_url = :'soda_url';
-
--- POSTs to the SODA server's control API, with the JSON that body_query returns as the body
--- (curl, run by the database server through COPY TO PROGRAM).
-CREATE PROCEDURE pg_temp.soda_control(path text, body_query text DEFAULT $$SELECT '{}'$$)
-LANGUAGE plpgsql
-AS $$
-BEGIN
-    EXECUTE format('COPY (%s) TO PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
-                   body_query,
-                   format('curl -sSf -X POST -H ''Content-Type: application/json'' --data-binary @- ''%s%s'' >/dev/null',
-                          current_setting('warehouse_test.soda_url'), path));
-END
-$$;
+\set test_db warehouse_sync_test
+\ir warehouse/setup.psql
 
 -- The warehouse's rows, and the same columns converted from source rows, as one digest each.
 CREATE FUNCTION pg_temp.incidents_digest()
@@ -58,7 +32,6 @@ $$;
 
 CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-sync');
 CALL pg_temp.soda_control('/_control/datasets/htai-wnw4/clone?to=wtst-ward');
-ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-sync');
 ALTER FOREIGN TABLE crime.portal_ward_offices OPTIONS (SET dataset 'wtst-ward');
 
@@ -233,4 +206,4 @@ SELECT * FROM finish();
 CALL pg_temp.soda_control('/_control/datasets/wtst-sync/drop');
 CALL pg_temp.soda_control('/_control/datasets/wtst-ward/drop');
 \c :origin_db
-DROP DATABASE warehouse_sync_test;
+DROP DATABASE :"test_db";

@@ -3,21 +3,8 @@
 --
 -- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
 -- http://127.0.0.1:55480), which serves the same files. Run from the repository root.
-\set ON_ERROR_STOP 1
-\getenv soda_url SODA_URL
-\if :{?soda_url}
-\else
-\set soda_url http://127.0.0.1:55480
-\endif
-\set origin_db :DBNAME
-SET client_min_messages = warning;
-DROP DATABASE IF EXISTS warehouse_views_test WITH (FORCE);
-CREATE DATABASE warehouse_views_test;
-\c warehouse_views_test
-SET client_min_messages = warning;
-CREATE EXTENSION pgtap;
-CREATE EXTENSION chicago_crime CASCADE;
-ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url');
+\set test_db warehouse_views_test
+\ir warehouse/setup.psql
 
 -- The source rows, straight from the files the SODA server serves.
 CREATE TEMP TABLE src (
@@ -216,4 +203,4 @@ SELECT is((SELECT sum(incidents) FROM crime.district_summary WHERE level = 'dist
 SELECT * FROM finish();
 
 \c :origin_db
-DROP DATABASE warehouse_views_test;
+DROP DATABASE :"test_db";

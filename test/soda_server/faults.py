@@ -1,0 +1,170 @@
+"""Fault injection for the local SODA test server.
+
+A request sent to  /fault/<spec>/resource/...  (or /fault/<spec>/api/views/...)
+is served as usual and then damaged according to <spec>: comma-separated
+key=value pairs, e.g.  status=429,retry_after=1,times=2.
+
+Each distinct spec string has its own request counter (0, 1, 2, ...).  Request
+number n of a spec is faulted when  after <= n < after + times  (times
+defaults to unlimited), so concurrent tests using different spec strings never
+see each other's faults.  Add a tag=<anything> pair to make a spec unique.
+"""
+
+import json
+import threading
+
+INT_KEYS = {"status", "after", "times", "truncate", "malformed", "row"}
+FLOAT_KEYS = {"retry_after", "stall", "slow", "delay"}
+STR_KEYS = {"wrongtype", "tag", "id"}
+ALL_KEYS = INT_KEYS | FLOAT_KEYS | STR_KEYS
+
+
+class SpecError(ValueError):
+    pass
+
+
+def parse_spec(spec):
+    out = {}
+    if not spec:
+        raise SpecError("empty fault spec")
+    for part in spec.split(","):
+        if not part:
+            continue
+        if "=" not in part:
+            raise SpecError("fault spec item %r is not key=value" % part)
+        k, v = part.split("=", 1)
+        k = k.strip().lower()
+        v = v.strip()
+        if k not in ALL_KEYS:
+            raise SpecError("unknown fault key %r (known: %s)" % (k, ", ".join(sorted(ALL_KEYS))))
+        try:
+            if k in INT_KEYS:
+                out[k] = int(v)
+            elif k in FLOAT_KEYS:
+                out[k] = float(v)
+            else:
+                out[k] = v
+        except ValueError:
+            raise SpecError("bad value for fault key %r: %r" % (k, v))
+        if k in INT_KEYS | FLOAT_KEYS and out[k] < 0:
+            raise SpecError("fault key %r must not be negative" % k)
+    if "status" in out and not (100 <= out["status"] <= 599):
+        raise SpecError("status must be an HTTP status code")
+    if "slow" in out and out["slow"] <= 0:
+        raise SpecError("slow must be > 0 bytes per second")
+    return out
+
+
+class Registry:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.counters = {}
+
+    def hit(self, spec_text, spec):
+        """Count this request; return (index, active)."""
+        with self.lock:
+            n = self.counters.get(spec_text, 0)
+            self.counters[spec_text] = n + 1
+        after = spec.get("after", 0)
+        times = spec.get("times")
+        active = n >= after and (times is None or n < after + times)
+        return n, active
+
+    def reset(self):
+        with self.lock:
+            self.counters.clear()
+
+    def snapshot(self):
+        with self.lock:
+            return dict(self.counters)
+
+
+# ---------------------------------------------------------------------------
+# Error bodies for injected statuses (shapes of the real API where known)
+
+NGINX_HTML = ("<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r\n"
+              "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+
+
+def error_body(status, reason, dataset_id=None, query=None):
+    """-> (content_type, body bytes) for an injected (or real) error status."""
+    if status in (502, 503, 504):
+        return "text/html", NGINX_HTML.format(code=status, reason=reason).encode()
+    if status == 400:
+        body = {"code": "query.compiler.malformed", "error": True,
+                "message": "Error, could not parse SoQL query \"%s\"" % (query or ""),
+                "data": {"query": query or ""}}
+    elif status == 401:
+        body = {"code": "authentication_required", "error": True,
+                "message": "You must be logged in to access this resource"}
+    elif status == 403:
+        body = {"code": "permission_denied", "error": True, "message": "Invalid app_token specified"}
+    elif status == 404:
+        body = {"code": "dataset.missing", "error": True, "message": "Not found",
+                "data": {"id": dataset_id or ""}}
+    elif status == 429:
+        body = {"code": "too_many_requests", "error": True,
+                "message": "Too many requests, please try again later or use an app token"}
+    elif status == 202:
+        body = {"code": "processing", "error": False,
+                "message": "Request is being processed; retry it later to get the result"}
+    elif status == 500:
+        body = {"code": "internal_error", "error": True, "message": "Internal error"}
+    else:
+        body = {"code": "error", "error": status >= 400, "message": reason}
+    return "application/json;charset=utf-8", (json.dumps(body, indent=2, separators=(",", " : ")) + "\n").encode()
+
+
+# ---------------------------------------------------------------------------
+# Body damage
+
+
+def malform_json(body):
+    """Cut a row in the middle and close the array badly."""
+    text = body
+    if len(text) <= 4:
+        return b'[{"'
+    cut = len(text) // 2
+    # move the cut inside a value if possible
+    q = text.find(b'":"', cut)
+    if 0 < q < len(text) - 8:
+        cut = q + 5
+    return text[:cut] + b'\n]'
+
+
+def malform_csv(body):
+    if not body:
+        return b'"'
+    cut = max(1, len(body) // 2)
+    return body[:cut] + b'"broken,\n'
+
+
+def invalid_value(soql_type):
+    if soql_type == "number":
+        return "twenty"
+    if soql_type in ("floating_timestamp", "fixed_timestamp"):
+        return "not a date"
+    if soql_type == "boolean":
+        return "maybe"
+    if soql_type in ("point", "location"):
+        return "not a point"
+    return 12345       # text: a JSON number instead of a string
+
+
+def wrong_json_row(row_bytes, field, soql_type):
+    obj = json.loads(row_bytes)
+    obj[field] = invalid_value(soql_type)
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def wrong_csv_row(row_bytes, fields, field, soql_type):
+    import csv
+    import io
+    rec = next(csv.reader(io.StringIO(row_bytes.decode())))
+    if field in fields:
+        i = fields.index(field)
+        v = invalid_value(soql_type)
+        rec[i] = str(v)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerow(rec)
+    return out.getvalue().encode()

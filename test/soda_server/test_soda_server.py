@@ -1,0 +1,828 @@
+"""Self-tests of the local SODA test server.
+
+    cd test/soda_server && /usr/bin/python3 -m unittest -v test_soda_server
+    (or from the repo root: /usr/bin/python3 -m unittest discover -s test/soda_server)
+
+Starts the server on free loopback ports (bundled data/), checks paging, every
+supported SoQL construct against an independent Python oracle over the same
+CSV, type semantics, error bodies, every fault kind, the control API and the
+request log.
+"""
+
+import csv
+import gzip
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+import urllib.parse
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+
+import datasets  # noqa: E402
+import soql  # noqa: E402
+
+PY = "/usr/bin/python3"
+SERVER = os.path.join(HERE, "soda_server.py")
+DATA = os.path.join(REPO, "data")
+CRIMES = "ijzp-q8t2"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+class ServerProc:
+    def __init__(self, *args):
+        self.port = free_port()
+        self.tmp = tempfile.mkdtemp(prefix="soda_test_")
+        self.pidfile = os.path.join(self.tmp, "server.pid")
+        self.logfile = os.path.join(self.tmp, "requests.log")
+        self.proc = subprocess.Popen(
+            [PY, SERVER, "--port", str(self.port), "--pidfile", self.pidfile, "--log", self.logfile] + list(args),
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        seen = []
+        while True:
+            line = self.proc.stdout.readline()
+            seen.append(line)
+            if "ready" in line or not line:
+                break
+        if "ready" not in line:
+            raise RuntimeError("server did not start: %s" % "".join(seen))
+        self.ready_line = line
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc.stdout.close()
+
+
+SRV = None
+ORACLE = None
+
+
+def setUpModule():
+    global SRV, ORACLE
+    SRV = ServerProc("--chunk-rows", "5000")
+    with gzip.open(os.path.join(DATA, "crimes.csv.gz"), "rt", newline="") as f:
+        ORACLE = list(csv.DictReader(f))
+
+
+def tearDownModule():
+    if SRV:
+        SRV.stop()
+
+
+def request(path, params=None, headers=None, method="GET", body=None, port=None, timeout=30):
+    """-> (status, headers dict (lower-case), body bytes)"""
+    url = path
+    if params:
+        url += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+    c = http.client.HTTPConnection("127.0.0.1", port or SRV.port, timeout=timeout)
+    try:
+        c.request(method, url, body=body, headers=headers or {})
+        r = c.getresponse()
+        data = r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, data
+    finally:
+        c.close()
+
+
+def rows(path, params=None, **kw):
+    st, h, b = request(path, params, **kw)
+    assert st == 200, (st, b[:500])
+    return json.loads(b)
+
+
+def res(params, ds=CRIMES):
+    return rows("/resource/%s.json" % ds, params)
+
+
+def count(where):
+    return int(res({"$select": "count(*)", "$where": where})[0]["count"])
+
+
+def o_count(pred):
+    return sum(1 for r in ORACLE if pred(r))
+
+
+def num(s):
+    return float(s) if s != "" else None
+
+
+# ---------------------------------------------------------------------------
+# Units (no server needed)
+
+
+class UnitTests(unittest.TestCase):
+    def test_synthetic_names(self):
+        cases = {
+            "count(*)": "count", "count(id)": "count_id", "COUNT(*)": "count",
+            "date_trunc_ym(date)": "date_trunc_ym_date", "max(date)": "max_date", "min(year)": "min_year",
+            "count(date_trunc_ym(date))": "count_date_trunc_ym_date",
+            "min(date_extract_m(date))": "min_date_extract_m_date", "year + 1": "year_1",
+            "sum(x_coordinate)": "sum_x_coordinate", "avg(ward)": "avg_ward", "upper(block)": "upper_block",
+            "year - 1": "year_1", "-year": "year", "date_extract_hh(date)": "date_extract_hh_date",
+        }
+        for text, want in cases.items():
+            _d, items = soql.Parser(text).select_list()
+            self.assertEqual(soql.synthetic_name(items[0][1]), want, text)
+
+    def test_row_ids_order_preserving_and_reversible(self):
+        import random
+        rnd = random.Random(7)
+        sids = sorted(set([0, 1, 2, 879, 983, 13999999, 2 ** 37] + [rnd.randrange(0, 2 ** 36) for _ in range(2000)]))
+        ids = [datasets.encode_row_id(s) for s in sids]
+        self.assertEqual(ids, sorted(ids))
+        for s, i in zip(sids, ids):
+            self.assertRegex(i, r"^row-[2-9a-z]{4}\.[2-9a-z]{4}_[2-9a-z]{4}$")
+            self.assertEqual(datasets.decode_row_id(i), s)
+        self.assertIsNone(datasets.decode_row_id("row-zzzz.zzzz_zzzz"))
+        self.assertIsNone(datasets.decode_row_id("nonsense"))
+        self.assertEqual(datasets.decode_row_id(""), -1)
+
+    def test_tokenizer_and_parser(self):
+        p = soql.Parser("a = 'it''s' AND NOT (b IS NOT NULL) OR c NOT IN (1, 2.5, -3) AND d NOT BETWEEN 1 AND 2")
+        e = p.whole_expr()
+        self.assertEqual(e.kind, "or")
+        self.assertEqual(e.a.b.kind, "not")
+        self.assertEqual(e.a.a.b[1].b, "it's")
+        for bad in ("a = ", "a = 'x", "(a = 1", "a == 1", "a IN ()", "and", "a BETWEEN 1", "1 +"):
+            with self.assertRaises(soql.ParseError, msg=bad):
+                soql.Parser(bad).whole_expr()
+
+    def test_timestamp_literals(self):
+        for lit in ("2024-01-01", "2024-01-01T00:00:00", "2024-01-01T00:00:00.000", "2024-01-01 00:00:00",
+                    "2024-01-01T00:00:00.000000"):
+            self.assertEqual(soql.floating_literal(lit), "2024-01-01T00:00:00.000")
+        self.assertEqual(soql.fixed_literal("2024-01-01T01:30:00+01:30"), "2024-01-01T00:00:00.000Z")
+        with self.assertRaises(ValueError):
+            soql.floating_literal("yesterday")
+
+    def test_fast_loader_matches_generic_path(self):
+        tricky = [
+            ["1", "JA1", "2020-01-02T03:04:05.000", '010XX W "Q" ST, #2', "0820", "THEFT", "$500 AND UNDER",
+             "STREET", "true", "false", "0511", "005", "17", "23", "06", "1178292", "1838387", "2020",
+             "2020-01-09T03:04:05.000", "41.711840612", "-87.622651588"],
+            ["2", "", "2020-01-02 03:04", "line\nbreak", "", "ÜNICODE ✓", 'q"uote', "tab\there\x01", "TRUE", "0",
+             "", "", "", "", "", "", "", "2020", "", "", "-87.6"],
+            ["3", "", "2021-05-06T07:08:09.5", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "41.",
+             "-87.5"],
+        ]
+        header = ["id", "case_number", "date", "block", "iucr", "primary_type", "description", "location_description",
+                  "arrest", "domestic", "beat", "district", "ward", "community_area", "fbi_code", "x_coordinate",
+                  "y_coordinate", "year", "updated_on", "latitude", "longitude"]
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "crimes.csv")
+            with open(p, "w", newline="", encoding="utf-8") as f:
+                w = csv.writer(f, lineterminator="\n")
+                w.writerow(header)
+                w.writerows(tricky)
+            db = datasets.Database()
+            out = []
+            for slow in (False, True):
+                ds = datasets.Dataset(db, CRIMES, datasets.DEFS[CRIMES])
+                ds.load_csv(p, slow=slow)
+                with db.reader() as c:
+                    out.append(c.execute("SELECT * FROM %s ORDER BY _sid" % ds.table).fetchall())
+            self.assertEqual(out[0], out[1])
+            j = [json.loads(r[5]) for r in out[0]]
+            self.assertEqual(j[0]["block"], '010XX W "Q" ST, #2')
+            self.assertEqual(j[1]["block"], "line\nbreak")
+            self.assertEqual(j[1]["date"], "2020-01-02T03:04:00.000")
+            self.assertNotIn("location", j[1])           # no latitude: no point
+            self.assertEqual(j[2]["location"]["coordinates"], [-87.5, 41.0])
+            self.assertEqual(j[2]["date"], "2021-05-06T07:08:09.500")
+            # CSV lines parse back to the same cells
+            rec = next(csv.reader([out[0][1][6].decode()]))
+            self.assertEqual(rec[3], "line\nbreak")
+            self.assertEqual(rec[6], 'q"uote')
+
+
+# ---------------------------------------------------------------------------
+# Wire format, paging
+
+
+class WireTests(unittest.TestCase):
+    def test_headers_and_body_format(self):
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$limit": 3})
+        self.assertEqual(st, 200)
+        self.assertEqual(h["content-type"], "application/json;charset=utf-8")
+        fields = json.loads(h["x-soda2-fields"])
+        types = json.loads(h["x-soda2-types"])
+        self.assertEqual(fields[:3], ["id", "case_number", "date"])
+        self.assertEqual(dict(zip(fields, types))["arrest"], "boolean")
+        self.assertEqual(dict(zip(fields, types))["location"], "point")
+        self.assertEqual(dict(zip(fields, types))["date"], "floating_timestamp")
+        for k in ("last-modified", "etag", "x-socrata-requestid", "content-length"):
+            self.assertIn(k, h)
+        self.assertTrue(b.startswith(b'[{"id":"879"'))
+        self.assertTrue(b.endswith(b"}]\n"))
+        self.assertEqual(b.count(b"\n,{"), 2)
+        r = json.loads(b)
+        self.assertEqual(r[0]["id"], "879")
+        self.assertIs(r[0]["arrest"], True)
+        self.assertEqual(r[0]["location"], {"type": "Point", "coordinates": [-87.65661039, 41.76766456]})
+        self.assertNotIn("case_number", r[0])        # missing values are omitted
+        self.assertEqual(list(r[0])[:3], ["id", "date", "primary_type"])   # dataset column order
+
+    def test_default_limit_offset_and_zero(self):
+        self.assertEqual(len(res({})), 1000)
+        self.assertEqual(res({"$limit": 0}), [])
+        a = res({"$order": ":id", "$limit": 10})
+        b = res({"$order": ":id", "$limit": 5, "$offset": 5})
+        self.assertEqual(a[5:], b)
+        st, _h, body = request("/resource/%s.json" % CRIMES, {"$limit": "-1"})
+        self.assertEqual(st, 400)
+        self.assertEqual(json.loads(body)["code"], "query.compiler.malformed")
+
+    def test_keyset_paging_no_loss_no_repeat(self):
+        total = int(res({"$select": "count(*)"})[0]["count"])
+        self.assertEqual(total, len(ORACLE))
+        seen = []
+        last = None
+        while True:
+            p = {"$select": ":id,id", "$order": ":id", "$limit": 7000}
+            if last:
+                p["$where"] = ":id > '%s'" % last
+            page = res(p)
+            if not page:
+                break
+            seen += [r["id"] for r in page]
+            ids = [r[":id"] for r in page]
+            self.assertEqual(ids, sorted(ids))
+            last = ids[-1]
+        self.assertEqual(len(seen), total)
+        self.assertEqual(len(set(seen)), total)
+        self.assertEqual(set(seen), {r["id"] for r in ORACLE})
+
+    def test_offset_paging_with_order_is_stable(self):
+        a = res({"$select": "id", "$order": "primary_type", "$limit": 300})
+        b = res({"$select": "id", "$order": "primary_type", "$limit": 150})
+        c = res({"$select": "id", "$order": "primary_type", "$limit": 150, "$offset": 150})
+        self.assertEqual(a, b + c)
+
+    def test_system_fields(self):
+        r = res({"$select": ":*,*", "$limit": 2})
+        self.assertEqual(list(r[0])[:4], [":id", ":created_at", ":updated_at", ":version"])
+        self.assertRegex(r[0][":id"], r"^row-[2-9a-z]{4}\.[2-9a-z]{4}_[2-9a-z]{4}$")
+        self.assertRegex(r[0][":updated_at"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+        self.assertEqual(r[0][":updated_at"], r[0]["updated_on"] + "Z")
+        r2 = res({"$select": ":id, :updated_at, id", "$limit": 2})
+        self.assertEqual([x[":id"] for x in r2], [x[":id"] for x in r])
+        self.assertEqual(res({"$limit": 1})[0].get(":id"), None)   # only when asked for
+        st, h, b = request("/resource/%s.csv" % CRIMES, {"$select": ":*,*", "$limit": 2})
+        lines = b.decode().splitlines()
+        self.assertTrue(lines[0].startswith(":id,:created_at,:updated_at,:version,id,"))
+        self.assertTrue(lines[1].startswith(r[0][":id"] + ","))
+
+    def test_all_columns_with_system_fields_spliced(self):
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$limit": 1})
+        fields = json.loads(h["x-soda2-fields"])
+        base = res({"$select": ":*,*", "$order": ":id", "$limit": 300})
+        for sel in (fields + [":id"], [":id"] + fields, fields + [":updated_at", ":id"],
+                    [":version"] + fields + [":created_at"]):
+            st, h, b = request("/resource/%s.json" % CRIMES, {"$select": ",".join(sel), "$order": ":id", "$limit": 300})
+            self.assertEqual(json.loads(h["x-soda2-fields"]), sel)
+            got = json.loads(b)
+            for g, w in zip(got, base):
+                self.assertEqual(g, {k: v for k, v in w.items() if k in sel})
+                self.assertEqual(list(g), [k for k in sel if k in w])
+            st, h, b = request("/resource/%s.csv" % CRIMES, {"$select": ",".join(sel), "$order": ":id", "$limit": 3})
+            recs = list(csv.reader(b.decode().splitlines()))
+            self.assertEqual(recs[0], sel)
+            self.assertEqual(dict(zip(recs[0], recs[1]))[sel[-1]], base[0][sel[-1]])
+
+    def test_csv(self):
+        st, h, b = request("/resource/%s.csv" % CRIMES, {"$limit": 5, "$where": "block IS NOT NULL"})
+        self.assertEqual(st, 200)
+        self.assertTrue(h["content-type"].startswith("text/csv"))
+        recs = list(csv.reader(b.decode().splitlines()))
+        self.assertEqual(recs[0], json.loads(h["x-soda2-fields"]))
+        first = res({"$limit": 5, "$where": "block IS NOT NULL"})
+        for rec, obj in zip(recs[1:], first):
+            d = dict(zip(recs[0], rec))
+            self.assertEqual(d["id"], obj["id"])
+            self.assertEqual(d["block"], obj["block"])
+            self.assertEqual(d["arrest"], "true" if obj.get("arrest") else "false")
+            self.assertEqual(d["case_number"], obj.get("case_number", ""))
+        st, h, b = request("/resource/%s.csv" % CRIMES, {"$select": "primary_type, count(*) AS n",
+                                                         "$group": "primary_type", "$order": "n DESC", "$limit": 2})
+        self.assertEqual(b.decode().splitlines()[0], "primary_type,n")
+
+    def test_gzip(self):
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$limit": 50}, headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(h.get("content-encoding"), "gzip")
+        plain = request("/resource/%s.json" % CRIMES, {"$limit": 50})[2]
+        self.assertEqual(gzip.decompress(b), plain)
+        # streamed (chunked) and gzipped
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$limit": 12000}, headers={"Accept-Encoding": "gzip"})
+        self.assertEqual(h.get("transfer-encoding"), "chunked")
+        self.assertEqual(len(json.loads(gzip.decompress(b))), 12000)
+
+    def test_chunked_streaming_matches(self):
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$limit": 11000, "$order": ":id"})
+        self.assertEqual(h.get("transfer-encoding"), "chunked")
+        self.assertTrue(b.endswith(b"}]\n"))
+        r = json.loads(b)
+        self.assertEqual(len(r), 11000)
+        self.assertEqual([x["id"] for x in r[:5]], [x["id"] for x in res({"$limit": 5})])
+
+    def test_etag_304(self):
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$limit": 2})
+        st2, h2, b2 = request("/resource/%s.json" % CRIMES, {"$limit": 2}, headers={"If-None-Match": h["etag"]})
+        self.assertEqual(st2, 304)
+        self.assertEqual(b2, b"")
+
+    def test_head(self):
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$limit": 2}, method="HEAD")
+        self.assertEqual(st, 200)
+        self.assertEqual(b, b"")
+
+    def test_metadata(self):
+        m = rows("/api/views/%s.json" % CRIMES)
+        self.assertEqual(m["id"], CRIMES)
+        cols = {c["fieldName"]: c for c in m["columns"]}
+        self.assertEqual(cols["id"]["dataTypeName"], "number")
+        self.assertEqual(cols["date"]["dataTypeName"], "calendar_date")
+        self.assertEqual(cols["arrest"]["dataTypeName"], "checkbox")
+        self.assertEqual(cols["location"]["dataTypeName"], "point")
+        self.assertEqual(cols["primary_type"]["name"], "Primary Type")
+        for k in ("name", "description", "attribution", "category", "rowsUpdatedAt"):
+            self.assertIn(k, m)
+        self.assertIsInstance(m["rowsUpdatedAt"], int)
+        self.assertEqual([c["position"] for c in m["columns"]], list(range(1, len(m["columns"]) + 1)))
+        st, h, b = request("/api/views/zzzz-zzzz.json")
+        self.assertEqual(st, 404)
+        self.assertTrue(json.loads(b)["error"])
+        ps = rows("/api/views/z8bn-74gv.json")
+        self.assertEqual({c["fieldName"]: c["dataTypeName"] for c in ps["columns"]}["location"], "location")
+        wd = rows("/api/views/htai-wnw4")
+        self.assertEqual({c["fieldName"]: c["dataTypeName"] for c in wd["columns"]}["ward"], "text")
+        self.assertEqual(rows("/api/views/reqs-logs.json")["id"], "reqs-logs")
+
+    def test_other_datasets(self):
+        st = res({"$where": "district = '1'"}, "z8bn-74gv")
+        self.assertEqual(st[0]["district_name"], "Central")
+        loc = st[0]["location"]
+        self.assertEqual(sorted(loc), ["human_address", "latitude", "longitude"])
+        self.assertEqual(json.loads(loc["human_address"]), {"address": "", "city": "", "state": "", "zip": ""})
+        self.assertEqual(len(res({}, "htai-wnw4")), 50)
+        iucr = res({"iucr": "0110"}, "c7ck-438e")
+        self.assertEqual(iucr, [{"iucr": "0110", "primary_description": "HOMICIDE",
+                                 "secondary_description": "FIRST DEGREE MURDER", "index_code": "I", "active": True}])
+        self.assertEqual(len(res({"$where": "active = false"}, "c7ck-438e")), 8)
+
+    def test_concurrent_requests(self):
+        errors = []
+
+        def worker(i):
+            try:
+                for _ in range(3):
+                    r = res({"$select": "count(*)", "$where": "year = %d" % (2001 + i)})
+                    want = o_count(lambda x: x["year"] == str(2001 + i))
+                    if int(r[0]["count"]) != want:
+                        errors.append((i, r, want))
+            except Exception as e:
+                errors.append(e)
+        ths = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+        for t in ths:
+            t.start()
+        for t in ths:
+            t.join()
+        self.assertEqual(errors, [])
+
+
+# ---------------------------------------------------------------------------
+# SoQL semantics against the oracle
+
+
+class SoQLTests(unittest.TestCase):
+    def test_comparisons_numeric(self):
+        self.assertEqual(count("ward > 9"), o_count(lambda r: r["ward"] != "" and int(r["ward"]) > 9))
+        self.assertEqual(count("ward >= 10 AND ward <= 20"),
+                         o_count(lambda r: r["ward"] != "" and 10 <= int(r["ward"]) <= 20))
+        self.assertEqual(count("ward < 5"), o_count(lambda r: r["ward"] != "" and int(r["ward"]) < 5))
+        self.assertEqual(count("ward = 17"), o_count(lambda r: r["ward"] == "17"))
+        self.assertEqual(count("ward = '17'"), count("ward = 17"))
+        self.assertEqual(count("ward != 17"), o_count(lambda r: r["ward"] not in ("", "17")))
+        self.assertEqual(count("ward <> 17"), count("ward != 17"))
+        self.assertEqual(count("latitude > 41.9"), o_count(lambda r: r["latitude"] != "" and float(r["latitude"]) > 41.9))
+        self.assertEqual(count("x_coordinate * 2 > 2300000"),
+                         o_count(lambda r: r["x_coordinate"] != "" and float(r["x_coordinate"]) * 2 > 2300000))
+        self.assertEqual(count("ward / 2 = 8.5"), o_count(lambda r: r["ward"] == "17"))
+        self.assertEqual(count("ward + 1 = 18 AND ward - 1 = 16"), o_count(lambda r: r["ward"] == "17"))
+
+    def test_text_semantics(self):
+        self.assertEqual(count("primary_type = 'THEFT'"), o_count(lambda r: r["primary_type"] == "THEFT"))
+        self.assertEqual(count("primary_type = 'theft'"), 0)   # case-sensitive
+        self.assertEqual(count("primary_type > 'THEFT'"), o_count(lambda r: r["primary_type"] > "THEFT"))
+        self.assertEqual(count("beat < '0200'"), o_count(lambda r: r["beat"] != "" and r["beat"] < "0200"))
+        self.assertEqual(count("primary_type LIKE 'THE%'"), o_count(lambda r: r["primary_type"].startswith("THE")))
+        self.assertEqual(count("primary_type LIKE 'the%'"), 0)
+        self.assertEqual(count("primary_type NOT LIKE '%T%'"), o_count(lambda r: "T" not in r["primary_type"]))
+        self.assertEqual(count("beat LIKE '05_1'"),
+                         o_count(lambda r: len(r["beat"]) == 4 and r["beat"][:2] == "05" and r["beat"][3] == "1"))
+        self.assertEqual(count("upper(lower(primary_type)) = primary_type"), len(ORACLE))
+        self.assertEqual(count("lower(primary_type) = 'theft'"), o_count(lambda r: r["primary_type"] == "THEFT"))
+        self.assertEqual(count("starts_with(description, 'AGG')"), o_count(lambda r: r["description"].startswith("AGG")))
+        self.assertEqual(count("description = 'it''s'"), 0)
+
+    def test_dates(self):
+        want = o_count(lambda r: "2023-01-01" <= r["date"][:10] < "2023-07-01")
+        for lo in ("'2023-01-01'", "'2023-01-01T00:00:00'", "'2023-01-01T00:00:00.000'"):
+            self.assertEqual(count("date >= %s AND date < '2023-07-01'" % lo), want, lo)
+        self.assertEqual(count("date BETWEEN '2023-01-01' AND '2023-06-30T23:59:59.999'"), want)
+        self.assertEqual(count("date NOT BETWEEN '2023-01-01' AND '2023-06-30T23:59:59.999'"), len(ORACLE) - want)
+        self.assertEqual(count("updated_on > date"), o_count(lambda r: r["updated_on"] > r["date"]))
+        self.assertEqual(count(":updated_at >= '2018-02-10T15:50:01Z'"),
+                         o_count(lambda r: r["updated_on"] >= "2018-02-10T15:50:01.000"))
+        self.assertEqual(count("date_extract_y(date) = 2014"), o_count(lambda r: r["date"][:4] == "2014"))
+        self.assertEqual(count("date_extract_m(date) = 2"), o_count(lambda r: r["date"][5:7] == "02"))
+        self.assertEqual(count("date_extract_hh(date) = 0"), o_count(lambda r: r["date"][11:13] == "00"))
+        import datetime
+        self.assertEqual(count("date_extract_dow(date) = 0"),
+                         o_count(lambda r: datetime.date.fromisoformat(r["date"][:10]).weekday() == 6))
+        self.assertEqual(count("date_trunc_y(date) = '2014-01-01'"), o_count(lambda r: r["date"][:4] == "2014"))
+        self.assertEqual(count("date_trunc_ym(date) = '2014-03-01T00:00:00'"), o_count(lambda r: r["date"][:7] == "2014-03"))
+        self.assertEqual(count("date_trunc_ymd(date) = '2014-03-05'"), o_count(lambda r: r["date"][:10] == "2014-03-05"))
+
+    def test_booleans_nulls_in(self):
+        self.assertEqual(count("arrest = true"), o_count(lambda r: r["arrest"] == "true"))
+        self.assertEqual(count("arrest"), count("arrest = true"))
+        self.assertEqual(count("NOT arrest"), o_count(lambda r: r["arrest"] == "false"))
+        self.assertEqual(count("arrest = 'true'"), count("arrest = true"))
+        self.assertEqual(count("arrest AND domestic"), o_count(lambda r: r["arrest"] == r["domestic"] == "true"))
+        self.assertEqual(count("ward IS NULL"), o_count(lambda r: r["ward"] == ""))
+        self.assertEqual(count("ward IS NOT NULL"), o_count(lambda r: r["ward"] != ""))
+        self.assertEqual(count("location IS NULL"), o_count(lambda r: r["latitude"] == "" or r["longitude"] == ""))
+        self.assertEqual(count("ward IN (1, 2, 3)"), o_count(lambda r: r["ward"] in ("1", "2", "3")))
+        self.assertEqual(count("ward NOT IN (1, 2, 3)"), o_count(lambda r: r["ward"] not in ("", "1", "2", "3")))
+        self.assertEqual(count("primary_type IN ('THEFT', 'BATTERY')"),
+                         o_count(lambda r: r["primary_type"] in ("THEFT", "BATTERY")))
+        self.assertEqual(count("(ward = 1 OR ward = 2) AND NOT (arrest = true)"),
+                         o_count(lambda r: r["ward"] in ("1", "2") and r["arrest"] == "false"))
+        self.assertEqual(count("ward BETWEEN 5 AND 7"), o_count(lambda r: r["ward"] in ("5", "6", "7")))
+        self.assertEqual(count("ward = null"), 0)
+
+    def test_simple_filters(self):
+        r = res({"primary_type": "HOMICIDE", "arrest": "true", "$limit": 5000})
+        self.assertEqual(len(r), o_count(lambda r: r["primary_type"] == "HOMICIDE" and r["arrest"] == "true"))
+        r = res({"ward": "17", "$select": "count(*)"})
+        self.assertEqual(int(r[0]["count"]), o_count(lambda r: r["ward"] == "17"))
+        st, h, b = request("/resource/%s.json" % CRIMES, {"nosuchfield": "1"})
+        self.assertEqual(st, 400)
+
+    def test_select_expressions_and_output_types(self):
+        r = res({"$select": "id, ward, ward + 1, upper(block) AS ub, starts_with(primary_type, 'THE') AS t, arrest, "
+                            "date_trunc_ym(date), date_extract_y(date), location",
+                 "$where": "id = 879"})[0]
+        self.assertEqual(r["id"], "879")
+        self.assertEqual(r["ward"], "17")
+        self.assertEqual(r["ward_1"], "18")
+        self.assertNotIn("ub", r)               # null omitted
+        self.assertIs(r["t"], False)
+        self.assertIs(r["arrest"], True)
+        self.assertEqual(r["date_trunc_ym_date"], "2001-06-01T00:00:00.000")
+        self.assertEqual(r["date_extract_y_date"], "2001")
+        self.assertEqual(r["location"]["type"], "Point")
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$select": "id, ward + 1, arrest", "$limit": 1})
+        self.assertEqual(json.loads(h["x-soda2-fields"]), ["id", "ward_1", "arrest"])
+        self.assertEqual(json.loads(h["x-soda2-types"]), ["number", "number", "boolean"])
+        # exact decimal text of numbers is preserved
+        r = res({"$select": "latitude", "$where": "id = 879"})[0]
+        self.assertEqual(r["latitude"], "41.76766456")
+
+    def test_aggregates(self):
+        r = res({"$select": "count(*), count(ward), sum(ward), avg(ward), min(date), max(date), min(primary_type), "
+                            "max(year)"})[0]
+        wards = [int(x["ward"]) for x in ORACLE if x["ward"]]
+        self.assertEqual(r["count"], str(len(ORACLE)))
+        self.assertEqual(r["count_ward"], str(len(wards)))
+        self.assertEqual(r["sum_ward"], str(sum(wards)))
+        self.assertAlmostEqual(float(r["avg_ward"]), sum(wards) / len(wards), places=9)
+        self.assertEqual(r["min_date"], min(x["date"] for x in ORACLE))
+        self.assertEqual(r["max_date"], max(x["date"] for x in ORACLE))
+        self.assertEqual(r["min_primary_type"], min(x["primary_type"] for x in ORACLE))
+        self.assertEqual(r["max_year"], max(x["year"] for x in ORACLE))
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$select": "count(*), max(date)"})
+        self.assertEqual(json.loads(h["x-soda2-fields"]), ["count", "max_date"])
+        self.assertEqual(json.loads(h["x-soda2-types"]), ["number", "floating_timestamp"])
+
+    def test_group_having_order(self):
+        r = res({"$select": "primary_type, count(*) AS n", "$group": "primary_type", "$having": "count(*) > 1000",
+                 "$order": "n DESC, primary_type"})
+        import collections
+        cnt = collections.Counter(x["primary_type"] for x in ORACLE)
+        want = sorted(((k, v) for k, v in cnt.items() if v > 1000), key=lambda kv: (-kv[1], kv[0]))
+        self.assertEqual([(x["primary_type"], int(x["n"])) for x in r], want)
+        r = res({"$select": "date_trunc_y(date) AS y, count(id)", "$group": "y", "$order": "y"})
+        ycnt = collections.Counter(x["date"][:4] for x in ORACLE)
+        self.assertEqual([(x["y"][:4], int(x["count_id"])) for x in r], sorted(ycnt.items()))
+        r = res({"$select": "date_trunc_ym(date), count(*)", "$group": "date_trunc_ym(date)",
+                 "$order": "date_trunc_ym(date) DESC", "$limit": 1})
+        self.assertEqual(list(r[0]), ["date_trunc_ym_date", "count"])
+        r = res({"$select": "district, arrest, count(*)", "$group": "district, arrest", "$order": "district, arrest",
+                 "$where": "district IN ('001', '002')"})
+        self.assertEqual(len(r), 4)
+        self.assertEqual(int(r[0]["count"]),
+                         o_count(lambda x: x["district"] == "001" and x["arrest"] == "false"))
+        r = res({"$select": "ward, count(*) AS n", "$group": "ward", "$having": "n > 2000", "$order": "ward"})
+        self.assertTrue(all(int(x["n"]) > 2000 for x in r))
+
+    def test_order_multiple_keys_and_nulls(self):
+        r = res({"$select": "id, ward, year", "$order": "ward DESC, year ASC, id DESC", "$limit": 4000})
+        keys = [(x.get("ward"), x["year"], x["id"]) for x in r]
+        nulls = [k for k in keys if k[0] is None]
+        self.assertTrue(keys[:len(nulls)] == nulls)      # DESC: nulls first (as the API's Postgres)
+        rest = keys[len(nulls):]
+        self.assertEqual(rest, sorted(rest, key=lambda k: (-int(k[0]), int(k[1]), -int(k[2]))))
+        r = res({"$select": "id, ward", "$order": "ward", "$where": "year = 2001", "$limit": 10000})
+        self.assertIsNone(r[-1].get("ward"))             # ASC: nulls last
+        r = res({"$select": "id", "$order": "primary_type DESC, :id", "$limit": 3})
+        self.assertEqual(len(r), 3)
+
+    def test_q_and_query_params(self):
+        self.assertEqual(len(res({"$q": "homicide", "$limit": 50000})),
+                         o_count(lambda r: any("homicide" in v.lower() for k, v in r.items()
+                                               if k in ("case_number", "block", "iucr", "primary_type", "description",
+                                                        "location_description", "beat", "district", "community_area",
+                                                        "fbi_code"))))
+        r = res({"$query": "SELECT primary_type, count(*) AS n WHERE year = 2014 GROUP BY primary_type "
+                           "ORDER BY n DESC LIMIT 2"})
+        self.assertEqual(len(r), 2)
+        self.assertEqual(list(r[0]), ["primary_type", "n"])
+
+    def test_distinct(self):
+        r = res({"$select": "DISTINCT district", "$limit": 100})
+        self.assertEqual(len(r), len({x["district"] for x in ORACLE}))
+
+    def test_errors(self):
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$where": "year = "})
+        self.assertEqual(st, 400)
+        e = json.loads(b)
+        self.assertEqual(e["code"], "query.compiler.malformed")
+        self.assertIs(e["error"], True)
+        self.assertIn("could not parse SoQL query", e["message"])
+        self.assertIn("where year =", e["data"]["query"])
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$select": "nosuch"})
+        self.assertEqual(st, 400)
+        e = json.loads(b)
+        self.assertEqual(e["errorCode"], "query.soql.no-such-column")
+        self.assertEqual(e["data"]["column"], "nosuch")
+        self.assertIn("No such column: nosuch", e["message"])
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$where": "beat = 511"})
+        self.assertEqual((st, json.loads(b)["errorCode"]), (400, "query.soql.type-mismatch"))
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$where": "date > 'yesterday'"})
+        self.assertEqual((st, json.loads(b)["errorCode"]), (400, "query.soql.type-mismatch"))
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$select": "nofunc(id)"})
+        self.assertEqual((st, json.loads(b)["errorCode"]), (400, "query.soql.no-such-function"))
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$select": "primary_type, count(*)"})
+        self.assertEqual((st, json.loads(b)["errorCode"]), (400, "query.soql.column-not-in-group-bys"))
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$where": "count(*) > 1"})
+        self.assertEqual(st, 400)
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$bogus": "1"})
+        self.assertEqual(st, 400)
+        st, h, b = request("/resource/abcd-1234.json")
+        self.assertEqual(st, 404)
+        self.assertEqual(json.loads(b), {"code": "dataset.missing", "error": True, "message": "Not found",
+                                         "data": {"id": "abcd-1234"}})
+
+
+# ---------------------------------------------------------------------------
+# Faults
+
+
+class FaultTests(unittest.TestCase):
+    def f(self, spec, params=None, **kw):
+        return request("/fault/%s/resource/%s.json" % (spec, CRIMES), params or {"$limit": 5}, **kw)
+
+    def test_status_times_retry_after(self):
+        spec = "status=429,retry_after=1,times=2,tag=a"
+        s1, h1, b1 = self.f(spec)
+        s2, _h, _b = self.f(spec)
+        s3, _h, b3 = self.f(spec)
+        self.assertEqual((s1, s2, s3), (429, 429, 200))
+        self.assertEqual(h1["retry-after"], "1")
+        self.assertTrue(json.loads(b1)["error"])
+        self.assertEqual(len(json.loads(b3)), 5)
+
+    def test_after(self):
+        spec = "status=500,after=2,tag=b"
+        self.assertEqual([self.f(spec)[0] for _ in range(4)], [200, 200, 500, 500])
+
+    def test_202_and_503_and_views(self):
+        st, h, b = self.f("status=202,times=1,tag=c")
+        self.assertEqual(st, 202)
+        st, h, b = self.f("status=503,tag=c")
+        self.assertEqual(st, 503)
+        self.assertTrue(h["content-type"].startswith("text/html"))
+        st, h, b = request("/fault/status=500,tag=c/api/views/%s.json" % CRIMES)
+        self.assertEqual(st, 500)
+        st, h, b = self.f("status=400,tag=c")
+        self.assertEqual(json.loads(b)["code"], "query.compiler.malformed")
+
+    def test_truncate(self):
+        c = http.client.HTTPConnection("127.0.0.1", SRV.port, timeout=10)
+        c.request("GET", "/fault/truncate=1/resource/%s.json?$limit=20" % CRIMES)
+        r = c.getresponse()
+        self.assertEqual(r.status, 200)
+        with self.assertRaises(http.client.IncompleteRead):
+            r.read()
+        c.close()
+
+    def test_malformed(self):
+        st, h, b = self.f("malformed=1")
+        self.assertEqual(st, 200)
+        with self.assertRaises(ValueError):
+            json.loads(b)
+        st, h, b = request("/fault/malformed=1/resource/%s.csv" % CRIMES, {"$limit": 5})
+        self.assertEqual(b.count(b'"') % 2, 1)
+
+    def test_wrongtype(self):
+        r = json.loads(self.f("wrongtype=year")[2])
+        self.assertEqual(r[0]["year"], "twenty")
+        self.assertEqual(r[1]["year"], "2001")
+        r = json.loads(self.f("wrongtype=date,row=2")[2])
+        self.assertEqual(r[2]["date"], "not a date")
+        r = json.loads(self.f("wrongtype=arrest")[2])
+        self.assertEqual(r[0]["arrest"], "maybe")
+        st, h, b = request("/fault/wrongtype=year/resource/%s.csv" % CRIMES, {"$limit": 2})
+        recs = list(csv.reader(b.decode().splitlines()))
+        self.assertEqual(dict(zip(recs[0], recs[1]))["year"], "twenty")
+
+    def test_delay_stall_slow(self):
+        t = time.time()
+        st, h, b = self.f("delay=0.4,tag=d")
+        self.assertGreaterEqual(time.time() - t, 0.35)
+        self.assertEqual(len(json.loads(b)), 5)
+        t = time.time()
+        st, h, b = self.f("stall=0.5,tag=d")
+        self.assertGreaterEqual(time.time() - t, 0.45)
+        self.assertEqual(len(json.loads(b)), 5)
+        t = time.time()
+        st, h, b = self.f("slow=8000,tag=d", {"$limit": 20})
+        self.assertGreater(len(b), 4000)
+        self.assertGreaterEqual(time.time() - t, 0.8 * len(b) / 8000)
+        self.assertEqual(len(json.loads(b)), 20)
+        # a stall longer than the client's patience: the client times out mid-body
+        c = http.client.HTTPConnection("127.0.0.1", SRV.port, timeout=0.5)
+        c.request("GET", "/fault/stall=30,tag=e/resource/%s.json?$limit=5" % CRIMES)
+        r = c.getresponse()
+        self.assertEqual(r.status, 200)
+        with self.assertRaises((socket.timeout, TimeoutError)):
+            r.read()
+        c.close()
+
+    def test_bad_spec(self):
+        st, h, b = request("/fault/nonsense=1/resource/%s.json" % CRIMES)
+        self.assertEqual(st, 400)
+
+
+# ---------------------------------------------------------------------------
+# Control API and request log
+
+
+class ControlTests(unittest.TestCase):
+    def post(self, path, obj=None, params=None):
+        body = json.dumps(obj).encode() if obj is not None else b""
+        st, h, b = request(path, params, method="POST", body=body, headers={"Content-Type": "application/json"})
+        return st, json.loads(b)
+
+    def test_clone_upsert_delete(self):
+        st, r = self.post("/_control/datasets/%s/clone" % CRIMES, params={"to": "tst1-crm1"})
+        self.assertEqual((st, r["rows"]), (200, len(ORACLE)))
+        meta = rows("/api/views/tst1-crm1.json")
+        self.assertEqual(meta["id"], "tst1-crm1")
+        first = res({"$select": ":*,*", "$order": ":id", "$limit": 2}, "tst1-crm1")
+        last = res({"$select": ":id", "$order": ":id DESC", "$limit": 1}, "tst1-crm1")[0][":id"]
+        # update an existing row: keeps :id, changes :updated_at, merges fields
+        st, r = self.post("/_control/datasets/tst1-crm1/upsert",
+                          [{"id": first[0]["id"], "primary_type": "CHANGED", "ward": None,
+                            "updated_on": "2030-01-01T00:00:00"},
+                           {"id": "99999999", "date": "2030-01-01T10:00:00.000", "primary_type": "NEW",
+                            "arrest": True, "latitude": "41.9", "longitude": "-87.7", "year": 2030}],
+                          params={"at": "2030-01-02T00:00:00Z"})
+        self.assertEqual((r["Rows Updated"], r["Rows Created"]), (1, 1))
+        u = res({"$select": ":*,*", "id": first[0]["id"]}, "tst1-crm1")[0]
+        self.assertEqual(u[":id"], first[0][":id"])
+        self.assertEqual(u[":created_at"], first[0][":created_at"])
+        self.assertEqual(u[":updated_at"], "2030-01-02T00:00:00.000Z")
+        self.assertNotEqual(u[":version"], first[0][":version"])
+        self.assertEqual(u["primary_type"], "CHANGED")
+        self.assertEqual(u["updated_on"], "2030-01-01T00:00:00.000")
+        self.assertNotIn("ward", u)
+        self.assertEqual(u["description"], first[0]["description"])
+        n = res({"$select": ":*,*", "id": "99999999"}, "tst1-crm1")[0]
+        self.assertGreater(n[":id"], last)                       # new rows come last in :id order
+        self.assertEqual(n["location"], {"type": "Point", "coordinates": [-87.7, 41.9]})
+        self.assertEqual(res({"$where": ":updated_at > '2030-01-01'", "$select": "count(*)"}, "tst1-crm1")[0]["count"],
+                         "2")
+        self.assertEqual(res({"$select": "count(*)", "id": "99999999"})[0]["count"], "0")   # original untouched
+        # bad values are refused
+        st, r = self.post("/_control/datasets/tst1-crm1/upsert", [{"id": "5", "year": "twenty"}])
+        self.assertEqual(st, 400)
+        # delete
+        st, r = self.post("/_control/datasets/tst1-crm1/delete", {"ids": ["99999999", first[1]["id"]]})
+        self.assertEqual(r["Rows Deleted"], 2)
+        self.assertEqual(res({"$select": "count(*)"}, "tst1-crm1")[0]["count"], str(len(ORACLE) - 1))
+        # metadata follows the data
+        self.assertGreaterEqual(rows("/api/views/tst1-crm1.json")["rowsUpdatedAt"], 1893542400)
+        st, r = self.post("/_control/datasets/tst1-crm1/drop")
+        self.assertEqual(request("/resource/tst1-crm1.json")[0], 404)
+
+    def test_log_and_reqs_logs_dataset(self):
+        seq0 = rows("/_control/seq")["seq"]
+        request("/resource/z8bn-74gv.json", {"$select": "district", "$where": "district = '1'", "$limit": "3"},
+                headers={"X-App-Token": "secret-token-value"})
+        request("/resource/c7ck-438e.csv", {"$order": "iucr", "$$app_token": "other-secret"})
+        log = rows("/_control/log", {"since": seq0})
+        self.assertEqual(len(log), 2)
+        a, b = log
+        self.assertEqual(a["seq"], seq0 + 1)
+        self.assertEqual(a["dataset"], "z8bn-74gv")
+        self.assertEqual(a["params"]["$where"], "district = '1'")
+        self.assertEqual(a["params"]["$select"], "district")
+        self.assertIs(a["token_present"], True)
+        self.assertEqual(a["status"], 200)
+        self.assertGreater(a["bytes"], 0)
+        self.assertNotIn("secret", json.dumps(log))
+        self.assertIs(b["token_present"], True)
+        self.assertEqual(rows("/_control/log", {"since": seq0, "dataset": "c7ck-438e"})[0]["seq"], seq0 + 2)
+        with open(SRV.logfile) as f:
+            lines = [json.loads(x) for x in f if x.strip()]
+        self.assertEqual(lines[-1]["seq"], seq0 + 2)
+        with open(SRV.logfile) as f:
+            self.assertNotIn("secret", f.read())
+        # the log as a dataset; queries to it are not logged
+        r = res({"$select": "seq, dataset, `where`, status, token_present", "$where": "seq > %d" % seq0,
+                 "$order": "seq"}, "reqs-logs")
+        self.assertEqual([x["dataset"] for x in r], ["z8bn-74gv", "c7ck-438e"])
+        self.assertEqual(r[0]["where"], "district = '1'")
+        self.assertEqual(r[0]["status"], "200")
+        self.assertIs(r[0]["token_present"], True)
+        self.assertEqual(rows("/_control/seq")["seq"], seq0 + 2)
+        r2 = res({"$select": "seq, where, select", "$where": "seq > %d AND where IS NOT NULL" % seq0}, "reqs-logs")
+        self.assertEqual(r2, [{"seq": str(seq0 + 1), "where": "district = '1'", "select": "district"}])
+        st, h, b = request("/resource/reqs-logs.json", {"$limit": 1})
+        self.assertIn("seq", json.loads(h["x-soda2-fields"]))
+
+    def test_reset_restores(self):
+        st, r = self.post("/_control/datasets/z8bn-74gv/upsert", [{"district": "1", "district_name": "Changed"}])
+        self.assertEqual(res({"district": "1"}, "z8bn-74gv")[0]["district_name"], "Changed")
+        st, r = self.post("/_control/reset")
+        self.assertEqual(st, 200)
+        self.assertEqual(res({"district": "1"}, "z8bn-74gv")[0]["district_name"], "Central")
+
+
+class TokenAndSignalTests(unittest.TestCase):
+    def test_require_token_and_sigterm(self):
+        with tempfile.TemporaryDirectory() as d:
+            for name in ("police_stations.csv", "iucr_codes.csv"):
+                with open(os.path.join(DATA, name), "rb") as s, open(os.path.join(d, name), "wb") as t:
+                    t.write(s.read())
+            srv = ServerProc("--data-dir", d, "--require-token", "good-token")
+            try:
+                st, h, b = request("/resource/z8bn-74gv.json", port=srv.port)
+                self.assertEqual(st, 403)
+                self.assertEqual(json.loads(b), {"message": "You must be logged in to access this resource",
+                                                 "error": True})
+                st, h, b = request("/resource/z8bn-74gv.json", headers={"X-App-Token": "bad"}, port=srv.port)
+                self.assertEqual(st, 403)
+                self.assertEqual(json.loads(b)["message"], "Invalid app_token specified")
+                st, h, b = request("/resource/z8bn-74gv.json", headers={"X-App-Token": "good-token"}, port=srv.port)
+                self.assertEqual(st, 200)
+                st, h, b = request("/resource/z8bn-74gv.json", {"$$app_token": "good-token"}, port=srv.port)
+                self.assertEqual(st, 200)
+                st, h, b = request("/api/views/z8bn-74gv.json", port=srv.port)
+                self.assertEqual(st, 403)
+                self.assertTrue(os.path.exists(srv.pidfile))
+            finally:
+                t = time.time()
+                srv.stop()
+            self.assertEqual(srv.proc.returncode, 0)
+            self.assertLess(time.time() - t, 5)
+            self.assertFalse(os.path.exists(srv.pidfile))
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1152,7 +1152,7 @@ $$;
 COMMENT ON PROCEDURE @extschema@.crime_backfill(timestamp, timestamp, interval, boolean) IS
     'First load of crime.incidents in windows of occurrence date [start_date, end_date) (default: the portal''s whole range, from the Monday of its first week), window_length each (default 1 week), committing after each window with a NOTICE (window, rows, rows/s). Resumable: after a crash, cancel or timeout, CALL crime_backfill() again (without start_date/end_date) continues with the first uncommitted window; restart => true starts over. Each window is made equal to the portal (upsert by id, delete what the portal no longer has), so windows are never duplicated nor skipped. At the end it sets the sync watermark (if none is set yet) to the portal''s greatest updated_on from before the first window, refreshes reference data and views; crime_sync() then continues incrementally. Call it outside a transaction block';
 
-CREATE FUNCTION @extschema@.crime_schedule(schedule text DEFAULT '*/15 * * * *')
+CREATE FUNCTION @extschema@.crime_schedule(cron text DEFAULT '*/15 * * * *')
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -1170,12 +1170,12 @@ BEGIN
         RAISE EXCEPTION 'crime_schedule() needs pg_cron, which is not installed in database "%"', current_database()
             USING ERRCODE = 'feature_not_supported',
                   HINT = format('pg_cron lives in database %I (cron.database_name). Install it there with CREATE EXTENSION pg_cron if needed, then schedule this database''s sync from there: SELECT cron.schedule_in_database(%L, %L, %L, %L);',
-                                cron_database, 'crime_sync', schedule, 'CALL crime.run_scheduled_sync()', current_database());
+                                cron_database, 'crime_sync', crime_schedule.cron, 'CALL crime.run_scheduled_sync()', current_database());
     END IF;
     -- Dynamic SQL: pg_cron is optional, nothing here may depend on it.
     EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
     INTO job_id
-    USING 'crime_sync', schedule, 'CALL crime.run_scheduled_sync()', current_database();
+    USING 'crime_sync', crime_schedule.cron, 'CALL crime.run_scheduled_sync()', current_database();
     RETURN job_id;
 END
 $$;

@@ -108,8 +108,8 @@ SELECT has_function('public', 'crime_backfill', ARRAY['timestamp without time zo
                                                       'interval', 'boolean'],
                     'crime_backfill(start_date, end_date, window_length, restart)');
 SELECT is((SELECT prokind FROM pg_proc WHERE oid = 'public.crime_backfill'::regproc), 'p', 'crime_backfill is a procedure');
-SELECT is(pg_get_function_arguments('public.crime_schedule'::regproc), 'schedule text DEFAULT ''*/15 * * * *''::text',
-          'crime_schedule(schedule) runs every 15 minutes by default');
+SELECT is(pg_get_function_arguments('public.crime_schedule'::regproc), 'cron text DEFAULT ''*/15 * * * *''::text',
+          'crime_schedule(cron) runs every 15 minutes by default');
 SELECT function_returns('public', 'crime_unschedule', ARRAY[]::text[], 'boolean', 'crime_unschedule()');
 SELECT ok(NOT has_function_privilege('public', 'public.crime_sync()', 'EXECUTE')
           AND NOT has_function_privilege('public', 'public.crime_schedule(text)', 'EXECUTE')

@@ -612,7 +612,8 @@ BEGIN
     END IF;
 
     -- One statement, so one snapshot: the final SELECT sees crime.incidents as it was before the
-    -- INSERT and DELETE in the WITH clause, which tells inserted rows from updated ones.
+    -- INSERT and DELETE in the WITH clause, so an upserted id found there was an update, one not
+    -- found an insert.
     EXECUTE format($sql$
         WITH source AS MATERIALIZED (
             SELECT DISTINCT ON (c.id)
@@ -665,11 +666,12 @@ BEGIN
             RETURNING i.id
         )
         SELECT (SELECT count(*) FROM source),
-               count(*) FILTER (WHERE NOT EXISTS (SELECT FROM crime.incidents o WHERE o.id = u.id)),
-               count(*) FILTER (WHERE EXISTS (SELECT FROM crime.incidents o WHERE o.id = u.id)),
+               count(*) FILTER (WHERE o.id IS NULL),
+               count(o.id),
                (SELECT count(*) FROM removed),
                (SELECT max(s.updated_at) FROM source s)
         FROM upserted u
+        LEFT JOIN crime.incidents o ON o.id = u.id
         $sql$,
         coalesce(nullif(array_to_string(predicates, ' AND '), ''), 'true'))
     INTO fetched, inserted, updated, deleted, max_updated_at

@@ -43,6 +43,45 @@ SODA_URL = os.environ.get("SODA_URL", "http://127.0.0.1:55481")
 REQLOG = os.path.join(os.environ.get("RUN_DIR", os.path.join(REPO, ".run", "bench")), "soda", "requests.log")
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_s(pid):
+    """CPU seconds of a process and its waited-for children (utime+stime+cutime+cstime)."""
+    if not pid:
+        return None
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            v = f.read().rsplit(")", 1)[1].split()
+        return sum(int(x) for x in v[11:15]) / TICK
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def server_pid():
+    try:
+        with open(os.path.join(os.path.dirname(REQLOG), "server.pid")) as f:
+            return int(f.read().strip())
+    except (OSError, ValueError):
+        return None
+
+
+class ServerCPU:
+    def __init__(self):
+        self.pid = server_pid()
+        self.t0 = cpu_s(self.pid)
+
+    def done(self):
+        t = cpu_s(self.pid)
+        return None if t is None or self.t0 is None else t - self.t0
+
+
+def children_cpu():
+    import resource
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def log(msg):
     print("bench: " + msg, file=sys.stderr, flush=True)
 
@@ -88,6 +127,7 @@ class Sampler(threading.Thread):
         self.pid = pid
         self.pid_fn = pid_fn
         self.peak_anon = 0
+        self.last_cpu = None
         self.stop = threading.Event()
 
     def run(self):
@@ -103,6 +143,9 @@ class Sampler(threading.Thread):
                         for line in f:
                             if line.startswith("RssAnon:"):
                                 self.peak_anon = max(self.peak_anon, int(line.split()[1]))
+                    c = cpu_s(self.pid)
+                    if c is not None:
+                        self.last_cpu = c
                 except OSError:
                     pass
             self.stop.wait(0.02)
@@ -133,6 +176,8 @@ class Session:
 
     def __enter__(self):
         self.bytes = ServerBytes()
+        self.srv_cpu = ServerCPU()
+        self.pg_cpu0 = cpu_s(self.pid)
         self.sampler = Sampler(self.pid)
         self.sampler.start()
         self.t0 = time.time()
@@ -144,6 +189,9 @@ class Session:
         if exc[0] is not None:
             return False
         self.nbytes, self.nreqs = self.bytes.done()
+        self.server_cpu = self.srv_cpu.done()
+        c = cpu_s(self.pid)
+        self.pg_cpu = None if c is None or self.pg_cpu0 is None else c - self.pg_cpu0
         if not self.conn.autocommit:
             self.conn.rollback()
         self.hwm_kb = vmhwm_kb(self.cur)
@@ -152,7 +200,8 @@ class Session:
 
     def result(self, name, rows, **extra):
         r = {"name": name, "rows": rows, "seconds": self.seconds, "bytes": self.nbytes,
-             "requests": self.nreqs, "vmhwm_kb": self.hwm_kb, "peak_anon_kb": self.peak_anon_kb}
+             "requests": self.nreqs, "vmhwm_kb": self.hwm_kb, "peak_anon_kb": self.peak_anon_kb,
+             "server_cpu": self.server_cpu, "pg_cpu": self.pg_cpu}
         r.update(extra)
         log("%-28s %8d rows %8.2f s %9.0f rows/s  VmHWM %.1f MB  RssAnon peak %.1f MB" % (
             name, rows, self.seconds, rows / self.seconds if self.seconds else 0,
@@ -190,6 +239,8 @@ def curl_keyset(page_size, gzip):
     rows = 0
     t0 = time.time()
     sb = ServerBytes()
+    sc = ServerCPU()
+    cc = children_cpu()
     while True:
         q = [("$select", select), ("$order", ":id"), ("$limit", str(page_size))]
         if last is not None:
@@ -212,19 +263,23 @@ def curl_keyset(page_size, gzip):
     nbytes, reqs = sb.done()
     os.unlink(out)
     return {"name": "curl JSON keyset%s" % (" gzip" if gzip else ""), "rows": rows, "seconds": seconds,
-            "bytes": nbytes, "requests": reqs, "vmhwm_kb": None, "peak_anon_kb": None}
+            "bytes": nbytes, "requests": reqs, "vmhwm_kb": None, "peak_anon_kb": None,
+            "server_cpu": sc.done(), "client_cpu": children_cpu() - cc}
 
 
 def curl_csv(n):
     url = "%s/resource/%s.csv?$limit=%d&$order=:id" % (SODA_URL, DATASET, n)
     sb = ServerBytes()
+    sc = ServerCPU()
+    cc = children_cpu()
     t0 = time.time()
     p = subprocess.run(["curl", "-sf", "-o", "/dev/null", "-w", "%{size_download}", url],
                        check=True, capture_output=True, text=True)
     seconds = time.time() - t0
     nbytes, reqs = sb.done()
     return {"name": "curl CSV (as baseline b)", "rows": n, "seconds": seconds, "bytes": nbytes,
-            "requests": reqs, "vmhwm_kb": None, "peak_anon_kb": None}
+            "requests": reqs, "vmhwm_kb": None, "peak_anon_kb": None,
+            "server_cpu": sc.done(), "client_cpu": children_cpu() - cc}
 
 
 # --------------------------------------------------------------------------------------------
@@ -347,6 +402,8 @@ def measure(args):
     sampler = Sampler(pid_fn=find_pid)
     sampler.start()
     sb = ServerBytes()
+    sc = ServerCPU()
+    cc = children_cpu()
     env = dict(os.environ, PGAPPNAME=app)
     cmd = ["/usr/bin/python3", os.path.join(HERE, "baseline_pandas.py"), "--base-url", SODA_URL,
            "--dsn", dsn(), "--table", "bench_a", "--page-size", str(args.page_size)]
@@ -361,7 +418,8 @@ def measure(args):
     assert count("bench_a") == n
     M.append({"name": "baseline (a) pandas", "rows": a["rows"], "seconds": seconds, "bytes": nbytes,
               "requests": reqs, "vmhwm_kb": a["vmhwm_kb"], "peak_anon_kb": peak,
-              "client_maxrss_kb": a["client_maxrss_kb"]})
+              "client_maxrss_kb": a["client_maxrss_kb"], "server_cpu": sc.done(),
+              "client_cpu": children_cpu() - cc, "pg_cpu": sampler.last_cpu})
     log("%-28s %8d rows %8.2f s (client max RSS %.0f MB)" % (M[-1]["name"], a["rows"], seconds,
                                                              a["client_maxrss_kb"] / 1024))
     psql_admin("DROP TABLE bench_a")
@@ -408,6 +466,10 @@ def measure(args):
 # Report
 
 
+def fmt_s(v):
+    return "-" if v is None else "%.1f" % v
+
+
 def fmt_mb(kb):
     return "-" if kb is None else "%.1f" % (kb / 1024.0)
 
@@ -421,6 +483,8 @@ def report(args):
     L = []
     L.append("socrata_fdw / chicago_crime benchmark, %s" % datetime.datetime.now().strftime("%Y-%m-%d %H:%M"))
     L.append("machine: %s" % args.machine)
+    L.append("CPU s: srv = SODA server process, pg = the measurement's backend (with its COPY PROGRAM child), "
+             "cli = curl / the pandas job")
     for res in results:
         n = res["rows"]
         M = {m["name"]: m for m in res["measurements"]}
@@ -429,13 +493,15 @@ def report(args):
         L.append("")
         L.append("== %d rows  (server option page_size %d, use_gzip %s; crime_backfill window %s)" % (
             n, res["page_size"], "true" if res["use_gzip"] else "false", res["backfill_window"]))
-        L.append("%-30s %9s %9s %10s %8s %8s %9s %9s" % (
-            "measurement", "rows", "seconds", "rows/s", "MB/s", "x (b)", "VmHWM MB", "anon MB"))
+        L.append("%-30s %9s %9s %10s %8s %8s %9s %9s %7s %7s %7s" % (
+            "measurement", "rows", "seconds", "rows/s", "MB/s", "x (b)", "VmHWM MB", "anon MB",
+            "srv CPU", "pg CPU", "cli CPU"))
         for m in res["measurements"]:
             rps = m["rows"] / m["seconds"] if m["seconds"] else 0
-            L.append("%-30s %9d %9.2f %10.0f %8.2f %8.2f %9s %9s" % (
+            L.append("%-30s %9d %9.2f %10.0f %8.2f %8.2f %9s %9s %7s %7s %7s" % (
                 m["name"], m["rows"], m["seconds"], rps, m["bytes"] / 1e6 / m["seconds"] if m["seconds"] else 0,
-                rps / b_rps, fmt_mb(m.get("vmhwm_kb")), fmt_mb(m.get("peak_anon_kb"))))
+                rps / b_rps, fmt_mb(m.get("vmhwm_kb")), fmt_mb(m.get("peak_anon_kb")),
+                fmt_s(m.get("server_cpu")), fmt_s(m.get("pg_cpu")), fmt_s(m.get("client_cpu"))))
         for name in ("crime_sync() full load", "crime_sync() incremental 1%"):
             m = M[name]
             p = m["parts"]
@@ -492,6 +558,17 @@ def report(args):
                   ", ".join("%s %.1fx" % (k, g) for k, g in tgrowth)))
     for name, ok, detail in T:
         L.append("%-4s %s: %s" % ("PASS" if ok else "FAIL", name, detail))
+    # not a target of the issue: VmHWM counts the shared buffers a backend touched (up to
+    # shared_buffers = 256MB in the bench cluster), so also show private memory
+    L.append("INFO backend private memory (peak RssAnon): " + ", ".join(
+        "%s %s" % (k, fmt_mb(Mb[k]["peak_anon_kb"])) for k in fdw) + (
+        "" if len(results) < 2 else "; at %d rows: " % results[0]["rows"] + ", ".join(
+            "%s %s" % (k, fmt_mb(Ms[k]["peak_anon_kb"])) for k in fdw)))
+    sc = [(k, Mb[k].get("server_cpu"), Mb[k].get("pg_cpu")) for k in
+          ("curl JSON keyset", "FDW full-row scan", "crime_sync() full load", "baseline (b) COPY+INSERT")]
+    if all(v is not None for _k, v, _p in sc):
+        L.append("INFO SODA server CPU s / backend CPU s / wall s: " + ", ".join(
+            "%s %.1f / %s / %.1f" % (k, v, fmt_s(pc), Mb[k]["seconds"]) for k, v, pc in sc))
     L.append("")
     L.append("VmHWM is the backend's peak resident set, shared buffers it touched included; 'anon MB' is its "
              "peak RssAnon (private memory), sampled every 20 ms. MB/s = bytes the SODA server sent / s.")

@@ -8,12 +8,13 @@ DIR=$RUN_DIR/soda
 PIDFILE=$DIR/server.pid
 
 stop() {
-    if [[ -f $PIDFILE ]]; then
-        kill "$(cat "$PIDFILE")" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$(cat "$PIDFILE")" 2>/dev/null || true
-        rm -f "$PIDFILE"
-    fi
+    [[ -f $PIDFILE ]] || return 0
+    local pid
+    pid=$(cat "$PIDFILE")
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+    rm -f "$PIDFILE"
 }
 
 start() {

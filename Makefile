@@ -75,7 +75,6 @@ PGFILEDESC = "socrata_fdw - foreign data wrapper for Socrata open data portals"
 
 # pg_regress: sql/*.sql against expected/*.out, in file-name order.
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
-REGRESS_OPTS = --dbname=socrata_regress
 
 # Server headers as system headers: they are not warning-clean C++.
 PG_INCLUDEDIR_SERVER := $(shell $(PG_CONFIG) --includedir-server)

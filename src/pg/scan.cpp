@@ -3,6 +3,7 @@
 // so an ERROR (after which EndForeignScan is never called) leaks nothing.
 #include "context_owned.hpp"
 #include "fdw_callbacks.hpp"
+#include "background_fetcher.hpp"
 #include "page_fetcher.hpp"
 #include "plan_state.hpp"
 #include "value_text.hpp"
@@ -32,8 +33,10 @@ class ScanState {
   public:
     ScanPlan plan;
     std::string relname;
+    std::atomic<bool> cancel_flag{false}; // raised to stop the worker's transfers
     std::unique_ptr<SodaClient> client;
     std::unique_ptr<PageFetcher> fetcher;
+    std::unique_ptr<BackgroundFetcher> prefetch; // after client/fetcher: destroyed first
     Page page;
     std::size_t next_row = 0;
     std::vector<SlotConversion> conversions;
@@ -80,7 +83,10 @@ void ScanState::start(ForeignScanState *node) {
     }
     ScanRequest request = plan.request;
     request.where = render_where(request.where, literals);
+    prefetch.reset();
     fetcher = std::make_unique<PageFetcher>(*client, request, client->settings().page_size);
+    cancel_flag = false;
+    prefetch = std::make_unique<BackgroundFetcher>(*fetcher, cancel_flag, cancel_requested);
     page.reset(0);
     next_row = 0;
     started = true;
@@ -177,7 +183,9 @@ void begin_foreign_scan(ForeignScanState *node, int) {
         ForeignTableInfo table = load_foreign_table(relid, userid);
         state->relname = table.relname;
         state->plan = scan_plan_from_list(fsplan->fdw_private);
-        state->client = std::make_unique<SodaClient>(table.settings, cancel_requested);
+        std::atomic<bool> *flag = &state->cancel_flag;
+        state->client =
+            std::make_unique<SodaClient>(table.settings, [flag] { return flag->load(); });
 
         TupleDesc desc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
         for (std::size_t i = 0; i < state->plan.slot_columns.size(); ++i) {
@@ -216,7 +224,7 @@ TupleTableSlot *iterate_foreign_scan(ForeignScanState *node) {
             state->start(node);
         if (state->next_row >= state->page.rows()) {
             state->next_row = 0;
-            if (!state->fetcher->next(state->page)) {
+            if (!state->prefetch->next(state->page)) {
                 pg::call([&] { ExecClearTuple(slot); });
                 return slot;
             }
@@ -231,6 +239,7 @@ void rescan_foreign_scan(ForeignScanState *node) {
         ScanState *state = state_of(node);
         // Parameters may have changed: evaluate them again on the next fetch.
         state->started = false;
+        state->prefetch.reset();
         state->fetcher.reset();
         state->page.reset(0);
         state->next_row = 0;
@@ -242,6 +251,7 @@ void end_foreign_scan(ForeignScanState *node) {
         // The state itself goes with the query context; release the connection and the page
         // buffer now, since the query may go on for a while.
         if (ScanState *state = state_of(node)) {
+            state->prefetch.reset(); // joins the worker before its counters are read
             if (state->client)
                 state->final_stats = state->client->stats();
             state->fetcher.reset();
@@ -257,6 +267,8 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
         if (!state)
             return;
         std::string query, path;
+        if (state->prefetch)
+            state->prefetch->stop(); // the scan is over; its counters must be quiet
         if (state->fetcher) {
             query = state->fetcher->describe();
             path = state->fetcher->first_request_path();

@@ -595,6 +595,32 @@ LANGUAGE plpgsql
 AS $$
 DECLARE
     predicates text[] := '{}';
+    where_clause text;
+    index_defs text[];
+    index_names text[];
+    index_def text;
+    -- The upsert's SET list and its "row differs" test, shared by both paths.
+    update_set CONSTANT text := 'case_number = EXCLUDED.case_number, occurred_at = EXCLUDED.occurred_at,
+        block = EXCLUDED.block, iucr = EXCLUDED.iucr, primary_type = EXCLUDED.primary_type,
+        description = EXCLUDED.description, location_description = EXCLUDED.location_description,
+        arrest = EXCLUDED.arrest, domestic = EXCLUDED.domestic, beat = EXCLUDED.beat,
+        district = EXCLUDED.district, ward = EXCLUDED.ward,
+        community_area = EXCLUDED.community_area, fbi_code = EXCLUDED.fbi_code,
+        x_coordinate = EXCLUDED.x_coordinate, y_coordinate = EXCLUDED.y_coordinate,
+        year = EXCLUDED.year, updated_at = EXCLUDED.updated_at,
+        latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
+        synced_at = EXCLUDED.synced_at';
+    changed_test CONSTANT text := '(i.case_number, i.occurred_at, i.block, i.iucr, i.primary_type,
+        i.description, i.location_description, i.arrest, i.domestic, i.beat, i.district, i.ward,
+        i.community_area, i.fbi_code, i.x_coordinate, i.y_coordinate, i.year,
+        i.updated_at, i.latitude, i.longitude)
+      IS DISTINCT FROM
+      (EXCLUDED.case_number, EXCLUDED.occurred_at, EXCLUDED.block, EXCLUDED.iucr,
+       EXCLUDED.primary_type, EXCLUDED.description, EXCLUDED.location_description,
+       EXCLUDED.arrest, EXCLUDED.domestic, EXCLUDED.beat, EXCLUDED.district,
+       EXCLUDED.ward, EXCLUDED.community_area, EXCLUDED.fbi_code,
+       EXCLUDED.x_coordinate, EXCLUDED.y_coordinate, EXCLUDED.year,
+       EXCLUDED.updated_at, EXCLUDED.latitude, EXCLUDED.longitude)';
 BEGIN
     IF delete_missing AND (occurred_from IS NULL OR occurred_before IS NULL) THEN
         RAISE EXCEPTION 'delete_missing needs both occurred_from and occurred_before'
@@ -611,9 +637,76 @@ BEGIN
         predicates := predicates || 'c.date < $3'::text;
     END IF;
 
-    -- One statement, so one snapshot: the final SELECT sees crime.incidents as it was before the
-    -- INSERT and DELETE in the WITH clause, so an upserted id found there was an update, one not
-    -- found an insert.
+    where_clause := coalesce(nullif(array_to_string(predicates, ' AND '), ''), 'true');
+
+    IF NOT delete_missing THEN
+        -- The bulk path (first load, incremental sync, backfill windows): one streaming pass
+        -- from the portal into the upsert, with no sort or materialisation in between.
+        -- What was fetched is counted by a pushed-down aggregate read first, so the watermark
+        -- never passes a row that arrives at the portal while this runs.
+        EXECUTE format('SELECT count(*), max(c.updated_on) FROM crime.portal_crimes AS c WHERE %s',
+                       where_clause)
+        INTO fetched, max_updated_at
+        USING updated_since, occurred_from, occurred_before;
+        inserted := 0;
+        updated := 0;
+        deleted := 0;
+        IF fetched = 0 THEN
+            RETURN;
+        END IF;
+
+        -- Into an empty table, secondary indexes are cheaper built once at the end than row by
+        -- row (the table is empty, so holding its lock until commit blocks nobody's data).
+        IF NOT EXISTS (SELECT FROM crime.incidents) THEN
+            SELECT array_agg(pg_catalog.pg_get_indexdef(x.indexrelid)),
+                   array_agg(x.indexrelid::regclass::text)
+            INTO index_defs, index_names
+            FROM pg_catalog.pg_index x
+            WHERE x.indrelid = 'crime.incidents'::regclass AND NOT x.indisprimary;
+            IF index_names IS NOT NULL THEN
+                EXECUTE 'DROP INDEX ' || array_to_string(index_names, ', ');
+            END IF;
+        END IF;
+
+        -- xmax is 0 on a freshly inserted row and set on a row updated by ON CONFLICT.
+        EXECUTE format($sql$
+            WITH upserted AS (
+                INSERT INTO crime.incidents AS i
+                       (id, case_number, occurred_at, block, iucr, primary_type, description,
+                        location_description, arrest, domestic, beat, district, ward,
+                        community_area, fbi_code, x_coordinate, y_coordinate, year, updated_at,
+                        latitude, longitude)
+                SELECT c.id, c.case_number, c.date, c.block, c.iucr, c.primary_type,
+                       c.description, c.location_description, c.arrest, c.domestic, c.beat,
+                       c.district::integer, c.ward, c.community_area::integer, c.fbi_code,
+                       c.x_coordinate, c.y_coordinate, c.year, c.updated_on, c.latitude,
+                       c.longitude
+                FROM crime.portal_crimes AS c
+                WHERE %s
+                ON CONFLICT (id) DO UPDATE SET %s
+                WHERE %s
+                RETURNING i.xmax = 0 AS was_inserted
+            )
+            SELECT count(*) FILTER (WHERE was_inserted), count(*) FILTER (WHERE NOT was_inserted)
+            FROM upserted
+            $sql$, where_clause, update_set, changed_test)
+        INTO inserted, updated
+        USING updated_since, occurred_from, occurred_before;
+
+        IF index_defs IS NOT NULL THEN
+            FOREACH index_def IN ARRAY index_defs LOOP
+                EXECUTE index_def;
+            END LOOP;
+        END IF;
+        -- Rows that changed at the portal between the count and the upsert.
+        fetched := greatest(fetched, inserted + updated);
+        RETURN;
+    END IF;
+
+    -- A range re-sync that also finds deletions (one month at a time, so small): one statement,
+    -- so one snapshot. The final SELECT sees crime.incidents as it was before the INSERT and
+    -- DELETE in the WITH clause, so an upserted id found there was an update, one not found an
+    -- insert.
     EXECUTE format($sql$
         WITH source AS MATERIALIZED (
             SELECT DISTINCT ON (c.id)
@@ -635,28 +728,8 @@ BEGIN
                    location_description, arrest, domestic, beat, district, ward, community_area,
                    fbi_code, x_coordinate, y_coordinate, year, updated_at, latitude, longitude
             FROM source
-            ON CONFLICT (id) DO UPDATE SET
-                case_number = EXCLUDED.case_number, occurred_at = EXCLUDED.occurred_at,
-                block = EXCLUDED.block, iucr = EXCLUDED.iucr, primary_type = EXCLUDED.primary_type,
-                description = EXCLUDED.description, location_description = EXCLUDED.location_description,
-                arrest = EXCLUDED.arrest, domestic = EXCLUDED.domestic, beat = EXCLUDED.beat,
-                district = EXCLUDED.district, ward = EXCLUDED.ward,
-                community_area = EXCLUDED.community_area, fbi_code = EXCLUDED.fbi_code,
-                x_coordinate = EXCLUDED.x_coordinate, y_coordinate = EXCLUDED.y_coordinate,
-                year = EXCLUDED.year, updated_at = EXCLUDED.updated_at,
-                latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
-                synced_at = EXCLUDED.synced_at
-            WHERE (i.case_number, i.occurred_at, i.block, i.iucr, i.primary_type, i.description,
-                   i.location_description, i.arrest, i.domestic, i.beat, i.district, i.ward,
-                   i.community_area, i.fbi_code, i.x_coordinate, i.y_coordinate, i.year,
-                   i.updated_at, i.latitude, i.longitude)
-                  IS DISTINCT FROM
-                  (EXCLUDED.case_number, EXCLUDED.occurred_at, EXCLUDED.block, EXCLUDED.iucr,
-                   EXCLUDED.primary_type, EXCLUDED.description, EXCLUDED.location_description,
-                   EXCLUDED.arrest, EXCLUDED.domestic, EXCLUDED.beat, EXCLUDED.district,
-                   EXCLUDED.ward, EXCLUDED.community_area, EXCLUDED.fbi_code,
-                   EXCLUDED.x_coordinate, EXCLUDED.y_coordinate, EXCLUDED.year,
-                   EXCLUDED.updated_at, EXCLUDED.latitude, EXCLUDED.longitude)
+            ON CONFLICT (id) DO UPDATE SET %s
+            WHERE %s
             RETURNING i.id
         ),
         removed AS (
@@ -673,7 +746,7 @@ BEGIN
         FROM upserted u
         LEFT JOIN crime.incidents o ON o.id = u.id
         $sql$,
-        coalesce(nullif(array_to_string(predicates, ' AND '), ''), 'true'))
+        where_clause, update_set, changed_test)
     INTO fetched, inserted, updated, deleted, max_updated_at
     USING updated_since, occurred_from, occurred_before, delete_missing;
 END

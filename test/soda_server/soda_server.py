@@ -150,16 +150,33 @@ def _csv_ser(t):
 
 
 class Rendered:
-    """A successful query result ready to send."""
+    """A successful query result ready to send: either a list of serialized rows,
+    or (fast path) one blob of rows already joined by SQLite."""
 
-    def __init__(self, fmt, fields, types, rows, head=b"", ds=None):
+    def __init__(self, fmt, fields, types, rows, head=b"", blob=None, count=None):
         self.fmt = fmt          # json | csv
         self.fields = fields
         self.types = types
-        self.rows = rows        # list of bytes, one per row
+        self.rows = rows        # list of bytes, one per row (None with a blob)
         self.head = head        # csv header line
+        self.blob = blob        # rows joined (json: by "\n,"), without the [ ] framing
+        self.count = len(rows) if rows is not None else count
 
-    def segments(self, per=2000):
+    def segments(self, per=2000, piece=1 << 20):
+        if self.rows is None:
+            if self.fmt == "json":
+                if not self.count:
+                    yield b"[]\n"
+                    return
+                yield b"["
+            else:
+                yield self.head
+            mv = memoryview(self.blob)
+            for i in range(0, len(mv), piece):
+                yield mv[i:i + piece]
+            if self.fmt == "json":
+                yield b"]\n"
+            return
         rows = self.rows
         if self.fmt == "json":
             if not rows:
@@ -180,6 +197,10 @@ class Rendered:
                 yield b"".join(rows[i:i + per])
 
     def body(self):
+        if self.rows is None:
+            if self.fmt == "json":
+                return b"[" + self.blob + b"]\n" if self.count else b"[]\n"
+            return self.head + self.blob
         rows = self.rows
         if self.fmt == "json":
             if not rows:
@@ -432,7 +453,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     raise SodaError(400, pretty({"code": "query.compiler.malformed", "error": True,
                                                  "message": "Unrecognized arguments [%s]" % k,
                                                  "data": {"query": soql.soql_text(dsid, params)}}))
-            rendered = self.run_query(ds, params, filters, fmt)
+            rendered = self.run_query(ds, params, filters, fmt,
+                                      need_rows=bool(fault_active and spec.get("wrongtype")))
             self.send_result(method, ds, rendered, query, spec if fault_active else None)
         except SodaError as e:
             headers = e.headers
@@ -450,7 +472,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 return
             STOP.wait(min(left, 0.2))
 
-    def run_query(self, ds, params, filters, fmt):
+    # SQL that yields a whole serialized row with :id spliced in (json/csv, :id before/after)
+    CONCAT_EXPR = {
+        ("json", "full", (), ()): "_json",
+        ("csv", "full", (), ()): "_csv",
+        ("json", "full_sys", (), (":id",)):
+            "CASE WHEN _json = x'7b7d' THEN '{\":id\":\"' || _rid || '\"}' "
+            "ELSE substr(_json, 1, length(_json) - 1) || ',\":id\":\"' || _rid || '\"}' END",
+        ("json", "full_sys", (":id",), ()):
+            "CASE WHEN _json = x'7b7d' THEN '{\":id\":\"' || _rid || '\"}' "
+            "ELSE '{\":id\":\"' || _rid || '\",' || substr(_json, 2) END",
+        ("csv", "full_sys", (), (":id",)): "substr(_csv, 1, length(_csv) - 1) || ',' || _rid || char(10)",
+        ("csv", "full_sys", (":id",), ()): "_rid || ',' || _csv",
+    }
+
+    def run_query(self, ds, params, filters, fmt, need_rows=False):
         try:
             plan = soql.compile_query(ds, params, filters, datasets.decode_row_id, ds.label)
         except soql.SoQLError as e:
@@ -458,6 +494,26 @@ class Handler(http.server.BaseHTTPRequestHandler):
         sql = plan.sql
         if fmt == "csv" and plan.mode in ("full", "full_sys"):
             sql = sql.replace("_json FROM", "_csv FROM", 1)
+        head = b""
+        if fmt == "csv":
+            head = (",".join(datasets.csv_cell(f) for f in plan.fields) + "\n").encode()
+        pre, post = plan.sys_list if plan.mode == "full_sys" else ((), ())
+        concat = self.CONCAT_EXPR.get((fmt, plan.mode, tuple(pre), tuple(post)))
+        if concat and not need_rows and plan.params[-2] <= 200000:
+            # fast path: SQLite joins the page's pre-serialized rows into one blob
+            # (the subquery's ORDER BY + LIMIT keep it unflattened and ordered)
+            cut = sql.index(" FROM %s" % ds.table)
+            inner = "SELECT %s AS x%s" % (concat, sql[cut:])
+            outer = "SELECT count(*), CAST(group_concat(x, ?) AS BLOB) FROM (%s)" % inner
+            sep = b"\n," if fmt == "json" else b""
+            try:
+                with ds.db.reader() as conn:
+                    n, blob = conn.execute(outer, [sep] + plan.params).fetchone()
+            except (sqlite3.Error, OverflowError, ValueError) as e:
+                raise SodaError(400, pretty({"code": "query.execution.failed", "error": True,
+                                             "message": "Query failed: %s" % e,
+                                             "data": {"query": soql.soql_text(ds.id, params)}}))
+            return Rendered(fmt, plan.fields, plan.types, None, head, blob or b"", n)
         try:
             with ds.db.reader() as conn:
                 rows = conn.execute(sql, plan.params).fetchall()
@@ -473,9 +529,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             out = self.splice_system(plan.sys_list, rows, fmt)
         else:
             out = self.serialize_rows(rows, fields, types, fmt)
-        head = b""
-        if fmt == "csv":
-            head = (",".join(datasets.csv_cell(f) for f in fields) + "\n").encode()
         return Rendered(fmt, fields, types, out, head)
 
     def splice_system(self, sys_lists, rows, fmt):
@@ -577,7 +630,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if spec and spec.get("wrongtype") and rendered.rows:
             self.apply_wrongtype(ds, rendered, spec)
         stream = (not spec or not any(spec.get(k) for k in ("truncate", "malformed", "stall", "slow"))) and (
-            cfg.chunked == "always" or (cfg.chunked == "auto" and len(rendered.rows) > cfg.chunk_rows))
+            cfg.chunked == "always" or (cfg.chunked == "auto" and rendered.count > cfg.chunk_rows))
         if stream:
             return self.send_streamed(method, 200, ctype, rendered.segments(), gz, extra)
         return self.send_payload(method, 200, ctype, [rendered.body()], spec, extra=extra, gz=gz)
@@ -606,29 +659,35 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.last_status = status
         if method == "HEAD":
             return
-        comp = zlib.compressobj(self.server.cfg.gzip_level, zlib.DEFLATED, 31) if gz else None
-        w = self.wfile.write
+        if gz:
+            segments = parallel_gzip(segments, self.server.cfg.gzip_level)
         pending = []
         pending_len = 0
-        for seg in segments:
-            data = comp.compress(seg) if comp else seg
+        for data in segments:
             if data:
                 pending.append(data)
                 pending_len += len(data)
             if pending_len >= 256 * 1024:
-                chunk = b"".join(pending)
-                w(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
-                self.sent_bytes += len(chunk)
+                self.send_chunk(pending, pending_len)
                 pending = []
                 pending_len = 0
-        if comp:
-            pending.append(comp.flush())
-        chunk = b"".join(pending)
-        self.finish_log(status, self.sent_bytes + len(chunk))
-        if chunk:
-            w(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
-            self.sent_bytes += len(chunk)
-        w(b"0\r\n\r\n")
+        self.finish_log(status, self.sent_bytes + pending_len)
+        if pending_len:
+            self.send_chunk(pending, pending_len)
+        self.sendv([b"0\r\n\r\n"])
+
+    def send_chunk(self, parts, n):
+        self.sendv([b"%x\r\n" % n] + parts + [b"\r\n"])
+        self.sent_bytes += n
+
+    def sendv(self, bufs):
+        """Gather-write (one sendmsg per call, no joining copies), finishing partial sends."""
+        sock = self.connection
+        total = sum(len(b) for b in bufs)
+        sent = sock.sendmsg(bufs)
+        if sent < total:
+            rest = b"".join(bytes(b) for b in bufs)[sent:]
+            sock.sendall(rest)
 
     def send_payload(self, method, status, ctype, parts, spec, extra=(), error=False, gz=None):
         """Send a complete body with Content-Length, applying body faults."""
@@ -765,6 +824,39 @@ class Handler(http.server.BaseHTTPRequestHandler):
         lg = self.server.reqlog.dataset
         out.append({"id": lg.id, "name": lg.d["name"], "rows": lg.rows, "rowsUpdatedAt": lg.rows_updated_at})
         return out
+
+
+_GZ_POOL = None
+
+
+def _deflate_piece(data, level):
+    c = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return c.compress(data) + c.flush(zlib.Z_SYNC_FLUSH)
+
+
+def parallel_gzip(segments, level, workers=None):
+    """gzip a stream of byte segments as one gzip member, compressing the segments
+    in parallel (zlib releases the GIL): each is deflated on its own and ends on a
+    byte boundary (sync flush), as pigz does; CRC32 and size are chained in order."""
+    import concurrent.futures
+    import struct
+    global _GZ_POOL
+    if _GZ_POOL is None:
+        _GZ_POOL = concurrent.futures.ThreadPoolExecutor(max_workers=workers or max(2, os.cpu_count() or 2),
+                                                         thread_name_prefix="gzip")
+    yield b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"
+    crc = 0
+    size = 0
+    inflight = []
+    for seg in segments:
+        crc = zlib.crc32(seg, crc)
+        size += len(seg)
+        inflight.append(_GZ_POOL.submit(_deflate_piece, seg, level))
+        while len(inflight) > 4:
+            yield inflight.pop(0).result()
+    for f in inflight:
+        yield f.result()
+    yield b"\x03\x00" + struct.pack("<II", crc & 0xFFFFFFFF, size & 0xFFFFFFFF)
 
 
 def _gzip(body, level):

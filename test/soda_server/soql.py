@@ -1339,7 +1339,17 @@ def compile_query(schema, params, filters=(), decode_row_id=None, dataset_label=
     if full:
         plan.sys_list = (sys_pre, sys_post)
         plan.mode = "full_sys" if (sys_pre or sys_post) else "full"
-        cols = ["_rid", "_created", "_updated", "_vc", "_sid", "_json"] if plan.mode == "full_sys" else ["_json"]
+        if plan.mode == "full_sys":
+            want = set(sys_pre + sys_post)
+            # fixed positions, NULL where a value is not needed (cheaper to fetch)
+            cols = ["_rid" if ":id" in want else "NULL",
+                    "_created" if ":created_at" in want else "NULL",
+                    "_updated" if ":updated_at" in want else "NULL",
+                    "_vc" if ":version" in want else "NULL",
+                    "_sid" if ":version" in want else "NULL",
+                    "_json"]
+        else:
+            cols = ["_json"]
         select_sql = cols
         named = ([(f, Node("col", f)) for f in sys_pre] + [(f, Node("col", f)) for f in schema.user_fields]
                  + [(f, Node("col", f)) for f in sys_post])

@@ -11,7 +11,8 @@
 #include "pg_guard.hpp"
 #include "soql.hpp"
 #include "table_options.hpp"
-#include "value_text.hpp"
+#include "estimate.hpp"
+#include "row_converter.hpp"
 
 extern "C" {
 #include "common/pg_prng.h"
@@ -30,17 +31,6 @@ bool cancel_requested() noexcept {
     return InterruptPending && (QueryCancelPending || ProcDiePending);
 }
 
-enum class TextForm { AsIs, Json, Point };
-
-struct ColumnConversion {
-    int column = 0; // 0-based attribute
-    int item = 0;   // select item
-    TextForm form = TextForm::AsIs;
-    FmgrInfo input;
-    Oid ioparam = InvalidOid;
-    int32 typmod = -1;
-};
-
 class Sampler {
   public:
     Sampler(Relation relation, HeapTuple *rows, int targrows)
@@ -50,7 +40,6 @@ class Sampler {
 
   private:
     void prepare();
-    double remote_count(SodaClient &client);
     // Reads up to `limit` rows from `offset` (limit -1: all rows by keyset paging).
     void read(SodaClient &client, std::int64_t offset, std::int64_t limit);
     void add_row(const Page &page, std::size_t row);
@@ -61,14 +50,13 @@ class Sampler {
     int count_ = 0;
     ForeignTableInfo table_;
     ScanRequest request_;
-    std::vector<ColumnConversion> conversions_;
-    std::vector<const char *> texts_;
-    std::vector<std::string> scratch_;
+    std::vector<int> columns_; // column i of the relation reads select item items_[i]
+    std::vector<int> items_;
+    std::unique_ptr<RowConverter> converter_;
 };
 
 void Sampler::prepare() {
     table_ = load_foreign_table(RelationGetRelid(relation_), GetUserId());
-    TupleDesc desc = RelationGetDescr(relation_);
     for (const ColumnInfo &col : table_.columns) {
         if (col.dropped)
             continue;
@@ -76,74 +64,23 @@ void Sampler::prepare() {
         auto found = std::find(request_.select.begin(), request_.select.end(), item);
         if (found == request_.select.end())
             found = request_.select.insert(request_.select.end(), item);
-        ColumnConversion conv;
-        conv.column = col.attnum - 1;
-        conv.item = static_cast<int>(found - request_.select.begin());
-        Oid type = TupleDescAttr(desc, conv.column)->atttypid;
-        conv.typmod = col.typmod;
-        conv.form = (type == JSONBOID || type == JSONOID) ? TextForm::Json
-                    : type == POINTOID                   ? TextForm::Point
-                                                         : TextForm::AsIs;
-        conversions_.push_back(conv);
+        columns_.push_back(col.attnum - 1);
+        items_.push_back(static_cast<int>(found - request_.select.begin()));
     }
-    for (ColumnConversion &conv : conversions_) {
-        Oid type = TupleDescAttr(desc, conv.column)->atttypid;
-        pg::call([&] {
-            Oid func;
-            getTypeInputInfo(type, &func, &conv.ioparam);
-            fmgr_info(func, &conv.input);
-        });
-    }
-}
-
-double Sampler::remote_count(SodaClient &client) {
-    ScanRequest request;
-    request.select = {"count(*) AS row_count"};
-    request.keyset = false;
-    PageFetcher fetcher(client, request, 1);
-    Page page;
-    if (fetcher.next(page) && page.rows() > 0 && page.kind(0, 0) != ValueKind::Null)
-        return std::stod(std::string(page.text(0, 0)));
-    return 0;
+    converter_ = std::make_unique<RowConverter>(RelationGetDescr(relation_), columns_, items_,
+                                                CurrentMemoryContext);
 }
 
 void Sampler::add_row(const Page &page, std::size_t row) {
     if (count_ >= targrows_)
         return;
     TupleDesc desc = RelationGetDescr(relation_);
-    int natts = desc->natts;
-    std::size_t n = conversions_.size();
-    texts_.assign(n, nullptr);
-    scratch_.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        int item = conversions_[i].item;
-        ValueKind kind = page.kind(row, item);
-        if (kind == ValueKind::Null)
-            continue;
-        switch (conversions_[i].form) {
-        case TextForm::Json:
-            texts_[i] = json_text_for(kind, page.text(row, item), scratch_[i]);
-            break;
-        case TextForm::Point:
-            texts_[i] = point_text_for(kind, page.text(row, item), scratch_[i]);
-            break;
-        case TextForm::AsIs:
-            texts_[i] = page.c_str(row, item);
-            break;
-        }
-    }
+    auto *values = static_cast<Datum *>(
+        pg::call([&] { return palloc(sizeof(Datum) * desc->natts); }));
+    auto *nulls = static_cast<bool *>(pg::call([&] { return palloc(sizeof(bool) * desc->natts); }));
+    converter_->convert(page, row, values, nulls, CurrentMemoryContext, table_.relname,
+                        request_.select.size());
     rows_[count_] = pg::call([&] {
-        Datum *values = static_cast<Datum *>(palloc0(sizeof(Datum) * natts));
-        bool *nulls = static_cast<bool *>(palloc(sizeof(bool) * natts));
-        memset(nulls, true, sizeof(bool) * natts);
-        for (std::size_t i = 0; i < n; ++i) {
-            if (!texts_[i])
-                continue;
-            ColumnConversion &c = conversions_[i];
-            values[c.column] = InputFunctionCall(&c.input, const_cast<char *>(texts_[i]),
-                                                 c.ioparam, c.typmod);
-            nulls[c.column] = false;
-        }
         HeapTuple tuple = heap_form_tuple(desc, values, nulls);
         pfree(values);
         pfree(nulls);
@@ -169,7 +106,7 @@ void Sampler::read(SodaClient &client, std::int64_t offset, std::int64_t limit) 
 int Sampler::run(double *totalrows) {
     prepare();
     SodaClient client(table_.settings, cancel_requested);
-    double total = remote_count(client);
+    double total = fetch_remote_row_count(client, {});
     *totalrows = total;
     if (total <= targrows_) {
         read(client, 0, -1);

@@ -19,24 +19,25 @@ bool cancel_requested() noexcept {
 
 } // namespace
 
+double fetch_remote_row_count(SodaClient &client, const std::string &where) {
+    ScanRequest request;
+    request.select = {"count(*) AS row_count"};
+    request.where = where;
+    request.keyset = false;
+    PageFetcher fetcher(client, request, 1);
+    Page page;
+    if (fetcher.next(page) && page.rows() > 0 && page.kind(0, 0) != ValueKind::Null)
+        return std::stod(std::string(page.text(0, 0)));
+    return 0;
+}
+
 double remote_row_count(const ScanSettings &settings, const std::string &where) {
     static std::map<std::string, double> counts;
     std::string key = settings.base_url + "\n" + settings.dataset + "\n" + where;
     if (auto it = counts.find(key); it != counts.end())
         return it->second;
-
     SodaClient client(settings, cancel_requested);
-    ScanRequest request;
-    request.select = {"count(*) AS row_count"};
-    request.where = where;
-    request.keyset = false;
-    request.group.clear();
-    PageFetcher fetcher(client, request, 1);
-    Page page;
-    double count = 0;
-    if (fetcher.next(page) && page.rows() > 0 && page.kind(0, 0) != ValueKind::Null)
-        count = std::stod(std::string(page.text(0, 0)));
-    return counts[key] = count;
+    return counts[key] = fetch_remote_row_count(client, where);
 }
 
 double estimate_rows(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &info) {

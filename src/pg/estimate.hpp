@@ -3,6 +3,7 @@
 #pragma once
 
 #include "plan_state.hpp"
+#include "soda_client.hpp"
 
 namespace socrata::pg {
 
@@ -10,5 +11,8 @@ double estimate_rows(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &
 
 // count(*) of the dataset's rows matching `where` (SoQL, may be empty), cached per backend.
 double remote_row_count(const ScanSettings &settings, const std::string &where);
+
+// The same, asked now (not cached), through an existing client.
+double fetch_remote_row_count(SodaClient &client, const std::string &where);
 
 } // namespace socrata::pg

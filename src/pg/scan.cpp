@@ -6,24 +6,11 @@
 #include "background_fetcher.hpp"
 #include "page_fetcher.hpp"
 #include "plan_state.hpp"
-#include "value_text.hpp"
+#include "row_converter.hpp"
 
 namespace socrata::pg {
 
 namespace {
-
-// How a decoded value becomes the text the column type's input function reads.
-enum class TextForm { AsIs, Json, Point };
-
-struct SlotConversion {
-    int column = 0; // 0-based column of the scan tuple
-    int item = 0;   // the select item (page slot) it reads
-    std::string name;
-    TextForm form = TextForm::AsIs;
-    FmgrInfo *input = nullptr;
-    Oid ioparam = InvalidOid;
-    int32 typmod = -1;
-};
 
 bool cancel_requested() noexcept {
     return InterruptPending && (QueryCancelPending || ProcDiePending);
@@ -39,19 +26,13 @@ class ScanState {
     std::unique_ptr<BackgroundFetcher> prefetch; // after client/fetcher: destroyed first
     Page page;
     std::size_t next_row = 0;
-    std::vector<SlotConversion> conversions;
+    std::unique_ptr<RowConverter> converter;
     List *runtime_states = NIL; // ExprState per runtime value
     bool started = false;
     FetchStats final_stats; // kept for EXPLAIN ANALYZE after the client is gone
 
-    // Scratch space reused for every row: the C strings handed to input functions.
-    std::vector<const char *> texts;
-    std::vector<std::string> scratch;
-    int converting = -1; // slot being converted, for error messages
-
     void start(ForeignScanState *node);
     void fill_slot(TupleTableSlot *slot, MemoryContext row_context);
-    [[noreturn]] void throw_conversion_error(PgError &error, std::size_t row);
 };
 
 // Replaces each runtime-value placeholder in the planned $where with its literal.
@@ -92,68 +73,12 @@ void ScanState::start(ForeignScanState *node) {
     started = true;
 }
 
-void ScanState::throw_conversion_error(PgError &error, std::size_t row) {
-    ErrorData *data = error.data();
-    const SlotConversion &conv = conversions.at(converting);
-    std::string value(page.text(row, conv.item).substr(0, 200));
-    std::string where = describe_row_position(page, row, fetcher->value_slots());
-    pg::call([&] {
-        char *original = data->message;
-        data->message = psprintf("invalid value for column \"%s\" of foreign table %s: \"%s\"",
-                                 conv.name.c_str(), relname.c_str(), value.c_str());
-        data->detail = psprintf("%s (%s).", original, where.c_str());
-        data->hint = pstrdup("Check the column's type against the dataset's field type; "
-                             "declare it text to see the raw values.");
-    });
-    throw error;
-}
-
 void ScanState::fill_slot(TupleTableSlot *slot, MemoryContext row_context) {
     std::size_t row = next_row++;
-    std::size_t n = conversions.size();
-    texts.assign(n, nullptr);
-    scratch.resize(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        int item = conversions[i].item;
-        ValueKind kind = page.kind(row, item);
-        if (kind == ValueKind::Null)
-            continue;
-        switch (conversions[i].form) {
-        case TextForm::Json:
-            texts[i] = json_text_for(kind, page.text(row, item), scratch[i]);
-            break;
-        case TextForm::Point:
-            texts[i] = point_text_for(kind, page.text(row, item), scratch[i]);
-            break;
-        case TextForm::AsIs:
-            texts[i] = page.c_str(row, item);
-            break;
-        }
-    }
-
-    Datum *values = slot->tts_values;
-    bool *nulls = slot->tts_isnull;
-    int natts = slot->tts_tupleDescriptor->natts;
     pg::call([&] { ExecClearTuple(slot); });
-    std::fill(nulls, nulls + natts, true);
-    try {
-        pg::call([&] {
-            MemoryContext old = MemoryContextSwitchTo(row_context);
-            for (std::size_t i = 0; i < n; ++i) {
-                if (!texts[i])
-                    continue;
-                converting = static_cast<int>(i);
-                const SlotConversion &c = conversions[i];
-                values[c.column] = InputFunctionCall(c.input, const_cast<char *>(texts[i]),
-                                                     c.ioparam, c.typmod);
-                nulls[c.column] = false;
-            }
-            MemoryContextSwitchTo(old);
-            ExecStoreVirtualTuple(slot);
-        });
-    } catch (PgError &error) {
-        throw_conversion_error(error, row);
-    }
+    converter->convert(page, row, slot->tts_values, slot->tts_isnull, row_context, relname,
+                       fetcher->value_slots());
+    pg::call([&] { ExecStoreVirtualTuple(slot); });
 }
 
 ScanState *state_of(ForeignScanState *node) { return static_cast<ScanState *>(node->fdw_state); }
@@ -187,29 +112,9 @@ void begin_foreign_scan(ForeignScanState *node, int) {
         state->client =
             std::make_unique<SodaClient>(table.settings, [flag] { return flag->load(); });
 
-        TupleDesc desc = node->ss.ss_ScanTupleSlot->tts_tupleDescriptor;
-        for (std::size_t i = 0; i < state->plan.slot_columns.size(); ++i) {
-            int column = state->plan.slot_columns[i];
-            Form_pg_attribute attr = TupleDescAttr(desc, column);
-            SlotConversion conv;
-            conv.column = column;
-            conv.item = state->plan.slot_items.at(i);
-            conv.name = NameStr(attr->attname);
-            conv.typmod = attr->atttypmod;
-            Oid type = attr->atttypid;
-            conv.form = (type == JSONBOID || type == JSONOID) ? TextForm::Json
-                        : type == POINTOID                   ? TextForm::Point
-                                                             : TextForm::AsIs;
-            conv.input = pg::call([&] {
-                Oid func;
-                getTypeInputInfo(type, &func, &conv.ioparam);
-                auto *flinfo = static_cast<FmgrInfo *>(
-                    MemoryContextAlloc(estate->es_query_cxt, sizeof(FmgrInfo)));
-                fmgr_info_cxt(func, flinfo, estate->es_query_cxt);
-                return flinfo;
-            });
-            state->conversions.push_back(std::move(conv));
-        }
+        state->converter = std::make_unique<RowConverter>(
+            node->ss.ss_ScanTupleSlot->tts_tupleDescriptor, state->plan.slot_columns,
+            state->plan.slot_items, estate->es_query_cxt);
         state->runtime_states = pg::call([&] {
             return ExecInitExprList(fsplan->fdw_exprs, reinterpret_cast<PlanState *>(node));
         });

@@ -1,0 +1,106 @@
+#include "fast_values.hpp"
+
+namespace socrata {
+
+namespace {
+
+// Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant's algorithm).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+    y -= m <= 2;
+    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = static_cast<unsigned>(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+}
+
+bool is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+int days_in_month(int y, int m) {
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    return m == 2 && is_leap(y) ? 29 : days[m - 1];
+}
+
+// Reads exactly n digits at text[pos]; false if any is not a digit.
+bool digits(std::string_view text, std::size_t pos, std::size_t n, int &out) {
+    if (pos + n > text.size())
+        return false;
+    int value = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+        char c = text[i];
+        if (c < '0' || c > '9')
+            return false;
+        value = value * 10 + (c - '0');
+    }
+    out = value;
+    return true;
+}
+
+constexpr std::int64_t kPostgresEpochDays = 10957; // 2000-01-01 - 1970-01-01
+constexpr std::int64_t kMicrosPerDay = 86400LL * 1000000LL;
+
+} // namespace
+
+std::optional<std::int64_t> parse_floating_timestamp(std::string_view t) {
+    int year, month, day, hour, minute, second;
+    if (t.size() < 19 || !digits(t, 0, 4, year) || t[4] != '-' || !digits(t, 5, 2, month) ||
+        t[7] != '-' || !digits(t, 8, 2, day) || t[10] != 'T' || !digits(t, 11, 2, hour) ||
+        t[13] != ':' || !digits(t, 14, 2, minute) || t[16] != ':' || !digits(t, 17, 2, second))
+        return std::nullopt;
+    if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
+        hour > 23 || minute > 59 || second > 59)
+        return std::nullopt;
+    std::int64_t micros = 0;
+    if (t.size() > 19) {
+        if (t[19] != '.' || t.size() == 20 || t.size() > 26)
+            return std::nullopt;
+        std::int64_t scale = 100000;
+        for (std::size_t i = 20; i < t.size(); ++i, scale /= 10) {
+            char c = t[i];
+            if (c < '0' || c > '9')
+                return std::nullopt;
+            micros += (c - '0') * scale;
+        }
+    }
+    std::int64_t days = days_from_civil(year, month, day) - kPostgresEpochDays;
+    return days * kMicrosPerDay + ((hour * 60LL + minute) * 60 + second) * 1000000LL + micros;
+}
+
+std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t min,
+                                          std::int64_t max) {
+    if (text.empty() || text.size() > 20)
+        return std::nullopt;
+    bool negative = text[0] == '-';
+    std::size_t i = negative ? 1 : 0;
+    if (i == text.size())
+        return std::nullopt;
+    // Accumulate negatively so INT64_MIN parses without overflow.
+    std::int64_t value = 0;
+    for (; i < text.size(); ++i) {
+        char c = text[i];
+        if (c < '0' || c > '9')
+            return std::nullopt;
+        int digit = c - '0';
+        if (value < (INT64_MIN + digit) / 10)
+            return std::nullopt;
+        value = value * 10 - digit;
+    }
+    if (!negative) {
+        if (value == INT64_MIN)
+            return std::nullopt;
+        value = -value;
+    }
+    if (value < min || value > max)
+        return std::nullopt;
+    return value;
+}
+
+std::optional<bool> parse_checkbox(std::string_view text) {
+    if (text == "true")
+        return true;
+    if (text == "false")
+        return false;
+    return std::nullopt;
+}
+
+} // namespace socrata

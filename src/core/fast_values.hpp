@@ -1,0 +1,26 @@
+// Fast parsing of the SODA wire forms that dominate bulk loads, so the scan can build Datums
+// without a trip through Postgres's general-purpose input functions (ParseDateTime alone costs
+// about a microsecond per timestamp). Each parser accepts only the canonical form the API sends
+// and returns nullopt for anything else; the caller then falls back to the input function, so
+// the result, and every error message, is exactly what Postgres itself would produce.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace socrata {
+
+// "YYYY-MM-DDTHH:MM:SS" with an optional fraction of 1-6 digits (a floating timestamp, e.g.
+// "2002-04-07T14:45:00.000"), as microseconds since 2000-01-01 00:00:00 (Postgres's epoch).
+// Years 1-9999 only.
+std::optional<std::int64_t> parse_floating_timestamp(std::string_view text);
+
+// A decimal integer in [min, max]: optional '-', digits, nothing else.
+std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t min,
+                                          std::int64_t max);
+
+// "true" / "false", the checkbox wire form.
+std::optional<bool> parse_checkbox(std::string_view text);
+
+} // namespace socrata

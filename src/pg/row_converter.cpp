@@ -1,0 +1,171 @@
+#include "row_converter.hpp"
+
+#include "fast_values.hpp"
+#include "value_text.hpp"
+
+extern "C" {
+#include "mb/pg_wchar.h"
+}
+
+namespace socrata::pg {
+
+RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
+                           const std::vector<int> &items, MemoryContext context)
+    : natts_(desc->natts) {
+    server_is_utf8_ = pg::call([] { return GetDatabaseEncoding(); }) == PG_UTF8;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        Form_pg_attribute attr = TupleDescAttr(desc, columns[i]);
+        Column c;
+        c.column = columns[i];
+        c.item = items.at(i);
+        c.name = NameStr(attr->attname);
+        c.typmod = attr->atttypmod;
+        Oid type = attr->atttypid;
+        c.form = (type == JSONBOID || type == JSONOID) ? TextForm::Json
+                 : type == POINTOID                   ? TextForm::Point
+                                                      : TextForm::AsIs;
+        switch (type) {
+        case INT2OID:
+            c.fast = Fast::Int2;
+            break;
+        case INT4OID:
+            c.fast = Fast::Int4;
+            break;
+        case INT8OID:
+            c.fast = Fast::Int8;
+            break;
+        case BOOLOID:
+            c.fast = Fast::Bool;
+            break;
+        case TIMESTAMPOID:
+            c.fast = c.typmod < 0 ? Fast::Timestamp : Fast::None; // typmod: let Postgres round
+            break;
+        case TEXTOID:
+            c.fast = server_is_utf8_ ? Fast::Text : Fast::None;
+            break;
+        default:
+            break;
+        }
+        c.input = pg::call([&] {
+            Oid func;
+            getTypeInputInfo(type, &func, &c.ioparam);
+            auto *flinfo = static_cast<FmgrInfo *>(MemoryContextAlloc(context, sizeof(FmgrInfo)));
+            fmgr_info_cxt(func, flinfo, context);
+            return flinfo;
+        });
+        columns_.push_back(std::move(c));
+    }
+    std::size_t n = columns_.size();
+    texts_.resize(n);
+    lengths_.resize(n);
+    ready_.resize(n);
+    is_ready_.resize(n);
+    scratch_.resize(n);
+}
+
+void RowConverter::raise_conversion_error(PgError &error, const Page &page, std::size_t row,
+                                          const std::string &relname, std::size_t value_slots) {
+    ErrorData *data = error.data();
+    const Column &c = columns_.at(converting_);
+    std::string value(page.text(row, c.item).substr(0, 200));
+    std::string where = describe_row_position(page, row, value_slots);
+    pg::call([&] {
+        char *original = data->message;
+        data->message = psprintf("invalid value for column \"%s\" of foreign table %s: \"%s\"",
+                                 c.name.c_str(), relname.c_str(), value.c_str());
+        data->detail = psprintf("%s (%s).", original, where.c_str());
+        data->hint = pstrdup("Check the column's type against the dataset's field type; "
+                             "declare it text to see the raw values.");
+    });
+    throw error;
+}
+
+void RowConverter::convert(const Page &page, std::size_t row, Datum *values, bool *nulls,
+                           MemoryContext target, const std::string &relname,
+                           std::size_t value_slots) {
+    std::size_t n = columns_.size();
+    // First the pure C++ part: fast paths and the texts the input functions will read.
+    for (std::size_t i = 0; i < n; ++i) {
+        const Column &c = columns_[i];
+        texts_[i] = nullptr;
+        is_ready_[i] = false;
+        ValueKind kind = page.kind(row, c.item);
+        if (kind == ValueKind::Null)
+            continue;
+        std::string_view text = page.text(row, c.item);
+        switch (c.fast) {
+        case Fast::Int2:
+            if (auto v = parse_integer(text, PG_INT16_MIN, PG_INT16_MAX))
+                ready_[i] = Int16GetDatum(static_cast<int16>(*v)), is_ready_[i] = true;
+            break;
+        case Fast::Int4:
+            if (auto v = parse_integer(text, PG_INT32_MIN, PG_INT32_MAX))
+                ready_[i] = Int32GetDatum(static_cast<int32>(*v)), is_ready_[i] = true;
+            break;
+        case Fast::Int8:
+            if (auto v = parse_integer(text, PG_INT64_MIN, PG_INT64_MAX))
+                ready_[i] = Int64GetDatum(*v), is_ready_[i] = true;
+            break;
+        case Fast::Bool:
+            if (auto v = parse_checkbox(text))
+                ready_[i] = BoolGetDatum(*v), is_ready_[i] = true;
+            break;
+        case Fast::Timestamp:
+            if (auto v = parse_floating_timestamp(text))
+                ready_[i] = TimestampGetDatum(*v), is_ready_[i] = true;
+            break;
+        case Fast::Text:
+        case Fast::None:
+            break;
+        }
+        if (is_ready_[i])
+            continue;
+        switch (c.form) {
+        case TextForm::Json:
+            texts_[i] = json_text_for(kind, text, scratch_[i]);
+            lengths_[i] = scratch_[i].size();
+            break;
+        case TextForm::Point:
+            texts_[i] = point_text_for(kind, text, scratch_[i]);
+            lengths_[i] = scratch_[i].size();
+            break;
+        case TextForm::AsIs:
+            texts_[i] = page.c_str(row, c.item);
+            lengths_[i] = text.size();
+            break;
+        }
+    }
+
+    // Then the Postgres part, under one guard for the whole row.
+    std::fill(nulls, nulls + natts_, true);
+    try {
+        pg::call([&] {
+            MemoryContext old = MemoryContextSwitchTo(target);
+            for (std::size_t i = 0; i < n; ++i) {
+                const Column &c = columns_[i];
+                converting_ = static_cast<int>(i);
+                if (is_ready_[i]) {
+                    values[c.column] = ready_[i];
+                } else if (!texts_[i]) {
+                    continue;
+                } else if (c.fast == Fast::Text) {
+                    values[c.column] =
+                        PointerGetDatum(cstring_to_text_with_len(texts_[i], lengths_[i]));
+                } else {
+                    // The portal speaks UTF-8; a database in another encoding gets converted
+                    // text (an error names the character that has no equivalent).
+                    char *input = const_cast<char *>(texts_[i]);
+                    if (!server_is_utf8_)
+                        input = pg_any_to_server(input, static_cast<int>(lengths_[i]), PG_UTF8);
+                    values[c.column] = InputFunctionCall(c.input, input, c.ioparam, c.typmod);
+                }
+                nulls[c.column] = false;
+            }
+            MemoryContextSwitchTo(old);
+        });
+    } catch (PgError &error) {
+        raise_conversion_error(error, page, row, relname, value_slots);
+    }
+}
+
+} // namespace socrata::pg

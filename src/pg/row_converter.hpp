@@ -1,0 +1,59 @@
+// Turning decoded SODA values into the Datums of a tuple, for the executor (scan.cpp) and
+// ANALYZE (analyze.cpp). The common wire forms (integers, checkboxes, floating timestamps,
+// text) take fast paths that build the Datum directly; everything else, and any value a fast
+// path does not recognise, goes through the column type's input function, so values and error
+// messages are exactly Postgres's own.
+#pragma once
+
+#include "page.hpp"
+#include "pg_guard.hpp"
+
+namespace socrata::pg {
+
+class RowConverter {
+  public:
+    // Column columns[i] (0-based, of `desc`) reads select item items[i] of a page. Function
+    // lookup data is allocated in `context`, which must outlive the converter.
+    RowConverter(TupleDesc desc, const std::vector<int> &columns, const std::vector<int> &items,
+                 MemoryContext context);
+
+    // Fills values/nulls (all of desc's columns; columns not listed are NULL) from row `row`.
+    // Datums are allocated in `target`. A value that does not fit its column raises a PgError
+    // naming the column, the value, `relname` and the row (its :id when the page has one after
+    // `value_slots` items).
+    void convert(const Page &page, std::size_t row, Datum *values, bool *nulls,
+                 MemoryContext target, const std::string &relname, std::size_t value_slots);
+
+  private:
+    enum class Fast { None, Int2, Int4, Int8, Bool, Timestamp, Text };
+    enum class TextForm { AsIs, Json, Point };
+
+    struct Column {
+        int column = 0;
+        int item = 0;
+        std::string name;
+        Fast fast = Fast::None;
+        TextForm form = TextForm::AsIs;
+        FmgrInfo *input = nullptr;
+        Oid ioparam = InvalidOid;
+        int32 typmod = -1;
+    };
+
+    [[noreturn]] void raise_conversion_error(PgError &error, const Page &page, std::size_t row,
+                                             const std::string &relname,
+                                             std::size_t value_slots);
+
+    std::vector<Column> columns_;
+    int natts_ = 0;
+    bool server_is_utf8_ = true;
+
+    // Per-row scratch, reused: C strings for the input functions, or a ready Datum.
+    std::vector<const char *> texts_;
+    std::vector<std::size_t> lengths_;
+    std::vector<Datum> ready_;
+    std::vector<bool> is_ready_;
+    std::vector<std::string> scratch_;
+    int converting_ = -1;
+};
+
+} // namespace socrata::pg

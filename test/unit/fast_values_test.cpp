@@ -1,0 +1,45 @@
+#include "fast_values.hpp"
+
+#include <gtest/gtest.h>
+
+#include <climits>
+
+using namespace socrata;
+
+TEST(FastValues, FloatingTimestampsAsPostgresMicroseconds) {
+    EXPECT_EQ(parse_floating_timestamp("2000-01-01T00:00:00"), 0);
+    EXPECT_EQ(parse_floating_timestamp("2000-01-01T00:00:00.000"), 0);
+    EXPECT_EQ(parse_floating_timestamp("2000-01-02T00:00:01.5"), 86401500000LL);
+    EXPECT_EQ(parse_floating_timestamp("1999-12-31T23:59:59.999999"), -1);
+    // 2002-04-07 14:45 = 827 days + 14:45 after 2000-01-01 (checked with Postgres:
+    // SELECT extract(epoch FROM '2002-04-07 14:45' - timestamp '2000-01-01') * 1e6).
+    EXPECT_EQ(parse_floating_timestamp("2002-04-07T14:45:00.000"), 71505900000000LL);
+    EXPECT_EQ(parse_floating_timestamp("2024-02-29T12:00:00.000"), 762523200000000LL);
+}
+
+TEST(FastValues, AnythingElseFallsBackToThePostgresParser) {
+    for (const char *t : {"", "2024-02-30T00:00:00", "2023-02-29T00:00:00", "2024-13-01T00:00:00",
+                          "2024-01-01 00:00:00", "2024-01-01", "2024-01-01T24:00:00",
+                          "2024-01-01T00:00:00.", "2024-01-01T00:00:00.1234567",
+                          "2024-01-01T00:00:00Z", "0000-01-01T00:00:00", "2024-1-01T00:00:00"})
+        EXPECT_FALSE(parse_floating_timestamp(t).has_value()) << t;
+}
+
+TEST(FastValues, IntegersWithinBounds) {
+    EXPECT_EQ(parse_integer("0", INT32_MIN, INT32_MAX), 0);
+    EXPECT_EQ(parse_integer("-42", INT32_MIN, INT32_MAX), -42);
+    EXPECT_EQ(parse_integer("0511", INT32_MIN, INT32_MAX), 511);
+    EXPECT_EQ(parse_integer("9223372036854775807", INT64_MIN, INT64_MAX), INT64_MAX);
+    EXPECT_EQ(parse_integer("-9223372036854775808", INT64_MIN, INT64_MAX), INT64_MIN);
+    EXPECT_FALSE(parse_integer("9223372036854775808", INT64_MIN, INT64_MAX));
+    EXPECT_FALSE(parse_integer("32768", INT16_MIN, INT16_MAX));
+    for (const char *t : {"", "-", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "twenty"})
+        EXPECT_FALSE(parse_integer(t, INT64_MIN, INT64_MAX).has_value()) << t;
+}
+
+TEST(FastValues, Checkboxes) {
+    EXPECT_EQ(parse_checkbox("true"), true);
+    EXPECT_EQ(parse_checkbox("false"), false);
+    EXPECT_FALSE(parse_checkbox("Y").has_value());
+    EXPECT_FALSE(parse_checkbox("TRUE").has_value());
+}

@@ -14,6 +14,10 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
                               Plan *outer_plan);
 void get_foreign_upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
                              RelOptInfo *output_rel, void *extra);
+// upper_paths.cpp: GetForeignPlan for an aggregate/limit relation (get_foreign_plan forwards).
+ForeignScan *upper_foreign_plan(PlannerInfo *root, RelOptInfo *rel, Oid foreigntableid,
+                                ForeignPath *best_path, List *tlist, List *scan_clauses,
+                                Plan *outer_plan);
 
 // scan.cpp
 void begin_foreign_scan(ForeignScanState *node, int eflags);

@@ -112,8 +112,12 @@ void get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
     });
 }
 
-ForeignScan *get_foreign_plan(PlannerInfo *, RelOptInfo *baserel, Oid, ForeignPath *best_path,
-                              List *tlist, List *scan_clauses, Plan *outer_plan) {
+ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
+                              ForeignPath *best_path, List *tlist, List *scan_clauses,
+                              Plan *outer_plan) {
+    if (IS_UPPER_REL(baserel))
+        return upper_foreign_plan(root, baserel, foreigntableid, best_path, tlist, scan_clauses,
+                                  outer_plan);
     return pg::entry([&]() -> ForeignScan * {
         auto *info = static_cast<RelPlanInfo *>(baserel->fdw_private);
 

@@ -13,8 +13,7 @@
 //
 // The upper relation's ForeignScan has scanrelid 0; its scan tuple is fdw_scan_tlist, and
 // select item i (aliased, "count(*) AS a1") fills column i of that tuple. Its plan is made by
-// upper_foreign_plan(): the upper relation gets its own copy of the FdwRoutine whose
-// GetForeignPlan points there, so the base-table planner code needs no upper-rel branch.
+// upper_foreign_plan(), which get_foreign_plan() calls for upper relations.
 #include "context_owned.hpp"
 #include "fdw_callbacks.hpp"
 #include "plan_state.hpp"
@@ -57,33 +56,11 @@ bool is_ours(RelOptInfo *rel) {
            rel->fdwroutine->GetForeignUpperPaths == get_foreign_upper_paths;
 }
 
-ForeignScan *upper_foreign_plan(PlannerInfo *, RelOptInfo *rel, Oid, ForeignPath *, List *tlist,
-                                List *, Plan *outer_plan) {
-    return pg::entry([&]() -> ForeignScan * {
-        auto *upper = static_cast<UpperRelInfo *>(rel->fdw_private);
-        List *fdw_private = scan_plan_to_list(upper->plan);
-        List *runtime_values = upper->base->runtime_values;
-        List *scan_tlist = upper->scan_tlist;
-        return pg::call([&] {
-            return make_foreignscan(tlist, NIL, 0, static_cast<List *>(copyObjectImpl(runtime_values)),
-                                    fdw_private, static_cast<List *>(copyObjectImpl(scan_tlist)), NIL,
-                                    outer_plan);
-        });
-    });
-}
 
-// Gives the upper relation the UpperRelInfo and a FdwRoutine that plans it with
-// upper_foreign_plan.
+// Gives the upper relation its UpperRelInfo (read back by upper_foreign_plan).
 UpperRelInfo *attach_upper_info(RelOptInfo *output_rel) {
     auto *upper = new_context_owned<UpperRelInfo>(CurrentMemoryContext);
     output_rel->fdw_private = upper;
-    FdwRoutine *routine = output_rel->fdwroutine;
-    output_rel->fdwroutine = pg::call([&] {
-        auto *copy = static_cast<FdwRoutine *>(palloc(sizeof(FdwRoutine)));
-        *copy = *routine;
-        copy->GetForeignPlan = upper_foreign_plan;
-        return copy;
-    });
     return upper;
 }
 
@@ -539,6 +516,21 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
 }
 
 } // namespace
+
+ForeignScan *upper_foreign_plan(PlannerInfo *, RelOptInfo *rel, Oid, ForeignPath *, List *tlist,
+                                List *, Plan *outer_plan) {
+    return pg::entry([&]() -> ForeignScan * {
+        auto *upper = static_cast<UpperRelInfo *>(rel->fdw_private);
+        List *fdw_private = scan_plan_to_list(upper->plan);
+        List *runtime_values = upper->base->runtime_values;
+        List *scan_tlist = upper->scan_tlist;
+        return pg::call([&] {
+            return make_foreignscan(tlist, NIL, 0, static_cast<List *>(copyObjectImpl(runtime_values)),
+                                    fdw_private, static_cast<List *>(copyObjectImpl(scan_tlist)), NIL,
+                                    outer_plan);
+        });
+    });
+}
 
 void get_foreign_upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
                              RelOptInfo *output_rel, void *extra) {

@@ -9,9 +9,10 @@ Rows are variations of real records from the source crimes file (default
 
 * year: drawn with the portal's approximate published yearly totals (2001 ~486k
   ... 2020 ~212k ...), the last year cut at the source's latest date;
-* month/day and time of day: drawn from the source's own date and time-of-day
-  distributions (so the monthly and hourly shapes, including the :00 spikes,
-  are the real ones);
+* month: the source's seasonal shape, robustly (per month, the median share
+  over the source's well-covered years, so the samples' one-month spikes do not
+  count); day: uniform within the month; time of day: drawn from the source's
+  own times (so the hourly shape, including the :00 spikes, is the real one);
 * every other column comes from one real "template" record of the same year
   (neighbouring years when the source is thin there), so the joint
   distributions of primary_type/description/iucr/fbi_code, location
@@ -120,25 +121,31 @@ def main(argv=None):
         weights.append(w)
     cum = list(itertools.accumulate(weights))
 
-    month_days = [r[iDate][5:10] for r in rows]        # "MM-DD"
+    per_year_month = collections.defaultdict(lambda: [0] * 12)
+    for r in rows:
+        per_year_month[int(r[iDate][:4])][int(r[iDate][5:7]) - 1] += 1
+    shares = [[c / sum(v) for c in v] for v in per_year_month.values() if sum(v) >= 3000]
+    if shares:
+        month_w = [sorted(col)[len(col) // 2] for col in zip(*shares)]
+    else:
+        month_w = [1.0] * 12
     times = [r[iDate][11:] for r in rows]               # "HH:MM:SS.000"
+
+    def days_in(y, m):
+        return (datetime.date(y + (m == 12), m % 12 + 1, 1) - datetime.timedelta(days=1)).day
 
     n = args.rows
     ys = rnd.choices(years, cum_weights=cum, k=n)
-    mds = rnd.choices(month_days, k=n)
+    ms = rnd.choices(range(1, 13), weights=month_w, k=n)
     tms = rnd.choices(times, k=n)
     gen = []
     for k in range(n):
         y = ys[k]
-        md = mds[k]
-        if md == "02-29" and not (y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)):
-            md = "02-28"
-        d = "%d-%sT%s" % (y, md, tms[k])
+        m = ms[k]
+        d = "%d-%02d-%02dT%s" % (y, m, 1 + int(rnd.random() * days_in(y, m)), tms[k])
         while d > end:
-            md = rnd.choice(month_days)
-            if md == "02-29":
-                md = "02-28"
-            d = "%d-%sT%s" % (y, md, rnd.choice(times))
+            m = rnd.choices(range(1, 13), weights=month_w)[0]
+            d = "%d-%02d-%02dT%s" % (y, m, 1 + int(rnd.random() * days_in(y, m)), rnd.choice(times))
         pool = pools[y]
         gen.append((d, pool[int(rnd.random() * len(pool))]))
     gen.sort()

@@ -387,7 +387,7 @@ class Parser:
             return Node("col", t.value.lower(), pos=t.pos)
         if t.kind == "qident":
             self.next()
-            return Node("col", t.value, pos=t.pos)
+            return Node("col", t.value.lower(), pos=t.pos)
         if t.is_op("("):
             self.next()
             e = self.expr()
@@ -1294,7 +1294,7 @@ def compile_query(schema, params, filters=(), decode_row_id=None, dataset_label=
                 continue
             ors = []
             for c in text_cols:
-                ors.append("instr(soql_lower(%s), ?) > 0" % c.sql)
+                ors.append("instr(lower(%s), ?) > 0" % c.sql)
                 sql_params.append(w.lower())
             conds.append("(" + " OR ".join(ors) + ")")
 

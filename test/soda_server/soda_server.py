@@ -153,16 +153,33 @@ class Rendered:
     """A successful query result ready to send: either a list of serialized rows,
     or (fast path) one blob of rows already joined by SQLite."""
 
-    def __init__(self, fmt, fields, types, rows, head=b"", blob=None, count=None):
+    def __init__(self, fmt, fields, types, rows, head=b"", blob=None, count=None, windows=None):
         self.fmt = fmt          # json | csv
         self.fields = fields
         self.types = types
         self.rows = rows        # list of bytes, one per row (None with a blob)
         self.head = head        # csv header line
         self.blob = blob        # rows joined (json: by "\n,"), without the [ ] framing
-        self.count = len(rows) if rows is not None else count
+        self.windows = windows  # or an iterator of (row count, blob) for big results
+        self.count = len(rows) if rows is not None else count   # None: not known yet
 
     def segments(self, per=2000, piece=1 << 20):
+        if self.windows is not None:
+            if self.fmt == "csv":
+                yield self.head
+            started = False
+            for n, blob in self.windows:
+                if not n:
+                    continue
+                if self.fmt == "json":
+                    yield b"\n," if started else b"["
+                started = True
+                mv = memoryview(blob)
+                for i in range(0, len(mv), piece):
+                    yield mv[i:i + piece]
+            if self.fmt == "json":
+                yield b"]\n" if started else b"[]\n"
+            return
         if self.rows is None:
             if self.fmt == "json":
                 if not self.count:
@@ -197,6 +214,8 @@ class Rendered:
                 yield b"".join(rows[i:i + per])
 
     def body(self):
+        if self.windows is not None:
+            return b"".join(bytes(s) for s in self.segments())
         if self.rows is None:
             if self.fmt == "json":
                 return b"[" + self.blob + b"]\n" if self.count else b"[]\n"
@@ -486,6 +505,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         ("csv", "full_sys", (":id",), ()): "_rid || ',' || _csv",
     }
 
+    WINDOW = 100000
+
     def run_query(self, ds, params, filters, fmt, need_rows=False):
         try:
             plan = soql.compile_query(ds, params, filters, datasets.decode_row_id, ds.label)
@@ -499,21 +520,42 @@ class Handler(http.server.BaseHTTPRequestHandler):
             head = (",".join(datasets.csv_cell(f) for f in plan.fields) + "\n").encode()
         pre, post = plan.sys_list if plan.mode == "full_sys" else ((), ())
         concat = self.CONCAT_EXPR.get((fmt, plan.mode, tuple(pre), tuple(post)))
-        if concat and not need_rows and plan.params[-2] <= 200000:
+        if concat and not need_rows:
             # fast path: SQLite joins the page's pre-serialized rows into one blob
-            # (the subquery's ORDER BY + LIMIT keep it unflattened and ordered)
+            # (the subquery's ORDER BY + LIMIT keep it unflattened and ordered);
+            # big results go in windows of WINDOW rows
             cut = sql.index(" FROM %s" % ds.table)
             inner = "SELECT %s AS x%s" % (concat, sql[cut:])
             outer = "SELECT count(*), CAST(group_concat(x, ?) AS BLOB) FROM (%s)" % inner
             sep = b"\n," if fmt == "json" else b""
-            try:
+            limit, offset = plan.params[-2], plan.params[-1]
+            base = plan.params[:-2]
+
+            def window(take, skip):
                 with ds.db.reader() as conn:
-                    n, blob = conn.execute(outer, [sep] + plan.params).fetchone()
+                    n, blob = conn.execute(outer, [sep] + base + [take, skip]).fetchone()
+                return n, blob or b""
+
+            try:
+                first = window(min(limit, self.WINDOW), offset)
             except (sqlite3.Error, OverflowError, ValueError) as e:
                 raise SodaError(400, pretty({"code": "query.execution.failed", "error": True,
                                              "message": "Query failed: %s" % e,
                                              "data": {"query": soql.soql_text(ds.id, params)}}))
-            return Rendered(fmt, plan.fields, plan.types, None, head, blob or b"", n)
+            if limit <= self.WINDOW or first[0] < self.WINDOW:
+                return Rendered(fmt, plan.fields, plan.types, None, head, first[1], first[0])
+
+            def more():
+                yield first
+                done = first[0]
+                while done < limit:
+                    take = min(self.WINDOW, limit - done)
+                    n, blob = window(take, offset + done)
+                    yield n, blob
+                    if n < take:
+                        return
+                    done += n
+            return Rendered(fmt, plan.fields, plan.types, None, head, windows=more())
         try:
             with ds.db.reader() as conn:
                 rows = conn.execute(sql, plan.params).fetchall()
@@ -630,7 +672,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if spec and spec.get("wrongtype") and rendered.rows:
             self.apply_wrongtype(ds, rendered, spec)
         stream = (not spec or not any(spec.get(k) for k in ("truncate", "malformed", "stall", "slow"))) and (
-            cfg.chunked == "always" or (cfg.chunked == "auto" and rendered.count > cfg.chunk_rows))
+            cfg.chunked == "always" or (cfg.chunked == "auto" and (rendered.count is None
+                                                                   or rendered.count > cfg.chunk_rows)))
         if stream:
             return self.send_streamed(method, 200, ctype, rendered.segments(), gz, extra)
         return self.send_payload(method, 200, ctype, [rendered.body()], spec, extra=extra, gz=gz)
@@ -897,6 +940,8 @@ def parse_args(argv):
     ap.add_argument("--chunked", choices=("auto", "always", "never"), default="auto",
                     help="Transfer-Encoding: chunked for results (auto: when more than --chunk-rows rows)")
     ap.add_argument("--chunk-rows", type=int, default=10000)
+    ap.add_argument("--window-rows", type=int, default=100000,
+                    help="whole-row results are joined by SQLite this many rows at a time")
     ap.add_argument("--key-order", choices=("column", "sorted"), default="column",
                     help="key order of full rows: dataset column order (as the real API) or sorted")
     ap.add_argument("--load-workers", type=int, default=2,
@@ -939,6 +984,7 @@ def main(argv=None):
     else:
         srv = Server((args.host, args.port), Handler)
     srv.cfg = args
+    Handler.WINDOW = max(1, args.window_rows)
     srv.registry = registry
     srv.faults = faults.Registry()
     srv.reqlog = RequestLog(args.log, args.key_order)

@@ -12,6 +12,7 @@ request log.
 import csv
 import gzip
 import http.client
+import io
 import json
 import os
 import signal
@@ -82,7 +83,7 @@ ORACLE = None
 
 def setUpModule():
     global SRV, ORACLE
-    SRV = ServerProc("--chunk-rows", "5000")
+    SRV = ServerProc("--chunk-rows", "5000", "--window-rows", "7000")
     with gzip.open(os.path.join(DATA, "crimes.csv.gz"), "rt", newline="") as f:
         ORACLE = list(csv.DictReader(f))
 
@@ -358,6 +359,24 @@ class WireTests(unittest.TestCase):
         r = json.loads(b)
         self.assertEqual(len(r), 11000)
         self.assertEqual([x["id"] for x in r[:5]], [x["id"] for x in res({"$limit": 5})])
+
+    def test_big_results_in_windows(self):
+        ids = [r["id"] for r in res({"$select": "id", "$order": ":id", "$limit": 100000})]
+        for fmt in ("json", "csv"):
+            for params in ({"$limit": 100000}, {"$limit": 20000, "$offset": 3000},
+                           {"$select": "*, :id", "$limit": 14000, "$offset": 1},
+                           {"$limit": 30000, "$where": "id > 0", "$order": ":id"}):
+                st, h, b = request("/resource/%s.%s" % (CRIMES, fmt), params)
+                self.assertEqual(st, 200)
+                if fmt == "json":
+                    got = [r["id"] for r in json.loads(b)]
+                else:
+                    recs = list(csv.reader(io.StringIO(b.decode(), newline="")))
+                    got = [dict(zip(recs[0], r))["id"] for r in recs[1:]]
+                off = params.get("$offset", 0)
+                self.assertEqual(got, ids[off:off + params["$limit"]], (fmt, params))
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$limit": 50000, "$where": "id < 0"})
+        self.assertEqual(b, b"[]\n")
 
     def test_etag_304(self):
         st, h, b = request("/resource/%s.json" % CRIMES, {"$limit": 2})

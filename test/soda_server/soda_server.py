@@ -520,6 +520,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             head = (",".join(datasets.csv_cell(f) for f in plan.fields) + "\n").encode()
         pre, post = plan.sys_list if plan.mode == "full_sys" else ((), ())
         concat = self.CONCAT_EXPR.get((fmt, plan.mode, tuple(pre), tuple(post)))
+        if plan.json_subset and fmt == "json" and not plan.json_subset[1] and plan.json_subset[2] in ([], [":id"]):
+            drop, _pre, post = plan.json_subset
+            concat = "CAST(_json AS TEXT)"
+            if drop:
+                concat = "json_remove(%s, %s)" % (concat, ", ".join("'$.\"%s\"'" % f for f in drop))
+            if post:
+                concat = "json_set(%s, '$.\":id\"', _rid)" % concat
         if concat and not need_rows:
             # fast path: SQLite joins the page's pre-serialized rows into one blob
             # (the subquery's ORDER BY + LIMIT keep it unflattened and ordered);

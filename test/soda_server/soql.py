@@ -1123,7 +1123,7 @@ KNOWN_PARAMS = {"$select", "$where", "$order", "$group", "$having", "$limit", "$
 
 
 class Plan:
-    __slots__ = ("sql", "params", "mode", "fields", "types", "count_only", "sys_list")
+    __slots__ = ("sql", "params", "mode", "fields", "types", "count_only", "sys_list", "json_subset")
 
     def __init__(self):
         self.sql = None
@@ -1132,6 +1132,7 @@ class Plan:
         self.fields = []
         self.types = []
         self.sys_list = []
+        self.json_subset = None   # (user fields to drop, system fields before, after)
 
 
 def soql_text(dataset_id, p):
@@ -1334,6 +1335,23 @@ def compile_query(schema, params, filters=(), decode_row_id=None, dataset_label=
                 sys_pre = [n for _k, n in seq[:i]]
                 sys_post = [n for _k, n in seq[j:]]
                 full = len(set(sys_pre + sys_post)) == len(sys_pre + sys_post)
+    # a subset of the user columns in dataset order (system fields at the ends): the
+    # JSON rows can be cut from the pre-serialized ones (json_remove in SQLite)
+    if not full and not distinct and not aggregate and all(
+            k == "expr" and n.kind == "col" and a in (None, n.a) for k, n, a in items):
+        names = [n.a for _k, n, _a in items]
+        pos = {f: i for i, f in enumerate(schema.user_fields)}
+        i = 0
+        while i < len(names) and names[i] in SYSTEM_FIELDS:
+            i += 1
+        j = len(names)
+        while j > i and names[j - 1] in SYSTEM_FIELDS:
+            j -= 1
+        mid = names[i:j]
+        idx = [pos.get(f, -1) for f in mid]
+        if mid and all(x >= 0 for x in idx) and idx == sorted(set(idx)) and len(set(names)) == len(names):
+            keep = set(mid)
+            plan.json_subset = ([f for f in schema.user_fields if f not in keep], names[:i], names[j:])
     select_sql = []
     select_params = []
     if full:

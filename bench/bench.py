@@ -585,7 +585,7 @@ def main():
     m = sub.add_parser("measure")
     m.add_argument("--rows", type=int, required=True)
     m.add_argument("--out", required=True)
-    m.add_argument("--page-size", type=int, default=50000)
+    m.add_argument("--page-size", type=int, default=10000)
     m.add_argument("--gzip", action="store_true")
     m.add_argument("--backfill-window", default="1 year")
     r = sub.add_parser("report")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark of issue 5 (docs/benchmark.md): socrata_fdw/chicago_crime against the usual
 # alternatives, on generated crimes data served by the local SODA server.
-#   bench/run.sh [--sizes 100000,1000000] [--quick] [--page-size 50000] [--gzip]
+#   bench/run.sh [--sizes 100000,1000000] [--quick] [--page-size 10000] [--gzip]
 #                [--backfill-window '1 year']
 # Uses its own cluster and SODA server (RUN_DIR=.run/bench, ports 55433/55481 unless set in the
 # environment), so a running `make demo`/`make test` set-up is left alone; stops both on exit.
@@ -18,7 +18,7 @@ source "$REPO/scripts/env.sh"
 export PGHOST
 
 sizes=100000,1000000
-page_size=50000
+page_size=10000
 gzip=()
 window="1 year"
 while [[ $# -gt 0 ]]; do

@@ -8,8 +8,6 @@ import contextlib
 import csv
 import datetime
 import gzip
-import hashlib
-import io
 import itertools
 import json
 import math
@@ -1309,13 +1307,6 @@ def make_fast_loader(ds, header):
            "NUM": float, "NUMRE": _NUM_RE.match, "RID": encode_row_id}
     exec(compile(code, "<loader %s>" % ds.id, "exec"), env)
     return env["_load"]
-
-
-def _num(s):
-    v = float(s)
-    if v != v or v in (float("inf"), float("-inf")):
-        raise BadValue("not a finite number: %r" % s)
-    return v
 
 
 def _fast_floating(cell):

@@ -29,12 +29,10 @@ The output is deterministic for a given source, --rows and --seed.
 """
 
 import argparse
-import bisect
 import collections
 import csv
 import datetime
 import gzip
-import io
 import itertools
 import os
 import random

@@ -281,7 +281,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.sent_bytes = 0
         self.used_gzip = False
         self.log_entry = None
-        cfg = self.server.cfg
         try:
             url = urllib.parse.urlsplit(self.path)
             path = url.path
@@ -293,8 +292,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.finish_log(None)
         except Exception:
             traceback.print_exc()
-            if cfg.verbose:
-                pass
             try:
                 self.send_simple(500, pretty({"code": "internal_error", "error": True,
                                               "message": "Internal error"}))

@@ -92,23 +92,38 @@ class SysColumn:
 # ---------------------------------------------------------------------------
 # Dataset definitions (metadata from the portal where known)
 
+# The portal's own description of the dataset (its metadata, as in ../shared/data/wire_format).
 CRIMES_DESCRIPTION = (
-    "This dataset reflects reported incidents of crime (with the exception of murders where data exists "
-    "for each victim) that occurred in the City of Chicago from 2001 to present, minus the most recent "
-    "seven days. Data is extracted from the Chicago Police Department's CLEAR (Citizen Law Enforcement "
-    "Analysis and Reporting) system. In order to protect the privacy of crime victims, addresses are "
-    "shown at the block level only and specific locations are not identified. Should you have questions "
-    "about this dataset, you may contact the Research & Development Division of the Chicago Police "
-    "Department at 312.745.6071 or RDAnalysis@chicagopolice.org. Disclaimer: These crimes may be based "
-    "upon preliminary information supplied to the Police Department by the reporting parties that have "
-    "not been verified. The preliminary crime classifications may be changed at a later date based upon "
-    "additional investigation and there is always the possibility of mechanical or human error. "
-    "Therefore, the Chicago Police Department does not guarantee (either expressed or implied) the "
-    "accuracy, completeness, timeliness, or correct sequencing of the information and the information "
-    "should not be used for comparison purposes over time. The Chicago Police Department will not be "
-    "responsible for any error or omission, or for the use of, or the results obtained from the use of "
-    "this information. All data visualizations on maps should be considered approximate and attempts to "
-    "derive specific addresses are strictly prohibited. Data are updated daily.")
+    "This dataset reflects reported incidents of crime (with the exception of murders where data "
+    "exists for each victim) that occurred in the City of Chicago from 2001 to present, minus the "
+    "most recent seven days. Data is extracted from the Chicago Police Department's CLEAR (Citizen "
+    "Law Enforcement Analysis and Reporting) system. In order to protect the privacy of crime "
+    "victims, addresses are shown at the block level only and specific locations are not identified. "
+    "Should you have questions about this dataset, you may contact the Research & Development "
+    "Division of the Chicago Police Department at 312.745.6071 or RDAnalysis@chicagopolice.org.  "
+    "Disclaimer: These crimes may be based upon preliminary information supplied to the Police "
+    "Department by the reporting parties that have not been verified. The preliminary crime "
+    "classifications may be changed at a later date based upon additional investigation and there is "
+    "always the possibility of mechanical or human error. Therefore, the Chicago Police Department "
+    "does not guarantee (either expressed or implied) the accuracy, completeness, timeliness, or "
+    "correct sequencing of the information and the information should not be used for comparison "
+    "purposes over time. The Chicago Police Department will not be responsible for any error or "
+    "omission, or for the use of, or the results obtained from the use of this information. All data "
+    "visualizations on maps should be considered approximate and attempts to derive specific "
+    "addresses are strictly prohibited. The Chicago Police Department is not responsible for the "
+    "content of any off-site pages that are referenced by or that reference this web page other than "
+    "an official City of Chicago or Chicago Police Department web page. The user specifically "
+    "acknowledges that the Chicago Police Department is not responsible for any defamatory, "
+    "offensive, misleading, or illegal conduct of other users, links, or third parties and that the "
+    "risk of injury from the foregoing rests entirely with the user.  The unauthorized use of the "
+    "words \"Chicago Police Department,\" \"Chicago Police,\" or any colorable imitation of these words "
+    "or the unauthorized use of the Chicago Police Department logo is unlawful. This web page does "
+    "not, in any way, authorize such use. Data are updated daily. The dataset contains more than "
+    "65,000 records/rows of data and cannot be viewed in full in Microsoft Excel. Therefore, when "
+    "downloading the file, select CSV from the Export menu. Open the file in an ASCII text editor, "
+    "such as Wordpad, to view and search. To access a list of Chicago Police Department - Illinois "
+    "Uniform Crime Reporting (IUCR) codes, go to http://data.cityofchicago.org/Public-Safety/Chicago-"
+    "Police-Department-Illinois-Uniform-Crime-R/c7ck-438e")
 
 
 def _crimes_columns():

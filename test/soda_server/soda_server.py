@@ -676,6 +676,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if spec and spec.get("wrongtype") and rendered.rows:
             self.apply_wrongtype(ds, rendered, spec)
         stream = (not spec or not any(spec.get(k) for k in ("truncate", "malformed", "stall", "slow"))) and (
+            self.request_version != "HTTP/1.0") and (
             cfg.chunked == "always" or (cfg.chunked == "auto" and (rendered.count is None
                                                                    or rendered.count > cfg.chunk_rows)))
         if stream:

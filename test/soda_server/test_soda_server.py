@@ -63,6 +63,8 @@ class ServerProc:
             if "ready" in line or not line:
                 break
         if "ready" not in line:
+            self.proc.kill()
+            self.proc.wait()
             raise RuntimeError("server did not start: %s" % "".join(seen))
         self.ready_line = line
 

@@ -30,12 +30,13 @@ template <typename F> std::thread start_without_signals(F &&body) {
 
 BackgroundFetcher::BackgroundFetcher(PageFetcher &fetcher, std::atomic<bool> &cancel_flag,
                                      std::function<bool()> caller_cancelled)
-    : fetcher_(fetcher), cancel_flag_(cancel_flag),
-      caller_cancelled_(std::move(caller_cancelled)) {
+    : fetcher_(fetcher), cancel_flag_(cancel_flag), caller_cancelled_(std::move(caller_cancelled)) {
     worker_ = start_without_signals([this] { run(); });
 }
 
-BackgroundFetcher::~BackgroundFetcher() { stop(); }
+BackgroundFetcher::~BackgroundFetcher() {
+    stop();
+}
 
 void BackgroundFetcher::stop() noexcept {
     {
@@ -52,7 +53,8 @@ void BackgroundFetcher::stop() noexcept {
 void BackgroundFetcher::run() noexcept {
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-        changed_.wait(lock, [this] { return state_ == State::Fetching || state_ == State::Stopping; });
+        changed_.wait(lock,
+                      [this] { return state_ == State::Fetching || state_ == State::Stopping; });
         if (state_ == State::Stopping)
             return;
         lock.unlock();

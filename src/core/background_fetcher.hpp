@@ -50,7 +50,7 @@ class BackgroundFetcher {
     std::mutex mutex_;
     std::condition_variable changed_;
     State state_ = State::Fetching;
-    Page buffer_;       // written by the worker while Fetching, handed over when Ready
+    Page buffer_; // written by the worker while Fetching, handed over when Ready
     bool has_rows_ = false;
     std::exception_ptr error_;
     std::thread worker_;

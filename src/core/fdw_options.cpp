@@ -128,8 +128,8 @@ void validate_option(OptionScope scope, const std::string &name, const std::stri
         if (name == "app_token")
             hint = "Set app_token on a user mapping, where only its owner can read it.";
         throw Error(ErrorKind::InvalidOption,
-                    std::string("invalid option \"") + name + "\" for a " + scope_name(scope),
-                    {}, hint);
+                    std::string("invalid option \"") + name + "\" for a " + scope_name(scope), {},
+                    hint);
     }
     check_value(*spec, value);
 }
@@ -143,8 +143,8 @@ void validate_options(OptionScope scope, const OptionList &options) {
                         "option \"" + name + "\" is given more than once");
     }
     if (scope == OptionScope::Table && !seen.count("dataset"))
-        throw Error(ErrorKind::InvalidOption, "a socrata_fdw foreign table needs a \"dataset\"",
-                    {}, "Add OPTIONS (dataset '<4x4 id>'), e.g. dataset 'ijzp-q8t2'.");
+        throw Error(ErrorKind::InvalidOption, "a socrata_fdw foreign table needs a \"dataset\"", {},
+                    "Add OPTIONS (dataset '<4x4 id>'), e.g. dataset 'ijzp-q8t2'.");
 }
 
 ScanSettings make_scan_settings(const OptionList &server, const OptionList &user_mapping,

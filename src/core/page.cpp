@@ -8,8 +8,8 @@ void Page::append(const RowView &row) {
     for (std::size_t slot = 0; slot < slots_; ++slot) {
         const FieldValue &v = slot < row.size() ? row[slot] : FieldValue{};
         if (arena_.size() + v.text.size() + 1 > UINT32_MAX)
-            throw Error(ErrorKind::Protocol, "a page of rows exceeds 4 GB",
-                        {}, "Lower the page_size option.");
+            throw Error(ErrorKind::Protocol, "a page of rows exceeds 4 GB", {},
+                        "Lower the page_size option.");
         cells_.push_back(Cell{static_cast<std::uint32_t>(arena_.size()),
                               static_cast<std::uint32_t>(v.text.size()), v.kind});
         arena_.append(v.text.data(), v.text.size());

@@ -80,10 +80,9 @@ SoqlQuery PageFetcher::page_query() const {
         // (aggregate rows have no :id, but their groups are unique).
         q.order = request_.order;
         // An ungrouped aggregate (count(*) AS n) is one row and has no :id to order by.
-        bool aggregate = std::any_of(request_.select.begin(), request_.select.end(),
-                                     [](const std::string &item) {
-                                         return item.find('(') != std::string::npos;
-                                     });
+        bool aggregate = std::any_of(
+            request_.select.begin(), request_.select.end(),
+            [](const std::string &item) { return item.find('(') != std::string::npos; });
         if (request_.group.empty() && !aggregate)
             q.order += (q.order.empty() ? "" : ", ") + std::string(kRowIdField);
         if (request_.offset + returned_ > 0)

@@ -11,9 +11,9 @@ namespace socrata {
 struct ScanRequest {
     // $select items in slot order (field identifiers or aggregate expressions, SoQL text).
     std::vector<std::string> select;
-    std::string where; // empty = none
-    std::string order; // empty = none (keyset paging orders by :id itself)
-    std::string group; // empty = none
+    std::string where;       // empty = none
+    std::string order;       // empty = none (keyset paging orders by :id itself)
+    std::string group;       // empty = none
     std::int64_t limit = -1; // -1 = all rows
     std::int64_t offset = 0;
     // Page with `$where=:id > last` ordered by :id (cheap on Socrata at any depth). Offset

@@ -18,7 +18,8 @@ constexpr std::size_t kMaxDocument = 64 * 1024 * 1024;
 
 SodaClient::SodaClient(ScanSettings settings, CancelCheck should_cancel)
     : settings_(std::move(settings)), should_cancel_(std::move(should_cancel)),
-      retry_(RetryPolicy{settings_.max_retries, settings_.retry_delay_ms, settings_.max_retry_delay_ms}) {}
+      retry_(RetryPolicy{settings_.max_retries, settings_.retry_delay_ms,
+                         settings_.max_retry_delay_ms}) {}
 
 HttpRequest SodaClient::make_request(const std::string &url) const {
     HttpRequest request;
@@ -77,12 +78,10 @@ void SodaClient::stream(const std::string &url, const std::function<void()> &on_
             sleep_before_retry(decision.delay_ms);
             continue;
         }
-        std::string tries = attempt > 0
-                                ? " (after " + std::to_string(attempt + 1) + " attempts)"
-                                : std::string();
+        std::string tries =
+            attempt > 0 ? " (after " + std::to_string(attempt + 1) + " attempts)" : std::string();
         if (outcome.network_error)
-            throw Error(ErrorKind::Network,
-                        redact(failure + tries, settings_.app_token),
+            throw Error(ErrorKind::Network, redact(failure + tries, settings_.app_token),
                         redact(failure_detail, settings_.app_token),
                         "Check the server's base_url and the network; timeouts are the "
                         "request_timeout and stall_timeout server options.");

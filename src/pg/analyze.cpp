@@ -75,8 +75,8 @@ void Sampler::add_row(const Page &page, std::size_t row) {
     if (count_ >= targrows_)
         return;
     TupleDesc desc = RelationGetDescr(relation_);
-    auto *values = static_cast<Datum *>(
-        pg::call([&] { return palloc(sizeof(Datum) * desc->natts); }));
+    auto *values =
+        static_cast<Datum *>(pg::call([&] { return palloc(sizeof(Datum) * desc->natts); }));
     auto *nulls = static_cast<bool *>(pg::call([&] { return palloc(sizeof(bool) * desc->natts); }));
     converter_->convert(page, row, values, nulls, CurrentMemoryContext, table_.relname,
                         request_.select.size());

@@ -11,10 +11,11 @@ template <typename T> void delete_context_owned(void *object) noexcept {
     delete static_cast<T *>(object); // destructors of these types do not throw
 }
 
-template <typename T, typename... Args> T *new_context_owned(MemoryContext context, Args &&...args) {
+template <typename T, typename... Args>
+T *new_context_owned(MemoryContext context, Args &&...args) {
     auto object = std::make_unique<T>(std::forward<Args>(args)...);
-    auto *callback = static_cast<MemoryContextCallback *>(pg::call(
-        [&] { return MemoryContextAlloc(context, sizeof(MemoryContextCallback)); }));
+    auto *callback = static_cast<MemoryContextCallback *>(
+        pg::call([&] { return MemoryContextAlloc(context, sizeof(MemoryContextCallback)); }));
     callback->func = delete_context_owned<T>;
     callback->arg = object.get();
     pg::call([&] { MemoryContextRegisterResetCallback(context, callback); });

@@ -55,8 +55,7 @@ ValueClass class_of_type(Oid type) {
 // Types a runtime value may have when compared with a column of the given class.
 bool value_type_fits(ValueClass column_class, Oid value_type) {
     if (column_class == ValueClass::Timestamp)
-        return value_type == TIMESTAMPOID || value_type == TIMESTAMPTZOID ||
-               value_type == DATEOID;
+        return value_type == TIMESTAMPOID || value_type == TIMESTAMPTZOID || value_type == DATEOID;
     return class_of_type(value_type) == column_class;
 }
 
@@ -159,7 +158,9 @@ const char *soql_operator(const char *name) {
     return nullptr;
 }
 
-bool is_builtin(Oid oid) { return oid < FirstGenbkiObjectId; }
+bool is_builtin(Oid oid) {
+    return oid < FirstGenbkiObjectId;
+}
 
 bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     if (!is_builtin(op->opno) || list_length(op->args) != 2)
@@ -217,8 +218,7 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
         return false;
 
     Operand column;
-    if (!deparse_operand(static_cast<Expr *>(linitial(op->args)), ctx, column) ||
-        !column.is_column)
+    if (!deparse_operand(static_cast<Expr *>(linitial(op->args)), ctx, column) || !column.is_column)
         return false;
     if (column.cls == ValueClass::Text && !is_deterministic_collation(op->inputcollid))
         return false;
@@ -240,8 +240,7 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
         bool typbyval;
         char typalign;
         get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
-        deconstruct_array(arr, element_type, typlen, typbyval, typalign, &elements, &nulls,
-                          &count);
+        deconstruct_array(arr, element_type, typlen, typbyval, typalign, &elements, &nulls, &count);
     });
     if (count == 0)
         return false;
@@ -290,8 +289,7 @@ bool deparse_null_test(NullTest *test, DeparseContext &ctx, std::string &out) {
 } // namespace
 
 std::string remote_column(const DeparseContext &ctx, AttrNumber attnum) {
-    if (attnum <= 0 || attnum > static_cast<AttrNumber>(ctx.table->columns.size()) ||
-        !ctx.remote)
+    if (attnum <= 0 || attnum > static_cast<AttrNumber>(ctx.table->columns.size()) || !ctx.remote)
         return {};
     const ColumnInfo &col = ctx.table->columns[attnum - 1];
     if (col.dropped)
@@ -338,10 +336,9 @@ bool deparse_condition(Expr *expr, DeparseContext &ctx, std::string &out) {
     }
     if (!ok) {
         if (list_length(ctx.runtime_values) != saved_length)
-            ctx.runtime_values =
-                saved_length == 0 ? NIL : pg::call([&] {
-                    return list_truncate(ctx.runtime_values, saved_length);
-                });
+            ctx.runtime_values = saved_length == 0 ? NIL : pg::call([&] {
+                return list_truncate(ctx.runtime_values, saved_length);
+            });
         (void)saved_values;
         return false;
     }
@@ -362,7 +359,8 @@ std::string deparse_order(List *pathkeys, DeparseContext &ctx) {
         foreach (member_cell, ec->ec_members) {
             auto *member = static_cast<EquivalenceMember *>(lfirst(member_cell));
             Expr *e = strip_relabel(member->em_expr);
-            if (IsA(e, Var) && static_cast<Index>(reinterpret_cast<Var *>(e)->varno) == ctx.rel->relid &&
+            if (IsA(e, Var) &&
+                static_cast<Index>(reinterpret_cast<Var *>(e)->varno) == ctx.rel->relid &&
                 reinterpret_cast<Var *>(e)->varlevelsup == 0) {
                 var = reinterpret_cast<Var *>(e);
                 break;
@@ -407,7 +405,8 @@ std::string soql_literal_for_datum(Datum value, bool isnull, Oid type) {
         double d = type == FLOAT4OID ? DatumGetFloat4(value) : DatumGetFloat8(value);
         if (!std::isfinite(d))
             throw Error(ErrorKind::Conversion, "a non-finite number has no SoQL literal");
-        char *digits = pg::call([&] { return OidOutputFunctionCall(F_FLOAT8OUT, Float8GetDatum(d)); });
+        char *digits =
+            pg::call([&] { return OidOutputFunctionCall(F_FLOAT8OUT, Float8GetDatum(d)); });
         return digits;
     }
     case NUMERICOID: {
@@ -442,13 +441,11 @@ std::string soql_literal_for_datum(Datum value, bool isnull, Oid type) {
             throw Error(ErrorKind::Conversion, "timestamp out of range for SoQL");
         char buf[64];
         if (fsec % 1000 == 0)
-            snprintf(buf, sizeof buf, "'%04d-%02d-%02dT%02d:%02d:%02d.%03d'", tm.tm_year,
-                          tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                          static_cast<int>(fsec / 1000));
+            snprintf(buf, sizeof buf, "'%04d-%02d-%02dT%02d:%02d:%02d.%03d'", tm.tm_year, tm.tm_mon,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(fsec / 1000));
         else
-            snprintf(buf, sizeof buf, "'%04d-%02d-%02dT%02d:%02d:%02d.%06d'", tm.tm_year,
-                          tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                          static_cast<int>(fsec));
+            snprintf(buf, sizeof buf, "'%04d-%02d-%02dT%02d:%02d:%02d.%06d'", tm.tm_year, tm.tm_mon,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(fsec));
         return buf;
     }
     default:

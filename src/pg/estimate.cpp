@@ -55,8 +55,8 @@ double estimate_rows(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &
     }
     double tuples = baserel->tuples > 0 ? baserel->tuples : kDefaultRows;
     Selectivity all = pg::call([&] {
-        return clauselist_selectivity(root, baserel->baserestrictinfo, baserel->relid,
-                                      JOIN_INNER, nullptr);
+        return clauselist_selectivity(root, baserel->baserestrictinfo, baserel->relid, JOIN_INNER,
+                                      nullptr);
     });
     return std::max(1.0, tuples * all);
 }

@@ -144,9 +144,9 @@ std::vector<std::string> dataset_ids(const std::string &remote_schema) {
     }
     if (ids.empty())
         throw Error(ErrorKind::InvalidOption,
-                    "IMPORT FOREIGN SCHEMA needs one or more dataset ids as the remote schema",
-                    "", "Write e.g. IMPORT FOREIGN SCHEMA \"ijzp-q8t2\" or \"ijzp-q8t2, "
-                        "z8bn-74gv\".");
+                    "IMPORT FOREIGN SCHEMA needs one or more dataset ids as the remote schema", "",
+                    "Write e.g. IMPORT FOREIGN SCHEMA \"ijzp-q8t2\" or \"ijzp-q8t2, "
+                    "z8bn-74gv\".");
     return ids;
 }
 
@@ -188,10 +188,8 @@ List *import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid) {
                         "IMPORT FOREIGN SCHEMA of socrata_fdw takes no options");
         ScanSettings settings = load_server_settings(serverOid, GetUserId());
         std::vector<std::string> ids = dataset_ids(stmt->remote_schema);
-        std::string server_name =
-            pg::call([&] { return GetForeignServer(serverOid)->servername; });
-        Oid namespace_oid =
-            pg::call([&] { return get_namespace_oid(stmt->local_schema, false); });
+        std::string server_name = pg::call([&] { return GetForeignServer(serverOid)->servername; });
+        Oid namespace_oid = pg::call([&] { return get_namespace_oid(stmt->local_schema, false); });
 
         std::vector<DatasetMetadata> datasets;
         std::vector<std::string> table_names;

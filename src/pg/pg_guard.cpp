@@ -15,9 +15,7 @@ ErrorData *run_catching_pg_error(void (*fn)(void *), void *arg) noexcept {
     MemoryContext caller_context = CurrentMemoryContext;
     ErrorData *volatile caught = nullptr;
     PG_TRY();
-    {
-        fn(arg);
-    }
+    { fn(arg); }
     PG_CATCH();
     {
         // CopyErrorData must not run in ErrorContext; keep the copy where the caller was.
@@ -100,8 +98,7 @@ void raise_captured(CapturedError &c) {
         CHECK_FOR_INTERRUPTS();
 
     ereport(ERROR, (errcode(c.sqlstate), errmsg_internal("%s", message),
-                    detail ? errdetail_internal("%s", detail) : 0,
-                    hint ? errhint("%s", hint) : 0));
+                    detail ? errdetail_internal("%s", detail) : 0, hint ? errhint("%s", hint) : 0));
     pg_unreachable();
 }
 

@@ -9,7 +9,17 @@ namespace {
 // fdw_private is a flat list: [select items (List of String), where, order, group, limit,
 // offset, keyset ("1"/"0"), slot columns (IntList), slot items (IntList), dataset label].
 enum PlanItem {
-    Select, Where, Order, Group, Limit, Offset, Keyset, SlotColumns, SlotItems, Label, Count
+    Select,
+    Where,
+    Order,
+    Group,
+    Limit,
+    Offset,
+    Keyset,
+    SlotColumns,
+    SlotItems,
+    Label,
+    Count
 };
 
 Node *string_node(const std::string &s) {

@@ -85,10 +85,9 @@ void get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
         auto *info = static_cast<RelPlanInfo *>(baserel->fdw_private);
         Cost total = kStartupCost + baserel->rows * kPerRowCost;
         pg::call([&] {
-            add_path(baserel,
-                     reinterpret_cast<Path *>(create_foreignscan_path(
-                         root, baserel, nullptr, baserel->rows, kStartupCost, total, NIL,
-                         baserel->lateral_relids, nullptr, NIL)));
+            add_path(baserel, reinterpret_cast<Path *>(create_foreignscan_path(
+                                  root, baserel, nullptr, baserel->rows, kStartupCost, total, NIL,
+                                  baserel->lateral_relids, nullptr, NIL)));
         });
 
         // A path sorted by Socrata, when the whole ORDER BY can be pushed.
@@ -104,10 +103,10 @@ void get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
             return;
         pg::call([&] {
             List *fdw_private = list_make1(makeString(pstrdup(order.c_str())));
-            add_path(baserel, reinterpret_cast<Path *>(create_foreignscan_path(
-                                  root, baserel, nullptr, baserel->rows, kStartupCost,
-                                  total * 1.05, root->query_pathkeys, baserel->lateral_relids,
-                                  nullptr, fdw_private)));
+            add_path(baserel,
+                     reinterpret_cast<Path *>(create_foreignscan_path(
+                         root, baserel, nullptr, baserel->rows, kStartupCost, total * 1.05,
+                         root->query_pathkeys, baserel->lateral_relids, nullptr, fdw_private)));
         });
     });
 }
@@ -139,12 +138,11 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
             plan.request.keyset = false;
         }
         // A whole-row reference (attno 0) needs every column.
-        bool whole_row =
-            bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, info->attrs_used);
+        bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, info->attrs_used);
         for (const ColumnInfo &col : info->table.columns) {
             if (col.dropped ||
-                (!whole_row && !bms_is_member(col.attnum - FirstLowInvalidHeapAttributeNumber,
-                                              info->attrs_used)))
+                (!whole_row &&
+                 !bms_is_member(col.attnum - FirstLowInvalidHeapAttributeNumber, info->attrs_used)))
                 continue;
             add_select_item(plan, socrata::quote_identifier(col.field), col.attnum - 1);
         }

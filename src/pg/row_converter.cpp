@@ -22,8 +22,8 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
         c.typmod = attr->atttypmod;
         Oid type = attr->atttypid;
         c.form = (type == JSONBOID || type == JSONOID) ? TextForm::Json
-                 : type == POINTOID                   ? TextForm::Point
-                                                      : TextForm::AsIs;
+                 : type == POINTOID                    ? TextForm::Point
+                                                       : TextForm::AsIs;
         switch (type) {
         case INT2OID:
             c.fast = Fast::Int2;

@@ -40,8 +40,7 @@ class RowConverter {
     };
 
     [[noreturn]] void raise_conversion_error(PgError &error, const Page &page, std::size_t row,
-                                             const std::string &relname,
-                                             std::size_t value_slots);
+                                             const std::string &relname, std::size_t value_slots);
 
     std::vector<Column> columns_;
     int natts_ = 0;

@@ -81,7 +81,9 @@ void ScanState::fill_slot(TupleTableSlot *slot, MemoryContext row_context) {
     pg::call([&] { ExecStoreVirtualTuple(slot); });
 }
 
-ScanState *state_of(ForeignScanState *node) { return static_cast<ScanState *>(node->fdw_state); }
+ScanState *state_of(ForeignScanState *node) {
+    return static_cast<ScanState *>(node->fdw_state);
+}
 
 Oid scanned_relation(ForeignScanState *node, Oid *userid) {
     auto *fsplan = reinterpret_cast<ForeignScan *>(node->ss.ps.plan);

@@ -37,9 +37,8 @@ List *user_mapping_options(Oid userid, Oid server) {
             if (!HeapTupleIsValid(tuple))
                 continue;
             bool isnull = false;
-            Datum datum =
-                SysCacheGetAttr(USERMAPPINGUSERSERVER, tuple, Anum_pg_user_mapping_umoptions,
-                                &isnull);
+            Datum datum = SysCacheGetAttr(USERMAPPINGUSERSERVER, tuple,
+                                          Anum_pg_user_mapping_umoptions, &isnull);
             List *options = isnull ? NIL : untransformRelOptions(datum);
             ReleaseSysCache(tuple);
             return options;
@@ -74,9 +73,10 @@ ForeignTableInfo load_foreign_table(Oid relid, Oid userid) {
     ForeignTable *table = pg::call([&] { return GetForeignTable(relid); });
     ForeignServer *server = pg::call([&] { return GetForeignServer(table->serverid); });
     info.server = server->serverid;
-    info.settings = make_scan_settings(to_option_list(server->options),
-                                       to_option_list(user_mapping_options(userid, server->serverid)),
-                                       to_option_list(table->options));
+    info.settings =
+        make_scan_settings(to_option_list(server->options),
+                           to_option_list(user_mapping_options(userid, server->serverid)),
+                           to_option_list(table->options));
     info.relname = pg::call([&] {
         return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
                                           get_rel_name(relid));

@@ -45,8 +45,8 @@ constexpr double kPerRowCost = 0.01;
 struct UpperRelInfo {
     RelPlanInfo *base = nullptr; // the scanned table's planning info
     ScanPlan plan;
-    List *scan_tlist = NIL; // TargetEntry list: the scan tuple
-    std::vector<std::string> aliases; // output name of scan tuple column i ("g1", "a2"...)
+    List *scan_tlist = NIL;                 // TargetEntry list: the scan tuple
+    std::vector<std::string> aliases;       // output name of scan tuple column i ("g1", "a2"...)
     std::vector<std::string> group_aliases; // the grouping columns' aliases
     bool grouped = false; // an aggregate relation (GROUP BY pushed or ungrouped aggregates)
 };
@@ -55,7 +55,6 @@ bool is_ours(RelOptInfo *rel) {
     return rel && rel->fdwroutine &&
            rel->fdwroutine->GetForeignUpperPaths == get_foreign_upper_paths;
 }
-
 
 // Gives the upper relation its UpperRelInfo (read back by upper_foreign_plan).
 UpperRelInfo *attach_upper_info(RelOptInfo *output_rel) {
@@ -100,7 +99,9 @@ bool is_number(Oid type) {
     return is_exact_number(type) || type == FLOAT4OID || type == FLOAT8OID;
 }
 
-bool is_text(Oid type) { return type == TEXTOID || type == VARCHAROID; }
+bool is_text(Oid type) {
+    return type == TEXTOID || type == VARCHAROID;
+}
 
 bool is_c_collation(Oid collation) {
     return collation == C_COLLATION_OID || collation == POSIX_COLLATION_OID ||
@@ -132,12 +133,13 @@ std::string deparse_group_expr(Expr *expr, const DeparseContext &ctx) {
         if (!IsA(unit, Const) || reinterpret_cast<Const *>(unit)->constisnull)
             return {};
         Datum unit_value = reinterpret_cast<Const *>(unit)->constvalue;
-        std::string unit_name = pg::call([&] { return text_to_cstring(DatumGetTextPP(unit_value)); });
+        std::string unit_name =
+            pg::call([&] { return text_to_cstring(DatumGetTextPP(unit_value)); });
         std::transform(unit_name.begin(), unit_name.end(), unit_name.begin(),
                        [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-        const char *soql_func = unit_name == "month" ? "date_trunc_ym"
+        const char *soql_func = unit_name == "month"  ? "date_trunc_ym"
                                 : unit_name == "year" ? "date_trunc_y"
-                                                 : nullptr;
+                                                      : nullptr;
         if (!soql_func)
             return {};
         Var *var = nullptr;
@@ -192,9 +194,8 @@ void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, con
     upper.plan.slot_columns.push_back(position);
     upper.plan.slot_items.push_back(position);
     upper.scan_tlist = pg::call([&] {
-        return lappend(upper.scan_tlist,
-                       makeTargetEntry(static_cast<Expr *>(copyObjectImpl(expr)), position + 1,
-                                       nullptr, false));
+        return lappend(upper.scan_tlist, makeTargetEntry(static_cast<Expr *>(copyObjectImpl(expr)),
+                                                         position + 1, nullptr, false));
     });
 }
 
@@ -205,8 +206,8 @@ bool in_scan_tlist(const UpperRelInfo &upper, Expr *expr) {
 void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_rel,
                         GroupPathExtraData *extra) {
     Query *parse = root->parse;
-    if (input_rel->reloptkind != RELOPT_BASEREL || !is_ours(input_rel) ||
-        !input_rel->fdw_private || output_rel->fdw_private)
+    if (input_rel->reloptkind != RELOPT_BASEREL || !is_ours(input_rel) || !input_rel->fdw_private ||
+        output_rel->fdw_private)
         return;
     auto *info = static_cast<RelPlanInfo *>(input_rel->fdw_private);
     if (info->is_upper || info->local_conds != NIL || !info->remote)
@@ -285,9 +286,9 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
     *upper = std::move(candidate);
     Cost total = kStartupCost + rows * kPerRowCost;
     pg::call([&] {
-        add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
-                                 root, output_rel, target, rows, kStartupCost, total, NIL,
-                                 nullptr, NIL)));
+        add_path(output_rel,
+                 reinterpret_cast<Path *>(create_foreign_upper_path(
+                     root, output_rel, target, rows, kStartupCost, total, NIL, nullptr, NIL)));
     });
 }
 
@@ -365,9 +366,9 @@ void add_ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *out
     PathTarget *target = root->upper_targets[UPPERREL_ORDERED];
     List *pathkeys = root->sort_pathkeys;
     pg::call([&] {
-        add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
-                                 root, output_rel, target, rows, startup, total, pathkeys,
-                                 nullptr, NIL)));
+        add_path(output_rel,
+                 reinterpret_cast<Path *>(create_foreign_upper_path(
+                     root, output_rel, target, rows, startup, total, pathkeys, nullptr, NIL)));
     });
 }
 
@@ -391,8 +392,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
                      FinalPathExtraData *extra) {
     Query *parse = root->parse;
     if (!extra->limit_needed || parse->commandType != CMD_SELECT || parse->rowMarks != NIL ||
-        parse->hasTargetSRFs || parse->limitOption != LIMIT_OPTION_COUNT ||
-        output_rel->fdw_private)
+        parse->hasTargetSRFs || parse->limitOption != LIMIT_OPTION_COUNT || output_rel->fdw_private)
         return;
     std::int64_t limit = -1, offset = 0;
     if (!constant_int8(parse->limitCount, limit, -1) ||
@@ -400,8 +400,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         return;
 
     // Over a pushed aggregate (sorted by Socrata when the query has an ORDER BY).
-    if (input_rel->reloptkind == RELOPT_UPPER_REL && is_ours(input_rel) &&
-        input_rel->fdw_private) {
+    if (input_rel->reloptkind == RELOPT_UPPER_REL && is_ours(input_rel) && input_rel->fdw_private) {
         auto *input = static_cast<UpperRelInfo *>(input_rel->fdw_private);
         if (!input->grouped || input->plan.request.group.empty() ||
             (root->sort_pathkeys != NIL && input->plan.request.order == input->plan.request.group))
@@ -419,9 +418,9 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         PathTarget *target = root->upper_targets[UPPERREL_FINAL];
         List *pathkeys = root->sort_pathkeys;
         pg::call([&] {
-            add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
-                                     root, output_rel, target, rows, startup, total, pathkeys,
-                                     nullptr, NIL)));
+            add_path(output_rel,
+                     reinterpret_cast<Path *>(create_foreign_upper_path(
+                         root, output_rel, target, rows, startup, total, pathkeys, nullptr, NIL)));
         });
         return;
     }
@@ -439,8 +438,9 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
             continue;
         auto *fpath = reinterpret_cast<ForeignPath *>(path);
         if (root->sort_pathkeys != NIL) {
-            if (fpath->fdw_private == NIL ||
-                !pg::call([&] { return pathkeys_contained_in(root->sort_pathkeys, path->pathkeys); }))
+            if (fpath->fdw_private == NIL || !pg::call([&] {
+                    return pathkeys_contained_in(root->sort_pathkeys, path->pathkeys);
+                }))
                 continue;
         } else if (fpath->fdw_private != NIL) {
             continue;
@@ -468,9 +468,8 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
     }
     // The scan tuple: the base relation's columns the query uses; expressions over them
     // (the final target) are computed by the scan's projection.
-    List *vars = pg::call([&] {
-        return pull_var_clause(reinterpret_cast<Node *>(base->reltarget->exprs), 0);
-    });
+    List *vars = pg::call(
+        [&] { return pull_var_clause(reinterpret_cast<Node *>(base->reltarget->exprs), 0); });
     foreach (cell, vars) {
         auto *expr = static_cast<Expr *>(lfirst(cell));
         if (!IsA(expr, Var))
@@ -509,9 +508,9 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
     PathTarget *target = root->upper_targets[UPPERREL_FINAL];
     List *pathkeys = root->sort_pathkeys;
     pg::call([&] {
-        add_path(output_rel, reinterpret_cast<Path *>(create_foreign_upper_path(
-                                 root, output_rel, target, rows, startup, total, pathkeys,
-                                 nullptr, NIL)));
+        add_path(output_rel,
+                 reinterpret_cast<Path *>(create_foreign_upper_path(
+                     root, output_rel, target, rows, startup, total, pathkeys, nullptr, NIL)));
     });
 }
 
@@ -525,9 +524,9 @@ ForeignScan *upper_foreign_plan(PlannerInfo *, RelOptInfo *rel, Oid, ForeignPath
         List *runtime_values = upper->base->runtime_values;
         List *scan_tlist = upper->scan_tlist;
         return pg::call([&] {
-            return make_foreignscan(tlist, NIL, 0, static_cast<List *>(copyObjectImpl(runtime_values)),
-                                    fdw_private, static_cast<List *>(copyObjectImpl(scan_tlist)), NIL,
-                                    outer_plan);
+            return make_foreignscan(
+                tlist, NIL, 0, static_cast<List *>(copyObjectImpl(runtime_values)), fdw_private,
+                static_cast<List *>(copyObjectImpl(scan_tlist)), NIL, outer_plan);
         });
     });
 }
@@ -541,8 +540,7 @@ void get_foreign_upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptI
         else if (stage == UPPERREL_ORDERED)
             add_ordered_paths(root, input_rel, output_rel);
         else if (stage == UPPERREL_FINAL)
-            add_final_paths(root, input_rel, output_rel,
-                            static_cast<FinalPathExtraData *>(extra));
+            add_final_paths(root, input_rel, output_rel, static_cast<FinalPathExtraData *>(extra));
     });
 }
 

@@ -12,8 +12,9 @@ using socrata::test::LoopbackServer;
 namespace {
 
 std::string http(int status, const std::string &body) {
-    return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\nContent-Type: application/json\r\n\r\n" + body;
+    return "HTTP/1.1 " + std::to_string(status) +
+           " X\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nContent-Type: application/json\r\n\r\n" + body;
 }
 
 // Pages of one row each: row-1, row-2, row-3, then an empty page.
@@ -49,9 +50,8 @@ struct Rig {
 } // namespace
 
 TEST(BackgroundFetcher, DeliversEveryPageInOrderAndFetchesAhead) {
-    LoopbackServer server([](int fd, const std::string &req, LoopbackServer &) {
-        return serve_rows(fd, req);
-    });
+    LoopbackServer server(
+        [](int fd, const std::string &req, LoopbackServer &) { return serve_rows(fd, req); });
     Rig rig(server);
     BackgroundFetcher prefetch(*rig.fetcher, rig.flag, nullptr);
     Page page;

@@ -13,9 +13,9 @@ using socrata::test::LoopbackServer;
 namespace {
 
 std::string http(int status, const std::string &body, const std::string &headers = {}) {
-    return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\nContent-Type: application/json\r\n" + headers +
-           "\r\n" + body;
+    return "HTTP/1.1 " + std::to_string(status) +
+           " X\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nContent-Type: application/json\r\n" + headers + "\r\n" + body;
 }
 
 // Three rows served two per page, keyed by :id; the request line decides which page.
@@ -52,9 +52,8 @@ std::vector<std::string> fetch_all(PageFetcher &fetcher) {
 } // namespace
 
 TEST(PageFetcher, PagesByRowIdentifierUntilAShortPage) {
-    LoopbackServer server([](int fd, const std::string &req, LoopbackServer &) {
-        return serve_pages(fd, req);
-    });
+    LoopbackServer server(
+        [](int fd, const std::string &req, LoopbackServer &) { return serve_pages(fd, req); });
     SodaClient client(settings_for(server), nullptr);
     ScanRequest request;
     request.select = {"n"};
@@ -73,9 +72,8 @@ TEST(PageFetcher, PagesByRowIdentifierUntilAShortPage) {
 }
 
 TEST(PageFetcher, LimitCapsThePagesRequested) {
-    LoopbackServer server([](int fd, const std::string &req, LoopbackServer &) {
-        return serve_pages(fd, req);
-    });
+    LoopbackServer server(
+        [](int fd, const std::string &req, LoopbackServer &) { return serve_pages(fd, req); });
     SodaClient client(settings_for(server), nullptr);
     ScanRequest request;
     request.select = {"n"};
@@ -91,8 +89,8 @@ TEST(PageFetcher, RetriesThrottlingThenSucceedsAndRestartsThePage) {
     std::atomic<int> calls{0};
     LoopbackServer server([&](int fd, const std::string &req, LoopbackServer &) {
         if (calls++ < 2) {
-            LoopbackServer::send_all(fd, http(429, R"({"message":"slow down","error":true})",
-                                              "Retry-After: 0\r\n"));
+            LoopbackServer::send_all(
+                fd, http(429, R"({"message":"slow down","error":true})", "Retry-After: 0\r\n"));
             return true;
         }
         return serve_pages(fd, req);
@@ -110,7 +108,8 @@ TEST(PageFetcher, BadRequestFailsAtOnceWithSocratasMessageAndNoToken) {
     LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
         ++calls;
         LoopbackServer::send_all(
-            fd, http(400, R"({"code":"query.compiler.malformed","error":true,"message":"bad where"})"));
+            fd,
+            http(400, R"({"code":"query.compiler.malformed","error":true,"message":"bad where"})"));
         return true;
     });
     SodaClient client(settings_for(server), nullptr);
@@ -172,16 +171,17 @@ TEST(PageFetcher, CancelDuringBackoffStopsPromptly) {
 }
 
 TEST(PageFetcher, DescribesTheFirstRequestForExplain) {
-    LoopbackServer server([](int fd, const std::string &req, LoopbackServer &) {
-        return serve_pages(fd, req);
-    });
+    LoopbackServer server(
+        [](int fd, const std::string &req, LoopbackServer &) { return serve_pages(fd, req); });
     SodaClient client(settings_for(server), nullptr);
     ScanRequest request;
     request.select = {"n"};
     request.where = "n > 'a&b'";
     PageFetcher fetcher(client, request, 100);
     EXPECT_EQ(fetcher.describe(), "$select=n,:id&$where=n > 'a&b'&$order=:id&$limit=100");
-    EXPECT_EQ(fetcher.first_request_path(),
-              "/resource/abcd-1234.json?$select=n%2C%3Aid&$where=n%20%3E%20%27a%26b%27&$order=%3Aid&$limit=100");
+    EXPECT_EQ(
+        fetcher.first_request_path(),
+        "/resource/"
+        "abcd-1234.json?$select=n%2C%3Aid&$where=n%20%3E%20%27a%26b%27&$order=%3Aid&$limit=100");
     EXPECT_TRUE(server.requests().empty()) << "describing sends nothing";
 }

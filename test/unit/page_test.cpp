@@ -16,7 +16,8 @@ void append_row(Page &page, std::vector<FieldValue> values) {
 TEST(Page, KeepsValuesNulTerminatedWithTheirKinds) {
     Page page;
     page.reset(3);
-    append_row(page, {{ValueKind::String, "THEFT"}, {ValueKind::Null, {}}, {ValueKind::Bool, "true"}});
+    append_row(page,
+               {{ValueKind::String, "THEFT"}, {ValueKind::Null, {}}, {ValueKind::Bool, "true"}});
     append_row(page, {{ValueKind::Number, "41.88"}, {ValueKind::Object, "{\"a\":1}"}, {}});
     ASSERT_EQ(page.rows(), 2u);
     EXPECT_STREQ(page.c_str(0, 0), "THEFT");

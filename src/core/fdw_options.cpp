@@ -156,7 +156,8 @@ ScanSettings make_scan_settings(const OptionList &server, const OptionList &user
             int number = 0;
             if (spec && (spec->type == ValueType::Seconds ||
                          spec->type == ValueType::Milliseconds || spec->type == ValueType::Count))
-                number = parse_int_option(name, value, spec->min, spec->max);
+                // In range by the spec's int bounds, so the narrowing is exact.
+                number = static_cast<int>(parse_int_option(name, value, spec->min, spec->max));
             if (name == "base_url")
                 s.base_url = validate_base_url(value);
             else if (name == "dataset")

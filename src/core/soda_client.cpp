@@ -12,7 +12,7 @@ namespace socrata {
 
 namespace {
 
-constexpr std::size_t kMaxDocument = 64 * 1024 * 1024;
+constexpr std::size_t kMaxDocument = std::size_t{64} << 20; // metadata, counts: small
 
 } // namespace
 

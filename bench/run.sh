@@ -70,3 +70,6 @@ machine="$(nproc) CPUs ($(lscpu | sed -n 's/^Model name: *//p')), $(free -g | aw
 "$PYTHON" "$REPO/bench/bench.py" report "${results[@]}" --machine "$machine" \
     --write "$OUT/report-$stamp.txt"
 echo "bench: report written to bench/out/report-$stamp.txt"
+
+# Keyset vs offset paging, and the bytes an aggregate pushdown saves (issue 3), at the first size.
+"$REPO/bench/paging_and_aggregates.sh" "${sizes%%,*}"

@@ -74,11 +74,12 @@ DEALLOCATE agg20_q;
 SELECT count(*), max(date) FROM agg20_local WHERE primary_type IN ('THEFT', 'ARSON')
 GROUP BY primary_type ORDER BY 1 DESC;
 
--- Not pushed: HAVING, avg (digits differ), float sums, text min/max without C collation,
+-- Not pushed: HAVING, avg/sum of floats (digits depend on the order of addition), text
+-- min/max without C collation,
 -- a WHERE clause Postgres must evaluate.
 EXPLAIN (COSTS OFF)
 SELECT primary_type, count(*) FROM agg20_crimes GROUP BY 1 HAVING count(*) > 10;
-EXPLAIN (COSTS OFF) SELECT avg(ward) FROM agg20_crimes;
+EXPLAIN (COSTS OFF) SELECT avg(latitude) FROM agg20_crimes;
 EXPLAIN (COSTS OFF) SELECT sum(latitude) FROM agg20_crimes;
 EXPLAIN (COSTS OFF) SELECT min(block) FROM agg20_crimes;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT min(block COLLATE "C") FROM agg20_crimes;
@@ -110,6 +111,23 @@ SELECT pushed < 2000 AS pushed_under_2kb, unpushed > 500000 AS unpushed_over_500
   SELECT agg20_bytes('SELECT primary_type, count(*) FROM agg20_crimes GROUP BY 1') AS pushed,
          agg20_bytes('SELECT primary_type, count(*) FROM agg20_crimes
                       GROUP BY 1 HAVING count(*) >= 0') AS unpushed) b;
+
+-- avg of an integer column: pushed as sum and count, divided as Postgres's avg divides, so the
+-- digits are Postgres's own; avg over no rows is NULL. Sorting by it stays local.
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT primary_type, avg(ward), avg(year), count(*) FROM agg20_crimes GROUP BY 1;
+SELECT primary_type, avg(ward), avg(id) FROM agg20_crimes GROUP BY 1 ORDER BY 1 LIMIT 3;
+SELECT count(*) AS differences FROM (
+  (SELECT primary_type, avg(ward), avg(year), avg(id) FROM agg20_crimes GROUP BY 1
+   EXCEPT ALL SELECT primary_type, avg(ward), avg(year), avg(id) FROM agg20_local GROUP BY 1)
+  UNION ALL
+  (SELECT primary_type, avg(ward), avg(year), avg(id) FROM agg20_local GROUP BY 1
+   EXCEPT ALL SELECT primary_type, avg(ward), avg(year), avg(id) FROM agg20_crimes GROUP BY 1)) d;
+SELECT avg(ward) AS no_rows FROM agg20_crimes WHERE year = 1900;
+EXPLAIN (COSTS OFF)
+SELECT primary_type, avg(ward) FROM agg20_crimes GROUP BY 1 ORDER BY 2 DESC LIMIT 3;
+SELECT primary_type, avg(ward) FROM agg20_crimes GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3;
+SELECT primary_type, avg(ward) FROM agg20_local GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3;
 
 DROP FUNCTION agg20_bytes(text);
 DROP TABLE agg20_local;

@@ -7,7 +7,8 @@ namespace socrata::pg {
 namespace {
 
 // fdw_private is a flat list: [select items (List of String), where, order, group, limit,
-// offset, keyset ("1"/"0"), slot columns (IntList), slot items (IntList), dataset label].
+// offset, keyset ("1"/"0"), slot columns (IntList), slot items (IntList), slot divisors (IntList),
+// dataset label].
 enum PlanItem {
     Select,
     Where,
@@ -18,6 +19,7 @@ enum PlanItem {
     Keyset,
     SlotColumns,
     SlotItems,
+    SlotDivisors,
     Label,
     Count
 };
@@ -42,6 +44,11 @@ List *scan_plan_to_list(const ScanPlan &plan) {
     List *items_of_slots = NIL;
     for (int item : plan.slot_items)
         items_of_slots = pg::call([&] { return lappend_int(items_of_slots, item); });
+    List *divisors = NIL;
+    for (std::size_t i = 0; i < plan.slot_items.size(); ++i) {
+        int divisor = i < plan.slot_divisors.size() ? plan.slot_divisors[i] : -1;
+        divisors = pg::call([&] { return lappend_int(divisors, divisor); });
+    }
 
     Node *items[Count] = {
         reinterpret_cast<Node *>(select),
@@ -53,6 +60,7 @@ List *scan_plan_to_list(const ScanPlan &plan) {
         string_node(plan.request.keyset ? "1" : "0"),
         reinterpret_cast<Node *>(slots),
         reinterpret_cast<Node *>(items_of_slots),
+        reinterpret_cast<Node *>(divisors),
         string_node(plan.dataset_label),
     };
     List *list = NIL;
@@ -76,6 +84,8 @@ ScanPlan scan_plan_from_list(List *list) {
         plan.slot_columns.push_back(lfirst_int(cell));
     foreach (cell, static_cast<List *>(list_nth(list, SlotItems)))
         plan.slot_items.push_back(lfirst_int(cell));
+    foreach (cell, static_cast<List *>(list_nth(list, SlotDivisors)))
+        plan.slot_divisors.push_back(lfirst_int(cell));
     plan.dataset_label = string_at(list, Label);
     return plan;
 }

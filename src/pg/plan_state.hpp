@@ -27,6 +27,9 @@ struct ScanPlan {
     ScanRequest request;
     std::vector<int> slot_columns;
     std::vector<int> slot_items;
+    // -1, or the select item holding a count that slot_items[i] (a sum) is divided by: a pushed
+    // avg(), computed as Postgres computes it, numeric_div(sum, count).
+    std::vector<int> slot_divisors;
     std::string dataset_label; // for EXPLAIN and messages
 };
 

@@ -10,7 +10,8 @@ extern "C" {
 namespace socrata::pg {
 
 RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
-                           const std::vector<int> &items, MemoryContext context)
+                           const std::vector<int> &items, MemoryContext context,
+                           const std::vector<int> &divisors)
     : natts_(desc->natts) {
     server_is_utf8_ = pg::call([] { return GetDatabaseEncoding(); }) == PG_UTF8;
     for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -18,6 +19,7 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
         Column c;
         c.column = columns[i];
         c.item = items.at(i);
+        c.divisor = i < divisors.size() ? divisors[i] : -1;
         c.name = NameStr(attr->attname);
         c.typmod = attr->atttypmod;
         Oid type = attr->atttypid;
@@ -57,6 +59,7 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
     }
     std::size_t n = columns_.size();
     texts_.resize(n);
+    divisor_texts_.resize(n);
     lengths_.resize(n);
     ready_.resize(n);
     is_ready_.resize(n);
@@ -93,6 +96,15 @@ void RowConverter::convert(const Page &page, std::size_t row, Datum *values, boo
         if (kind == ValueKind::Null)
             continue;
         std::string_view text = page.text(row, c.item);
+        if (c.divisor >= 0) {
+            // sum / count; no rows (count 0 or absent) is NULL, as avg over nothing.
+            std::string_view count = page.text(row, c.divisor);
+            if (page.kind(row, c.divisor) != ValueKind::Null && count != "0") {
+                texts_[i] = page.c_str(row, c.item);
+                divisor_texts_[i] = page.c_str(row, c.divisor);
+            }
+            continue;
+        }
         switch (c.fast) {
         case Fast::Int2:
             if (auto v = parse_integer(text, PG_INT16_MIN, PG_INT16_MAX))
@@ -148,6 +160,14 @@ void RowConverter::convert(const Page &page, std::size_t row, Datum *values, boo
                     values[c.column] = ready_[i];
                 } else if (!texts_[i]) {
                     continue;
+                } else if (c.divisor >= 0) {
+                    Datum sum =
+                        DirectFunctionCall3(numeric_in, CStringGetDatum(texts_[i]),
+                                            ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+                    Datum count =
+                        DirectFunctionCall3(numeric_in, CStringGetDatum(divisor_texts_[i]),
+                                            ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+                    values[c.column] = DirectFunctionCall2(numeric_div, sum, count);
                 } else if (c.fast == Fast::Text) {
                     values[c.column] =
                         PointerGetDatum(cstring_to_text_with_len(texts_[i], lengths_[i]));

@@ -14,8 +14,10 @@ class RowConverter {
   public:
     // Column columns[i] (0-based, of `desc`) reads select item items[i] of a page. Function
     // lookup data is allocated in `context`, which must outlive the converter.
+    // divisors[i], when given and >= 0, is the item holding a count that item items[i] (a sum)
+    // is divided by: a pushed-down avg() of integers, computed as Postgres's avg computes it.
     RowConverter(TupleDesc desc, const std::vector<int> &columns, const std::vector<int> &items,
-                 MemoryContext context);
+                 MemoryContext context, const std::vector<int> &divisors = {});
 
     // Fills values/nulls (all of desc's columns; columns not listed are NULL) from row `row`.
     // Datums are allocated in `target`. A value that does not fit its column raises a PgError
@@ -31,6 +33,7 @@ class RowConverter {
     struct Column {
         int column = 0;
         int item = 0;
+        int divisor = -1;
         std::string name;
         Fast fast = Fast::None;
         TextForm form = TextForm::AsIs;
@@ -48,6 +51,7 @@ class RowConverter {
 
     // Per-row scratch, reused: C strings for the input functions, or a ready Datum.
     std::vector<const char *> texts_;
+    std::vector<const char *> divisor_texts_;
     std::vector<std::size_t> lengths_;
     std::vector<Datum> ready_;
     std::vector<bool> is_ready_;

@@ -5,9 +5,9 @@
 //  - the input is one base foreign table whose WHERE clauses were all pushed ($where);
 //  - GROUP BY plain columns or date_trunc('month'|'year', <timestamp column>)
 //    (SoQL date_trunc_ym / date_trunc_y); no grouping sets, no HAVING;
-//  - count(*), count(col) on any remotely usable column; sum/avg only on exact number columns
-//    (int2/4/8, numeric: float sums depend on the order of addition); avg stays local (its
-//    digits differ); min/max on numbers and
+//  - count(*), count(col) on any remotely usable column; sum only on exact number columns
+//    (int2/4/8, numeric: float sums depend on the order of addition); avg of integer columns
+//    as sum and count, divided locally as Postgres's avg divides; min/max on numbers and
 //    timestamps, and on text only under the C collation (SoQL compares code points);
 //  - LIMIT/OFFSET only as constants, over the plain scan or its pushed ORDER BY.
 //
@@ -48,6 +48,7 @@ struct UpperRelInfo {
     List *scan_tlist = NIL;                 // TargetEntry list: the scan tuple
     std::vector<std::string> aliases;       // output name of scan tuple column i ("g1", "a2"...)
     std::vector<std::string> group_aliases; // the grouping columns' aliases
+    std::vector<int> divided;               // scan tuple positions computed as sum / count
     bool grouped = false; // an aggregate relation (GROUP BY pushed or ungrouped aggregates)
 };
 
@@ -173,9 +174,9 @@ std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
         ok = true;
     else if (name == "sum")
         ok = is_exact_number(type);
-    // avg stays local: Postgres divides exact numerics (avg(int) is numeric with 16+ digits),
-    // Socrata's answer may be a rounded decimal (the local test server's is a float), so the
-    // digits could differ.
+    // avg is not asked for as such: Socrata's digits could differ from Postgres's. An integer
+    // column's avg is pushed as its sum and count (add_grouping_paths) and divided here the way
+    // Postgres's own avg does.
     else if (name == "min" || name == "max")
         ok = is_number(type) || type == TIMESTAMPOID ||
              (is_text(type) && is_c_collation(agg->inputcollid));
@@ -184,15 +185,48 @@ std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
     return name + "(" + column + ")";
 }
 
-void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, const char *prefix) {
+// Column `position` of the scan tuple reads `soql`; with a `divisor_soql` it is that value
+// divided by the divisor's (an avg as sum / count).
+// avg(<integer column>) as the SoQL sum and count to divide. Only integer columns: their sum
+// is an integer, so the quotient has exactly the digits Postgres's avg gives.
+bool avg_as_sum_and_count(Aggref *agg, const DeparseContext &ctx, std::string &sum,
+                          std::string &count) {
+    if (agg->aggsplit != AGGSPLIT_SIMPLE || agg->aggorder != NIL || agg->aggdistinct != NIL ||
+        agg->aggfilter != nullptr || agg->aggvariadic || agg->aggkind != AGGKIND_NORMAL ||
+        agg->aggfnoid >= FirstGenbkiObjectId || list_length(agg->args) != 1)
+        return false;
+    if (pg::call([&] { return std::string_view(get_func_name(agg->aggfnoid)) != "avg"; }))
+        return false;
+    auto *arg = static_cast<TargetEntry *>(linitial(agg->args));
+    Var *var = nullptr;
+    std::string column = column_of(arg->expr, ctx, &var);
+    if (column.empty() ||
+        !(var->vartype == INT2OID || var->vartype == INT4OID || var->vartype == INT8OID))
+        return false;
+    sum = "sum(" + column + ")";
+    count = "count(" + column + ")";
+    return true;
+}
+
+void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, const char *prefix,
+                   const std::string &divisor_soql = {}) {
     int position = list_length(upper.scan_tlist);
     std::string alias = std::string(prefix) + std::to_string(position + 1);
-    upper.plan.request.select.push_back(soql + " AS " + alias);
+    auto &select = upper.plan.request.select;
+    int item = static_cast<int>(select.size());
+    select.push_back(soql + " AS " + alias);
+    int divisor = -1;
+    if (!divisor_soql.empty()) {
+        divisor = static_cast<int>(select.size());
+        select.push_back(divisor_soql + " AS " + alias + "_n");
+        upper.divided.push_back(position);
+    }
     upper.aliases.push_back(alias);
     if (prefix[0] == 'g')
         upper.group_aliases.push_back(alias);
     upper.plan.slot_columns.push_back(position);
-    upper.plan.slot_items.push_back(position);
+    upper.plan.slot_items.push_back(item);
+    upper.plan.slot_divisors.push_back(divisor);
     upper.scan_tlist = pg::call([&] {
         return lappend(upper.scan_tlist, makeTargetEntry(static_cast<Expr *>(copyObjectImpl(expr)),
                                                          position + 1, nullptr, false));
@@ -255,7 +289,13 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
             if (IsA(node, Aggref)) {
                 if (in_scan_tlist(candidate, node))
                     continue;
-                std::string soql = deparse_aggregate(reinterpret_cast<Aggref *>(node), ctx);
+                auto *agg = reinterpret_cast<Aggref *>(node);
+                std::string sum, count;
+                if (avg_as_sum_and_count(agg, ctx, sum, count)) {
+                    add_scan_item(candidate, node, sum, "a", count);
+                    continue;
+                }
+                std::string soql = deparse_aggregate(agg, ctx);
                 if (soql.empty())
                     return;
                 add_scan_item(candidate, node, soql, "a");
@@ -343,6 +383,10 @@ void add_ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *out
             return;
         bool descending = key->pk_strategy == BTGreaterStrategyNumber;
         if (key->pk_nulls_first != descending)
+            return;
+        // An avg is computed locally from a sum and a count: Socrata cannot sort by it.
+        if (std::find(input->divided.begin(), input->divided.end(), position) !=
+            input->divided.end())
             return;
         order += (order.empty() ? "" : ", ") + input->aliases[position] +
                  (descending ? " DESC" : " ASC");

@@ -13,10 +13,6 @@ namespace {
 // planner prefers plans that scan it once.
 constexpr double kDefaultRows = 100000.0;
 
-bool cancel_requested() noexcept {
-    return InterruptPending && (QueryCancelPending || ProcDiePending);
-}
-
 } // namespace
 
 double fetch_remote_row_count(SodaClient &client, const std::string &where) {

@@ -57,10 +57,6 @@ std::deque<PendingComments> &pending() {
 object_access_hook_type previous_hook = nullptr;
 bool hook_installed = false;
 
-bool cancel_requested() noexcept {
-    return InterruptPending && (QueryCancelPending || ProcDiePending);
-}
-
 // Name and schema of a relation created by the current command (not yet visible to the
 // catalog snapshot, hence SnapshotSelf, as sepgsql does).
 bool created_relation(Oid relid, std::string &name, Oid &namespace_oid) {

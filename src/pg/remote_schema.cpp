@@ -26,10 +26,6 @@ RemoteType remote_type_for(const std::string &data_type_name) {
     return RemoteType::Other;
 }
 
-bool cancel_requested() noexcept {
-    return InterruptPending && (QueryCancelPending || ProcDiePending);
-}
-
 // Per backend: base_url + dataset -> schema (null if the metadata could not be read).
 std::map<std::string, std::unique_ptr<RemoteSchema>> &cache() {
     static std::map<std::string, std::unique_ptr<RemoteSchema>> schemas;

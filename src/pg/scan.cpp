@@ -12,10 +12,6 @@ namespace socrata::pg {
 
 namespace {
 
-bool cancel_requested() noexcept {
-    return InterruptPending && (QueryCancelPending || ProcDiePending);
-}
-
 class ScanState {
   public:
     ScanPlan plan;

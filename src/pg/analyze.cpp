@@ -7,6 +7,7 @@
 // types' input functions, as in the executor (jsonb/json and point columns get the same
 // conversions).
 #include "fdw_callbacks.hpp"
+#include "plan_state.hpp"
 #include "page_fetcher.hpp"
 #include "pg_guard.hpp"
 #include "soql.hpp"
@@ -27,10 +28,6 @@ namespace {
 
 constexpr int kChunks = 10;
 
-bool cancel_requested() noexcept {
-    return InterruptPending && (QueryCancelPending || ProcDiePending);
-}
-
 class Sampler {
   public:
     Sampler(Relation relation, HeapTuple *rows, int targrows)
@@ -49,9 +46,7 @@ class Sampler {
     int targrows_;
     int count_ = 0;
     ForeignTableInfo table_;
-    ScanRequest request_;
-    std::vector<int> columns_; // column i of the relation reads select item items_[i]
-    std::vector<int> items_;
+    ScanPlan plan_; // every column of the relation, read by keyset or offset pages
     std::unique_ptr<RowConverter> converter_;
 };
 
@@ -60,15 +55,10 @@ void Sampler::prepare() {
     for (const ColumnInfo &col : table_.columns) {
         if (col.dropped)
             continue;
-        std::string item = socrata::quote_identifier(col.field);
-        auto found = std::find(request_.select.begin(), request_.select.end(), item);
-        if (found == request_.select.end())
-            found = request_.select.insert(request_.select.end(), item);
-        columns_.push_back(col.attnum - 1);
-        items_.push_back(static_cast<int>(found - request_.select.begin()));
+        plan_.add_column(socrata::quote_identifier(col.field), col.attnum - 1);
     }
-    converter_ = std::make_unique<RowConverter>(RelationGetDescr(relation_), columns_, items_,
-                                                CurrentMemoryContext);
+    converter_ = std::make_unique<RowConverter>(RelationGetDescr(relation_), plan_.slot_columns,
+                                                plan_.slot_items, CurrentMemoryContext);
 }
 
 void Sampler::add_row(const Page &page, std::size_t row) {
@@ -79,7 +69,7 @@ void Sampler::add_row(const Page &page, std::size_t row) {
         static_cast<Datum *>(pg::call([&] { return palloc(sizeof(Datum) * desc->natts); }));
     auto *nulls = static_cast<bool *>(pg::call([&] { return palloc(sizeof(bool) * desc->natts); }));
     converter_->convert(page, row, values, nulls, CurrentMemoryContext, table_.relname,
-                        request_.select.size());
+                        plan_.request.select.size());
     rows_[count_] = pg::call([&] {
         HeapTuple tuple = heap_form_tuple(desc, values, nulls);
         pfree(values);
@@ -90,7 +80,7 @@ void Sampler::add_row(const Page &page, std::size_t row) {
 }
 
 void Sampler::read(SodaClient &client, std::int64_t offset, std::int64_t limit) {
-    ScanRequest request = request_;
+    ScanRequest request = plan_.request;
     request.limit = limit;
     request.offset = offset;
     request.keyset = limit < 0; // a chunk at an offset: offset paging ordered by :id

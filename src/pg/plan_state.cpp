@@ -2,6 +2,8 @@
 
 #include "pg_guard.hpp"
 
+#include <algorithm>
+
 namespace socrata::pg {
 
 namespace {
@@ -33,6 +35,14 @@ std::string string_at(List *list, int index) {
 }
 
 } // namespace
+
+void ScanPlan::add_column(const std::string &item, int column) {
+    auto found = std::find(request.select.begin(), request.select.end(), item);
+    if (found == request.select.end())
+        found = request.select.insert(request.select.end(), item);
+    slot_columns.push_back(column);
+    slot_items.push_back(static_cast<int>(found - request.select.begin()));
+}
 
 List *scan_plan_to_list(const ScanPlan &plan) {
     List *select = NIL;

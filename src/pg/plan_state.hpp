@@ -30,6 +30,10 @@ struct ScanPlan {
     // -1, or the select item holding a count that slot_items[i] (a sum) is divided by: a pushed
     // avg(), computed as Postgres computes it, numeric_div(sum, count).
     std::vector<int> slot_divisors;
+
+    // Column `column` reads the SoQL select item `item`; an item asked for twice is selected
+    // once (Socrata rejects duplicate names in $select).
+    void add_column(const std::string &item, int column);
     std::string dataset_label; // for EXPLAIN and messages
 };
 

@@ -51,17 +51,6 @@ void collect_attrs_used(RelOptInfo *baserel, RelPlanInfo &info) {
     });
 }
 
-// Column `column` reads select item `item`; a field asked for twice is selected once (Socrata
-// rejects duplicate names in $select).
-void add_select_item(ScanPlan &plan, const std::string &item, int column) {
-    auto &select = plan.request.select;
-    auto found = std::find(select.begin(), select.end(), item);
-    if (found == select.end())
-        found = select.insert(select.end(), item);
-    plan.slot_columns.push_back(column);
-    plan.slot_items.push_back(static_cast<int>(found - select.begin()));
-}
-
 } // namespace
 
 void get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid) {
@@ -144,7 +133,7 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
                 (!whole_row &&
                  !bms_is_member(col.attnum - FirstLowInvalidHeapAttributeNumber, info->attrs_used)))
                 continue;
-            add_select_item(plan, socrata::quote_identifier(col.field), col.attnum - 1);
+            plan.add_column(socrata::quote_identifier(col.field), col.attnum - 1);
         }
 
         List *fdw_private = scan_plan_to_list(plan);

@@ -152,11 +152,17 @@ std::string deparse_group_expr(Expr *expr, const DeparseContext &ctx) {
     return {};
 }
 
+// A built-in aggregate called plainly: no DISTINCT, ORDER BY, FILTER, VARIADIC or partial
+// aggregation, which SoQL cannot express.
+bool is_plain_builtin_aggregate(const Aggref *agg) {
+    return agg->aggsplit == AGGSPLIT_SIMPLE && agg->aggorder == NIL && agg->aggdistinct == NIL &&
+           agg->aggfilter == nullptr && !agg->aggvariadic && agg->aggkind == AGGKIND_NORMAL &&
+           agg->aggfnoid < FirstGenbkiObjectId;
+}
+
 // An aggregate call in SoQL, or empty.
 std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
-    if (agg->aggsplit != AGGSPLIT_SIMPLE || agg->aggorder != NIL || agg->aggdistinct != NIL ||
-        agg->aggfilter != nullptr || agg->aggvariadic || agg->aggkind != AGGKIND_NORMAL ||
-        agg->aggfnoid >= FirstGenbkiObjectId)
+    if (!is_plain_builtin_aggregate(agg))
         return {};
     std::string name = pg::call([&] { return get_func_name(agg->aggfnoid); });
     if (name == "count" && agg->aggstar)
@@ -191,9 +197,7 @@ std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
 // is an integer, so the quotient has exactly the digits Postgres's avg gives.
 bool avg_as_sum_and_count(Aggref *agg, const DeparseContext &ctx, std::string &sum,
                           std::string &count) {
-    if (agg->aggsplit != AGGSPLIT_SIMPLE || agg->aggorder != NIL || agg->aggdistinct != NIL ||
-        agg->aggfilter != nullptr || agg->aggvariadic || agg->aggkind != AGGKIND_NORMAL ||
-        agg->aggfnoid >= FirstGenbkiObjectId || list_length(agg->args) != 1)
+    if (!is_plain_builtin_aggregate(agg) || list_length(agg->args) != 1)
         return false;
     if (pg::call([&] { return std::string_view(get_func_name(agg->aggfnoid)) != "avg"; }))
         return false;
@@ -432,6 +436,25 @@ bool constant_int8(Node *node, std::int64_t &value, std::int64_t if_null) {
     return value >= 0 || c->constisnull;
 }
 
+// The final relation's path for a pushed LIMIT/OFFSET (both already in candidate's request).
+void add_limit_path(PlannerInfo *root, RelOptInfo *output_rel, UpperRelInfo &&candidate,
+                    double input_rows, Cost startup) {
+    const ScanRequest &request = candidate.plan.request;
+    double rows = std::max(1.0, input_rows - static_cast<double>(request.offset));
+    if (request.limit >= 0)
+        rows = std::max(1.0, std::min<double>(rows, request.limit));
+    UpperRelInfo *upper = attach_upper_info(output_rel);
+    *upper = std::move(candidate);
+    Cost total = startup + rows * kPerRowCost;
+    PathTarget *target = root->upper_targets[UPPERREL_FINAL];
+    List *pathkeys = root->sort_pathkeys;
+    pg::call([&] {
+        add_path(output_rel,
+                 reinterpret_cast<Path *>(create_foreign_upper_path(
+                     root, output_rel, target, rows, startup, total, pathkeys, nullptr, NIL)));
+    });
+}
+
 void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_rel,
                      FinalPathExtraData *extra) {
     Query *parse = root->parse;
@@ -452,20 +475,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         UpperRelInfo candidate = *input;
         candidate.plan.request.limit = limit;
         candidate.plan.request.offset = offset;
-        double rows = std::max(1.0, input_rel->rows - offset);
-        if (limit >= 0)
-            rows = std::max(1.0, std::min<double>(rows, limit));
-        UpperRelInfo *upper = attach_upper_info(output_rel);
-        *upper = std::move(candidate);
-        Cost startup = kStartupCost - 10;
-        Cost total = startup + rows * kPerRowCost;
-        PathTarget *target = root->upper_targets[UPPERREL_FINAL];
-        List *pathkeys = root->sort_pathkeys;
-        pg::call([&] {
-            add_path(output_rel,
-                     reinterpret_cast<Path *>(create_foreign_upper_path(
-                         root, output_rel, target, rows, startup, total, pathkeys, nullptr, NIL)));
-        });
+        add_limit_path(root, output_rel, std::move(candidate), input_rel->rows, kStartupCost - 10);
         return;
     }
 
@@ -526,13 +536,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         if (col.dropped || in_scan_tlist(candidate, expr))
             continue;
         int position = list_length(candidate.scan_tlist);
-        std::string item = socrata::quote_identifier(col.field);
-        auto &select = plan.request.select;
-        auto found = std::find(select.begin(), select.end(), item);
-        if (found == select.end())
-            found = select.insert(select.end(), item);
-        plan.slot_columns.push_back(position);
-        plan.slot_items.push_back(static_cast<int>(found - select.begin()));
+        plan.add_column(socrata::quote_identifier(col.field), position);
         candidate.scan_tlist = pg::call([&] {
             return lappend(candidate.scan_tlist,
                            makeTargetEntry(static_cast<Expr *>(copyObjectImpl(expr)), position + 1,
@@ -540,22 +544,8 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         });
     }
 
-    double rows = base->rows > offset ? base->rows - offset : 1;
-    if (limit >= 0)
-        rows = std::min<double>(rows, limit);
-    rows = std::max(rows, 1.0);
-    UpperRelInfo *upper = attach_upper_info(output_rel);
-    *upper = std::move(candidate);
     // Cheaper than Limit over the scan: Socrata stops after the rows asked for.
-    Cost startup = kStartupCost - 1;
-    Cost total = startup + rows * kPerRowCost;
-    PathTarget *target = root->upper_targets[UPPERREL_FINAL];
-    List *pathkeys = root->sort_pathkeys;
-    pg::call([&] {
-        add_path(output_rel,
-                 reinterpret_cast<Path *>(create_foreign_upper_path(
-                     root, output_rel, target, rows, startup, total, pathkeys, nullptr, NIL)));
-    });
+    add_limit_path(root, output_rel, std::move(candidate), base->rows, kStartupCost - 1);
 }
 
 } // namespace

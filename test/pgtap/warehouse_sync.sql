@@ -44,12 +44,17 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(46);
+SELECT plan(49);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
 -------------------------------------------------------------------------------------------------
+SET track_functions = 'all';
+BEGIN;
 CREATE TEMP TABLE run1 AS SELECT * FROM crime_sync();
+CREATE TEMP TABLE run1_calls AS SELECT funcname::text FROM pg_stat_xact_user_functions;
+COMMIT;
+RESET track_functions;
 
 SELECT is(status, 'succeeded', 'first sync succeeds') FROM run1;
 SELECT is(inserted, (SELECT count(*) FROM source_csv), 'first sync inserts every source row') FROM run1;
@@ -86,6 +91,17 @@ SELECT is((SELECT array_agg(DISTINCT year ORDER BY year) FROM crime.holidays),
            FROM generate_series((SELECT min(year) FROM source_csv), (SELECT max(year) FROM source_csv)) y),
           'holidays cover every year of the data');
 SELECT is(cardinality(views_refreshed), 7, 'first sync refreshes all seven views') FROM run1;
+-- The first load drops the indexes and the primary key and builds them at the end.
+SELECT set_eq($$SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'crime.incidents'::regclass$$,
+              $$VALUES ('CREATE UNIQUE INDEX incidents_pkey ON crime.incidents USING btree (id)'),
+                       ('CREATE INDEX incidents_occurred_at_idx ON crime.incidents USING btree (occurred_at)'),
+                       ('CREATE INDEX incidents_updated_at_idx ON crime.incidents USING btree (updated_at)'),
+                       ('CREATE INDEX incidents_primary_type_occurred_at_idx ON crime.incidents USING btree (primary_type, occurred_at)')$$,
+              'after the first load crime.incidents has its indexes back, as declared');
+SELECT col_is_pk('crime', 'incidents', 'id', 'after the first load id is the primary key again');
+SELECT ok((SELECT 'merge_incidents' IN (SELECT funcname FROM run1_calls)
+            AND 'months_out_of_sync' NOT IN (SELECT funcname FROM run1_calls)),
+          'a load into an empty table skips the deletion check (every row was just read)');
 
 -------------------------------------------------------------------------------------------------
 -- 2. Nothing new: SELECT crime_sync() with the default search_path changes nothing

@@ -62,4 +62,33 @@ CREATE FOREIGN TABLE crimes_narrow (id bigint, ward smallint, beat int, district
 SELECT count(*) FROM crimes_narrow WHERE ward IS NOT NULL;
 SELECT id, block FROM crimes_narrow WHERE block IS NOT NULL LIMIT 1;
 
+-- Response format: a row scan asks for CSV when every field it reads is a scalar (text,
+-- number, checkbox, floating timestamp), which reads the same as JSON in about half the bytes;
+-- JSON when one is nested (the location point), or when response_format says so.
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, date, arrest, x_coordinate FROM crimes;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, location FROM crimes;
+CREATE FOREIGN TABLE crimes_json (
+    id bigint, case_number text, date timestamp, block text, iucr text, primary_type text,
+    description text, location_description text, arrest boolean, domestic boolean,
+    beat text, district text, ward int, community_area int, fbi_code text,
+    x_coordinate numeric, y_coordinate numeric, year smallint, updated_on timestamp,
+    latitude float8, longitude float8
+) SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2', response_format 'json');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT id, date FROM crimes_json;
+-- Every value of every row is the same either way (quoted cells and NULLs included).
+CREATE TEMP TABLE from_csv AS
+    SELECT id, case_number, date, block, iucr, primary_type, description, location_description,
+           arrest, domestic, beat, district, ward, community_area, fbi_code, x_coordinate,
+           y_coordinate, year, updated_on, latitude, longitude FROM crimes;
+CREATE TEMP TABLE from_json AS SELECT * FROM crimes_json;
+SELECT (SELECT count(*) FROM from_csv) AS rows,
+       (SELECT count(*) FROM from_csv WHERE location_description LIKE '%"%') AS with_quotes,
+       (SELECT count(*) FROM ((TABLE from_csv EXCEPT ALL TABLE from_json)
+                              UNION ALL (TABLE from_json EXCEPT ALL TABLE from_csv)) d) AS rows_differing;
+-- response_format 'csv' on the server forces CSV even for the point, which then arrives as
+-- its CSV text (WKT) in a JSON string; a bad value is refused.
+ALTER SERVER scan_portal OPTIONS (ADD response_format 'csv');
+SELECT id, location FROM crimes WHERE location IS NOT NULL LIMIT 1;
+ALTER SERVER scan_portal OPTIONS (SET response_format 'JSON');
+
 DROP SERVER scan_portal CASCADE;

@@ -48,7 +48,13 @@ SELECT count(*) FROM cut_always WHERE year = 2015;
 -- Malformed JSON is reported with the byte offset, not retried.
 SELECT fault_table('garbled', 'malformed=1,after=1');
 SELECT count(*) FROM garbled WHERE year = 2015;
--- A value of the wrong type names the column, the value and the row.
+-- The same on a row scan, which reads CSV (every column is a scalar field): a malformed CSV
+-- body is reported with the record and field, a persistently cut one as a network error.
+SELECT fault_table('garbled_csv', 'malformed=1,after=1');
+SELECT count(*) FROM garbled_csv WHERE id + 0 > 0;
+SELECT fault_table('cut_csv', 'truncate=1,after=1', 1);
+SELECT count(*) FROM cut_csv WHERE id + 0 > 0;
+-- A value of the wrong type names the column, the value and the row (a row scan: CSV).
 SELECT fault_table('wrongtype', 'wrongtype=year,after=1');
 SELECT sum(year + 0) FROM wrongtype WHERE primary_type = 'THEFT';
 -- A stalled body is abandoned after stall_timeout and retried.

@@ -79,6 +79,14 @@ DatasetMetadata parse_dataset_metadata(std::string_view json, std::string_view s
     return out;
 }
 
+bool csv_reads_like_json(std::string_view data_type_name) {
+    for (const char *type :
+         {"text", "number", "double", "money", "checkbox", "calendar_date", "floating_timestamp"})
+        if (data_type_name == type)
+            return true;
+    return false;
+}
+
 std::string postgres_type_for(std::string_view t) {
     if (in(t, {"number", "money", "percent", "stars"}))
         return "numeric";

@@ -43,6 +43,12 @@ DatasetMetadata parse_dataset_metadata(std::string_view json, std::string_view s
 //                                             never breaks an import)
 std::string postgres_type_for(std::string_view data_type_name);
 
+// Whether a field of this dataTypeName reads the same from a `.csv` response as from `.json`:
+// scalar types, whose JSON value is a string (or a boolean) with the same text as the CSV
+// field. Nested types (point, location, url, ...) are JSON objects but WKT or other text in
+// CSV, and unknown types might be anything: those need JSON.
+bool csv_reads_like_json(std::string_view data_type_name);
+
 // A Postgres column name for a field: ASCII lowercase, every other character '_' (one per
 // UTF-8 character), ":@computed_region_abcd_1234" -> "computed_region_abcd_1234", system
 // fields ":id"/":created_at"/":updated_at" -> "row_id"/"row_created_at"/"row_updated_at",

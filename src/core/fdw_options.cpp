@@ -10,7 +10,7 @@ namespace socrata {
 
 namespace {
 
-enum class ValueType { Url, Dataset, Token, Seconds, Milliseconds, Count, Bool, FieldName };
+enum class ValueType { Url, Dataset, Token, Seconds, Milliseconds, Count, Bool, Format, FieldName };
 
 struct OptionSpec {
     const char *name;
@@ -34,6 +34,7 @@ const std::vector<OptionSpec> &option_specs() {
         {"retry_delay", {S::Server}, T::Milliseconds, 0, 600000},
         {"max_retry_delay", {S::Server}, T::Milliseconds, 0, 3600000},
         {"use_gzip", {S::Server}, T::Bool},
+        {"response_format", {S::Server, S::Table}, T::Format},
         {"use_remote_estimate", {S::Server, S::Table}, T::Bool},
         {"app_token", {S::UserMapping}, T::Token},
         {"dataset", {S::Table}, T::Dataset},
@@ -108,6 +109,9 @@ void check_value(const OptionSpec &spec, const std::string &value) {
     case ValueType::Bool:
         parse_bool_option(spec.name, value);
         break;
+    case ValueType::Format:
+        parse_response_format_option(spec.name, value);
+        break;
     case ValueType::FieldName:
         if (value.empty() || value.find_first_of("\r\n") != std::string::npos)
             throw Error(ErrorKind::InvalidOption,
@@ -180,6 +184,8 @@ ScanSettings make_scan_settings(const OptionList &server, const OptionList &user
                 s.max_retry_delay_ms = number;
             else if (name == "use_gzip")
                 s.use_gzip = parse_bool_option(name, value);
+            else if (name == "response_format")
+                s.response_format = parse_response_format_option(name, value);
             else if (name == "use_remote_estimate")
                 s.use_remote_estimate = parse_bool_option(name, value);
         }

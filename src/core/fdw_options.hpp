@@ -3,6 +3,8 @@
 // Pure C++ so the validator's rules are unit-tested without a server.
 #pragma once
 
+#include "option_values.hpp"
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -27,6 +29,7 @@ struct ScanSettings {
     int retry_delay_ms = 500;
     int max_retry_delay_ms = 30000;
     bool use_gzip = true;
+    ResponseFormat response_format = ResponseFormat::Auto;
     bool use_remote_estimate = false;
 };
 

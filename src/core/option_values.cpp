@@ -104,6 +104,16 @@ bool parse_bool_option(std::string_view name, std::string_view text) {
     bad_value(name, text, {}, "Use true or false.");
 }
 
+ResponseFormat parse_response_format_option(std::string_view name, std::string_view text) {
+    if (text == "auto")
+        return ResponseFormat::Auto;
+    if (text == "json")
+        return ResponseFormat::Json;
+    if (text == "csv")
+        return ResponseFormat::Csv;
+    bad_value(name, text, {}, "Use auto, json or csv.");
+}
+
 bool is_valid_dataset_id(std::string_view text) noexcept {
     if (text.size() != 9 || text[4] != '-')
         return false;

@@ -19,6 +19,11 @@ std::int64_t parse_int_option(std::string_view name, std::string_view text, std:
 // minus its prefix abbreviations).
 bool parse_bool_option(std::string_view name, std::string_view text);
 
+// How rows are requested: auto (CSV when every field reads the same as in JSON, else JSON),
+// json or csv; lowercase, as in the documentation.
+enum class ResponseFormat { Auto, Json, Csv };
+ResponseFormat parse_response_format_option(std::string_view name, std::string_view text);
+
 // A Socrata "4x4" id: four lowercase letters or digits, '-', four more (e.g. ijzp-q8t2).
 bool is_valid_dataset_id(std::string_view text) noexcept;
 

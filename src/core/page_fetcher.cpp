@@ -1,10 +1,12 @@
 #include "page_fetcher.hpp"
 
+#include "csv_row_decoder.hpp"
 #include "error.hpp"
 #include "json_row_decoder.hpp"
 #include "redact.hpp"
 
 #include <algorithm>
+#include <optional>
 
 namespace socrata {
 
@@ -41,6 +43,38 @@ std::string describe_query(const SoqlQuery &q) {
     if (q.offset && *q.offset > 0)
         add("$offset", std::to_string(*q.offset));
     return text;
+}
+
+// The decoder of the request's format; both push the same rows into the page.
+class BodyDecoder {
+  public:
+    BodyDecoder(bool csv, const std::vector<std::string> &fields, RowCallback on_row,
+                std::string source) {
+        if (csv)
+            csv_.emplace(fields, std::move(on_row), std::move(source));
+        else
+            json_.emplace(fields, std::move(on_row), std::move(source));
+    }
+    void feed(const char *data, std::size_t size) {
+        if (csv_)
+            csv_->feed(data, size);
+        else
+            json_->feed(data, size);
+    }
+    void finish() {
+        if (csv_)
+            csv_->finish();
+        else
+            json_->finish();
+    }
+
+  private:
+    std::optional<JsonRowDecoder> json_;
+    std::optional<CsvRowDecoder> csv_;
+};
+
+const char *format_of(const ScanRequest &request) {
+    return request.csv ? "csv" : "json";
 }
 
 } // namespace
@@ -102,7 +136,8 @@ bool PageFetcher::next(Page &page) {
     }
     SoqlQuery q = page_query();
     const ScanSettings &settings = client_.settings();
-    std::string url = build_resource_url(settings.base_url, settings.dataset, "json", q);
+    std::string url =
+        build_resource_url(settings.base_url, settings.dataset, format_of(request_), q);
 
     std::vector<std::string> fields;
     fields.reserve(q.select.size());
@@ -110,13 +145,14 @@ bool PageFetcher::next(Page &page) {
         fields.push_back(output_field_name(item));
     std::size_t slots = request_.keyset ? request_.select.size() + 1 : request_.select.size();
 
-    std::unique_ptr<JsonRowDecoder> decoder;
+    std::optional<BodyDecoder> decoder;
     client_.stream(
         url,
         [&] {
+            // A retried request starts over with an empty page and a fresh decoder.
             page.reset(slots);
-            decoder = std::make_unique<JsonRowDecoder>(
-                fields, [&page](const RowView &row) { page.append(row); },
+            decoder.emplace(
+                request_.csv, fields, [&page](const RowView &row) { page.append(row); },
                 redact(url, settings.app_token));
         },
         [&](const char *data, std::size_t size) { decoder->feed(data, size); });
@@ -146,7 +182,8 @@ std::string PageFetcher::describe() const {
 std::string PageFetcher::first_request_path() const {
     PageFetcher first(client_, request_, page_size_);
     SoqlQuery q = first.page_query();
-    return "/resource/" + client_.settings().dataset + ".json?" + q.to_query_string();
+    return "/resource/" + client_.settings().dataset + "." + format_of(request_) + "?" +
+           q.to_query_string();
 }
 
 } // namespace socrata

@@ -19,6 +19,10 @@ struct ScanRequest {
     // Page with `$where=:id > last` ordered by :id (cheap on Socrata at any depth). Offset
     // paging is used when the rows have another order or are aggregates.
     bool keyset = true;
+    // Ask for `.csv` instead of `.json`: the same values as text, about half the bytes, and
+    // cheaper to produce and to parse. Only for fields whose CSV text equals their JSON value
+    // (the planner decides, from the dataset's field types); nested types need JSON.
+    bool csv = false;
 };
 
 } // namespace socrata

@@ -128,13 +128,16 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
         }
         // A whole-row reference (attno 0) needs every column.
         bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, info->attrs_used);
+        std::vector<std::string> fields;
         for (const ColumnInfo &col : info->table.columns) {
             if (col.dropped ||
                 (!whole_row &&
                  !bms_is_member(col.attnum - FirstLowInvalidHeapAttributeNumber, info->attrs_used)))
                 continue;
             plan.add_column(socrata::quote_identifier(col.field), col.attnum - 1);
+            fields.push_back(col.field);
         }
+        plan.request.csv = use_csv(info->table.settings.response_format, info->remote, fields);
 
         List *fdw_private = scan_plan_to_list(plan);
         return pg::call([&] {

@@ -43,6 +43,22 @@ RemoteType RemoteSchema::type_of(const std::string &field) const {
     return it == fields.end() ? RemoteType::Other : it->second;
 }
 
+bool RemoteSchema::reads_same_in_csv(const std::string &field) const {
+    return field == ":id" || csv_like_json.count(field) > 0;
+}
+
+bool use_csv(ResponseFormat format, const RemoteSchema *remote,
+             const std::vector<std::string> &fields) {
+    if (format != ResponseFormat::Auto)
+        return format == ResponseFormat::Csv;
+    if (!remote)
+        return false;
+    for (const auto &field : fields)
+        if (!remote->reads_same_in_csv(field))
+            return false;
+    return true;
+}
+
 const RemoteSchema *remote_schema_for(const ScanSettings &settings) {
     std::string key = settings.base_url + "\n" + settings.dataset;
     auto found = cache().find(key);
@@ -55,8 +71,11 @@ const RemoteSchema *remote_schema_for(const ScanSettings &settings) {
         DatasetMetadata metadata = parse_dataset_metadata(
             client.get_document(build_metadata_url(settings.base_url, settings.dataset)));
         schema = std::make_unique<RemoteSchema>();
-        for (const auto &column : metadata.columns)
+        for (const auto &column : metadata.columns) {
             schema->fields[column.field_name] = remote_type_for(column.data_type_name);
+            if (csv_reads_like_json(column.data_type_name))
+                schema->csv_like_json.insert(column.field_name);
+        }
     } catch (const Error &e) {
         if (e.kind() == ErrorKind::Cancelled)
             throw;

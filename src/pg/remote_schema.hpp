@@ -7,6 +7,8 @@
 
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 namespace socrata::pg {
 
@@ -14,10 +16,17 @@ enum class RemoteType { Text, Number, CalendarDate, Checkbox, Other };
 
 struct RemoteSchema {
     std::unordered_map<std::string, RemoteType> fields; // SODA field name -> type
+    std::unordered_set<std::string> csv_like_json;      // fields that read the same from CSV
 
     // System fields exist on every dataset.
     RemoteType type_of(const std::string &field) const;
+    bool reads_same_in_csv(const std::string &field) const;
 };
+
+// Whether a scan of these fields asks for CSV (ScanRequest::csv): as the option says, and for
+// `auto` when the dataset's types are known and every field reads the same as from JSON.
+bool use_csv(ResponseFormat format, const RemoteSchema *remote,
+             const std::vector<std::string> &fields);
 
 // The cached schema of the scan's dataset, fetching it on first use. Returns nullptr when the
 // metadata cannot be read (then nothing is pushed down; the scan itself reports real errors).

@@ -524,6 +524,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
     // (the final target) are computed by the scan's projection.
     List *vars = pg::call(
         [&] { return pull_var_clause(reinterpret_cast<Node *>(base->reltarget->exprs), 0); });
+    std::vector<std::string> fields;
     foreach (cell, vars) {
         auto *expr = static_cast<Expr *>(lfirst(cell));
         if (!IsA(expr, Var))
@@ -537,12 +538,15 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
             continue;
         int position = list_length(candidate.scan_tlist);
         plan.add_column(socrata::quote_identifier(col.field), position);
+        fields.push_back(col.field);
         candidate.scan_tlist = pg::call([&] {
             return lappend(candidate.scan_tlist,
                            makeTargetEntry(static_cast<Expr *>(copyObjectImpl(expr)), position + 1,
                                            nullptr, false));
         });
     }
+
+    plan.request.csv = use_csv(info->table.settings.response_format, info->remote, fields);
 
     // Cheaper than Limit over the scan: Socrata stops after the rows asked for.
     add_limit_path(root, output_rel, std::move(candidate), base->rows, kStartupCost - 1);

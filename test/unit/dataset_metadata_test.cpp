@@ -139,3 +139,13 @@ TEST(DatasetMetadata, ImportedNamesOfTheCrimesDatasetAreUnique) {
     EXPECT_EQ(names, before); // already unique, nothing renamed
     EXPECT_EQ(names.back(), "computed_region_43wa_7qmu");
 }
+
+TEST(DatasetMetadata, OnlyScalarTypesReadTheSameFromCsv) {
+    for (const char *type :
+         {"text", "number", "double", "money", "checkbox", "calendar_date", "floating_timestamp"})
+        EXPECT_TRUE(csv_reads_like_json(type)) << type;
+    // Objects in JSON, other text in CSV (WKT, "url (description)"), or unknown.
+    for (const char *type : {"point", "location", "url", "photo", "multipolygon", "json", "",
+                             "fixed_timestamp", "Text"})
+        EXPECT_FALSE(csv_reads_like_json(type)) << type;
+}

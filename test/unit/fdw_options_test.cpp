@@ -77,3 +77,19 @@ TEST(FdwOptions, FieldNameDefaultsToTheColumnName) {
     EXPECT_EQ(field_name_for_column("ward", {}), "ward");
     EXPECT_EQ(field_name_for_column("occurred_at", {{"column_name", "date"}}), "date");
 }
+
+TEST(FdwOptions, ResponseFormatIsAutoJsonOrCsvOnServerOrTable) {
+    EXPECT_EQ(make_scan_settings({}, {}, {{"dataset", "ijzp-q8t2"}}).response_format,
+              ResponseFormat::Auto);
+    EXPECT_EQ(make_scan_settings({{"response_format", "csv"}}, {},
+                                 {{"dataset", "ijzp-q8t2"}, {"response_format", "json"}})
+                  .response_format,
+              ResponseFormat::Json);
+    EXPECT_EQ(error_of(OptionScope::Server, {{"response_format", "auto"}}), "");
+    EXPECT_EQ(error_of(OptionScope::Table, {{"dataset", "ijzp-q8t2"}, {"response_format", "csv"}}),
+              "");
+    EXPECT_NE(error_of(OptionScope::Server, {{"response_format", "xml"}}).find("xml"),
+              std::string::npos);
+    EXPECT_NE(error_of(OptionScope::Server, {{"response_format", "CSV"}}), "");
+    EXPECT_NE(error_of(OptionScope::UserMapping, {{"response_format", "csv"}}), "");
+}

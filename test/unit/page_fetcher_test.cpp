@@ -71,6 +71,32 @@ TEST(PageFetcher, PagesByRowIdentifierUntilAShortPage) {
     EXPECT_EQ(client.stats().rows, 3u);
 }
 
+// The same three rows as CSV: a header naming the fields, then one record per row.
+bool serve_csv_pages(int fd, const std::string &request) {
+    std::string body = request.find("%3Aid%20%3E%20%27row-b%27") != std::string::npos
+                           ? "n,:id\n3,row-c\n"
+                           : "n,:id\n1,row-a\n\"2\",row-b\n";
+    LoopbackServer::send_all(fd, http(200, body));
+    return true;
+}
+
+TEST(PageFetcher, CsvRequestsPageTheSameWay) {
+    LoopbackServer server(
+        [](int fd, const std::string &req, LoopbackServer &) { return serve_csv_pages(fd, req); });
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    request.csv = true;
+    PageFetcher fetcher(client, request, 2);
+    EXPECT_EQ(fetcher.first_request_path(),
+              "/resource/abcd-1234.csv?$select=n%2C%3Aid&$order=%3Aid&$limit=2");
+    EXPECT_EQ(fetch_all(fetcher), (std::vector<std::string>{"1", "2", "3"}));
+    auto requests = server.requests();
+    ASSERT_EQ(requests.size(), 2u);
+    EXPECT_NE(requests[0].find("GET /resource/abcd-1234.csv?"), std::string::npos) << requests[0];
+    EXPECT_NE(requests[1].find("$where=%3Aid%20%3E%20%27row-b%27"), std::string::npos);
+}
+
 TEST(PageFetcher, LimitCapsThePagesRequested) {
     LoopbackServer server(
         [](int fd, const std::string &req, LoopbackServer &) { return serve_pages(fd, req); });

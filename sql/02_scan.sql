@@ -85,6 +85,17 @@ SELECT (SELECT count(*) FROM from_csv) AS rows,
        (SELECT count(*) FROM from_csv WHERE location_description LIKE '%"%') AS with_quotes,
        (SELECT count(*) FROM ((TABLE from_csv EXCEPT ALL TABLE from_json)
                               UNION ALL (TABLE from_json EXCEPT ALL TABLE from_csv)) d) AS rows_differing;
+-- The fast paths (integral numerics, float8) give exactly what the input functions give:
+-- the same value and the same text (scale included) for every bundled row.
+CREATE FOREIGN TABLE crimes_text (id bigint, x_coordinate text, y_coordinate text,
+    latitude text, longitude text) SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2');
+SELECT count(*) AS rows_compared,
+       count(t.x_coordinate) AS with_coordinates,
+       count(*) FILTER (WHERE t.x_coordinate::numeric::text IS DISTINCT FROM c.x_coordinate::text
+                           OR t.y_coordinate::numeric::text IS DISTINCT FROM c.y_coordinate::text
+                           OR t.latitude::float8 IS DISTINCT FROM c.latitude
+                           OR t.longitude::float8 IS DISTINCT FROM c.longitude) AS differing
+FROM crimes_text t JOIN from_csv c USING (id);
 -- response_format 'csv' on the server forces CSV even for the point, which then arrives as
 -- its CSV text (WKT) in a JSON string; a bad value is refused.
 ALTER SERVER scan_portal OPTIONS (ADD response_format 'csv');

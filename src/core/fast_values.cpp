@@ -1,5 +1,9 @@
 #include "fast_values.hpp"
 
+#include <charconv>
+#include <cmath>
+#include <system_error>
+
 namespace socrata {
 
 namespace {
@@ -93,6 +97,20 @@ std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t mi
         value = -value;
     }
     if (value < min || value > max)
+        return std::nullopt;
+    return value;
+}
+
+std::optional<double> parse_double(std::string_view text) {
+    // from_chars accepts "inf" and "nan" (float8in spells them out differently): digits only.
+    if (text.empty() || text.size() > 64)
+        return std::nullopt;
+    for (char c : text)
+        if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == 'e' || c == 'E'))
+            return std::nullopt;
+    double value = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc() || end != text.data() + text.size() || !std::isfinite(value))
         return std::nullopt;
     return value;
 }

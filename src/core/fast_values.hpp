@@ -20,6 +20,11 @@ std::optional<std::int64_t> parse_floating_timestamp(std::string_view text);
 std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t min,
                                           std::int64_t max);
 
+// A finite decimal number ("41.83739443", "-87.6", "1e5"): optional '-', no spaces, no '+',
+// no hex, no NaN/Infinity; correctly rounded, so the same double as strtod (float8in) gives.
+// Out of range or anything else: nullopt.
+std::optional<double> parse_double(std::string_view text);
+
 // "true" / "false", the checkbox wire form.
 std::optional<bool> parse_checkbox(std::string_view text);
 

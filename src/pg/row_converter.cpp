@@ -39,6 +39,13 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
         case BOOLOID:
             c.fast = Fast::Bool;
             break;
+        case FLOAT8OID:
+            c.fast = Fast::Float8;
+            break;
+        case NUMERICOID:
+            // Integral values (coordinates, counts): no typmod, so no rounding to apply.
+            c.fast = c.typmod < 0 ? Fast::NumericInteger : Fast::None;
+            break;
         case TIMESTAMPOID:
             c.fast = c.typmod < 0 ? Fast::Timestamp : Fast::None; // typmod: let Postgres round
             break;
@@ -126,6 +133,15 @@ void RowConverter::convert(const Page &page, std::size_t row, Datum *values, boo
             if (auto v = parse_floating_timestamp(text))
                 ready_[i] = TimestampGetDatum(*v), is_ready_[i] = true;
             break;
+        case Fast::Float8:
+            if (auto v = parse_double(text))
+                ready_[i] = Float8GetDatum(*v), is_ready_[i] = true;
+            break;
+        case Fast::NumericInteger:
+            // The int64 for now; the numeric is allocated below, under the guard.
+            if (auto v = parse_integer(text, PG_INT64_MIN, PG_INT64_MAX))
+                ready_[i] = Int64GetDatum(*v), is_ready_[i] = true;
+            break;
         case Fast::Text:
         case Fast::None:
             break;
@@ -156,7 +172,10 @@ void RowConverter::convert(const Page &page, std::size_t row, Datum *values, boo
             for (std::size_t i = 0; i < n; ++i) {
                 const Column &c = columns_[i];
                 converting_ = static_cast<int>(i);
-                if (is_ready_[i]) {
+                if (is_ready_[i] && c.fast == Fast::NumericInteger) {
+                    // The same numeric as numeric_in gives for the digits (scale 0).
+                    values[c.column] = NumericGetDatum(int64_to_numeric(DatumGetInt64(ready_[i])));
+                } else if (is_ready_[i]) {
                     values[c.column] = ready_[i];
                 } else if (!texts_[i]) {
                     continue;

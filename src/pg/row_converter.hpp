@@ -1,6 +1,6 @@
 // Turning decoded SODA values into the Datums of a tuple, for the executor (scan.cpp) and
-// ANALYZE (analyze.cpp). The common wire forms (integers, checkboxes, floating timestamps,
-// text) take fast paths that build the Datum directly; everything else, and any value a fast
+// ANALYZE (analyze.cpp). The common wire forms (integers, also into numeric, decimals into
+// float8, checkboxes, floating timestamps, text) take fast paths that build the Datum directly; everything else, and any value a fast
 // path does not recognise, goes through the column type's input function, so values and error
 // messages are exactly Postgres's own.
 #pragma once
@@ -27,7 +27,7 @@ class RowConverter {
                  MemoryContext target, const std::string &relname, std::size_t value_slots);
 
   private:
-    enum class Fast { None, Int2, Int4, Int8, Bool, Timestamp, Text };
+    enum class Fast { None, Int2, Int4, Int8, Bool, Timestamp, Float8, NumericInteger, Text };
     enum class TextForm { AsIs, Json, Point };
 
     struct Column {

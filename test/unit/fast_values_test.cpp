@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <climits>
+#include <cstdlib>
+#include <cstring>
 
 using namespace socrata;
 
@@ -42,4 +44,20 @@ TEST(FastValues, Checkboxes) {
     EXPECT_EQ(parse_checkbox("false"), false);
     EXPECT_FALSE(parse_checkbox("Y").has_value());
     EXPECT_FALSE(parse_checkbox("TRUE").has_value());
+}
+
+TEST(FastValues, DoublesAreTheSameAsStrtod) {
+    // strtod is what float8in uses; both round correctly, so the bits must match.
+    for (const char *t : {"41.83739443", "-87.64640771", "0", "-0", "1", "0.1", "1e5", "1E-5",
+                          "123456789012345678901234567890", "2.2250738585072014e-308",
+                          "1.7976931348623157e308", "0.30000000000000004", ".5", "5."}) {
+        auto v = parse_double(t);
+        ASSERT_TRUE(v.has_value()) << t;
+        double expected = std::strtod(t, nullptr);
+        EXPECT_EQ(std::memcmp(&*v, &expected, sizeof expected), 0) << t;
+    }
+    // Whatever float8in spells or rejects differently goes to float8in.
+    for (const char *t : {"", "-", "+1", " 1", "1 ", "inf", "NaN", "Infinity", "0x10", "1e400",
+                          "1e-400", "1,5", "e5", "1-2"})
+        EXPECT_FALSE(parse_double(t).has_value()) << t;
 }

@@ -150,6 +150,25 @@ class UnitTests(unittest.TestCase):
             _d, items = soql.Parser(text).select_list()
             self.assertEqual(soql.synthetic_name(items[0][1]), want, text)
 
+    def test_selective_timestamp_ranges_use_their_index(self):
+        # an incremental sync's `updated_on >= <yesterday>` ordered by :id: through the index
+        # (SQLite alone would walk the whole table), same rows; a broad range keeps its plan
+        import soda_server
+        reg = datasets.Registry(DATA, log=lambda *a: None)
+        reg.load_all()
+        ds = reg.get(CRIMES)
+        handler = soda_server.Handler
+        with ds.db.reader() as conn:
+            top = conn.execute("SELECT max(%s) FROM %s" % (ds.columns_by_field["updated_on"].sql, ds.table)).fetchone()[0]
+        for where, forced in (("updated_on >= '%s'" % top, True), ("year = 2015", False)):
+            params = {"$select": "id,:id", "$where": where, "$order": ":id", "$limit": "100"}
+            plan = soql.compile_query(ds, params, (), datasets.decode_row_id, ds.label)
+            sql = handler.prefer_index(ds, plan.sql, plan.params)
+            self.assertEqual("INDEXED BY" in sql, forced, sql)
+            with ds.db.reader() as conn:
+                self.assertEqual(conn.execute(sql, plan.params).fetchall(),
+                                 conn.execute(plan.sql, plan.params).fetchall())
+
     def test_row_ids_order_preserving_and_reversible(self):
         import random
         rnd = random.Random(7)

@@ -88,8 +88,8 @@ SELECT ok((SELECT extconfig @> ARRAY['crime.incidents'::regclass, 'crime.sync_ru
 -------------------------------------------------------------------------------------------------
 SELECT materialized_views_are('crime', ARRAY['monthly_trend', 'theft_hotspots', 'crime_rate_trend',
                                              'late_night_safety', 'arrest_rates', 'holiday_crime',
-                                             'district_summary'],
-                              'the analyst views');
+                                             'district_summary', 'monthly_type_counts'],
+                              'the analyst views, and the monthly counts three of them read');
 SELECT is((SELECT count(*) FROM pg_class v
            WHERE v.relnamespace = 'crime'::regnamespace AND v.relkind = 'm'
              AND NOT EXISTS (SELECT FROM pg_index i

@@ -44,7 +44,7 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(49);
+SELECT plan(52);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
@@ -90,7 +90,8 @@ SELECT is((SELECT array_agg(DISTINCT year ORDER BY year) FROM crime.holidays),
           (SELECT array_agg(y ORDER BY y)
            FROM generate_series((SELECT min(year) FROM source_csv), (SELECT max(year) FROM source_csv)) y),
           'holidays cover every year of the data');
-SELECT is(cardinality(views_refreshed), 7, 'first sync refreshes all seven views') FROM run1;
+-- The seven analyst views and crime.monthly_type_counts, which three of them read.
+SELECT is(cardinality(views_refreshed), 8, 'first sync refreshes all eight views') FROM run1;
 -- The first load drops the indexes and the primary key and builds them at the end.
 SELECT set_eq($$SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'crime.incidents'::regclass$$,
               $$VALUES ('CREATE UNIQUE INDEX incidents_pkey ON crime.incidents USING btree (id)'),
@@ -180,7 +181,19 @@ SELECT is(rows_fetched,
           'it reads the changed rows and the differing months, nothing more') FROM run3;
 SELECT is(unchanged, rows_fetched - inserted - updated, 'the other rows read are counted unchanged') FROM run3;
 SELECT is(watermark_after, timestamp '2026-07-01 10:00:00', 'the watermark advances to the newest updated_on') FROM run3;
-SELECT is(cardinality(views_refreshed), 7, 'all views depend on crime.incidents and are refreshed') FROM run3;
+SELECT is(views_refreshed,
+          '{crime.district_summary,crime.holiday_crime,crime.late_night_safety,crime.monthly_type_counts,crime.theft_hotspots,crime.arrest_rates,crime.crime_rate_trend,crime.monthly_trend}',
+          'every view is refreshed once, crime.monthly_type_counts before the three views that read it') FROM run3;
+SELECT set_eq($$SELECT month, primary_type, incidents, arrests FROM crime.monthly_trend WHERE NOT is_total AND incidents > 0$$,
+              $$SELECT date_trunc('month', occurred_at)::date, coalesce(primary_type, '(UNKNOWN)'),
+                       count(*) AS incidents, count(*) FILTER (WHERE arrest) AS arrests
+                FROM crime.incidents GROUP BY 1, 2$$,
+              'crime.monthly_trend, which reads crime.monthly_type_counts, shows the run''s changes');
+SELECT set_eq($$SELECT primary_type, year, incidents, arrests FROM crime.arrest_rates WHERE NOT is_total$$,
+              $$SELECT coalesce(primary_type, '(UNKNOWN)'), extract(year FROM occurred_at)::integer,
+                       count(*) AS incidents, count(*) FILTER (WHERE arrest) AS arrests
+                FROM crime.incidents GROUP BY 1, 2$$,
+              'so does crime.arrest_rates');
 
 SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal again');
 SELECT is((SELECT count(*) FROM crime.incidents WHERE id IN (SELECT id FROM changes WHERE kind = 'delete')),
@@ -211,6 +224,13 @@ SELECT is((SELECT alderman FROM crime.wards WHERE ward = 20), 'Test, Alderperson
 SELECT is(views_refreshed, '{crime.district_summary}', 'only the view that reads crime.wards is refreshed') FROM run5;
 SELECT is((SELECT alderman FROM crime.district_summary WHERE level = 'ward' AND area = 20), 'Test, Alderperson',
           'crime.district_summary shows the new alderperson');
+
+-- crime.refresh_views() directly: with no table changed, an unpopulated crime.monthly_type_counts
+-- is refreshed (not concurrently), then the three views that read it, which are populated.
+REFRESH MATERIALIZED VIEW crime.monthly_type_counts WITH NO DATA;
+SELECT is(crime.refresh_views('{}'),
+          '{crime.monthly_type_counts,crime.arrest_rates,crime.crime_rate_trend,crime.monthly_trend}',
+          'an unpopulated crime.monthly_type_counts is refreshed first, then every view that reads it');
 
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 5::bigint,
           'crime.sync_runs has one row per run');

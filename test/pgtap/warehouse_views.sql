@@ -28,10 +28,20 @@ CREATE TEMP TABLE src_wards (
 CREATE TEMP TABLE src_areas (community_area integer, name text);
 \copy src_areas FROM 'data/community_areas.csv' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(18);
+SELECT plan(19);
 
 SELECT is(status, 'succeeded', 'the bundled data is synced') FROM crime_sync();
 SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM src), 'all of it');
+
+-------------------------------------------------------------------------------------------------
+-- monthly_type_counts (read by monthly_trend, crime_rate_trend, arrest_rates)
+-------------------------------------------------------------------------------------------------
+SELECT set_eq(
+    $$SELECT month, primary_type, incidents, arrests FROM crime.monthly_type_counts$$,
+    $$SELECT date_trunc('month', date)::date, coalesce(primary_type, '(UNKNOWN)'),
+             count(*) AS incidents, count(*) FILTER (WHERE arrest) AS arrests
+      FROM src GROUP BY 1, 2$$,
+    'monthly_type_counts: incidents and arrests per month and type, the months and types with incidents');
 
 -------------------------------------------------------------------------------------------------
 -- monthly_trend

@@ -602,7 +602,18 @@ DECLARE
     index_def text;
     primary_key_name name;
     primary_key_def text;
-    -- The upsert's SET list and its "row differs" test, shared by both paths.
+    -- The portal's rows as crime.incidents' columns, and those columns, shared by every path.
+    portal_rows CONSTANT text := 'SELECT c.id, c.case_number, c.date AS occurred_at, c.block,
+        c.iucr, c.primary_type, c.description, c.location_description, c.arrest, c.domestic,
+        c.beat, c.district::integer AS district, c.ward,
+        c.community_area::integer AS community_area, c.fbi_code, c.x_coordinate,
+        c.y_coordinate, c.year, c.updated_on AS updated_at, c.latitude, c.longitude
+        FROM crime.portal_crimes AS c';
+    incident_columns CONSTANT text := 'id, case_number, occurred_at, block, iucr, primary_type,
+        description, location_description, arrest, domestic, beat, district, ward,
+        community_area, fbi_code, x_coordinate, y_coordinate, year, updated_at, latitude,
+        longitude';
+    -- The upsert's SET list and its "row differs" test, shared by both upserts.
     update_set CONSTANT text := 'case_number = EXCLUDED.case_number, occurred_at = EXCLUDED.occurred_at,
         block = EXCLUDED.block, iucr = EXCLUDED.iucr, primary_type = EXCLUDED.primary_type,
         description = EXCLUDED.description, location_description = EXCLUDED.location_description,
@@ -682,20 +693,8 @@ BEGIN
                 EXECUTE format('ALTER TABLE crime.incidents DROP CONSTRAINT %I', primary_key_name);
             END IF;
 
-            EXECUTE format($sql$
-                INSERT INTO crime.incidents
-                       (id, case_number, occurred_at, block, iucr, primary_type, description,
-                        location_description, arrest, domestic, beat, district, ward,
-                        community_area, fbi_code, x_coordinate, y_coordinate, year, updated_at,
-                        latitude, longitude)
-                SELECT c.id, c.case_number, c.date, c.block, c.iucr, c.primary_type,
-                       c.description, c.location_description, c.arrest, c.domestic, c.beat,
-                       c.district::integer, c.ward, c.community_area::integer, c.fbi_code,
-                       c.x_coordinate, c.y_coordinate, c.year, c.updated_on, c.latitude,
-                       c.longitude
-                FROM crime.portal_crimes AS c
-                WHERE %s
-                $sql$, where_clause)
+            EXECUTE format('INSERT INTO crime.incidents (%s) %s WHERE %s',
+                           incident_columns, portal_rows, where_clause)
             USING updated_since, occurred_from, occurred_before;
             GET DIAGNOSTICS inserted = ROW_COUNT;
 
@@ -723,17 +722,8 @@ BEGIN
         -- xmax is 0 on a freshly inserted row and set on a row updated by ON CONFLICT.
         EXECUTE format($sql$
             WITH upserted AS (
-                INSERT INTO crime.incidents AS i
-                       (id, case_number, occurred_at, block, iucr, primary_type, description,
-                        location_description, arrest, domestic, beat, district, ward,
-                        community_area, fbi_code, x_coordinate, y_coordinate, year, updated_at,
-                        latitude, longitude)
-                SELECT c.id, c.case_number, c.date, c.block, c.iucr, c.primary_type,
-                       c.description, c.location_description, c.arrest, c.domestic, c.beat,
-                       c.district::integer, c.ward, c.community_area::integer, c.fbi_code,
-                       c.x_coordinate, c.y_coordinate, c.year, c.updated_on, c.latitude,
-                       c.longitude
-                FROM crime.portal_crimes AS c
+                INSERT INTO crime.incidents AS i (%s)
+                %s
                 WHERE %s
                 ON CONFLICT (id) DO UPDATE SET %s
                 WHERE %s
@@ -741,7 +731,7 @@ BEGIN
             )
             SELECT count(*) FILTER (WHERE was_inserted), count(*) FILTER (WHERE NOT was_inserted)
             FROM upserted
-            $sql$, where_clause, update_set, changed_test)
+            $sql$, incident_columns, portal_rows, where_clause, update_set, changed_test)
         INTO inserted, updated
         USING updated_since, occurred_from, occurred_before;
 
@@ -756,25 +746,13 @@ BEGIN
     -- insert.
     EXECUTE format($sql$
         WITH source AS MATERIALIZED (
-            SELECT DISTINCT ON (c.id)
-                   c.id, c.case_number, c.date AS occurred_at, c.block, c.iucr, c.primary_type,
-                   c.description, c.location_description, c.arrest, c.domestic, c.beat,
-                   c.district::integer AS district, c.ward, c.community_area::integer AS community_area,
-                   c.fbi_code, c.x_coordinate, c.y_coordinate, c.year, c.updated_on AS updated_at,
-                   c.latitude, c.longitude
-            FROM crime.portal_crimes AS c
-            WHERE %s
-            ORDER BY c.id, c.updated_on DESC NULLS LAST
+            SELECT DISTINCT ON (r.id) r.*
+            FROM (%s WHERE %s) AS r
+            ORDER BY r.id, r.updated_at DESC NULLS LAST
         ),
         upserted AS (
-            INSERT INTO crime.incidents AS i
-                   (id, case_number, occurred_at, block, iucr, primary_type, description,
-                    location_description, arrest, domestic, beat, district, ward, community_area,
-                    fbi_code, x_coordinate, y_coordinate, year, updated_at, latitude, longitude)
-            SELECT id, case_number, occurred_at, block, iucr, primary_type, description,
-                   location_description, arrest, domestic, beat, district, ward, community_area,
-                   fbi_code, x_coordinate, y_coordinate, year, updated_at, latitude, longitude
-            FROM source
+            INSERT INTO crime.incidents AS i (%s)
+            SELECT %s FROM source
             ON CONFLICT (id) DO UPDATE SET %s
             WHERE %s
             RETURNING i.id
@@ -793,7 +771,7 @@ BEGIN
         FROM upserted u
         LEFT JOIN crime.incidents o ON o.id = u.id
         $sql$,
-        where_clause, update_set, changed_test)
+        portal_rows, where_clause, incident_columns, incident_columns, update_set, changed_test)
     INTO fetched, inserted, updated, deleted, max_updated_at
     USING updated_since, occurred_from, occurred_before, delete_missing;
 END

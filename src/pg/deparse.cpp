@@ -75,22 +75,6 @@ bool remote_type_fits(ValueClass local, RemoteType remote) {
     return false;
 }
 
-bool is_c_collation(Oid collation) {
-    return collation == C_COLLATION_OID || collation == POSIX_COLLATION_OID ||
-           (OidIsValid(collation) && pg::call([&] { return lc_collate_is_c(collation); }));
-}
-
-bool is_deterministic_collation(Oid collation) {
-    return !OidIsValid(collation) ||
-           pg::call([&] { return get_collation_isdeterministic(collation); });
-}
-
-Expr *strip_relabel(Expr *expr) {
-    while (expr && IsA(expr, RelabelType))
-        expr = reinterpret_cast<RelabelType *>(expr)->arg;
-    return expr;
-}
-
 // An expression Postgres can evaluate once before the scan: no columns of any table, nothing
 // volatile, no sub-plans or aggregates.
 bool is_runtime_constant(Expr *expr) {
@@ -287,6 +271,22 @@ bool deparse_null_test(NullTest *test, DeparseContext &ctx, std::string &out) {
 }
 
 } // namespace
+
+bool is_c_collation(Oid collation) {
+    return collation == C_COLLATION_OID || collation == POSIX_COLLATION_OID ||
+           (OidIsValid(collation) && pg::call([&] { return lc_collate_is_c(collation); }));
+}
+
+bool is_deterministic_collation(Oid collation) {
+    return !OidIsValid(collation) ||
+           pg::call([&] { return get_collation_isdeterministic(collation); });
+}
+
+Expr *strip_relabel(Expr *expr) {
+    while (expr && IsA(expr, RelabelType))
+        expr = reinterpret_cast<RelabelType *>(expr)->arg;
+    return expr;
+}
 
 std::string remote_column(const DeparseContext &ctx, AttrNumber attnum) {
     if (attnum <= 0 || attnum > static_cast<AttrNumber>(ctx.table->columns.size()) || !ctx.remote)

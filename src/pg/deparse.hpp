@@ -37,6 +37,14 @@ std::string remote_column(const DeparseContext &ctx, AttrNumber attnum);
 // "$order" text for the pathkeys, or empty if any key cannot be sorted remotely the same way.
 std::string deparse_order(List *pathkeys, DeparseContext &ctx);
 
+// Shared with the aggregate and ORDER BY pushdown (upper_paths.cpp):
+// SoQL compares text by code point, which only the C (or POSIX) collation matches.
+bool is_c_collation(Oid collation);
+// Equality and grouping only agree with Socrata's under a deterministic collation.
+bool is_deterministic_collation(Oid collation);
+// expr without the binary-compatible casts (RelabelType) around it.
+Expr *strip_relabel(Expr *expr);
+
 // Renders one runtime value (already evaluated) as a SoQL literal. Throws if it cannot be.
 std::string soql_literal_for_datum(Datum value, bool isnull, Oid type);
 

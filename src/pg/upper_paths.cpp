@@ -57,11 +57,19 @@ bool is_ours(RelOptInfo *rel) {
            rel->fdwroutine->GetForeignUpperPaths == get_foreign_upper_paths;
 }
 
-// Gives the upper relation its UpperRelInfo (read back by upper_foreign_plan).
-UpperRelInfo *attach_upper_info(RelOptInfo *output_rel) {
+// Gives the upper relation candidate as its UpperRelInfo (read back by upper_foreign_plan)
+// and offers the one foreign path that computes it.
+void add_upper_path(PlannerInfo *root, RelOptInfo *output_rel, UpperRelInfo &&candidate,
+                    PathTarget *target, double rows, Cost startup, List *pathkeys) {
     auto *upper = new_context_owned<UpperRelInfo>(CurrentMemoryContext);
     output_rel->fdw_private = upper;
-    return upper;
+    *upper = std::move(candidate);
+    Cost total = startup + rows * kPerRowCost;
+    pg::call([&] {
+        add_path(output_rel,
+                 reinterpret_cast<Path *>(create_foreign_upper_path(
+                     root, output_rel, target, rows, startup, total, pathkeys, nullptr, NIL)));
+    });
 }
 
 DeparseContext context_for(PlannerInfo *root, RelOptInfo *base, RelPlanInfo *info) {
@@ -71,12 +79,6 @@ DeparseContext context_for(PlannerInfo *root, RelOptInfo *base, RelPlanInfo *inf
     ctx.table = &info->table;
     ctx.remote = info->remote;
     return ctx;
-}
-
-Expr *strip_relabel(Expr *expr) {
-    while (expr && IsA(expr, RelabelType))
-        expr = reinterpret_cast<RelabelType *>(expr)->arg;
-    return expr;
 }
 
 // The base relation's column behind expr, as a SoQL identifier (empty if not usable remotely).
@@ -102,16 +104,6 @@ bool is_number(Oid type) {
 
 bool is_text(Oid type) {
     return type == TEXTOID || type == VARCHAROID;
-}
-
-bool is_c_collation(Oid collation) {
-    return collation == C_COLLATION_OID || collation == POSIX_COLLATION_OID ||
-           (OidIsValid(collation) && pg::call([&] { return lc_collate_is_c(collation); }));
-}
-
-bool is_deterministic_collation(Oid collation) {
-    return !OidIsValid(collation) ||
-           pg::call([&] { return get_collation_isdeterministic(collation); });
 }
 
 // A grouping expression in SoQL, or empty.
@@ -326,14 +318,7 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
             return estimate_num_groups(root, group_exprs, input_rel->rows, nullptr, nullptr);
         });
     }
-    UpperRelInfo *upper = attach_upper_info(output_rel);
-    *upper = std::move(candidate);
-    Cost total = kStartupCost + rows * kPerRowCost;
-    pg::call([&] {
-        add_path(output_rel,
-                 reinterpret_cast<Path *>(create_foreign_upper_path(
-                     root, output_rel, target, rows, kStartupCost, total, NIL, nullptr, NIL)));
-    });
+    add_upper_path(root, output_rel, std::move(candidate), target, rows, kStartupCost, NIL);
 }
 
 // ORDER BY over a pushed aggregate: sort by the output aliases ("a2 DESC, g1 ASC"), then by
@@ -406,18 +391,9 @@ void add_ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *out
 
     UpperRelInfo candidate = *input;
     candidate.plan.request.order = order;
-    UpperRelInfo *upper = attach_upper_info(output_rel);
-    *upper = std::move(candidate);
-    double rows = input_rel->rows;
-    Cost startup = kStartupCost - 5; // cheaper than sorting locally (add_path's 1% fuzz)
-    Cost total = startup + rows * kPerRowCost;
-    PathTarget *target = root->upper_targets[UPPERREL_ORDERED];
-    List *pathkeys = root->sort_pathkeys;
-    pg::call([&] {
-        add_path(output_rel,
-                 reinterpret_cast<Path *>(create_foreign_upper_path(
-                     root, output_rel, target, rows, startup, total, pathkeys, nullptr, NIL)));
-    });
+    // Cheaper than sorting locally (beyond add_path's 1% fuzz).
+    add_upper_path(root, output_rel, std::move(candidate), root->upper_targets[UPPERREL_ORDERED],
+                   input_rel->rows, kStartupCost - 5, root->sort_pathkeys);
 }
 
 // The value of a constant LIMIT/OFFSET expression: false if not a constant.
@@ -443,16 +419,8 @@ void add_limit_path(PlannerInfo *root, RelOptInfo *output_rel, UpperRelInfo &&ca
     double rows = std::max(1.0, input_rows - static_cast<double>(request.offset));
     if (request.limit >= 0)
         rows = std::max(1.0, std::min<double>(rows, request.limit));
-    UpperRelInfo *upper = attach_upper_info(output_rel);
-    *upper = std::move(candidate);
-    Cost total = startup + rows * kPerRowCost;
-    PathTarget *target = root->upper_targets[UPPERREL_FINAL];
-    List *pathkeys = root->sort_pathkeys;
-    pg::call([&] {
-        add_path(output_rel,
-                 reinterpret_cast<Path *>(create_foreign_upper_path(
-                     root, output_rel, target, rows, startup, total, pathkeys, nullptr, NIL)));
-    });
+    add_upper_path(root, output_rel, std::move(candidate), root->upper_targets[UPPERREL_FINAL],
+                   rows, startup, root->sort_pathkeys);
 }
 
 void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_rel,

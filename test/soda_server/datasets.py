@@ -569,31 +569,16 @@ def _py_numtext(v):
     return format_number(v)
 
 
-def _py_tonumber(v):
-    if v is None:
-        return None
-    try:
-        return soql.number_value(str(v))
-    except ValueError:
-        return None
-
-
-def _py_tofloating(v):
-    if v is None:
-        return None
-    try:
-        return soql.floating_literal(str(v))
-    except ValueError:
-        return None
-
-
-def _py_tofixed(v):
-    if v is None:
-        return None
-    try:
-        return soql.fixed_literal(str(v))
-    except ValueError:
-        return None
+def _lenient(parse):
+    """A SQLite conversion function: parse(str(v)), NULL for NULL or a value it refuses."""
+    def convert(v):
+        if v is None:
+            return None
+        try:
+            return parse(str(v))
+        except ValueError:
+            return None
+    return convert
 
 
 def _py_within_box(lat, lon, nw_lat, nw_lon, se_lat, se_lon):
@@ -638,9 +623,9 @@ def _setup_connection(conn):
     conn.create_function("soql_dow", 1, _py_dow, **det)
     conn.create_function("soql_woy", 1, _py_woy, **det)
     conn.create_function("soql_numtext", 1, _py_numtext, **det)
-    conn.create_function("soql_tonumber", 1, _py_tonumber, **det)
-    conn.create_function("soql_tofloating", 1, _py_tofloating, **det)
-    conn.create_function("soql_tofixed", 1, _py_tofixed, **det)
+    conn.create_function("soql_tonumber", 1, _lenient(soql.number_value), **det)
+    conn.create_function("soql_tofloating", 1, _lenient(soql.floating_literal), **det)
+    conn.create_function("soql_tofixed", 1, _lenient(soql.fixed_literal), **det)
     conn.create_function("soql_within_box", 6, _py_within_box, **det)
     conn.create_function("soql_within_circle", 5, _py_within_circle, **det)
     conn.create_function("soql_rowid", 1, encode_row_id, **det)

@@ -582,6 +582,13 @@ COMMENT ON FUNCTION crime.us_federal_holidays(integer, integer) IS
 
 -- Loading -------------------------------------------------------------------------------------
 
+CREATE FUNCTION crime.bulk_insert(target regclass, query text)
+RETURNS bigint
+LANGUAGE C STRICT
+AS '$libdir/socrata_fdw', 'socrata_bulk_insert';
+COMMENT ON FUNCTION crime.bulk_insert(regclass, text) IS
+    'Inserts the rows of query (one SELECT) into table target the way COPY FROM writes them: through a small ring of shared buffers, so a large load neither evicts the buffer cache nor makes the loading backend touch all of it. Columns are matched by name (others get their defaults) and must have the table''s exact types; privileges, NOT NULL, CHECK, unique and index maintenance are as with INSERT. Refuses tables with triggers or foreign keys, row-level security or generated columns (use INSERT ... SELECT). Returns the number of rows inserted';
+
 CREATE FUNCTION crime.merge_incidents(
     updated_since   timestamp DEFAULT NULL,
     occurred_from   timestamp DEFAULT NULL,
@@ -593,6 +600,7 @@ CREATE FUNCTION crime.merge_incidents(
     OUT deleted bigint,
     OUT max_updated_at timestamp)
 LANGUAGE plpgsql
+SET jit = off -- see refresh_views
 AS $$
 DECLARE
     predicates text[] := '{}';
@@ -602,6 +610,7 @@ DECLARE
     index_def text;
     primary_key_name name;
     primary_key_def text;
+    saved_sort_memory text;
     -- The portal's rows as crime.incidents' columns, and those columns, shared by every path.
     portal_rows CONSTANT text := 'SELECT c.id, c.case_number, c.date AS occurred_at, c.block,
         c.iucr, c.primary_type, c.description, c.location_description, c.arrest, c.domestic,
@@ -641,14 +650,15 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     -- Only the predicates that apply, with parameters, so that the wrapper can push them down.
+    -- As literals, not parameters: crime.bulk_insert takes the query as text.
     IF updated_since IS NOT NULL THEN
-        predicates := predicates || 'c.updated_on >= $1'::text;
+        predicates := predicates || format('c.updated_on >= %L::timestamp', updated_since);
     END IF;
     IF occurred_from IS NOT NULL THEN
-        predicates := predicates || 'c.date >= $2'::text;
+        predicates := predicates || format('c.date >= %L::timestamp', occurred_from);
     END IF;
     IF occurred_before IS NOT NULL THEN
-        predicates := predicates || 'c.date < $3'::text;
+        predicates := predicates || format('c.date < %L::timestamp', occurred_before);
     END IF;
 
     where_clause := coalesce(nullif(array_to_string(predicates, ' AND '), ''), 'true');
@@ -660,8 +670,7 @@ BEGIN
         -- never passes a row that arrives at the portal while this runs.
         EXECUTE format('SELECT count(*), max(c.updated_on) FROM crime.portal_crimes AS c WHERE %s',
                        where_clause)
-        INTO fetched, max_updated_at
-        USING updated_since, occurred_from, occurred_before;
+        INTO fetched, max_updated_at;
         inserted := 0;
         updated := 0;
         deleted := 0;
@@ -693,11 +702,15 @@ BEGIN
                 EXECUTE format('ALTER TABLE crime.incidents DROP CONSTRAINT %I', primary_key_name);
             END IF;
 
-            EXECUTE format('INSERT INTO crime.incidents (%s) %s WHERE %s',
-                           incident_columns, portal_rows, where_clause)
-            USING updated_since, occurred_from, occurred_before;
-            GET DIAGNOSTICS inserted = ROW_COUNT;
+            -- COPY's write path (a ring of buffers) rather than INSERT's, which would pass
+            -- the whole table through the shared buffer cache (see crime.bulk_insert).
+            inserted := crime.bulk_insert('crime.incidents',
+                                          format('%s WHERE %s', portal_rows, where_clause));
 
+            -- The index builds sort in 4 MB (on disk beyond it, as an external merge sort), so
+            -- that the loading backend's memory does not grow with the table (docs/warehouse.md).
+            saved_sort_memory := pg_catalog.current_setting('maintenance_work_mem');
+            PERFORM pg_catalog.set_config('maintenance_work_mem', '4MB', true);
             IF primary_key_name IS NOT NULL THEN
                 BEGIN
                     EXECUTE format('ALTER TABLE crime.incidents ADD CONSTRAINT %I %s',
@@ -715,6 +728,12 @@ BEGIN
                     EXECUTE index_def;
                 END LOOP;
             END IF;
+            PERFORM pg_catalog.set_config('maintenance_work_mem', saved_sort_memory, true);
+            -- Statistics now rather than at autovacuum's next visit: the views refreshed next,
+            -- and the analysts' first queries, are planned with them. Without them a common
+            -- crime type looks rare, and its view reads the table by bitmap scan, through the
+            -- buffer cache, instead of sequentially.
+            ANALYZE crime.incidents;
             fetched := greatest(fetched, inserted);
             RETURN;
         END IF;
@@ -732,8 +751,7 @@ BEGIN
             SELECT count(*) FILTER (WHERE was_inserted), count(*) FILTER (WHERE NOT was_inserted)
             FROM upserted
             $sql$, incident_columns, portal_rows, where_clause, update_set, changed_test)
-        INTO inserted, updated
-        USING updated_since, occurred_from, occurred_before;
+        INTO inserted, updated;
 
         -- Rows that changed at the portal between the count and the upsert.
         fetched := greatest(fetched, inserted + updated);
@@ -782,6 +800,7 @@ COMMENT ON FUNCTION crime.merge_incidents(timestamp, timestamp, timestamp, boole
 CREATE FUNCTION crime.months_out_of_sync()
 RETURNS TABLE (month timestamp, portal_rows bigint, warehouse_rows bigint)
 LANGUAGE sql
+SET jit = off -- see refresh_views
 BEGIN ATOMIC
     WITH portal AS (
         -- socrata_fdw pushes this aggregate down as $group=date_trunc_ym(date)
@@ -893,6 +912,9 @@ COMMENT ON FUNCTION crime.refresh_reference_data() IS
 CREATE FUNCTION crime.refresh_views(changed regclass[])
 RETURNS text[]
 LANGUAGE plpgsql
+-- No JIT: compiling the views' aggregations saves little here, and loading LLVM maps some
+-- 50 MB of libraries into the backend.
+SET jit = off
 AS $$
 DECLARE
     v         record;

@@ -44,7 +44,7 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(53);
+SELECT plan(55);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
@@ -102,6 +102,10 @@ SELECT col_is_pk('crime', 'incidents', 'id', 'after the first load id is the pri
 SELECT ok((SELECT 'merge_incidents' IN (SELECT funcname FROM run1_calls)
             AND 'months_out_of_sync' NOT IN (SELECT funcname FROM run1_calls)),
           'a load into an empty table skips the deletion check (every row was just read)');
+SELECT ok('bulk_insert' IN (SELECT funcname FROM run1_calls),
+          'a load into an empty table writes through crime.bulk_insert (a ring of buffers, as COPY)');
+SELECT ok((SELECT count(*) FROM pg_stats WHERE schemaname = 'crime' AND tablename = 'incidents') > 0,
+          'a load into an empty table leaves statistics, so the views it refreshes are planned with them');
 
 -------------------------------------------------------------------------------------------------
 -- 2. Nothing new: SELECT crime_sync() with the default search_path changes nothing

@@ -1,0 +1,274 @@
+// crime.bulk_insert(target, query): COPY's way of writing rows, for the rows of a query.
+//
+// INSERT ... SELECT gives every new heap page a buffer through the pool's normal replacement,
+// so a large load evicts the whole shared buffer cache, and the loading backend touches (maps)
+// all of shared_buffers. COPY FROM, CREATE TABLE AS and REFRESH MATERIALIZED VIEW write through
+// a BulkInsertState instead: a 16 MB ring of buffers reused page after page, with the page
+// being filled kept pinned between rows. PostgreSQL 15 offers that to no statement that inserts
+// a query's rows, so this function does it, the way CREATE TABLE AS's receiver does: the query
+// runs through SPI with a DestReceiver that inserts each row as it arrives, nothing is
+// materialised in between.
+//
+// What it does like INSERT: privileges (column-level included), NOT NULL and CHECK constraints,
+// column defaults, index maintenance and unique checks, one command id (the query does not see
+// the rows it adds). What INSERT does and it does not is refused up front, never skipped:
+// triggers (foreign keys are triggers), row-level security, stored generated columns, tables
+// other than plain tables. The query's columns are matched to the table's by name (the others
+// get their defaults), and each must have the column's exact type: cast in the query.
+#include "pg_guard.hpp"
+
+extern "C" {
+#include "access/heapam.h"
+#include "access/tableam.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "rewrite/rewriteHandler.h"
+#include "utils/acl.h"
+#include "utils/rls.h"
+
+PGDLLEXPORT Datum socrata_bulk_insert(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(socrata_bulk_insert);
+}
+
+namespace socrata::pg {
+
+namespace {
+
+// The DestReceiver the query's rows go to. Plain C data: the executor owns its lifetime.
+struct BulkInsertReceiver {
+    DestReceiver pub; // first, so the executor's DestReceiver * is this struct
+    Relation rel;
+    EState *estate;
+    ResultRelInfo *rri;
+    BulkInsertState bistate;
+    CommandId cid;
+    TupleTableSlot *slot; // the table's row being inserted
+    int *source_column;   // per table attribute: 1-based column of the query, 0 = none
+    ExprState **defaults; // per table attribute the query does not give: its default, or null
+    uint64 rows;
+};
+
+bool has_insert_triggers(Relation rel) {
+    const TriggerDesc *t = rel->trigdesc;
+    return t && (t->trig_insert_before_row || t->trig_insert_after_row ||
+                 t->trig_insert_instead_row || t->trig_insert_before_statement ||
+                 t->trig_insert_after_statement || t->trig_insert_new_table);
+}
+
+// What INSERT would do that this function does not: refuse rather than skip it.
+void check_target(Relation rel) {
+    const char *name = RelationGetRelationName(rel);
+    if (rel->rd_rel->relkind != RELKIND_RELATION)
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        errmsg("bulk_insert: \"%s\" is not a plain table", name),
+                        errhint("Use INSERT ... SELECT.")));
+    if (has_insert_triggers(rel))
+        ereport(ERROR,
+                (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                 errmsg("bulk_insert: table \"%s\" has INSERT triggers or foreign keys", name),
+                 errhint("Use INSERT ... SELECT, which fires them.")));
+    if (check_enable_rls(RelationGetRelid(rel), InvalidOid, false) == RLS_ENABLED)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("bulk_insert: table \"%s\" has row-level security", name),
+                        errhint("Use INSERT ... SELECT, which applies its policies.")));
+    TupleConstr *constr = RelationGetDescr(rel)->constr;
+    if (constr && constr->has_generated_stored)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("bulk_insert: table \"%s\" has generated columns", name),
+                        errhint("Use INSERT ... SELECT, which computes them.")));
+}
+
+// The range table entry INSERT would have. Once the query's columns are known, it carries the
+// privilege check (on the table, or on each column given) and names the given columns in
+// constraint-violation messages.
+RangeTblEntry *insert_rte(Relation rel) {
+    RangeTblEntry *rte = makeNode(RangeTblEntry);
+    rte->rtekind = RTE_RELATION;
+    rte->relid = RelationGetRelid(rel);
+    rte->relkind = rel->rd_rel->relkind;
+    rte->rellockmode = RowExclusiveLock;
+    rte->requiredPerms = ACL_INSERT;
+    return rte;
+}
+
+void check_privileges(BulkInsertReceiver *r) {
+    RangeTblEntry *rte = exec_rt_fetch(1, r->estate);
+    TupleDesc table = RelationGetDescr(r->rel);
+    for (int t = 0; t < table->natts; ++t)
+        if (r->source_column[t] != 0)
+            rte->insertedCols =
+                bms_add_member(rte->insertedCols, t + 1 - FirstLowInvalidHeapAttributeNumber);
+    ExecCheckRTPerms(r->estate->es_range_table, true);
+}
+
+// Matches the query's columns to the table's by name and prepares the defaults of the rest.
+void map_columns(BulkInsertReceiver *r, TupleDesc query) {
+    TupleDesc table = RelationGetDescr(r->rel);
+    const char *name = RelationGetRelationName(r->rel);
+    r->source_column = static_cast<int *>(palloc0(sizeof(int) * table->natts));
+    r->defaults = static_cast<ExprState **>(palloc0(sizeof(ExprState *) * table->natts));
+    for (int q = 0; q < query->natts; ++q) {
+        Form_pg_attribute qa = TupleDescAttr(query, q);
+        int t = 0;
+        while (t < table->natts &&
+               (TupleDescAttr(table, t)->attisdropped ||
+                strcmp(NameStr(TupleDescAttr(table, t)->attname), NameStr(qa->attname)) != 0))
+            ++t;
+        if (t == table->natts)
+            ereport(ERROR, (errcode(ERRCODE_UNDEFINED_COLUMN),
+                            errmsg("bulk_insert: the query's column \"%s\" is not a column of "
+                                   "table \"%s\"",
+                                   NameStr(qa->attname), name)));
+        if (r->source_column[t] != 0)
+            ereport(ERROR, (errcode(ERRCODE_DUPLICATE_COLUMN),
+                            errmsg("bulk_insert: the query gives column \"%s\" twice",
+                                   NameStr(qa->attname))));
+        Form_pg_attribute ta = TupleDescAttr(table, t);
+        if (qa->atttypid != ta->atttypid || (ta->atttypmod >= 0 && qa->atttypmod != ta->atttypmod))
+            ereport(ERROR, (errcode(ERRCODE_DATATYPE_MISMATCH),
+                            errmsg("bulk_insert: column \"%s\" of table \"%s\" is of type %s, the "
+                                   "query gives %s",
+                                   NameStr(ta->attname), name,
+                                   format_type_with_typemod(ta->atttypid, ta->atttypmod),
+                                   format_type_with_typemod(qa->atttypid, qa->atttypmod)),
+                            errhint("Cast the column in the query.")));
+        r->source_column[t] = q + 1;
+    }
+    for (int t = 0; t < table->natts; ++t) {
+        if (r->source_column[t] != 0 || TupleDescAttr(table, t)->attisdropped)
+            continue;
+        if (Node *def = build_column_default(r->rel, t + 1))
+            r->defaults[t] = ExecPrepareExpr(reinterpret_cast<Expr *>(def), r->estate);
+    }
+}
+
+void receiver_startup(BulkInsertReceiver *r, TupleDesc query) {
+    // This runs inside the query's executor: allocate in our EState's memory, not the query's,
+    // which is gone before our EState is freed.
+    MemoryContext caller = MemoryContextSwitchTo(r->estate->es_query_cxt);
+    // The command id of the query's own snapshot: rows inserted with it stay invisible to the
+    // query, as with INSERT ... SELECT from the same table.
+    r->cid = GetCurrentCommandId(true);
+    r->estate->es_output_cid = r->cid;
+    map_columns(r, query);
+    check_privileges(r);
+    r->slot =
+        ExecInitExtraTupleSlot(r->estate, RelationGetDescr(r->rel), table_slot_callbacks(r->rel));
+    r->bistate = GetBulkInsertState();
+    MemoryContextSwitchTo(caller);
+}
+
+void receiver_insert(BulkInsertReceiver *r, TupleTableSlot *source) {
+    EState *estate = r->estate;
+    ResetPerTupleExprContext(estate);
+    MemoryContext caller = MemoryContextSwitchTo(GetPerTupleMemoryContext(estate));
+    ExprContext *econtext = GetPerTupleExprContext(estate);
+
+    slot_getallattrs(source);
+    TupleTableSlot *slot = r->slot;
+    ExecClearTuple(slot);
+    for (int t = 0; t < slot->tts_tupleDescriptor->natts; ++t) {
+        if (int q = r->source_column[t]) {
+            slot->tts_values[t] = source->tts_values[q - 1];
+            slot->tts_isnull[t] = source->tts_isnull[q - 1];
+        } else if (r->defaults[t]) {
+            slot->tts_values[t] = ExecEvalExpr(r->defaults[t], econtext, &slot->tts_isnull[t]);
+        } else {
+            slot->tts_values[t] = (Datum)0;
+            slot->tts_isnull[t] = true;
+        }
+    }
+    ExecStoreVirtualTuple(slot);
+
+    if (r->rel->rd_att->constr)
+        ExecConstraints(r->rri, slot, estate);
+    table_tuple_insert(r->rel, slot, r->cid, 0, r->bistate);
+    if (r->rri->ri_NumIndices > 0)
+        list_free(ExecInsertIndexTuples(r->rri, slot, estate, false, false, nullptr, NIL));
+    ++r->rows;
+    MemoryContextSwitchTo(caller);
+}
+
+void receiver_shutdown(BulkInsertReceiver *r) {
+    if (r->bistate) {
+        FreeBulkInsertState(r->bistate);
+        r->bistate = nullptr;
+    }
+    table_finish_bulk_insert(r->rel, 0);
+}
+
+// The executor's callbacks: entry points from Postgres, so each runs behind the boundary.
+void startup_callback(DestReceiver *self, int, TupleDesc typeinfo) {
+    auto *r = reinterpret_cast<BulkInsertReceiver *>(self);
+    pg::entry([&] { pg::call([&] { receiver_startup(r, typeinfo); }); });
+}
+
+bool receive_callback(TupleTableSlot *slot, DestReceiver *self) {
+    auto *r = reinterpret_cast<BulkInsertReceiver *>(self);
+    pg::entry([&] { pg::call([&] { receiver_insert(r, slot); }); });
+    return true;
+}
+
+void shutdown_callback(DestReceiver *self) {
+    auto *r = reinterpret_cast<BulkInsertReceiver *>(self);
+    pg::entry([&] { pg::call([&] { receiver_shutdown(r); }); });
+}
+
+void destroy_callback(DestReceiver *) {}
+
+uint64 bulk_insert(Oid target, const char *query) {
+    Relation rel = table_open(target, RowExclusiveLock);
+    check_target(rel);
+    List *range_table = list_make1(insert_rte(rel));
+
+    BulkInsertReceiver receiver{};
+    receiver.pub.receiveSlot = receive_callback;
+    receiver.pub.rStartup = startup_callback;
+    receiver.pub.rShutdown = shutdown_callback;
+    receiver.pub.rDestroy = destroy_callback;
+    receiver.pub.mydest = DestNone; // not SPI's own receiver: SPI keeps no copy of the rows
+    receiver.rel = rel;
+    receiver.estate = CreateExecutorState();
+    ExecInitRangeTable(receiver.estate, range_table);
+    receiver.rri = makeNode(ResultRelInfo);
+    ExecInitResultRelation(receiver.estate, receiver.rri, 1);
+    ExecOpenIndices(receiver.rri, false);
+
+    if (SPI_connect() != SPI_OK_CONNECT)
+        elog(ERROR, "bulk_insert: SPI_connect failed");
+    SPIPlanPtr plan = SPI_prepare(query, 0, nullptr);
+    if (!plan)
+        elog(ERROR, "bulk_insert: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+    if (!SPI_is_cursor_plan(plan))
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        errmsg("bulk_insert: the query must be one statement that returns rows")));
+    SPIExecuteOptions options{};
+    options.dest = &receiver.pub;
+    int rc = SPI_execute_plan_extended(plan, &options);
+    if (rc < 0)
+        elog(ERROR, "bulk_insert: query failed: %s", SPI_result_code_string(rc));
+    SPI_finish();
+
+    ExecResetTupleTable(receiver.estate->es_tupleTable, false);
+    ExecCloseResultRelations(receiver.estate);
+    ExecCloseRangeTableRelations(receiver.estate);
+    FreeExecutorState(receiver.estate);
+    table_close(rel, NoLock);
+    return receiver.rows;
+}
+
+} // namespace
+
+} // namespace socrata::pg
+
+namespace pg = socrata::pg;
+
+Datum socrata_bulk_insert(PG_FUNCTION_ARGS) {
+    Oid target = PG_GETARG_OID(0);
+    text *query = PG_GETARG_TEXT_PP(1);
+    return pg::entry([&] {
+        uint64 rows = pg::call([&] { return pg::bulk_insert(target, text_to_cstring(query)); });
+        return Int64GetDatum(static_cast<int64>(rows));
+    });
+}

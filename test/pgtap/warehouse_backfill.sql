@@ -26,7 +26,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(29);
+SELECT plan(33);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -122,6 +122,27 @@ SELECT is((SELECT watermark FROM crime.sync_state), (SELECT watermark_before FRO
           'and leaves the sync watermark alone');
 SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM crime.portal_crimes),
           'the warehouse is complete again');
+
+-------------------------------------------------------------------------------------------------
+-- 5. A window with no local rows is loaded as in a first load (crime.bulk_insert); one holding a
+--    crime whose date moved into it from elsewhere falls back to the general re-sync
+-------------------------------------------------------------------------------------------------
+SELECT id AS moved_id FROM crime.incidents WHERE occurred_at < '2014-01-01' ORDER BY id LIMIT 1 \gset
+CALL pg_temp.soda_control('/_control/datasets/wtst-back/upsert',
+    format($$SELECT '[{"id": "%s", "date": "2014-01-12T10:00:00.000"}]'$$, :moved_id));
+CREATE TEMP TABLE emptied AS
+    SELECT id FROM crime.incidents WHERE occurred_at >= '2014-01-08' AND occurred_at < '2014-01-15';
+DELETE FROM crime.incidents WHERE id IN (SELECT id FROM emptied);
+CALL crime_backfill('2014-01-01', '2014-03-01');
+SELECT ok(status = 'done' AND windows_done = 9, 'the backfill over an emptied window finishes') FROM crime.backfill_state;
+SELECT ok(inserted = (SELECT count(*) FROM emptied) AND updated = 1,
+          'it puts the window''s rows back and moves the crime whose date changed (an update, not a second row)')
+FROM crime.sync_runs ORDER BY id DESC LIMIT 1;
+SELECT is((SELECT occurred_at FROM crime.incidents WHERE id = :moved_id), '2014-01-12 10:00:00'::timestamp,
+          'the moved crime has its new date');
+SELECT is((SELECT md5(string_agg(id || '/' || occurred_at || '/' || updated_at, ',' ORDER BY id)) FROM crime.incidents),
+          (SELECT md5(string_agg(id || '/' || date || '/' || updated_on, ',' ORDER BY id)) FROM crime.portal_crimes),
+          'the warehouse equals the portal again');
 
 SELECT * FROM finish();
 

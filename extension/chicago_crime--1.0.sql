@@ -610,7 +610,6 @@ DECLARE
     index_def text;
     primary_key_name name;
     primary_key_def text;
-    saved_sort_memory text;
     -- The portal's rows as crime.incidents' columns, and those columns, shared by every path.
     portal_rows CONSTANT text := 'SELECT c.id, c.case_number, c.date AS occurred_at, c.block,
         c.iucr, c.primary_type, c.description, c.location_description, c.arrest, c.domestic,
@@ -707,10 +706,6 @@ BEGIN
             inserted := crime.bulk_insert('crime.incidents',
                                           format('%s WHERE %s', portal_rows, where_clause));
 
-            -- The index builds sort in 4 MB (on disk beyond it, as an external merge sort), so
-            -- that the loading backend's memory does not grow with the table (docs/warehouse.md).
-            saved_sort_memory := pg_catalog.current_setting('maintenance_work_mem');
-            PERFORM pg_catalog.set_config('maintenance_work_mem', '4MB', true);
             IF primary_key_name IS NOT NULL THEN
                 BEGIN
                     EXECUTE format('ALTER TABLE crime.incidents ADD CONSTRAINT %I %s',
@@ -728,12 +723,6 @@ BEGIN
                     EXECUTE index_def;
                 END LOOP;
             END IF;
-            PERFORM pg_catalog.set_config('maintenance_work_mem', saved_sort_memory, true);
-            -- Statistics now rather than at autovacuum's next visit: the views refreshed next,
-            -- and the analysts' first queries, are planned with them. Without them a common
-            -- crime type looks rare, and its view reads the table by bitmap scan, through the
-            -- buffer cache, instead of sequentially.
-            ANALYZE crime.incidents;
             fetched := greatest(fetched, inserted);
             RETURN;
         END IF;
@@ -937,6 +926,13 @@ LANGUAGE plpgsql
 -- No JIT: compiling the views' aggregations saves little here, and loading LLVM maps some
 -- 50 MB of libraries into the backend.
 SET jit = off
+-- The views summarise the whole table or large parts of it: they read it sequentially, through
+-- a 256 KB ring of buffers, never by index or bitmap scan, which use the shared buffer cache
+-- page by page. So a refresh neither evicts the analysts' cache nor maps it all into the
+-- backend, whatever the statistics say (right after a first load there are none yet, and a
+-- common crime type looks rare).
+SET enable_indexscan = off
+SET enable_bitmapscan = off
 AS $$
 DECLARE
     v         record;

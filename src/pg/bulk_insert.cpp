@@ -19,6 +19,8 @@
 
 extern "C" {
 #include "access/heapam.h"
+#include "access/hio.h"
+#include "storage/bufmgr.h"
 #include "access/tableam.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -48,6 +50,30 @@ struct BulkInsertReceiver {
     ExprState **defaults; // per table attribute the query does not give: its default, or null
     uint64 rows;
 };
+
+// One ring for the backend's life. Each BulkInsertState would bring its own, whose 16 MB of
+// buffers the clock sweep takes from wherever its hand is; a backfill calls this once per
+// window, so its rings would walk the whole cache (and VmHWM would count all of it). Reusing one
+// ring keeps every call of the backend writing through the same 16 MB. The strategy only names
+// buffers (it holds no pins), so it stays valid across transactions, aborted ones included.
+BufferAccessStrategy backend_ring() {
+    static BufferAccessStrategy ring = nullptr;
+    if (!ring) {
+        MemoryContext caller = MemoryContextSwitchTo(TopMemoryContext);
+        ring = GetAccessStrategy(BAS_BULKWRITE);
+        MemoryContextSwitchTo(caller);
+    }
+    return ring;
+}
+
+// GetBulkInsertState() with the backend's ring instead of a new one (PostgreSQL 15's
+// BulkInsertStateData, access/hio.h: the strategy and the pinned page being filled).
+BulkInsertState bulk_insert_state() {
+    auto *state = static_cast<BulkInsertState>(palloc(sizeof(BulkInsertStateData)));
+    state->strategy = backend_ring();
+    state->current_buf = InvalidBuffer;
+    return state;
+}
 
 bool has_insert_triggers(Relation rel) {
     const TriggerDesc *t = rel->trigdesc;
@@ -155,7 +181,7 @@ void receiver_startup(BulkInsertReceiver *r, TupleDesc query) {
     check_privileges(r);
     r->slot =
         ExecInitExtraTupleSlot(r->estate, RelationGetDescr(r->rel), table_slot_callbacks(r->rel));
-    r->bistate = GetBulkInsertState();
+    r->bistate = bulk_insert_state();
     MemoryContextSwitchTo(caller);
 }
 
@@ -192,7 +218,8 @@ void receiver_insert(BulkInsertReceiver *r, TupleTableSlot *source) {
 
 void receiver_shutdown(BulkInsertReceiver *r) {
     if (r->bistate) {
-        FreeBulkInsertState(r->bistate);
+        ReleaseBulkInsertStatePin(r->bistate); // not FreeBulkInsertState: the ring stays
+        pfree(r->bistate);
         r->bistate = nullptr;
     }
     table_finish_bulk_insert(r->rel, 0);

@@ -6,7 +6,7 @@
 \set test_db warehouse_bulk_insert_test
 \ir warehouse/setup.psql
 
-SELECT plan(30);
+SELECT plan(31);
 
 CREATE TABLE t (
     id      integer PRIMARY KEY,
@@ -128,6 +128,24 @@ SELECT throws_ok($$SELECT crime.bulk_insert('t', 'SELECT 9002 AS id, ''x'' AS na
                  '42501', 'permission denied for table t', 'a column without INSERT privilege is refused');
 RESET ROLE;
 SELECT is((SELECT count(*) FROM t WHERE id >= 9000), 1::bigint, 'only the permitted insert happened');
+
+-------------------------------------------------------------------------------------------------
+-- 5. The write path: one ring of buffers for the whole session. Two loads of ~30 MB each: the
+--    first maps the ring's 16 MB (and the WAL buffers), the second writes through the same ring
+--    and maps little more. (Each load with a ring of its own mapped another 16 MB.)
+-------------------------------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.shared_kb() RETURNS bigint LANGUAGE sql AS $$
+    SELECT substring(pg_read_file('/proc/' || pg_backend_pid() || '/status')
+                     FROM 'RssShmem:\s+(\d+) kB')::bigint
+$$;
+CREATE TABLE big1 (id integer, pad text);
+CREATE TABLE big2 (id integer, pad text);
+SELECT crime.bulk_insert('big1', $$SELECT g AS id, repeat('x', 120) AS pad FROM generate_series(1, 200000) g$$);
+SELECT pg_temp.shared_kb() AS shared_after_first \gset
+SELECT crime.bulk_insert('big2', $$SELECT g AS id, repeat('x', 120) AS pad FROM generate_series(1, 200000) g$$);
+SELECT cmp_ok(pg_temp.shared_kb() - :shared_after_first, '<', 8192::bigint,
+              format('a second 30 MB load in the session writes through the same ring (%s kB more shared memory mapped)',
+                     pg_temp.shared_kb() - :shared_after_first));
 
 DROP OWNED BY bulk_insert_tester;
 DROP ROLE bulk_insert_tester;

@@ -1,6 +1,7 @@
 -- chicago_crime: a sync that fails midway (the portal fails on page N, a reference dataset is
 -- gone, a bad setting) leaves every table, view and the watermark exactly as they were, records the
 -- failure in crime.sync_runs, and the scheduled form fails the job; the next good run catches up.
+-- A first load that fails or is cancelled leaves crime.incidents empty, its indexes as declared.
 --
 -- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
 -- http://127.0.0.1:55480), on a clone of the bundled crimes dataset.
@@ -30,7 +31,40 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(30);
+SELECT plan(38);
+
+-------------------------------------------------------------------------------------------------
+-- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
+--    the table whose indexes and primary key it dropped: all of that is rolled back.
+-------------------------------------------------------------------------------------------------
+CREATE TEMP TABLE declared_indexes AS
+    SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = 'crime.incidents'::regclass;
+SELECT 'status=500,after=3,tag=' || md5(clock_timestamp()::text) AS first_fault \gset
+SELECT :'soda_url' || '/fault/' || :'first_fault' AS first_fault_url \gset
+ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'first_fault_url');
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (ADD page_size '100');
+CREATE TEMP TABLE run_0 AS SELECT * FROM crime_sync();
+SELECT is(status, 'failed', 'a first load that fails on its 3rd page returns status failed') FROM run_0;
+SELECT is((SELECT count(*) FROM crime.incidents), 0::bigint, '... and leaves crime.incidents empty');
+SELECT set_eq($$SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'crime.incidents'::regclass$$,
+              $$SELECT def FROM declared_indexes$$, '... with its indexes and primary key, as declared');
+
+-- Cancelled by statement_timeout in another session, the portal answering each page in 50 ms.
+SELECT :'soda_url' || '/fault/delay=0.05,tag=' || md5(clock_timestamp()::text) AS slow_url \gset
+ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'slow_url');
+SELECT dblink_connect('canceller', :'peer') AS connected \gset
+SELECT clock_timestamp() AS cancel_started \gset
+SELECT is(dblink_exec('canceller', $$SET statement_timeout = '1s'; SELECT crime_sync()$$, false), 'ERROR',
+          'a first load past statement_timeout is stopped');
+SELECT cmp_ok(clock_timestamp() - :'cancel_started'::timestamptz, '<', interval '5 seconds',
+              'promptly (under 5 s from the start; the whole load would take over 30 s)');
+SELECT matches(dblink_error_message('canceller'), 'statement timeout', '... by the timeout, in Postgres''s own words');
+SELECT is((SELECT count(*) FROM crime.incidents), 0::bigint, '... leaving crime.incidents empty');
+SELECT set_eq($$SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'crime.incidents'::regclass$$,
+              $$SELECT def FROM declared_indexes$$, '... with its indexes and primary key');
+SELECT dblink_disconnect('canceller') AS disconnected \gset
+ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url');
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (DROP page_size);
 
 SELECT is(status, 'succeeded', 'the first load succeeds') FROM crime_sync();
 
@@ -126,7 +160,7 @@ SELECT is((SELECT count(*) FROM crime.incidents WHERE description = 'CHANGED AT 
 SELECT isnt(pg_temp.warehouse_digest(), :'digest_before', '(and the digest that showed "nothing changed" sees them)');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'failed' AND finished_at IS NOT NULL
                                                   AND error IS NOT NULL AND inserted + updated + deleted = 0),
-          4::bigint, 'crime.sync_runs keeps the four failed runs, finished, with their errors');
+          5::bigint, 'crime.sync_runs keeps the five failed runs (the failed first load included), finished, with their errors');
 
 SELECT * FROM finish();
 

@@ -20,12 +20,12 @@
 extern "C" {
 #include "access/heapam.h"
 #include "access/hio.h"
-#include "storage/bufmgr.h"
 #include "access/tableam.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "rewrite/rewriteHandler.h"
+#include "storage/bufmgr.h"
 #include "utils/acl.h"
 #include "utils/rls.h"
 

@@ -6,7 +6,7 @@ same page size as the FDW run), builds a pandas DataFrame per page, renames/drop
 to crime.incidents' names and types, and upserts each page with psycopg2's execute_values
 (INSERT ... ON CONFLICT (id) DO UPDATE), committing per page.
 
-    /usr/bin/python3 bench/baseline_pandas.py --base-url http://127.0.0.1:55481 \
+    /usr/bin/python3 bench/baseline_pandas.py --base-url http://127.0.0.1:25481 \
         --dsn "host=... port=... dbname=chicago user=postgres" --table bench_a --page-size 50000
 
 Prints one JSON line: rows, pages, bytes (response bodies as received, before decompression),

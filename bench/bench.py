@@ -42,7 +42,7 @@ INC_COLS = ["id", "case_number", "occurred_at", "block", "iucr", "primary_type",
             "latitude", "longitude"]
 
 SMALL_SORT_LOAD = "crime_sync() full, 4MB sorts"
-SODA_URL = os.environ.get("SODA_URL", "http://127.0.0.1:55481")
+SODA_URL = os.environ.get("SODA_URL", "http://127.0.0.1:25481")
 REQLOG = os.path.join(os.environ.get("RUN_DIR", os.path.join(REPO, ".run", "bench")), "soda", "requests.log")
 
 

@@ -3,15 +3,15 @@
 # alternatives, on generated crimes data served by the local SODA server.
 #   bench/run.sh [--sizes 100000,1000000] [--quick] [--page-size 10000] [--gzip]
 #                [--backfill-window '1 year']
-# Uses its own cluster and SODA server (RUN_DIR=.run/bench, ports 55433/55481 unless set in the
+# Uses its own cluster and SODA server (RUN_DIR=.run/bench, ports 25433/25481 unless set in the
 # environment), so a running `make demo`/`make test` set-up is left alone; stops both on exit.
 # Generated data is cached in bench/out/ (git-ignored); the report goes to
 # bench/out/report-<date>.txt. Expects the extensions installed (`make bench` does that).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 export RUN_DIR=${BENCH_RUN_DIR:-$REPO/.run/bench}
-export PGPORT=${BENCH_PGPORT:-55433}
-export SODA_PORT=${BENCH_SODA_PORT:-55481}
+export PGPORT=${BENCH_PGPORT:-25433}
+export SODA_PORT=${BENCH_SODA_PORT:-25481}
 unset PGHOST_DIR
 export PGDATABASE=chicago
 source "$REPO/scripts/env.sh"

@@ -2,11 +2,14 @@
 # Override any of these in the environment to run a second, independent set-up.
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export RUN_DIR=${RUN_DIR:-$REPO_ROOT/.run}
-export PGPORT=${PGPORT:-55432}
+# Ports below 32768, outside Linux's ephemeral range (32768-60999): a port in that range can be
+# held by any client connection's source port, and the SODA server once failed to start on
+# 55480 with "Address already in use". The bench uses 25433/25481 and 25434/25482.
+export PGPORT=${PGPORT:-25432}
 export PGHOST=${PGHOST_DIR:-$RUN_DIR/sock}
 export PGUSER=postgres
 export PGDATABASE=${PGDATABASE:-chicago}
-export SODA_PORT=${SODA_PORT:-55480}
+export SODA_PORT=${SODA_PORT:-25480}
 export SODA_URL="http://127.0.0.1:$SODA_PORT"
 PG_BINDIR=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 PYTHON=/usr/bin/python3   # Debian's, with its modules (a pyenv shim may shadow python3)

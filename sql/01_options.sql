@@ -3,7 +3,7 @@ CREATE EXTENSION socrata_fdw;
 
 -- A server with every option at a valid value.
 CREATE SERVER portal FOREIGN DATA WRAPPER socrata_fdw OPTIONS (
-    base_url 'http://127.0.0.1:55480', request_timeout '60', connect_timeout '5',
+    base_url 'http://127.0.0.1:25480', request_timeout '60', connect_timeout '5',
     stall_timeout '10', page_size '5000', max_retries '2', retry_delay '10',
     max_retry_delay '100', use_gzip 'false', use_remote_estimate 'false');
 

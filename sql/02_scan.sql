@@ -13,7 +13,7 @@ BEGIN
     END LOOP;
 END $f$;
 CREATE SERVER scan_portal FOREIGN DATA WRAPPER socrata_fdw
-    OPTIONS (base_url 'http://127.0.0.1:55480', retry_delay '10', max_retry_delay '50');
+    OPTIONS (base_url 'http://127.0.0.1:25480', retry_delay '10', max_retry_delay '50');
 
 CREATE FOREIGN TABLE crimes (
     id bigint, case_number text, date timestamp, block text, iucr text, primary_type text,

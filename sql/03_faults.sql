@@ -15,13 +15,13 @@ BEGIN
     END LOOP;
 END $f$;
 -- Fault counters start from zero, so the test can run again against the same server.
-\! curl -s -X POST http://127.0.0.1:55480/_control/faults/reset > /dev/null
+\! curl -s -X POST http://127.0.0.1:25480/_control/faults/reset > /dev/null
 CREATE FUNCTION fault_table(name text, spec text, retries int DEFAULT 3) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN
     EXECUTE format('CREATE SERVER %I FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url %L,
         max_retries %L, retry_delay ''10'', max_retry_delay ''20'', stall_timeout ''2'',
-        page_size ''5000'')', name, 'http://127.0.0.1:55480/fault/' || spec, retries);
+        page_size ''5000'')', name, 'http://127.0.0.1:25480/fault/' || spec, retries);
     EXECUTE format('CREATE FOREIGN TABLE %I (id bigint, year int, date timestamp,
         primary_type text) SERVER %I OPTIONS (dataset ''ijzp-q8t2'')', name, name);
 END $$;

@@ -1,9 +1,9 @@
 -- A query cancel or statement_timeout stops a transfer within a second, even mid-body.
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
 -- Fault counters start from zero, so the test can run again against the same server.
-\! curl -s -X POST http://127.0.0.1:55480/_control/faults/reset > /dev/null
+\! curl -s -X POST http://127.0.0.1:25480/_control/faults/reset > /dev/null
 CREATE SERVER stalling FOREIGN DATA WRAPPER socrata_fdw
-    OPTIONS (base_url 'http://127.0.0.1:55480/fault/stall=60,after=1,tag=cancel',
+    OPTIONS (base_url 'http://127.0.0.1:25480/fault/stall=60,after=1,tag=cancel',
              stall_timeout '120', max_retries '0');
 CREATE FOREIGN TABLE stalling_crimes (id bigint) SERVER stalling OPTIONS (dataset 'ijzp-q8t2');
 SELECT clock_timestamp() AS started \gset

@@ -1,6 +1,6 @@
 -- WHERE and ORDER BY pushdown: what reaches Socrata, and identical results with and without it.
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
-CREATE SERVER push FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'http://127.0.0.1:55480');
+CREATE SERVER push FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'http://127.0.0.1:25480');
 CREATE FOREIGN TABLE pcrimes (
     id bigint, case_number text, date timestamp, block text, iucr text, primary_type text,
     description text, arrest boolean, domestic boolean, beat text, district text, ward int,

@@ -3,7 +3,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
 RESET client_min_messages;
 CREATE SERVER imp22_srv FOREIGN DATA WRAPPER socrata_fdw
-  OPTIONS (base_url 'http://127.0.0.1:55480');
+  OPTIONS (base_url 'http://127.0.0.1:25480');
 CREATE SCHEMA imp22;
 
 IMPORT FOREIGN SCHEMA "ijzp-q8t2, z8bn-74gv ,htai-wnw4" FROM SERVER imp22_srv INTO imp22;

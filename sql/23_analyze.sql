@@ -3,7 +3,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
 RESET client_min_messages;
 CREATE SERVER ana23_srv FOREIGN DATA WRAPPER socrata_fdw
-  OPTIONS (base_url 'http://127.0.0.1:55480');
+  OPTIONS (base_url 'http://127.0.0.1:25480');
 CREATE FOREIGN TABLE ana23_crimes (id bigint, date timestamp, primary_type text,
   arrest boolean, ward int, location jsonb)
   SERVER ana23_srv OPTIONS (dataset 'ijzp-q8t2');

@@ -8,7 +8,7 @@ BEGIN;
 SELECT plan(3);
 
 CREATE SERVER mem_portal FOREIGN DATA WRAPPER socrata_fdw
-    OPTIONS (base_url 'http://127.0.0.1:55480', page_size '5000');
+    OPTIONS (base_url 'http://127.0.0.1:25480', page_size '5000');
 CREATE FOREIGN TABLE mem_crimes (
     id bigint, case_number text, date timestamp, block text, iucr text, primary_type text,
     description text, location_description text, arrest boolean, domestic boolean,

@@ -3,7 +3,7 @@
 -- uninterrupted backfill; then crime_sync() continues incrementally.
 --
 -- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
--- http://127.0.0.1:55480), on a clone of the bundled crimes dataset.
+-- http://127.0.0.1:25480), on a clone of the bundled crimes dataset.
 \set test_db warehouse_backfill_test
 \ir warehouse/setup.psql
 

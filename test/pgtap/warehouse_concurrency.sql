@@ -3,7 +3,7 @@
 -- the first completes correctly.
 --
 -- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
--- http://127.0.0.1:55480), on a clone of the bundled crimes dataset. The concurrent sessions are
+-- http://127.0.0.1:25480), on a clone of the bundled crimes dataset. The concurrent sessions are
 -- dblink connections.
 \set test_db warehouse_concurrency_test
 \ir warehouse/setup.psql

@@ -8,7 +8,7 @@
 \getenv soda_url SODA_URL
 \if :{?soda_url}
 \else
-\set soda_url http://127.0.0.1:55480
+\set soda_url http://127.0.0.1:25480
 \endif
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;

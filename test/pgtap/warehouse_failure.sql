@@ -4,7 +4,7 @@
 -- A first load that fails or is cancelled leaves crime.incidents empty, its indexes as declared.
 --
 -- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
--- http://127.0.0.1:55480), on a clone of the bundled crimes dataset.
+-- http://127.0.0.1:25480), on a clone of the bundled crimes dataset.
 \set test_db warehouse_failure_test
 \ir warehouse/setup.psql
 -- crime_sync() reports each failure with a WARNING too: expected here, not shown

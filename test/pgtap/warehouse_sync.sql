@@ -2,7 +2,7 @@
 -- portal's updates, additions and deletions with the right counts and touch nothing else.
 --
 -- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
--- http://127.0.0.1:55480), on clones of the bundled datasets (so it never changes what other tests
+-- http://127.0.0.1:25480), on clones of the bundled datasets (so it never changes what other tests
 -- see). Run from the repository root (it reads data/crimes.csv.gz).
 \set test_db warehouse_sync_test
 \ir warehouse/setup.psql

@@ -2,7 +2,7 @@
 -- from the bundled source files (data/*.csv), after a sync of the bundled data.
 --
 -- Runs in a database of its own, against the local SODA server ($SODA_URL, by default
--- http://127.0.0.1:55480), which serves the same files. Run from the repository root.
+-- http://127.0.0.1:25480), which serves the same files. Run from the repository root.
 \set test_db warehouse_views_test
 \ir warehouse/setup.psql
 

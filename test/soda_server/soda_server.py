@@ -7,7 +7,7 @@ real API's wire formats, errors, headers and paging, plus fault injection
 (/fault/<spec>/...), a control API (/_control/...) and a request log that is
 itself a dataset (reqs-logs).  Loopback only; Python standard library only.
 
-    /usr/bin/python3 test/soda_server/soda_server.py --port 55480
+    /usr/bin/python3 test/soda_server/soda_server.py --port 25480
 
 See docs/soda-test-server.md.
 """
@@ -991,7 +991,7 @@ class Server(http.server.ThreadingHTTPServer):
 
 def parse_args(argv):
     ap = argparse.ArgumentParser(description="Local SODA 2.1 test server (loopback only).")
-    ap.add_argument("--port", type=int, default=55480)
+    ap.add_argument("--port", type=int, default=25480)
     ap.add_argument("--host", default="127.0.0.1", help="loopback address to bind (127.0.0.1 or ::1)")
     ap.add_argument("--data-dir", help="directory with crimes.csv[.gz], police_stations.csv, ... "
                                        "(default: the repo's data/, or ../shared/data with --full)")

@@ -60,9 +60,9 @@ TEST(FdwOptions, TableNeedsADatasetAndNoRepeats) {
 
 TEST(FdwOptions, SettingsApplyServerThenMappingThenTable) {
     ScanSettings s = make_scan_settings(
-        {{"base_url", "http://127.0.0.1:55480/"}, {"page_size", "500"}, {"request_timeout", "7"}},
+        {{"base_url", "http://127.0.0.1:25480/"}, {"page_size", "500"}, {"request_timeout", "7"}},
         {{"app_token", "tok"}}, {{"dataset", "ijzp-q8t2"}, {"page_size", "20"}});
-    EXPECT_EQ(s.base_url, "http://127.0.0.1:55480");
+    EXPECT_EQ(s.base_url, "http://127.0.0.1:25480");
     EXPECT_EQ(s.page_size, 20);
     EXPECT_EQ(s.request_timeout_ms, 7000);
     EXPECT_EQ(s.app_token, "tok");

@@ -605,6 +605,8 @@ AS $$
 DECLARE
     predicates text[] := '{}';
     where_clause text;
+    portal_query text;
+    portal_summary text;
     index_defs text[];
     index_names text[];
     index_def text;
@@ -661,15 +663,18 @@ BEGIN
     END IF;
 
     where_clause := coalesce(nullif(array_to_string(predicates, ' AND '), ''), 'true');
+    -- The portal's rows this call reads, as crime.incidents' columns; and their number and
+    -- newest updated_on, which the wrapper pushes down as one aggregate request.
+    portal_query := format('%s WHERE %s', portal_rows, where_clause);
+    portal_summary := format('SELECT count(*), max(c.updated_on) FROM crime.portal_crimes AS c WHERE %s',
+                             where_clause);
 
     IF NOT delete_missing THEN
-        -- The bulk path (first load, incremental sync, backfill windows): one streaming pass
-        -- from the portal into the upsert, with no sort or materialisation in between.
-        -- What was fetched is counted by a pushed-down aggregate read first, so the watermark
-        -- never passes a row that arrives at the portal while this runs.
-        EXECUTE format('SELECT count(*), max(c.updated_on) FROM crime.portal_crimes AS c WHERE %s',
-                       where_clause)
-        INTO fetched, max_updated_at;
+        -- The bulk path (first load, incremental sync): one streaming pass from the portal into
+        -- the table, with no sort or materialisation in between. What was fetched is counted
+        -- by the pushed-down aggregate first, so the watermark never passes a row that arrives
+        -- at the portal while this runs.
+        EXECUTE portal_summary INTO fetched, max_updated_at;
         inserted := 0;
         updated := 0;
         deleted := 0;
@@ -678,9 +683,9 @@ BEGIN
         END IF;
 
         IF NOT EXISTS (SELECT FROM crime.incidents) THEN
-            -- Into an empty table (the first load, a backfill's first window) nothing can
-            -- conflict: a plain INSERT replaces the upsert, and every index, the primary key
-            -- included, is built once at the end, which is several times cheaper than
+            -- Into an empty table (the first load) nothing can conflict: a bulk insert
+            -- replaces the upsert, and every index, the primary key included, is built once
+            -- at the end, which is several times cheaper than
             -- maintaining it row by row. The table is empty, so holding its lock until commit
             -- blocks nobody's data. The primary key stays if a foreign key depends on it.
             SELECT array_agg(pg_catalog.pg_get_indexdef(x.indexrelid)),
@@ -703,8 +708,7 @@ BEGIN
 
             -- COPY's write path (a ring of buffers) rather than INSERT's, which would pass
             -- the whole table through the shared buffer cache (see crime.bulk_insert).
-            inserted := crime.bulk_insert('crime.incidents',
-                                          format('%s WHERE %s', portal_rows, where_clause));
+            inserted := crime.bulk_insert('crime.incidents', portal_query);
 
             IF primary_key_name IS NOT NULL THEN
                 BEGIN
@@ -732,14 +736,13 @@ BEGIN
             WITH upserted AS (
                 INSERT INTO crime.incidents AS i (%s)
                 %s
-                WHERE %s
                 ON CONFLICT (id) DO UPDATE SET %s
                 WHERE %s
                 RETURNING i.xmax = 0 AS was_inserted
             )
             SELECT count(*) FILTER (WHERE was_inserted), count(*) FILTER (WHERE NOT was_inserted)
             FROM upserted
-            $sql$, incident_columns, portal_rows, where_clause, update_set, changed_test)
+            $sql$, incident_columns, portal_query, update_set, changed_test)
         INTO inserted, updated;
 
         -- Rows that changed at the portal between the count and the upsert.
@@ -755,11 +758,8 @@ BEGIN
     IF NOT EXISTS (SELECT FROM crime.incidents i
                    WHERE i.occurred_at >= occurred_from AND i.occurred_at < occurred_before) THEN
         BEGIN
-            EXECUTE format('SELECT count(*), max(c.updated_on) FROM crime.portal_crimes AS c WHERE %s',
-                           where_clause)
-            INTO fetched, max_updated_at;
-            inserted := crime.bulk_insert('crime.incidents',
-                                          format('%s WHERE %s', portal_rows, where_clause));
+            EXECUTE portal_summary INTO fetched, max_updated_at;
+            inserted := crime.bulk_insert('crime.incidents', portal_query);
             fetched := greatest(fetched, inserted);
             updated := 0;
             deleted := 0;
@@ -776,7 +776,7 @@ BEGIN
     EXECUTE format($sql$
         WITH source AS MATERIALIZED (
             SELECT DISTINCT ON (r.id) r.*
-            FROM (%s WHERE %s) AS r
+            FROM (%s) AS r
             ORDER BY r.id, r.updated_at DESC NULLS LAST
         ),
         upserted AS (
@@ -788,7 +788,7 @@ BEGIN
         ),
         removed AS (
             DELETE FROM crime.incidents AS i
-            WHERE $4 AND i.occurred_at >= $2 AND i.occurred_at < $3
+            WHERE i.occurred_at >= $1 AND i.occurred_at < $2
               AND NOT EXISTS (SELECT FROM source s WHERE s.id = i.id)
             RETURNING i.id
         )
@@ -800,9 +800,9 @@ BEGIN
         FROM upserted u
         LEFT JOIN crime.incidents o ON o.id = u.id
         $sql$,
-        portal_rows, where_clause, incident_columns, incident_columns, update_set, changed_test)
+        portal_query, incident_columns, incident_columns, update_set, changed_test)
     INTO fetched, inserted, updated, deleted, max_updated_at
-    USING updated_since, occurred_from, occurred_before, delete_missing;
+    USING occurred_from, occurred_before;
 END
 $$;
 COMMENT ON FUNCTION crime.merge_incidents(timestamp, timestamp, timestamp, boolean) IS

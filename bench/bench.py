@@ -228,6 +228,13 @@ def setup_db(db, page_size, use_gzip):
                "ADD use_gzip '%s')" % (SODA_URL, page_size, "true" if use_gzip else "false"), db)
 
 
+def fresh_database(db, args):
+    """A new database in the bench cluster, with the extensions set up as for the main one."""
+    psql_admin("DROP DATABASE IF EXISTS %s" % db)
+    psql_admin("CREATE DATABASE %s" % db)
+    setup_db(db, args.page_size, args.gzip)
+
+
 # --------------------------------------------------------------------------------------------
 # Server check: plain curl
 
@@ -408,9 +415,7 @@ def measure(args):
     # 3b. the same full load, its index builds sorting in 4 MB (maintenance_work_mem), in a fresh
     #     database: the memory/speed trade-off of that setting, measured in the same run. 4 MB
     #     keeps the backend flat; PostgreSQL's default 64 MB lets each build run in parallel.
-    psql_admin("DROP DATABASE IF EXISTS chicago_smallsort")
-    psql_admin("CREATE DATABASE chicago_smallsort")
-    setup_db("chicago_smallsort", args.page_size, args.gzip)
+    fresh_database("chicago_smallsort", args)
     s = Session("chicago_smallsort")
     s.cur.execute("SET maintenance_work_mem = '4MB'")
     with s:
@@ -424,9 +429,7 @@ def measure(args):
     psql_admin("DROP DATABASE chicago_smallsort")
 
     # 4. full load with crime_backfill() in a fresh database
-    psql_admin("DROP DATABASE IF EXISTS chicago_backfill")
-    psql_admin("CREATE DATABASE chicago_backfill")
-    setup_db("chicago_backfill", args.page_size, args.gzip)
+    fresh_database("chicago_backfill", args)
     with Session("chicago_backfill") as s:
         s.cur.execute("CALL crime_backfill(window_length => %s::interval)", (args.backfill_window,))
     got = count("crime.incidents", "chicago_backfill")

@@ -441,6 +441,75 @@ COMMENT ON COLUMN crime.backfill_state.rows_fetched IS 'Rows read from the porta
 COMMENT ON COLUMN crime.backfill_state.started_at IS 'When this backfill was first started';
 COMMENT ON COLUMN crime.backfill_state.updated_at IS 'When the last window was committed';
 
+-- Tallies: running counts under the analyst views. The views summarise the whole table, and
+-- recomputing them from millions of incidents after every sync of a few hundred changed rows
+-- would read the whole table each time. Instead crime.merge_incidents() adjusts these counts in
+-- the same statement that changes the incidents: a changed row's old version is subtracted and
+-- its new version added, a deleted row only subtracted, a new one only added; a count that
+-- reaches zero is removed. The views read the tallies (thousands of rows, not millions), and
+-- crime.refresh_views() refreshes only the views over a tally that changed. They stay exact as
+-- long as crime.incidents is written only by crime_sync() and crime_backfill(); after changing
+-- it by hand, SELECT crime.rebuild_tallies() recounts them.
+CREATE TABLE crime.tally_type_month (
+    month        date NOT NULL,
+    primary_type text NOT NULL,
+    incidents    bigint NOT NULL,
+    arrests      bigint NOT NULL,
+    PRIMARY KEY (month, primary_type)
+);
+COMMENT ON TABLE crime.tally_type_month IS
+    'Incidents and arrests per month of occurrence and primary type (''(UNKNOWN)'' when missing), kept up to date by crime.merge_incidents(); read by crime.monthly_type_counts';
+COMMENT ON COLUMN crime.tally_type_month.month IS 'First day of the month of occurrence';
+COMMENT ON COLUMN crime.tally_type_month.primary_type IS 'Primary type, ''(UNKNOWN)'' when missing';
+COMMENT ON COLUMN crime.tally_type_month.incidents IS 'Incidents that occurred in the month';
+COMMENT ON COLUMN crime.tally_type_month.arrests IS 'Of those, incidents with an arrest';
+
+CREATE TABLE crime.tally_theft_block_year (
+    year   integer NOT NULL,
+    block  text NOT NULL,
+    thefts bigint NOT NULL,
+    PRIMARY KEY (year, block)
+);
+COMMENT ON TABLE crime.tally_theft_block_year IS
+    'THEFT incidents per block and year of occurrence (those with a block), kept up to date by crime.merge_incidents(); read by crime.theft_hotspots';
+COMMENT ON COLUMN crime.tally_theft_block_year.year IS 'Year of occurrence';
+COMMENT ON COLUMN crime.tally_theft_block_year.block IS 'Block of the thefts';
+COMMENT ON COLUMN crime.tally_theft_block_year.thefts IS 'THEFT incidents on the block in the year';
+
+CREATE TABLE crime.tally_community_area (
+    community_area       integer PRIMARY KEY,
+    late_night_incidents bigint NOT NULL,
+    incidents            bigint NOT NULL
+);
+COMMENT ON TABLE crime.tally_community_area IS
+    'Incidents per community area (those with one), and of those the ones between 22:00 and 04:00, kept up to date by crime.merge_incidents(); read by crime.late_night_safety';
+COMMENT ON COLUMN crime.tally_community_area.community_area IS 'Community area number (1-77)';
+COMMENT ON COLUMN crime.tally_community_area.late_night_incidents IS 'Incidents between 22:00 and 04:00 (04:00 excluded)';
+COMMENT ON COLUMN crime.tally_community_area.incidents IS 'Incidents in the area, at any hour';
+
+CREATE TABLE crime.tally_day (
+    day       date PRIMARY KEY,
+    incidents bigint NOT NULL
+);
+COMMENT ON TABLE crime.tally_day IS
+    'Incidents per day of occurrence, kept up to date by crime.merge_incidents(); read by crime.holiday_crime';
+COMMENT ON COLUMN crime.tally_day.day IS 'Day of occurrence';
+COMMENT ON COLUMN crime.tally_day.incidents IS 'Incidents that occurred on the day';
+
+CREATE TABLE crime.tally_district_ward (
+    district  integer,
+    ward      integer,
+    incidents bigint NOT NULL,
+    arrests   bigint NOT NULL,
+    UNIQUE NULLS NOT DISTINCT (district, ward)
+);
+COMMENT ON TABLE crime.tally_district_ward IS
+    'Incidents and arrests per police district and ward (either may be NULL), kept up to date by crime.merge_incidents(); read by crime.district_summary';
+COMMENT ON COLUMN crime.tally_district_ward.district IS 'Police district number, NULL when missing';
+COMMENT ON COLUMN crime.tally_district_ward.ward IS 'Ward number, NULL when missing';
+COMMENT ON COLUMN crime.tally_district_ward.incidents IS 'Incidents with this district and ward';
+COMMENT ON COLUMN crime.tally_district_ward.arrests IS 'Of those, incidents with an arrest';
+
 -- pg_dump: these tables hold data rather than definitions.
 SELECT pg_catalog.pg_extension_config_dump('crime.incidents', '');
 SELECT pg_catalog.pg_extension_config_dump('crime.police_stations', '');
@@ -450,6 +519,11 @@ SELECT pg_catalog.pg_extension_config_dump('crime.sync_runs', '');
 SELECT pg_catalog.pg_extension_config_dump('crime.sync_runs_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('crime.sync_state', '');
 SELECT pg_catalog.pg_extension_config_dump('crime.backfill_state', '');
+SELECT pg_catalog.pg_extension_config_dump('crime.tally_type_month', '');
+SELECT pg_catalog.pg_extension_config_dump('crime.tally_theft_block_year', '');
+SELECT pg_catalog.pg_extension_config_dump('crime.tally_community_area', '');
+SELECT pg_catalog.pg_extension_config_dump('crime.tally_day', '');
+SELECT pg_catalog.pg_extension_config_dump('crime.tally_district_ward', '');
 
 -------------------------------------------------------------------------------------------------
 -- Internals
@@ -589,16 +663,152 @@ AS '$libdir/socrata_fdw', 'socrata_bulk_insert';
 COMMENT ON FUNCTION crime.bulk_insert(regclass, text) IS
     'Inserts the rows of query (one SELECT) into table target the way COPY FROM writes them: through a small ring of shared buffers, so a large load neither evicts the buffer cache nor makes the loading backend touch all of it. Columns are matched by name (others get their defaults) and must have the table''s exact types; privileges, NOT NULL, CHECK, unique and index maintenance are as with INSERT. Refuses tables with triggers or foreign keys, row-level security or generated columns (use INSERT ... SELECT). Returns the number of rows inserted';
 
+CREATE FUNCTION crime.tally_statement(leading_items text, final_select text, apply boolean)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+-- One statement, so that the incidents and their tallies change together: leading_items are
+-- WITH items that end with one named "changes" (sign, occurred_at, primary_type, arrest, block,
+-- community_area, district, ward), sign +1 for a row version that comes in, -1 for one that goes.
+-- Each tally gets the sums of its groups that differ from zero; final_select may read
+-- changed_tallies.tallies, the tallies that changed (none when not apply: "changes" is then
+-- never read).
+RETURN 'WITH ' || leading_items || CASE WHEN NOT apply THEN $none$,
+    changed_tallies AS (SELECT '{}'::regclass[] AS tallies)
+$none$ ELSE $items$,
+    -- One aggregate per tally. "changes" is read five times: materialised once when it holds
+    -- the rows a statement changed, scanned five times when it is the whole table (a grouping
+    -- set per tally in one pass was slower: PostgreSQL sorts the input for all but one set).
+    type_month AS (
+        INSERT INTO crime.tally_type_month AS t (month, primary_type, incidents, arrests)
+        SELECT pg_catalog.date_trunc('month', c.occurred_at)::date, coalesce(c.primary_type, '(UNKNOWN)'),
+               sum(c.sign), coalesce(sum(c.sign) FILTER (WHERE c.arrest), 0)
+        FROM changes c
+        GROUP BY 1, 2
+        HAVING sum(c.sign) <> 0 OR sum(c.sign) FILTER (WHERE c.arrest) <> 0
+        ON CONFLICT (month, primary_type) DO UPDATE
+        SET incidents = t.incidents + EXCLUDED.incidents, arrests = t.arrests + EXCLUDED.arrests
+        RETURNING 1),
+    theft_block_year AS (
+        INSERT INTO crime.tally_theft_block_year AS t (year, block, thefts)
+        SELECT pg_catalog.date_part('year', c.occurred_at)::integer, c.block, sum(c.sign)
+        FROM changes c
+        WHERE c.primary_type = 'THEFT' AND c.block IS NOT NULL
+        GROUP BY 1, 2
+        HAVING sum(c.sign) <> 0
+        ON CONFLICT (year, block) DO UPDATE SET thefts = t.thefts + EXCLUDED.thefts
+        RETURNING 1),
+    areas AS (
+        INSERT INTO crime.tally_community_area AS t (community_area, late_night_incidents, incidents)
+        SELECT c.community_area,
+               coalesce(sum(c.sign) FILTER (WHERE c.occurred_at::time >= '22:00' OR c.occurred_at::time < '04:00'), 0),
+               sum(c.sign)
+        FROM changes c
+        WHERE c.community_area IS NOT NULL
+        GROUP BY 1
+        HAVING sum(c.sign) <> 0
+            OR sum(c.sign) FILTER (WHERE c.occurred_at::time >= '22:00' OR c.occurred_at::time < '04:00') <> 0
+        ON CONFLICT (community_area) DO UPDATE
+        SET late_night_incidents = t.late_night_incidents + EXCLUDED.late_night_incidents,
+            incidents = t.incidents + EXCLUDED.incidents
+        RETURNING 1),
+    by_day AS (
+        INSERT INTO crime.tally_day AS t (day, incidents)
+        SELECT c.occurred_at::date, sum(c.sign)
+        FROM changes c
+        GROUP BY 1
+        HAVING sum(c.sign) <> 0
+        ON CONFLICT (day) DO UPDATE SET incidents = t.incidents + EXCLUDED.incidents
+        RETURNING 1),
+    district_ward AS (
+        INSERT INTO crime.tally_district_ward AS t (district, ward, incidents, arrests)
+        SELECT c.district, c.ward, sum(c.sign), coalesce(sum(c.sign) FILTER (WHERE c.arrest), 0)
+        FROM changes c
+        GROUP BY 1, 2
+        HAVING sum(c.sign) <> 0 OR sum(c.sign) FILTER (WHERE c.arrest) <> 0
+        ON CONFLICT (district, ward) DO UPDATE
+        SET incidents = t.incidents + EXCLUDED.incidents, arrests = t.arrests + EXCLUDED.arrests
+        RETURNING 1),
+    changed_tallies AS (
+        SELECT ARRAY(SELECT v.tally FROM (VALUES
+                   ('crime.tally_type_month'::regclass, EXISTS (SELECT FROM type_month)),
+                   ('crime.tally_theft_block_year', EXISTS (SELECT FROM theft_block_year)),
+                   ('crime.tally_community_area', EXISTS (SELECT FROM areas)),
+                   ('crime.tally_day', EXISTS (SELECT FROM by_day)),
+                   ('crime.tally_district_ward', EXISTS (SELECT FROM district_ward))) AS v (tally, changed)
+                 WHERE v.changed) AS tallies)
+$items$ END || final_select;
+COMMENT ON FUNCTION crime.tally_statement(text, text, boolean) IS
+    'Builds the statement that applies the row versions of a WITH item named "changes" to the tallies (see crime.tally_type_month); used by crime.merge_incidents() and crime.rebuild_tallies()';
+
+CREATE FUNCTION crime.prune_tallies()
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    DELETE FROM crime.tally_type_month t WHERE t.incidents = 0;
+    DELETE FROM crime.tally_theft_block_year t WHERE t.thefts = 0;
+    DELETE FROM crime.tally_community_area t WHERE t.incidents = 0;
+    DELETE FROM crime.tally_day t WHERE t.incidents = 0;
+    DELETE FROM crime.tally_district_ward t WHERE t.incidents = 0;
+    -- Not CHECK constraints: ON CONFLICT checks them on the proposed row, which holds a change
+    -- (often negative), before it adds it to the count.
+    IF EXISTS (SELECT FROM crime.tally_type_month t WHERE t.incidents < 0 OR t.arrests NOT BETWEEN 0 AND t.incidents)
+       OR EXISTS (SELECT FROM crime.tally_theft_block_year t WHERE t.thefts < 0)
+       OR EXISTS (SELECT FROM crime.tally_community_area t
+                  WHERE t.incidents < 0 OR t.late_night_incidents NOT BETWEEN 0 AND t.incidents)
+       OR EXISTS (SELECT FROM crime.tally_day t WHERE t.incidents < 0)
+       OR EXISTS (SELECT FROM crime.tally_district_ward t WHERE t.incidents < 0 OR t.arrests NOT BETWEEN 0 AND t.incidents)
+    THEN
+        RAISE EXCEPTION 'the tallies no longer match crime.incidents: a count went below zero'
+            USING ERRCODE = 'data_exception',
+                  HINT = 'crime.incidents was changed other than by crime_sync() or crime_backfill(). Run SELECT crime.rebuild_tallies(); then sync again.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION crime.prune_tallies() IS
+    'Removes the tallies'' groups whose count went down to zero, so that the views list only groups with incidents, and fails if a count went below zero (the tallies then no longer match crime.incidents)';
+
+CREATE FUNCTION crime.rebuild_tallies()
+RETURNS regclass[]
+LANGUAGE plpgsql
+SET jit = off -- see refresh_views
+AS $$
+DECLARE
+    tallies regclass[];
+BEGIN
+    DELETE FROM crime.tally_type_month;
+    DELETE FROM crime.tally_theft_block_year;
+    DELETE FROM crime.tally_community_area;
+    DELETE FROM crime.tally_day;
+    DELETE FROM crime.tally_district_ward;
+    EXECUTE crime.tally_statement(
+        'changes AS NOT MATERIALIZED (
+             SELECT 1 AS sign, i.occurred_at, i.primary_type, i.arrest, i.block,
+                    i.community_area, i.district, i.ward
+             FROM crime.incidents i)',
+        'SELECT ARRAY[''crime.tally_type_month'', ''crime.tally_theft_block_year'',
+                      ''crime.tally_community_area'', ''crime.tally_day'',
+                      ''crime.tally_district_ward'']::regclass[]',
+        true)
+    INTO tallies;
+    RETURN tallies;
+END
+$$;
+COMMENT ON FUNCTION crime.rebuild_tallies() IS
+    'Recounts every tally from crime.incidents (the first load does; needed by hand only after changing crime.incidents other than through crime_sync() or crime_backfill()); returns the tallies, for crime.refresh_views()';
+
 CREATE FUNCTION crime.merge_incidents(
     updated_since   timestamp DEFAULT NULL,
     occurred_from   timestamp DEFAULT NULL,
     occurred_before timestamp DEFAULT NULL,
     delete_missing  boolean DEFAULT false,
+    keep_tallies    boolean DEFAULT true,
     OUT fetched bigint,
     OUT inserted bigint,
     OUT updated bigint,
     OUT deleted bigint,
-    OUT max_updated_at timestamp)
+    OUT max_updated_at timestamp,
+    OUT tallies regclass[])
 LANGUAGE plpgsql
 SET jit = off -- see refresh_views
 AS $$
@@ -634,6 +844,19 @@ DECLARE
         year = EXCLUDED.year, updated_at = EXCLUDED.updated_at,
         latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
         synced_at = EXCLUDED.synced_at';
+    -- The columns the tallies count, and the "changes" WITH items that feed them (see
+    -- crime.tally_statement): the new versions of upserted rows, the old versions they replace
+    -- (the statement's snapshot still sees those), and removed rows.
+    tally_columns CONSTANT text := 'occurred_at, primary_type, arrest, block, community_area, district, ward';
+    -- The old versions are looked up by primary key, one per upserted row: a subquery with LIMIT
+    -- is never turned into a join, which the planner, expecting many more rows from the portal
+    -- than an incremental pass brings, would make a hash join over the whole table.
+    old_version CONSTANT text := '(SELECT o.* FROM crime.incidents o WHERE o.id = u.id LIMIT 1) AS o';
+    upserted_changes CONSTANT text := format('SELECT 1 AS sign, %s FROM upserted u
+        UNION ALL
+        SELECT -1, %s FROM upserted u CROSS JOIN LATERAL %s',
+        regexp_replace(tally_columns, '(\w+)', 'u.\1', 'g'),
+        regexp_replace(tally_columns, '(\w+)', 'o.\1', 'g'), old_version);
     changed_test CONSTANT text := '(i.case_number, i.occurred_at, i.block, i.iucr, i.primary_type,
         i.description, i.location_description, i.arrest, i.domestic, i.beat, i.district, i.ward,
         i.community_area, i.fbi_code, i.x_coordinate, i.y_coordinate, i.year,
@@ -678,6 +901,7 @@ BEGIN
         inserted := 0;
         updated := 0;
         deleted := 0;
+        tallies := '{}';
         IF fetched = 0 THEN
             RETURN;
         END IF;
@@ -727,23 +951,33 @@ BEGIN
                     EXECUTE index_def;
                 END LOOP;
             END IF;
+            tallies := CASE WHEN keep_tallies THEN crime.rebuild_tallies() ELSE '{}' END;
             fetched := greatest(fetched, inserted);
             RETURN;
         END IF;
 
         -- xmax is 0 on a freshly inserted row and set on a row updated by ON CONFLICT.
-        EXECUTE format($sql$
-            WITH upserted AS (
+        EXECUTE crime.tally_statement(
+            format($sql$
+            upserted AS (
                 INSERT INTO crime.incidents AS i (%s)
                 %s
                 ON CONFLICT (id) DO UPDATE SET %s
                 WHERE %s
-                RETURNING i.xmax = 0 AS was_inserted
-            )
-            SELECT count(*) FILTER (WHERE was_inserted), count(*) FILTER (WHERE NOT was_inserted)
+                RETURNING i.id, i.xmax = 0 AS was_inserted, %s
+            ),
+            changes AS (%s)
+            $sql$, incident_columns, portal_query, update_set, changed_test,
+                   regexp_replace(tally_columns, '(\w+)', 'i.\1', 'g'), upserted_changes),
+            $sql$
+            SELECT count(*) FILTER (WHERE was_inserted), count(*) FILTER (WHERE NOT was_inserted),
+                   (SELECT t.tallies FROM changed_tallies t)
             FROM upserted
-            $sql$, incident_columns, portal_query, update_set, changed_test)
-        INTO inserted, updated;
+            $sql$, keep_tallies)
+        INTO inserted, updated, tallies;
+        IF cardinality(tallies) > 0 THEN
+            PERFORM crime.prune_tallies();
+        END IF;
 
         -- Rows that changed at the portal between the count and the upsert.
         fetched := greatest(fetched, inserted + updated);
@@ -760,6 +994,17 @@ BEGIN
         BEGIN
             EXECUTE portal_summary INTO fetched, max_updated_at;
             inserted := crime.bulk_insert('crime.incidents', portal_query);
+            -- Every row of the range is new: count them all in.
+            tallies := '{}';
+            IF keep_tallies THEN
+                EXECUTE crime.tally_statement(
+                    format('changes AS (SELECT 1 AS sign, %s FROM crime.incidents i
+                                        WHERE i.occurred_at >= $1 AND i.occurred_at < $2)',
+                           regexp_replace(tally_columns, '(\w+)', 'i.\1', 'g')),
+                    'SELECT t.tallies FROM changed_tallies t', true)
+                INTO tallies
+                USING occurred_from, occurred_before;
+            END IF;
             fetched := greatest(fetched, inserted);
             updated := 0;
             deleted := 0;
@@ -773,8 +1018,9 @@ BEGIN
     -- so one snapshot. The final SELECT sees crime.incidents as it was before the INSERT and
     -- DELETE in the WITH clause, so an upserted id found there was an update, one not found an
     -- insert.
-    EXECUTE format($sql$
-        WITH source AS MATERIALIZED (
+    EXECUTE crime.tally_statement(
+        format($sql$
+        source AS MATERIALIZED (
             SELECT DISTINCT ON (r.id) r.*
             FROM (%s) AS r
             ORDER BY r.id, r.updated_at DESC NULLS LAST
@@ -784,29 +1030,43 @@ BEGIN
             SELECT %s FROM source
             ON CONFLICT (id) DO UPDATE SET %s
             WHERE %s
-            RETURNING i.id
+            RETURNING i.id, %s
         ),
         removed AS (
             DELETE FROM crime.incidents AS i
             WHERE i.occurred_at >= $1 AND i.occurred_at < $2
               AND NOT EXISTS (SELECT FROM source s WHERE s.id = i.id)
-            RETURNING i.id
+            RETURNING i.id, %s
+        ),
+        changes AS (
+            %s
+            UNION ALL
+            SELECT -1, %s FROM removed r
         )
+        $sql$,
+        portal_query, incident_columns, incident_columns, update_set, changed_test,
+        regexp_replace(tally_columns, '(\w+)', 'i.\1', 'g'),
+        regexp_replace(tally_columns, '(\w+)', 'i.\1', 'g'),
+        upserted_changes,
+        regexp_replace(tally_columns, '(\w+)', 'r.\1', 'g')),
+        $sql$
         SELECT (SELECT count(*) FROM source),
                count(*) FILTER (WHERE o.id IS NULL),
                count(o.id),
                (SELECT count(*) FROM removed),
-               (SELECT max(s.updated_at) FROM source s)
+               (SELECT max(s.updated_at) FROM source s),
+               (SELECT t.tallies FROM changed_tallies t)
         FROM upserted u
-        LEFT JOIN crime.incidents o ON o.id = u.id
-        $sql$,
-        portal_query, incident_columns, incident_columns, update_set, changed_test)
-    INTO fetched, inserted, updated, deleted, max_updated_at
+        LEFT JOIN LATERAL $sql$ || old_version || ' ON true', keep_tallies)
+    INTO fetched, inserted, updated, deleted, max_updated_at, tallies
     USING occurred_from, occurred_before;
+    IF cardinality(tallies) > 0 THEN
+        PERFORM crime.prune_tallies();
+    END IF;
 END
 $$;
-COMMENT ON FUNCTION crime.merge_incidents(timestamp, timestamp, timestamp, boolean) IS
-    'Upserts the portal''s crimes updated at or after updated_since and/or occurring in [occurred_from, occurred_before) into crime.incidents by id, rewriting only rows that differ; with delete_missing, also deletes the range''s local rows that the portal no longer has. Returns rows fetched, inserted, updated, deleted and the greatest updated_on fetched';
+COMMENT ON FUNCTION crime.merge_incidents(timestamp, timestamp, timestamp, boolean, boolean) IS
+    'Upserts the portal''s crimes updated at or after updated_since and/or occurring in [occurred_from, occurred_before) into crime.incidents by id, rewriting only rows that differ; with delete_missing, also deletes the range''s local rows that the portal no longer has. Adjusts the tallies in the same statement (unless keep_tallies is false: crime_backfill() recounts them at its end). Returns rows fetched, inserted, updated, deleted, the greatest updated_on fetched and the tallies that changed';
 
 CREATE FUNCTION crime.months_out_of_sync()
 RETURNS TABLE (month timestamp, portal_rows bigint, warehouse_rows bigint)
@@ -820,8 +1080,9 @@ BEGIN ATOMIC
         GROUP BY 1
     ),
     warehouse AS (
-        SELECT pg_catalog.date_trunc('month', i.occurred_at) AS month, count(*) AS n
-        FROM crime.incidents i
+        -- The tally has crime.incidents' counts per month, without reading the table.
+        SELECT t.month::timestamp AS month, sum(t.incidents) AS n
+        FROM crime.tally_type_month t
         GROUP BY 1
     )
     SELECT coalesce(p.month, w.month), p.n, w.n
@@ -831,7 +1092,7 @@ BEGIN ATOMIC
     ORDER BY 1;
 END;
 COMMENT ON FUNCTION crime.months_out_of_sync() IS
-    'Months (of occurrence) whose number of crimes differs between the portal and crime.incidents: one aggregate query to the portal (pushed down by socrata_fdw) and one local; crime_sync() re-syncs these months to find deletions';
+    'Months (of occurrence) whose number of crimes differs between the portal and crime.incidents: one aggregate query to the portal (pushed down by socrata_fdw), and crime.tally_type_month locally; crime_sync() re-syncs these months to find deletions';
 
 CREATE FUNCTION crime.replace_if_changed(target regclass, source_rows jsonb)
 RETURNS boolean
@@ -1062,6 +1323,7 @@ BEGIN
         -- Rows changed since the watermark (everything on the first run).
         first_load := NOT EXISTS (SELECT FROM crime.incidents);
         merged := crime.merge_incidents(updated_since => watermark - overlap);
+        changed := merged.tallies;
         run.rows_fetched := merged.fetched;
         run.inserted := merged.inserted;
         run.updated := merged.updated;
@@ -1083,12 +1345,10 @@ BEGIN
                 run.deleted := run.deleted + merged.deleted;
                 run.unchanged := run.unchanged + merged.fetched - merged.inserted - merged.updated;
                 run.months_resynced := run.months_resynced + 1;
+                changed := changed || merged.tallies;
             END LOOP;
         END IF;
 
-        IF run.inserted + run.updated + run.deleted > 0 THEN
-            changed := changed || 'crime.incidents'::regclass;
-        END IF;
         changed := changed || crime.refresh_reference_data();
         run.views_refreshed := crime.refresh_views(changed);
 
@@ -1255,9 +1515,12 @@ BEGIN
                 window_start := state.next_start;
                 window_end := least(window_start + state.window_length, state.range_end);
                 started := clock_timestamp();
+                -- The tallies are recounted once, at the end (a backfill is also the way to
+                -- repair crime.incidents after changes by hand, which the tallies do not know of).
                 merged := crime.merge_incidents(occurred_from => window_start,
                                                 occurred_before => window_end,
-                                                delete_missing => true);
+                                                delete_missing => true,
+                                                keep_tallies => false);
                 UPDATE crime.backfill_state b
                 SET next_start = window_end, windows_done = b.windows_done + 1,
                     rows_fetched = b.rows_fetched + merged.fetched, updated_at = clock_timestamp()
@@ -1282,7 +1545,7 @@ BEGIN
                     SET watermark = EXCLUDED.watermark, run_id = EXCLUDED.run_id,
                         updated_at = EXCLUDED.updated_at;
                 END IF;
-                changed := ARRAY['crime.incidents'::regclass] || crime.refresh_reference_data();
+                changed := crime.rebuild_tallies() || crime.refresh_reference_data();
                 run.views_refreshed := crime.refresh_views(changed);
                 UPDATE crime.backfill_state SET status = 'done', updated_at = clock_timestamp();
                 UPDATE crime.sync_runs r
@@ -1393,26 +1656,18 @@ REVOKE ALL ON PROCEDURE crime.run_scheduled_sync() FROM PUBLIC;
 -- so that the figures mean the same whenever the data was last synced. A materialized view keeps
 -- no row order (a concurrent refresh rewrites rows in place): ORDER BY the rank or time column.
 --
--- Grouping a million incidents costs far more than anything done with the groups, so the counts
--- per month and type are grouped once, into crime.monthly_type_counts, which monthly_trend,
--- crime_rate_trend and arrest_rates read; their totals are sums of the per-type counts, not a
--- ROLLUP over the incidents. crime.refresh_views() refreshes it before the views that read it.
--- Per month, not per day: REFRESH ... CONCURRENTLY sorts the new rows whole to check them for
--- duplicates, which for the 140k daily rows of 1M incidents took longer than computing them.
+-- The views read the tallies (see crime.tally_type_month), never crime.incidents: a refresh
+-- summarises thousands of counts, not millions of rows. monthly_trend, crime_rate_trend and
+-- arrest_rates read the counts per month and type; their totals are sums of the per-type counts.
 -------------------------------------------------------------------------------------------------
 
-CREATE MATERIALIZED VIEW crime.monthly_type_counts AS
-SELECT date_trunc('month', i.occurred_at)::date AS month,
-       coalesce(i.primary_type, '(UNKNOWN)') AS primary_type,
-       count(*) AS incidents,
-       count(*) FILTER (WHERE i.arrest) AS arrests
-FROM crime.incidents i
-GROUP BY 1, 2
-WITH NO DATA;
+-- A plain view: the tally already is the table of counts, and is always current.
+CREATE VIEW crime.monthly_type_counts AS
+SELECT t.month, t.primary_type, t.incidents, t.arrests
+FROM crime.tally_type_month t;
 
-CREATE UNIQUE INDEX monthly_type_counts_key ON crime.monthly_type_counts (month, primary_type);
-COMMENT ON MATERIALIZED VIEW crime.monthly_type_counts IS
-    'Incidents and arrests per month and primary type, only the months and types with incidents: crime.incidents grouped once for monthly_trend, crime_rate_trend and arrest_rates, which read it (crime.refresh_views() refreshes it first)';
+COMMENT ON VIEW crime.monthly_type_counts IS
+    'Incidents and arrests per month and primary type, only the months and types with incidents (crime.tally_type_month, kept up to date by every sync; empty before the first load)';
 COMMENT ON COLUMN crime.monthly_type_counts.month IS 'First day of the month of occurrence';
 COMMENT ON COLUMN crime.monthly_type_counts.primary_type IS 'Primary type, ''(UNKNOWN)'' when missing';
 COMMENT ON COLUMN crime.monthly_type_counts.incidents IS 'Incidents that occurred in the month';
@@ -1421,10 +1676,10 @@ COMMENT ON COLUMN crime.monthly_type_counts.arrests IS 'Of those, incidents with
 CREATE MATERIALIZED VIEW crime.monthly_trend AS
 WITH counts AS (
     SELECT m.month, m.primary_type, false AS is_total, m.incidents, m.arrests
-    FROM crime.monthly_type_counts m
+    FROM crime.tally_type_month m
     UNION ALL
     SELECT m.month, 'ALL', true, sum(m.incidents)::bigint, sum(m.arrests)::bigint
-    FROM crime.monthly_type_counts m
+    FROM crime.tally_type_month m
     GROUP BY m.month
 ),
 months AS (
@@ -1456,14 +1711,9 @@ COMMENT ON COLUMN crime.monthly_trend.arrests IS 'Of those, incidents with an ar
 
 CREATE MATERIALIZED VIEW crime.theft_hotspots AS
 SELECT r.year, r.rank, r.block, r.thefts
-FROM (SELECT extract(year FROM i.occurred_at)::integer AS year,
-             i.block,
-             count(*) AS thefts,
-             rank() OVER (PARTITION BY extract(year FROM i.occurred_at)::integer
-                          ORDER BY count(*) DESC)::integer AS rank
-      FROM crime.incidents i
-      WHERE i.primary_type = 'THEFT' AND i.block IS NOT NULL
-      GROUP BY 1, 2) AS r
+FROM (SELECT t.year, t.block, t.thefts,
+             rank() OVER (PARTITION BY t.year ORDER BY t.thefts DESC)::integer AS rank
+      FROM crime.tally_theft_block_year t) AS r
 WHERE r.rank <= 10
 WITH NO DATA;
 
@@ -1478,7 +1728,7 @@ COMMENT ON COLUMN crime.theft_hotspots.thefts IS 'Thefts on the block in the yea
 CREATE MATERIALIZED VIEW crime.crime_rate_trend AS
 WITH bounds AS (
     -- The month of the latest incident is usually incomplete: the periods end before it.
-    SELECT max(m.month)::timestamp AS period_end FROM crime.monthly_type_counts m
+    SELECT max(m.month)::timestamp AS period_end FROM crime.tally_type_month m
 ),
 months AS (
     SELECT m AS month, row_number() OVER (ORDER BY m) AS month_no
@@ -1488,7 +1738,7 @@ months AS (
 ),
 by_type AS (
     SELECT m.month::timestamp AS month, m.primary_type, m.incidents
-    FROM crime.monthly_type_counts m, bounds b
+    FROM crime.tally_type_month m, bounds b
     WHERE m.month >= b.period_end - interval '24 months'
       AND m.month < b.period_end
 ),
@@ -1557,14 +1807,7 @@ FROM (SELECT ca.community_area, ca.name AS community_area_name,
              coalesce(n.late_night_incidents, 0) AS late_night_incidents,
              coalesce(n.incidents, 0) AS incidents
       FROM crime.community_areas ca
-      -- Counted before the join: 77 groups to join instead of every incident.
-      LEFT JOIN (SELECT i.community_area,
-                        count(*) FILTER (WHERE i.occurred_at::time >= '22:00' OR i.occurred_at::time < '04:00')
-                            AS late_night_incidents,
-                        count(*) AS incidents
-                 FROM crime.incidents i
-                 WHERE i.community_area IS NOT NULL
-                 GROUP BY 1) AS n ON n.community_area = ca.community_area) AS a
+      LEFT JOIN crime.tally_community_area n ON n.community_area = ca.community_area) AS a
 WITH NO DATA;
 
 CREATE UNIQUE INDEX late_night_safety_key ON crime.late_night_safety (community_area);
@@ -1581,7 +1824,7 @@ CREATE MATERIALIZED VIEW crime.arrest_rates AS
 WITH by_type AS (
     SELECT m.primary_type, extract(year FROM m.month)::integer AS year,
            sum(m.incidents)::bigint AS incidents, sum(m.arrests)::bigint AS arrests
-    FROM crime.monthly_type_counts m
+    FROM crime.tally_type_month m
     GROUP BY 1, 2
 ),
 counts AS (
@@ -1609,13 +1852,12 @@ COMMENT ON COLUMN crime.arrest_rates.arrest_rate IS 'arrests / incidents, a frac
 
 CREATE MATERIALIZED VIEW crime.holiday_crime AS
 WITH bounds AS (
-    SELECT min(i.occurred_at)::date AS first_day, max(i.occurred_at)::date AS last_day
-    FROM crime.incidents i
+    SELECT min(d.day) AS first_day, max(d.day) AS last_day
+    FROM crime.tally_day d
 ),
 daily AS (
-    SELECT i.occurred_at::date AS day, count(*) AS incidents
-    FROM crime.incidents i
-    GROUP BY 1
+    SELECT d.day, d.incidents
+    FROM crime.tally_day d
 ),
 holiday_days AS (
     SELECT h.holiday_date AS day FROM crime.holidays h
@@ -1660,10 +1902,9 @@ COMMENT ON COLUMN crime.holiday_crime.baseline_days IS 'Number of ordinary days 
 
 CREATE MATERIALIZED VIEW crime.district_summary AS
 WITH counts AS (
-    -- One scan for both levels: a district and a ward pair up in a few hundred ways.
-    SELECT i.district, i.ward, count(*) AS incidents, count(*) FILTER (WHERE i.arrest) AS arrests
-    FROM crime.incidents i
-    GROUP BY 1, 2
+    -- A district and a ward pair up in a few hundred ways.
+    SELECT t.district, t.ward, t.incidents, t.arrests
+    FROM crime.tally_district_ward t
 ),
 by_district AS (
     SELECT c.district AS area, sum(c.incidents)::bigint AS incidents, sum(c.arrests)::bigint AS arrests

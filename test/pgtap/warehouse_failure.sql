@@ -31,7 +31,7 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(38);
+SELECT plan(43);
 
 -------------------------------------------------------------------------------------------------
 -- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
@@ -147,6 +147,22 @@ SELECT is(error, 'chicago_crime.sync_overlap must not be negative, not -01:00:00
 SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
 
 -------------------------------------------------------------------------------------------------
+-- D2. Tallies that no longer match crime.incidents (changed by hand) fail the run, with the way out
+-------------------------------------------------------------------------------------------------
+UPDATE crime.tally_day SET incidents = 0
+WHERE day = (SELECT occurred_at::date FROM crime.incidents
+             WHERE id = (SELECT min(id) FROM changes WHERE kind = 'delete'));
+SELECT pg_temp.warehouse_digest() AS digest_broken \gset
+CREATE TEMP TABLE run_d2 AS SELECT * FROM crime_sync();
+SELECT is(status, 'failed', 'a sync that would take a tally below zero fails') FROM run_d2;
+SELECT is(error, 'the tallies no longer match crime.incidents: a count went below zero',
+          'saying that the tallies are off') FROM run_d2;
+SELECT matches(error_detail, 'SELECT crime\.rebuild_tallies\(\)', 'and how to recount them') FROM run_d2;
+SELECT is(pg_temp.warehouse_digest(), :'digest_broken', 'and nothing changed');
+SELECT crime.rebuild_tallies() AS recounted \gset
+SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'crime.rebuild_tallies() puts the counts right');
+
+-------------------------------------------------------------------------------------------------
 -- E. The next good run catches up from the unchanged watermark
 -------------------------------------------------------------------------------------------------
 CREATE TEMP TABLE run_e AS SELECT * FROM crime_sync();
@@ -160,7 +176,7 @@ SELECT is((SELECT count(*) FROM crime.incidents WHERE description = 'CHANGED AT 
 SELECT isnt(pg_temp.warehouse_digest(), :'digest_before', '(and the digest that showed "nothing changed" sees them)');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'failed' AND finished_at IS NOT NULL
                                                   AND error IS NOT NULL AND inserted + updated + deleted = 0),
-          5::bigint, 'crime.sync_runs keeps the five failed runs (the failed first load included), finished, with their errors');
+          6::bigint, 'crime.sync_runs keeps the six failed runs (the failed first load included), finished, with their errors');
 
 SELECT * FROM finish();
 

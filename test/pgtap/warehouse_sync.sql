@@ -44,7 +44,7 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(55);
+SELECT plan(68);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
@@ -90,8 +90,8 @@ SELECT is((SELECT array_agg(DISTINCT year ORDER BY year) FROM crime.holidays),
           (SELECT array_agg(y ORDER BY y)
            FROM generate_series((SELECT min(year) FROM source_csv), (SELECT max(year) FROM source_csv)) y),
           'holidays cover every year of the data');
--- The seven analyst views and crime.monthly_type_counts, which three of them read.
-SELECT is(cardinality(views_refreshed), 8, 'first sync refreshes all eight views') FROM run1;
+SELECT is(cardinality(views_refreshed), 7, 'first sync refreshes the seven materialized views') FROM run1;
+SELECT is(pg_temp.tallies_off(), '{}', 'the first load counts every tally from the loaded rows');
 -- The first load drops the indexes and the primary key and builds them at the end.
 SELECT set_eq($$SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'crime.incidents'::regclass$$,
               $$VALUES ('CREATE UNIQUE INDEX incidents_pkey ON crime.incidents USING btree (id)'),
@@ -193,13 +193,18 @@ SELECT is(rows_fetched,
 SELECT is(unchanged, rows_fetched - inserted - updated, 'the other rows read are counted unchanged') FROM run3;
 SELECT is(watermark_after, timestamp '2026-07-01 10:00:00', 'the watermark advances to the newest updated_on') FROM run3;
 SELECT is(views_refreshed,
-          '{crime.district_summary,crime.holiday_crime,crime.late_night_safety,crime.monthly_type_counts,crime.theft_hotspots,crime.arrest_rates,crime.crime_rate_trend,crime.monthly_trend}',
-          'every view is refreshed once, crime.monthly_type_counts before the three views that read it') FROM run3;
+          '{crime.arrest_rates,crime.crime_rate_trend,crime.district_summary,crime.holiday_crime,crime.late_night_safety,crime.monthly_trend,crime.theft_hotspots}',
+          'every view is refreshed once (the changes touch every tally)') FROM run3;
+SELECT set_eq($$SELECT month, primary_type, incidents, arrests FROM crime.monthly_type_counts$$,
+              $$SELECT date_trunc('month', occurred_at)::date, coalesce(primary_type, '(UNKNOWN)'),
+                       count(*) AS incidents, count(*) FILTER (WHERE arrest) AS arrests
+                FROM crime.incidents GROUP BY 1, 2$$,
+              'crime.monthly_type_counts shows the run''s changes');
 SELECT set_eq($$SELECT month, primary_type, incidents, arrests FROM crime.monthly_trend WHERE NOT is_total AND incidents > 0$$,
               $$SELECT date_trunc('month', occurred_at)::date, coalesce(primary_type, '(UNKNOWN)'),
                        count(*) AS incidents, count(*) FILTER (WHERE arrest) AS arrests
                 FROM crime.incidents GROUP BY 1, 2$$,
-              'crime.monthly_trend, which reads crime.monthly_type_counts, shows the run''s changes');
+              'so does crime.monthly_trend');
 SELECT set_eq($$SELECT primary_type, year, incidents, arrests FROM crime.arrest_rates WHERE NOT is_total$$,
               $$SELECT coalesce(primary_type, '(UNKNOWN)'), extract(year FROM occurred_at)::integer,
                        count(*) AS incidents, count(*) FILTER (WHERE arrest) AS arrests
@@ -218,6 +223,8 @@ SELECT is((SELECT count(*) FROM crime.incidents i JOIN before_run3 b USING (id)
           0::bigint, 'no other row is touched');
 SELECT is((SELECT count(*) FROM crime.incidents WHERE synced_at > (SELECT max(synced_at) FROM before_run3)),
           9::bigint, 'synced_at marks exactly the rows the run wrote');
+SELECT is(pg_temp.tallies_off(), '{}',
+          'the tallies follow the updates, additions, deletions and the late row, without a recount');
 
 -------------------------------------------------------------------------------------------------
 -- 4. Re-running changes nothing; a reference change refreshes only the views that use it
@@ -236,14 +243,58 @@ SELECT is(views_refreshed, '{crime.district_summary}', 'only the view that reads
 SELECT is((SELECT alderman FROM crime.district_summary WHERE level = 'ward' AND area = 20), 'Test, Alderperson',
           'crime.district_summary shows the new alderperson');
 
--- crime.refresh_views() directly: with no table changed, an unpopulated crime.monthly_type_counts
--- is refreshed (not concurrently), then the three views that read it, which are populated.
-REFRESH MATERIALIZED VIEW crime.monthly_type_counts WITH NO DATA;
-SELECT is(crime.refresh_views('{}'),
-          '{crime.monthly_type_counts,crime.arrest_rates,crime.crime_rate_trend,crime.monthly_trend}',
-          'an unpopulated crime.monthly_type_counts is refreshed first, then every view that reads it');
+-- crime.refresh_views() directly: with no table changed, an unpopulated view is refreshed (not
+-- concurrently), and only it.
+REFRESH MATERIALIZED VIEW crime.monthly_trend WITH NO DATA;
+SELECT is(crime.refresh_views('{}'), '{crime.monthly_trend}',
+          'an unpopulated view is refreshed even when nothing changed');
+SELECT ok((SELECT relispopulated FROM pg_class WHERE oid = 'crime.monthly_trend'::regclass),
+          'and is populated again');
 
-SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 5::bigint,
+-------------------------------------------------------------------------------------------------
+-- 5. Only the views whose numbers can have changed are refreshed
+-------------------------------------------------------------------------------------------------
+-- A change to a column no view counts (description) refreshes nothing.
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/upsert', $$
+    SELECT jsonb_agg(jsonb_build_object('id', i.id::text, 'description', 'EDITED AGAIN',
+                                        'updated_on', '2026-07-02T10:00:00.000'))
+    FROM (SELECT id FROM crime.incidents ORDER BY id OFFSET 300 LIMIT 3) AS i$$);
+CREATE TEMP TABLE run6 AS SELECT * FROM crime_sync();
+SELECT ok(status = 'succeeded' AND updated = 3, 'a sync that changes descriptions updates the rows') FROM run6;
+SELECT is(views_refreshed, '{}', 'and refreshes no view: no count changed') FROM run6;
+
+-- An arrest changes the arrest counts only: the views over them, not the others.
+SELECT id AS arrest_id, arrest AS old_arrest FROM crime.incidents ORDER BY id OFFSET 400 LIMIT 1 \gset
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/upsert',
+    format($$SELECT '[{"id": "%s", "arrest": %s, "updated_on": "2026-07-03T10:00:00.000"}]'$$,
+           :arrest_id, to_jsonb(NOT :'old_arrest'::boolean)));
+CREATE TEMP TABLE run7 AS SELECT * FROM crime_sync();
+SELECT ok(status = 'succeeded' AND updated = 1, 'a sync that changes one arrest updates one row') FROM run7;
+SELECT is(views_refreshed,
+          '{crime.arrest_rates,crime.crime_rate_trend,crime.district_summary,crime.monthly_trend}',
+          'and refreshes the views that count arrests, not theft_hotspots, late_night_safety or holiday_crime') FROM run7;
+SELECT is(pg_temp.tallies_off(), '{}', 'the tallies are still exact');
+SELECT set_eq($$SELECT level, area, incidents, arrests FROM crime.district_summary WHERE incidents > 0$$,
+              $$SELECT 'district' AS level, district AS area, count(*) AS incidents,
+                       count(*) FILTER (WHERE arrest) AS arrests
+                FROM crime.incidents WHERE district IS NOT NULL GROUP BY 2
+                UNION ALL
+                SELECT 'ward', ward, count(*), count(*) FILTER (WHERE arrest) FROM crime.incidents
+                WHERE ward IS NOT NULL GROUP BY 2$$,
+              'crime.district_summary shows the new arrest count');
+
+-- Changed by hand, crime.incidents no longer matches its tallies; crime.rebuild_tallies() recounts.
+UPDATE crime.incidents SET arrest = NOT arrest WHERE id = :arrest_id;
+SELECT is(pg_temp.tallies_off(), '{tally_type_month,tally_district_ward}',
+          'a change by hand is not counted (the tallies are kept by the sync)');
+SELECT is(crime.rebuild_tallies(),
+          '{crime.tally_type_month,crime.tally_theft_block_year,crime.tally_community_area,crime.tally_day,crime.tally_district_ward}'::regclass[],
+          'crime.rebuild_tallies() recounts every tally');
+SELECT is(pg_temp.tallies_off(), '{}', 'after which they are exact again');
+UPDATE crime.incidents SET arrest = NOT arrest WHERE id = :arrest_id;
+SELECT crime.rebuild_tallies() AS recounted \gset
+
+SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 7::bigint,
           'crime.sync_runs has one row per run');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE finished_at IS NULL OR error IS NOT NULL), 0::bigint,
           'every run finished without error');

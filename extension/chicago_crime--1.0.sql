@@ -663,82 +663,89 @@ AS '$libdir/socrata_fdw', 'socrata_bulk_insert';
 COMMENT ON FUNCTION crime.bulk_insert(regclass, text) IS
     'Inserts the rows of query (one SELECT) into table target the way COPY FROM writes them: through a small ring of shared buffers, so a large load neither evicts the buffer cache nor makes the loading backend touch all of it. Columns are matched by name (others get their defaults) and must have the table''s exact types; privileges, NOT NULL, CHECK, unique and index maintenance are as with INSERT. Refuses tables with triggers or foreign keys, row-level security or generated columns (use INSERT ... SELECT). Returns the number of rows inserted';
 
-CREATE FUNCTION crime.tally_statement(leading_items text, final_select text, apply boolean)
-RETURNS text
+CREATE FUNCTION crime.query_rows(query text, row_type anyelement)
+RETURNS SETOF anyelement
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    -- RETURN QUERY may run its query with parallel workers (PostgreSQL 14 and later).
+    RETURN QUERY EXECUTE query;
+END
+$$;
+COMMENT ON FUNCTION crime.query_rows(text, anyelement) IS
+    'The rows of query, as row_type (pass NULL::type): lets INSERT ... SELECT * FROM crime.query_rows(...) compute its rows with parallel workers';
+
+CREATE FUNCTION crime.tally_definitions()
+RETURNS TABLE (tally regclass, item name, counts text, add_to_existing text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
--- One statement, so that the incidents and their tallies change together: leading_items are
--- WITH items that end with one named "changes" (sign, occurred_at, primary_type, arrest, block,
--- community_area, district, ward), sign +1 for a row version that comes in, -1 for one that goes.
--- Each tally gets the sums of its groups that differ from zero; final_select may read
--- changed_tallies.tallies, the tallies that changed (none when not apply: "changes" is then
--- never read).
-RETURN 'WITH ' || leading_items || CASE WHEN NOT apply THEN $none$,
-    changed_tallies AS (SELECT '{}'::regclass[] AS tallies)
-$none$ ELSE $items$,
-    -- One aggregate per tally. "changes" is read five times: materialised once when it holds
-    -- the rows a statement changed, scanned five times when it is the whole table (a grouping
-    -- set per tally in one pass was slower: PostgreSQL sorts the input for all but one set).
-    type_month AS (
-        INSERT INTO crime.tally_type_month AS t (month, primary_type, incidents, arrests)
-        SELECT pg_catalog.date_trunc('month', c.occurred_at)::date, coalesce(c.primary_type, '(UNKNOWN)'),
+-- Each tally: a name for its WITH item, the query of its counts (a sum of "sign" per group, in
+-- the tally's column order, groups whose sums are all zero left out) over a relation named
+-- "changes" (sign, occurred_at, primary_type, arrest, block, community_area, district, ward),
+-- and the ON CONFLICT clause that adds such counts to the stored ones.
+BEGIN ATOMIC
+VALUES
+    ('crime.tally_type_month'::regclass, 'type_month'::name,
+     $q$SELECT pg_catalog.date_trunc('month', c.occurred_at)::date, coalesce(c.primary_type, '(UNKNOWN)'),
                sum(c.sign), coalesce(sum(c.sign) FILTER (WHERE c.arrest), 0)
         FROM changes c
         GROUP BY 1, 2
-        HAVING sum(c.sign) <> 0 OR sum(c.sign) FILTER (WHERE c.arrest) <> 0
-        ON CONFLICT (month, primary_type) DO UPDATE
-        SET incidents = t.incidents + EXCLUDED.incidents, arrests = t.arrests + EXCLUDED.arrests
-        RETURNING 1),
-    theft_block_year AS (
-        INSERT INTO crime.tally_theft_block_year AS t (year, block, thefts)
-        SELECT pg_catalog.date_part('year', c.occurred_at)::integer, c.block, sum(c.sign)
+        HAVING sum(c.sign) <> 0 OR sum(c.sign) FILTER (WHERE c.arrest) <> 0$q$,
+     $q$ON CONFLICT (month, primary_type) DO UPDATE
+        SET incidents = t.incidents + EXCLUDED.incidents, arrests = t.arrests + EXCLUDED.arrests$q$),
+    ('crime.tally_theft_block_year', 'theft_block_year',
+     $q$SELECT pg_catalog.date_part('year', c.occurred_at)::integer, c.block, sum(c.sign)
         FROM changes c
         WHERE c.primary_type = 'THEFT' AND c.block IS NOT NULL
         GROUP BY 1, 2
-        HAVING sum(c.sign) <> 0
-        ON CONFLICT (year, block) DO UPDATE SET thefts = t.thefts + EXCLUDED.thefts
-        RETURNING 1),
-    areas AS (
-        INSERT INTO crime.tally_community_area AS t (community_area, late_night_incidents, incidents)
-        SELECT c.community_area,
+        HAVING sum(c.sign) <> 0$q$,
+     $q$ON CONFLICT (year, block) DO UPDATE SET thefts = t.thefts + EXCLUDED.thefts$q$),
+    ('crime.tally_community_area', 'community_area',
+     $q$SELECT c.community_area,
                coalesce(sum(c.sign) FILTER (WHERE c.occurred_at::time >= '22:00' OR c.occurred_at::time < '04:00'), 0),
                sum(c.sign)
         FROM changes c
         WHERE c.community_area IS NOT NULL
         GROUP BY 1
         HAVING sum(c.sign) <> 0
-            OR sum(c.sign) FILTER (WHERE c.occurred_at::time >= '22:00' OR c.occurred_at::time < '04:00') <> 0
-        ON CONFLICT (community_area) DO UPDATE
+            OR sum(c.sign) FILTER (WHERE c.occurred_at::time >= '22:00' OR c.occurred_at::time < '04:00') <> 0$q$,
+     $q$ON CONFLICT (community_area) DO UPDATE
         SET late_night_incidents = t.late_night_incidents + EXCLUDED.late_night_incidents,
-            incidents = t.incidents + EXCLUDED.incidents
-        RETURNING 1),
-    by_day AS (
-        INSERT INTO crime.tally_day AS t (day, incidents)
-        SELECT c.occurred_at::date, sum(c.sign)
+            incidents = t.incidents + EXCLUDED.incidents$q$),
+    ('crime.tally_day', 'day',
+     $q$SELECT c.occurred_at::date, sum(c.sign)
         FROM changes c
         GROUP BY 1
-        HAVING sum(c.sign) <> 0
-        ON CONFLICT (day) DO UPDATE SET incidents = t.incidents + EXCLUDED.incidents
-        RETURNING 1),
-    district_ward AS (
-        INSERT INTO crime.tally_district_ward AS t (district, ward, incidents, arrests)
-        SELECT c.district, c.ward, sum(c.sign), coalesce(sum(c.sign) FILTER (WHERE c.arrest), 0)
+        HAVING sum(c.sign) <> 0$q$,
+     $q$ON CONFLICT (day) DO UPDATE SET incidents = t.incidents + EXCLUDED.incidents$q$),
+    ('crime.tally_district_ward', 'district_ward',
+     $q$SELECT c.district, c.ward, sum(c.sign), coalesce(sum(c.sign) FILTER (WHERE c.arrest), 0)
         FROM changes c
         GROUP BY 1, 2
-        HAVING sum(c.sign) <> 0 OR sum(c.sign) FILTER (WHERE c.arrest) <> 0
-        ON CONFLICT (district, ward) DO UPDATE
-        SET incidents = t.incidents + EXCLUDED.incidents, arrests = t.arrests + EXCLUDED.arrests
-        RETURNING 1),
-    changed_tallies AS (
-        SELECT ARRAY(SELECT v.tally FROM (VALUES
-                   ('crime.tally_type_month'::regclass, EXISTS (SELECT FROM type_month)),
-                   ('crime.tally_theft_block_year', EXISTS (SELECT FROM theft_block_year)),
-                   ('crime.tally_community_area', EXISTS (SELECT FROM areas)),
-                   ('crime.tally_day', EXISTS (SELECT FROM by_day)),
-                   ('crime.tally_district_ward', EXISTS (SELECT FROM district_ward))) AS v (tally, changed)
-                 WHERE v.changed) AS tallies)
-$items$ END || final_select;
+        HAVING sum(c.sign) <> 0 OR sum(c.sign) FILTER (WHERE c.arrest) <> 0$q$,
+     $q$ON CONFLICT (district, ward) DO UPDATE
+        SET incidents = t.incidents + EXCLUDED.incidents, arrests = t.arrests + EXCLUDED.arrests$q$);
+END;
+COMMENT ON FUNCTION crime.tally_definitions() IS
+    'What each tally counts, as queries over the row versions in "changes"; read by crime.tally_statement() and crime.rebuild_tallies()';
+
+CREATE FUNCTION crime.tally_statement(leading_items text, final_select text, add boolean)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+-- One statement, so that the incidents and their tallies change together: leading_items are
+-- WITH items that end with one named "changes" (see crime.tally_definitions()), sign +1 for a
+-- row version that comes in, -1 for one that goes, and each tally gets the sums of its groups.
+-- Without add, the tallies are left alone ("changes" is then never read). final_select may read
+-- changed_tallies.tallies, the tallies written.
+RETURN 'WITH ' || leading_items || CASE WHEN add THEN
+    (SELECT string_agg(format(', %I AS (INSERT INTO %s AS t %s %s RETURNING 1)',
+                              d.item, d.tally, d.counts, d.add_to_existing), E'\n')
+            || format(', changed_tallies AS (SELECT ARRAY(SELECT v.tally FROM (VALUES %s) AS v (tally, changed)
+                                                         WHERE v.changed) AS tallies) ',
+                      string_agg(format('(%L::regclass, EXISTS (SELECT FROM %I))', d.tally, d.item), ', '))
+     FROM crime.tally_definitions() d)
+ELSE ', changed_tallies AS (SELECT ''{}''::regclass[] AS tallies) ' END || final_select;
 COMMENT ON FUNCTION crime.tally_statement(text, text, boolean) IS
-    'Builds the statement that applies the row versions of a WITH item named "changes" to the tallies (see crime.tally_type_month); used by crime.merge_incidents() and crime.rebuild_tallies()';
+    'Builds the statement that applies the row versions of a WITH item named "changes" to the tallies (see crime.tally_definitions()); used by crime.merge_incidents()';
 
 CREATE FUNCTION crime.prune_tallies()
 RETURNS void
@@ -772,25 +779,27 @@ CREATE FUNCTION crime.rebuild_tallies()
 RETURNS regclass[]
 LANGUAGE plpgsql
 SET jit = off -- see refresh_views
+-- Each tally reads the whole table: sequentially, through a 256 KB ring of buffers, never by an
+-- index or bitmap scan, which would bring the table into the shared buffer cache page by page
+-- (right after a first load, with no statistics yet, THEFT looks rare enough for a bitmap scan
+-- of crime.incidents_primary_type_occurred_at_idx).
+SET enable_indexscan = off
+SET enable_bitmapscan = off
 AS $$
 DECLARE
-    tallies regclass[];
+    d       record;
+    tallies regclass[] := '{}';
 BEGIN
-    DELETE FROM crime.tally_type_month;
-    DELETE FROM crime.tally_theft_block_year;
-    DELETE FROM crime.tally_community_area;
-    DELETE FROM crime.tally_day;
-    DELETE FROM crime.tally_district_ward;
-    EXECUTE crime.tally_statement(
-        'changes AS NOT MATERIALIZED (
-             SELECT 1 AS sign, i.occurred_at, i.primary_type, i.arrest, i.block,
-                    i.community_area, i.district, i.ward
-             FROM crime.incidents i)',
-        'SELECT ARRAY[''crime.tally_type_month'', ''crime.tally_theft_block_year'',
-                      ''crime.tally_community_area'', ''crime.tally_day'',
-                      ''crime.tally_district_ward'']::regclass[]',
-        true)
-    INTO tallies;
+    FOR d IN SELECT * FROM crime.tally_definitions() LOOP
+        -- DELETE, not TRUNCATE, which would block the views' readers until commit.
+        EXECUTE format('DELETE FROM %s', d.tally);
+        -- The counts come through crime.query_rows() so that they can be computed by parallel
+        -- workers, which an INSERT ... SELECT never uses.
+        EXECUTE format('INSERT INTO %s SELECT * FROM crime.query_rows(%L, NULL::%s)', d.tally,
+                       'WITH changes AS (SELECT 1 AS sign, i.* FROM crime.incidents i) ' || d.counts,
+                       d.tally);
+        tallies := tallies || d.tally;
+    END LOOP;
     RETURN tallies;
 END
 $$;

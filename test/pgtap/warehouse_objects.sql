@@ -24,7 +24,7 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
-SELECT plan(48);
+SELECT plan(49);
 
 -------------------------------------------------------------------------------------------------
 -- The extension and the portal
@@ -85,6 +85,11 @@ SELECT ok((SELECT extconfig @> ARRAY['crime.incidents'::regclass, 'crime.sync_ru
                                      'crime.sync_state'::regclass, 'crime.backfill_state'::regclass]::oid[]
            FROM pg_extension WHERE extname = 'chicago_crime'),
           'pg_dump dumps the warehouse''s data and state');
+SELECT ok((SELECT extconfig @> ARRAY['crime.tally_type_month'::regclass, 'crime.tally_theft_block_year'::regclass,
+                                     'crime.tally_community_area'::regclass, 'crime.tally_day'::regclass,
+                                     'crime.tally_district_ward'::regclass]::oid[]
+           FROM pg_extension WHERE extname = 'chicago_crime'),
+          'and the tallies, which must match the dumped incidents');
 
 -------------------------------------------------------------------------------------------------
 -- Views

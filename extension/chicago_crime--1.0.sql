@@ -857,6 +857,8 @@ DECLARE
     -- crime.tally_statement): the new versions of upserted rows, the old versions they replace
     -- (the statement's snapshot still sees those), and removed rows.
     tally_columns CONSTANT text := 'occurred_at, primary_type, arrest, block, community_area, district, ward';
+    -- Those columns qualified by i (crime.incidents): RETURNING, and the rows of a range just loaded.
+    tally_columns_of_i CONSTANT text := regexp_replace(tally_columns, '(\w+)', 'i.\1', 'g');
     -- The old versions are looked up by primary key, one per upserted row: a subquery with LIMIT
     -- is never turned into a join, which the planner, expecting many more rows from the portal
     -- than an incremental pass brings, would make a hash join over the whole table.
@@ -977,7 +979,7 @@ BEGIN
             ),
             changes AS (%s)
             $sql$, incident_columns, portal_query, update_set, changed_test,
-                   regexp_replace(tally_columns, '(\w+)', 'i.\1', 'g'), upserted_changes),
+                   tally_columns_of_i, upserted_changes),
             $sql$
             SELECT count(*) FILTER (WHERE was_inserted), count(*) FILTER (WHERE NOT was_inserted),
                    (SELECT t.tallies FROM changed_tallies t)
@@ -1009,7 +1011,7 @@ BEGIN
                 EXECUTE crime.tally_statement(
                     format('changes AS (SELECT 1 AS sign, %s FROM crime.incidents i
                                         WHERE i.occurred_at >= $1 AND i.occurred_at < $2)',
-                           regexp_replace(tally_columns, '(\w+)', 'i.\1', 'g')),
+                           tally_columns_of_i),
                     'SELECT t.tallies FROM changed_tallies t', true)
                 INTO tallies
                 USING occurred_from, occurred_before;
@@ -1054,8 +1056,8 @@ BEGIN
         )
         $sql$,
         portal_query, incident_columns, incident_columns, update_set, changed_test,
-        regexp_replace(tally_columns, '(\w+)', 'i.\1', 'g'),
-        regexp_replace(tally_columns, '(\w+)', 'i.\1', 'g'),
+        tally_columns_of_i,
+        tally_columns_of_i,
         upserted_changes,
         regexp_replace(tally_columns, '(\w+)', 'r.\1', 'g')),
         $sql$

@@ -676,12 +676,13 @@ COMMENT ON FUNCTION crime.query_rows(text, anyelement) IS
     'The rows of query, as row_type (pass NULL::type): lets INSERT ... SELECT * FROM crime.query_rows(...) compute its rows with parallel workers';
 
 CREATE FUNCTION crime.tally_definitions()
-RETURNS TABLE (tally regclass, item name, counts text, add_to_existing text)
+RETURNS TABLE (tally regclass, item name, counts text, add_to_existing text, total name, impossible text)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 -- Each tally: a name for its WITH item, the query of its counts (a sum of "sign" per group, in
 -- the tally's column order, groups whose sums are all zero left out) over a relation named
 -- "changes" (sign, occurred_at, primary_type, arrest, block, community_area, district, ward),
--- and the ON CONFLICT clause that adds such counts to the stored ones.
+-- the ON CONFLICT clause that adds such counts to the stored ones, the count that is zero when
+-- a group has no incident left, and what no row t of the tally may satisfy.
 BEGIN ATOMIC
 VALUES
     ('crime.tally_type_month'::regclass, 'type_month'::name,
@@ -691,14 +692,16 @@ VALUES
         GROUP BY 1, 2
         HAVING sum(c.sign) <> 0 OR sum(c.sign) FILTER (WHERE c.arrest) <> 0$q$,
      $q$ON CONFLICT (month, primary_type) DO UPDATE
-        SET incidents = t.incidents + EXCLUDED.incidents, arrests = t.arrests + EXCLUDED.arrests$q$),
+        SET incidents = t.incidents + EXCLUDED.incidents, arrests = t.arrests + EXCLUDED.arrests$q$,
+     'incidents', 't.incidents < 0 OR t.arrests NOT BETWEEN 0 AND t.incidents'),
     ('crime.tally_theft_block_year', 'theft_block_year',
      $q$SELECT pg_catalog.date_part('year', c.occurred_at)::integer, c.block, sum(c.sign)
         FROM changes c
         WHERE c.primary_type = 'THEFT' AND c.block IS NOT NULL
         GROUP BY 1, 2
         HAVING sum(c.sign) <> 0$q$,
-     $q$ON CONFLICT (year, block) DO UPDATE SET thefts = t.thefts + EXCLUDED.thefts$q$),
+     $q$ON CONFLICT (year, block) DO UPDATE SET thefts = t.thefts + EXCLUDED.thefts$q$,
+     'thefts', 't.thefts < 0'),
     ('crime.tally_community_area', 'community_area',
      $q$SELECT c.community_area,
                coalesce(sum(c.sign) FILTER (WHERE c.occurred_at::time >= '22:00' OR c.occurred_at::time < '04:00'), 0),
@@ -710,23 +713,26 @@ VALUES
             OR sum(c.sign) FILTER (WHERE c.occurred_at::time >= '22:00' OR c.occurred_at::time < '04:00') <> 0$q$,
      $q$ON CONFLICT (community_area) DO UPDATE
         SET late_night_incidents = t.late_night_incidents + EXCLUDED.late_night_incidents,
-            incidents = t.incidents + EXCLUDED.incidents$q$),
+            incidents = t.incidents + EXCLUDED.incidents$q$,
+     'incidents', 't.incidents < 0 OR t.late_night_incidents NOT BETWEEN 0 AND t.incidents'),
     ('crime.tally_day', 'day',
      $q$SELECT c.occurred_at::date, sum(c.sign)
         FROM changes c
         GROUP BY 1
         HAVING sum(c.sign) <> 0$q$,
-     $q$ON CONFLICT (day) DO UPDATE SET incidents = t.incidents + EXCLUDED.incidents$q$),
+     $q$ON CONFLICT (day) DO UPDATE SET incidents = t.incidents + EXCLUDED.incidents$q$,
+     'incidents', 't.incidents < 0'),
     ('crime.tally_district_ward', 'district_ward',
      $q$SELECT c.district, c.ward, sum(c.sign), coalesce(sum(c.sign) FILTER (WHERE c.arrest), 0)
         FROM changes c
         GROUP BY 1, 2
         HAVING sum(c.sign) <> 0 OR sum(c.sign) FILTER (WHERE c.arrest) <> 0$q$,
      $q$ON CONFLICT (district, ward) DO UPDATE
-        SET incidents = t.incidents + EXCLUDED.incidents, arrests = t.arrests + EXCLUDED.arrests$q$);
+        SET incidents = t.incidents + EXCLUDED.incidents, arrests = t.arrests + EXCLUDED.arrests$q$,
+     'incidents', 't.incidents < 0 OR t.arrests NOT BETWEEN 0 AND t.incidents');
 END;
 COMMENT ON FUNCTION crime.tally_definitions() IS
-    'What each tally counts, as queries over the row versions in "changes"; read by crime.tally_statement() and crime.rebuild_tallies()';
+    'What each tally counts, as queries over the row versions in "changes", and what makes its rows empty or impossible; read by crime.tally_statement(), crime.prune_tallies() and crime.rebuild_tallies()';
 
 CREATE FUNCTION crime.tally_statement(leading_items text, final_select text, add boolean)
 RETURNS text
@@ -751,25 +757,22 @@ CREATE FUNCTION crime.prune_tallies()
 RETURNS void
 LANGUAGE plpgsql
 AS $$
+DECLARE
+    d          record;
+    impossible boolean;
 BEGIN
-    DELETE FROM crime.tally_type_month t WHERE t.incidents = 0;
-    DELETE FROM crime.tally_theft_block_year t WHERE t.thefts = 0;
-    DELETE FROM crime.tally_community_area t WHERE t.incidents = 0;
-    DELETE FROM crime.tally_day t WHERE t.incidents = 0;
-    DELETE FROM crime.tally_district_ward t WHERE t.incidents = 0;
-    -- Not CHECK constraints: ON CONFLICT checks them on the proposed row, which holds a change
-    -- (often negative), before it adds it to the count.
-    IF EXISTS (SELECT FROM crime.tally_type_month t WHERE t.incidents < 0 OR t.arrests NOT BETWEEN 0 AND t.incidents)
-       OR EXISTS (SELECT FROM crime.tally_theft_block_year t WHERE t.thefts < 0)
-       OR EXISTS (SELECT FROM crime.tally_community_area t
-                  WHERE t.incidents < 0 OR t.late_night_incidents NOT BETWEEN 0 AND t.incidents)
-       OR EXISTS (SELECT FROM crime.tally_day t WHERE t.incidents < 0)
-       OR EXISTS (SELECT FROM crime.tally_district_ward t WHERE t.incidents < 0 OR t.arrests NOT BETWEEN 0 AND t.incidents)
-    THEN
-        RAISE EXCEPTION 'the tallies no longer match crime.incidents: a count went below zero'
-            USING ERRCODE = 'data_exception',
-                  HINT = 'crime.incidents was changed other than by crime_sync() or crime_backfill(). Run SELECT crime.rebuild_tallies(); then sync again.';
-    END IF;
+    FOR d IN SELECT * FROM crime.tally_definitions() LOOP
+        EXECUTE format('DELETE FROM %s t WHERE t.%I = 0', d.tally, d.total);
+        -- Not CHECK constraints: ON CONFLICT checks them on the proposed row, which holds a
+        -- change (often negative), before it adds it to the count.
+        EXECUTE format('SELECT EXISTS (SELECT FROM %s t WHERE %s)', d.tally, d.impossible) INTO impossible;
+        IF impossible THEN
+            RAISE EXCEPTION 'the tallies no longer match crime.incidents: a count went below zero'
+                USING ERRCODE = 'data_exception',
+                      DETAIL = format('%s has a row where %s.', d.tally, d.impossible),
+                      HINT = 'crime.incidents was changed other than by crime_sync() or crime_backfill(). Run SELECT crime.rebuild_tallies(); then sync again.';
+        END IF;
+    END LOOP;
 END
 $$;
 COMMENT ON FUNCTION crime.prune_tallies() IS
@@ -1866,10 +1869,6 @@ WITH bounds AS (
     SELECT min(d.day) AS first_day, max(d.day) AS last_day
     FROM crime.tally_day d
 ),
-daily AS (
-    SELECT d.day, d.incidents
-    FROM crime.tally_day d
-),
 holiday_days AS (
     SELECT h.holiday_date AS day FROM crime.holidays h
     UNION
@@ -1884,7 +1883,7 @@ baseline AS (
     SELECT extract(year FROM o.day)::integer AS year, extract(isodow FROM o.day)::integer AS isodow,
            avg(coalesce(dl.incidents, 0)) AS average, count(*) AS days
     FROM ordinary_days o
-    LEFT JOIN daily dl ON dl.day = o.day
+    LEFT JOIN crime.tally_day dl ON dl.day = o.day
     GROUP BY 1, 2
 )
 SELECT h.year, h.holiday, h.holiday_date,
@@ -1895,7 +1894,7 @@ SELECT h.year, h.holiday, h.holiday_date,
        bl.days AS baseline_days
 FROM crime.holidays h
 JOIN bounds b ON h.holiday_date BETWEEN b.first_day AND b.last_day
-LEFT JOIN daily dl ON dl.day = h.holiday_date
+LEFT JOIN crime.tally_day dl ON dl.day = h.holiday_date
 LEFT JOIN baseline bl ON bl.year = h.year AND bl.isodow = extract(isodow FROM h.holiday_date)
 WITH NO DATA;
 
@@ -1912,20 +1911,16 @@ COMMENT ON COLUMN crime.holiday_crime.ratio IS 'incidents / weekday_average: abo
 COMMENT ON COLUMN crime.holiday_crime.baseline_days IS 'Number of ordinary days the average is taken over';
 
 CREATE MATERIALIZED VIEW crime.district_summary AS
-WITH counts AS (
-    -- A district and a ward pair up in a few hundred ways.
-    SELECT t.district, t.ward, t.incidents, t.arrests
-    FROM crime.tally_district_ward t
-),
-by_district AS (
+-- Both levels from crime.tally_district_ward (a district and a ward pair up in a few hundred ways).
+WITH by_district AS (
     SELECT c.district AS area, sum(c.incidents)::bigint AS incidents, sum(c.arrests)::bigint AS arrests
-    FROM counts c
+    FROM crime.tally_district_ward c
     WHERE c.district IS NOT NULL
     GROUP BY 1
 ),
 by_ward AS (
     SELECT c.ward AS area, sum(c.incidents)::bigint AS incidents, sum(c.arrests)::bigint AS arrests
-    FROM counts c
+    FROM crime.tally_district_ward c
     WHERE c.ward IS NOT NULL
     GROUP BY 1
 ),

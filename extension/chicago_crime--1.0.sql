@@ -661,7 +661,7 @@ RETURNS bigint
 LANGUAGE C STRICT
 AS '$libdir/socrata_fdw', 'socrata_bulk_insert';
 COMMENT ON FUNCTION crime.bulk_insert(regclass, text) IS
-    'Inserts the rows of query (one SELECT) into table target the way COPY FROM writes them: through a small ring of shared buffers, so a large load neither evicts the buffer cache nor makes the loading backend touch all of it. Columns are matched by name (others get their defaults) and must have the table''s exact types; privileges, NOT NULL, CHECK, unique and index maintenance are as with INSERT. Refuses tables with triggers or foreign keys, row-level security or generated columns (use INSERT ... SELECT). Returns the number of rows inserted';
+    'Inserts the rows of query (one SELECT) into table target the way COPY FROM writes them: through a small ring of shared buffers, so a large load neither evicts the buffer cache nor makes the loading backend touch all of it. When the transaction holds target''s ACCESS EXCLUSIVE lock and target has no index (and is permanent and not logically logged), the pages skip the buffer cache altogether: filled in the backend''s memory, WAL-logged whole and appended to the file, as CREATE INDEX writes its pages. Columns are matched by name (others get their defaults) and must have the table''s exact types; privileges, NOT NULL, CHECK, unique and index maintenance are as with INSERT. Refuses tables with triggers or foreign keys, row-level security or generated columns (use INSERT ... SELECT). Returns the number of rows inserted';
 
 CREATE FUNCTION crime.query_rows(query text, row_type anyelement)
 RETURNS SETOF anyelement
@@ -944,8 +944,10 @@ BEGIN
                 EXECUTE format('ALTER TABLE crime.incidents DROP CONSTRAINT %I', primary_key_name);
             END IF;
 
-            -- COPY's write path (a ring of buffers) rather than INSERT's, which would pass
-            -- the whole table through the shared buffer cache (see crime.bulk_insert).
+            -- Not INSERT's write path, which would pass the whole table through the shared
+            -- buffer cache: with the lock the DROPs took and no index left, crime.bulk_insert
+            -- writes the pages straight to the file (with a primary key kept, through COPY's
+            -- ring of buffers).
             inserted := crime.bulk_insert('crime.incidents', portal_query);
 
             IF primary_key_name IS NOT NULL THEN

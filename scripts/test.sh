@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test, in one run: GoogleTest (pure C++), the SODA test server's self-tests, pg_regress
-# (sql/ + expected/) and pgTAP (test/pgtap/*.sql via pg_prove), against a fresh throwaway
-# cluster and the local SODA server on the bundled data. Exits non-zero on any failure.
+# (sql/ + expected/), pgTAP (test/pgtap/*.sql via pg_prove) and a crash-recovery check
+# (test/crash_recovery.sh), against a fresh throwaway cluster and the local SODA server on the
+# bundled data. Exits non-zero on any failure.
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"
@@ -32,6 +33,8 @@ scripts/cluster.sh start || exit 1
 scripts/soda.sh start || exit 1
 suite "pg_regress" regress
 suite "pgTAP" pgtap
+# Last: it crashes and restarts the cluster.
+suite "crash recovery" test/crash_recovery.sh
 
 echo
 [[ $failed -gt 0 ]] && echo "failed suites: ${failures[*]}"

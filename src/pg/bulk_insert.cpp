@@ -9,12 +9,18 @@
 // runs through SPI with a DestReceiver that inserts each row as it arrives, nothing is
 // materialised in between.
 //
+// When the caller holds the table's ACCESS EXCLUSIVE lock and the table has no index (the
+// first load: crime.merge_incidents drops the indexes and builds them after), the rows skip the
+// buffer cache altogether: heap_page_writer.cpp fills each page in the backend's memory and
+// appends it to the file, as CREATE INDEX does with its pages.
+//
 // What it does like INSERT: privileges (column-level included), NOT NULL and CHECK constraints,
 // column defaults, index maintenance and unique checks, one command id (the query does not see
 // the rows it adds). What INSERT does and it does not is refused up front, never skipped:
 // triggers (foreign keys are triggers), row-level security, stored generated columns, tables
 // other than plain tables. The query's columns are matched to the table's by name (the others
 // get their defaults), and each must have the column's exact type: cast in the query.
+#include "heap_page_writer.hpp"
 #include "pg_guard.hpp"
 
 extern "C" {
@@ -43,7 +49,8 @@ struct BulkInsertReceiver {
     Relation rel;
     EState *estate;
     ResultRelInfo *rri;
-    BulkInsertState bistate;
+    BulkInsertState bistate; // the ring's way, or
+    HeapPageWriter *pages;   // straight to the file (see can_write_heap_pages)
     CommandId cid;
     TupleTableSlot *slot; // the table's row being inserted
     int *source_column;   // per table attribute: 1-based column of the query, 0 = none
@@ -181,7 +188,12 @@ void receiver_startup(BulkInsertReceiver *r, TupleDesc query) {
     check_privileges(r);
     r->slot =
         ExecInitExtraTupleSlot(r->estate, RelationGetDescr(r->rel), table_slot_callbacks(r->rel));
-    r->bistate = bulk_insert_state();
+    if (can_write_heap_pages(r->rel, r->rri->ri_NumIndices)) {
+        r->pages = static_cast<HeapPageWriter *>(palloc(sizeof(HeapPageWriter)));
+        heap_page_writer_start(r->pages, r->rel, r->cid);
+    } else {
+        r->bistate = bulk_insert_state();
+    }
     MemoryContextSwitchTo(caller);
 }
 
@@ -209,7 +221,11 @@ void receiver_insert(BulkInsertReceiver *r, TupleTableSlot *source) {
 
     if (r->rel->rd_att->constr)
         ExecConstraints(r->rri, slot, estate);
-    table_tuple_insert(r->rel, slot, r->cid, 0, r->bistate);
+    if (r->pages)
+        heap_page_writer_add(r->pages, heap_form_tuple(slot->tts_tupleDescriptor, slot->tts_values,
+                                                       slot->tts_isnull));
+    else
+        table_tuple_insert(r->rel, slot, r->cid, 0, r->bistate);
     if (r->rri->ri_NumIndices > 0)
         list_free(ExecInsertIndexTuples(r->rri, slot, estate, false, false, nullptr, NIL));
     ++r->rows;
@@ -217,6 +233,8 @@ void receiver_insert(BulkInsertReceiver *r, TupleTableSlot *source) {
 }
 
 void receiver_shutdown(BulkInsertReceiver *r) {
+    if (r->pages)
+        heap_page_writer_finish(r->pages);
     if (r->bistate) {
         ReleaseBulkInsertStatePin(r->bistate); // not FreeBulkInsertState: the ring stays
         pfree(r->bistate);

@@ -6,7 +6,7 @@
 \set test_db warehouse_bulk_insert_test
 \ir warehouse/setup.psql
 
-SELECT plan(31);
+SELECT plan(47);
 
 CREATE TABLE t (
     id      integer PRIMARY KEY,
@@ -146,6 +146,76 @@ SELECT crime.bulk_insert('big2', $$SELECT g AS id, repeat('x', 120) AS pad FROM 
 SELECT cmp_ok(pg_temp.shared_kb() - :shared_after_first, '<', 8192::bigint,
               format('a second 30 MB load in the session writes through the same ring (%s kB more shared memory mapped)',
                      pg_temp.shared_kb() - :shared_after_first));
+
+-------------------------------------------------------------------------------------------------
+-- 6. Straight to the file: with the table's ACCESS EXCLUSIVE lock held and no index (the first
+--    load), the pages are written by the backend itself and never enter the buffer cache. They
+--    must be pages PostgreSQL itself would have written: amcheck's verify_heapam finds nothing,
+--    a TOASTed value comes back, the fillfactor is kept, rows update and vacuum normally, an
+--    aborted load leaves nothing visible.
+-------------------------------------------------------------------------------------------------
+CREATE EXTENSION amcheck;
+CREATE EXTENSION pg_buffercache;
+CREATE FUNCTION pg_temp.cached_pages(rel regclass) RETURNS bigint LANGUAGE sql AS $$
+    SELECT count(*) FROM pg_buffercache
+    WHERE relfilenode = pg_relation_filenode(rel) AND reldatabase = (SELECT oid FROM pg_database WHERE datname = current_database())
+$$;
+CREATE FUNCTION pg_temp.heap_problems(rel regclass) RETURNS text LANGUAGE sql AS $$
+    SELECT coalesce(string_agg(format('block %s offset %s: %s', blkno, offnum, msg), '; '), 'none')
+    FROM verify_heapam(rel)
+$$;
+CREATE TABLE ringed (id integer NOT NULL, pad text) WITH (fillfactor = 50);
+CREATE TABLE direct (id integer NOT NULL, pad text) WITH (fillfactor = 50);
+SELECT crime.bulk_insert('ringed', $$SELECT g AS id, repeat('y', 120) AS pad FROM generate_series(1, 100000) g$$);
+BEGIN;
+LOCK TABLE direct IN ACCESS EXCLUSIVE MODE;
+SELECT is(crime.bulk_insert('direct', $$SELECT g AS id, repeat('y', 120) AS pad FROM generate_series(1, 100000) g$$),
+          100000::bigint, 'locked and without indexes: every row is inserted');
+SELECT cmp_ok(pg_temp.cached_pages('direct'), '<', 5::bigint,
+              format('its pages did not pass through the buffer cache (%s of %s cached)',
+                     pg_temp.cached_pages('direct'), pg_relation_size('direct') / 8192));
+SELECT is(pg_relation_size('direct'), pg_relation_size('ringed'),
+          'the fillfactor is kept: as many pages as heap_insert filled');
+SELECT is((SELECT count(*) FROM direct), 100000::bigint, 'the transaction sees its rows');
+COMMIT;
+SELECT is(pg_temp.heap_problems('direct'), 'none', 'amcheck finds the pages sound');
+SELECT is((SELECT sum(id) FROM direct), (SELECT sum(id) FROM ringed), 'the same rows as through the ring');
+
+BEGIN;
+LOCK TABLE direct IN ACCESS EXCLUSIVE MODE;
+SAVEPOINT load;
+SELECT throws_ok($$SELECT crime.bulk_insert('direct', 'SELECT g + 100000 AS id, (''x'' || 1 / (g - 50000))::text AS pad FROM generate_series(1, 100000) g')$$,
+                 '22012', NULL, 'a load that fails half way ...');
+ROLLBACK TO load;
+SELECT is((SELECT count(*) FROM direct), 100000::bigint, '... leaves none of its rows visible');
+SELECT is(crime.bulk_insert('direct', $$SELECT g AS id, string_agg(md5(g::text || h), '') AS pad
+                                      FROM generate_series(200001, 200003) g, generate_series(1, 3000) h GROUP BY g$$),
+          3::bigint, 'rows too big for a page go to the TOAST table');
+COMMIT;
+SELECT is((SELECT string_agg(length(pad)::text, ',' ORDER BY id) FROM direct WHERE id > 200000), '96000,96000,96000',
+          'and come back whole');
+SELECT is(pg_temp.heap_problems('direct'), 'none', 'amcheck finds the pages (and the TOAST table) sound after the abort');
+UPDATE direct SET pad = 'updated' WHERE id % 1000 = 0;
+DELETE FROM direct WHERE id % 1000 = 1;
+VACUUM direct;
+SELECT is((SELECT count(*) FILTER (WHERE pad = 'updated') || '/' || count(*) FROM direct), '100/99902',
+          'its rows update, delete and vacuum like any others');
+SELECT is(pg_temp.heap_problems('direct'), 'none', 'amcheck finds the pages sound after VACUUM');
+SELECT pg_stat_force_next_flush();
+SELECT (n_tup_ins - 100003) AS aborted_counted FROM pg_stat_user_tables WHERE relid = 'direct'::regclass \gset
+SELECT ok(:aborted_counted BETWEEN 49000 AND 49999,
+          format('the statistics count its inserts, and as dead the %s rows the failed load had written (the pages filled before the error at row 50,000)',
+                 :aborted_counted));
+
+CREATE TABLE indexed (id integer NOT NULL, pad text);
+CREATE INDEX indexed_id_idx ON indexed (id);
+BEGIN;
+LOCK TABLE indexed IN ACCESS EXCLUSIVE MODE;
+SELECT crime.bulk_insert('indexed', $$SELECT g AS id, repeat('y', 120) AS pad FROM generate_series(1, 20000) g$$);
+SELECT cmp_ok(pg_temp.cached_pages('indexed'), '>', 100::bigint,
+              'with an index, rows go through the ring (and the index is maintained)');
+COMMIT;
+SELECT is((SELECT count(*) FROM indexed WHERE id BETWEEN 101 AND 200), 100::bigint, 'the index finds them');
 
 DROP OWNED BY bulk_insert_tester;
 DROP ROLE bulk_insert_tester;

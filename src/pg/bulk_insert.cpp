@@ -30,6 +30,7 @@ extern "C" {
 #include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
+#include "miscadmin.h"
 #include "rewrite/rewriteHandler.h"
 #include "storage/bufmgr.h"
 #include "utils/acl.h"
@@ -92,6 +93,12 @@ bool has_insert_triggers(Relation rel) {
 // What INSERT would do that this function does not: refuse rather than skip it.
 void check_target(Relation rel) {
     const char *name = RelationGetRelationName(rel);
+    // The executor's check for INSERT (ExecCheckXactReadOnly), which a row written through the
+    // table access method does not pass: a read-only transaction (a hot standby's included)
+    // may write temporary tables only, and a parallel worker nothing.
+    if (!RelationUsesLocalBuffers(rel))
+        PreventCommandIfReadOnly("bulk_insert");
+    PreventCommandIfParallelMode("bulk_insert");
     if (rel->rd_rel->relkind != RELKIND_RELATION)
         ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
                         errmsg("bulk_insert: \"%s\" is not a plain table", name),

@@ -104,7 +104,8 @@ void heap_page_writer_add(HeapPageWriter *w, HeapTuple tuple) {
     OffsetNumber offset = PageAddItem(w->page.data, reinterpret_cast<Item>(row->t_data), row->t_len,
                                       InvalidOffsetNumber, false, true);
     if (offset == InvalidOffsetNumber)
-        elog(ERROR, "heap page writer: failed to add a row of %u bytes to a new page", row->t_len);
+        elog(ERROR, "heap page writer: failed to add a row of %u bytes to block %u", row->t_len,
+             w->next_block);
     // The stored row points to itself: it is the newest version of itself.
     auto on_page = reinterpret_cast<HeapTupleHeader>(
         PageGetItem(w->page.data, PageGetItemId(w->page.data, offset)));

@@ -6,7 +6,7 @@
 \set test_db warehouse_bulk_insert_test
 \ir warehouse/setup.psql
 
-SELECT plan(47);
+SELECT plan(50);
 
 CREATE TABLE t (
     id      integer PRIMARY KEY,
@@ -91,6 +91,19 @@ SELECT throws_ok($$SELECT crime.bulk_insert('t', 'SELECT FROM nowhere')$$,
 -------------------------------------------------------------------------------------------------
 -- 4. What it does not handle is refused, never skipped
 -------------------------------------------------------------------------------------------------
+CREATE FUNCTION pg_temp.bulk_insert_read_only(target regclass) RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+    SET LOCAL transaction_read_only = on; -- undone with throws_ok's subtransaction
+    RETURN crime.bulk_insert(target, 'SELECT 9100 AS id, ''ro'' AS name');
+END
+$$;
+SELECT throws_ok($$SELECT pg_temp.bulk_insert_read_only('t')$$,
+                 '25006', 'cannot execute bulk_insert in a read-only transaction',
+                 'a read-only transaction is refused, as INSERT would be');
+SELECT is((SELECT count(*) FROM t WHERE id = 9100), 0::bigint, 'and wrote nothing');
+CREATE TEMP TABLE temp_t (id integer, name text);
+SELECT is(pg_temp.bulk_insert_read_only('temp_t'), 1::bigint,
+          'a temporary table may be written in a read-only transaction, as with INSERT');
 CREATE VIEW v AS SELECT * FROM t;
 SELECT throws_ok($$SELECT crime.bulk_insert('v', 'SELECT 1 AS id, ''x'' AS name')$$,
                  '42809', 'bulk_insert: "v" is not a plain table', 'a view is refused');

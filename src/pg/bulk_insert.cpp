@@ -14,12 +14,13 @@
 // buffer cache altogether: heap_page_writer.cpp fills each page in the backend's memory and
 // appends it to the file, as CREATE INDEX does with its pages.
 //
-// What it does like INSERT: privileges (column-level included), NOT NULL and CHECK constraints,
-// column defaults, index maintenance and unique checks, one command id (the query does not see
-// the rows it adds). What INSERT does and it does not is refused up front, never skipped:
-// triggers (foreign keys are triggers), row-level security, stored generated columns, tables
-// other than plain tables. The query's columns are matched to the table's by name (the others
-// get their defaults), and each must have the column's exact type: cast in the query.
+// What it does like INSERT: privileges (column-level included), the read-only transaction
+// check, NOT NULL and CHECK constraints, a partition's bound, column defaults, index
+// maintenance and unique checks, one command id (the query does not see the rows it adds). What
+// INSERT does and it does not is refused up front, never skipped: triggers (foreign keys are
+// triggers), row-level security, stored generated columns, tables other than plain tables. The
+// query's columns are matched to the table's by name (the others get their defaults), and each must
+// have the column's exact type: cast in the query.
 #include "heap_page_writer.hpp"
 #include "pg_guard.hpp"
 
@@ -228,6 +229,9 @@ void receiver_insert(BulkInsertReceiver *r, TupleTableSlot *source) {
 
     if (r->rel->rd_att->constr)
         ExecConstraints(r->rri, slot, estate);
+    // A partition named directly, as INSERT INTO a partition does: its bound is a constraint.
+    if (r->rel->rd_rel->relispartition)
+        ExecPartitionCheck(r->rri, slot, estate, true);
     if (r->pages)
         heap_page_writer_add(r->pages, heap_form_tuple(slot->tts_tupleDescriptor, slot->tts_values,
                                                        slot->tts_isnull));

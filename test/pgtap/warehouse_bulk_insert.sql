@@ -6,7 +6,7 @@
 \set test_db warehouse_bulk_insert_test
 \ir warehouse/setup.psql
 
-SELECT plan(50);
+SELECT plan(52);
 
 CREATE TABLE t (
     id      integer PRIMARY KEY,
@@ -61,6 +61,13 @@ SELECT throws_ok($$SELECT crime.bulk_insert('t', 'SELECT g AS id, ''x'' AS name 
                  '23505', NULL, 'a duplicate key is refused (the unique index is checked)');
 SELECT throws_ok($$SELECT crime.bulk_insert('t', 'SELECT g + 5000 AS id, (''x'' || 1 / (g - 700))::text AS name FROM generate_series(1, 1000) g')$$,
                  '22012', NULL, 'an error of the query after 699 rows is the query''s own error');
+CREATE TABLE parted (id integer) PARTITION BY RANGE (id);
+CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (0) TO (100);
+SELECT throws_ok($$SELECT crime.bulk_insert('parted_low', 'SELECT g AS id FROM generate_series(95, 105) g')$$,
+                 '23514', 'new row for relation "parted_low" violates partition constraint',
+                 'a partition named directly checks its bound, as INSERT does');
+SELECT is(crime.bulk_insert('parted_low', $$SELECT g AS id FROM generate_series(0, 99) g$$), 100::bigint,
+          'rows within the bound go in');
 SELECT is((SELECT count(*) FROM t), (SELECT n FROM before), 'after the failures the table has the same number of rows');
 SELECT is((SELECT md5(string_agg(t::text, ',' ORDER BY id)) FROM t), (SELECT digest FROM before),
           'and the same rows');

@@ -174,6 +174,15 @@ void map_columns(BulkInsertReceiver *r, TupleDesc query) {
                                    format_type_with_typemod(ta->atttypid, ta->atttypmod),
                                    format_type_with_typemod(qa->atttypid, qa->atttypmod)),
                             errhint("Cast the column in the query.")));
+        // INSERT refuses these too, unless OVERRIDING SYSTEM VALUE, which this function lacks.
+        if (ta->attidentity == ATTRIBUTE_IDENTITY_ALWAYS)
+            ereport(ERROR,
+                    (errcode(ERRCODE_GENERATED_ALWAYS),
+                     errmsg("bulk_insert: cannot insert a non-DEFAULT value into column \"%s\"",
+                            NameStr(ta->attname)),
+                     errdetail("Column \"%s\" is an identity column defined as GENERATED ALWAYS.",
+                               NameStr(ta->attname)),
+                     errhint("Leave the column out of the query: it gets its next value.")));
         r->source_column[t] = q + 1;
     }
     for (int t = 0; t < table->natts; ++t) {

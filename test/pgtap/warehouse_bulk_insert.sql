@@ -6,7 +6,7 @@
 \set test_db warehouse_bulk_insert_test
 \ir warehouse/setup.psql
 
-SELECT plan(52);
+SELECT plan(54);
 
 CREATE TABLE t (
     id      integer PRIMARY KEY,
@@ -111,6 +111,13 @@ SELECT is((SELECT count(*) FROM t WHERE id = 9100), 0::bigint, 'and wrote nothin
 CREATE TEMP TABLE temp_t (id integer, name text);
 SELECT is(pg_temp.bulk_insert_read_only('temp_t'), 1::bigint,
           'a temporary table may be written in a read-only transaction, as with INSERT');
+CREATE TABLE with_identity (id integer GENERATED ALWAYS AS IDENTITY, name text);
+SELECT throws_ok($$SELECT crime.bulk_insert('with_identity', 'SELECT 7 AS id, ''x'' AS name')$$,
+                 '428C9', 'bulk_insert: cannot insert a non-DEFAULT value into column "id"',
+                 'a value for a GENERATED ALWAYS identity column is refused, as INSERT refuses it');
+SELECT crime.bulk_insert('with_identity', $$SELECT 'x' AS name FROM generate_series(1, 3)$$);
+SELECT is((SELECT string_agg(id::text, ',' ORDER BY id) FROM with_identity), '1,2,3',
+          'left out of the query, it gets its next values');
 CREATE VIEW v AS SELECT * FROM t;
 SELECT throws_ok($$SELECT crime.bulk_insert('v', 'SELECT 1 AS id, ''x'' AS name')$$,
                  '42809', 'bulk_insert: "v" is not a plain table', 'a view is refused');

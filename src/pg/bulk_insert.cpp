@@ -18,9 +18,10 @@
 // check, NOT NULL and CHECK constraints, a partition's bound, column defaults, index
 // maintenance and unique checks, one command id (the query does not see the rows it adds). What
 // INSERT does and it does not is refused up front, never skipped: triggers (foreign keys are
-// triggers), row-level security, stored generated columns, tables other than plain tables. The
-// query's columns are matched to the table's by name (the others get their defaults), and each must
-// have the column's exact type: cast in the query.
+// triggers), INSERT rules, row-level security, stored generated columns, values for GENERATED
+// ALWAYS identity columns, tables other than plain tables. The query's columns are matched to
+// the table's by name (the others get their defaults), and each must have the column's exact
+// type: cast in the query.
 #include "heap_page_writer.hpp"
 #include "pg_guard.hpp"
 
@@ -84,6 +85,14 @@ BulkInsertState bulk_insert_state() {
     return state;
 }
 
+bool has_insert_rules(Relation rel) {
+    if (RuleLock *rules = rel->rd_rules)
+        for (int i = 0; i < rules->numLocks; ++i)
+            if (rules->rules[i]->event == CMD_INSERT)
+                return true;
+    return false;
+}
+
 bool has_insert_triggers(Relation rel) {
     const TriggerDesc *t = rel->trigdesc;
     return t && (t->trig_insert_before_row || t->trig_insert_after_row ||
@@ -109,6 +118,10 @@ void check_target(Relation rel) {
                 (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                  errmsg("bulk_insert: table \"%s\" has INSERT triggers or foreign keys", name),
                  errhint("Use INSERT ... SELECT, which fires them.")));
+    if (has_insert_rules(rel))
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("bulk_insert: table \"%s\" has INSERT rules", name),
+                        errhint("Use INSERT ... SELECT, which applies them.")));
     if (check_enable_rls(RelationGetRelid(rel), InvalidOid, false) == RLS_ENABLED)
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                         errmsg("bulk_insert: table \"%s\" has row-level security", name),

@@ -6,7 +6,7 @@
 \set test_db warehouse_bulk_insert_test
 \ir warehouse/setup.psql
 
-SELECT plan(54);
+SELECT plan(55);
 
 CREATE TABLE t (
     id      integer PRIMARY KEY,
@@ -127,6 +127,11 @@ CREATE TRIGGER noop BEFORE INSERT ON with_trigger FOR EACH ROW EXECUTE FUNCTION 
 SELECT throws_ok($$SELECT crime.bulk_insert('with_trigger', 'SELECT 1 AS id')$$,
                  '0A000', 'bulk_insert: table "with_trigger" has INSERT triggers or foreign keys',
                  'a table with triggers is refused');
+CREATE TABLE with_rule (id integer);
+CREATE RULE nothing AS ON INSERT TO with_rule DO INSTEAD NOTHING;
+SELECT throws_ok($$SELECT crime.bulk_insert('with_rule', 'SELECT 1 AS id')$$,
+                 '0A000', 'bulk_insert: table "with_rule" has INSERT rules',
+                 'a table with INSERT rules is refused (INSERT would apply them)');
 CREATE TABLE with_fk (id integer REFERENCES t (id));
 SELECT throws_ok($$SELECT crime.bulk_insert('with_fk', 'SELECT 1 AS id')$$,
                  '0A000', 'bulk_insert: table "with_fk" has INSERT triggers or foreign keys',

@@ -3,6 +3,7 @@
 # a Unix socket in $RUN_DIR/sock, with pg_cron preloaded.
 #   scripts/cluster.sh start   (re)creates it from scratch: stops a stale one first
 #   scripts/cluster.sh stop
+# CLUSTER_INITDB_OPTIONS adds initdb options (scripts/test.sh: --data-checksums).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 PGDATA=$RUN_DIR/pgdata
@@ -23,8 +24,9 @@ start() {
     rm -rf "$PGDATA" "$PGHOST"
     mkdir -p "$RUN_DIR" "$PGHOST"
     chown postgres: "$RUN_DIR" "$PGHOST"
+    # shellcheck disable=SC2086 # options, word-split on purpose
     as_postgres "$PG_BINDIR/initdb" -D "$PGDATA" -U postgres --auth=trust --encoding=UTF8 \
-        --locale=C.UTF-8 >/dev/null
+        --locale=C.UTF-8 ${CLUSTER_INITDB_OPTIONS:-} >/dev/null
     cat >>"$PGDATA/postgresql.conf" <<CONF
 listen_addresses = ''
 port = $PGPORT

@@ -29,7 +29,9 @@ pgtap() {
 
 suite "unit (GoogleTest)" make --no-print-directory unit
 suite "SODA test server self-tests" "$PYTHON" -m unittest discover -s test/soda_server -p 'test_*.py'
-scripts/cluster.sh start || exit 1
+# With page checksums: every page read back from disk is verified, those crime.bulk_insert
+# writes straight to the file included.
+CLUSTER_INITDB_OPTIONS=--data-checksums scripts/cluster.sh start || exit 1
 scripts/soda.sh start || exit 1
 suite "pg_regress" regress
 suite "pgTAP" pgtap

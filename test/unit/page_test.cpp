@@ -28,6 +28,26 @@ TEST(Page, KeepsValuesNulTerminatedWithTheirKinds) {
     EXPECT_EQ(page.kind(1, 2), ValueKind::Null);
 }
 
+TEST(Page, EachValueHasItsOwnLength) {
+    // Lengths come from where the next value starts: check empty values, NUL bytes inside a
+    // value, and the last value of the page, which has no next one.
+    Page page;
+    page.reset(3);
+    append_row(page, {{ValueKind::String, ""},
+                      {ValueKind::String, std::string_view("a\0b", 3)},
+                      {ValueKind::Null, {}}});
+    append_row(
+        page,
+        {{ValueKind::Number, "7"}, {ValueKind::String, ""}, {ValueKind::String, "last value"}});
+    EXPECT_EQ(page.text(0, 0), "");
+    EXPECT_EQ(page.text(0, 1), std::string_view("a\0b", 3));
+    EXPECT_EQ(page.text(0, 2), "");
+    EXPECT_EQ(page.text(1, 0), "7");
+    EXPECT_EQ(page.text(1, 1), "");
+    EXPECT_EQ(page.text(1, 2), "last value");
+    EXPECT_STREQ(page.c_str(1, 2), "last value");
+}
+
 TEST(Page, ResetReusesTheBuffers) {
     Page page;
     page.reset(1);

@@ -11,7 +11,11 @@
 //    commands do. Where the table needs no WAL (wal_level = minimal and a file created in this
 //    transaction), the commit's pending-sync machinery syncs or logs the file instead.
 // The rows are ordinary heap tuples of this (sub)transaction: an abort leaves them invisible,
-// for VACUUM to reclaim, exactly like rows heap_insert had written.
+// for VACUUM to reclaim, exactly like rows heap_insert had written. Unlike those commands' pages,
+// which go to a new file that an abort discards, ours stay in the table's file after an abort,
+// so each write also asks the checkpointer to fsync it (as any extension of a table does): a
+// checkpoint after a page's WAL record then makes the page durable, and an aborted load cannot
+// leave a torn page behind for the next reader to trip on after an operating-system crash.
 #include "heap_page_writer.hpp"
 
 extern "C" {
@@ -61,8 +65,8 @@ void write_page(HeapPageWriter *w) {
     if (RelationNeedsWAL(rel))
         log_newpage(&rel->rd_node, MAIN_FORKNUM, block, page, true);
     PageSetChecksumInplace(page, block);
-    // skipFsync: the file is synced once, at the end (or by the commit; see the top comment).
-    smgrextend(RelationGetSmgr(rel), MAIN_FORKNUM, block, page, true);
+    // Not skipFsync: the next checkpoint syncs the page even if this load aborts (see the top).
+    smgrextend(RelationGetSmgr(rel), MAIN_FORKNUM, block, page, false);
     // Counted per page, not at the end: if the load aborts, these rows are dead tuples that
     // autovacuum must hear about.
     pgstat_count_heap_insert(rel, PageGetMaxOffsetNumber(page));

@@ -10,8 +10,8 @@ void Page::append(const RowView &row) {
         if (arena_.size() + v.text.size() + 1 > UINT32_MAX)
             throw Error(ErrorKind::Protocol, "a page of rows exceeds 4 GB", {},
                         "Lower the page_size option.");
-        offsets_.push_back(static_cast<std::uint32_t>(arena_.size()));
-        kinds_.push_back(v.kind);
+        cells_.push_back(Cell{static_cast<std::uint32_t>(arena_.size()),
+                              static_cast<std::uint32_t>(v.text.size()), v.kind});
         arena_.append(v.text.data(), v.text.size());
         arena_.push_back('\0');
     }

@@ -19,8 +19,7 @@ class Page {
         slots_ = slots;
         rows_ = 0;
         arena_.clear();
-        offsets_.clear();
-        kinds_.clear();
+        cells_.clear();
     }
 
     // Copies a decoded row in (called from the decoder's callback).
@@ -30,34 +29,33 @@ class Page {
     std::size_t slots() const noexcept { return slots_; }
 
     ValueKind kind(std::size_t row, std::size_t slot) const noexcept {
-        return kinds_[row * slots_ + slot];
+        return cells_[row * slots_ + slot].kind;
     }
     // NUL-terminated text of a value (empty for null).
     const char *c_str(std::size_t row, std::size_t slot) const noexcept {
-        return arena_.data() + offsets_[row * slots_ + slot];
+        return arena_.data() + cells_[row * slots_ + slot].offset;
     }
     std::string_view text(std::size_t row, std::size_t slot) const noexcept {
-        const std::size_t cell = row * slots_ + slot;
-        // Values are stored one after the other, each followed by its NUL: a value ends one
-        // byte before the next one starts.
-        const std::size_t end = cell + 1 < offsets_.size() ? offsets_[cell + 1] : arena_.size();
-        return {arena_.data() + offsets_[cell], end - offsets_[cell] - 1};
+        const Cell &c = cells_[row * slots_ + slot];
+        return {arena_.data() + c.offset, c.length};
     }
 
     // Bytes held, for memory accounting.
     std::size_t capacity_bytes() const noexcept {
-        return arena_.capacity() + offsets_.capacity() * sizeof(std::uint32_t) +
-               kinds_.capacity() * sizeof(ValueKind);
+        return arena_.capacity() + cells_.capacity() * sizeof(Cell);
     }
 
   private:
-    // Per value (row-major): where its text starts in the arena, and its kind. Five bytes a
-    // value; the length follows from the next value's offset.
+    struct Cell {
+        std::uint32_t offset;
+        std::uint32_t length;
+        ValueKind kind;
+    };
+
     std::size_t slots_ = 0;
     std::size_t rows_ = 0;
     std::string arena_;
-    std::vector<std::uint32_t> offsets_;
-    std::vector<ValueKind> kinds_;
+    std::vector<Cell> cells_;
 };
 
 } // namespace socrata

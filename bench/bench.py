@@ -212,6 +212,24 @@ class Session:
         return r
 
 
+# The scans, and the curl pulls they are compared with, are short, and on a shared VM one run
+# can land on a busy second: each is run this many times and its fastest run is reported (the
+# largest VmHWM and private memory of its runs, so memory is never flattered).
+SCAN_RUNS = 3
+
+
+def best_of(runs, measure):
+    """Runs measure() `runs` times; the fastest result, with every run's time under "runs"."""
+    results = [measure() for _ in range(runs)]
+    best = dict(min(results, key=lambda r: r["seconds"]))
+    best["runs"] = [r["seconds"] for r in results]
+    for key in ("vmhwm_kb", "peak_anon_kb"):
+        values = [r[key] for r in results if r.get(key) is not None]
+        if values:
+            best[key] = max(values)
+    return best
+
+
 def psql_admin(sql, db=None):
     conn = psycopg2.connect(dsn(db))
     conn.autocommit = True
@@ -380,27 +398,29 @@ def measure(args):
 
     # 1. server check
     log("server check (plain curl)")
-    M.append(curl_keyset(args.page_size, args.gzip))
+    M.append(best_of(SCAN_RUNS, lambda: curl_keyset(args.page_size, args.gzip)))
     log("%-28s %8d rows %8.2f s" % (M[-1]["name"], M[-1]["rows"], M[-1]["seconds"]))
     if args.gzip is False:
         M.append(curl_keyset(args.page_size, True))
         log("%-28s %8d rows %8.2f s" % (M[-1]["name"], M[-1]["rows"], M[-1]["seconds"]))
-    M.append(curl_keyset(args.page_size, args.gzip, "csv", SYNC_FIELDS, "curl CSV keyset (sync)"))
+    M.append(best_of(SCAN_RUNS, lambda: curl_keyset(args.page_size, args.gzip, "csv", SYNC_FIELDS,
+                                                    "curl CSV keyset (sync)")))
     log("%-28s %8d rows %8.2f s" % (M[-1]["name"], M[-1]["rows"], M[-1]["seconds"]))
     M.append(curl_csv(n))
     log("%-28s %8d rows %8.2f s" % (M[-1]["name"], M[-1]["rows"], M[-1]["seconds"]))
 
     # 2. foreign table scans
+    def scan(name, query):
+        with Session() as s:
+            s.cur.execute(query)
+            assert s.cur.fetchone()[0] == 0
+        return s.result(name, n)
+
     res["scan_query"] = explain_check()
-    with Session() as s:
-        s.cur.execute("SELECT count(*) FROM crime.portal_crimes c WHERE c IS NULL")
-        assert s.cur.fetchone()[0] == 0
-    M.append(s.result("FDW full-row scan", n))
+    M.append(best_of(SCAN_RUNS, lambda: scan(
+        "FDW full-row scan", "SELECT count(*) FROM crime.portal_crimes c WHERE c IS NULL")))
     res["sync_scan_request"] = explain_sync_scan()
-    with Session() as s:
-        s.cur.execute(SYNC_SCAN)
-        assert s.cur.fetchone()[0] == 0
-    M.append(s.result("FDW scan, sync columns", n))
+    M.append(best_of(SCAN_RUNS, lambda: scan("FDW scan, sync columns", SYNC_SCAN)))
     with Session() as s:
         s.cur.execute("SELECT count(*) FROM crime.portal_crimes")
         got = s.cur.fetchone()[0]
@@ -627,6 +647,9 @@ def report(args):
     L.append("")
     L.append("VmHWM is the backend's peak resident set, shared buffers it touched included; 'anon MB' is its "
              "peak RssAnon (private memory), sampled every 20 ms. MB/s = bytes the SODA server sent / s.")
+    L.append("The FDW scans and the curl pulls they are compared with (curl JSON/CSV keyset) are the "
+             "fastest of %d runs each (memory: the largest of the runs); everything else is one run."
+             % SCAN_RUNS)
     text = "\n".join(L) + "\n"
     sys.stdout.write(text)
     if args.write:

@@ -1,8 +1,8 @@
 // Turning decoded SODA values into the Datums of a tuple, for the executor (scan.cpp) and
 // ANALYZE (analyze.cpp). The common wire forms (integers, also into numeric, decimals into
-// float8, checkboxes, floating timestamps, text) take fast paths that build the Datum directly; everything else, and any value a fast
-// path does not recognise, goes through the column type's input function, so values and error
-// messages are exactly Postgres's own.
+// float8, checkboxes, floating timestamps, text) take fast paths that build the Datum directly;
+// everything else, and any value a fast path does not recognise, goes through the column type's
+// input function, so values and error messages are exactly Postgres's own.
 #pragma once
 
 #include "page.hpp"

@@ -29,7 +29,7 @@ test: deps
 
 bench: deps
 	@$(MAKE) --no-print-directory install
-	@bench/run.sh
+	@bench/run.sh $(BENCH_ARGS)
 
 # Stops the throwaway cluster and the local SODA server, if running.
 stop:

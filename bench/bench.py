@@ -402,7 +402,8 @@ def explain_sync_scan():
 def measure(args):
     n = args.rows
     res = {"rows": n, "page_size": args.page_size, "use_gzip": args.gzip,
-           "backfill_window": args.backfill_window, "measurements": [], "notes": []}
+           "backfill_window": args.backfill_window, "measurements": [], "notes": [],
+           "huge_pages": psql_admin("SHOW huge_pages")[0][0]}
     M = res["measurements"]
 
     def count(table, db=None):
@@ -578,8 +579,9 @@ def report(args):
         b = M["baseline (b) COPY+INSERT"]
         b_rps = b["rows"] / b["seconds"]
         L.append("")
-        L.append("== %d rows  (server option page_size %d, use_gzip %s; crime_backfill window %s)" % (
-            n, res["page_size"], "true" if res["use_gzip"] else "false", res["backfill_window"]))
+        L.append("== %d rows  (server option page_size %d, use_gzip %s; crime_backfill window %s; huge_pages %s)" % (
+            n, res["page_size"], "true" if res["use_gzip"] else "false", res["backfill_window"],
+            res.get("huge_pages", "try")))
         L.append("%-30s %9s %9s %10s %8s %8s %9s %9s %7s %7s %7s" % (
             "measurement", "rows", "seconds", "rows/s", "MB/s", "x (b)", "VmHWM MB", "anon MB",
             "srv CPU", "pg CPU", "cli CPU"))

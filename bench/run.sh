@@ -2,11 +2,14 @@
 # The benchmark of issue 5 (docs/benchmark.md): socrata_fdw/chicago_crime against the usual
 # alternatives, on generated crimes data served by the local SODA server.
 #   bench/run.sh [--sizes 100000,1000000] [--quick] [--page-size 10000] [--gzip]
-#                [--backfill-window '1 year']
+#                [--backfill-window '1 year'] [--huge-pages]
 # Uses its own cluster and SODA server (RUN_DIR=.run/bench, ports 25433/25481 unless set in the
 # environment), so a running `make demo`/`make test` set-up is left alone; stops both on exit.
 # Generated data is cached in bench/out/ (git-ignored); the report goes to
 # bench/out/report-<date>.txt. Expects the extensions installed (`make bench` does that).
+# The cluster's shared memory is in ordinary 4 kB pages (huge_pages = off). --huge-pages reserves
+# 2 MB pages for it (root: vm.nr_hugepages, given back on exit) and sets huge_pages = on, as a
+# production server would be configured (docs/benchmark.md, "Huge pages").
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 export RUN_DIR=${BENCH_RUN_DIR:-$REPO/.run/bench}
@@ -21,6 +24,7 @@ sizes=100000,1000000
 page_size=10000
 gzip=()
 window="1 year"
+huge_pages=off
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --sizes) sizes=$2; shift 2 ;;
@@ -28,8 +32,9 @@ while [[ $# -gt 0 ]]; do
     --page-size) page_size=$2; shift 2 ;;
     --gzip) gzip=(--gzip); shift ;;
     --backfill-window) window=$2; shift 2 ;;
-    -h|--help) sed -n 2,10p "$0"; exit 0 ;;
-    *) echo "usage: $0 [--sizes N,N...] [--quick] [--page-size P] [--gzip] [--backfill-window INTERVAL]" >&2; exit 2 ;;
+    --huge-pages) huge_pages=on; shift ;;
+    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
+    *) echo "usage: $0 [--sizes N,N...] [--quick] [--page-size P] [--gzip] [--backfill-window INTERVAL] [--huge-pages]" >&2; exit 2 ;;
     esac
 done
 
@@ -44,8 +49,31 @@ cleanup() {
     "$REPO/scripts/soda.sh" stop >/dev/null 2>&1 || true
     "$REPO/scripts/cluster.sh" stop >/dev/null 2>&1 || true
 }
-trap cleanup EXIT
+hugepages_before=
+restore_huge_pages() {
+    [[ -z $hugepages_before ]] || echo "$hugepages_before" >/proc/sys/vm/nr_hugepages || true
+}
+trap 'cleanup; restore_huge_pages' EXIT
 trap 'exit 130' INT TERM
+
+export CLUSTER_CONF="huge_pages = $huge_pages"
+if [[ $huge_pages == on ]]; then
+    # shared_buffers (256 MB) and the rest of the cluster's shared memory, with a margin.
+    page_kb=$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo)
+    before=$(cat /proc/sys/vm/nr_hugepages)
+    want=$((before + (360 * 1024 + page_kb - 1) / page_kb))
+    if ! echo "$want" 2>/dev/null >/proc/sys/vm/nr_hugepages; then
+        echo "bench: --huge-pages: cannot write /proc/sys/vm/nr_hugepages (run as root)" >&2
+        exit 1
+    fi
+    hugepages_before=$before
+    got=$(cat /proc/sys/vm/nr_hugepages)
+    if ((got < want)); then
+        echo "bench: --huge-pages: the kernel reserved $got of $want huge pages (memory too fragmented?)" >&2
+        exit 1
+    fi
+    echo "bench: reserved $((got - before)) huge pages of $page_kb kB for the cluster"
+fi
 
 stamp=$(date +%Y%m%d-%H%M%S)
 results=()

@@ -3,7 +3,8 @@
 # a Unix socket in $RUN_DIR/sock, with pg_cron preloaded.
 #   scripts/cluster.sh start   (re)creates it from scratch: stops a stale one first
 #   scripts/cluster.sh stop
-# CLUSTER_INITDB_OPTIONS adds initdb options (scripts/test.sh: --data-checksums).
+# CLUSTER_INITDB_OPTIONS adds initdb options (scripts/test.sh: --data-checksums); CLUSTER_CONF adds
+# lines to postgresql.conf (bench/run.sh: huge_pages).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 PGDATA=$RUN_DIR/pgdata
@@ -41,6 +42,7 @@ shared_preload_libraries = 'pg_cron'
 cron.database_name = '$PGDATABASE'
 cron.use_background_workers = on
 log_min_messages = warning
+${CLUSTER_CONF:-}
 CONF
     as_postgres "$PG_BINDIR/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 60 start >/dev/null
     "$PG_BINDIR/psql" -X -q -d postgres -c "CREATE DATABASE $PGDATABASE" >/dev/null

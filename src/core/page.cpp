@@ -2,7 +2,15 @@
 
 #include "error.hpp"
 
+#include <algorithm>
+
 namespace socrata {
+
+void Page::reserve(std::size_t rows, std::size_t bytes) {
+    if (slots_ > 0)
+        cells_.reserve(std::min(rows, kMaxReserveBytes / sizeof(Cell) / slots_) * slots_);
+    arena_.reserve(std::min(bytes, kMaxReserveBytes));
+}
 
 void Page::append(const RowView &row) {
     for (std::size_t slot = 0; slot < slots_; ++slot) {

@@ -22,6 +22,14 @@ class Page {
         cells_.clear();
     }
 
+    // Makes room for `rows` rows holding about `bytes` bytes of values, before a page is
+    // filled: growing by doubling would copy what the page holds at each step and touch fresh
+    // memory twice, which costs a fetch about 10 ms per 10,000-row page (docs/benchmark.md).
+    // Each part is capped at kMaxReserveBytes; a bigger page grows as it fills. Reserved
+    // memory that no row reaches is never touched, so it takes no physical memory.
+    void reserve(std::size_t rows, std::size_t bytes);
+    static constexpr std::size_t kMaxReserveBytes = 32u << 20;
+
     // Copies a decoded row in (called from the decoder's callback).
     void append(const RowView &row);
 

@@ -29,8 +29,9 @@ template <typename F> std::thread start_without_signals(F &&body) {
 } // namespace
 
 BackgroundFetcher::BackgroundFetcher(PageFetcher &fetcher, std::atomic<bool> &cancel_flag,
-                                     std::function<bool()> caller_cancelled)
-    : fetcher_(fetcher), cancel_flag_(cancel_flag), caller_cancelled_(std::move(caller_cancelled)) {
+                                     std::function<bool()> caller_cancelled, std::size_t chunk_rows)
+    : fetcher_(fetcher), cancel_flag_(cancel_flag), caller_cancelled_(std::move(caller_cancelled)),
+      chunk_rows_(chunk_rows) {
     worker_ = start_without_signals([this] { run(); });
 }
 
@@ -51,44 +52,65 @@ void BackgroundFetcher::stop() noexcept {
 }
 
 void BackgroundFetcher::run() noexcept {
+    // Rows that may wait to be taken when a page starts: one page, so that with the page being
+    // filled at most two are held, as when pages were handed over whole.
+    const auto room = static_cast<std::size_t>(fetcher_.page_size());
+    Page chunk;
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-        changed_.wait(lock,
-                      [this] { return state_ == State::Fetching || state_ == State::Stopping; });
+        changed_.wait(lock, [&] { return state_ == State::Stopping || ready_rows_ <= room; });
         if (state_ == State::Stopping)
             return;
         lock.unlock();
-        bool has_rows = false;
+        bool more = false;
         std::exception_ptr error;
         try {
-            has_rows = fetcher_.next(buffer_);
+            more = fetcher_.next_in_chunks(chunk, chunk_rows_, [this](Page &c) { publish(c); });
         } catch (...) {
             error = std::current_exception();
         }
         lock.lock();
         if (state_ == State::Stopping)
             return;
-        has_rows_ = has_rows;
-        error_ = error;
-        state_ = error ? State::Failed : has_rows ? State::Ready : State::Finished;
-        changed_.notify_all();
+        if (error || !more) {
+            error_ = error;
+            state_ = error ? State::Failed : State::Finished;
+            changed_.notify_all();
+            return;
+        }
     }
+}
+
+void BackgroundFetcher::publish(Page &chunk) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (state_ == State::Stopping)
+        throw Error(ErrorKind::Cancelled, "page fetch stopped");
+    ready_rows_ += chunk.rows();
+    ready_.emplace_back();
+    std::swap(ready_.back(), chunk);
+    if (!spare_.empty()) {
+        std::swap(chunk, spare_.back());
+        spare_.pop_back();
+    }
+    changed_.notify_all();
 }
 
 bool BackgroundFetcher::next(Page &page) {
     std::unique_lock<std::mutex> lock(mutex_);
-    while (state_ == State::Fetching) {
+    while (ready_.empty() && state_ == State::Fetching) {
         changed_.wait_for(lock, std::chrono::milliseconds(50));
-        if (state_ == State::Fetching && caller_cancelled_ && caller_cancelled_())
+        if (ready_.empty() && state_ == State::Fetching && caller_cancelled_ && caller_cancelled_())
             cancel_flag_ = true; // the worker's transfer stops and reports Cancelled
     }
-    switch (state_) {
-    case State::Ready:
-        std::swap(page, buffer_);
-        state_ = State::Fetching; // the page after this one, while the caller works
-        lock.unlock();
-        changed_.notify_all();
+    if (!ready_.empty()) {
+        std::swap(page, ready_.front());
+        ready_rows_ -= page.rows();
+        spare_.push_back(std::move(ready_.front())); // the chunk the caller is done with
+        ready_.pop_front();
+        changed_.notify_all(); // the worker may be waiting for room
         return true;
+    }
+    switch (state_) {
     case State::Finished:
         return false;
     case State::Failed:

@@ -132,6 +132,14 @@ SoqlQuery PageFetcher::page_query() const {
 }
 
 bool PageFetcher::next(Page &page) {
+    return fetch(page, 0, nullptr);
+}
+
+bool PageFetcher::next_in_chunks(Page &chunk, std::size_t chunk_rows, const ChunkSink &publish) {
+    return fetch(chunk, std::max<std::size_t>(1, chunk_rows), &publish);
+}
+
+bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *publish) {
     if (done_)
         return false;
     if (request_.limit >= 0 && returned_ >= request_.limit) {
@@ -142,42 +150,87 @@ bool PageFetcher::next(Page &page) {
     const ScanSettings &settings = client_.settings();
     std::string url =
         build_resource_url(settings.base_url, settings.dataset, format_of(request_), q);
+    const std::string shown_url = redact(url, settings.app_token);
 
     std::vector<std::string> fields;
     fields.reserve(q.select.size());
     for (const auto &item : q.select)
         fields.push_back(output_field_name(item));
-    std::size_t slots = request_.keyset ? request_.select.size() + 1 : request_.select.size();
+    const std::size_t slots = request_.keyset ? request_.select.size() + 1 : request_.select.size();
+    const auto limit = static_cast<std::size_t>(*q.limit);
+    const std::size_t fill_rows = publish ? std::min(chunk_rows, limit) : limit;
+
+    // The row identifier of a page's last row, the keyset position of what follows it.
+    auto last_row_id = [&](const Page &p) {
+        std::string_view id = p.text(p.rows() - 1, slots - 1);
+        if (id.empty())
+            throw Error(ErrorKind::Protocol, "Socrata rows came without a row identifier (:id)",
+                        "URL: " + shown_url);
+        return std::string(id);
+    };
+    auto start_filling = [&] {
+        page.reset(slots);
+        page.reserve(fill_rows, fill_rows * slots * kBytesPerValue);
+    };
+
+    std::size_t handed_on = 0;  // rows of this page already given to `publish`
+    std::string handed_on_last; // keyset: the :id of the last of them
+    std::size_t to_skip = 0;    // after a retry: rows of the new response already handed on
+    auto on_row = [&](const RowView &row) {
+        if (to_skip > 0) {
+            // Keyset pages are ordered by :id, so the same request sends the same rows unless
+            // the portal's data changed in between; check where the handed-on rows end.
+            if (--to_skip == 0 && request_.keyset &&
+                (row.size() < slots || row[slots - 1].text != handed_on_last))
+                throw Error(ErrorKind::Protocol,
+                            "the portal's rows changed while a page was being retried",
+                            "Row " + std::to_string(handed_on) + " of the retried page was " +
+                                handed_on_last + " before the retry; URL: " + shown_url,
+                            "Run the query again.");
+            return;
+        }
+        page.append(row);
+        if (publish && page.rows() == chunk_rows) {
+            if (request_.keyset)
+                handed_on_last = last_row_id(page);
+            handed_on += page.rows();
+            (*publish)(page);
+            start_filling();
+        }
+    };
 
     std::optional<BodyDecoder> decoder;
     client_.stream(
         url,
         [&] {
-            // A retried request starts over with an empty page and a fresh decoder.
-            page.reset(slots);
-            const auto rows = static_cast<std::size_t>(*q.limit);
-            page.reserve(rows, rows * slots * kBytesPerValue);
-            decoder.emplace(
-                request_.csv, fields, [&page](const RowView &row) { page.append(row); },
-                redact(url, settings.app_token));
+            // A retried request starts over with a fresh decoder; rows already handed on are
+            // skipped, the others decoded again.
+            start_filling();
+            to_skip = handed_on;
+            decoder.emplace(request_.csv, fields, on_row, shown_url);
         },
         [&](const char *data, std::size_t size) { decoder->feed(data, size); });
     decoder->finish();
+    if (to_skip > 0)
+        throw Error(ErrorKind::Protocol, "the portal's rows changed while a page was being retried",
+                    "The retried page has fewer rows than the " + std::to_string(handed_on) +
+                        " already read; URL: " + shown_url,
+                    "Run the query again.");
 
+    const std::size_t rows = handed_on + page.rows();
     auto &stats = client_.stats();
     ++stats.pages;
-    stats.rows += page.rows();
-    returned_ += static_cast<std::int64_t>(page.rows());
-    if (static_cast<std::int64_t>(page.rows()) < *q.limit)
+    stats.rows += rows;
+    returned_ += static_cast<std::int64_t>(rows);
+    if (rows < limit)
         done_ = true;
-    if (request_.keyset && page.rows() > 0) {
-        std::string_view id = page.text(page.rows() - 1, slots - 1);
-        if (id.empty())
-            throw Error(ErrorKind::Protocol, "Socrata rows came without a row identifier (:id)",
-                        "URL: " + redact(url, settings.app_token));
-        last_id_.assign(id.data(), id.size());
+    if (request_.keyset && rows > 0)
+        last_id_ = page.rows() > 0 ? last_row_id(page) : handed_on_last;
+    if (publish && page.rows() > 0) {
+        (*publish)(page);
+        page.reset(slots);
     }
-    return page.rows() > 0;
+    return rows > 0;
 }
 
 std::string PageFetcher::describe() const {

@@ -8,6 +8,7 @@
 #include "soda_client.hpp"
 #include "soql.hpp"
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,6 +20,15 @@ class PageFetcher {
 
     // Fills `page` with the next rows (at most page_size); false once every row was returned.
     bool next(Page &page);
+
+    // Takes the rows of a chunk: swaps `chunk` with an empty page it may reuse.
+    using ChunkSink = std::function<void(Page &chunk)>;
+    // Like next, but hands the page's rows to `publish` while the page is still arriving, in
+    // chunks of chunk_rows (the last one may be shorter), so the caller can start on the first
+    // rows before the portal has sent the rest. If a transfer fails after some chunks were
+    // handed on, the retry skips the rows already handed on, after checking that the portal
+    // sends the same row at that point. `chunk` is the page being filled.
+    bool next_in_chunks(Page &chunk, std::size_t chunk_rows, const ChunkSink &publish);
     // Starts again from the first page (a rescan).
     void restart();
 
@@ -30,8 +40,11 @@ class PageFetcher {
     // Slots of the page that hold the request's select items (the rest is paging state).
     std::size_t value_slots() const noexcept { return request_.select.size(); }
 
+    int page_size() const noexcept { return page_size_; }
+
   private:
     SoqlQuery page_query() const;
+    bool fetch(Page &page, std::size_t chunk_rows, const ChunkSink *publish);
 
     SodaClient &client_;
     ScanRequest request_;

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 using namespace socrata;
 using socrata::test::LoopbackServer;
 
@@ -115,4 +117,82 @@ TEST(BackgroundFetcher, StoppingMidTransferIsPrompt) {
     auto started = std::chrono::steady_clock::now();
     prefetch.reset();
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1000));
+}
+
+namespace {
+
+// A JSON page of rows n = first..last with :id row-<n>, zero-padded to keep :id order.
+std::string rows_body(int first, int last) {
+    std::string body = "[";
+    for (int n = first; n <= last; ++n) {
+        char id[16];
+        std::snprintf(id, sizeof id, "row-%05d", n);
+        body += std::string(n > first ? "," : "") + R"({"n":")" + std::to_string(n) +
+                R"(",":id":")" + id + R"("})";
+    }
+    return body + "]";
+}
+
+} // namespace
+
+TEST(BackgroundFetcher, HandsOverRowsBeforeThePageHasArrived) {
+    // The server sends the first half of a 10-row page, then waits until the caller has rows.
+    std::atomic<bool> caller_has_rows{false};
+    LoopbackServer server([&](int fd, const std::string &, LoopbackServer &s) {
+        std::string body = rows_body(1, 10);
+        std::size_t half = body.find(R"({"n":"6")");
+        LoopbackServer::send_all(
+            fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\nContent-Type: application/json\r\n\r\n" + body.substr(0, half));
+        while (!caller_has_rows && !s.stopping())
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        LoopbackServer::send_all(fd, body.substr(half));
+        return true;
+    });
+    Rig rig(server);
+    ScanRequest request;
+    request.select = {"n"};
+    request.limit = 10;
+    PageFetcher fetcher(*rig.client, request, 10);
+    BackgroundFetcher prefetch(fetcher, rig.flag, nullptr, 2);
+    Page page;
+    ASSERT_TRUE(prefetch.next(page)) << "the first chunk comes while the page is half sent";
+    caller_has_rows = true;
+    std::vector<std::string> seen;
+    do {
+        EXPECT_LE(page.rows(), 2u);
+        for (std::size_t r = 0; r < page.rows(); ++r)
+            seen.emplace_back(page.text(r, 0));
+    } while (prefetch.next(page));
+    EXPECT_EQ(seen, (std::vector<std::string>{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}));
+}
+
+TEST(BackgroundFetcher, HoldsAtMostOnePageWaitingBeforeItAsksForAnother) {
+    // Endless pages of two rows each, continuing after the :id in the request.
+    LoopbackServer server([](int fd, const std::string &req, LoopbackServer &) {
+        int after = 0;
+        std::size_t at = req.find("%27row-");
+        if (at != std::string::npos)
+            after = std::stoi(req.substr(at + 7, 5));
+        LoopbackServer::send_all(fd, http(200, rows_body(after + 1, after + 2)));
+        return true;
+    });
+    Rig rig(server);
+    ScanRequest request;
+    request.select = {"n"};
+    PageFetcher fetcher(*rig.client, request, 2);
+    BackgroundFetcher prefetch(fetcher, rig.flag, nullptr, 1);
+    // Untaken: page 1 (2 rows) leaves room for page 2, then 4 rows wait and the worker stops.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    EXPECT_EQ(server.requests().size(), 2u);
+    Page page;
+    for (int taken = 1; taken <= 2; ++taken) {
+        ASSERT_TRUE(prefetch.next(page));
+        EXPECT_EQ(page.text(0, 0), std::to_string(taken));
+    }
+    // Two rows wait now: room for one more page, and only one.
+    for (int i = 0; i < 100 && server.requests().size() < 3; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    EXPECT_EQ(server.requests().size(), 3u);
 }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 
 using namespace socrata;
 using socrata::test::LoopbackServer;
@@ -210,4 +211,145 @@ TEST(PageFetcher, DescribesTheFirstRequestForExplain) {
         "/resource/"
         "abcd-1234.json?$select=n%2C%3Aid&$where=n%20%3E%20%27a%26b%27&$order=%3Aid&$limit=100");
     EXPECT_TRUE(server.requests().empty()) << "describing sends nothing";
+}
+
+namespace {
+
+// A JSON page of rows n = first..last, with :id row-<n> (zero-padded, so :id order is n order).
+std::string rows_body(int first, int last) {
+    std::string body = "[";
+    for (int n = first; n <= last; ++n) {
+        char id[16];
+        std::snprintf(id, sizeof id, "row-%03d", n);
+        body += std::string(n > first ? "," : "") + R"({"n":")" + std::to_string(n) +
+                R"(",":id":")" + id + R"("})";
+    }
+    return body + "]";
+}
+
+// Collects what next_in_chunks hands on, chunk by chunk.
+struct ChunkLog {
+    std::vector<std::vector<std::string>> chunks;
+    PageFetcher::ChunkSink sink() {
+        return [this](Page &chunk) {
+            std::vector<std::string> values;
+            for (std::size_t r = 0; r < chunk.rows(); ++r)
+                values.emplace_back(chunk.text(r, 0));
+            chunks.push_back(values);
+            Page empty;
+            std::swap(chunk, empty);
+        };
+    }
+    std::vector<std::string> all() const {
+        std::vector<std::string> values;
+        for (const auto &c : chunks)
+            values.insert(values.end(), c.begin(), c.end());
+        return values;
+    }
+};
+
+} // namespace
+
+TEST(PageFetcher, NextInChunksHandsOnAPageInChunksAndPagesAfterItsLastRow) {
+    LoopbackServer server([](int fd, const std::string &req, LoopbackServer &) {
+        bool second = req.find("%3Aid%20%3E%20%27row-005%27") != std::string::npos;
+        LoopbackServer::send_all(fd, http(200, second ? rows_body(6, 6) : rows_body(1, 5)));
+        return true;
+    });
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    PageFetcher fetcher(client, request, 5);
+    ChunkLog log;
+    Page chunk;
+    while (fetcher.next_in_chunks(chunk, 2, log.sink())) {
+    }
+    EXPECT_EQ(log.chunks,
+              (std::vector<std::vector<std::string>>{{"1", "2"}, {"3", "4"}, {"5"}, {"6"}}));
+    auto requests = server.requests();
+    ASSERT_EQ(requests.size(), 2u) << "a short page ends the scan";
+    EXPECT_NE(requests[1].find("$where=%3Aid%20%3E%20%27row-005%27"), std::string::npos)
+        << "the keyset continues after the last row handed on: " << requests[1];
+    EXPECT_EQ(client.stats().pages, 2u);
+    EXPECT_EQ(client.stats().rows, 6u);
+}
+
+// The first attempt's body breaks off after three of its five rows (the connection closes
+// before Content-Length bytes came); the retry sends the page whole, or `retried_body`.
+LoopbackServer::Handler truncate_first_attempt(std::atomic<int> &calls, std::string retried_body) {
+    return [&calls, retried_body](int fd, const std::string &, LoopbackServer &) {
+        std::string body = rows_body(1, 5);
+        if (calls++ == 0) {
+            std::string head = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                               "\r\nContent-Type: application/json\r\n\r\n";
+            LoopbackServer::send_all(fd, head + body.substr(0, body.find(R"({"n":"4")")));
+            return false;
+        }
+        LoopbackServer::send_all(fd, http(200, retried_body.empty() ? body : retried_body));
+        return true;
+    };
+}
+
+TEST(PageFetcher, ARetryAfterChunksWereHandedOnSkipsTheirRows) {
+    std::atomic<int> calls{0};
+    LoopbackServer server(truncate_first_attempt(calls, ""));
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    request.limit = 5;
+    PageFetcher fetcher(client, request, 5);
+    ChunkLog log;
+    Page chunk;
+    while (fetcher.next_in_chunks(chunk, 2, log.sink())) {
+    }
+    // Rows 1 and 2 went out before the break, row 3 was still in the chunk being filled.
+    EXPECT_EQ(log.all(), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+    EXPECT_EQ(log.chunks.front(), (std::vector<std::string>{"1", "2"}));
+    EXPECT_EQ(client.stats().retries, 1u);
+    EXPECT_EQ(client.stats().rows, 5u);
+}
+
+TEST(PageFetcher, ARetryThatSendsOtherRowsWhereChunksEndedFails) {
+    std::atomic<int> calls{0};
+    // Row 2 (already handed on) is gone from the retried page: its second row is now row 3.
+    std::string changed = R"([{"n":"1",":id":"row-001"},{"n":"3",":id":"row-003"}])";
+    LoopbackServer server(truncate_first_attempt(calls, changed));
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    PageFetcher fetcher(client, request, 5);
+    ChunkLog log;
+    Page chunk;
+    try {
+        while (fetcher.next_in_chunks(chunk, 2, log.sink())) {
+        }
+        FAIL() << "expected an error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Protocol);
+        EXPECT_NE(std::string(e.what()).find("changed while a page was being retried"),
+                  std::string::npos)
+            << e.what();
+        EXPECT_NE(e.detail().find("row-002"), std::string::npos) << e.detail();
+        EXPECT_EQ(e.detail().find("sekrit-token"), std::string::npos) << e.detail();
+    }
+    EXPECT_EQ(log.all(), (std::vector<std::string>{"1", "2"})) << "nothing handed on twice";
+}
+
+TEST(PageFetcher, ARetryWithFewerRowsThanHandedOnFails) {
+    std::atomic<int> calls{0};
+    LoopbackServer server(truncate_first_attempt(calls, rows_body(1, 1)));
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    PageFetcher fetcher(client, request, 5);
+    ChunkLog log;
+    Page chunk;
+    try {
+        while (fetcher.next_in_chunks(chunk, 2, log.sink())) {
+        }
+        FAIL() << "expected an error";
+    } catch (const Error &e) {
+        EXPECT_NE(e.detail().find("fewer rows than the 2 already read"), std::string::npos)
+            << e.detail();
+    }
 }

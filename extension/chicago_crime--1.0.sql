@@ -866,11 +866,27 @@ DECLARE
     -- is never turned into a join, which the planner, expecting many more rows from the portal
     -- than an incremental pass brings, would make a hash join over the whole table.
     old_version CONSTANT text := '(SELECT o.* FROM crime.incidents o WHERE o.id = u.id LIMIT 1) AS o';
-    upserted_changes CONSTANT text := format('SELECT 1 AS sign, %s FROM upserted u
-        UNION ALL
-        SELECT -1, %s FROM upserted u CROSS JOIN LATERAL %s',
+    -- A new row counts in (+1); an updated one counts its old version out (-1) and its new one
+    -- in (+1), unless none of the counted columns changed, when the two would cancel out in
+    -- every tally (most of the portal's updates). "pairs" holds both versions (o_ columns: the
+    -- old one, NULL for a new row), so each old version is looked up once. The text ends inside
+    -- "changes", so that a caller can add more row versions before closing it.
+    upserted_changes CONSTANT text := format('pairs AS (
+            SELECT o.id AS o_id, %s, %s FROM upserted u
+            LEFT JOIN LATERAL (SELECT o.id, %s FROM crime.incidents o WHERE o.id = u.id LIMIT 1) AS o ON true
+            WHERE o.id IS NULL OR (%s) IS DISTINCT FROM (%s)
+        ),
+        changes AS (
+            SELECT 1 AS sign, %s FROM pairs
+            UNION ALL
+            SELECT -1, %s FROM pairs WHERE o_id IS NOT NULL',
         regexp_replace(tally_columns, '(\w+)', 'u.\1', 'g'),
-        regexp_replace(tally_columns, '(\w+)', 'o.\1', 'g'), old_version);
+        regexp_replace(tally_columns, '(\w+)', 'o.\1 AS o_\1', 'g'),
+        regexp_replace(tally_columns, '(\w+)', 'o.\1', 'g'),
+        regexp_replace(tally_columns, '(\w+)', 'u.\1', 'g'),
+        regexp_replace(tally_columns, '(\w+)', 'o.\1', 'g'),
+        tally_columns,
+        regexp_replace(tally_columns, '(\w+)', 'o_\1', 'g'));
     changed_test CONSTANT text := '(i.case_number, i.occurred_at, i.block, i.iucr, i.primary_type,
         i.description, i.location_description, i.arrest, i.domestic, i.beat, i.district, i.ward,
         i.community_area, i.fbi_code, i.x_coordinate, i.y_coordinate, i.year,
@@ -982,7 +998,7 @@ BEGIN
                 WHERE %s
                 RETURNING i.id, i.xmax = 0 AS was_inserted, %s
             ),
-            changes AS (%s)
+            %s)
             $sql$, incident_columns, portal_query, update_set, changed_test,
                    tally_columns_of_i, upserted_changes),
             $sql$
@@ -1054,8 +1070,7 @@ BEGIN
               AND NOT EXISTS (SELECT FROM source s WHERE s.id = i.id)
             RETURNING i.id, %s
         ),
-        changes AS (
-            %s
+        %s
             UNION ALL
             SELECT -1, %s FROM removed r
         )

@@ -3,6 +3,7 @@
 #include "error.hpp"
 
 #include <chrono>
+#include <cstdint>
 #include <csignal>
 #include <pthread.h>
 
@@ -56,6 +57,7 @@ void BackgroundFetcher::run() noexcept {
     // filled at most two are held, as when pages were handed over whole.
     const auto room = static_cast<std::size_t>(fetcher_.page_size());
     Page chunk;
+    bool first_page = true;
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
         changed_.wait(lock, [&] { return state_ == State::Stopping || ready_rows_ <= room; });
@@ -65,7 +67,12 @@ void BackgroundFetcher::run() noexcept {
         bool more = false;
         std::exception_ptr error;
         try {
-            more = fetcher_.next_in_chunks(chunk, chunk_rows_, [this](Page &c) { publish(c); });
+            // Only the first page goes out in chunks: that is where the caller would otherwise
+            // wait. Later pages are fetched while the caller works on earlier ones anyway, and
+            // handing them over mid-page slowed a CPU-bound CSV scan by 20% on 2 cores.
+            const std::size_t chunk_rows = first_page ? chunk_rows_ : SIZE_MAX;
+            first_page = false;
+            more = fetcher_.next_in_chunks(chunk, chunk_rows, [this](Page &c) { publish(c); });
         } catch (...) {
             error = std::current_exception();
         }

@@ -1,9 +1,9 @@
 // Fetches pages on a worker thread while the caller turns rows into tuples, so waiting for the
 // portal and decoding overlap with Postgres's work instead of adding to it. Rows are handed
-// over in chunks as they are decoded, not a page at a time: the caller starts on a page's first
-// rows while the portal is still sending the rest (for a 10,000-row page of crimes that is
-// about 50 ms earlier; docs/benchmark.md). The worker starts a page only while at most one
-// page of rows waits to be taken, so at most two pages and two chunks are held.
+// over as they are decoded, in chunks, for the first page: the caller starts on its first rows
+// while the portal is still sending the rest, which is most of an incremental sync's wait
+// (docs/benchmark.md). Later pages are handed over whole. The worker starts a page only while at
+// most one page of rows waits to be taken, so at most two pages and two chunks are held.
 //
 // The worker never touches Postgres: it only runs the PageFetcher (libcurl + decoder). It is
 // created with every signal blocked, so Postgres's signal handlers only ever run on the
@@ -39,8 +39,8 @@ class BackgroundFetcher {
     BackgroundFetcher(const BackgroundFetcher &) = delete;
     BackgroundFetcher &operator=(const BackgroundFetcher &) = delete;
 
-    // The next chunk of rows (at most chunk_rows, in order), or false after the last. Rethrows
-    // what the worker caught, after the rows decoded before it. `page`'s memory is reused.
+    // The next chunk of rows (in order; see PageFetcher::next_in_chunks), or false after the last.
+    // Rethrows what the worker caught, after the rows decoded before it. `page`'s memory is reused.
     bool next(Page &page);
 
     // Stops the worker now (idempotent); afterwards next() must not be called.

@@ -24,7 +24,8 @@ class PageFetcher {
     // Takes the rows of a chunk: swaps `chunk` with an empty page it may reuse.
     using ChunkSink = std::function<void(Page &chunk)>;
     // Like next, but hands the page's rows to `publish` while the page is still arriving, in
-    // chunks of chunk_rows (the last one may be shorter), so the caller can start on the first
+    // chunks of chunk_rows rows, then twice, four times as many... (the last one may be
+    // shorter), so the caller can start on the first
     // rows before the portal has sent the rest. If a transfer fails after some chunks were
     // handed on, the retry skips the rows already handed on, after checking that the portal
     // sends the same row at that point. `chunk` is the page being filled.

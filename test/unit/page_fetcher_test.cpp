@@ -265,7 +265,8 @@ TEST(PageFetcher, NextInChunksHandsOnAPageInChunksAndPagesAfterItsLastRow) {
     while (fetcher.next_in_chunks(chunk, 2, log.sink())) {
     }
     EXPECT_EQ(log.chunks,
-              (std::vector<std::vector<std::string>>{{"1", "2"}, {"3", "4"}, {"5"}, {"6"}}));
+              (std::vector<std::vector<std::string>>{{"1", "2"}, {"3", "4", "5"}, {"6"}}))
+        << "chunks of 2, then 4 (cut short by the page's end), then 2 again on the next page";
     auto requests = server.requests();
     ASSERT_EQ(requests.size(), 2u) << "a short page ends the scan";
     EXPECT_NE(requests[1].find("$where=%3Aid%20%3E%20%27row-005%27"), std::string::npos)

@@ -53,16 +53,19 @@ void BackgroundFetcher::stop() noexcept {
 }
 
 void BackgroundFetcher::run() noexcept {
-    // Rows that may wait to be taken when a page starts: one page, so that with the page being
-    // filled at most two are held, as when pages were handed over whole.
-    const auto room = static_cast<std::size_t>(fetcher_.page_size());
     Page chunk;
     bool first_page = true;
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-        changed_.wait(lock, [&] { return state_ == State::Stopping || ready_rows_ <= room; });
+        // The next page starts once the caller has taken every row fetched so far, so at most
+        // two pages are held: the one the caller works on and the one being filled.
+        changed_.wait(lock, [&] { return state_ == State::Stopping || ready_.empty(); });
         if (state_ == State::Stopping)
             return;
+        if (!spare_.empty()) { // the page the caller just finished, rather than new memory
+            chunk = std::move(spare_.back());
+            spare_.pop_back();
+        }
         lock.unlock();
         bool more = false;
         std::exception_ptr error;
@@ -92,7 +95,6 @@ void BackgroundFetcher::publish(Page &chunk) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (state_ == State::Stopping)
         throw Error(ErrorKind::Cancelled, "page fetch stopped");
-    ready_rows_ += chunk.rows();
     ready_.emplace_back();
     std::swap(ready_.back(), chunk);
     if (!spare_.empty()) {
@@ -111,10 +113,13 @@ bool BackgroundFetcher::next(Page &page) {
     }
     if (!ready_.empty()) {
         std::swap(page, ready_.front());
-        ready_rows_ -= page.rows();
-        spare_.push_back(std::move(ready_.front())); // the chunk the caller is done with
+        // The rows the caller is done with: their memory fills the next page. Two spares are
+        // enough (the first page's chunks, then one page at a time); more would only hold memory.
+        if (spare_.size() >= 2)
+            spare_.erase(spare_.begin());
+        spare_.push_back(std::move(ready_.front()));
         ready_.pop_front();
-        changed_.notify_all(); // the worker may be waiting for room
+        changed_.notify_all(); // the worker may be waiting for the queue to empty
         return true;
     }
     switch (state_) {

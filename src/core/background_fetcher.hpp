@@ -2,8 +2,8 @@
 // portal and decoding overlap with Postgres's work instead of adding to it. Rows are handed
 // over as they are decoded, in chunks, for the first page: the caller starts on its first rows
 // while the portal is still sending the rest, which is most of an incremental sync's wait
-// (docs/benchmark.md). Later pages are handed over whole. The worker starts a page only while at
-// most one page of rows waits to be taken, so at most two pages and two chunks are held.
+// (docs/benchmark.md). Later pages are handed over whole. The worker starts a page once the caller
+// has taken every row fetched so far, so at most two pages are held, as before chunks.
 //
 // The worker never touches Postgres: it only runs the PageFetcher (libcurl + decoder). It is
 // created with every signal blocked, so Postgres's signal handlers only ever run on the
@@ -60,8 +60,7 @@ class BackgroundFetcher {
     std::mutex mutex_;
     std::condition_variable changed_;
     State state_ = State::Fetching;
-    std::deque<Page> ready_; // chunks decoded and not yet taken, in order
-    std::size_t ready_rows_ = 0;
+    std::deque<Page> ready_;  // chunks decoded and not yet taken, in order
     std::vector<Page> spare_; // taken chunks, their memory reused for the next ones
     std::exception_ptr error_;
     std::thread worker_;

@@ -167,7 +167,7 @@ TEST(BackgroundFetcher, HandsOverRowsBeforeThePageHasArrived) {
     EXPECT_EQ(seen, (std::vector<std::string>{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}));
 }
 
-TEST(BackgroundFetcher, HoldsAtMostOnePageWaitingBeforeItAsksForAnother) {
+TEST(BackgroundFetcher, AsksForTheNextPageOnlyWhenEveryRowWasTaken) {
     // Endless pages of two rows each, continuing after the :id in the request.
     LoopbackServer server([](int fd, const std::string &req, LoopbackServer &) {
         int after = 0;
@@ -182,21 +182,23 @@ TEST(BackgroundFetcher, HoldsAtMostOnePageWaitingBeforeItAsksForAnother) {
     request.select = {"n"};
     PageFetcher fetcher(*rig.client, request, 2);
     BackgroundFetcher prefetch(fetcher, rig.flag, nullptr, 1);
-    // Untaken: page 1 (2 rows) leaves room for page 2, then 4 rows wait and the worker stops.
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    EXPECT_EQ(server.requests().size(), 2u);
+    auto requests_after_a_while = [&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        return server.requests().size();
+    };
+    // Page 1 arrives as two chunks of one row; while any of its rows waits, nothing more.
+    EXPECT_EQ(requests_after_a_while(), 1u);
     Page page;
-    for (int taken = 1; taken <= 2; ++taken) {
-        ASSERT_TRUE(prefetch.next(page));
-        EXPECT_EQ(page.text(0, 0), std::to_string(taken));
-    }
-    // Two rows wait now: room for one more page, and only one.
-    for (int i = 0; i < 100 && server.requests().size() < 3; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    EXPECT_EQ(server.requests().size(), 3u);
+    ASSERT_TRUE(prefetch.next(page));
+    EXPECT_EQ(page.text(0, 0), "1");
+    EXPECT_EQ(requests_after_a_while(), 1u);
+    ASSERT_TRUE(prefetch.next(page));
+    EXPECT_EQ(page.text(0, 0), "2");
+    // Every row taken: page 2 is fetched while the caller works on row 2, and only page 2.
+    EXPECT_EQ(requests_after_a_while(), 2u);
     // Only the first page comes in chunks; the next ones come whole.
     ASSERT_TRUE(prefetch.next(page));
     ASSERT_EQ(page.rows(), 2u);
     EXPECT_EQ(page.text(1, 0), "4");
+    EXPECT_EQ(requests_after_a_while(), 3u);
 }

@@ -19,6 +19,7 @@ import email.utils
 import hashlib
 import http.server
 import io
+import itertools
 import json
 import os
 import re
@@ -152,10 +153,10 @@ def _csv_ser(t):
 
 
 class Rendered:
-    """A successful query result ready to send: either a list of serialized rows,
-    or (fast path) one blob of rows already joined by SQLite."""
+    """A successful query result ready to send: a list of serialized rows, one blob of
+    joined rows (fast path), or batches of joined rows still being read (big results)."""
 
-    def __init__(self, fmt, fields, types, rows, head=b"", blob=None, count=None, windows=None):
+    def __init__(self, fmt, fields, types, rows, head=b"", blob=None, count=None, windows=None, source=None):
         self.fmt = fmt          # json | csv
         self.fields = fields
         self.types = types
@@ -163,7 +164,13 @@ class Rendered:
         self.head = head        # csv header line
         self.blob = blob        # rows joined (json: by "\n,"), without the [ ] framing
         self.windows = windows  # or an iterator of (row count, blob) for big results
+        self.source = source    # the generator reading those (holds a reader connection)
         self.count = len(rows) if rows is not None else count   # None: not known yet
+
+    def close(self):
+        """Let the query behind unsent batches go (its cursor and reader connection)."""
+        if self.source is not None:
+            self.source.close()
 
     def segments(self, per=2000, piece=1 << 20):
         if self.windows is not None:
@@ -473,7 +480,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                                                  "data": {"query": soql.soql_text(dsid, params)}}))
             rendered = self.run_query(ds, params, filters, fmt,
                                       need_rows=bool(fault_active and spec.get("wrongtype")))
-            self.send_result(method, ds, rendered, query, spec if fault_active else None)
+            try:
+                self.send_result(method, ds, rendered, query, spec if fault_active else None)
+            finally:
+                rendered.close()    # HEAD, 304, a client gone mid-body: the reader goes back now
         except SodaError as e:
             headers = e.headers
             self.send_payload(method, e.status, e.content_type, [e.body], spec if fault_active else None,
@@ -505,6 +515,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     }
 
     WINDOW = 100000
+    BATCH = 1000
 
     def run_query(self, ds, params, filters, fmt, need_rows=False):
         try:
@@ -533,44 +544,64 @@ class Handler(http.server.BaseHTTPRequestHandler):
             csv_cut = ([pos[f] for f in plan.fields if f != ":id"], bool(plan.json_subset[2]))
             concat = "_csv"
         if concat and not need_rows:
-            # fast path: SQLite joins the page's pre-serialized rows into one blob
-            # (the subquery's ORDER BY + LIMIT keep it unflattened and ordered);
-            # big results go in windows of WINDOW rows
+            # fast path: the page's pre-serialized rows come through a cursor BATCH rows at a
+            # time and each batch goes out as soon as it is joined, as a cursor-backed server
+            # streams (the first bytes leave after one batch, not after the whole page)
             cut = sql.index(" FROM %s" % ds.table)
-            inner = "SELECT %s AS x%s" % (concat, sql[cut:])
-            outer = "SELECT count(*), CAST(group_concat(x, ?) AS BLOB) FROM (%s)" % inner
-            sep = b"\n," if fmt == "json" else b""
+            if csv_cut:
+                row_sql = "SELECT _rid, _csv" + sql[cut:]
+                ncols = len(ds.out_columns)
+
+                def join(rows):
+                    return self.cut_csv_rows(rows, *csv_cut, ncols)
+            else:
+                row_sql = "SELECT CAST(%s AS BLOB)%s" % (concat, sql[cut:])
+                sep = b"\n," if fmt == "json" else b""
+
+                def join(rows):
+                    return sep.join([r[0] for r in rows])
             limit, offset = plan.params[-2], plan.params[-1]
             base = plan.params[:-2]
+            batch = min(self.BATCH, self.WINDOW)
 
-            def window(take, skip):
-                with ds.db.reader() as conn:
-                    if csv_cut:
-                        rows = conn.execute("SELECT _rid, _csv" + sql[cut:], base + [take, skip]).fetchall()
-                        return len(rows), self.cut_csv_rows(rows, *csv_cut, len(ds.out_columns))
-                    n, blob = conn.execute(outer, [sep] + base + [take, skip]).fetchone()
-                return n, blob or b""
+            def batches():
+                # one query per window of WINDOW rows: the reader (whose lock holds writers
+                # off) is let go between windows, as before streaming
+                done = 0
+                while done < limit:
+                    take = min(self.WINDOW, limit - done)
+                    got = 0
+                    with ds.db.reader() as conn:
+                        cur = conn.execute(row_sql, base + [take, offset + done])
+                        try:
+                            while True:
+                                rows = cur.fetchmany(batch)
+                                if not rows:
+                                    break
+                                got += len(rows)
+                                yield len(rows), join(rows)
+                        finally:
+                            cur.close()     # reset the statement before the connection goes back to the pool
+                    if got < take:
+                        return
+                    done += got
 
+            # the first batch before any header: an error executing the query is still a 400
+            gen = batches()
             try:
-                first = window(min(limit, self.WINDOW), offset)
+                first = next(gen, None)
             except (sqlite3.Error, OverflowError, ValueError) as e:
                 raise SodaError(400, pretty({"code": "query.execution.failed", "error": True,
                                              "message": "Query failed: %s" % e,
                                              "data": {"query": soql.soql_text(ds.id, params)}}))
-            if limit <= self.WINDOW or first[0] < self.WINDOW:
-                return Rendered(fmt, plan.fields, plan.types, None, head, first[1], first[0])
+            n, blob = first or (0, b"")
+            if n < batch or n >= limit:
+                # the whole result came in the first batch: its count is known (Content-Length if small)
+                gen.close()
+                return Rendered(fmt, plan.fields, plan.types, None, head, blob, n)
 
-            def more():
-                yield first
-                done = first[0]
-                while done < limit:
-                    take = min(self.WINDOW, limit - done)
-                    n, blob = window(take, offset + done)
-                    yield n, blob
-                    if n < take:
-                        return
-                    done += n
-            return Rendered(fmt, plan.fields, plan.types, None, head, windows=more())
+            return Rendered(fmt, plan.fields, plan.types, None, head,
+                            windows=itertools.chain([first], gen), source=gen)
         try:
             with ds.db.reader() as conn:
                 rows = conn.execute(sql, plan.params).fetchall()
@@ -593,7 +624,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         """SQLite keeps no statistics on ranges (no STAT4), so for `updated_on >= <yesterday>`
         ordered by :id it walks the whole table in :id order. A real server uses its index when
         few rows match: probe each timestamp index with the WHERE, and force the first one
-        through which fewer than 5% of the rows (at least 1,000) match."""
+        through which fewer than 5% of the rows (at least 1,000) match.
+
+        Ordered by :id alone (keyset paging), SQLite would then sort whole rows (their stored
+        JSON and CSV) before the first comes out: sort only the keys in a subquery, and fetch
+        the page's rows by key, in key order (the IN list is walked in order)."""
         if " WHERE " not in sql or " GROUP BY " in sql or "?" in sql[:sql.index(" FROM ")]:
             return sql
         start = sql.index(" WHERE ") + len(" WHERE ")
@@ -610,8 +645,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     n = conn.execute(probe, params[:-2] + [cap]).fetchone()[0]
             except sqlite3.Error:
                 continue    # the WHERE cannot use this index ("no query solution")
-            if n < cap:
-                return sql.replace(" FROM %s WHERE " % ds.table, " FROM %s INDEXED BY %s WHERE " % (ds.table, index), 1)
+            if n >= cap:
+                continue
+            order = sql[end:sql.index(" LIMIT ", end)] if end >= 0 else ""
+            if order in (" ORDER BY _sid", " ORDER BY _sid ASC", " ORDER BY _sid DESC"):
+                keys = "SELECT _sid FROM %s INDEXED BY %s WHERE %s%s LIMIT ? OFFSET ?" % (ds.table, index, where, order)
+                return "%s FROM %s WHERE _sid IN (%s)%s" % (sql[:sql.index(" FROM ")], ds.table, keys, order)
+            return sql.replace(" FROM %s WHERE " % ds.table, " FROM %s INDEXED BY %s WHERE " % (ds.table, index), 1)
         return sql
 
     @staticmethod
@@ -771,14 +811,24 @@ class Handler(http.server.BaseHTTPRequestHandler):
             segments = parallel_gzip(segments, self.server.cfg.gzip_level)
         pending = []
         pending_len = 0
-        for data in segments:
-            if data:
-                pending.append(data)
-                pending_len += len(data)
-            if pending_len >= 256 * 1024:
-                self.send_chunk(pending, pending_len)
-                pending = []
-                pending_len = 0
+        flush_at = 16 * 1024    # the first rows go as soon as there are some, then 256 KB chunks
+        try:
+            for data in segments:
+                if data:
+                    pending.append(data)
+                    pending_len += len(data)
+                if pending_len >= flush_at:
+                    self.send_chunk(pending, pending_len)
+                    pending = []
+                    pending_len = 0
+                    flush_at = 256 * 1024
+        except (sqlite3.Error, OverflowError, ValueError):
+            # the query failed after the headers went out: a real server can only cut the
+            # body short (no last chunk), which the client sees as a broken response
+            sys.stderr.write("query failed mid-body, response cut short: %s\n" % traceback.format_exc(limit=1))
+            self.close_connection = True
+            self.finish_log(status, self.sent_bytes)
+            return
         self.finish_log(status, self.sent_bytes + pending_len)
         if pending_len:
             self.send_chunk(pending, pending_len)
@@ -1006,7 +1056,7 @@ def parse_args(argv):
                     help="Transfer-Encoding: chunked for results (auto: when more than --chunk-rows rows)")
     ap.add_argument("--chunk-rows", type=int, default=10000)
     ap.add_argument("--window-rows", type=int, default=100000,
-                    help="whole-row results are joined by SQLite this many rows at a time")
+                    help="fast-path results are read this many rows per query (the reader lock is let go between)")
     ap.add_argument("--key-order", choices=("column", "sorted"), default="column",
                     help="key order of full rows: dataset column order (as the real API) or sorted")
     ap.add_argument("--load-workers", type=int, default=2,

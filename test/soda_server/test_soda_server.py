@@ -13,6 +13,7 @@ import csv
 import gzip
 import http.client
 import io
+import itertools
 import json
 import os
 import signal
@@ -503,6 +504,226 @@ class WireTests(unittest.TestCase):
         for t in ths:
             t.join()
         self.assertEqual(errors, [])
+
+
+# ---------------------------------------------------------------------------
+# Streaming: big results go out batch by batch as the cursor yields them
+
+
+_LOCAL = []
+
+
+def local_registry():
+    """The bundled data loaded in this process (to render results without the server)."""
+    if not _LOCAL:
+        reg = datasets.Registry(DATA, log=lambda *a: None)
+        reg.load_all()
+        _LOCAL.append(reg)
+    return _LOCAL[0]
+
+
+def local_crimes():
+    return local_registry().get(CRIMES)
+
+
+def render(fmt, params, batch=10 ** 9, window=10 ** 9, need_rows=False):
+    """-> (body, Rendered) of a query run in process: batches of `batch` rows, a query per
+    `window` rows; need_rows: the generic path (rows fetched whole, serialized in Python)."""
+    import soda_server
+    h = object.__new__(soda_server.Handler)     # no request: run_query needs none
+    h.BATCH, h.WINDOW = batch, window
+    r = h.run_query(local_crimes(), {k: str(v) for k, v in params.items()}, [], fmt, need_rows)
+    try:
+        return r.body(), r
+    finally:
+        r.close()
+
+
+class StreamTests(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        ds = local_crimes()
+        with ds.db.reader() as c:
+            ups = sorted(r[0] for r in c.execute("SELECT %s FROM %s WHERE %s IS NOT NULL" % (
+                (ds.columns_by_field["updated_on"].sql, ds.table, ds.columns_by_field["updated_on"].sql))))
+        # selective enough for prefer_index to force the updated_on index (< 5% of the rows)
+        cls.recent = "updated_on >= '%s'" % ups[-1500]
+        cls.mid_id = res({"$select": ":id", "$where": cls.recent, "$order": ":id", "$offset": 200,
+                          "$limit": 1})[0][":id"]
+        sel = ",".join(ds.user_fields[:-1]) + ",:id"     # the FDW's CSV page: every column but location
+        cls.queries = [
+            {"$limit": 2500},
+            {"$select": "*,:id", "$limit": 2500},
+            {"$select": ":id,*", "$limit": 2500, "$offset": 3},
+            {"$select": "id,date,block,:id", "$order": ":id", "$limit": 2500},
+            {"$select": sel, "$where": cls.recent, "$order": ":id", "$limit": 1200},
+            {"$select": sel, "$where": "%s AND :id > '%s'" % (cls.recent, cls.mid_id), "$order": ":id",
+             "$limit": 1200},
+            {"$select": "id,block,:id", "$where": cls.recent, "$order": ":id DESC", "$limit": 700, "$offset": 5},
+            {"$where": cls.recent, "$limit": 5000},
+        ]
+
+    def test_batches_render_as_the_whole_result(self):
+        # batches of 100 rows, windows of 250: the same bytes as the result in one piece, and as
+        # the generic path (rows serialized one by one in Python), in both formats
+        for fmt in ("json", "csv"):
+            for p in self.queries:
+                streamed, r = render(fmt, p, batch=100, window=250)
+                self.assertIsNone(r.count, (fmt, p))              # went out in batches
+                whole, r1 = render(fmt, p)
+                self.assertIsNotNone(r1.count)
+                self.assertGreater(r1.count, 100)
+                self.assertEqual(streamed, whole, (fmt, p))
+                self.assertEqual(streamed, render(fmt, p, need_rows=True)[0], (fmt, p))
+        # a result that fits in the first batch keeps its count (Content-Length when small)
+        body, r = render("json", {"$select": "id,:id", "$where": self.recent, "$limit": 100}, batch=100)
+        self.assertEqual((r.count, len(json.loads(body))), (100, 100))
+        body, r = render("csv", {"$where": "id < 0", "$limit": 5000}, batch=100)
+        self.assertEqual(r.count, 0)
+        self.assertEqual(body.count(b"\n"), 1)
+
+    def test_keyset_page_sorts_keys_only(self):
+        # forced through the updated_on index and ordered by :id alone: only the keys are sorted
+        # (subquery), the rows are then read by key in order; the same rows as unforced
+        import soda_server
+        ds = local_crimes()
+        for where, order, rewritten in ((self.recent, ":id", True), (self.recent, ":id DESC", True),
+                                        (self.recent + " AND :id > '%s'" % self.mid_id, ":id", True),
+                                        (self.recent, None, True), (self.recent, "date", False)):
+            p = {"$select": "id,block,:id", "$where": where, "$limit": "300", "$offset": "2"}
+            if order:
+                p["$order"] = order
+            plan = soql.compile_query(ds, p, (), datasets.decode_row_id, ds.label)
+            sql = soda_server.Handler.prefer_index(ds, plan.sql, plan.params)
+            self.assertIn("INDEXED BY", sql)
+            self.assertEqual("WHERE _sid IN (SELECT _sid FROM" in sql, rewritten, sql)
+            with ds.db.reader() as conn:
+                got = conn.execute(sql, plan.params).fetchall()
+                self.assertEqual(len(got), 300)
+                self.assertEqual(got, conn.execute(plan.sql, plan.params).fetchall(), p)
+                steps = conn.execute("EXPLAIN QUERY PLAN " + sql, plan.params).fetchall()
+            if rewritten:   # no sort of whole rows: the only temp B-tree is the subquery's
+                self.assertEqual([s for s in steps if "TEMP B-TREE" in s[3] and s[1] == 0], [], steps)
+
+    def test_reader_held_while_streaming_only(self):
+        import soda_server
+        ds = local_crimes()
+        h = object.__new__(soda_server.Handler)
+        h.BATCH, h.WINDOW = 100, 1000
+        for consume in (0, 3, None):     # closed unsent (HEAD, 304), mid-body, read to the end
+            r = h.run_query(ds, {"$limit": "2500"}, [], "json")
+            self.assertIsNone(r.count)
+            if consume is None:
+                self.assertEqual(len(json.loads(r.body())), 2500)
+            else:
+                list(itertools.islice(r.segments(), consume))
+            self.assertEqual(ds.db.lock._readers, 1 if consume is not None else 0)
+            r.close()
+            self.assertEqual(ds.db.lock._readers, 0)
+            with ds.db.writer() as c:    # no statement left active on a pooled connection
+                c.execute("UPDATE %s SET _vc = _vc WHERE _sid = (SELECT min(_sid) FROM %s)" % (ds.table, ds.table))
+
+    def test_wire_bodies_and_headers(self):
+        # the server (--chunk-rows 5000): more rows than one batch (1,000) go chunked as they are
+        # read, whatever --chunk-rows says; the bytes are those of the whole result
+        for fmt in ("json", "csv"):
+            for p in self.queries:
+                st, h, b = request("/resource/%s.%s" % (CRIMES, fmt), p)
+                self.assertEqual(st, 200, b[:300])
+                whole, r = render(fmt, p, need_rows=True)
+                self.assertEqual(b, whole, (fmt, p))
+                want = ("chunked", None) if r.count > 1000 else (None, str(len(b)))
+                self.assertEqual((h.get("transfer-encoding"), h.get("content-length")), want, (fmt, p))
+        for p in ({"$limit": 1000}, {"$limit": 10}, {"$where": "id < 0"},
+                  {"$select": "id,:id", "$where": self.recent, "$order": ":id", "$limit": 999}):
+            st, h, b = request("/resource/%s.csv" % CRIMES, p)
+            self.assertNotIn("transfer-encoding", h, p)
+            self.assertEqual(int(h["content-length"]), len(b))
+            self.assertEqual(b, render("csv", p, need_rows=True)[0], p)
+        # faulted bodies are built whole: Content-Length, even for big results
+        st, h, b = request("/fault/malformed=1/resource/%s.csv" % CRIMES, {"$limit": 3000})
+        self.assertEqual((st, h.get("transfer-encoding"), int(h["content-length"])), (200, None, len(b)))
+        whole = render("csv", {"$limit": 3000})[0]
+        self.assertEqual(b, whole[:len(whole) // 2] + b'"broken,\n')
+        # HEAD of a streamed result: headers only, and the connection's next request is served
+        c = http.client.HTTPConnection("127.0.0.1", SRV.port, timeout=10)
+        try:
+            c.request("HEAD", "/resource/%s.json?$limit=3000" % CRIMES)
+            r = c.getresponse()
+            self.assertEqual((r.status, r.getheader("Transfer-Encoding"), r.read()), (200, "chunked", b""))
+            c.request("GET", "/resource/%s.json?$limit=3000" % CRIMES)
+            self.assertEqual(len(json.loads(c.getresponse().read())), 3000)
+        finally:
+            c.close()
+
+    def test_execution_error_before_headers_is_a_400(self):
+        for fmt, sel in (("json", "*"), ("csv", "id,block,:id"), ("json", "*,:id")):
+            st, h, b = request("/resource/%s.%s" % (CRIMES, fmt),
+                               {"$select": sel, "$where": "id > 99999999999999999999999", "$limit": 5000})
+            self.assertEqual(st, 400, b[:300])
+            e = json.loads(b)
+            self.assertEqual(e["code"], "query.execution.failed")
+            self.assertIn("too large", e["message"])
+            self.assertEqual(int(h["content-length"]), len(b))
+
+    def test_error_after_headers_cuts_the_body_short(self):
+        # a query failing after its first batch went out: no last chunk, the connection closes
+        import contextlib
+        import faults
+        import soda_server
+        import sqlite3
+
+        class Failing(soda_server.Handler):
+            def cut_csv_rows(self, rows, *args):
+                if rows[0][0] > self.server.fail_after:
+                    raise sqlite3.OperationalError("interrupted")
+                return soda_server.Handler.cut_csv_rows(rows, *args)
+
+        srv = soda_server.Server(("127.0.0.1", 0), Failing)
+        srv.cfg = soda_server.parse_args([])
+        srv.registry = local_registry()
+        srv.faults = faults.Registry()
+        srv.reqlog = soda_server.RequestLog(None, "column")
+        th = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        th.start()
+        try:
+            params = {"$select": "id,block,:id", "$order": ":id", "$limit": 5000}
+            whole = render("csv", params)[0]
+            srv.fail_after = whole.splitlines()[2500].split(b",")[-1].decode()    # fails from the 4th batch on
+            # raw: the client must see the body end (EOF) without its last chunk, nothing after it
+            sock = socket.create_connection(srv.server_address[:2], timeout=5)
+            sock.sendall(("GET /resource/%s.csv?%s HTTP/1.1\r\nHost: x\r\n\r\n"
+                          % (CRIMES, urllib.parse.urlencode(params))).encode())
+            raw = b""
+            with contextlib.redirect_stderr(io.StringIO()) as err:
+                while True:
+                    data = sock.recv(1 << 16)
+                    if not data:
+                        break
+                    raw += data
+            sock.close()
+            head, _sep, rest = raw.partition(b"\r\n\r\n")
+            self.assertTrue(head.startswith(b"HTTP/1.1 200 "), head)
+            self.assertIn(b"\r\nTransfer-Encoding: chunked", head)
+            body, pos = b"", 0
+            while pos < len(rest):
+                eol = rest.index(b"\r\n", pos)
+                n = int(rest[pos:eol], 16)
+                self.assertNotEqual(n, 0, "the last chunk was sent")
+                body += rest[eol + 2:eol + 2 + n]
+                self.assertEqual(rest[eol + 2 + n:eol + 4 + n], b"\r\n")
+                pos = eol + 4 + n
+            self.assertTrue(whole.startswith(body))
+            self.assertGreater(len(body), 1000)
+            self.assertLess(len(body), len(whole))
+            self.assertIn("interrupted", err.getvalue())
+            self.assertEqual(local_crimes().db.lock._readers, 0)
+            srv.fail_after = "~"
+            st, h, b = request("/resource/%s.csv" % CRIMES, params, port=srv.server_address[1])
+            self.assertEqual((st, b), (200, whole))
+        finally:
+            srv.shutdown()
+            srv.server_close()
 
 
 # ---------------------------------------------------------------------------

@@ -180,17 +180,20 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     std::size_t handed_on = 0;  // rows of this page already given to `publish`
     std::string handed_on_last; // keyset: the :id of the last of them
     std::size_t to_skip = 0;    // after a retry: rows of the new response already handed on
+    auto rows_changed_on_retry = [&](const std::string &what) {
+        return Error(ErrorKind::Protocol,
+                     "the portal's rows changed while a page was being retried",
+                     what + "; URL: " + shown_url, "Run the query again.");
+    };
     auto on_row = [&](const RowView &row) {
         if (to_skip > 0) {
             // Keyset pages are ordered by :id, so the same request sends the same rows unless
             // the portal's data changed in between; check where the handed-on rows end.
             if (--to_skip == 0 && request_.keyset &&
                 (row.size() < slots || row[slots - 1].text != handed_on_last))
-                throw Error(ErrorKind::Protocol,
-                            "the portal's rows changed while a page was being retried",
-                            "Row " + std::to_string(handed_on) + " of the retried page was " +
-                                handed_on_last + " before the retry; URL: " + shown_url,
-                            "Run the query again.");
+                throw rows_changed_on_retry("Row " + std::to_string(handed_on) +
+                                            " of the retried page was " + handed_on_last +
+                                            " before the retry");
             return;
         }
         page.append(row);
@@ -217,10 +220,8 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
         [&](const char *data, std::size_t size) { decoder->feed(data, size); });
     decoder->finish();
     if (to_skip > 0)
-        throw Error(ErrorKind::Protocol, "the portal's rows changed while a page was being retried",
-                    "The retried page has fewer rows than the " + std::to_string(handed_on) +
-                        " already read; URL: " + shown_url,
-                    "Run the query again.");
+        throw rows_changed_on_retry("The retried page has fewer rows than the " +
+                                    std::to_string(handed_on) + " already read");
 
     const std::size_t rows = handed_on + page.rows();
     auto &stats = client_.stats();

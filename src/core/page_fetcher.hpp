@@ -25,10 +25,10 @@ class PageFetcher {
     using ChunkSink = std::function<void(Page &chunk)>;
     // Like next, but hands the page's rows to `publish` while the page is still arriving, in
     // chunks of chunk_rows rows, then twice, four times as many... (the last one may be
-    // shorter), so the caller can start on the first
-    // rows before the portal has sent the rest. If a transfer fails after some chunks were
-    // handed on, the retry skips the rows already handed on, after checking that the portal
-    // sends the same row at that point. `chunk` is the page being filled.
+    // shorter), so the caller can start on the first rows before the portal has sent the rest.
+    // If a transfer fails after some chunks were handed on, the retry skips the rows already
+    // handed on, after checking that the portal sends the same row at that point. `chunk` is
+    // the page being filled.
     bool next_in_chunks(Page &chunk, std::size_t chunk_rows, const ChunkSink &publish);
     // Starts again from the first page (a rescan).
     void restart();
@@ -40,8 +40,6 @@ class PageFetcher {
 
     // Slots of the page that hold the request's select items (the rest is paging state).
     std::size_t value_slots() const noexcept { return request_.select.size(); }
-
-    int page_size() const noexcept { return page_size_; }
 
   private:
     SoqlQuery page_query() const;

@@ -2,14 +2,15 @@
 // reach the caller, and stopping mid-transfer is prompt.
 #include "background_fetcher.hpp"
 #include "error.hpp"
+#include "keyset_pages.hpp"
 #include "loopback_server.hpp"
 
 #include <gtest/gtest.h>
 
-#include <cstdio>
-
 using namespace socrata;
 using socrata::test::LoopbackServer;
+using socrata::test::response_up_to;
+using socrata::test::rows_body;
 
 namespace {
 
@@ -119,31 +120,13 @@ TEST(BackgroundFetcher, StoppingMidTransferIsPrompt) {
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(1000));
 }
 
-namespace {
-
-// A JSON page of rows n = first..last with :id row-<n>, zero-padded to keep :id order.
-std::string rows_body(int first, int last) {
-    std::string body = "[";
-    for (int n = first; n <= last; ++n) {
-        char id[16];
-        std::snprintf(id, sizeof id, "row-%05d", n);
-        body += std::string(n > first ? "," : "") + R"({"n":")" + std::to_string(n) +
-                R"(",":id":")" + id + R"("})";
-    }
-    return body + "]";
-}
-
-} // namespace
-
 TEST(BackgroundFetcher, HandsOverRowsBeforeThePageHasArrived) {
     // The server sends the first half of a 10-row page, then waits until the caller has rows.
     std::atomic<bool> caller_has_rows{false};
     LoopbackServer server([&](int fd, const std::string &, LoopbackServer &s) {
         std::string body = rows_body(1, 10);
         std::size_t half = body.find(R"({"n":"6")");
-        LoopbackServer::send_all(
-            fd, "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
-                    "\r\nContent-Type: application/json\r\n\r\n" + body.substr(0, half));
+        LoopbackServer::send_all(fd, response_up_to(body, half));
         while (!caller_has_rows && !s.stopping())
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         LoopbackServer::send_all(fd, body.substr(half));

@@ -1,15 +1,17 @@
 // PageFetcher + SodaClient against a scripted loopback server: keyset paging, retries, errors.
 #include "error.hpp"
+#include "keyset_pages.hpp"
 #include "loopback_server.hpp"
 #include "page_fetcher.hpp"
 
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <cstdio>
 
 using namespace socrata;
 using socrata::test::LoopbackServer;
+using socrata::test::response_up_to;
+using socrata::test::rows_body;
 
 namespace {
 
@@ -215,18 +217,6 @@ TEST(PageFetcher, DescribesTheFirstRequestForExplain) {
 
 namespace {
 
-// A JSON page of rows n = first..last, with :id row-<n> (zero-padded, so :id order is n order).
-std::string rows_body(int first, int last) {
-    std::string body = "[";
-    for (int n = first; n <= last; ++n) {
-        char id[16];
-        std::snprintf(id, sizeof id, "row-%03d", n);
-        body += std::string(n > first ? "," : "") + R"({"n":")" + std::to_string(n) +
-                R"(",":id":")" + id + R"("})";
-    }
-    return body + "]";
-}
-
 // Collects what next_in_chunks hands on, chunk by chunk.
 struct ChunkLog {
     std::vector<std::vector<std::string>> chunks;
@@ -240,6 +230,12 @@ struct ChunkLog {
             std::swap(chunk, empty);
         };
     }
+    // Runs the scan to its end in chunks of chunk_rows rows (doubling through each page).
+    void drain(PageFetcher &fetcher, std::size_t chunk_rows) {
+        Page chunk;
+        while (fetcher.next_in_chunks(chunk, chunk_rows, sink())) {
+        }
+    }
     std::vector<std::string> all() const {
         std::vector<std::string> values;
         for (const auto &c : chunks)
@@ -252,7 +248,7 @@ struct ChunkLog {
 
 TEST(PageFetcher, NextInChunksHandsOnAPageInChunksAndPagesAfterItsLastRow) {
     LoopbackServer server([](int fd, const std::string &req, LoopbackServer &) {
-        bool second = req.find("%3Aid%20%3E%20%27row-005%27") != std::string::npos;
+        bool second = req.find("%3Aid%20%3E%20%27row-00005%27") != std::string::npos;
         LoopbackServer::send_all(fd, http(200, second ? rows_body(6, 6) : rows_body(1, 5)));
         return true;
     });
@@ -261,15 +257,13 @@ TEST(PageFetcher, NextInChunksHandsOnAPageInChunksAndPagesAfterItsLastRow) {
     request.select = {"n"};
     PageFetcher fetcher(client, request, 5);
     ChunkLog log;
-    Page chunk;
-    while (fetcher.next_in_chunks(chunk, 2, log.sink())) {
-    }
+    log.drain(fetcher, 2);
     EXPECT_EQ(log.chunks,
               (std::vector<std::vector<std::string>>{{"1", "2"}, {"3", "4", "5"}, {"6"}}))
         << "chunks of 2, then 4 (cut short by the page's end), then 2 again on the next page";
     auto requests = server.requests();
     ASSERT_EQ(requests.size(), 2u) << "a short page ends the scan";
-    EXPECT_NE(requests[1].find("$where=%3Aid%20%3E%20%27row-005%27"), std::string::npos)
+    EXPECT_NE(requests[1].find("$where=%3Aid%20%3E%20%27row-00005%27"), std::string::npos)
         << "the keyset continues after the last row handed on: " << requests[1];
     EXPECT_EQ(client.stats().pages, 2u);
     EXPECT_EQ(client.stats().rows, 6u);
@@ -281,9 +275,7 @@ LoopbackServer::Handler truncate_first_attempt(std::atomic<int> &calls, std::str
     return [&calls, retried_body](int fd, const std::string &, LoopbackServer &) {
         std::string body = rows_body(1, 5);
         if (calls++ == 0) {
-            std::string head = "HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
-                               "\r\nContent-Type: application/json\r\n\r\n";
-            LoopbackServer::send_all(fd, head + body.substr(0, body.find(R"({"n":"4")")));
+            LoopbackServer::send_all(fd, response_up_to(body, body.find(R"({"n":"4")")));
             return false;
         }
         LoopbackServer::send_all(fd, http(200, retried_body.empty() ? body : retried_body));
@@ -300,9 +292,7 @@ TEST(PageFetcher, ARetryAfterChunksWereHandedOnSkipsTheirRows) {
     request.limit = 5;
     PageFetcher fetcher(client, request, 5);
     ChunkLog log;
-    Page chunk;
-    while (fetcher.next_in_chunks(chunk, 2, log.sink())) {
-    }
+    log.drain(fetcher, 2);
     // Rows 1 and 2 went out before the break, row 3 was still in the chunk being filled.
     EXPECT_EQ(log.all(), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
     EXPECT_EQ(log.chunks.front(), (std::vector<std::string>{"1", "2"}));
@@ -313,24 +303,22 @@ TEST(PageFetcher, ARetryAfterChunksWereHandedOnSkipsTheirRows) {
 TEST(PageFetcher, ARetryThatSendsOtherRowsWhereChunksEndedFails) {
     std::atomic<int> calls{0};
     // Row 2 (already handed on) is gone from the retried page: its second row is now row 3.
-    std::string changed = R"([{"n":"1",":id":"row-001"},{"n":"3",":id":"row-003"}])";
+    std::string changed = R"([{"n":"1",":id":"row-00001"},{"n":"3",":id":"row-00003"}])";
     LoopbackServer server(truncate_first_attempt(calls, changed));
     SodaClient client(settings_for(server), nullptr);
     ScanRequest request;
     request.select = {"n"};
     PageFetcher fetcher(client, request, 5);
     ChunkLog log;
-    Page chunk;
     try {
-        while (fetcher.next_in_chunks(chunk, 2, log.sink())) {
-        }
+        log.drain(fetcher, 2);
         FAIL() << "expected an error";
     } catch (const Error &e) {
         EXPECT_EQ(e.kind(), ErrorKind::Protocol);
         EXPECT_NE(std::string(e.what()).find("changed while a page was being retried"),
                   std::string::npos)
             << e.what();
-        EXPECT_NE(e.detail().find("row-002"), std::string::npos) << e.detail();
+        EXPECT_NE(e.detail().find("row-00002"), std::string::npos) << e.detail();
         EXPECT_EQ(e.detail().find("sekrit-token"), std::string::npos) << e.detail();
     }
     EXPECT_EQ(log.all(), (std::vector<std::string>{"1", "2"})) << "nothing handed on twice";
@@ -344,10 +332,8 @@ TEST(PageFetcher, ARetryWithFewerRowsThanHandedOnFails) {
     request.select = {"n"};
     PageFetcher fetcher(client, request, 5);
     ChunkLog log;
-    Page chunk;
     try {
-        while (fetcher.next_in_chunks(chunk, 2, log.sink())) {
-        }
+        log.drain(fetcher, 2);
         FAIL() << "expected an error";
     } catch (const Error &e) {
         EXPECT_NE(e.detail().find("fewer rows than the 2 already read"), std::string::npos)

@@ -868,25 +868,21 @@ DECLARE
     old_version CONSTANT text := '(SELECT o.* FROM crime.incidents o WHERE o.id = u.id LIMIT 1) AS o';
     -- A new row counts in (+1); an updated one counts its old version out (-1) and its new one
     -- in (+1), unless none of the counted columns changed, when the two would cancel out in
-    -- every tally (most of the portal's updates). "pairs" holds both versions (o_ columns: the
-    -- old one, NULL for a new row), so each old version is looked up once. The text ends inside
+    -- every tally (most of the portal's updates). Each old version is looked up once, and both
+    -- versions come out of that one joined row (VALUES), so no intermediate result is stored
+    -- (a "pairs" item did, and cost 1.7 MB more at 10,000 rows). The text ends inside
     -- "changes", so that a caller can add more row versions before closing it.
-    upserted_changes CONSTANT text := format('pairs AS (
-            SELECT o.id AS o_id, %s, %s FROM upserted u
+    upserted_changes CONSTANT text := format('changes AS (
+            SELECT v.* FROM upserted u
             LEFT JOIN LATERAL (SELECT o.id, %s FROM crime.incidents o WHERE o.id = u.id LIMIT 1) AS o ON true
-            WHERE o.id IS NULL OR (%s) IS DISTINCT FROM (%s)
-        ),
-        changes AS (
-            SELECT 1 AS sign, %s FROM pairs
-            UNION ALL
-            SELECT -1, %s FROM pairs WHERE o_id IS NOT NULL',
-        regexp_replace(tally_columns, '(\w+)', 'u.\1', 'g'),
-        regexp_replace(tally_columns, '(\w+)', 'o.\1 AS o_\1', 'g'),
+            CROSS JOIN LATERAL (VALUES (1, %s), (-1, %s)) AS v (sign, %s)
+            WHERE (o.id IS NULL OR (%s) IS DISTINCT FROM (%s)) AND (v.sign = 1 OR o.id IS NOT NULL)',
         regexp_replace(tally_columns, '(\w+)', 'o.\1', 'g'),
         regexp_replace(tally_columns, '(\w+)', 'u.\1', 'g'),
         regexp_replace(tally_columns, '(\w+)', 'o.\1', 'g'),
         tally_columns,
-        regexp_replace(tally_columns, '(\w+)', 'o_\1', 'g'));
+        regexp_replace(tally_columns, '(\w+)', 'u.\1', 'g'),
+        regexp_replace(tally_columns, '(\w+)', 'o.\1', 'g'));
     changed_test CONSTANT text := '(i.case_number, i.occurred_at, i.block, i.iucr, i.primary_type,
         i.description, i.location_description, i.arrest, i.domestic, i.beat, i.district, i.ward,
         i.community_area, i.fbi_code, i.x_coordinate, i.y_coordinate, i.year,

@@ -283,35 +283,42 @@ LoopbackServer::Handler truncate_first_attempt(std::atomic<int> &calls, std::str
     };
 }
 
-TEST(PageFetcher, ARetryAfterChunksWereHandedOnSkipsTheirRows) {
+// What the retry tests scan: column n, at most five rows (one page of five), handed on in chunks
+// of 2, from a server whose first attempt breaks off after three rows.
+struct RetriedPageScan {
+    explicit RetriedPageScan(std::string retried_body)
+        : server(truncate_first_attempt(calls, std::move(retried_body))),
+          client(settings_for(server), nullptr), fetcher(client, first_five_of_n(), 5) {}
+    static ScanRequest first_five_of_n() {
+        ScanRequest request;
+        request.select = {"n"};
+        request.limit = 5;
+        return request;
+    }
+    void drain() { log.drain(fetcher, 2); }
+
     std::atomic<int> calls{0};
-    LoopbackServer server(truncate_first_attempt(calls, ""));
-    SodaClient client(settings_for(server), nullptr);
-    ScanRequest request;
-    request.select = {"n"};
-    request.limit = 5;
-    PageFetcher fetcher(client, request, 5);
+    LoopbackServer server;
+    SodaClient client;
+    PageFetcher fetcher;
     ChunkLog log;
-    log.drain(fetcher, 2);
+};
+
+TEST(PageFetcher, ARetryAfterChunksWereHandedOnSkipsTheirRows) {
+    RetriedPageScan scan("");
+    scan.drain();
     // Rows 1 and 2 went out before the break, row 3 was still in the chunk being filled.
-    EXPECT_EQ(log.all(), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
-    EXPECT_EQ(log.chunks.front(), (std::vector<std::string>{"1", "2"}));
-    EXPECT_EQ(client.stats().retries, 1u);
-    EXPECT_EQ(client.stats().rows, 5u);
+    EXPECT_EQ(scan.log.all(), (std::vector<std::string>{"1", "2", "3", "4", "5"}));
+    EXPECT_EQ(scan.log.chunks.front(), (std::vector<std::string>{"1", "2"}));
+    EXPECT_EQ(scan.client.stats().retries, 1u);
+    EXPECT_EQ(scan.client.stats().rows, 5u);
 }
 
 TEST(PageFetcher, ARetryThatSendsOtherRowsWhereChunksEndedFails) {
-    std::atomic<int> calls{0};
     // Row 2 (already handed on) is gone from the retried page: its second row is now row 3.
-    std::string changed = R"([{"n":"1",":id":"row-00001"},{"n":"3",":id":"row-00003"}])";
-    LoopbackServer server(truncate_first_attempt(calls, changed));
-    SodaClient client(settings_for(server), nullptr);
-    ScanRequest request;
-    request.select = {"n"};
-    PageFetcher fetcher(client, request, 5);
-    ChunkLog log;
+    RetriedPageScan scan(R"([{"n":"1",":id":"row-00001"},{"n":"3",":id":"row-00003"}])");
     try {
-        log.drain(fetcher, 2);
+        scan.drain();
         FAIL() << "expected an error";
     } catch (const Error &e) {
         EXPECT_EQ(e.kind(), ErrorKind::Protocol);
@@ -321,19 +328,13 @@ TEST(PageFetcher, ARetryThatSendsOtherRowsWhereChunksEndedFails) {
         EXPECT_NE(e.detail().find("row-00002"), std::string::npos) << e.detail();
         EXPECT_EQ(e.detail().find("sekrit-token"), std::string::npos) << e.detail();
     }
-    EXPECT_EQ(log.all(), (std::vector<std::string>{"1", "2"})) << "nothing handed on twice";
+    EXPECT_EQ(scan.log.all(), (std::vector<std::string>{"1", "2"})) << "nothing handed on twice";
 }
 
 TEST(PageFetcher, ARetryWithFewerRowsThanHandedOnFails) {
-    std::atomic<int> calls{0};
-    LoopbackServer server(truncate_first_attempt(calls, rows_body(1, 1)));
-    SodaClient client(settings_for(server), nullptr);
-    ScanRequest request;
-    request.select = {"n"};
-    PageFetcher fetcher(client, request, 5);
-    ChunkLog log;
+    RetriedPageScan scan(rows_body(1, 1));
     try {
-        log.drain(fetcher, 2);
+        scan.drain();
         FAIL() << "expected an error";
     } catch (const Error &e) {
         EXPECT_NE(e.detail().find("fewer rows than the 2 already read"), std::string::npos)

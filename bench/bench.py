@@ -348,7 +348,8 @@ def explain_check():
 def sync_with_breakdown(name, n_expected):
     """SELECT * FROM crime_sync() in one transaction with track_functions = all, so that
     pg_stat_xact_user_functions splits its time: merge_incidents (fetch + upsert),
-    months_out_of_sync (deletion check), refresh_reference_data, refresh_views."""
+    portal_matches_warehouse and months_out_of_sync (deletion check), refresh_reference_data,
+    refresh_views."""
     with Session(autocommit=False) as s:
         s.cur.execute("SET LOCAL track_functions = 'all'")
         s.cur.execute("SELECT status, rows_fetched, inserted, updated, unchanged, deleted, "
@@ -362,7 +363,8 @@ def sync_with_breakdown(name, n_expected):
     if run[0] != "succeeded":
         raise SystemExit("%s: crime_sync() %s: %s" % (name, run[0], run[8]))
     parts = {k: funcs.get(k, (0, 0.0))[1] for k in
-             ("merge_incidents", "months_out_of_sync", "refresh_reference_data", "refresh_views")}
+             ("merge_incidents", "portal_matches_warehouse", "months_out_of_sync", "refresh_reference_data",
+              "refresh_views")}
     return s.result(name, run[1], run={"fetched": run[1], "inserted": run[2], "updated": run[3],
                                        "unchanged": run[4], "deleted": run[5], "duration_s": run[6],
                                        "views_refreshed": run[7]}, parts=parts)
@@ -631,7 +633,8 @@ def report(args):
             p = m["parts"]
             L.append("  %s: merge_incidents (fetch+upsert) %.2f s, deletion check %.2f s, reference data %.2f s, "
                      "view refresh %.2f s; fetched %d, inserted %d, updated %d, unchanged %d" % (
-                         name, p["merge_incidents"], p["months_out_of_sync"], p["refresh_reference_data"],
+                         name, p["merge_incidents"], p.get("portal_matches_warehouse", 0.0) + p["months_out_of_sync"],
+                         p["refresh_reference_data"],
                          p["refresh_views"], m["run"]["fetched"], m["run"]["inserted"], m["run"]["updated"],
                          m["run"]["unchanged"]) + (
                          "" if m.get("minor_faults") is None else "; %d minor page faults" % m["minor_faults"]))

@@ -455,6 +455,7 @@ CREATE TABLE crime.tally_type_month (
     primary_type text NOT NULL,
     incidents    bigint NOT NULL,
     arrests      bigint NOT NULL,
+    id_sum       numeric NOT NULL,
     PRIMARY KEY (month, primary_type)
 );
 COMMENT ON TABLE crime.tally_type_month IS
@@ -463,6 +464,7 @@ COMMENT ON COLUMN crime.tally_type_month.month IS 'First day of the month of occ
 COMMENT ON COLUMN crime.tally_type_month.primary_type IS 'Primary type, ''(UNKNOWN)'' when missing';
 COMMENT ON COLUMN crime.tally_type_month.incidents IS 'Incidents that occurred in the month';
 COMMENT ON COLUMN crime.tally_type_month.arrests IS 'Of those, incidents with an arrest';
+COMMENT ON COLUMN crime.tally_type_month.id_sum IS 'Sum of those incidents'' ids: with their number, a fingerprint of which crimes the month holds, compared with the portal''s to find deletions (crime.months_out_of_sync())';
 
 CREATE TABLE crime.tally_theft_block_year (
     year   integer NOT NULL,
@@ -680,19 +682,20 @@ RETURNS TABLE (tally regclass, item name, counts text, add_to_existing text, tot
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 -- Each tally: a name for its WITH item, the query of its counts (a sum of "sign" per group, in
 -- the tally's column order, groups whose sums are all zero left out) over a relation named
--- "changes" (sign, occurred_at, primary_type, arrest, block, community_area, district, ward),
+-- "changes" (sign, id, occurred_at, primary_type, arrest, block, community_area, district, ward),
 -- the ON CONFLICT clause that adds such counts to the stored ones, the count that is zero when
 -- a group has no incident left, and what no row t of the tally may satisfy.
 BEGIN ATOMIC
 VALUES
     ('crime.tally_type_month'::regclass, 'type_month'::name,
      $q$SELECT pg_catalog.date_trunc('month', c.occurred_at)::date, coalesce(c.primary_type, '(UNKNOWN)'),
-               sum(c.sign), coalesce(sum(c.sign) FILTER (WHERE c.arrest), 0)
+               sum(c.sign), coalesce(sum(c.sign) FILTER (WHERE c.arrest), 0), sum(c.sign * c.id)
         FROM changes c
         GROUP BY 1, 2
-        HAVING sum(c.sign) <> 0 OR sum(c.sign) FILTER (WHERE c.arrest) <> 0$q$,
+        HAVING sum(c.sign) <> 0 OR sum(c.sign) FILTER (WHERE c.arrest) <> 0 OR sum(c.sign * c.id) <> 0$q$,
      $q$ON CONFLICT (month, primary_type) DO UPDATE
-        SET incidents = t.incidents + EXCLUDED.incidents, arrests = t.arrests + EXCLUDED.arrests$q$,
+        SET incidents = t.incidents + EXCLUDED.incidents, arrests = t.arrests + EXCLUDED.arrests,
+            id_sum = t.id_sum + EXCLUDED.id_sum$q$,
      'incidents', 't.incidents < 0 OR t.arrests NOT BETWEEN 0 AND t.incidents'),
     ('crime.tally_theft_block_year', 'theft_block_year',
      $q$SELECT pg_catalog.date_part('year', c.occurred_at)::integer, c.block, sum(c.sign)
@@ -856,10 +859,11 @@ DECLARE
         year = EXCLUDED.year, updated_at = EXCLUDED.updated_at,
         latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
         synced_at = EXCLUDED.synced_at';
-    -- The columns the tallies count, and the "changes" WITH items that feed them (see
+    -- The columns the tallies count (the id too: crime.tally_type_month sums the ids, a
+    -- fingerprint for finding deletions), and the "changes" WITH items that feed them (see
     -- crime.tally_statement): the new versions of upserted rows, the old versions they replace
     -- (the statement's snapshot still sees those), and removed rows.
-    tally_columns CONSTANT text := 'occurred_at, primary_type, arrest, block, community_area, district, ward';
+    tally_columns CONSTANT text := 'id, occurred_at, primary_type, arrest, block, community_area, district, ward';
     -- Those columns qualified by i (crime.incidents): RETURNING, and the rows of a range just loaded.
     tally_columns_of_i CONSTANT text := regexp_replace(tally_columns, '(\w+)', 'i.\1', 'g');
     -- The old versions are looked up by primary key, one per upserted row: a subquery with LIMIT
@@ -874,7 +878,7 @@ DECLARE
     -- "changes", so that a caller can add more row versions before closing it.
     upserted_changes CONSTANT text := format('changes AS (
             SELECT v.* FROM upserted u
-            LEFT JOIN LATERAL (SELECT o.id, %s FROM crime.incidents o WHERE o.id = u.id LIMIT 1) AS o ON true
+            LEFT JOIN LATERAL (SELECT %s FROM crime.incidents o WHERE o.id = u.id LIMIT 1) AS o ON true
             CROSS JOIN LATERAL (VALUES (1, %s), (-1, %s)) AS v (sign, %s)
             WHERE (o.id IS NULL OR (%s) IS DISTINCT FROM (%s)) AND (v.sign = 1 OR o.id IS NOT NULL)',
         regexp_replace(tally_columns, '(\w+)', 'o.\1', 'g'),
@@ -992,7 +996,7 @@ BEGIN
                 %s
                 ON CONFLICT (id) DO UPDATE SET %s
                 WHERE %s
-                RETURNING i.id, i.xmax = 0 AS was_inserted, %s
+                RETURNING i.xmax = 0 AS was_inserted, %s
             ),
             %s)
             $sql$, incident_columns, portal_query, update_set, changed_test,
@@ -1058,13 +1062,13 @@ BEGIN
             SELECT %s FROM source
             ON CONFLICT (id) DO UPDATE SET %s
             WHERE %s
-            RETURNING i.id, %s
+            RETURNING %s
         ),
         removed AS (
             DELETE FROM crime.incidents AS i
             WHERE i.occurred_at >= $1 AND i.occurred_at < $2
               AND NOT EXISTS (SELECT FROM source s WHERE s.id = i.id)
-            RETURNING i.id, %s
+            RETURNING %s
         ),
         %s
             UNION ALL
@@ -1095,31 +1099,47 @@ $$;
 COMMENT ON FUNCTION crime.merge_incidents(timestamp, timestamp, timestamp, boolean, boolean) IS
     'Upserts the portal''s crimes updated at or after updated_since and/or occurring in [occurred_from, occurred_before) into crime.incidents by id, rewriting only rows that differ; with delete_missing, also deletes the range''s local rows that the portal no longer has. Adjusts the tallies in the same statement (unless keep_tallies is false: crime_backfill() recounts them at its end). Returns rows fetched, inserted, updated, deleted, the greatest updated_on fetched and the tallies that changed';
 
+CREATE FUNCTION crime.portal_matches_warehouse()
+RETURNS boolean
+LANGUAGE sql
+SET jit = off -- see refresh_views
+BEGIN ATOMIC
+    -- One aggregate request to the portal (socrata_fdw pushes it down as
+    -- $select=count(*),sum(id)), and crime.tally_type_month locally.
+    SELECT p.n = w.n AND p.id_sum IS NOT DISTINCT FROM w.id_sum
+    FROM (SELECT count(*) AS n, sum(c.id) AS id_sum FROM crime.portal_crimes c) AS p,
+         (SELECT coalesce(sum(t.incidents), 0) AS n, sum(t.id_sum) AS id_sum
+          FROM crime.tally_type_month t) AS w;
+END;
+COMMENT ON FUNCTION crime.portal_matches_warehouse() IS
+    'Whether the portal has as many crimes as crime.incidents, with the same sum of ids: one aggregate request to the portal, and the tally locally. crime_sync() calls it after its incremental pass and compares month by month (crime.months_out_of_sync()) only when it is false';
+
 CREATE FUNCTION crime.months_out_of_sync()
-RETURNS TABLE (month timestamp, portal_rows bigint, warehouse_rows bigint)
+RETURNS TABLE (month timestamp, portal_rows bigint, warehouse_rows bigint,
+               portal_id_sum numeric, warehouse_id_sum numeric)
 LANGUAGE sql
 SET jit = off -- see refresh_views
 BEGIN ATOMIC
     WITH portal AS (
         -- socrata_fdw pushes this aggregate down as $group=date_trunc_ym(date)
-        SELECT pg_catalog.date_trunc('month', c.date) AS month, count(*) AS n
+        SELECT pg_catalog.date_trunc('month', c.date) AS month, count(*) AS n, sum(c.id) AS id_sum
         FROM crime.portal_crimes c
         GROUP BY 1
     ),
     warehouse AS (
-        -- The tally has crime.incidents' counts per month, without reading the table.
-        SELECT t.month::timestamp AS month, sum(t.incidents) AS n
+        -- The tally has crime.incidents' counts and id sums per month, without reading the table.
+        SELECT t.month::timestamp AS month, sum(t.incidents) AS n, sum(t.id_sum) AS id_sum
         FROM crime.tally_type_month t
         GROUP BY 1
     )
-    SELECT coalesce(p.month, w.month), p.n, w.n
+    SELECT coalesce(p.month, w.month), p.n, w.n, p.id_sum, w.id_sum
     FROM portal p
     FULL JOIN warehouse w ON w.month = p.month
-    WHERE p.n IS DISTINCT FROM w.n AND coalesce(p.month, w.month) IS NOT NULL
+    WHERE (p.n, p.id_sum) IS DISTINCT FROM (w.n, w.id_sum) AND coalesce(p.month, w.month) IS NOT NULL
     ORDER BY 1;
 END;
 COMMENT ON FUNCTION crime.months_out_of_sync() IS
-    'Months (of occurrence) whose number of crimes differs between the portal and crime.incidents: one aggregate query to the portal (pushed down by socrata_fdw), and crime.tally_type_month locally; crime_sync() re-syncs these months to find deletions';
+    'Months (of occurrence) whose number of crimes or sum of their ids differs between the portal and crime.incidents: one aggregate query to the portal (pushed down by socrata_fdw), and crime.tally_type_month locally; crime_sync() re-syncs these months to find deletions';
 
 CREATE FUNCTION crime.replace_if_changed(target regclass, source_rows jsonb)
 RETURNS boolean
@@ -1357,11 +1377,14 @@ BEGIN
         run.unchanged := merged.fetched - merged.inserted - merged.updated;
         run.watermark_after := greatest(watermark, merged.max_updated_at);
 
-        -- Deletions: the portal gives no tombstones, so compare the number of rows per month
-        -- and re-sync the months that differ. After a load into an empty table every local row
-        -- was read in this run, so there is nothing to find yet (a row deleted at the portal
-        -- while the load ran is found by the next run).
-        IF detect_deletes AND NOT first_load THEN
+        -- Deletions: the portal gives no tombstones, so compare the number of rows and the sum
+        -- of their ids per month, and re-sync the months that differ. First the totals, in one
+        -- small request: when they agree, so does every month, short of differences that cancel
+        -- out in both sums (docs/warehouse.md, "Deletions"), and the month-by-month request,
+        -- which groups the whole dataset at the portal, is not needed. After a load into an
+        -- empty table every local row was read in this run, so there is nothing to find yet (a
+        -- row deleted at the portal while the load ran is found by the next run).
+        IF detect_deletes AND NOT first_load AND NOT crime.portal_matches_warehouse() THEN
             FOR month IN SELECT * FROM crime.months_out_of_sync() LOOP
                 merged := crime.merge_incidents(occurred_from => month.month,
                                                 occurred_before => month.month + interval '1 month',

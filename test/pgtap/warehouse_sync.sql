@@ -44,7 +44,7 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(69);
+SELECT plan(77);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
@@ -119,7 +119,12 @@ SELECT is((SELECT idx_scan FROM pg_stat_user_indexes
 -------------------------------------------------------------------------------------------------
 CREATE TEMP TABLE before_run2 AS SELECT id, xmin::text AS row_version FROM crime.incidents;
 SET search_path TO DEFAULT;
+SET track_functions = 'all';
+BEGIN;
 CREATE TEMP TABLE run2 AS SELECT crime_sync() AS r;
+CREATE TEMP TABLE run2_calls AS SELECT funcname::text FROM pg_stat_xact_user_functions;
+COMMIT;
+RESET track_functions;
 RESET search_path;
 
 SELECT is((r).status, 'succeeded', 'SELECT crime_sync() works with the default search_path') FROM run2;
@@ -133,6 +138,9 @@ SELECT is((r).rows_fetched,
 SELECT is((r).watermark_after, (r).watermark_before, 'the watermark stays') FROM run2;
 SELECT is((r).views_refreshed, '{}'::text[], 'no view is refreshed') FROM run2;
 SELECT is((r).months_resynced, 0, 'no month differs') FROM run2;
+SELECT ok('portal_matches_warehouse' IN (SELECT funcname FROM run2_calls)
+          AND 'months_out_of_sync' NOT IN (SELECT funcname FROM run2_calls),
+          'the totals agree (count and sum of ids): no month-by-month comparison');
 SELECT is((SELECT count(*) FROM crime.incidents i JOIN before_run2 b USING (id) WHERE i.xmin::text <> b.row_version),
           0::bigint, 'no row is rewritten');
 
@@ -300,7 +308,35 @@ SELECT is(pg_temp.tallies_off(), '{}', 'after which they are exact again');
 UPDATE crime.incidents SET arrest = NOT arrest WHERE id = :arrest_id;
 SELECT crime.rebuild_tallies() AS recounted \gset
 
-SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 7::bigint,
+-------------------------------------------------------------------------------------------------
+-- 6. A deletion balanced by a late row in the same month: the counts agree, the id sums do not
+-------------------------------------------------------------------------------------------------
+SELECT ok(crime.portal_matches_warehouse(), 'in sync, the portal''s totals match the warehouse''s');
+SELECT id AS gone_id, to_char(date_trunc('month', occurred_at) + interval '1 day 8 hours',
+                               'YYYY-MM-DD"T"HH24:MI:SS".000"') AS late_date,
+       extract(year FROM occurred_at)::integer AS late_year
+FROM crime.incidents ORDER BY id OFFSET 500 LIMIT 1 \gset
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/delete',
+    format($$SELECT '{"ids": ["%s"]}'$$, :gone_id));
+SELECT ok(NOT crime.portal_matches_warehouse(), 'a deletion at the portal changes its totals');
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/upsert', format($$
+    SELECT jsonb_build_array(jsonb_build_object(
+                'id', '990000020', 'case_number', 'JZ990000020', 'primary_type', 'THEFT',
+                'arrest', false, 'domestic', false, 'date', %L, 'year', %L,
+                'updated_on', '2018-02-10T15:50:01.000'))$$, :'late_date', :'late_year'));
+SELECT ok(NOT crime.portal_matches_warehouse(),
+          'a late row in the same month makes up the count, not the sum of ids');
+CREATE TEMP TABLE run8 AS SELECT * FROM crime_sync();
+SELECT ok(status = 'succeeded' AND deleted = 1 AND inserted = 1 AND months_resynced = 1,
+          format('a month whose count is unchanged but whose ids differ is re-synced: %s deleted, %s inserted, %s months',
+                 deleted, inserted, months_resynced)) FROM run8;
+SELECT ok(NOT EXISTS (SELECT FROM crime.incidents WHERE id = :gone_id)
+          AND EXISTS (SELECT FROM crime.incidents WHERE id = 990000020),
+          'the deleted crime is gone and the late one is there');
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal again');
+SELECT is(pg_temp.tallies_off(), '{}', 'and the tallies are exact');
+
+SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 8::bigint,
           'crime.sync_runs has one row per run');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE finished_at IS NULL OR error IS NOT NULL), 0::bigint,
           'every run finished without error');

@@ -366,6 +366,7 @@ CREATE TABLE crime.sync_runs (
     deleted          bigint NOT NULL DEFAULT 0,
     unchanged        bigint NOT NULL DEFAULT 0,
     months_resynced  integer NOT NULL DEFAULT 0,
+    full_check       boolean NOT NULL DEFAULT false,
     watermark_before timestamp,
     watermark_after  timestamp,
     views_refreshed  text[] NOT NULL DEFAULT '{}',
@@ -389,7 +390,8 @@ COMMENT ON COLUMN crime.sync_runs.inserted IS 'Rows added to crime.incidents';
 COMMENT ON COLUMN crime.sync_runs.updated IS 'Rows of crime.incidents changed in place because the source row differed';
 COMMENT ON COLUMN crime.sync_runs.deleted IS 'Rows removed from crime.incidents because the portal no longer has them';
 COMMENT ON COLUMN crime.sync_runs.unchanged IS 'Rows fetched that were already identical in the warehouse (not rewritten)';
-COMMENT ON COLUMN crime.sync_runs.months_resynced IS 'Months whose row counts differed between portal and warehouse and were re-synced (deletion detection)';
+COMMENT ON COLUMN crime.sync_runs.months_resynced IS 'Months whose row counts or id sums differed between portal and warehouse and were re-synced (deletion detection)';
+COMMENT ON COLUMN crime.sync_runs.full_check IS 'Whether the run compared every month with the portal (because the totals differed, or because no run had within chicago_crime.full_check_interval) or loaded the whole table (first load)';
 COMMENT ON COLUMN crime.sync_runs.watermark_before IS 'Sync watermark (portal updated_on) when the run started';
 COMMENT ON COLUMN crime.sync_runs.watermark_after IS 'Sync watermark when the run ended (equal to watermark_before unless the run succeeded)';
 COMMENT ON COLUMN crime.sync_runs.views_refreshed IS 'Materialized views the run refreshed (only those that depend on data that changed)';
@@ -1334,6 +1336,7 @@ DECLARE
     watermark      timestamp;
     overlap        interval;
     detect_deletes boolean;
+    check_interval interval;
     first_load     boolean;
     merged         record;
     month          record;
@@ -1362,8 +1365,13 @@ BEGIN
     BEGIN
         overlap := crime.setting('sync_overlap', '1 day')::interval;
         detect_deletes := crime.setting('detect_deletes', 'on')::boolean;
+        check_interval := crime.setting('full_check_interval', '1 day')::interval;
         IF overlap < interval '0' THEN
             RAISE EXCEPTION 'chicago_crime.sync_overlap must not be negative, not %', overlap
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF check_interval < interval '0' THEN
+            RAISE EXCEPTION 'chicago_crime.full_check_interval must not be negative, not %', check_interval
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
 
@@ -1378,13 +1386,25 @@ BEGIN
         run.watermark_after := greatest(watermark, merged.max_updated_at);
 
         -- Deletions: the portal gives no tombstones, so compare the number of rows and the sum
-        -- of their ids per month, and re-sync the months that differ. First the totals, in one
-        -- small request: when they agree, so does every month, short of differences that cancel
-        -- out in both sums (docs/warehouse.md, "Deletions"), and the month-by-month request,
-        -- which groups the whole dataset at the portal, is not needed. After a load into an
-        -- empty table every local row was read in this run, so there is nothing to find yet (a
-        -- row deleted at the portal while the load ran is found by the next run).
-        IF detect_deletes AND NOT first_load AND NOT crime.portal_matches_warehouse() THEN
+        -- of their ids per month, and re-sync the months that differ. The month-by-month request
+        -- groups the whole dataset at the portal: most runs ask for the totals only, in one small
+        -- request, and compare the months when the totals differ. The totals cannot see changes
+        -- that leave them as they are (a crime moved to another month without a newer
+        -- updated_on, differences that cancel out: docs/warehouse.md, "Deletions"), so the
+        -- months are compared anyway when no run has in chicago_crime.full_check_interval. After
+        -- a load into an empty table every local row was read in this run, so there is nothing
+        -- to find yet (a row deleted at the portal while the load ran is found by the next run).
+        run.full_check := first_load;
+        IF detect_deletes AND NOT first_load THEN
+            run.full_check := NOT EXISTS (
+                SELECT FROM crime.sync_runs r
+                WHERE r.kind = 'sync' AND r.status = 'succeeded' AND r.full_check
+                  AND r.started_at > run.started_at - check_interval);
+            IF NOT run.full_check THEN
+                run.full_check := NOT crime.portal_matches_warehouse();
+            END IF;
+        END IF;
+        IF run.full_check AND NOT first_load THEN
             FOR month IN SELECT * FROM crime.months_out_of_sync() LOOP
                 merged := crime.merge_incidents(occurred_from => month.month,
                                                 occurred_before => month.month + interval '1 month',
@@ -1413,7 +1433,8 @@ BEGIN
         SET status = 'succeeded', finished_at = clock_timestamp(),
             rows_fetched = run.rows_fetched, inserted = run.inserted, updated = run.updated,
             deleted = run.deleted, unchanged = run.unchanged, months_resynced = run.months_resynced,
-            watermark_after = run.watermark_after, views_refreshed = run.views_refreshed
+            full_check = run.full_check, watermark_after = run.watermark_after,
+            views_refreshed = run.views_refreshed
         WHERE r.id = run.id
         RETURNING r.* INTO run;
     EXCEPTION WHEN OTHERS THEN

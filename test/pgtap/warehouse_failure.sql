@@ -31,7 +31,7 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(43);
+SELECT plan(45);
 
 -------------------------------------------------------------------------------------------------
 -- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
@@ -145,6 +145,12 @@ RESET chicago_crime.sync_overlap;
 SELECT is(status, 'failed', 'a negative chicago_crime.sync_overlap fails the run') FROM run_d;
 SELECT is(error, 'chicago_crime.sync_overlap must not be negative, not -01:00:00', 'with a clear error') FROM run_d;
 SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
+SET chicago_crime.full_check_interval = '-1 day';
+CREATE TEMP TABLE run_d3 AS SELECT * FROM crime_sync();
+RESET chicago_crime.full_check_interval;
+SELECT is(error, 'chicago_crime.full_check_interval must not be negative, not -1 days',
+          'a negative chicago_crime.full_check_interval fails the run with a clear error') FROM run_d3;
+SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
 
 -------------------------------------------------------------------------------------------------
 -- D2. Tallies that no longer match crime.incidents (changed by hand) fail the run, with the way out
@@ -176,7 +182,7 @@ SELECT is((SELECT count(*) FROM crime.incidents WHERE description = 'CHANGED AT 
 SELECT isnt(pg_temp.warehouse_digest(), :'digest_before', '(and the digest that showed "nothing changed" sees them)');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'failed' AND finished_at IS NOT NULL
                                                   AND error IS NOT NULL AND inserted + updated + deleted = 0),
-          6::bigint, 'crime.sync_runs keeps the six failed runs (the failed first load included), finished, with their errors');
+          7::bigint, 'crime.sync_runs keeps the seven failed runs (the failed first load included), finished, with their errors');
 
 SELECT * FROM finish();
 

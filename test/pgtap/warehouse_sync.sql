@@ -44,7 +44,7 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(77);
+SELECT plan(85);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
@@ -66,6 +66,7 @@ SELECT is(status, 'succeeded', 'first sync succeeds') FROM run1;
 SELECT is(inserted, (SELECT count(*) FROM source_csv), 'first sync inserts every source row') FROM run1;
 SELECT ok(updated = 0 AND deleted = 0 AND unchanged = 0, 'first sync updates, deletes and skips nothing') FROM run1;
 SELECT is(rows_fetched, (SELECT count(*) FROM source_csv), 'first sync fetches each source row once') FROM run1;
+SELECT ok(full_check, 'a first load counts as a full check (every row was just read)') FROM run1;
 SELECT is(watermark_before, NULL, 'first sync starts without a watermark') FROM run1;
 SELECT is(watermark_after, (SELECT max(updated_on) FROM source_csv),
           'first sync sets the watermark to the greatest updated_on of the source') FROM run1;
@@ -143,8 +144,8 @@ SELECT is((r).watermark_after, (r).watermark_before, 'the watermark stays') FROM
 SELECT is((r).views_refreshed, '{}'::text[], 'no view is refreshed') FROM run2;
 SELECT is((r).months_resynced, 0, 'no month differs') FROM run2;
 SELECT ok('portal_matches_warehouse' IN (SELECT funcname FROM run2_calls)
-          AND 'months_out_of_sync' NOT IN (SELECT funcname FROM run2_calls),
-          'the totals agree (count and sum of ids): no month-by-month comparison');
+          AND 'months_out_of_sync' NOT IN (SELECT funcname FROM run2_calls) AND NOT (r).full_check,
+          'the totals agree (count and sum of ids): no month-by-month comparison') FROM run2;
 SELECT is((SELECT count(*) FROM crime.incidents i JOIN before_run2 b USING (id) WHERE i.xmin::text <> b.row_version),
           0::bigint, 'no row is rewritten');
 
@@ -251,6 +252,8 @@ CREATE TEMP TABLE run4 AS SELECT * FROM crime_sync();
 SELECT ok(status = 'succeeded' AND inserted = 0 AND updated = 0 AND deleted = 0
           AND views_refreshed = '{}' AND watermark_after = watermark_before,
           're-running with nothing new changes nothing') FROM run4;
+SELECT ok((SELECT full_check FROM run3) AND NOT (SELECT full_check FROM run4),
+          'differing totals made the previous run compare every month; this one, within chicago_crime.full_check_interval, only the totals');
 
 CALL pg_temp.soda_control('/_control/datasets/wtst-ward/upsert',
     $$SELECT '[{"ward": "20", "alderman": "Test, Alderperson"}]'$$);
@@ -340,7 +343,39 @@ SELECT ok(NOT EXISTS (SELECT FROM crime.incidents WHERE id = :gone_id)
 SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal again');
 SELECT is(pg_temp.tallies_off(), '{}', 'and the tallies are exact');
 
-SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 8::bigint,
+-------------------------------------------------------------------------------------------------
+-- 7. A crime moved to another month without a newer updated_on: the totals cannot see it; the
+--    full check that chicago_crime.full_check_interval schedules does
+-------------------------------------------------------------------------------------------------
+SELECT id AS moved_id, occurred_at AS moved_from,
+       to_char(occurred_at + interval '2 months', 'YYYY-MM-DD"T"HH24:MI:SS".000"') AS moved_to,
+       to_char(updated_at, 'YYYY-MM-DD"T"HH24:MI:SS".000"') AS moved_updated_on
+FROM crime.incidents
+WHERE updated_at < (SELECT watermark - interval '2 days' FROM crime.sync_state)
+ORDER BY id OFFSET 700 LIMIT 1 \gset
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/upsert', format($$
+    SELECT jsonb_build_array(jsonb_build_object('id', %L, 'date', %L, 'updated_on', %L))$$,
+    :'moved_id', :'moved_to', :'moved_updated_on'));
+CREATE TEMP TABLE run9 AS SELECT * FROM crime_sync();
+SELECT ok(status = 'succeeded' AND NOT full_check AND updated = 0
+          AND (SELECT occurred_at FROM crime.incidents WHERE id = :moved_id) = :'moved_from',
+          'within the interval the totals agree and the move goes unseen') FROM run9;
+-- As if the last full check were two days old.
+UPDATE crime.sync_runs SET started_at = started_at - interval '2 days', finished_at = finished_at - interval '2 days';
+CREATE TEMP TABLE run10 AS SELECT * FROM crime_sync();
+SELECT ok(status = 'succeeded' AND full_check AND months_resynced = 2,
+          format('a day after the last full check every month is compared: %s months re-synced', months_resynced)) FROM run10;
+SELECT is((SELECT to_char(occurred_at, 'YYYY-MM-DD"T"HH24:MI:SS".000"') FROM crime.incidents WHERE id = :moved_id),
+          :'moved_to', 'and the crime has its new date');
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal again');
+SELECT is(pg_temp.tallies_off(), '{}', 'and the tallies are exact');
+SET chicago_crime.full_check_interval = '0';
+CREATE TEMP TABLE run11 AS SELECT * FROM crime_sync();
+RESET chicago_crime.full_check_interval;
+SELECT ok(status = 'succeeded' AND full_check AND months_resynced = 0,
+          'chicago_crime.full_check_interval = 0 compares every month on every run') FROM run11;
+
+SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 11::bigint,
           'crime.sync_runs has one row per run');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE finished_at IS NULL OR error IS NOT NULL), 0::bigint,
           'every run finished without error');

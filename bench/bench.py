@@ -548,6 +548,20 @@ def measure(args):
             raise SystemExit("%s updated %d rows, expected %d" % (name, r["run"]["updated"], len(ids)))
         M.append(r)
 
+    # 9. What each sync's deletion check costs (the totals) against the full check that runs when
+    # they differ or once per chicago_crime.full_check_interval (every month compared).
+    with Session() as s:
+        s.cur.execute("SELECT crime.portal_matches_warehouse()")
+        matches = s.cur.fetchone()[0]
+    totals_s = s.seconds
+    with Session() as s:
+        s.cur.execute("SELECT count(*) FROM crime.months_out_of_sync()")
+        differing = s.cur.fetchone()[0]
+    res["notes"].append("deletion check: the totals (crime.portal_matches_warehouse(), %s) %.3f s; "
+                        "the full check's month-by-month comparison (crime.months_out_of_sync(), "
+                        "%d months differ) %.3f s" % ("equal" if matches else "different", totals_s,
+                                                      differing, s.seconds))
+
     with open(args.out, "w") as f:
         json.dump(res, f, indent=1, default=str)
 

@@ -226,6 +226,14 @@ class Session:
         return r
 
 
+def timed_value(sql, db=None):
+    """Runs a query of one value in a fresh backend, measured: -> (the value, the Session)."""
+    with Session(db) as s:
+        s.cur.execute(sql)
+        value = s.cur.fetchone()[0]
+    return value, s
+
+
 # The scans, and the curl pulls they are compared with, are short, and on a shared VM one run
 # can land on a busy second: each is run this many times and its fastest run is reported (the
 # largest VmHWM and private memory of its runs, so memory is never flattered).
@@ -428,9 +436,8 @@ def measure(args):
 
     # 2. foreign table scans
     def scan(name, query):
-        with Session() as s:
-            s.cur.execute(query)
-            assert s.cur.fetchone()[0] == 0
+        got, s = timed_value(query)
+        assert got == 0, (name, got)
         return s.result(name, n)
 
     res["scan_query"] = explain_check()
@@ -438,9 +445,7 @@ def measure(args):
         "FDW full-row scan", "SELECT count(*) FROM crime.portal_crimes c WHERE c IS NULL")))
     res["sync_scan_request"] = explain_sync_scan()
     M.append(best_of(SCAN_RUNS, lambda: scan("FDW scan, sync columns", SYNC_SCAN)))
-    with Session() as s:
-        s.cur.execute("SELECT count(*) FROM crime.portal_crimes")
-        got = s.cur.fetchone()[0]
+    got, s = timed_value("SELECT count(*) FROM crime.portal_crimes")
     assert got == n, (got, n)
     M.append(s.result("FDW count(*) (pushed down)", n))
 
@@ -550,17 +555,12 @@ def measure(args):
 
     # 9. What each sync's deletion check costs (the totals) against the full check that runs when
     # they differ or once per chicago_crime.full_check_interval (every month compared).
-    with Session() as s:
-        s.cur.execute("SELECT crime.portal_matches_warehouse()")
-        matches = s.cur.fetchone()[0]
-    totals_s = s.seconds
-    with Session() as s:
-        s.cur.execute("SELECT count(*) FROM crime.months_out_of_sync()")
-        differing = s.cur.fetchone()[0]
+    matches, totals = timed_value("SELECT crime.portal_matches_warehouse()")
+    differing, months = timed_value("SELECT count(*) FROM crime.months_out_of_sync()")
     res["notes"].append("deletion check: the totals (crime.portal_matches_warehouse(), %s) %.3f s; "
                         "the full check's month-by-month comparison (crime.months_out_of_sync(), "
-                        "%d months differ) %.3f s" % ("equal" if matches else "different", totals_s,
-                                                      differing, s.seconds))
+                        "%d months differ) %.3f s" % ("equal" if matches else "different", totals.seconds,
+                                                      differing, months.seconds))
 
     with open(args.out, "w") as f:
         json.dump(res, f, indent=1, default=str)

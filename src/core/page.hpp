@@ -19,7 +19,8 @@ class Page {
         slots_ = slots;
         rows_ = 0;
         arena_.clear();
-        cells_.clear();
+        bounds_.assign(1, 0);
+        kinds_.clear();
     }
 
     // Makes room for `rows` rows holding about `bytes` bytes of values, before a page is
@@ -37,33 +38,31 @@ class Page {
     std::size_t slots() const noexcept { return slots_; }
 
     ValueKind kind(std::size_t row, std::size_t slot) const noexcept {
-        return cells_[row * slots_ + slot].kind;
+        return kinds_[row * slots_ + slot];
     }
     // NUL-terminated text of a value (empty for null).
     const char *c_str(std::size_t row, std::size_t slot) const noexcept {
-        return arena_.data() + cells_[row * slots_ + slot].offset;
+        return arena_.data() + bounds_[row * slots_ + slot];
     }
     std::string_view text(std::size_t row, std::size_t slot) const noexcept {
-        const Cell &c = cells_[row * slots_ + slot];
-        return {arena_.data() + c.offset, c.length};
+        std::size_t value = row * slots_ + slot;
+        return {arena_.data() + bounds_[value], bounds_[value + 1] - bounds_[value] - 1};
     }
 
     // Bytes held, for memory accounting.
     std::size_t capacity_bytes() const noexcept {
-        return arena_.capacity() + cells_.capacity() * sizeof(Cell);
+        return arena_.capacity() + bounds_.capacity() * sizeof(std::uint32_t) + kinds_.capacity();
     }
 
   private:
-    struct Cell {
-        std::uint32_t offset;
-        std::uint32_t length;
-        ValueKind kind;
-    };
-
     std::size_t slots_ = 0;
     std::size_t rows_ = 0;
     std::string arena_;
-    std::vector<Cell> cells_;
+    // Five bytes per value besides its text, where an offset, a length and a kind took twelve:
+    // at 10,000 rows of 20 values that is 1.4 MB less per page, and a scan holds two pages.
+    // Value i starts at bounds_[i] and its NUL ends just before bounds_[i + 1].
+    std::vector<std::uint32_t> bounds_{0};
+    std::vector<ValueKind> kinds_;
 };
 
 } // namespace socrata

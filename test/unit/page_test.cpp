@@ -116,3 +116,17 @@ TEST(Page, ReserveIsCapped) {
     EXPECT_LE(page.capacity_bytes(), 2 * Page::kMaxReserveBytes + 4096);
     EXPECT_GE(page.capacity_bytes(), Page::kMaxReserveBytes);
 }
+
+TEST(Page, HoldsFiveBytesPerValueBesidesItsText) {
+    // A 10,000-row page of the sync's columns holds about 200,000 values: what each costs
+    // beyond its text is most of a page's memory (an offset, a length and a kind took 12 bytes).
+    Page page;
+    page.reset(2);
+    page.reserve(1000, 1000 * (3 + 2));
+    for (int i = 0; i < 1000; ++i)
+        append_row(page, {{ValueKind::String, "ab"}, {ValueKind::Number, "7"}});
+    // 1,000 rows of "ab\0" and "7\0", plus 5 bytes per value (one more offset for the end).
+    EXPECT_LE(page.capacity_bytes(), 1000u * (3 + 2) + 2000u * 5 + 4 + 64);
+    EXPECT_EQ(page.text(999, 0), "ab");
+    EXPECT_EQ(page.text(999, 1), "7");
+}

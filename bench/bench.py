@@ -409,11 +409,22 @@ def explain_sync_scan():
     return m.group(1)
 
 
+def shmem_thp():
+    """-> the kernel's transparent-huge-page policy for shared memory (the bracketed word of
+    /sys/kernel/mm/transparent_hugepage/shmem_enabled), or "unknown"."""
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/shmem_enabled") as f:
+            m = re.search(r"\[(\w+)\]", f.read())
+    except OSError:
+        m = None
+    return m.group(1) if m else "unknown"
+
+
 def measure(args):
     n = args.rows
     res = {"rows": n, "page_size": args.page_size, "use_gzip": args.gzip,
            "backfill_window": args.backfill_window, "measurements": [], "notes": [],
-           "huge_pages": psql_admin("SHOW huge_pages")[0][0]}
+           "huge_pages": psql_admin("SHOW huge_pages")[0][0], "shmem_thp": shmem_thp()}
     M = res["measurements"]
 
     def count(table, db=None):
@@ -628,9 +639,10 @@ def report(args):
         b = M["baseline (b) COPY+INSERT"]
         b_rps = b["rows"] / b["seconds"]
         L.append("")
-        L.append("== %d rows  (server option page_size %d, use_gzip %s; crime_backfill window %s; huge_pages %s)" % (
-            n, res["page_size"], "true" if res["use_gzip"] else "false", res["backfill_window"],
-            res.get("huge_pages", "try")))
+        L.append("== %d rows  (server option page_size %d, use_gzip %s; crime_backfill window %s; huge_pages %s; "
+                 "shmem THP %s)" % (n, res["page_size"], "true" if res["use_gzip"] else "false",
+                                    res["backfill_window"], res.get("huge_pages", "try"),
+                                    res.get("shmem_thp", "unknown")))
         L.append("%-30s %9s %9s %10s %8s %8s %9s %9s %7s %7s %7s" % (
             "measurement", "rows", "seconds", "rows/s", "MB/s", "x (b)", "VmHWM MB", "anon MB",
             "srv CPU", "pg CPU", "cli CPU"))

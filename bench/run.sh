@@ -2,14 +2,17 @@
 # The benchmark of issue 5 (docs/benchmark.md): socrata_fdw/chicago_crime against the usual
 # alternatives, on generated crimes data served by the local SODA server.
 #   bench/run.sh [--sizes 100000,1000000] [--quick] [--page-size 10000] [--gzip]
-#                [--backfill-window '1 year'] [--huge-pages]
+#                [--backfill-window '1 year'] [--huge-pages | --shmem-thp]
 # Uses its own cluster and SODA server (RUN_DIR=.run/bench, ports 25433/25481 unless set in the
 # environment), so a running `make demo`/`make test` set-up is left alone; stops both on exit.
 # Generated data is cached in bench/out/ (git-ignored); the report goes to
 # bench/out/report-<date>.txt. Expects the extensions installed (`make bench` does that).
 # The cluster's shared memory is in ordinary 4 kB pages (huge_pages = off). --huge-pages reserves
 # 2 MB pages for it (root: vm.nr_hugepages, given back on exit) and sets huge_pages = on, as a
-# production server would be configured (docs/benchmark.md, "Huge pages").
+# production server would be configured (docs/benchmark.md, "Huge pages"). --shmem-thp leaves
+# huge_pages off and has the kernel back shared memory with transparent huge pages instead (root:
+# /sys/kernel/mm/transparent_hugepage/shmem_enabled = within_size, put back on exit), which
+# reserves nothing (docs/benchmark.md, "Transparent huge pages for shared memory").
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 export RUN_DIR=${BENCH_RUN_DIR:-$REPO/.run/bench}
@@ -25,6 +28,7 @@ page_size=10000
 gzip=()
 window="1 year"
 huge_pages=off
+shmem_thp=
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --sizes) sizes=$2; shift 2 ;;
@@ -33,10 +37,15 @@ while [[ $# -gt 0 ]]; do
     --gzip) gzip=(--gzip); shift ;;
     --backfill-window) window=$2; shift 2 ;;
     --huge-pages) huge_pages=on; shift ;;
-    -h|--help) sed -n 2,13p "$0"; exit 0 ;;
-    *) echo "usage: $0 [--sizes N,N...] [--quick] [--page-size P] [--gzip] [--backfill-window INTERVAL] [--huge-pages]" >&2; exit 2 ;;
+    --shmem-thp) shmem_thp=within_size; shift ;;
+    -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;;
+    *) echo "usage: $0 [--sizes N,N...] [--quick] [--page-size P] [--gzip] [--backfill-window INTERVAL] [--huge-pages | --shmem-thp]" >&2; exit 2 ;;
     esac
 done
+if [[ $huge_pages == on && -n $shmem_thp ]]; then
+    echo "bench: --huge-pages and --shmem-thp are two ways to the same end; pick one" >&2
+    exit 2
+fi
 
 "$REPO/scripts/install-deps.sh" --bench
 for f in socrata_fdw.control chicago_crime.control; do
@@ -53,7 +62,12 @@ hugepages_before=
 restore_huge_pages() {
     [[ -z $hugepages_before ]] || echo "$hugepages_before" >/proc/sys/vm/nr_hugepages || true
 }
-trap 'cleanup; restore_huge_pages' EXIT
+THP_SHMEM=/sys/kernel/mm/transparent_hugepage/shmem_enabled
+thp_before=
+restore_shmem_thp() {
+    [[ -z $thp_before ]] || echo "$thp_before" >"$THP_SHMEM" || true
+}
+trap 'cleanup; restore_huge_pages; restore_shmem_thp' EXIT
 trap 'exit 130' INT TERM
 
 export CLUSTER_CONF="huge_pages = $huge_pages"
@@ -73,6 +87,16 @@ if [[ $huge_pages == on ]]; then
         exit 1
     fi
     echo "bench: reserved $((got - before)) huge pages of $page_kb kB for the cluster"
+fi
+if [[ -n $shmem_thp ]]; then
+    # The setting reads like "always [never] ...": the bracketed word is the current one.
+    before=$(sed -n 's/.*\[\([a-z_]*\)\].*/\1/p' "$THP_SHMEM" 2>/dev/null || true)
+    if [[ -z $before ]] || ! echo "$shmem_thp" 2>/dev/null >"$THP_SHMEM"; then
+        echo "bench: --shmem-thp: cannot write $THP_SHMEM (run as root, on a kernel with shmem THP)" >&2
+        exit 1
+    fi
+    thp_before=$before
+    echo "bench: shared memory in transparent huge pages (shmem_enabled $before -> $shmem_thp)"
 fi
 
 stamp=$(date +%Y%m%d-%H%M%S)

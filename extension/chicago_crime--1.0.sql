@@ -880,15 +880,12 @@ DECLARE
     -- "changes", so that a caller can add more row versions before closing it.
     upserted_changes CONSTANT text := format('changes AS (
             SELECT v.* FROM upserted u
-            LEFT JOIN LATERAL (SELECT %s FROM crime.incidents o WHERE o.id = u.id LIMIT 1) AS o ON true
-            CROSS JOIN LATERAL (VALUES (1, %s), (-1, %s)) AS v (sign, %s)
-            WHERE (o.id IS NULL OR (%s) IS DISTINCT FROM (%s)) AND (v.sign = 1 OR o.id IS NOT NULL)',
+            LEFT JOIN LATERAL (SELECT %1$s FROM crime.incidents o WHERE o.id = u.id LIMIT 1) AS o ON true
+            CROSS JOIN LATERAL (VALUES (1, %2$s), (-1, %1$s)) AS v (sign, %3$s)
+            WHERE (o.id IS NULL OR (%2$s) IS DISTINCT FROM (%1$s)) AND (v.sign = 1 OR o.id IS NOT NULL)',
         regexp_replace(tally_columns, '(\w+)', 'o.\1', 'g'),
         regexp_replace(tally_columns, '(\w+)', 'u.\1', 'g'),
-        regexp_replace(tally_columns, '(\w+)', 'o.\1', 'g'),
-        tally_columns,
-        regexp_replace(tally_columns, '(\w+)', 'u.\1', 'g'),
-        regexp_replace(tally_columns, '(\w+)', 'o.\1', 'g'));
+        tally_columns);
     changed_test CONSTANT text := '(i.case_number, i.occurred_at, i.block, i.iucr, i.primary_type,
         i.description, i.location_description, i.arrest, i.domestic, i.beat, i.district, i.ward,
         i.community_area, i.fbi_code, i.x_coordinate, i.y_coordinate, i.year,

@@ -58,16 +58,15 @@ cleanup() {
     "$REPO/scripts/soda.sh" stop >/dev/null 2>&1 || true
     "$REPO/scripts/cluster.sh" stop >/dev/null 2>&1 || true
 }
-hugepages_before=
-restore_huge_pages() {
-    [[ -z $hugepages_before ]] || echo "$hugepages_before" >/proc/sys/vm/nr_hugepages || true
+# Kernel settings the run changed, as "file=value before", written back on exit.
+changed_settings=()
+restore_kernel_settings() {
+    local setting
+    for setting in "${changed_settings[@]}"; do
+        echo "${setting#*=}" >"${setting%%=*}" || true
+    done
 }
-THP_SHMEM=/sys/kernel/mm/transparent_hugepage/shmem_enabled
-thp_before=
-restore_shmem_thp() {
-    [[ -z $thp_before ]] || echo "$thp_before" >"$THP_SHMEM" || true
-}
-trap 'cleanup; restore_huge_pages; restore_shmem_thp' EXIT
+trap 'cleanup; restore_kernel_settings' EXIT
 trap 'exit 130' INT TERM
 
 export CLUSTER_CONF="huge_pages = $huge_pages"
@@ -80,7 +79,7 @@ if [[ $huge_pages == on ]]; then
         echo "bench: --huge-pages: cannot write /proc/sys/vm/nr_hugepages (run as root)" >&2
         exit 1
     fi
-    hugepages_before=$before
+    changed_settings+=("/proc/sys/vm/nr_hugepages=$before")
     got=$(cat /proc/sys/vm/nr_hugepages)
     if ((got < want)); then
         echo "bench: --huge-pages: the kernel reserved $got of $want huge pages (memory too fragmented?)" >&2
@@ -89,13 +88,14 @@ if [[ $huge_pages == on ]]; then
     echo "bench: reserved $((got - before)) huge pages of $page_kb kB for the cluster"
 fi
 if [[ -n $shmem_thp ]]; then
+    thp_shmem=/sys/kernel/mm/transparent_hugepage/shmem_enabled
     # The setting reads like "always [never] ...": the bracketed word is the current one.
-    before=$(sed -n 's/.*\[\([a-z_]*\)\].*/\1/p' "$THP_SHMEM" 2>/dev/null || true)
-    if [[ -z $before ]] || ! echo "$shmem_thp" 2>/dev/null >"$THP_SHMEM"; then
-        echo "bench: --shmem-thp: cannot write $THP_SHMEM (run as root, on a kernel with shmem THP)" >&2
+    before=$(sed -n 's/.*\[\([a-z_]*\)\].*/\1/p' "$thp_shmem" 2>/dev/null || true)
+    if [[ -z $before ]] || ! echo "$shmem_thp" 2>/dev/null >"$thp_shmem"; then
+        echo "bench: --shmem-thp: cannot write $thp_shmem (run as root, on a kernel with shmem THP)" >&2
         exit 1
     fi
-    thp_before=$before
+    changed_settings+=("$thp_shmem=$before")
     echo "bench: shared memory in transparent huge pages (shmem_enabled $before -> $shmem_thp)"
 fi
 

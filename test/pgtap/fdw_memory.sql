@@ -18,19 +18,20 @@ CREATE FOREIGN TABLE mem_crimes (
     latitude float8, longitude float8, location jsonb
 ) SERVER mem_portal OPTIONS (dataset 'ijzp-q8t2');
 
-CREATE FUNCTION pg_temp.peak_kb() RETURNS bigint LANGUAGE sql AS $$
+-- A figure of this backend's /proc status in kB: VmHWM (peak resident), RssAnon (private).
+CREATE FUNCTION pg_temp.status_kb(field text) RETURNS bigint LANGUAGE sql AS $$
     SELECT substring(pg_read_file('/proc/' || pg_backend_pid() || '/status')
-                     FROM 'VmHWM:\s+(\d+) kB')::bigint
+                     FROM field || ':\s+(\d+) kB')::bigint
 $$;
 
 -- Warm up (libraries, caches), then measure a small and a large scan of full rows.
 SELECT count(*) FROM mem_crimes WHERE year = 2001;
-CREATE TEMP TABLE peaks AS SELECT 'start'::text AS at, pg_temp.peak_kb() AS kb;
+CREATE TEMP TABLE peaks AS SELECT 'start'::text AS at, pg_temp.status_kb('VmHWM') AS kb;
 SELECT count(*) FROM (SELECT * FROM mem_crimes LIMIT 5000) s;
-INSERT INTO peaks SELECT 'after 5k', pg_temp.peak_kb();
+INSERT INTO peaks SELECT 'after 5k', pg_temp.status_kb('VmHWM');
 SELECT is((SELECT count(*) FROM (SELECT * FROM mem_crimes) s), 60000::bigint,
           'a full scan returns all 60,000 rows');
-INSERT INTO peaks SELECT 'after 60k', pg_temp.peak_kb();
+INSERT INTO peaks SELECT 'after 60k', pg_temp.status_kb('VmHWM');
 
 SELECT cmp_ok((SELECT kb FROM peaks WHERE at = 'after 60k') - (SELECT kb FROM peaks WHERE at = 'after 5k'),
               '<', 8192::bigint,
@@ -42,14 +43,10 @@ SELECT cmp_ok((SELECT kb FROM peaks WHERE at = 'after 60k') - (SELECT kb FROM pe
 -- a 16 MB one goes back to the system. With glibc's default, freeing the 16 MB block raises the
 -- threshold, and the 8 MB block then comes from the heap and stays resident (16 MB more RssAnon
 -- on this machine, in a backend that has not loaded the wrapper).
-CREATE FUNCTION pg_temp.private_kb() RETURNS bigint LANGUAGE sql AS $$
-    SELECT substring(pg_read_file('/proc/' || pg_backend_pid() || '/status')
-                     FROM 'RssAnon:\s+(\d+) kB')::bigint
-$$;
 SELECT length(repeat('x', 16 * 1024 * 1024));
-INSERT INTO peaks SELECT 'private before', pg_temp.private_kb();
+INSERT INTO peaks SELECT 'private before', pg_temp.status_kb('RssAnon');
 SELECT length(repeat('y', 8 * 1024 * 1024));
-INSERT INTO peaks SELECT 'private after', pg_temp.private_kb();
+INSERT INTO peaks SELECT 'private after', pg_temp.status_kb('RssAnon');
 SELECT cmp_ok((SELECT kb FROM peaks WHERE at = 'private after') - (SELECT kb FROM peaks WHERE at = 'private before'),
               '<', 2048::bigint,
               'a freed 8 MB block leaves the backend (glibc''s mmap threshold stays at 128 kB)');

@@ -70,7 +70,11 @@ EXTENSION = socrata_fdw chicago_crime
 MODULE_big = socrata_fdw
 PG_SRCS := $(wildcard src/pg/*.cpp)
 OBJS = $(CORE_SRCS:.cpp=.o) $(PG_SRCS:.cpp=.o)
-DATA = $(wildcard extension/*--*.sql)
+# chicago_crime's install script is built from extension/chicago_crime/*.sql, one concern per
+# file, concatenated in file-name order (the order their objects must be created in).
+CHICAGO_CRIME_PARTS := $(sort $(wildcard extension/chicago_crime/*.sql))
+DATA_built = extension/chicago_crime--1.0.sql
+DATA = $(filter-out $(DATA_built),$(wildcard extension/*--*.sql))
 PGFILEDESC = "socrata_fdw - foreign data wrapper for Socrata open data portals"
 
 # pg_regress: sql/*.sql against expected/*.out, in file-name order.
@@ -89,6 +93,10 @@ override with_llvm := no
 override autodepend := yes
 
 include $(PGXS)
+
+extension/chicago_crime--1.0.sql: $(CHICAGO_CRIME_PARTS)
+	awk 'NR == 1 { print "-- Built by make from extension/chicago_crime/*.sql: edit those, not this file." } \
+	     FNR == 1 { print ""; print "-- " FILENAME } { print }' $^ > $@
 
 all: build-info
 .PHONY: build-info

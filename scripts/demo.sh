@@ -33,10 +33,8 @@ SELECT count(*) AS rows_in_dataset, min(date) AS first, max(date) AS last FROM d
 EXPLAIN (COSTS OFF) SELECT id, date FROM demo_crimes WHERE primary_type = 'HOMICIDE' AND year >= 2020;
 SQL
 
-if [[ -f extension/chicago_crime--1.0.sql ]]; then
-    section "2. chicago_crime: the warehouse, synced with crime_sync()"
-    "${PSQL[@]}" -v soda_url="$SODA_URL" -f scripts/demo_warehouse.sql
-fi
+section "2. chicago_crime: the warehouse, synced with crime_sync()"
+"${PSQL[@]}" -v soda_url="$SODA_URL" -f scripts/demo_warehouse.sql
 
 cat <<EOF
 

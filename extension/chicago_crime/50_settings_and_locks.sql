@@ -1,0 +1,67 @@
+-- Internals: settings and the lock that keeps syncs and backfills apart
+
+CREATE FUNCTION crime.setting(name text, default_value text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+RETURN coalesce(nullif(pg_catalog.current_setting('chicago_crime.' || name, true), ''), default_value);
+COMMENT ON FUNCTION crime.setting(text, text) IS
+    'Value of the configuration parameter chicago_crime.<name> (SET, ALTER DATABASE ... SET, postgresql.conf), or default_value when unset';
+
+CREATE FUNCTION crime.sync_lock_key()
+RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN 427121274213;  -- 'crime' in ASCII
+COMMENT ON FUNCTION crime.sync_lock_key() IS
+    'Advisory lock key that serializes crime_sync() and crime_backfill() within a database (427121274213, ''crime'' in ASCII: pg_locks shows classid 99, objid 1919511909, objsubid 1)';
+
+CREATE FUNCTION crime.sync_lock_holder()
+RETURNS integer
+LANGUAGE sql
+BEGIN ATOMIC
+    SELECT l.pid
+    FROM pg_catalog.pg_locks l
+    WHERE l.locktype = 'advisory'
+      AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d WHERE d.datname = pg_catalog.current_database())
+      AND l.classid = (crime.sync_lock_key() >> 32)::oid
+      AND l.objid = (crime.sync_lock_key() & 4294967295)::oid
+      AND l.objsubid = 1
+      AND l.granted
+    LIMIT 1;
+END;
+COMMENT ON FUNCTION crime.sync_lock_holder() IS
+    'PID of the backend that holds the warehouse''s advisory lock (a sync or backfill running in this database), or NULL';
+
+CREATE FUNCTION crime.take_sync_lock(session_level boolean)
+RETURNS void
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    IF session_level THEN
+        -- This session may still hold the lock if an earlier call ended in an error that even
+        -- its error handler could not handle: keep it rather than stack a second hold.
+        IF crime.sync_lock_holder() = pg_catalog.pg_backend_pid()
+           OR pg_catalog.pg_try_advisory_lock(crime.sync_lock_key()) THEN
+            RETURN;
+        END IF;
+    ELSIF pg_catalog.pg_try_advisory_xact_lock(crime.sync_lock_key()) THEN
+        RETURN;
+    END IF;
+    RAISE EXCEPTION 'a chicago_crime sync or backfill is already running in database "%"',
+                    pg_catalog.current_database()
+        USING ERRCODE = 'lock_not_available',
+              DETAIL = format('Backend PID %s holds the warehouse''s advisory lock.',
+                              coalesce(crime.sync_lock_holder()::text, '?')),
+              HINT = 'Wait for it to finish and try again; runs in progress show in crime.sync_runs and pg_stat_activity.';
+END
+$$;
+COMMENT ON FUNCTION crime.take_sync_lock(boolean) IS
+    'Takes the warehouse''s advisory lock (transaction-level for crime_sync, session-level for crime_backfill, which commits as it goes) or raises "already running" (SQLSTATE 55P03) naming the holder';
+
+CREATE FUNCTION crime.release_sync_lock()
+RETURNS void
+LANGUAGE sql
+BEGIN ATOMIC
+    SELECT pg_catalog.pg_advisory_unlock(crime.sync_lock_key());
+END;
+COMMENT ON FUNCTION crime.release_sync_lock() IS
+    'Releases the session-level advisory lock taken by crime_backfill()';

@@ -1,0 +1,20 @@
+-- Loading: crime.bulk_insert(), which writes rows as COPY FROM does, and crime.query_rows()
+
+CREATE FUNCTION crime.bulk_insert(target regclass, query text)
+RETURNS bigint
+LANGUAGE C STRICT
+AS '$libdir/socrata_fdw', 'socrata_bulk_insert';
+COMMENT ON FUNCTION crime.bulk_insert(regclass, text) IS
+    'Inserts the rows of query (one SELECT) into table target the way COPY FROM writes them: through a small ring of shared buffers, so a large load neither evicts the buffer cache nor makes the loading backend touch all of it. When the transaction holds target''s ACCESS EXCLUSIVE lock and target has no index (and is permanent and not logically logged), the pages skip the buffer cache altogether: filled in the backend''s memory, WAL-logged whole and appended to the file, as CREATE INDEX writes its pages. Columns are matched by name (others get their defaults) and must have the table''s exact types; privileges, NOT NULL, CHECK, unique and index maintenance are as with INSERT. Refuses tables with triggers or foreign keys, INSERT rules, row-level security or generated columns (use INSERT ... SELECT), values for GENERATED ALWAYS identity columns, and read-only transactions (except for temporary tables). Returns the number of rows inserted';
+
+CREATE FUNCTION crime.query_rows(query text, row_type anyelement)
+RETURNS SETOF anyelement
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    -- RETURN QUERY may run its query with parallel workers (PostgreSQL 14 and later).
+    RETURN QUERY EXECUTE query;
+END
+$$;
+COMMENT ON FUNCTION crime.query_rows(text, anyelement) IS
+    'The rows of query, as row_type (pass NULL::type): lets INSERT ... SELECT * FROM crime.query_rows(...) compute its rows with parallel workers';

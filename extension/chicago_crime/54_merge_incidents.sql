@@ -1,0 +1,285 @@
+-- Merging: the one statement that brings portal rows into crime.incidents and its tallies
+
+CREATE FUNCTION crime.merge_incidents(
+    updated_since   timestamp DEFAULT NULL,
+    occurred_from   timestamp DEFAULT NULL,
+    occurred_before timestamp DEFAULT NULL,
+    delete_missing  boolean DEFAULT false,
+    keep_tallies    boolean DEFAULT true,
+    OUT fetched bigint,
+    OUT inserted bigint,
+    OUT updated bigint,
+    OUT deleted bigint,
+    OUT max_updated_at timestamp,
+    OUT tallies regclass[])
+LANGUAGE plpgsql
+SET jit = off -- see refresh_views
+AS $$
+DECLARE
+    predicates text[] := '{}';
+    where_clause text;
+    portal_query text;
+    portal_summary text;
+    index_defs text[];
+    index_names text[];
+    index_def text;
+    primary_key_name name;
+    primary_key_def text;
+    -- The portal's rows as crime.incidents' columns, and those columns, shared by every path.
+    portal_rows CONSTANT text := 'SELECT c.id, c.case_number, c.date AS occurred_at, c.block,
+        c.iucr, c.primary_type, c.description, c.location_description, c.arrest, c.domestic,
+        c.beat, c.district::integer AS district, c.ward,
+        c.community_area::integer AS community_area, c.fbi_code, c.x_coordinate,
+        c.y_coordinate, c.year, c.updated_on AS updated_at, c.latitude, c.longitude
+        FROM crime.portal_crimes AS c';
+    incident_columns CONSTANT text := 'id, case_number, occurred_at, block, iucr, primary_type,
+        description, location_description, arrest, domestic, beat, district, ward,
+        community_area, fbi_code, x_coordinate, y_coordinate, year, updated_at, latitude,
+        longitude';
+    -- The upsert's SET list and its "row differs" test, shared by both upserts.
+    update_set CONSTANT text := 'case_number = EXCLUDED.case_number, occurred_at = EXCLUDED.occurred_at,
+        block = EXCLUDED.block, iucr = EXCLUDED.iucr, primary_type = EXCLUDED.primary_type,
+        description = EXCLUDED.description, location_description = EXCLUDED.location_description,
+        arrest = EXCLUDED.arrest, domestic = EXCLUDED.domestic, beat = EXCLUDED.beat,
+        district = EXCLUDED.district, ward = EXCLUDED.ward,
+        community_area = EXCLUDED.community_area, fbi_code = EXCLUDED.fbi_code,
+        x_coordinate = EXCLUDED.x_coordinate, y_coordinate = EXCLUDED.y_coordinate,
+        year = EXCLUDED.year, updated_at = EXCLUDED.updated_at,
+        latitude = EXCLUDED.latitude, longitude = EXCLUDED.longitude,
+        synced_at = EXCLUDED.synced_at';
+    -- The columns the tallies count (the id too: crime.tally_type_month sums the ids, a
+    -- fingerprint for finding deletions), and the "changes" WITH items that feed them (see
+    -- crime.tally_statement): the new versions of upserted rows, the old versions they replace
+    -- (the statement's snapshot still sees those), and removed rows.
+    tally_columns CONSTANT text := 'id, occurred_at, primary_type, arrest, block, community_area, district, ward';
+    -- Those columns qualified by i (crime.incidents): RETURNING, and the rows of a range just loaded.
+    tally_columns_of_i CONSTANT text := regexp_replace(tally_columns, '(\w+)', 'i.\1', 'g');
+    -- The old versions are looked up by primary key, one per upserted row: a subquery with LIMIT
+    -- is never turned into a join, which the planner, expecting many more rows from the portal
+    -- than an incremental pass brings, would make a hash join over the whole table.
+    old_version CONSTANT text := '(SELECT o.* FROM crime.incidents o WHERE o.id = u.id LIMIT 1) AS o';
+    -- A new row counts in (+1); an updated one counts its old version out (-1) and its new one
+    -- in (+1), unless none of the counted columns changed, when the two would cancel out in
+    -- every tally (most of the portal's updates). Each old version is looked up once, and both
+    -- versions come out of that one joined row (VALUES), so no intermediate result is stored
+    -- (a "pairs" item did, and cost 1.7 MB more at 10,000 rows). The text ends inside
+    -- "changes", so that a caller can add more row versions before closing it.
+    upserted_changes CONSTANT text := format('changes AS (
+            SELECT v.* FROM upserted u
+            LEFT JOIN LATERAL (SELECT %1$s FROM crime.incidents o WHERE o.id = u.id LIMIT 1) AS o ON true
+            CROSS JOIN LATERAL (VALUES (1, %2$s), (-1, %1$s)) AS v (sign, %3$s)
+            WHERE (o.id IS NULL OR (%2$s) IS DISTINCT FROM (%1$s)) AND (v.sign = 1 OR o.id IS NOT NULL)',
+        regexp_replace(tally_columns, '(\w+)', 'o.\1', 'g'),
+        regexp_replace(tally_columns, '(\w+)', 'u.\1', 'g'),
+        tally_columns);
+    changed_test CONSTANT text := '(i.case_number, i.occurred_at, i.block, i.iucr, i.primary_type,
+        i.description, i.location_description, i.arrest, i.domestic, i.beat, i.district, i.ward,
+        i.community_area, i.fbi_code, i.x_coordinate, i.y_coordinate, i.year,
+        i.updated_at, i.latitude, i.longitude)
+      IS DISTINCT FROM
+      (EXCLUDED.case_number, EXCLUDED.occurred_at, EXCLUDED.block, EXCLUDED.iucr,
+       EXCLUDED.primary_type, EXCLUDED.description, EXCLUDED.location_description,
+       EXCLUDED.arrest, EXCLUDED.domestic, EXCLUDED.beat, EXCLUDED.district,
+       EXCLUDED.ward, EXCLUDED.community_area, EXCLUDED.fbi_code,
+       EXCLUDED.x_coordinate, EXCLUDED.y_coordinate, EXCLUDED.year,
+       EXCLUDED.updated_at, EXCLUDED.latitude, EXCLUDED.longitude)';
+BEGIN
+    IF delete_missing AND (occurred_from IS NULL OR occurred_before IS NULL) THEN
+        RAISE EXCEPTION 'delete_missing needs both occurred_from and occurred_before'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- Only the predicates that apply, with parameters, so that the wrapper can push them down.
+    -- As literals, not parameters: crime.bulk_insert takes the query as text.
+    IF updated_since IS NOT NULL THEN
+        predicates := predicates || format('c.updated_on >= %L::timestamp', updated_since);
+    END IF;
+    IF occurred_from IS NOT NULL THEN
+        predicates := predicates || format('c.date >= %L::timestamp', occurred_from);
+    END IF;
+    IF occurred_before IS NOT NULL THEN
+        predicates := predicates || format('c.date < %L::timestamp', occurred_before);
+    END IF;
+
+    where_clause := coalesce(nullif(array_to_string(predicates, ' AND '), ''), 'true');
+    -- The portal's rows this call reads, as crime.incidents' columns; and their number and
+    -- newest updated_on, which the wrapper pushes down as one aggregate request.
+    portal_query := format('%s WHERE %s', portal_rows, where_clause);
+    portal_summary := format('SELECT count(*), max(c.updated_on) FROM crime.portal_crimes AS c WHERE %s',
+                             where_clause);
+
+    IF NOT delete_missing THEN
+        -- The bulk path (first load, incremental sync): one streaming pass from the portal into
+        -- the table, with no sort or materialisation in between. What was fetched is counted
+        -- by the pushed-down aggregate first, so the watermark never passes a row that arrives
+        -- at the portal while this runs.
+        EXECUTE portal_summary INTO fetched, max_updated_at;
+        inserted := 0;
+        updated := 0;
+        deleted := 0;
+        tallies := '{}';
+        IF fetched = 0 THEN
+            RETURN;
+        END IF;
+
+        IF NOT EXISTS (SELECT FROM crime.incidents) THEN
+            -- Into an empty table (the first load) nothing can conflict: a bulk insert
+            -- replaces the upsert, and every index, the primary key included, is built once
+            -- at the end, which is several times cheaper than
+            -- maintaining it row by row. The table is empty, so holding its lock until commit
+            -- blocks nobody's data. The primary key stays if a foreign key depends on it.
+            SELECT array_agg(pg_catalog.pg_get_indexdef(x.indexrelid)),
+                   array_agg(x.indexrelid::regclass::text)
+            INTO index_defs, index_names
+            FROM pg_catalog.pg_index x
+            WHERE x.indrelid = 'crime.incidents'::regclass AND NOT x.indisprimary;
+            SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid)
+            INTO primary_key_name, primary_key_def
+            FROM pg_catalog.pg_constraint k
+            WHERE k.conrelid = 'crime.incidents'::regclass AND k.contype = 'p'
+              AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint f
+                              WHERE f.contype = 'f' AND f.confrelid = k.conrelid);
+            IF index_names IS NOT NULL THEN
+                EXECUTE 'DROP INDEX ' || array_to_string(index_names, ', ');
+            END IF;
+            IF primary_key_name IS NOT NULL THEN
+                EXECUTE format('ALTER TABLE crime.incidents DROP CONSTRAINT %I', primary_key_name);
+            END IF;
+
+            -- Not INSERT's write path, which would pass the whole table through the shared
+            -- buffer cache: with the lock the DROPs took and no index left, crime.bulk_insert
+            -- writes the pages straight to the file (with a primary key kept, through COPY's
+            -- ring of buffers).
+            inserted := crime.bulk_insert('crime.incidents', portal_query);
+
+            IF primary_key_name IS NOT NULL THEN
+                BEGIN
+                    EXECUTE format('ALTER TABLE crime.incidents ADD CONSTRAINT %I %s',
+                                   primary_key_name, primary_key_def);
+                EXCEPTION WHEN unique_violation THEN
+                    -- What the upsert would have refused too: one id sent twice in one pass.
+                    GET STACKED DIAGNOSTICS index_def = PG_EXCEPTION_DETAIL;
+                    RAISE EXCEPTION 'the portal sent the same crime id more than once in one pass'
+                        USING ERRCODE = 'unique_violation', DETAIL = index_def,
+                              HINT = 'Nothing was loaded; run crime_sync() again.';
+                END;
+            END IF;
+            IF index_defs IS NOT NULL THEN
+                FOREACH index_def IN ARRAY index_defs LOOP
+                    EXECUTE index_def;
+                END LOOP;
+            END IF;
+            tallies := CASE WHEN keep_tallies THEN crime.rebuild_tallies() ELSE '{}' END;
+            fetched := greatest(fetched, inserted);
+            RETURN;
+        END IF;
+
+        -- xmax is 0 on a freshly inserted row and set on a row updated by ON CONFLICT.
+        EXECUTE crime.tally_statement(
+            format($sql$
+            upserted AS (
+                INSERT INTO crime.incidents AS i (%s)
+                %s
+                ON CONFLICT (id) DO UPDATE SET %s
+                WHERE %s
+                RETURNING i.xmax = 0 AS was_inserted, %s
+            ),
+            %s)
+            $sql$, incident_columns, portal_query, update_set, changed_test,
+                   tally_columns_of_i, upserted_changes),
+            $sql$
+            SELECT count(*) FILTER (WHERE was_inserted), count(*) FILTER (WHERE NOT was_inserted),
+                   (SELECT t.tallies FROM changed_tallies t)
+            FROM upserted
+            $sql$, keep_tallies)
+        INTO inserted, updated, tallies;
+        IF cardinality(tallies) > 0 THEN
+            PERFORM crime.prune_tallies();
+        END IF;
+
+        -- Rows that changed at the portal between the count and the upsert.
+        fetched := greatest(fetched, inserted + updated);
+        RETURN;
+    END IF;
+
+    -- A range with no local rows (a backfill's window, the first time) has nothing to compare or
+    -- delete: its rows go in through crime.bulk_insert as in a first load, the indexes kept. An
+    -- id the table already has (a crime whose date moved into this range) or that the portal
+    -- sends twice fails it with a unique violation; the block's subtransaction then undoes it
+    -- and the general re-sync below runs instead.
+    IF NOT EXISTS (SELECT FROM crime.incidents i
+                   WHERE i.occurred_at >= occurred_from AND i.occurred_at < occurred_before) THEN
+        BEGIN
+            EXECUTE portal_summary INTO fetched, max_updated_at;
+            inserted := crime.bulk_insert('crime.incidents', portal_query);
+            -- Every row of the range is new: count them all in.
+            tallies := '{}';
+            IF keep_tallies THEN
+                EXECUTE crime.tally_statement(
+                    format('changes AS (SELECT 1 AS sign, %s FROM crime.incidents i
+                                        WHERE i.occurred_at >= $1 AND i.occurred_at < $2)',
+                           tally_columns_of_i),
+                    'SELECT t.tallies FROM changed_tallies t', true)
+                INTO tallies
+                USING occurred_from, occurred_before;
+            END IF;
+            fetched := greatest(fetched, inserted);
+            updated := 0;
+            deleted := 0;
+            RETURN;
+        EXCEPTION WHEN unique_violation THEN
+            NULL;
+        END;
+    END IF;
+
+    -- A range re-sync that also finds deletions (one month at a time, so small): one statement,
+    -- so one snapshot. The final SELECT sees crime.incidents as it was before the INSERT and
+    -- DELETE in the WITH clause, so an upserted id found there was an update, one not found an
+    -- insert.
+    EXECUTE crime.tally_statement(
+        format($sql$
+        source AS MATERIALIZED (
+            SELECT DISTINCT ON (r.id) r.*
+            FROM (%s) AS r
+            ORDER BY r.id, r.updated_at DESC NULLS LAST
+        ),
+        upserted AS (
+            INSERT INTO crime.incidents AS i (%s)
+            SELECT %s FROM source
+            ON CONFLICT (id) DO UPDATE SET %s
+            WHERE %s
+            RETURNING %s
+        ),
+        removed AS (
+            DELETE FROM crime.incidents AS i
+            WHERE i.occurred_at >= $1 AND i.occurred_at < $2
+              AND NOT EXISTS (SELECT FROM source s WHERE s.id = i.id)
+            RETURNING %s
+        ),
+        %s
+            UNION ALL
+            SELECT -1, %s FROM removed r
+        )
+        $sql$,
+        portal_query, incident_columns, incident_columns, update_set, changed_test,
+        tally_columns_of_i,
+        tally_columns_of_i,
+        upserted_changes,
+        regexp_replace(tally_columns, '(\w+)', 'r.\1', 'g')),
+        $sql$
+        SELECT (SELECT count(*) FROM source),
+               count(*) FILTER (WHERE o.id IS NULL),
+               count(o.id),
+               (SELECT count(*) FROM removed),
+               (SELECT max(s.updated_at) FROM source s),
+               (SELECT t.tallies FROM changed_tallies t)
+        FROM upserted u
+        LEFT JOIN LATERAL $sql$ || old_version || ' ON true', keep_tallies)
+    INTO fetched, inserted, updated, deleted, max_updated_at, tallies
+    USING occurred_from, occurred_before;
+    IF cardinality(tallies) > 0 THEN
+        PERFORM crime.prune_tallies();
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION crime.merge_incidents(timestamp, timestamp, timestamp, boolean, boolean) IS
+    'Upserts the portal''s crimes updated at or after updated_since and/or occurring in [occurred_from, occurred_before) into crime.incidents by id, rewriting only rows that differ; with delete_missing, also deletes the range''s local rows that the portal no longer has. Adjusts the tallies in the same statement (unless keep_tallies is false: crime_backfill() recounts them at its end). Returns rows fetched, inserted, updated, deleted, the greatest updated_on fetched and the tallies that changed';

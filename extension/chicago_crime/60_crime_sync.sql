@@ -1,0 +1,151 @@
+-- Entry point: crime_sync() and the procedure the pg_cron job calls
+
+CREATE FUNCTION @extschema@.crime_sync()
+RETURNS crime.sync_runs
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    run            crime.sync_runs;
+    watermark      timestamp;
+    overlap        interval;
+    detect_deletes boolean;
+    check_interval interval;
+    first_load     boolean;
+    merged         record;
+    month          record;
+    changed        regclass[] := '{}';
+    err_state      text;
+    err_message    text;
+    err_detail     text;
+    err_hint       text;
+    err_context    text;
+BEGIN
+    PERFORM crime.take_sync_lock(false);
+    IF EXISTS (SELECT FROM crime.backfill_state b WHERE b.status = 'running') THEN
+        RAISE EXCEPTION 'crime_sync() cannot run while a backfill is unfinished'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Resume the backfill with CALL crime_backfill(); crime_sync() continues incrementally once it is done.';
+    END IF;
+
+    SELECT s.watermark INTO watermark FROM crime.sync_state s;
+    INSERT INTO crime.sync_runs (kind, watermark_before, watermark_after)
+    VALUES ('sync', watermark, watermark)
+    RETURNING * INTO run;
+
+    -- All the work happens in this block, a subtransaction: if anything fails, every change it
+    -- made (rows, reference data, views, watermark) is rolled back, and the failure is recorded
+    -- in crime.sync_runs by the handler, in the caller's transaction.
+    BEGIN
+        overlap := crime.setting('sync_overlap', '1 day')::interval;
+        detect_deletes := crime.setting('detect_deletes', 'on')::boolean;
+        check_interval := crime.setting('full_check_interval', '1 day')::interval;
+        IF overlap < interval '0' THEN
+            RAISE EXCEPTION 'chicago_crime.sync_overlap must not be negative, not %', overlap
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF check_interval < interval '0' THEN
+            RAISE EXCEPTION 'chicago_crime.full_check_interval must not be negative, not %', check_interval
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+
+        -- Rows changed since the watermark (everything on the first run).
+        first_load := NOT EXISTS (SELECT FROM crime.incidents);
+        merged := crime.merge_incidents(updated_since => watermark - overlap);
+        changed := merged.tallies;
+        run.rows_fetched := merged.fetched;
+        run.inserted := merged.inserted;
+        run.updated := merged.updated;
+        run.unchanged := merged.fetched - merged.inserted - merged.updated;
+        run.watermark_after := greatest(watermark, merged.max_updated_at);
+
+        -- Deletions: the portal gives no tombstones, so compare the number of rows and the sum
+        -- of their ids per month, and re-sync the months that differ. The month-by-month request
+        -- groups the whole dataset at the portal: most runs ask for the totals only, in one small
+        -- request, and compare the months when the totals differ. The totals cannot see changes
+        -- that leave them as they are (a crime moved to another month without a newer
+        -- updated_on, differences that cancel out: docs/warehouse.md, "Deletions"), so the
+        -- months are compared anyway when no run has in chicago_crime.full_check_interval. After
+        -- a load into an empty table every local row was read in this run, so there is nothing
+        -- to find yet (a row deleted at the portal while the load ran is found by the next run).
+        run.full_check := first_load;
+        IF detect_deletes AND NOT first_load THEN
+            run.full_check := NOT EXISTS (
+                SELECT FROM crime.sync_runs r
+                WHERE r.kind = 'sync' AND r.status = 'succeeded' AND r.full_check
+                  AND r.started_at > run.started_at - check_interval);
+            IF NOT run.full_check THEN
+                run.full_check := NOT crime.portal_matches_warehouse();
+            END IF;
+        END IF;
+        IF run.full_check AND NOT first_load THEN
+            FOR month IN SELECT * FROM crime.months_out_of_sync() LOOP
+                merged := crime.merge_incidents(occurred_from => month.month,
+                                                occurred_before => month.month + interval '1 month',
+                                                delete_missing => true);
+                run.rows_fetched := run.rows_fetched + merged.fetched;
+                run.inserted := run.inserted + merged.inserted;
+                run.updated := run.updated + merged.updated;
+                run.deleted := run.deleted + merged.deleted;
+                run.unchanged := run.unchanged + merged.fetched - merged.inserted - merged.updated;
+                run.months_resynced := run.months_resynced + 1;
+                changed := changed || merged.tallies;
+            END LOOP;
+        END IF;
+
+        changed := changed || crime.refresh_reference_data();
+        run.views_refreshed := crime.refresh_views(changed);
+
+        IF run.watermark_after IS DISTINCT FROM watermark THEN
+            INSERT INTO crime.sync_state AS s (watermark, run_id, updated_at)
+            VALUES (run.watermark_after, run.id, now())
+            ON CONFLICT (singleton) DO UPDATE
+            SET watermark = EXCLUDED.watermark, run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at;
+        END IF;
+
+        UPDATE crime.sync_runs r
+        SET status = 'succeeded', finished_at = clock_timestamp(),
+            rows_fetched = run.rows_fetched, inserted = run.inserted, updated = run.updated,
+            deleted = run.deleted, unchanged = run.unchanged, months_resynced = run.months_resynced,
+            full_check = run.full_check, watermark_after = run.watermark_after,
+            views_refreshed = run.views_refreshed
+        WHERE r.id = run.id
+        RETURNING r.* INTO run;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT,
+                                err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT,
+                                err_context = PG_EXCEPTION_CONTEXT;
+        run := crime.record_run_error(run.id, err_state, err_message, err_detail, err_hint, err_context);
+        err_hint := format('The failure is recorded in crime.sync_runs (id %s); the next run retries from the same watermark.', run.id);
+        IF err_detail = '' THEN
+            RAISE WARNING 'crime_sync() failed and changed nothing: %', err_message USING HINT = err_hint;
+        ELSE
+            RAISE WARNING 'crime_sync() failed and changed nothing: %', err_message
+                USING DETAIL = err_detail, HINT = err_hint;
+        END IF;
+    END;
+    RETURN run;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.crime_sync() IS
+    'Brings the warehouse up to date with the portal and returns the run''s crime.sync_runs row. First run: full load; later runs: rows with updated_on >= watermark - chicago_crime.sync_overlap (default 1 day), upserted by id (unchanged rows are not rewritten), then deletions found by comparing per-month counts (chicago_crime.detect_deletes, default on), reference tables, and the materialized views that depend on what changed (CONCURRENTLY). All or nothing: on failure it changes nothing, records the error in crime.sync_runs, raises a WARNING and returns the failed run (status = ''failed''); CALL crime.run_scheduled_sync() turns that into an error. Raises SQLSTATE 55P03 when another sync or backfill is running';
+
+CREATE PROCEDURE crime.run_scheduled_sync()
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    run crime.sync_runs;
+BEGIN
+    run := @extschema@.crime_sync();
+    -- Keep the run's record, failure included, before reporting the failure as an error.
+    COMMIT;
+    IF run.status <> 'succeeded' THEN
+        RAISE EXCEPTION 'crime_sync() run % failed: %', run.id, run.error
+            USING ERRCODE = coalesce(run.error_sqlstate, 'XX000'),
+                  DETAIL = coalesce(run.error_detail, ''),
+                  HINT = 'The warehouse is unchanged; the failure is recorded in crime.sync_runs.';
+    END IF;
+END
+$$;
+COMMENT ON PROCEDURE crime.run_scheduled_sync() IS
+    'What the pg_cron job runs: crime_sync(), commit (so that the run and a failure are recorded), then raise an error if the run failed, so that cron.job_run_details shows it as failed. Call it outside a transaction block';

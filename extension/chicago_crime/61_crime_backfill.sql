@@ -1,0 +1,177 @@
+-- Entry point: crime_backfill(), the resumable first load in windows
+
+CREATE PROCEDURE @extschema@.crime_backfill(
+    start_date    timestamp DEFAULT NULL,
+    end_date      timestamp DEFAULT NULL,
+    window_length interval DEFAULT NULL,
+    restart       boolean DEFAULT false)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    state        crime.backfill_state;
+    run          crime.sync_runs;
+    portal       record;
+    watermark    timestamp;
+    merged       record;
+    window_start timestamp;
+    window_end   timestamp;
+    started      timestamptz;
+    seconds      numeric;
+    changed      regclass[];
+    err_state    text;
+    err_message  text;
+    err_detail   text;
+    err_hint     text;
+    err_context  text;
+BEGIN
+    -- Fails at once ("invalid transaction termination") when called inside a transaction block
+    -- or from a function, where the per-window commits below are impossible.
+    COMMIT;
+    -- A session-level lock: it must outlive the commits. Every error path below releases it.
+    PERFORM crime.take_sync_lock(true);
+
+    BEGIN
+        SELECT * INTO state FROM crime.backfill_state;
+        SELECT s.watermark INTO watermark FROM crime.sync_state s;
+        IF state.status = 'running' AND NOT restart THEN
+            IF start_date <> state.range_start OR end_date <> state.range_end THEN
+                RAISE EXCEPTION 'an unfinished backfill of [%, %) is waiting to be resumed',
+                                state.range_start, state.range_end
+                    USING ERRCODE = 'object_not_in_prerequisite_state',
+                          HINT = 'Call crime_backfill() without start_date and end_date to resume it, or with restart => true to start over.';
+            END IF;
+            -- A previous call that is still "running" ended without recording an outcome (its
+            -- session died): the lock we hold proves it is not running any more.
+            UPDATE crime.sync_runs r SET status = 'interrupted', finished_at = state.updated_at
+            WHERE r.id = state.run_id AND r.status = 'running';
+            INSERT INTO crime.sync_runs (kind, watermark_before, watermark_after, details)
+            VALUES ('backfill', watermark, watermark,
+                    jsonb_build_object('range_start', state.range_start, 'range_end', state.range_end,
+                                       'window_length', coalesce(window_length, state.window_length),
+                                       'resumed_at', state.next_start))
+            RETURNING * INTO run;
+            UPDATE crime.backfill_state b
+            SET run_id = run.id, window_length = coalesce(crime_backfill.window_length, b.window_length)
+            RETURNING * INTO state;
+            RAISE NOTICE 'crime_backfill: resuming the backfill of [%, %) at %',
+                         state.range_start, state.range_end, state.next_start;
+        ELSE
+            window_length := coalesce(window_length, interval '7 days');
+            IF window_length <= interval '0' THEN
+                RAISE EXCEPTION 'window_length must be positive, not %', window_length
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            IF state.status = 'running' THEN
+                UPDATE crime.sync_runs r SET status = 'interrupted', finished_at = state.updated_at
+                WHERE r.id = state.run_id AND r.status = 'running';
+            END IF;
+            -- The portal's range and current watermark, in one aggregate query (pushed down).
+            SELECT min(c.date) AS first_date, max(c.date) AS last_date, max(c.updated_on) AS watermark
+            INTO portal
+            FROM crime.portal_crimes c;
+            start_date := coalesce(start_date, date_trunc('week', portal.first_date));
+            end_date := coalesce(end_date, date_trunc('day', portal.last_date) + interval '1 day');
+            IF start_date IS NULL OR end_date IS NULL THEN
+                RAISE NOTICE 'crime_backfill: the portal has no crimes, nothing to do';
+                PERFORM crime.release_sync_lock();
+                RETURN;
+            END IF;
+            IF start_date >= end_date THEN
+                RAISE EXCEPTION 'crime_backfill: start_date (%) must be before end_date (%)', start_date, end_date
+                    USING ERRCODE = 'invalid_parameter_value';
+            END IF;
+            INSERT INTO crime.sync_runs (kind, watermark_before, watermark_after, details)
+            VALUES ('backfill', watermark, watermark,
+                    jsonb_build_object('range_start', start_date, 'range_end', end_date,
+                                       'window_length', window_length))
+            RETURNING * INTO run;
+            INSERT INTO crime.backfill_state AS b
+                   (status, run_id, range_start, range_end, window_length, next_start, source_watermark)
+            VALUES ('running', run.id, start_date, end_date, window_length, start_date, portal.watermark)
+            ON CONFLICT (singleton) DO UPDATE
+            SET status = EXCLUDED.status, run_id = EXCLUDED.run_id, range_start = EXCLUDED.range_start,
+                range_end = EXCLUDED.range_end, window_length = EXCLUDED.window_length,
+                next_start = EXCLUDED.next_start, source_watermark = EXCLUDED.source_watermark,
+                windows_done = 0, rows_fetched = 0, started_at = now(), updated_at = now()
+            RETURNING * INTO state;
+        END IF;
+    EXCEPTION WHEN OTHERS OR query_canceled THEN
+        PERFORM crime.release_sync_lock();
+        RAISE;
+    END;
+    COMMIT;
+
+    -- One transaction per step: each window, then the hand-over to crime_sync(). A window's rows
+    -- and the progress that skips it commit together, so a resumed backfill neither repeats nor
+    -- misses a window.
+    LOOP
+        BEGIN
+            IF state.next_start < state.range_end THEN
+                window_start := state.next_start;
+                window_end := least(window_start + state.window_length, state.range_end);
+                started := clock_timestamp();
+                -- The tallies are recounted once, at the end (a backfill is also the way to
+                -- repair crime.incidents after changes by hand, which the tallies do not know of).
+                merged := crime.merge_incidents(occurred_from => window_start,
+                                                occurred_before => window_end,
+                                                delete_missing => true,
+                                                keep_tallies => false);
+                UPDATE crime.backfill_state b
+                SET next_start = window_end, windows_done = b.windows_done + 1,
+                    rows_fetched = b.rows_fetched + merged.fetched, updated_at = clock_timestamp()
+                RETURNING * INTO state;
+                UPDATE crime.sync_runs r
+                SET rows_fetched = r.rows_fetched + merged.fetched, inserted = r.inserted + merged.inserted,
+                    updated = r.updated + merged.updated, deleted = r.deleted + merged.deleted,
+                    unchanged = r.unchanged + merged.fetched - merged.inserted - merged.updated,
+                    details = r.details || jsonb_build_object('windows_done', state.windows_done,
+                                                              'next_start', state.next_start)
+                WHERE r.id = run.id;
+            ELSE
+                -- The hand-over. The watermark is the portal's greatest updated_on from before the
+                -- first window, so the next sync re-reads everything changed during the backfill.
+                -- An existing watermark (a backfill of a range into a warehouse that already
+                -- syncs) is kept.
+                IF NOT EXISTS (SELECT FROM crime.sync_state s WHERE s.watermark IS NOT NULL)
+                   AND state.source_watermark IS NOT NULL THEN
+                    INSERT INTO crime.sync_state AS s (watermark, run_id, updated_at)
+                    VALUES (state.source_watermark, run.id, now())
+                    ON CONFLICT (singleton) DO UPDATE
+                    SET watermark = EXCLUDED.watermark, run_id = EXCLUDED.run_id,
+                        updated_at = EXCLUDED.updated_at;
+                END IF;
+                changed := crime.rebuild_tallies() || crime.refresh_reference_data();
+                run.views_refreshed := crime.refresh_views(changed);
+                UPDATE crime.backfill_state SET status = 'done', updated_at = clock_timestamp();
+                UPDATE crime.sync_runs r
+                SET status = 'succeeded', finished_at = clock_timestamp(),
+                    watermark_after = (SELECT s.watermark FROM crime.sync_state s),
+                    views_refreshed = run.views_refreshed
+                WHERE r.id = run.id
+                RETURNING r.* INTO run;
+            END IF;
+        EXCEPTION WHEN OTHERS OR query_canceled THEN
+            -- Record the failure (or cancel) for good, release the lock, then let it propagate.
+            GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT,
+                                    err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT,
+                                    err_context = PG_EXCEPTION_CONTEXT;
+            PERFORM crime.record_run_error(run.id, err_state, err_message, err_detail, err_hint, err_context);
+            COMMIT;
+            PERFORM crime.release_sync_lock();
+            RAISE;
+        END;
+        COMMIT;
+        EXIT WHEN run.status = 'succeeded';
+        seconds := extract(epoch FROM clock_timestamp() - started);
+        RAISE NOTICE 'crime_backfill: [%, %): % rows (% new, % updated, % deleted) in % s, % rows/s',
+                     window_start, window_end, merged.fetched, merged.inserted,
+                     merged.updated, merged.deleted, round(seconds, 2),
+                     CASE WHEN seconds > 0 THEN round(merged.fetched / seconds) END;
+    END LOOP;
+    PERFORM crime.release_sync_lock();
+    RAISE NOTICE 'crime_backfill: done, [%, %) in % windows; crime_sync() continues from watermark %',
+                 state.range_start, state.range_end, state.windows_done, run.watermark_after;
+END
+$$;
+COMMENT ON PROCEDURE @extschema@.crime_backfill(timestamp, timestamp, interval, boolean) IS
+    'First load of crime.incidents in windows of occurrence date [start_date, end_date) (default: the portal''s whole range, from the Monday of its first week), window_length each (default 1 week), committing after each window with a NOTICE (window, rows, rows/s). Resumable: after a crash, cancel or timeout, CALL crime_backfill() again (without start_date/end_date) continues with the first uncommitted window; restart => true starts over. Each window is made equal to the portal (upsert by id, delete what the portal no longer has), so windows are never duplicated nor skipped. At the end it sets the sync watermark (if none is set yet) to the portal''s greatest updated_on from before the first window, refreshes reference data and views; crime_sync() then continues incrementally. Call it outside a transaction block';

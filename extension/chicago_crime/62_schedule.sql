@@ -1,0 +1,57 @@
+-- Entry points: crime_schedule() and crime_unschedule(), the pg_cron job
+
+CREATE FUNCTION @extschema@.crime_schedule(cron text DEFAULT '*/15 * * * *')
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    cron_database text := current_setting('cron.database_name', true);
+    job_id        bigint;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
+        IF cron_database IS NULL THEN
+            RAISE EXCEPTION 'crime_schedule() needs pg_cron, which is not installed'
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'Add pg_cron to shared_preload_libraries, restart PostgreSQL, then CREATE EXTENSION pg_cron in the database named by cron.database_name.';
+        END IF;
+        RAISE EXCEPTION 'crime_schedule() needs pg_cron, which is not installed in database "%"', current_database()
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = format('pg_cron lives in database %I (cron.database_name). Install it there with CREATE EXTENSION pg_cron if needed, then schedule this database''s sync from there: SELECT cron.schedule_in_database(%L, %L, %L, %L);',
+                                cron_database, 'crime_sync', crime_schedule.cron, 'CALL crime.run_scheduled_sync()', current_database());
+    END IF;
+    -- Dynamic SQL: pg_cron is optional, nothing here may depend on it.
+    EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
+    INTO job_id
+    USING 'crime_sync', crime_schedule.cron, 'CALL crime.run_scheduled_sync()', current_database();
+    RETURN job_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.crime_schedule(text) IS
+    'Creates or replaces the pg_cron job "crime_sync" that runs CALL crime.run_scheduled_sync() (crime_sync(), failing the job when the sync fails) in this database on the given cron schedule (default every 15 minutes; pg_cron 1.4 reads schedules in GMT) as the current user; returns the job id. Raises a clear error when pg_cron is not installed in this database';
+
+CREATE FUNCTION @extschema@.crime_unschedule()
+RETURNS boolean
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    job_id bigint;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
+        RAISE EXCEPTION 'crime_unschedule() needs pg_cron, which is not installed in database "%"', current_database()
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'Jobs for this database are managed from the database named by cron.database_name, with cron.unschedule(''crime_sync'').';
+    END IF;
+    EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1 AND username = current_user AND database = $2'
+    INTO job_id
+    USING 'crime_sync', current_database();
+    IF job_id IS NULL THEN
+        RETURN false;
+    END IF;
+    EXECUTE 'SELECT cron.unschedule($1)' USING job_id;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.crime_unschedule() IS
+    'Removes the pg_cron job "crime_sync" of this database and the current user; returns false when there was none. Raises a clear error when pg_cron is not installed in this database';

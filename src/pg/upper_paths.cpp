@@ -81,17 +81,26 @@ DeparseContext context_for(PlannerInfo *root, RelOptInfo *base, RelPlanInfo *inf
     return ctx;
 }
 
-// The base relation's column behind expr, as a SoQL identifier (empty if not usable remotely).
-std::string column_of(Expr *expr, const DeparseContext &ctx, Var **var_out = nullptr) {
+// A column of the base relation that the portal can read: its Var and its SoQL identifier.
+struct RemoteColumn {
+    const Var *var = nullptr; // null when the expression is no such column
+    std::string name;
+
+    explicit operator bool() const { return var != nullptr; }
+};
+
+// The base relation's column behind expr, if the portal can read it.
+RemoteColumn column_of(Expr *expr, const DeparseContext &ctx) {
     expr = strip_relabel(expr);
     if (!expr || !IsA(expr, Var))
         return {};
-    auto *var = reinterpret_cast<Var *>(expr);
+    const auto *var = reinterpret_cast<Var *>(expr);
     if (static_cast<Index>(var->varno) != ctx.rel->relid || var->varlevelsup != 0)
         return {};
-    if (var_out)
-        *var_out = var;
-    return remote_column(ctx, var->varattno);
+    std::string name = remote_column(ctx, var->varattno);
+    if (name.empty())
+        return {};
+    return {var, std::move(name)};
 }
 
 bool is_exact_number(Oid type) {
@@ -110,13 +119,11 @@ bool is_text(Oid type) {
 std::string deparse_group_expr(Expr *expr, const DeparseContext &ctx) {
     expr = strip_relabel(expr);
     if (IsA(expr, Var)) {
-        Var *var = nullptr;
-        std::string column = column_of(expr, ctx, &var);
-        if (column.empty())
+        RemoteColumn column = column_of(expr, ctx);
+        if (!column ||
+            (is_text(column.var->vartype) && !is_deterministic_collation(column.var->varcollid)))
             return {};
-        if (is_text(var->vartype) && !is_deterministic_collation(var->varcollid))
-            return {};
-        return column;
+        return column.name;
     }
     if (IsA(expr, FuncExpr)) {
         auto *func = reinterpret_cast<FuncExpr *>(expr);
@@ -135,11 +142,10 @@ std::string deparse_group_expr(Expr *expr, const DeparseContext &ctx) {
                                                       : nullptr;
         if (!soql_func)
             return {};
-        Var *var = nullptr;
-        std::string column = column_of(static_cast<Expr *>(lsecond(func->args)), ctx, &var);
-        if (column.empty() || var->vartype != TIMESTAMPOID)
+        RemoteColumn column = column_of(static_cast<Expr *>(lsecond(func->args)), ctx);
+        if (!column || column.var->vartype != TIMESTAMPOID)
             return {};
-        return std::string(soql_func) + "(" + column + ")";
+        return std::string(soql_func) + "(" + column.name + ")";
     }
     return {};
 }
@@ -162,11 +168,10 @@ std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
     if (list_length(agg->args) != 1)
         return {};
     auto *arg = static_cast<TargetEntry *>(linitial(agg->args));
-    Var *var = nullptr;
-    std::string column = column_of(arg->expr, ctx, &var);
-    if (column.empty())
+    RemoteColumn column = column_of(arg->expr, ctx);
+    if (!column)
         return {};
-    Oid type = var->vartype;
+    Oid type = column.var->vartype;
     bool ok = false;
     if (name == "count")
         ok = true;
@@ -180,11 +185,9 @@ std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
              (is_text(type) && is_c_collation(agg->inputcollid));
     if (!ok)
         return {};
-    return name + "(" + column + ")";
+    return name + "(" + column.name + ")";
 }
 
-// Column `position` of the scan tuple reads `soql`; with a `divisor_soql` it is that value
-// divided by the divisor's (an avg as sum / count).
 // avg(<integer column>) as the SoQL sum and count to divide. Only integer columns: their sum
 // is an integer, so the quotient has exactly the digits Postgres's avg gives.
 bool avg_as_sum_and_count(Aggref *agg, const DeparseContext &ctx, std::string &sum,
@@ -194,16 +197,17 @@ bool avg_as_sum_and_count(Aggref *agg, const DeparseContext &ctx, std::string &s
     if (pg::call([&] { return std::string_view(get_func_name(agg->aggfnoid)) != "avg"; }))
         return false;
     auto *arg = static_cast<TargetEntry *>(linitial(agg->args));
-    Var *var = nullptr;
-    std::string column = column_of(arg->expr, ctx, &var);
-    if (column.empty() ||
-        !(var->vartype == INT2OID || var->vartype == INT4OID || var->vartype == INT8OID))
+    RemoteColumn column = column_of(arg->expr, ctx);
+    if (!column || !(column.var->vartype == INT2OID || column.var->vartype == INT4OID ||
+                     column.var->vartype == INT8OID))
         return false;
-    sum = "sum(" + column + ")";
-    count = "count(" + column + ")";
+    sum = "sum(" + column.name + ")";
+    count = "count(" + column.name + ")";
     return true;
 }
 
+// Column `position` of the scan tuple reads `soql`; with a `divisor_soql` it is that value
+// divided by the divisor's (an avg as sum / count).
 void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, const char *prefix,
                    const std::string &divisor_soql = {}) {
     int position = list_length(upper.scan_tlist);

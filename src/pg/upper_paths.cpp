@@ -103,8 +103,12 @@ RemoteColumn column_of(Expr *expr, const DeparseContext &ctx) {
     return {var, std::move(name)};
 }
 
+bool is_integer(Oid type) {
+    return type == INT2OID || type == INT4OID || type == INT8OID;
+}
+
 bool is_exact_number(Oid type) {
-    return type == INT2OID || type == INT4OID || type == INT8OID || type == NUMERICOID;
+    return is_integer(type) || type == NUMERICOID;
 }
 
 bool is_number(Oid type) {
@@ -198,8 +202,7 @@ bool avg_as_sum_and_count(Aggref *agg, const DeparseContext &ctx, std::string &s
         return false;
     auto *arg = static_cast<TargetEntry *>(linitial(agg->args));
     RemoteColumn column = column_of(arg->expr, ctx);
-    if (!column || !(column.var->vartype == INT2OID || column.var->vartype == INT4OID ||
-                     column.var->vartype == INT8OID))
+    if (!column || !is_integer(column.var->vartype))
         return false;
     sum = "sum(" + column.name + ")";
     count = "count(" + column.name + ")";

@@ -94,7 +94,7 @@ override autodepend := yes
 
 include $(PGXS)
 
-extension/chicago_crime--1.0.sql: $(CHICAGO_CRIME_PARTS)
+$(DATA_built): $(CHICAGO_CRIME_PARTS)
 	awk 'NR == 1 { print "-- Built by make from extension/chicago_crime/*.sql: edit those, not this file." } \
 	     FNR == 1 { print ""; print "-- " FILENAME } { print }' $^ > $@
 

@@ -11,11 +11,9 @@ scripts/soda.sh start
 PSQL=("$PG_BINDIR/psql" -X -v ON_ERROR_STOP=1 -d "$PGDATABASE" -P pager=off)
 
 # Headings in bold on a terminal only: no escape codes in CI logs or files.
-if [[ -t 1 ]]; then
-    section() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-else
-    section() { printf '\n== %s\n' "$*"; }
-fi
+bold='' plain=''
+[[ -t 1 ]] && bold=$'\033[1m' plain=$'\033[0m'
+section() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 
 section "1. socrata_fdw: the crimes dataset (ijzp-q8t2) as a foreign table"
 "${PSQL[@]}" -v soda_url="$SODA_URL" <<'SQL'

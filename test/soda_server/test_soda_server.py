@@ -31,8 +31,16 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, HERE)
 
+import dataset_defs  # noqa: E402
+import dataset_registry  # noqa: E402
 import datasets  # noqa: E402
+import row_ids  # noqa: E402
 import soql  # noqa: E402
+import soql_errors  # noqa: E402
+import soql_literals  # noqa: E402
+import soql_output_names  # noqa: E402
+import soql_parser  # noqa: E402
+import sqlite_db  # noqa: E402
 
 PY = "/usr/bin/python3"
 SERVER = os.path.join(HERE, "soda_server.py")
@@ -148,22 +156,22 @@ class UnitTests(unittest.TestCase):
             "year - 1": "year_1", "-year": "year", "date_extract_hh(date)": "date_extract_hh_date",
         }
         for text, want in cases.items():
-            _d, items = soql.Parser(text).select_list()
-            self.assertEqual(soql.synthetic_name(items[0][1]), want, text)
+            _d, items = soql_parser.Parser(text).select_list()
+            self.assertEqual(soql_output_names.synthetic_name(items[0][1]), want, text)
 
     def test_selective_timestamp_ranges_use_their_index(self):
         # an incremental sync's `updated_on >= <yesterday>` ordered by :id: through the index
         # (SQLite alone would walk the whole table), same rows; a broad range keeps its plan
-        import soda_server
-        reg = datasets.Registry(DATA, log=lambda *a: None)
+        import http_handler
+        reg = dataset_registry.Registry(DATA, log=lambda *a: None)
         reg.load_all()
         ds = reg.get(CRIMES)
-        handler = soda_server.Handler
+        handler = http_handler.Handler
         with ds.db.reader() as conn:
             top = conn.execute("SELECT max(%s) FROM %s" % (ds.columns_by_field["updated_on"].sql, ds.table)).fetchone()[0]
         for where, forced in (("updated_on >= '%s'" % top, True), ("year = 2015", False)):
             params = {"$select": "id,:id", "$where": where, "$order": ":id", "$limit": "100"}
-            plan = soql.compile_query(ds, params, (), datasets.decode_row_id, ds.label)
+            plan = soql.compile_query(ds, params, (), row_ids.decode_row_id, ds.label)
             sql = handler.prefer_index(ds, plan.sql, plan.params)
             self.assertEqual("INDEXED BY" in sql, forced, sql)
             with ds.db.reader() as conn:
@@ -174,37 +182,37 @@ class UnitTests(unittest.TestCase):
         import random
         rnd = random.Random(7)
         sids = sorted(set([0, 1, 2, 879, 983, 13999999, 2 ** 37] + [rnd.randrange(0, 2 ** 36) for _ in range(2000)]))
-        ids = [datasets.encode_row_id(s) for s in sids]
+        ids = [row_ids.encode_row_id(s) for s in sids]
         self.assertEqual(ids, sorted(ids))
         for s, i in zip(sids, ids):
             self.assertRegex(i, r"^row-[2-9a-z]{4}\.[2-9a-z]{4}_[2-9a-z]{4}$")
-            self.assertEqual(datasets.decode_row_id(i), s)
-        self.assertIsNone(datasets.decode_row_id("row-zzzz.zzzz_zzzz"))
-        self.assertIsNone(datasets.decode_row_id("nonsense"))
-        self.assertEqual(datasets.decode_row_id(""), -1)
+            self.assertEqual(row_ids.decode_row_id(i), s)
+        self.assertIsNone(row_ids.decode_row_id("row-zzzz.zzzz_zzzz"))
+        self.assertIsNone(row_ids.decode_row_id("nonsense"))
+        self.assertEqual(row_ids.decode_row_id(""), -1)
 
     def test_tokenizer_and_parser(self):
-        p = soql.Parser("a = 'it''s' AND NOT (b IS NOT NULL) OR c NOT IN (1, 2.5, -3) AND d NOT BETWEEN 1 AND 2")
+        p = soql_parser.Parser("a = 'it''s' AND NOT (b IS NOT NULL) OR c NOT IN (1, 2.5, -3) AND d NOT BETWEEN 1 AND 2")
         e = p.whole_expr()
         self.assertEqual(e.kind, "or")
         self.assertEqual(e.a.b.kind, "not")
         self.assertEqual(e.a.a.b[1].b, "it's")
         for bad in ("a = ", "a = 'x", "(a = 1", "a == 1", "a IN ()", "and", "a BETWEEN 1", "1 +"):
-            with self.assertRaises(soql.ParseError, msg=bad):
-                soql.Parser(bad).whole_expr()
+            with self.assertRaises(soql_errors.ParseError, msg=bad):
+                soql_parser.Parser(bad).whole_expr()
 
     def test_timestamp_literals(self):
         for lit in ("2024-01-01", "2024-01-01T00:00:00", "2024-01-01T00:00:00.000", "2024-01-01 00:00:00",
                     "2024-01-01T00:00:00.000000"):
-            self.assertEqual(soql.floating_literal(lit), "2024-01-01T00:00:00.000")
-        self.assertEqual(soql.fixed_literal("2024-01-01T01:30:00+01:30"), "2024-01-01T00:00:00.000Z")
+            self.assertEqual(soql_literals.floating_literal(lit), "2024-01-01T00:00:00.000")
+        self.assertEqual(soql_literals.fixed_literal("2024-01-01T01:30:00+01:30"), "2024-01-01T00:00:00.000Z")
         with self.assertRaises(ValueError):
-            soql.floating_literal("yesterday")
+            soql_literals.floating_literal("yesterday")
 
     def test_parallel_gzip_is_one_valid_member(self):
-        import soda_server
+        import http_handler
         parts = [os.urandom(300) * 300, b"", b"[", memoryview(b'{"a":"b"}\n,' * 5000), b"]\n"]
-        z = b"".join(soda_server.parallel_gzip(iter(parts), 1))
+        z = b"".join(http_handler.parallel_gzip(iter(parts), 1))
         d = zlib.decompressobj(31)
         self.assertEqual(d.decompress(z), b"".join(bytes(p) for p in parts))
         self.assertTrue(d.eof)
@@ -229,10 +237,10 @@ class UnitTests(unittest.TestCase):
                 w = csv.writer(f, lineterminator="\n")
                 w.writerow(header)
                 w.writerows(tricky)
-            db = datasets.Database()
+            db = sqlite_db.Database()
             out = []
             for slow in (False, True):
-                ds = datasets.Dataset(db, CRIMES, datasets.DEFS[CRIMES])
+                ds = datasets.Dataset(db, CRIMES, dataset_defs.DEFS[CRIMES])
                 ds.load_csv(p, slow=slow)
                 with db.reader() as c:
                     out.append(c.execute("SELECT * FROM %s ORDER BY _sid" % ds.table).fetchall())
@@ -516,7 +524,7 @@ _LOCAL = []
 def local_registry():
     """The bundled data loaded in this process (to render results without the server)."""
     if not _LOCAL:
-        reg = datasets.Registry(DATA, log=lambda *a: None)
+        reg = dataset_registry.Registry(DATA, log=lambda *a: None)
         reg.load_all()
         _LOCAL.append(reg)
     return _LOCAL[0]
@@ -529,8 +537,8 @@ def local_crimes():
 def render(fmt, params, batch=10 ** 9, window=10 ** 9, need_rows=False):
     """-> (body, Rendered) of a query run in process: batches of `batch` rows, a query per
     `window` rows; need_rows: the generic path (rows fetched whole, serialized in Python)."""
-    import soda_server
-    h = object.__new__(soda_server.Handler)     # no request: run_query needs none
+    import http_handler
+    h = object.__new__(http_handler.Handler)     # no request: run_query needs none
     h.BATCH, h.WINDOW = batch, window
     r = h.run_query(local_crimes(), {k: str(v) for k, v in params.items()}, [], fmt, need_rows)
     try:
@@ -585,7 +593,7 @@ class StreamTests(unittest.TestCase):
     def test_keyset_page_sorts_keys_only(self):
         # forced through the updated_on index and ordered by :id alone: only the keys are sorted
         # (subquery), the rows are then read by key in order; the same rows as unforced
-        import soda_server
+        import http_handler
         ds = local_crimes()
         for where, order, rewritten in ((self.recent, ":id", True), (self.recent, ":id DESC", True),
                                         (self.recent + " AND :id > '%s'" % self.mid_id, ":id", True),
@@ -593,8 +601,8 @@ class StreamTests(unittest.TestCase):
             p = {"$select": "id,block,:id", "$where": where, "$limit": "300", "$offset": "2"}
             if order:
                 p["$order"] = order
-            plan = soql.compile_query(ds, p, (), datasets.decode_row_id, ds.label)
-            sql = soda_server.Handler.prefer_index(ds, plan.sql, plan.params)
+            plan = soql.compile_query(ds, p, (), row_ids.decode_row_id, ds.label)
+            sql = http_handler.Handler.prefer_index(ds, plan.sql, plan.params)
             self.assertIn("INDEXED BY", sql)
             self.assertEqual("WHERE _sid IN (SELECT _sid FROM" in sql, rewritten, sql)
             with ds.db.reader() as conn:
@@ -606,9 +614,9 @@ class StreamTests(unittest.TestCase):
                 self.assertEqual([s for s in steps if "TEMP B-TREE" in s[3] and s[1] == 0], [], steps)
 
     def test_reader_held_while_streaming_only(self):
-        import soda_server
+        import http_handler
         ds = local_crimes()
-        h = object.__new__(soda_server.Handler)
+        h = object.__new__(http_handler.Handler)
         h.BATCH, h.WINDOW = 100, 1000
         for consume in (0, 3, None):     # closed unsent (HEAD, 304), mid-body, read to the end
             r = h.run_query(ds, {"$limit": "2500"}, [], "json")
@@ -670,20 +678,22 @@ class StreamTests(unittest.TestCase):
         # a query failing after its first batch went out: no last chunk, the connection closes
         import contextlib
         import faults
+        import http_handler
+        import request_log
         import soda_server
         import sqlite3
 
-        class Failing(soda_server.Handler):
+        class Failing(http_handler.Handler):
             def cut_csv_rows(self, rows, *args):
                 if rows[0][0] > self.server.fail_after:
                     raise sqlite3.OperationalError("interrupted")
-                return soda_server.Handler.cut_csv_rows(rows, *args)
+                return http_handler.Handler.cut_csv_rows(rows, *args)
 
         srv = soda_server.Server(("127.0.0.1", 0), Failing)
         srv.cfg = soda_server.parse_args([])
         srv.registry = local_registry()
         srv.faults = faults.Registry()
-        srv.reqlog = soda_server.RequestLog(None, "column")
+        srv.reqlog = request_log.RequestLog(None, "column")
         th = threading.Thread(target=srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
         th.start()
         try:

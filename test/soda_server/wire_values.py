@@ -1,0 +1,183 @@
+"""Values on the wire: normalising a CSV cell or an upsert's JSON value to the
+canonical Python value of its column type (BadValue when it is not one), and
+serializing canonical values back to their JSON and CSV text.  Separate from
+Dataset because the loaders, the upserts and the server's output all share
+these rules.
+"""
+
+import json
+import math
+import re
+
+import soql_literals
+
+encode_str = json.encoder.encode_basestring  # C accelerated, keeps non-ASCII as UTF-8
+
+EMPTY_HUMAN_ADDRESS = '{"address": "", "city": "", "state": "", "zip": ""}'
+
+NUM_RE = re.compile(r"^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$")
+
+# ---------------------------------------------------------------------------
+# Wire value normalisation (CSV cells and upsert JSON values)
+
+
+class BadValue(ValueError):
+    pass
+
+
+def norm_floating(v):
+    if not isinstance(v, str):
+        raise BadValue("expected a timestamp string")
+    return soql_literals.floating_literal(v)
+
+
+def norm_number(v):
+    if isinstance(v, bool):
+        raise BadValue("expected a number")
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if not math.isfinite(v):
+            raise BadValue("expected a finite number")
+        return repr(v)
+    if isinstance(v, str):
+        t = v.strip()
+        if NUM_RE.match(t):
+            return t
+        try:
+            f = float(t)
+        except ValueError:
+            raise BadValue("expected a number, got %r" % v)
+        if not math.isfinite(f):
+            raise BadValue("expected a finite number")
+        return t
+    raise BadValue("expected a number")
+
+
+def norm_bool(v):
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str):
+        t = v.strip().lower()
+        if t in ("true", "t", "1", "y", "yes"):
+            return True
+        if t in ("false", "f", "0", "n", "no"):
+            return False
+    if isinstance(v, int):
+        return bool(v)
+    raise BadValue("expected a boolean")
+
+
+def _json_number_text(s):
+    if NUM_RE.match(s):
+        return s
+    return repr(float(s))
+
+
+_PAREN_LOC = re.compile(r"^\s*\(?\s*(-?[0-9.]+)\s*,\s*(-?[0-9.]+)\s*\)?\s*$")
+_WKT_POINT = re.compile(r"^\s*POINT\s*\(\s*(-?[0-9.eE+-]+)\s+(-?[0-9.eE+-]+)\s*\)\s*$", re.I)
+
+
+def norm_point(v):
+    """-> (lon_text, lat_text)"""
+    if isinstance(v, dict):
+        coords = v.get("coordinates")
+        if isinstance(coords, list) and len(coords) == 2:
+            return (norm_number(coords[0]), norm_number(coords[1]))
+        if "latitude" in v and "longitude" in v:
+            return (norm_number(v["longitude"]), norm_number(v["latitude"]))
+    if isinstance(v, str):
+        m = _WKT_POINT.match(v)
+        if m:
+            return (norm_number(m.group(1)), norm_number(m.group(2)))
+    raise BadValue("expected a GeoJSON point")
+
+
+def norm_location(v):
+    """-> (lat_text, lon_text, human_address_json_text)"""
+    if isinstance(v, dict):
+        lat = v.get("latitude")
+        lon = v.get("longitude")
+        human = v.get("human_address", EMPTY_HUMAN_ADDRESS)
+        if isinstance(human, dict):
+            human = json.dumps(human)
+        if lat is None or lon is None:
+            raise BadValue("location needs latitude and longitude")
+        return (norm_number(lat), norm_number(lon), human if isinstance(human, str) else EMPTY_HUMAN_ADDRESS)
+    if isinstance(v, str):
+        m = _PAREN_LOC.match(v)
+        if m:
+            return (norm_number(m.group(1)), norm_number(m.group(2)), EMPTY_HUMAN_ADDRESS)
+    raise BadValue("expected a location")
+
+
+def normalise(col, v):
+    """Wire value (JSON value or CSV text) -> canonical python value, None for null."""
+    if v is None:
+        return None
+    if isinstance(v, str) and v == "" and col.soql_type != "text":
+        return None
+    t = col.soql_type
+    if t == "text":
+        if isinstance(v, (dict, list)):
+            if isinstance(v, dict) and "url" in v:
+                return str(v["url"])
+            raise BadValue("expected text")
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return str(v) if v != "" else None
+    if t == "number":
+        return norm_number(v)
+    if t == "floating_timestamp":
+        try:
+            return norm_floating(v)
+        except ValueError as e:
+            raise BadValue(str(e))
+    if t == "boolean":
+        return norm_bool(v)
+    if t == "point":
+        return norm_point(v)
+    if t == "location":
+        return norm_location(v)
+    raise BadValue("unsupported type")
+
+
+# ---------------------------------------------------------------------------
+# Serialization
+
+
+def json_value(col, v):
+    t = col.soql_type
+    if t == "text":
+        return encode_str(v)
+    if t == "number" or t == "floating_timestamp":
+        return '"' + v + '"'
+    if t == "boolean":
+        return "true" if v else "false"
+    if t == "point":
+        return '{"type":"Point","coordinates":[%s,%s]}' % (_json_number_text(v[0]), _json_number_text(v[1]))
+    if t == "location":
+        return '{"latitude":%s,"longitude":%s,"human_address":%s}' % (
+            encode_str(v[0]), encode_str(v[1]), encode_str(v[2]))
+    raise ValueError(t)
+
+
+def csv_cell(s):
+    if "," in s or '"' in s or "\n" in s or "\r" in s:
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def csv_value(col, v):
+    t = col.soql_type
+    if t == "text":
+        return csv_cell(v)
+    if t == "number" or t == "floating_timestamp":
+        return v
+    if t == "boolean":
+        return "true" if v else "false"
+    if t == "point":
+        return "POINT (%s %s)" % (v[0], v[1])
+    if t == "location":
+        return csv_cell("(%s, %s)" % (v[0], v[1]))
+    raise ValueError(t)

@@ -30,7 +30,7 @@ from wire_values import BadValue, csv_value, json_value, norm_location, norm_poi
 # Dataset
 
 
-def _now_fixed():
+def now_fixed():
     t = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + ".%03dZ" % (int(t * 1000) % 1000)
 
@@ -294,7 +294,7 @@ class Dataset:
         if not isinstance(objs, list):
             raise BadValue("body must be a JSON array of row objects")
         created_n = updated_n = deleted_n = 0
-        stamp = at or _now_fixed()
+        stamp = at or now_fixed()
         sql = self._insert_sql(replace=True)
         with self.db.writer() as conn:
             conn.execute("BEGIN")

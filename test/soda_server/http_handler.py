@@ -37,10 +37,6 @@ def http_date(epoch):
     return email.utils.formatdate(epoch, usegmt=True)
 
 
-def now_fixed():
-    return datasets._now_fixed()
-
-
 # ---------------------------------------------------------------------------
 # HTTP handler
 
@@ -147,7 +143,7 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
     def begin_log(self, method, path, dataset, fault_text, params, token_present, query):
         self.log_entry = {
             "seq": None,
-            "time": now_fixed(),
+            "time": datasets.now_fixed(),
             "method": method,
             "path": path,
             "dataset": dataset,

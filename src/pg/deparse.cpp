@@ -7,6 +7,7 @@
 #include "error.hpp"
 #include "pg_guard.hpp"
 #include "soql.hpp"
+#include "soql_comparison.hpp"
 
 extern "C" {
 #include "access/stratnum.h"
@@ -21,8 +22,10 @@ extern "C" {
 #include "utils/pg_locale.h"
 }
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 
 namespace socrata::pg {
 
@@ -52,10 +55,14 @@ ValueClass class_of_type(Oid type) {
     }
 }
 
-// Types a runtime value may have when compared with a column of the given class.
+// Types a runtime value may have when compared with a column of the given class. Not
+// timestamptz against a timestamp column: Postgres then converts the column's value to
+// timestamptz in the session's TimeZone, and around a daylight-saving change no single
+// floating timestamp gives the same answer (local times in the skipped hour convert to instants
+// after the ones just past it). `localtimestamp - interval '7 days'` is pushed.
 bool value_type_fits(ValueClass column_class, Oid value_type) {
     if (column_class == ValueClass::Timestamp)
-        return value_type == TIMESTAMPOID || value_type == TIMESTAMPTZOID || value_type == DATEOID;
+        return value_type == TIMESTAMPOID || value_type == DATEOID;
     return class_of_type(value_type) == column_class;
 }
 
@@ -86,17 +93,22 @@ bool is_runtime_constant(Expr *expr) {
     });
 }
 
+// One side of a comparison: a column of the scanned table, a constant, or a value known when
+// the scan starts (`runtime`).
 struct Operand {
     ValueClass cls = ValueClass::None;
     bool is_column = false;
     Oid type = InvalidOid;
-    std::string text;
+    std::string text;        // a column's SoQL name, or a constant's literal
+    ComparedValue constant;  // a constant, as compared with a column
+    Expr *runtime = nullptr; // a runtime value
 };
 
-std::string placeholder(DeparseContext &ctx, Expr *expr, char end) {
-    int index = list_length(ctx.runtime_values);
+// Registers a runtime value; returns its index in ctx.runtime_values.
+std::size_t add_runtime_value(DeparseContext &ctx, Expr *expr) {
+    std::size_t index = list_length(ctx.runtime_values);
     ctx.runtime_values = pg::call([&] { return lappend(ctx.runtime_values, expr); });
-    return std::string(1, kPlaceholderStart) + std::to_string(index) + end;
+    return index;
 }
 
 bool deparse_operand(Expr *expr, DeparseContext &ctx, Operand &out) {
@@ -119,27 +131,29 @@ bool deparse_operand(Expr *expr, DeparseContext &ctx, Operand &out) {
     if (IsA(expr, Const)) {
         auto *c = reinterpret_cast<Const *>(expr);
         try {
-            out.text = soql_literal_for_datum(c->constvalue, c->constisnull, c->consttype);
+            out.constant = compared_value_for_datum(c->constvalue, c->constisnull, c->consttype);
         } catch (const Error &) {
             return false; // e.g. NaN: Socrata has no such literal, so filter locally
         }
+        out.text = out.constant.literal;
     } else {
         // Floats and numerics could turn out NaN or infinite at run time: only constants.
         if (out.type == FLOAT4OID || out.type == FLOAT8OID || out.type == NUMERICOID)
             return false;
-        out.text = placeholder(ctx, expr, kScalarEnd);
+        out.runtime = expr;
     }
     return true;
 }
 
-const char *soql_operator(const char *name) {
-    static const std::pair<const char *, const char *> map[] = {
-        {"=", "="}, {"<>", "!="}, {"<", "<"}, {"<=", "<="}, {">", ">"}, {">=", ">="},
+std::optional<CompareOp> compare_op(const std::string &name) {
+    static const std::pair<const char *, CompareOp> map[] = {
+        {"=", CompareOp::Eq},  {"<>", CompareOp::Ne}, {"<", CompareOp::Lt},
+        {"<=", CompareOp::Le}, {">", CompareOp::Gt},  {">=", CompareOp::Ge},
     };
-    for (const auto &[pg_name, soql_name] : map)
-        if (std::strcmp(name, pg_name) == 0)
-            return soql_name;
-    return nullptr;
+    for (const auto &[pg_name, op] : map)
+        if (name == pg_name)
+            return op;
+    return std::nullopt;
 }
 
 bool is_builtin(Oid oid) {
@@ -168,25 +182,38 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     if (op_name == "~~" || op_name == "!~~") {
         // LIKE: Socrata has the same % and _ wildcards but no escape character, so only a
         // constant pattern without backslashes is sent.
-        if (!left.is_column || right.is_column || column.cls != ValueClass::Text)
+        if (!left.is_column || right.is_column || column.cls != ValueClass::Text || right.runtime ||
+            right.constant.kind != ComparedValue::Kind::Exact)
             return false;
-        Expr *pattern = strip_relabel(static_cast<Expr *>(lsecond(op->args)));
-        if (!IsA(pattern, Const) || right.text.find('\\') != std::string::npos)
+        // Postgres refuses LIKE under a nondeterministic collation: leave it that error.
+        if (!is_deterministic_collation(op->inputcollid) ||
+            right.text.find('\\') != std::string::npos)
             return false;
         out += "(" + left.text + (op_name == "~~" ? " LIKE " : " NOT LIKE ") + right.text + ")";
         return true;
     }
 
-    const char *soql_op = soql_operator(op_name.c_str());
-    if (!soql_op)
+    std::optional<CompareOp> known = compare_op(op_name);
+    if (!known)
         return false;
+    CompareOp compare = *known;
     if (column.cls == ValueClass::Text) {
-        bool equality = op_name == "=" || op_name == "<>";
+        bool equality = compare == CompareOp::Eq || compare == CompareOp::Ne;
         if (equality ? !is_deterministic_collation(op->inputcollid)
                      : !is_c_collation(op->inputcollid))
             return false;
     }
-    out += "(" + left.text + " " + soql_op + " " + right.text + ")";
+    if (other.is_column) {
+        out += "(" + left.text + " " + std::string(soql_spelling(compare)) + " " + right.text + ")";
+        return true;
+    }
+    // The column first: `5 < ward` is sent as `ward > 5`.
+    if (!left.is_column)
+        compare = flipped(compare);
+    if (other.runtime)
+        out += runtime_comparison(add_runtime_value(ctx, other.runtime), column.text, compare);
+    else
+        out += comparison_soql(column.text, compare, other.constant);
     return true;
 }
 
@@ -292,7 +319,10 @@ std::string remote_column(const DeparseContext &ctx, AttrNumber attnum) {
     if (attnum <= 0 || attnum > static_cast<AttrNumber>(ctx.table->columns.size()) || !ctx.remote)
         return {};
     const ColumnInfo &col = ctx.table->columns[attnum - 1];
-    if (col.dropped)
+    // A type modifier (numeric(8,2), timestamp(0), varchar(20)) rounds, truncates or refuses
+    // the portal's value on the way in, and real rounds it to 24 bits: the portal would
+    // filter, sort and group values the table never holds.
+    if (col.dropped || col.typmod >= 0 || col.type == FLOAT4OID)
         return {};
     ValueClass cls = class_of_type(col.type);
     if (cls == ValueClass::None || !remote_type_fits(cls, ctx.remote->type_of(col.field)))
@@ -388,66 +418,84 @@ std::string deparse_order(List *pathkeys, DeparseContext &ctx) {
     return order;
 }
 
+namespace {
+
+// A floating timestamp literal, to the millisecond, and where ts lies against the values a
+// timestamp column can hold: those the portal sends, years 1 to 9999, whole milliseconds.
+ComparedValue floating_timestamp(Timestamp ts) {
+    if (TIMESTAMP_IS_NOBEGIN(ts))
+        return {ComparedValue::Kind::BelowAll, {}};
+    if (TIMESTAMP_IS_NOEND(ts))
+        return {ComparedValue::Kind::AboveAll, {}};
+    struct pg_tm tm;
+    fsec_t fsec;
+    int rc = pg::call([&] { return timestamp2tm(ts, nullptr, &tm, &fsec, nullptr, nullptr); });
+    if (rc != 0)
+        throw Error(ErrorKind::Conversion, "timestamp out of range");
+    if (tm.tm_year < 1) // 1 BC is year 0
+        return {ComparedValue::Kind::BelowAll, {}};
+    if (tm.tm_year > 9999)
+        return {ComparedValue::Kind::AboveAll, {}};
+    char buf[64];
+    snprintf(buf, sizeof buf, "'%04d-%02d-%02dT%02d:%02d:%02d.%03d'", tm.tm_year, tm.tm_mon,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(fsec / 1000));
+    return {fsec % 1000 == 0 ? ComparedValue::Kind::Exact : ComparedValue::Kind::Between, buf};
+}
+
+// The shortest digits that read back as d, whatever extra_float_digits says (float8out
+// honours it, and with it set below zero would send a different number).
+std::string float_literal(double d) {
+    if (!std::isfinite(d))
+        throw Error(ErrorKind::Conversion, "a non-finite number has no SoQL literal");
+    char buf[64];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, d);
+    if (ec != std::errc())
+        throw Error(ErrorKind::Conversion, "a number could not be written as a SoQL literal");
+    return std::string(buf, end);
+}
+
+} // namespace
+
 std::string soql_literal_for_datum(Datum value, bool isnull, Oid type) {
+    ComparedValue compared = compared_value_for_datum(value, isnull, type);
+    if (compared.kind != ComparedValue::Kind::Exact)
+        throw Error(ErrorKind::Conversion, "a timestamp SoQL cannot write exactly",
+                    "SoQL timestamps hold years 1 to 9999, to the millisecond.");
+    return compared.literal;
+}
+
+ComparedValue compared_value_for_datum(Datum value, bool isnull, Oid type) {
     if (isnull)
-        return "null";
+        return {ComparedValue::Kind::Exact, "null"};
     switch (type) {
     case BOOLOID:
-        return DatumGetBool(value) ? "true" : "false";
+        return {ComparedValue::Kind::Exact, DatumGetBool(value) ? "true" : "false"};
     case INT2OID:
-        return std::to_string(DatumGetInt16(value));
+        return {ComparedValue::Kind::Exact, std::to_string(DatumGetInt16(value))};
     case INT4OID:
-        return std::to_string(DatumGetInt32(value));
+        return {ComparedValue::Kind::Exact, std::to_string(DatumGetInt32(value))};
     case INT8OID:
-        return std::to_string(DatumGetInt64(value));
+        return {ComparedValue::Kind::Exact, std::to_string(DatumGetInt64(value))};
     case FLOAT4OID:
-    case FLOAT8OID: {
-        double d = type == FLOAT4OID ? DatumGetFloat4(value) : DatumGetFloat8(value);
-        if (!std::isfinite(d))
-            throw Error(ErrorKind::Conversion, "a non-finite number has no SoQL literal");
-        char *digits =
-            pg::call([&] { return OidOutputFunctionCall(F_FLOAT8OUT, Float8GetDatum(d)); });
-        return digits;
-    }
+        return {ComparedValue::Kind::Exact, float_literal(DatumGetFloat4(value))};
+    case FLOAT8OID:
+        return {ComparedValue::Kind::Exact, float_literal(DatumGetFloat8(value))};
     case NUMERICOID: {
         char *digits = pg::call([&] { return OidOutputFunctionCall(F_NUMERIC_OUT, value); });
         if (!std::isdigit(static_cast<unsigned char>(digits[digits[0] == '-' ? 1 : 0])))
             throw Error(ErrorKind::Conversion, "a non-finite number has no SoQL literal");
-        return digits;
+        return {ComparedValue::Kind::Exact, digits};
     }
     case TEXTOID:
     case VARCHAROID: {
         char *chars = pg::call([&] { return TextDatumGetCString(value); });
-        return quote_literal(chars);
+        return {ComparedValue::Kind::Exact, quote_literal(chars)};
     }
     case TIMESTAMPOID:
-    case TIMESTAMPTZOID:
-    case DATEOID: {
-        // Socrata timestamps are floating (no zone): a timestamptz is taken in the session's
-        // TimeZone, exactly as Postgres compares timestamp with timestamptz.
-        Timestamp ts = pg::call([&]() -> Timestamp {
-            if (type == TIMESTAMPTZOID)
-                return DatumGetTimestamp(DirectFunctionCall1(timestamptz_timestamp, value));
-            if (type == DATEOID)
-                return DatumGetTimestamp(DirectFunctionCall1(date_timestamp, value));
-            return DatumGetTimestamp(value);
-        });
-        if (TIMESTAMP_NOT_FINITE(ts))
-            throw Error(ErrorKind::Conversion, "an infinite timestamp has no SoQL literal");
-        struct pg_tm tm;
-        fsec_t fsec;
-        int rc = pg::call([&] { return timestamp2tm(ts, nullptr, &tm, &fsec, nullptr, nullptr); });
-        if (rc != 0 || tm.tm_year < 1 || tm.tm_year > 9999)
-            throw Error(ErrorKind::Conversion, "timestamp out of range for SoQL");
-        char buf[64];
-        if (fsec % 1000 == 0)
-            snprintf(buf, sizeof buf, "'%04d-%02d-%02dT%02d:%02d:%02d.%03d'", tm.tm_year, tm.tm_mon,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(fsec / 1000));
-        else
-            snprintf(buf, sizeof buf, "'%04d-%02d-%02dT%02d:%02d:%02d.%06d'", tm.tm_year, tm.tm_mon,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(fsec));
-        return buf;
-    }
+        return floating_timestamp(DatumGetTimestamp(value));
+    case DATEOID:
+        return floating_timestamp(pg::call(
+            [&] { return DatumGetTimestamp(DirectFunctionCall1(date_timestamp, value)); }));
     default:
         throw Error(ErrorKind::Conversion, "no SoQL literal for this type");
     }

@@ -2,21 +2,17 @@
 // with exactly the results Postgres would give, and their SoQL text.
 //
 // Values that are constant for one execution but unknown at plan time (parameters, stable
-// functions such as now()) are not rendered here: the SoQL keeps a placeholder and the
-// expression goes into `runtime_values`, evaluated once when the scan starts (scan.cpp).
+// functions such as localtimestamp) are not rendered here: the SoQL keeps a placeholder for
+// the comparison (soql_comparison.hpp) and the expression goes into `runtime_values`,
+// evaluated once when the scan starts (scan.cpp).
 #pragma once
 
 #include "pg_headers.hpp"
 #include "remote_schema.hpp"
+#include "soql_comparison.hpp"
 #include "table_options.hpp"
 
 namespace socrata::pg {
-
-// Placeholder in deparsed SoQL for runtime value number N (0-based): "\x01" N "\x02" for a
-// scalar, "\x01" N "\x03" for an array expanded into a parenthesised list.
-constexpr char kPlaceholderStart = '\x01';
-constexpr char kScalarEnd = '\x02';
-constexpr char kListEnd = '\x03';
 
 struct DeparseContext {
     PlannerInfo *root = nullptr;
@@ -45,7 +41,11 @@ bool is_deterministic_collation(Oid collation);
 // expr without the binary-compatible casts (RelabelType) around it.
 Expr *strip_relabel(Expr *expr);
 
-// Renders one runtime value (already evaluated) as a SoQL literal. Throws if it cannot be.
+// A value (a constant, or a runtime value once evaluated) as compared with a column: its SoQL
+// literal, or where it falls if SoQL cannot write it (soql_comparison.hpp). Throws Error for a
+// value with no SoQL form at all (NaN, a type SoQL has no literal for).
+ComparedValue compared_value_for_datum(Datum value, bool isnull, Oid type);
+// The SoQL literal of a value; throws Error if it has none that is exact.
 std::string soql_literal_for_datum(Datum value, bool isnull, Oid type);
 
 } // namespace socrata::pg

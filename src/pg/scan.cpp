@@ -31,24 +31,8 @@ class ScanState {
     void fill_slot(TupleTableSlot *slot, MemoryContext row_context);
 };
 
-// Replaces each runtime-value placeholder in the planned $where with its literal.
-std::string render_where(const std::string &where, const std::vector<std::string> &literals) {
-    std::string out;
-    out.reserve(where.size());
-    for (std::size_t i = 0; i < where.size(); ++i) {
-        if (where[i] != kPlaceholderStart) {
-            out += where[i];
-            continue;
-        }
-        std::size_t end = where.find_first_of(std::string{kScalarEnd, kListEnd}, i);
-        out += literals.at(std::stoul(where.substr(i + 1, end - i - 1)));
-        i = end;
-    }
-    return out;
-}
-
 void ScanState::start(ForeignScanState *node) {
-    std::vector<std::string> literals;
+    std::vector<ComparedValue> values;
     ExprContext *econtext = node->ss.ps.ps_ExprContext;
     ListCell *cell;
     foreach (cell, runtime_states) {
@@ -56,10 +40,10 @@ void ScanState::start(ForeignScanState *node) {
         bool isnull = false;
         Datum value = pg::call([&] { return ExecEvalExpr(state, econtext, &isnull); });
         Oid type = pg::call([&] { return exprType(reinterpret_cast<Node *>(state->expr)); });
-        literals.push_back(soql_literal_for_datum(value, isnull, type));
+        values.push_back(compared_value_for_datum(value, isnull, type));
     }
     ScanRequest request = plan.request;
-    request.where = render_where(request.where, literals);
+    request.where = render_where(request.where, values);
     prefetch.reset();
     fetcher = std::make_unique<PageFetcher>(*client, request, client->settings().page_size);
     cancel_flag = false;
@@ -178,9 +162,9 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
         } else {
             // Not started (plain EXPLAIN): runtime values are shown as $1, $2...
             ScanRequest request = state->plan.request;
-            std::vector<std::string> names;
+            std::vector<ComparedValue> names;
             for (int i = 0; i < list_length(state->runtime_states); ++i)
-                names.push_back("$" + std::to_string(i + 1));
+                names.push_back({ComparedValue::Kind::Exact, "$" + std::to_string(i + 1)});
             request.where = render_where(request.where, names);
             PageFetcher preview(*state->client, request, state->client->settings().page_size);
             query = preview.describe();

@@ -111,8 +111,9 @@ bool is_exact_number(Oid type) {
     return is_integer(type) || type == NUMERICOID;
 }
 
+// (No real: remote_column() keeps real columns local.)
 bool is_number(Oid type) {
-    return is_exact_number(type) || type == FLOAT4OID || type == FLOAT8OID;
+    return is_exact_number(type) || type == FLOAT8OID;
 }
 
 bool is_text(Oid type) {
@@ -121,11 +122,13 @@ bool is_text(Oid type) {
 
 // A grouping expression in SoQL, or empty.
 std::string deparse_group_expr(Expr *expr, const DeparseContext &ctx) {
+    // Rows are grouped under the expression's collation (GROUP BY block COLLATE "x"), which the
+    // relabelling around the column carries.
+    Oid collation = pg::call([&] { return exprCollation(reinterpret_cast<Node *>(expr)); });
     expr = strip_relabel(expr);
     if (IsA(expr, Var)) {
         RemoteColumn column = column_of(expr, ctx);
-        if (!column ||
-            (is_text(column.var->vartype) && !is_deterministic_collation(column.var->varcollid)))
+        if (!column || (is_text(column.var->vartype) && !is_deterministic_collation(collation)))
             return {};
         return column.name;
     }

@@ -1,0 +1,172 @@
+#include "soql_comparison.hpp"
+
+#include "error.hpp"
+
+#include <array>
+#include <utility>
+
+namespace socrata {
+
+namespace {
+
+// A placeholder: kStart, the value's index, kField, the operator, kField, the column, kEnd.
+// None of these bytes can appear in a quoted identifier, nor outside a string literal.
+constexpr char kStart = '\x01';
+constexpr char kField = '\x1f';
+constexpr char kEnd = '\x02';
+
+constexpr std::array<std::pair<CompareOp, std::string_view>, 6> kSpellings{{
+    {CompareOp::Eq, "="},
+    {CompareOp::Ne, "!="},
+    {CompareOp::Lt, "<"},
+    {CompareOp::Le, "<="},
+    {CompareOp::Gt, ">"},
+    {CompareOp::Ge, ">="},
+}};
+
+[[noreturn]] void malformed(std::string_view planned) {
+    throw Error(ErrorKind::Protocol, "malformed runtime comparison in a planned $where",
+                "The plan holds " + std::to_string(planned.size()) + " bytes of $where.");
+}
+
+CompareOp op_from_spelling(std::string_view text, std::string_view planned) {
+    for (const auto &[op, spelling] : kSpellings)
+        if (spelling == text)
+            return op;
+    malformed(planned);
+}
+
+// Whether `column op value` holds for every non-null value of the column.
+bool holds_for_all(CompareOp op, ComparedValue::Kind kind) {
+    bool above = kind == ComparedValue::Kind::AboveAll;
+    switch (op) {
+    case CompareOp::Ne:
+        return true;
+    case CompareOp::Eq:
+        return false;
+    case CompareOp::Lt:
+    case CompareOp::Le:
+        return above;
+    case CompareOp::Gt:
+    case CompareOp::Ge:
+        return !above;
+    }
+    return false;
+}
+
+} // namespace
+
+std::string_view soql_spelling(CompareOp op) noexcept {
+    for (const auto &[candidate, spelling] : kSpellings)
+        if (candidate == op)
+            return spelling;
+    return "=";
+}
+
+CompareOp flipped(CompareOp op) noexcept {
+    switch (op) {
+    case CompareOp::Lt:
+        return CompareOp::Gt;
+    case CompareOp::Le:
+        return CompareOp::Ge;
+    case CompareOp::Gt:
+        return CompareOp::Lt;
+    case CompareOp::Ge:
+        return CompareOp::Le;
+    default:
+        return op;
+    }
+}
+
+std::string comparison_soql(std::string_view column, CompareOp op, const ComparedValue &value) {
+    std::string col(column);
+    // `column = column` is true for a non-null value and null for a null one, as a comparison
+    // that holds for every value is in Postgres; `column != column` is its false counterpart.
+    auto always = [&](bool holds) { return "(" + col + (holds ? " = " : " != ") + col + ")"; };
+    auto plain = [&](CompareOp o) {
+        return "(" + col + " " + std::string(soql_spelling(o)) + " " + value.literal + ")";
+    };
+    switch (value.kind) {
+    case ComparedValue::Kind::Exact:
+        return plain(op);
+    case ComparedValue::Kind::Between:
+        // No value of the column lies strictly between `literal` and the next one it can hold.
+        switch (op) {
+        case CompareOp::Eq:
+            return always(false);
+        case CompareOp::Ne:
+            return always(true);
+        case CompareOp::Lt:
+        case CompareOp::Le:
+            return plain(CompareOp::Le);
+        case CompareOp::Gt:
+        case CompareOp::Ge:
+            return plain(CompareOp::Gt);
+        }
+        break;
+    case ComparedValue::Kind::AboveAll:
+    case ComparedValue::Kind::BelowAll:
+        return always(holds_for_all(op, value.kind));
+    }
+    return plain(op);
+}
+
+std::string runtime_comparison(std::size_t index, std::string_view column, CompareOp op) {
+    std::string out(1, kStart);
+    out += std::to_string(index);
+    out += kField;
+    out += soql_spelling(op);
+    out += kField;
+    out += column;
+    out += kEnd;
+    return out;
+}
+
+std::string render_where(std::string_view planned, const std::vector<ComparedValue> &values) {
+    std::string out;
+    out.reserve(planned.size());
+    for (std::size_t i = 0; i < planned.size(); ++i) {
+        char c = planned[i];
+        if (c == '\'') {
+            // A string literal, to its closing quote ('' is a quote inside it).
+            std::size_t close = i + 1;
+            while (close < planned.size()) {
+                if (planned[close] == '\'' &&
+                    (close + 1 >= planned.size() || planned[close + 1] != '\''))
+                    break;
+                close += planned[close] == '\'' ? 2 : 1;
+            }
+            if (close >= planned.size())
+                malformed(planned);
+            out.append(planned.substr(i, close - i + 1));
+            i = close;
+            continue;
+        }
+        if (c != kStart) {
+            out += c;
+            continue;
+        }
+        std::size_t op_at = planned.find(kField, i);
+        std::size_t column_at =
+            op_at == std::string_view::npos ? op_at : planned.find(kField, op_at + 1);
+        std::size_t end =
+            column_at == std::string_view::npos ? column_at : planned.find(kEnd, column_at);
+        if (end == std::string_view::npos || op_at == i + 1)
+            malformed(planned);
+        std::size_t index = 0;
+        for (char digit : planned.substr(i + 1, op_at - i - 1)) {
+            if (digit < '0' || digit > '9')
+                malformed(planned);
+            index = index * 10 + static_cast<std::size_t>(digit - '0');
+        }
+        if (index >= values.size())
+            malformed(planned);
+        CompareOp op = op_from_spelling(planned.substr(op_at + 1, column_at - op_at - 1), planned);
+        out +=
+            comparison_soql(planned.substr(column_at + 1, end - column_at - 1), op, values[index]);
+        i = end;
+    }
+    return out;
+}
+
+} // namespace socrata

@@ -1,0 +1,51 @@
+// A column compared with one value, in SoQL, including values SoQL cannot write.
+//
+// A timestamp value may be finer than the millisecond Socrata keeps, infinite, or outside the
+// years 1 to 9999 SoQL can write. Such a value still compares the same way with every value
+// the portal holds, so the comparison is sent as an equivalent one: `date < '…00.0005'` as
+// `date <= '…00.000'`, `date < 'infinity'` as `date = date` (true for every non-null date,
+// null for a null one, as in Postgres). The comparison is never widened or narrowed.
+//
+// Values known only when a scan starts (parameters, now()) leave a placeholder in the planned
+// $where; render_where() puts the comparisons in once the values are known.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace socrata {
+
+enum class CompareOp { Eq, Ne, Lt, Le, Gt, Ge };
+
+// The SoQL spelling ("=", "!=", "<", "<=", ">", ">=").
+std::string_view soql_spelling(CompareOp op) noexcept;
+// `value op column` as `column flipped(op) value`.
+CompareOp flipped(CompareOp op) noexcept;
+
+// Where a value falls among the values a column can hold.
+struct ComparedValue {
+    enum class Kind {
+        Exact,    // `literal` is the value itself (or "null")
+        Between,  // strictly between `literal` and the next value the column can hold
+        AboveAll, // greater than every value the column can hold
+        BelowAll, // less than every value the column can hold
+    };
+    Kind kind = Kind::Exact;
+    std::string literal;
+};
+
+// "(column op value)" or its equivalent for a value SoQL cannot write; `column` is a quoted
+// identifier (soql.hpp).
+std::string comparison_soql(std::string_view column, CompareOp op, const ComparedValue &value);
+
+// The placeholder for `column op <runtime value number index>` in a planned $where.
+std::string runtime_comparison(std::size_t index, std::string_view column, CompareOp op);
+
+// The planned $where with each runtime comparison rendered from values[index]. String
+// literals are copied as they are, so a constant holding the placeholder's bytes is only text.
+// Throws Error(Protocol) for a malformed placeholder or an index without a value.
+std::string render_where(std::string_view planned, const std::vector<ComparedValue> &values);
+
+} // namespace socrata

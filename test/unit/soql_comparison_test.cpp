@@ -1,0 +1,88 @@
+#include "error.hpp"
+#include "soql_comparison.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace socrata;
+
+namespace {
+
+ComparedValue exact(std::string literal) {
+    return {ComparedValue::Kind::Exact, std::move(literal)};
+}
+
+} // namespace
+
+TEST(Comparison, ExactValuesAreComparedAsTheyAre) {
+    EXPECT_EQ(comparison_soql("ward", CompareOp::Ne, exact("42")), "(ward != 42)");
+    EXPECT_EQ(comparison_soql("date", CompareOp::Ge, exact("'2020-01-01T00:00:00.000'")),
+              "(date >= '2020-01-01T00:00:00.000')");
+    EXPECT_EQ(flipped(CompareOp::Lt), CompareOp::Gt);
+    EXPECT_EQ(flipped(CompareOp::Ge), CompareOp::Le);
+    EXPECT_EQ(flipped(CompareOp::Eq), CompareOp::Eq);
+}
+
+TEST(Comparison, ValueBetweenTwoColumnValuesUsesTheLowerOne) {
+    // date compared with 00:00:00.0005: no date lies between .000 and .001.
+    ComparedValue v{ComparedValue::Kind::Between, "'2001-01-01T00:00:00.000'"};
+    EXPECT_EQ(comparison_soql("date", CompareOp::Lt, v), "(date <= '2001-01-01T00:00:00.000')");
+    EXPECT_EQ(comparison_soql("date", CompareOp::Le, v), "(date <= '2001-01-01T00:00:00.000')");
+    EXPECT_EQ(comparison_soql("date", CompareOp::Gt, v), "(date > '2001-01-01T00:00:00.000')");
+    EXPECT_EQ(comparison_soql("date", CompareOp::Ge, v), "(date > '2001-01-01T00:00:00.000')");
+    EXPECT_EQ(comparison_soql("date", CompareOp::Eq, v), "(date != date)");
+    EXPECT_EQ(comparison_soql("date", CompareOp::Ne, v), "(date = date)");
+}
+
+TEST(Comparison, ValueOutsideTheColumnsRangeIsAlwaysOrNeverMet) {
+    ComparedValue above{ComparedValue::Kind::AboveAll, {}};
+    ComparedValue below{ComparedValue::Kind::BelowAll, {}};
+    EXPECT_EQ(comparison_soql("d", CompareOp::Lt, above), "(d = d)");
+    EXPECT_EQ(comparison_soql("d", CompareOp::Le, above), "(d = d)");
+    EXPECT_EQ(comparison_soql("d", CompareOp::Gt, above), "(d != d)");
+    EXPECT_EQ(comparison_soql("d", CompareOp::Ge, above), "(d != d)");
+    EXPECT_EQ(comparison_soql("d", CompareOp::Eq, above), "(d != d)");
+    EXPECT_EQ(comparison_soql("d", CompareOp::Ne, above), "(d = d)");
+    EXPECT_EQ(comparison_soql("d", CompareOp::Lt, below), "(d != d)");
+    EXPECT_EQ(comparison_soql("d", CompareOp::Ge, below), "(d = d)");
+    EXPECT_EQ(comparison_soql("d", CompareOp::Gt, below), "(d = d)");
+    EXPECT_EQ(comparison_soql("d", CompareOp::Eq, below), "(d != d)");
+}
+
+TEST(RenderWhere, PutsEachRuntimeComparisonIn) {
+    std::string planned = "(" + runtime_comparison(0, "ward", CompareOp::Eq) + " AND " +
+                          runtime_comparison(1, "date", CompareOp::Lt) + ")";
+    std::vector<ComparedValue> values{exact("7"), {ComparedValue::Kind::AboveAll, {}}};
+    EXPECT_EQ(render_where(planned, values), "((ward = 7) AND (date = date))");
+    // Plain EXPLAIN shows the parameters by number.
+    EXPECT_EQ(render_where(planned, {exact("$1"), exact("$2")}), "((ward = $1) AND (date < $2))");
+}
+
+TEST(RenderWhere, PlaceholderBytesInsideAStringLiteralAreText) {
+    // fbi_code = E'\x010\x02' must stay that text, not become runtime value 0.
+    std::string literal = "'\x01"
+                          "0\x02 it''s'";
+    std::string planned = "((ward = 26) OR (fbi_code = " + literal + ")) AND " +
+                          runtime_comparison(0, "beat", CompareOp::Ne);
+    EXPECT_EQ(render_where(planned, {exact("'1"
+                                           "'")}),
+              "((ward = 26) OR (fbi_code = " + literal + ")) AND (beat != '1')");
+}
+
+TEST(RenderWhere, RefusesMalformedPlans) {
+    std::vector<ComparedValue> one{exact("1")};
+    EXPECT_THROW(render_where("(a = 'open", one), Error);
+    EXPECT_THROW(render_where("\x01"
+                              "0",
+                              one),
+                 Error);
+    EXPECT_THROW(render_where(runtime_comparison(1, "a", CompareOp::Eq), one), Error);
+    EXPECT_THROW(render_where("\x01x\x1f=\x1f"
+                              "a\x02",
+                              one),
+                 Error);
+    EXPECT_THROW(render_where("\x01"
+                              "0\x1f~\x1f"
+                              "a\x02",
+                              one),
+                 Error);
+}

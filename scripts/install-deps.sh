@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project needs, only those missing (idempotent, no TTY).
-#   scripts/install-deps.sh          build + test + demo packages
+#   scripts/install-deps.sh          build + test + demo packages (psycopg2: the pushdown fuzzer)
 #   scripts/install-deps.sh --bench  also the benchmark baselines' Python packages
 set -euo pipefail
 
 packages=(
-    build-essential pkg-config curl ca-certificates python3
+    build-essential pkg-config curl ca-certificates python3 python3-psycopg2
     postgresql-15 postgresql-server-dev-15 postgresql-15-cron postgresql-15-pgtap
     libtap-parser-sourcehandler-pgtap-perl
     libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev
 )
 if [[ "${1:-}" == "--bench" ]]; then
-    packages+=(python3-pandas python3-requests python3-psycopg2)
+    packages+=(python3-pandas python3-requests)
 fi
 
 missing=()

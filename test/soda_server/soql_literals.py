@@ -55,7 +55,10 @@ def number_value(text):
     """Python value for a numeric literal/string (int when integral)."""
     t = text.strip()
     if re.match(r"^[+-]?\d+$", t):
-        return int(t)
+        i = int(t)
+        # SQLite's INTEGER holds 64 bits; a bigger integral literal compares as a double.
+        if -(1 << 63) <= i < (1 << 63):
+            return i
     v = float(t)
     if v != v or v in (float("inf"), float("-inf")):
         raise ValueError("not a finite number")

@@ -25,10 +25,11 @@ fixed the same session). numdigits still is: the test server compares decimals o
 digits as doubles, so `make test` (scripts/test.sh: seed 1, 120 queries) avoids it. --known
 FEATURE,... still counts mismatches carrying those tags but does not print them.
 
-A query that raises an error on one side only is reported too. One such report is Postgres's
-own doing, not the wrapper's: the same local filter may short-circuit an OR before an erring
-arm on one plan and not on the other (seed 2 finds `... OR block_ci LIKE 'x%'`, seed 3 the
-same under LIMIT 0). Seed 3 also reports a grouped sum(lon_f4) computed locally on both sides:
+A query that raises an error on one side only is reported too. Such reports are about the order
+in which Postgres evaluates conditions, which SQL leaves open, not about the wrapper's answers:
+an OR short-circuits before an erring arm on one plan and not on the other (seed 2 finds
+`... OR block_ci LIKE 'x%'`, seed 3 the same under LIMIT 0), or a condition the portal
+evaluated leaves no rows for the erring local one (seeds 8 and 9). Seed 3 also reports a grouped sum(lon_f4) computed locally on both sides:
 float4 sums in another order pair up other rows in the comparison (a limit of this script).
 """
 

@@ -95,3 +95,8 @@ SELECT (SELECT count(*) FROM (SELECT block COLLATE ci06, count(*) FROM ecrimes G
      = (SELECT count(*) FROM (SELECT block COLLATE ci06, count(*) FROM lcrimes06 GROUP BY 1) g)
     AS same_groups;
 EXPLAIN (COSTS OFF) SELECT block COLLATE ci06, count(*) FROM ecrimes GROUP BY 1;
+-- Two implicit collations in conflict: Postgres cannot compare, and says so, with or without
+-- the wrapper (the comparison was once pushed and answered 1).
+CREATE FOREIGN TABLE ecrimes_ci (block text COLLATE ci06) SERVER exact06 OPTIONS (dataset 'ijzp-q8t2');
+SELECT count(*) FROM ecrimes_ci WHERE block = ANY (ARRAY['004XX S HOMAN AVE'::name]::text[]);
+SELECT count(*) FROM ecrimes_ci WHERE block = ('004XX S HOMAN AVE'::name)::text;

@@ -305,7 +305,9 @@ bool is_c_collation(Oid collation) {
 }
 
 bool is_deterministic_collation(Oid collation) {
-    return !OidIsValid(collation) ||
+    // No collation on text means two implicit ones conflicted: Postgres raises an error when
+    // it compares, so the comparison must stay local to raise it.
+    return OidIsValid(collation) &&
            pg::call([&] { return get_collation_isdeterministic(collation); });
 }
 

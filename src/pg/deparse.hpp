@@ -36,7 +36,8 @@ std::string deparse_order(List *pathkeys, DeparseContext &ctx);
 // Shared with the aggregate and ORDER BY pushdown (upper_paths.cpp):
 // SoQL compares text by code point, which only the C (or POSIX) collation matches.
 bool is_c_collation(Oid collation);
-// Equality and grouping only agree with Socrata's under a deterministic collation.
+// Equality and grouping only agree with Socrata's under a deterministic collation (and text
+// with no collation, from a conflict of two, is an error in Postgres: never pushed).
 bool is_deterministic_collation(Oid collation);
 // expr without the binary-compatible casts (RelabelType) around it.
 Expr *strip_relabel(Expr *expr);

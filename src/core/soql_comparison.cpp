@@ -54,6 +54,43 @@ bool holds_for_all(CompareOp op, ComparedValue::Kind kind) {
     return false;
 }
 
+// The position of the quote closing the string literal that opens at `open` ('' is a quote
+// inside it).
+std::size_t literal_end(std::string_view planned, std::size_t open) {
+    for (std::size_t at = open + 1; at < planned.size(); ++at) {
+        if (planned[at] != '\'')
+            continue;
+        if (at + 1 < planned.size() && planned[at + 1] == '\'')
+            ++at; // a doubled quote
+        else
+            return at;
+    }
+    malformed(planned);
+}
+
+// Appends the comparison of the placeholder starting at `start`; returns its last position.
+std::size_t render_placeholder(std::string_view planned, std::size_t start,
+                               const std::vector<ComparedValue> &values, std::string &out) {
+    std::size_t op_at = planned.find(kField, start);
+    std::size_t column_at =
+        op_at == std::string_view::npos ? op_at : planned.find(kField, op_at + 1);
+    std::size_t end =
+        column_at == std::string_view::npos ? column_at : planned.find(kEnd, column_at);
+    if (end == std::string_view::npos || op_at == start + 1)
+        malformed(planned);
+    std::size_t index = 0;
+    for (char digit : planned.substr(start + 1, op_at - start - 1)) {
+        if (digit < '0' || digit > '9')
+            malformed(planned);
+        index = index * 10 + static_cast<std::size_t>(digit - '0');
+    }
+    if (index >= values.size())
+        malformed(planned);
+    CompareOp op = op_from_spelling(planned.substr(op_at + 1, column_at - op_at - 1), planned);
+    out += comparison_soql(planned.substr(column_at + 1, end - column_at - 1), op, values[index]);
+    return end;
+}
+
 } // namespace
 
 std::string_view soql_spelling(CompareOp op) noexcept {
@@ -126,45 +163,15 @@ std::string render_where(std::string_view planned, const std::vector<ComparedVal
     std::string out;
     out.reserve(planned.size());
     for (std::size_t i = 0; i < planned.size(); ++i) {
-        char c = planned[i];
-        if (c == '\'') {
-            // A string literal, to its closing quote ('' is a quote inside it).
-            std::size_t close = i + 1;
-            while (close < planned.size()) {
-                if (planned[close] == '\'' &&
-                    (close + 1 >= planned.size() || planned[close + 1] != '\''))
-                    break;
-                close += planned[close] == '\'' ? 2 : 1;
-            }
-            if (close >= planned.size())
-                malformed(planned);
+        if (planned[i] == '\'') {
+            std::size_t close = literal_end(planned, i);
             out.append(planned.substr(i, close - i + 1));
             i = close;
-            continue;
+        } else if (planned[i] == kStart) {
+            i = render_placeholder(planned, i, values, out);
+        } else {
+            out += planned[i];
         }
-        if (c != kStart) {
-            out += c;
-            continue;
-        }
-        std::size_t op_at = planned.find(kField, i);
-        std::size_t column_at =
-            op_at == std::string_view::npos ? op_at : planned.find(kField, op_at + 1);
-        std::size_t end =
-            column_at == std::string_view::npos ? column_at : planned.find(kEnd, column_at);
-        if (end == std::string_view::npos || op_at == i + 1)
-            malformed(planned);
-        std::size_t index = 0;
-        for (char digit : planned.substr(i + 1, op_at - i - 1)) {
-            if (digit < '0' || digit > '9')
-                malformed(planned);
-            index = index * 10 + static_cast<std::size_t>(digit - '0');
-        }
-        if (index >= values.size())
-            malformed(planned);
-        CompareOp op = op_from_spelling(planned.substr(op_at + 1, column_at - op_at - 1), planned);
-        out +=
-            comparison_soql(planned.substr(column_at + 1, end - column_at - 1), op, values[index]);
-        i = end;
     }
     return out;
 }

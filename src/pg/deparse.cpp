@@ -217,6 +217,16 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     return true;
 }
 
+// The SoQL literal of a list element: only a value SoQL can write exactly (an IN list has no
+// room for the comparison forms of soql_comparison.hpp).
+std::string soql_literal_for_datum(Datum value, bool isnull, Oid type) {
+    ComparedValue compared = compared_value_for_datum(value, isnull, type);
+    if (compared.kind != ComparedValue::Kind::Exact)
+        throw Error(ErrorKind::Conversion, "a timestamp SoQL cannot write exactly",
+                    "SoQL timestamps hold years 1 to 9999, to the millisecond.");
+    return compared.literal;
+}
+
 bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &out) {
     if (!is_builtin(op->opno) || list_length(op->args) != 2)
         return false;
@@ -457,14 +467,6 @@ std::string float_literal(double d) {
 }
 
 } // namespace
-
-std::string soql_literal_for_datum(Datum value, bool isnull, Oid type) {
-    ComparedValue compared = compared_value_for_datum(value, isnull, type);
-    if (compared.kind != ComparedValue::Kind::Exact)
-        throw Error(ErrorKind::Conversion, "a timestamp SoQL cannot write exactly",
-                    "SoQL timestamps hold years 1 to 9999, to the millisecond.");
-    return compared.literal;
-}
 
 ComparedValue compared_value_for_datum(Datum value, bool isnull, Oid type) {
     if (isnull)

@@ -46,7 +46,5 @@ Expr *strip_relabel(Expr *expr);
 // literal, or where it falls if SoQL cannot write it (soql_comparison.hpp). Throws Error for a
 // value with no SoQL form at all (NaN, a type SoQL has no literal for).
 ComparedValue compared_value_for_datum(Datum value, bool isnull, Oid type);
-// The SoQL literal of a value; throws Error if it has none that is exact.
-std::string soql_literal_for_datum(Datum value, bool isnull, Oid type);
 
 } // namespace socrata::pg

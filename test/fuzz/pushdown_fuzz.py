@@ -31,7 +31,10 @@ an OR short-circuits before an erring arm on one plan and not on the other (seed
 `... OR block_ci LIKE 'x%'`, seed 3 the same under LIMIT 0), a condition the portal
 evaluated leaves no rows for the erring local one (seeds 8 and 9), or the local copy's planner
 runs the erring LIKE on its column statistics to estimate it, which the foreign table has none of
-(seed 10, with --runtime 0.5 --prepared 0.4). Seed 3 also reports a grouped sum(lon_f4) computed locally on both sides:
+(seed 10, with --runtime 0.5 --prepared 0.4). Seed 15 (--weights 0.1,0.3,0.6 --pushy 0.9) reports GROUP BY block_ci grouped locally on both
+sides: under a case-insensitive collation Postgres shows whichever spelling of a group it met
+first, and the rows arrive in another order. Seed 3 also reports a grouped sum(lon_f4) computed
+locally on both sides:
 float4 sums in another order pair up other rows in the comparison (a limit of this script).
 """
 

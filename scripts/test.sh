@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Every test, in one run: GoogleTest (pure C++), the SODA test server's self-tests, pg_regress
 # (sql/ + expected/), a randomized differential test of pushdown (test/fuzz/), pgTAP
-# (test/pgtap/*.sql via pg_prove) and a crash-recovery check (test/crash_recovery.sh), against a fresh throwaway cluster and the local SODA server on the
-# bundled data. Exits non-zero on any failure.
+# (test/pgtap/*.sql via pg_prove) and a crash-recovery check (test/crash_recovery.sh), against a
+# fresh throwaway cluster and the local SODA server on the bundled data. Exits non-zero on any
+# failure.
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"

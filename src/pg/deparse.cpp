@@ -99,7 +99,7 @@ struct Operand {
     ValueClass cls = ValueClass::None;
     bool is_column = false;
     Oid type = InvalidOid;
-    std::string text;        // a column's SoQL name, or a constant's literal
+    std::string text;        // a column's SoQL name
     ComparedValue constant;  // a constant, as compared with a column
     Expr *runtime = nullptr; // a runtime value
 };
@@ -135,7 +135,6 @@ bool deparse_operand(Expr *expr, DeparseContext &ctx, Operand &out) {
         } catch (const Error &) {
             return false; // e.g. NaN: Socrata has no such literal, so filter locally
         }
-        out.text = out.constant.literal;
     } else {
         // Floats and numerics could turn out NaN or infinite at run time: only constants.
         if (out.type == FLOAT4OID || out.type == FLOAT8OID || out.type == NUMERICOID)
@@ -187,9 +186,10 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
             return false;
         // Postgres refuses LIKE under a nondeterministic collation: leave it that error.
         if (!is_deterministic_collation(op->inputcollid) ||
-            right.text.find('\\') != std::string::npos)
+            right.constant.literal.find('\\') != std::string::npos)
             return false;
-        out += "(" + left.text + (op_name == "~~" ? " LIKE " : " NOT LIKE ") + right.text + ")";
+        out += "(" + left.text + (op_name == "~~" ? " LIKE " : " NOT LIKE ") +
+               right.constant.literal + ")";
         return true;
     }
 

@@ -327,8 +327,8 @@ def curl_csv(n):
     sc = ServerCPU()
     cc = children_cpu()
     t0 = time.time()
-    p = subprocess.run(["curl", "-sf", "-o", "/dev/null", "-w", "%{size_download}", url],
-                       check=True, capture_output=True, text=True)
+    subprocess.run(["curl", "-sf", "-o", "/dev/null", "-w", "%{size_download}", url],
+                   check=True, capture_output=True, text=True)
     seconds = time.time() - t0
     nbytes, reqs = sb.done()
     return {"name": "curl CSV (as baseline b)", "rows": n, "seconds": seconds, "bytes": nbytes,

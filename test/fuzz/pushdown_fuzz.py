@@ -1244,12 +1244,6 @@ def tree_variants(t):
                 yield Node(t.op, t.kids[:i] + [v] + t.kids[i + 1:])
 
 
-def const_variants(q):
-    for c in q.consts():
-        if c.render != "lit":
-            yield c
-
-
 def candidates(q):
     for s in list(q.settings):
         q2 = copy.deepcopy(q)

@@ -15,7 +15,11 @@ Set-up (an independent cluster and SODA server; see scripts/env.sh):
 
 Connection: libpq environment (PGHOST, PGPORT, PGUSER, PGDATABASE); the SODA server from
 $SODA_URL (or --soda-url). The tables (fz_ft, fz_ft_paged, fz_lt) are created on first use,
-or again with --recreate.
+or again with --recreate. The foreign tables read CSV pages for row scans (response_format
+'auto'); --response-format json (or csv) runs the same queries on tables that read only that
+format (fz_ft_json, fz_ft_paged_json), against the same local copy. Session 15 ran seeds 2 to 7
+in JSON (1,800 queries, two seeds with --runtime 0.5 --prepared 0.4) and 8 and 9 in forced CSV:
+no wrong answer, only the kinds of report described below.
 
 --avoid FEATURE[,FEATURE...] keeps constructs out of the generated queries; features: typmod
 float4 ctrlchar dst efd subms ci runtime-edge bignum numdigits (see FEATURES below). The first
@@ -1325,9 +1329,10 @@ def shrink(runner, q, diff, budget):
 # ---------------------------------------------------------------------------------------------
 # Set-up
 
-def setup(cur, soda_url, recreate):
+def setup(cur, soda_url, recreate, response_format):
     cur.execute("SELECT 1 FROM pg_class WHERE relname = %s", (LT + "_base",))
     if cur.fetchone() and not recreate:
+        foreign_tables(cur, response_format)
         return
     cur.execute("CREATE EXTENSION IF NOT EXISTS socrata_fdw")
     cur.execute("SET client_min_messages = warning")
@@ -1343,17 +1348,7 @@ def setup(cur, soda_url, recreate):
         cur.execute("DROP %s %s CASCADE" % ("VIEW" if kind[0] == "v" else "TABLE", LT))
     cur.execute("CREATE SERVER fz_srv FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url %s)"
                 % sql_text(soda_url))
-    defs = []
-    for name, typ, field, fam, feat in COLUMNS:
-        if feat == "ci" and not icu:
-            continue
-        opt = "" if field == name else " OPTIONS (column_name %s)" % sql_text(field)
-        base, _, coll = typ.partition(" COLLATE ")
-        defs.append('"%s" %s%s%s' % (name, base, opt, " COLLATE " + coll if coll else ""))
-    cur.execute("CREATE FOREIGN TABLE %s (%s) SERVER fz_srv OPTIONS (dataset 'ijzp-q8t2')"
-                % (FT, ", ".join(defs)))
-    cur.execute("CREATE FOREIGN TABLE %s (%s) SERVER fz_srv OPTIONS (dataset 'ijzp-q8t2', "
-                "page_size '997')" % (FT_PAGED, ", ".join(defs)))
+    foreign_tables(cur, "auto")
     # The local copy keeps date_tz as the floating timestamp; the view converts it in the
     # session's TimeZone at query time, as the wrapper does when it reads the column.
     cur.execute("DROP TABLE IF EXISTS %s_base CASCADE" % LT)
@@ -1364,7 +1359,28 @@ def setup(cur, soda_url, recreate):
     cols = ", ".join('"%s"' % c[0] if c[0] != "date_tz" else "date_tz::timestamptz AS date_tz"
                      for c in COLUMNS if c[4] != "ci" or icu)
     cur.execute("CREATE VIEW %s AS SELECT %s FROM %s_base" % (LT, cols, LT))
+    foreign_tables(cur, response_format)
     cur.execute("RESET client_min_messages")
+
+
+def foreign_tables(cur, response_format):
+    """Creates the two foreign tables of a response format if missing, and points FT and
+    FT_PAGED at them (fz_ft and fz_ft_paged for 'auto', which the local copy is made from)."""
+    global FT, FT_PAGED
+    suffix = "" if response_format == "auto" else "_" + response_format
+    FT, FT_PAGED = "fz_ft" + suffix, "fz_ft_paged" + suffix
+    icu = icu_available(cur)
+    defs = []
+    for name, typ, field, fam, feat in COLUMNS:
+        if feat == "ci" and not icu:
+            continue
+        opt = "" if field == name else " OPTIONS (column_name %s)" % sql_text(field)
+        base, _, coll = typ.partition(" COLLATE ")
+        defs.append('"%s" %s%s%s' % (name, base, opt, " COLLATE " + coll if coll else ""))
+    fmt = ", response_format %s" % sql_text(response_format)
+    for table, extra in ((FT, ""), (FT_PAGED, ", page_size '997'")):
+        cur.execute("CREATE FOREIGN TABLE IF NOT EXISTS %s (%s) SERVER fz_srv "
+                    "OPTIONS (dataset 'ijzp-q8t2'%s%s)" % (table, ", ".join(defs), fmt, extra))
 
 
 def icu_available(cur):
@@ -1425,6 +1441,9 @@ def main():
     ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--soda-url", default=os.environ.get("SODA_URL", "http://127.0.0.1:25480"))
     ap.add_argument("--recreate", action="store_true", help="drop and create the tables again")
+    ap.add_argument("--response-format", choices=("auto", "json", "csv"), default="auto",
+                    help="the foreign tables' response_format: 'auto' reads CSV for row scans "
+                    "(fz_ft, fz_ft_paged); 'json' and 'csv' use tables fz_ft_json, ...")
     ap.add_argument("--avoid", default="", help="comma-separated features to leave out: " + " ".join(FEATURES))
     ap.add_argument("--known", default="",
                     help="features whose mismatches are only counted, not printed")
@@ -1453,7 +1472,7 @@ def main():
 
     cur = conn.cursor()
     t0 = time.time()
-    setup(cur, args.soda_url, args.recreate)
+    setup(cur, args.soda_url, args.recreate, args.response_format)
     icu = icu_available(cur)
     if not icu:
         avoid.add("ci")

@@ -24,10 +24,9 @@ no wrong answer, only the kinds of report described below.
 --avoid FEATURE[,FEATURE...] keeps constructs out of the generated queries; features: typmod
 float4 ctrlchar dst efd subms ci runtime-edge bignum numdigits (see FEATURES below). The first
 eight were wrong answers or errors of the wrapper, fixed in session 14 (sql/06_pushdown_exactness
-has one case of each). bignum was the test server's (SQLite refused integers past 64 bits;
-fixed the same session). numdigits still is: the test server compares decimals of more than 17
-digits as doubles, so `make test` (scripts/test.sh: seed 1, 120 queries) avoids it. --known
-FEATURE,... still counts mismatches carrying those tags but does not print them.
+has one case of each). The last two were the test server's, which compared integers past 64 bits
+(fixed in session 14) and decimals of more than 15 digits (session 15; sums too) as doubles.
+--known FEATURE,... still counts mismatches carrying those tags but does not print them.
 
 A query that raises an error on one side only is reported too. Such reports are about the order
 in which Postgres evaluates conditions, which SQL leaves open, not about the wrapper's answers:
@@ -69,7 +68,8 @@ FEATURES = {
     "ci": "nondeterministic collation",
     "runtime-edge": "runtime (parameter/sub-select/stable) timestamps that are infinite or past 9999",
     "bignum": "numeric constants past 64 bits (the test server's SQLite refused them until session 14)",
-    "numdigits": "numeric constants/sums with more digits than a double holds",
+    "numdigits": "numeric constants/sums with more digits than a double holds (the test server "
+                 "rounded them until session 15)",
 }
 
 FT, FT_PAGED, LT = "fz_ft", "fz_ft_paged", "fz_lt"

@@ -6,6 +6,7 @@ functions, the fast CSV loader and the control API's ?at= time.
 """
 
 import datetime
+import decimal
 import re
 
 # ---------------------------------------------------------------------------
@@ -63,6 +64,28 @@ def number_value(text):
     if v != v or v in (float("inf"), float("-inf")):
         raise ValueError("not a finite number")
     return v
+
+
+def beyond_double(text):
+    """True when a number literal holds more than the 15 significant digits a double keeps
+    exactly (an integer only past 64 bits): compared as a double it could equal a stored value
+    it differs from. The translator compares such literals as decimals (soql_numcmp)."""
+    t = text.strip()
+    if re.match(r"^[+-]?\d+$", t) and -(1 << 63) <= int(t) < (1 << 63):
+        return False
+    try:
+        d = decimal.Decimal(t)
+    except decimal.InvalidOperation:
+        return False
+    return d.is_finite() and len(d.normalize().as_tuple().digits) > 15
+
+
+def exact_number(v):
+    """A stored number (int, or a float read from at most 15 digits) or a literal's text as the
+    decimal it was written as."""
+    if isinstance(v, float):
+        return decimal.Decimal(repr(v))
+    return decimal.Decimal(v)
 
 
 BOOL_TEXT = {"true": 1, "false": 0}

@@ -7,7 +7,7 @@ the parser (which knows no schema) and from the compilation of a whole query
 """
 
 from soql_errors import AggregateInUngrouped, NoSuchColumn, NoSuchFunction, NotInGroupBy, ParseError, TypeMismatch
-from soql_literals import BOOL_TEXT, fixed_literal, floating_literal, number_value
+from soql_literals import BOOL_TEXT, beyond_double, fixed_literal, floating_literal, number_value
 from soql_parser import Node
 
 # ---------------------------------------------------------------------------
@@ -110,10 +110,16 @@ class Translator:
             a = self.coerce_to(a, items[0].type if items else a.type, "in", e.pos)
             for it in items:
                 self.check_same(a, it, "in", e.pos)
-            sql = "(%s %sIN (%s))" % (a.sql, "NOT " if e.c else "", ", ".join(i.sql for i in items))
-            params = list(a.params)
-            for it in items:
-                params += it.params
+            if any(self.decimal_literal(x) for x in [a] + items):
+                # a IN (x, y) is a = x OR a = y, NULLs included.
+                parts = [self.comparison(a, "=", it) for it in items]
+                sql = "(%s(%s))" % ("NOT " if e.c else "", " OR ".join(p[0] for p in parts))
+                params = [v for p in parts for v in p[1]]
+            else:
+                sql = "(%s %sIN (%s))" % (a.sql, "NOT " if e.c else "", ", ".join(i.sql for i in items))
+                params = list(a.params)
+                for it in items:
+                    params += it.params
             return Expr(sql, params, "boolean", a.agg or any(i.agg for i in items))
         if k == "between":
             a = self.tr(e.a, ctx)
@@ -123,8 +129,13 @@ class Translator:
             self.check_same(a, lo, "between", e.pos)
             self.check_same(a, hi, "between", e.pos)
             self.check_orderable(a, "between", e.pos)
-            sql = "(%s %sBETWEEN %s AND %s)" % (a.sql, "NOT " if e.d else "", lo.sql, hi.sql)
-            return Expr(sql, a.params + lo.params + hi.params, "boolean", a.agg or lo.agg or hi.agg)
+            if any(self.decimal_literal(x) for x in (a, lo, hi)):
+                (s1, p1), (s2, p2) = self.comparison(a, ">=", lo), self.comparison(a, "<=", hi)
+                sql, params = "(%s(%s AND %s))" % ("NOT " if e.d else "", s1, s2), p1 + p2
+            else:
+                sql = "(%s %sBETWEEN %s AND %s)" % (a.sql, "NOT " if e.d else "", lo.sql, hi.sql)
+                params = a.params + lo.params + hi.params
+            return Expr(sql, params, "boolean", a.agg or lo.agg or hi.agg)
         if k == "like":
             a = self.tr(e.a, ctx)
             p = self.tr(e.b, ctx)
@@ -188,7 +199,8 @@ class Translator:
         s = x.lit[1]
         try:
             if typ == "number":
-                return Expr("?", [number_value(s)], "number", out_sql="?", out_params=[s.strip()])
+                return Expr("?", [number_value(s)], "number", out_sql="?", out_params=[s.strip()],
+                            lit=("number", s.strip()))
             if typ == "floating_timestamp":
                 return Expr("?", [floating_literal(s)], typ)
             if typ == "fixed_timestamp":
@@ -236,7 +248,8 @@ class Translator:
                 self.check_orderable(a, "op$" + op, e.pos)
             elif a.type in ("point", "location"):
                 raise self.mismatch("op$" + op, a.type, e.pos)
-            return Expr("(%s %s %s)" % (a.sql, op, b.sql), a.params + b.params, "boolean", a.agg or b.agg)
+            sql, params = self.comparison(a, op, b)
+            return Expr(sql, params, "boolean", a.agg or b.agg)
         if op == "||":
             for x in (a, b):
                 if x.type not in ("text", "null", "number"):
@@ -255,6 +268,23 @@ class Translator:
         else:
             sql = "(%s %s %s)" % (a.sql, op, b.sql)
         return Expr(sql, a.params + b.params, "number", a.agg or b.agg)
+
+    @staticmethod
+    def decimal_literal(x):
+        """The text of a number literal a double cannot hold exactly, else None."""
+        if x.type == "number" and x.lit is not None and x.lit[0] == "number" and beyond_double(x.lit[1]):
+            return x.lit[1]
+        return None
+
+    def comparison(self, a, op, b):
+        """-> (sql, params) of a op b; a number literal past a double's digits is compared as
+        an exact decimal, as the portal compares numbers (SQLite would round it)."""
+        if not (self.decimal_literal(a) or self.decimal_literal(b)):
+            return "(%s %s %s)" % (a.sql, op, b.sql), a.params + b.params
+        sides = [(x.sql, x.params) if not self.decimal_literal(x) else ("?", [self.decimal_literal(x)])
+                 for x in (a, b)]
+        sql = "(soql_numcmp(%s, %s) %s 0)" % (sides[0][0], sides[1][0], "<>" if op == "!=" else op)
+        return sql, sides[0][1] + sides[1][1]
 
     def text_of(self, x):
         if x.type == "number":
@@ -321,7 +351,11 @@ class Translator:
             if name in ("sum", "avg"):
                 if a.type not in ("number", "null"):
                     raise self.mismatch(name, a.type, e.pos)
-                return Expr("%s(%s%s)" % (name, distinct, a.sql), a.params, "number", True)
+                sql = "%s(%s%s)" % (name, distinct, a.sql)
+                # Output an exact sum; compare and sort by SQLite's (a double's rounding apart,
+                # the same order).
+                out = "soql_decsum(%s%s)" % (distinct, a.sql) if name == "sum" else None
+                return Expr(sql, a.params, "number", True, out_sql=out, out_params=a.params if out else None)
             self.check_orderable(a, name, e.pos)
             return Expr("%s(%s)" % (name, a.sql), a.params, a.type, True)
         targs = [self.tr(x, ctx) for x in args]

@@ -82,6 +82,34 @@ def _lenient(parse):
     return convert
 
 
+def _py_numcmp(a, b):
+    """-1, 0 or 1 comparing two numbers as exact decimals; NULL when either is NULL."""
+    if a is None or b is None:
+        return None
+    x, y = soql_literals.exact_number(a), soql_literals.exact_number(b)
+    return (x > y) - (x < y)
+
+
+class _DecimalSum:
+    """sum() as the portal adds numbers: exact decimals (SQLite's SUM of REALs rounds). The
+    translator uses it only for the value a query outputs, as text."""
+
+    def __init__(self):
+        self.total = None
+
+    def step(self, v):
+        if v is not None:
+            x = soql_literals.exact_number(v)
+            self.total = x if self.total is None else self.total + x
+
+    def finalize(self):
+        if self.total is None:
+            return None
+        if self.total == self.total.to_integral_value():
+            return str(int(self.total))
+        return format(self.total.normalize(), "f")
+
+
 def _py_within_box(lat, lon, nw_lat, nw_lon, se_lat, se_lon):
     if lat is None or lon is None or None in (nw_lat, nw_lon, se_lat, se_lon):
         return None
@@ -127,6 +155,8 @@ def _setup_connection(conn):
     conn.create_function("soql_tonumber", 1, _lenient(soql_literals.number_value), **det)
     conn.create_function("soql_tofloating", 1, _lenient(soql_literals.floating_literal), **det)
     conn.create_function("soql_tofixed", 1, _lenient(soql_literals.fixed_literal), **det)
+    conn.create_function("soql_numcmp", 2, _py_numcmp, **det)
+    conn.create_aggregate("soql_decsum", 1, _DecimalSum)
     conn.create_function("soql_within_box", 6, _py_within_box, **det)
     conn.create_function("soql_within_circle", 5, _py_within_circle, **det)
     conn.create_function("soql_rowid", 1, encode_row_id, **det)

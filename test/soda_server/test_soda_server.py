@@ -10,6 +10,7 @@ request log.
 """
 
 import csv
+import decimal
 import gzip
 import http.client
 import io
@@ -763,6 +764,26 @@ class SoQLTests(unittest.TestCase):
         self.assertEqual(count("x_coordinate < " + big), o_count(lambda r: r["x_coordinate"] != ""))
         self.assertEqual(count("ward NOT IN (-%s, 17)" % big), count("ward != 17"))
 
+    def test_decimals_beyond_a_double(self):
+        # A literal one unit in the 22nd digit above a stored latitude: as a double it would
+        # equal the stored value; the portal compares exact decimals.
+        lat = next(r["latitude"] for r in ORACLE if r["latitude"] != "")
+        above = lat + "0" * (22 - len(lat.replace(".", "").lstrip("0"))) + "1"
+        exact = decimal.Decimal(lat)
+        at_most = o_count(lambda r: r["latitude"] != "" and decimal.Decimal(r["latitude"]) <= exact)
+        self.assertGreater(at_most, 0)
+        self.assertEqual(count("latitude = %s" % above), 0)
+        self.assertEqual(count("latitude = '%s'" % above), 0)
+        self.assertEqual(count("latitude < %s" % above), at_most)
+        self.assertEqual(count("%s > latitude" % above), at_most)
+        self.assertEqual(count("latitude != %s" % above), o_count(lambda r: r["latitude"] != ""))
+        self.assertEqual(count("latitude IN (%s)" % above), 0)
+        self.assertEqual(count("latitude NOT IN (%s, %s)" % (above, lat)),
+                         o_count(lambda r: r["latitude"] != "" and decimal.Decimal(r["latitude"]) != exact))
+        self.assertEqual(count("latitude BETWEEN %s AND 90" % above),
+                         o_count(lambda r: r["latitude"] != "" and decimal.Decimal(r["latitude"]) > exact))
+        self.assertEqual(count("latitude NOT BETWEEN %s AND 90" % above), at_most)
+
     def test_text_semantics(self):
         self.assertEqual(count("primary_type = 'THEFT'"), o_count(lambda r: r["primary_type"] == "THEFT"))
         self.assertEqual(count("primary_type = 'theft'"), 0)   # case-sensitive
@@ -855,6 +876,17 @@ class SoQLTests(unittest.TestCase):
         self.assertEqual(r["max_date"], max(x["date"] for x in ORACLE))
         self.assertEqual(r["min_primary_type"], min(x["primary_type"] for x in ORACLE))
         self.assertEqual(r["max_year"], max(x["year"] for x in ORACLE))
+        # Sums of decimals are exact, as the portal adds them; grouped sums too, and a HAVING on
+        # one still compares it as a number.
+        lats = [decimal.Decimal(x["latitude"]) for x in ORACLE if x["latitude"]]
+        r = res({"$select": "sum(latitude), sum(latitude) AS again"})[0]
+        self.assertEqual(decimal.Decimal(r["sum_latitude"]), sum(lats))
+        self.assertEqual(r["again"], r["sum_latitude"])
+        r = res({"$select": "arrest, sum(latitude)", "$group": "arrest", "$having": "sum(latitude) > 1",
+                 "$order": "arrest"})
+        self.assertEqual([decimal.Decimal(x["sum_latitude"]) for x in r],
+                         [sum(decimal.Decimal(x["latitude"]) for x in ORACLE if x["latitude"] and x["arrest"] == a)
+                          for a in ("false", "true")])
         st, h, b = request("/resource/%s.json" % CRIMES, {"$select": "count(*), max(date)"})
         self.assertEqual(json.loads(h["x-soda2-fields"]), ["count", "max_date"])
         self.assertEqual(json.loads(h["x-soda2-types"]), ["number", "floating_timestamp"])

@@ -61,6 +61,14 @@ CREATE FOREIGN TABLE crimes_narrow (id bigint, ward smallint, beat int, district
     block int) SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2');
 SELECT count(*) FROM crimes_narrow WHERE ward IS NOT NULL;
 SELECT id, block FROM crimes_narrow WHERE block IS NOT NULL LIMIT 1;
+-- A column may read the row identifier, which also keys the pages (selected once).
+CREATE FOREIGN TABLE crimes_rowid (id bigint, row_id text OPTIONS (column_name ':id'))
+    SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2', page_size '25000');
+SELECT count(*), count(DISTINCT row_id), count(DISTINCT id) FROM crimes_rowid;
+SELECT row_id FROM crimes_rowid WHERE id = 879;
+-- The same with ORDER BY and LIMIT pushed down, where the scan fills a tuple of the plan's own
+-- (its columns were once unnamed: column ""), and the pages carry no :id: the row is counted.
+SELECT id, block FROM crimes_narrow WHERE block IS NOT NULL ORDER BY id DESC LIMIT 1 OFFSET 2;
 
 -- Response format: a row scan asks for CSV when every field it reads is a scalar (text,
 -- number, checkbox, floating timestamp), which reads the same as JSON in about half the bytes;

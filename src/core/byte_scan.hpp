@@ -61,7 +61,7 @@ inline const char *find_json_string_special(const char *p, const char *end) noex
     return end;
 }
 
-// First byte in [p, end) that is the delimiter, '"', '\r', '\n' or non-ASCII, or end:
+// First byte in [p, end) that is the delimiter, '"', '\r', '\n', NUL or non-ASCII, or end:
 // everything an unquoted CSV field scanner must look at.
 inline const char *find_csv_unquoted_special(const char *p, const char *end,
                                              unsigned char delimiter) noexcept {
@@ -70,7 +70,8 @@ inline const char *find_csv_unquoted_special(const char *p, const char *end,
         while (end - p >= 8) {
             const std::uint64_t v = load8(p);
             const std::uint64_t m = bytes_equal(v, delimiter) | bytes_equal(v, '"') |
-                                    bytes_equal(v, '\r') | bytes_equal(v, '\n') | (v & kHighs);
+                                    bytes_equal(v, '\r') | bytes_equal(v, '\n') |
+                                    bytes_equal(v, 0) | (v & kHighs);
             if (m != 0)
                 return first_flagged(p, m);
             p += 8;
@@ -78,20 +79,20 @@ inline const char *find_csv_unquoted_special(const char *p, const char *end,
     }
     for (; p < end; ++p) {
         const unsigned char c = static_cast<unsigned char>(*p);
-        if (c == delimiter || c == '"' || c == '\r' || c == '\n' || c >= 0x80)
+        if (c == delimiter || c == '"' || c == '\r' || c == '\n' || c == 0 || c >= 0x80)
             return p;
     }
     return end;
 }
 
-// First byte in [p, end) that is '"' or non-ASCII, or end: what a quoted CSV field scanner
+// First byte in [p, end) that is '"', NUL or non-ASCII, or end: what a quoted CSV field scanner
 // must look at (delimiters and newlines are plain data inside quotes).
 inline const char *find_csv_quoted_special(const char *p, const char *end) noexcept {
     using namespace byte_scan_detail;
     if (kLittleEndian) {
         while (end - p >= 8) {
             const std::uint64_t v = load8(p);
-            const std::uint64_t m = bytes_equal(v, '"') | (v & kHighs);
+            const std::uint64_t m = bytes_equal(v, '"') | bytes_equal(v, 0) | (v & kHighs);
             if (m != 0)
                 return first_flagged(p, m);
             p += 8;
@@ -99,7 +100,7 @@ inline const char *find_csv_quoted_special(const char *p, const char *end) noexc
     }
     for (; p < end; ++p) {
         const unsigned char c = static_cast<unsigned char>(*p);
-        if (c == '"' || c >= 0x80)
+        if (c == '"' || c == 0 || c >= 0x80)
             return p;
     }
     return end;

@@ -78,6 +78,8 @@ void CsvRowDecoder::feed(const char *data, std::size_t size) {
                     ++p;
                 } else if (c == '"') {
                     fail(p, "'\"' inside an unquoted field");
+                } else if (c == '\0') {
+                    fail_on_nul(p);
                 } else {
                     p = take_utf8_byte(p);
                 }
@@ -96,6 +98,8 @@ void CsvRowDecoder::feed(const char *data, std::size_t size) {
                 if (*p == '"') {
                     state_ = State::QuoteInQuoted;
                     ++p;
+                } else if (*p == '\0') {
+                    fail_on_nul(p);
                 } else {
                     p = take_utf8_byte(p);
                 }
@@ -197,6 +201,11 @@ void CsvRowDecoder::append(const char *p, std::size_t n) {
         if (row_buf_.size() - field_start_ > limits_.max_value_bytes)
             fail(p, "value larger than " + std::to_string(limits_.max_value_bytes >> 20) + " MB");
     }
+}
+
+void CsvRowDecoder::fail_on_nul(const char *p) {
+    // Text would end at it (values are kept NUL-terminated, and Postgres text cannot hold one).
+    fail(p, "a NUL byte (0x00) in a value, which PostgreSQL text cannot store");
 }
 
 const char *CsvRowDecoder::take_utf8_byte(const char *p) {

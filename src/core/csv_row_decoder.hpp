@@ -65,6 +65,7 @@ class CsvRowDecoder {
     void end_record(const char *p);
     void emit_row();
     [[noreturn]] void fail(const char *p, const std::string &what);
+    [[noreturn]] void fail_on_nul(const char *p);
     std::string position_detail() const;
 
     FieldSlotMap fields_;

@@ -126,6 +126,10 @@ std::string postgres_column_name_for(std::string_view field) {
         name = "column";
     if (name[0] >= '0' && name[0] <= '9')
         name.insert(0, "_");
+    // PostgreSQL's system column names cannot name a column (GIS datasets have xmin and xmax).
+    for (const char *system : {"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})
+        if (name == system)
+            name += '_';
     if (name.size() > kMaxIdentifierBytes)
         name.resize(kMaxIdentifierBytes);
     return name;

@@ -162,8 +162,10 @@ std::string validate_base_url(std::string_view text, std::string_view name) {
     std::string_view port;
     if (!host.empty() && host.front() == '[') { // IPv6 literal
         const std::size_t close = host.find(']');
-        if (close == std::string_view::npos || close == 1)
+        if (close == std::string_view::npos)
             bad_value(name, text, "The IPv6 address is not closed with ']'.", example);
+        if (close == 1)
+            bad_value(name, text, "The IPv6 address between '[' and ']' is empty.", example);
         for (char c : host.substr(1, close - 1))
             if (!is_hex(c) && c != ':' && c != '.')
                 bad_value(name, text, "The IPv6 address is malformed.", example);
@@ -191,6 +193,9 @@ std::string validate_base_url(std::string_view text, std::string_view name) {
                 bad_value(name, text, "The host name contains an invalid character.", example);
     }
     if (!port.empty()) {
+        if (port.front() == '0')
+            bad_value(name, text,
+                      "The port must be a number from 1 to 65535, without leading zeros.", example);
         if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)
             bad_value(name, text, "The port must be a number from 1 to 65535.", example);
         const int n = std::stoi(std::string(port));

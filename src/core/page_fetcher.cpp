@@ -102,8 +102,10 @@ SoqlQuery PageFetcher::page_query() const {
     q.limit = want;
 
     if (request_.keyset) {
-        // The row identifier rides along as the last slot; it is the paging key.
-        q.select.push_back(kRowIdField);
+        // The row identifier rides along as the last slot; it is the paging key. A column that
+        // reads it already asks for it (Socrata refuses a name selected twice).
+        if (std::find(q.select.begin(), q.select.end(), kRowIdField) == q.select.end())
+            q.select.push_back(kRowIdField);
         q.order = kRowIdField;
         q.where = request_.where;
         if (!last_id_.empty()) {
@@ -152,10 +154,14 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
         build_resource_url(settings.base_url, settings.dataset, format_of(request_), q);
     const std::string shown_url = redact(url, settings.app_token);
 
+    // One slot per requested item, then the paging key: the decoder fills slots by field name,
+    // so :id can fill two when a column reads it too.
     std::vector<std::string> fields;
-    fields.reserve(q.select.size());
-    for (const auto &item : q.select)
+    fields.reserve(request_.select.size() + 1);
+    for (const auto &item : request_.select)
         fields.push_back(output_field_name(item));
+    if (request_.keyset || fields.empty())
+        fields.emplace_back(kRowIdField);
     const std::size_t slots = request_.keyset ? request_.select.size() + 1 : request_.select.size();
     const auto limit = static_cast<std::size_t>(*q.limit);
     // Chunks double in size through a page: the first rows go out early, and a page costs a few
@@ -218,7 +224,7 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
             decoder.emplace(request_.csv, fields, on_row, shown_url);
         },
         [&](const char *data, std::size_t size) { decoder->feed(data, size); });
-    decoder->finish();
+    redacting_errors(settings.app_token, [&] { decoder->finish(); }); // may quote the body
     if (to_skip > 0)
         throw rows_changed_on_retry("The retried page has fewer rows than the " +
                                     std::to_string(handed_on) + " already read");

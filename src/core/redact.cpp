@@ -66,4 +66,13 @@ std::string redact(std::string_view text, std::string_view secret) {
     return out;
 }
 
+Error redacted(const Error &error, std::string_view secret) {
+    std::string what = redact(error.what(), secret);
+    std::string detail = redact(error.detail(), secret);
+    std::string hint = redact(error.hint(), secret);
+    if (error.kind() == ErrorKind::Http)
+        return Error::http(error.http_status(), what, std::move(detail), std::move(hint));
+    return Error(error.kind(), what, std::move(detail), std::move(hint));
+}
+
 } // namespace socrata

@@ -2,6 +2,8 @@
 // pass through redact() before they are put into any text a user or log can see.
 #pragma once
 
+#include "error.hpp"
+
 #include <string>
 #include <string_view>
 
@@ -11,5 +13,18 @@ namespace socrata {
 // value after "app_token=" (covers "$$app_token=" and "%24%24app_token=") and after
 // "X-App-Token:" (any letter case), even when the secret is not given.
 std::string redact(std::string_view text, std::string_view secret = {});
+
+// The same error (kind and HTTP status kept) with its message, detail and hint redacted.
+Error redacted(const Error &error, std::string_view secret);
+
+// Runs f(); an Error it throws leaves redacted. For code that quotes what a server sent (an
+// error body, bytes near a decoding error): a proxy or a server may echo the token's header.
+template <typename F> decltype(auto) redacting_errors(std::string_view secret, F &&f) {
+    try {
+        return f();
+    } catch (const Error &error) {
+        throw redacted(error, secret);
+    }
+}
 
 } // namespace socrata

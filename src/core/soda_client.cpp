@@ -47,6 +47,14 @@ void SodaClient::sleep_before_retry(int delay_ms) {
 
 void SodaClient::stream(const std::string &url, const std::function<void()> &on_attempt,
                         const std::function<void(const char *, std::size_t)> &on_body) {
+    // Every error out of a transfer is redacted once here: besides the URL, it may quote the
+    // server's error body or the bytes a decoder stopped at, which can echo the token.
+    redacting_errors(settings_.app_token, [&] { stream_with_retries(url, on_attempt, on_body); });
+}
+
+void SodaClient::stream_with_retries(
+    const std::string &url, const std::function<void()> &on_attempt,
+    const std::function<void(const char *, std::size_t)> &on_body) {
     const std::string shown_url = redact(url, settings_.app_token);
     for (int attempt = 0;; ++attempt) {
         on_attempt();
@@ -55,6 +63,7 @@ void SodaClient::stream(const std::string &url, const std::function<void()> &on_
         std::string failure;
         std::string failure_detail;
         int status = 0;
+        std::string outcome_location; // a redirect's Location
         ++stats_.requests;
         try {
             HttpResponse response = http_.perform(make_request(url), sink);
@@ -64,6 +73,7 @@ void SodaClient::stream(const std::string &url, const std::function<void()> &on_
                 return;
             outcome.http_status = status;
             outcome.retry_after = response.retry_after;
+            outcome_location = response.location;
         } catch (const Error &e) {
             if (e.kind() != ErrorKind::Network)
                 throw; // cancelled, or a body we cannot decode: retrying will not help
@@ -81,13 +91,13 @@ void SodaClient::stream(const std::string &url, const std::function<void()> &on_
         std::string tries =
             attempt > 0 ? " (after " + std::to_string(attempt + 1) + " attempts)" : std::string();
         if (outcome.network_error)
-            throw Error(ErrorKind::Network, redact(failure + tries, settings_.app_token),
-                        redact(failure_detail, settings_.app_token),
+            throw Error(ErrorKind::Network, failure + tries, failure_detail,
                         "Check the server's base_url and the network; timeouts are the "
                         "request_timeout and stall_timeout server options.");
         // The request id is left out of the message: it differs on every request, and the
         // status, Socrata's own message and the URL are what a user acts on.
-        Error error = error_for_http_status(status, sink.error_body(), shown_url);
+        Error error = error_for_http_status(status, sink.error_body(), shown_url,
+                                            redact(outcome_location, settings_.app_token));
         if (attempt > 0)
             error = Error::http(status, std::string(error.what()) + tries, error.detail(),
                                 error.hint());

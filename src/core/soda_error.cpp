@@ -85,19 +85,21 @@ SodaError parse_soda_error(std::string_view body) {
 }
 
 Error error_for_http_status(int status, std::string_view body, std::string_view redacted_url,
-                            std::string_view request_id) {
+                            std::string_view location) {
+    const bool redirect = status >= 300 && status < 400;
     const SodaError e = parse_soda_error(body);
     std::string what = "Socrata request failed with HTTP " + std::to_string(status) + ": ";
-    what += e.code.empty() ? e.message : e.code + ": " + e.message;
+    if (redirect && !location.empty())
+        what += "redirected to " + std::string(location);
+    else
+        what += e.code.empty() ? e.message : e.code + ": " + e.message;
 
     std::string detail = "URL: " + std::string(redacted_url) + ".";
-    if (!request_id.empty())
-        detail += " X-Socrata-RequestId: " + std::string(request_id) + ".";
 
     std::string hint;
     if (status == 400)
-        hint = "The SoQL query sent to Socrata was rejected; check column names and option "
-               "values, or disable pushdown for this table.";
+        hint = "Socrata rejected the query; check the foreign table's column_name options "
+               "against the dataset's field names (EXPLAIN VERBOSE shows the query sent).";
     else if (status == 401 || status == 403)
         hint = "Check the app_token option; private datasets need credentials this server "
                "cannot supply.";
@@ -105,7 +107,7 @@ Error error_for_http_status(int status, std::string_view body, std::string_view 
         hint = "Check the dataset option (a 4x4 id such as ijzp-q8t2) and the base_url option.";
     else if (status == 429)
         hint = "Socrata is throttling requests; set an app_token to get a higher limit.";
-    else if (status >= 300 && status < 400)
+    else if (redirect)
         hint = "Redirects are not followed (the app token must not leak to another host); set "
                "base_url to the address the server redirects to.";
     else if (status >= 500)

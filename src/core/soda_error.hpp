@@ -21,8 +21,9 @@ struct SodaError {
 SodaError parse_soda_error(std::string_view body);
 
 // The Error for a non-success HTTP status, with the server's message, the (already redacted)
-// URL and a hint suited to the status (token for 401/403/429, dataset id for 404, ...).
+// URL and a hint suited to the status (token for 401/403/429, dataset id for 404, ...). For a
+// redirect, `location` is the address it points to (Location header), named in the message.
 Error error_for_http_status(int status, std::string_view body, std::string_view redacted_url,
-                            std::string_view request_id = {});
+                            std::string_view location = {});
 
 } // namespace socrata

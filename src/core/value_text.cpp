@@ -58,9 +58,12 @@ const char *point_text_for(ValueKind kind, std::string_view text, std::string &s
     return scratch.c_str();
 }
 
-std::string describe_row_position(const Page &page, std::size_t row, std::size_t value_slots) {
+std::string describe_row_position(const Page &page, std::size_t row, std::size_t value_slots,
+                                  std::uint64_t row_number) {
     if (page.slots() > value_slots && page.kind(row, value_slots) != ValueKind::Null)
         return ":id " + std::string(page.text(row, value_slots));
+    if (row_number > 0)
+        return "row " + std::to_string(row_number) + " of the result";
     return "row " + std::to_string(row + 1) + " of the page";
 }
 

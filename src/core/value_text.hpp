@@ -18,8 +18,10 @@ const char *json_text_for(ValueKind kind, std::string_view text, std::string &sc
 const char *point_text_for(ValueKind kind, std::string_view text, std::string &scratch);
 
 // Where a row sits, for error messages: ":id row-ab12.cd34" when the page carries the row
-// identifier after the value slots, else "row N of the page".
-std::string describe_row_position(const Page &page, std::size_t row, std::size_t value_slots);
+// identifier after the value slots, else "row N of the result" given the row's 1-based
+// number in the whole result, else "row N of the page".
+std::string describe_row_position(const Page &page, std::size_t row, std::size_t value_slots,
+                                  std::uint64_t row_number = 0);
 
 // Appends s as a JSON string literal (quoted and escaped).
 void append_json_string(std::string &out, std::string_view s);

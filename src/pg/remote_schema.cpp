@@ -4,6 +4,7 @@
 #include "dataset_metadata.hpp"
 #include "error.hpp"
 #include "pg_guard.hpp"
+#include "redact.hpp"
 #include "soda_client.hpp"
 #include "soql.hpp"
 
@@ -68,8 +69,10 @@ const RemoteSchema *remote_schema_for(const ScanSettings &settings) {
     std::unique_ptr<RemoteSchema> schema;
     try {
         SodaClient client(settings, cancel_requested);
-        DatasetMetadata metadata = parse_dataset_metadata(
-            client.get_document(build_metadata_url(settings.base_url, settings.dataset)));
+        std::string document =
+            client.get_document(build_metadata_url(settings.base_url, settings.dataset));
+        DatasetMetadata metadata =
+            redacting_errors(settings.app_token, [&] { return parse_dataset_metadata(document); });
         schema = std::make_unique<RemoteSchema>();
         for (const auto &column : metadata.columns) {
             schema->fields[column.field_name] = remote_type_for(column.data_type_name);
@@ -79,11 +82,18 @@ const RemoteSchema *remote_schema_for(const ScanSettings &settings) {
     } catch (const Error &e) {
         if (e.kind() == ErrorKind::Cancelled)
             throw;
-        // Without the remote types nothing is pushed down; the scan reports real problems.
+        // Without the remote types nothing is pushed down, and the query still runs (the scan
+        // reports real problems). Said as a WARNING: unfiltered, a scan of a large dataset
+        // reads all of it, which a user should not have to find in DEBUG logs.
         std::string message = e.what();
         pg::call([&] {
-            ereport(DEBUG1, (errmsg_internal("socrata_fdw: no metadata for %s, no pushdown: %s",
-                                             settings.dataset.c_str(), message.c_str())));
+            ereport(WARNING,
+                    (errmsg("socrata_fdw: no metadata for dataset \"%s\"; nothing of this query "
+                            "is pushed down",
+                            settings.dataset.c_str()),
+                     errdetail_internal("%s", message.c_str()),
+                     errhint("Filters, sorts and aggregates run locally, after every row is "
+                             "fetched. The next query asks for the metadata again.")));
         });
         return nullptr; // not cached: the next query tries again
     }

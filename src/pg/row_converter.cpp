@@ -74,11 +74,10 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
 }
 
 void RowConverter::raise_conversion_error(PgError &error, const Page &page, std::size_t row,
-                                          const std::string &relname, std::size_t value_slots) {
+                                          const std::string &relname, const std::string &where) {
     ErrorData *data = error.data();
     const Column &c = columns_.at(converting_);
     std::string value(page.text(row, c.item).substr(0, 200));
-    std::string where = describe_row_position(page, row, value_slots);
     pg::call([&] {
         char *original = data->message;
         data->message = psprintf("invalid value for column \"%s\" of foreign table %s: \"%s\"",
@@ -92,7 +91,7 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
 
 void RowConverter::convert(const Page &page, std::size_t row, Datum *values, bool *nulls,
                            MemoryContext target, const std::string &relname,
-                           std::size_t value_slots) {
+                           std::size_t value_slots, std::uint64_t row_number) {
     std::size_t n = columns_.size();
     // First the pure C++ part: fast paths and the texts the input functions will read.
     for (std::size_t i = 0; i < n; ++i) {
@@ -203,7 +202,8 @@ void RowConverter::convert(const Page &page, std::size_t row, Datum *values, boo
             MemoryContextSwitchTo(old);
         });
     } catch (PgError &error) {
-        raise_conversion_error(error, page, row, relname, value_slots);
+        raise_conversion_error(error, page, row, relname,
+                               describe_row_position(page, row, value_slots, row_number));
     }
 }
 

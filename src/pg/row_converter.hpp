@@ -22,9 +22,11 @@ class RowConverter {
     // Fills values/nulls (all of desc's columns; columns not listed are NULL) from row `row`.
     // Datums are allocated in `target`. A value that does not fit its column raises a PgError
     // naming the column, the value, `relname` and the row (its :id when the page has one after
-    // `value_slots` items).
+    // `value_slots` items, else `row_number`, its 1-based number in the scan's result, if
+    // known).
     void convert(const Page &page, std::size_t row, Datum *values, bool *nulls,
-                 MemoryContext target, const std::string &relname, std::size_t value_slots);
+                 MemoryContext target, const std::string &relname, std::size_t value_slots,
+                 std::uint64_t row_number = 0);
 
   private:
     enum class Fast { None, Int2, Int4, Int8, Bool, Timestamp, Float8, NumericInteger, Text };
@@ -43,7 +45,7 @@ class RowConverter {
     };
 
     [[noreturn]] void raise_conversion_error(PgError &error, const Page &page, std::size_t row,
-                                             const std::string &relname, std::size_t value_slots);
+                                             const std::string &relname, const std::string &where);
 
     std::vector<Column> columns_;
     int natts_ = 0;

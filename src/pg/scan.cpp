@@ -22,6 +22,7 @@ class ScanState {
     std::unique_ptr<BackgroundFetcher> prefetch; // after client/fetcher: destroyed first
     Page page;
     std::size_t next_row = 0;
+    std::uint64_t rows_read = 0; // since the scan (re)started, for error messages
     std::unique_ptr<RowConverter> converter;
     List *runtime_states = NIL; // ExprState per runtime value
     bool started = false;
@@ -50,6 +51,7 @@ void ScanState::start(ForeignScanState *node) {
     prefetch = std::make_unique<BackgroundFetcher>(*fetcher, cancel_flag, cancel_requested);
     page.reset(0);
     next_row = 0;
+    rows_read = 0;
     started = true;
 }
 
@@ -57,7 +59,7 @@ void ScanState::fill_slot(TupleTableSlot *slot, MemoryContext row_context) {
     std::size_t row = next_row++;
     pg::call([&] { ExecClearTuple(slot); });
     converter->convert(page, row, slot->tts_values, slot->tts_isnull, row_context, relname,
-                       fetcher->value_slots());
+                       fetcher->value_slots(), ++rows_read);
     pg::call([&] { ExecStoreVirtualTuple(slot); });
 }
 

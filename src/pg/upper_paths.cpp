@@ -212,6 +212,19 @@ bool avg_as_sum_and_count(Aggref *agg, const DeparseContext &ctx, std::string &s
     return true;
 }
 
+// The name of a scan tuple column, which conversion errors quote: the table's column for a
+// plain column, else the SoQL that computes the value.
+char *scan_item_name(const UpperRelInfo &upper, Expr *expr, const std::string &soql) {
+    std::string name = soql;
+    if (IsA(expr, Var)) {
+        auto *var = reinterpret_cast<Var *>(expr);
+        const auto &columns = upper.base->table.columns;
+        if (var->varattno > 0 && var->varattno <= static_cast<AttrNumber>(columns.size()))
+            name = columns[var->varattno - 1].name;
+    }
+    return pg::call([&] { return pstrdup(name.c_str()); });
+}
+
 // Column `position` of the scan tuple reads `soql`; with a `divisor_soql` it is that value
 // divided by the divisor's (an avg as sum / count).
 void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, const char *prefix,
@@ -233,9 +246,10 @@ void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, con
     upper.plan.slot_columns.push_back(position);
     upper.plan.slot_items.push_back(item);
     upper.plan.slot_divisors.push_back(divisor);
+    char *name = scan_item_name(upper, expr, soql);
     upper.scan_tlist = pg::call([&] {
         return lappend(upper.scan_tlist, makeTargetEntry(static_cast<Expr *>(copyObjectImpl(expr)),
-                                                         position + 1, nullptr, false));
+                                                         position + 1, name, false));
     });
 }
 
@@ -520,7 +534,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         candidate.scan_tlist = pg::call([&] {
             return lappend(candidate.scan_tlist,
                            makeTargetEntry(static_cast<Expr *>(copyObjectImpl(expr)), position + 1,
-                                           nullptr, false));
+                                           pstrdup(col.name.c_str()), false));
         });
     }
 

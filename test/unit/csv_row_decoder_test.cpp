@@ -138,6 +138,14 @@ TEST(CsvRowDecoder, MalformedInputNamesOffsetAndRecord) {
         EXPECT_NE(std::string(e.what()).find(c.expected), std::string::npos)
             << c.body << " -> " << e.what();
     }
+    // A NUL byte would end the value early (quoted or not, and past the word-at-a-time scan).
+    using namespace std::string_literals;
+    for (const std::string body :
+         {"a,b\n1,x\0y\n"s, "a,b\n1,\"x\0y\"\n"s, "a,b\n1,\"a long value then \0y\"\n"s}) {
+        Error nul = decode_error(body, {"a", "b"});
+        EXPECT_NE(std::string(nul.what()).find("a NUL byte (0x00) in a value"), std::string::npos)
+            << nul.what();
+    }
     Error e = decode_error("id,name\n1,x\n2,\"a\"b\n", {"id"});
     EXPECT_NE(e.detail().find("In record 2, field 2 (\"name\")"), std::string::npos) << e.detail();
 }

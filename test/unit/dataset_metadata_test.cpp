@@ -109,6 +109,13 @@ TEST(PostgresColumnNameFor, MakesUsableNames) {
     EXPECT_EQ(postgres_column_name_for("location.latitude"), "location_latitude");
     EXPECT_EQ(postgres_column_name_for("Primary Type"), "primary_type");
     EXPECT_EQ(postgres_column_name_for("2020_count"), "_2020_count");
+    // System column names are taken: a bounding box's xmin .. ymax.
+    EXPECT_EQ(postgres_column_name_for("xmin"), "xmin_");
+    EXPECT_EQ(postgres_column_name_for("XMAX"), "xmax_");
+    EXPECT_EQ(postgres_column_name_for("ymin"), "ymin");
+    EXPECT_EQ(postgres_column_name_for("ctid"), "ctid_");
+    EXPECT_EQ(postgres_column_name_for("tableoid"), "tableoid_");
+    EXPECT_EQ(postgres_column_name_for("xmin_"), "xmin_");
     EXPECT_EQ(postgres_column_name_for("caf\xC3\xA9-\xF0\x9F\x98\x80"), "caf___");
     EXPECT_EQ(postgres_column_name_for(""), "column");
     EXPECT_EQ(postgres_column_name_for(std::string(100, 'x')), std::string(63, 'x'));

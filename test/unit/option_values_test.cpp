@@ -119,6 +119,11 @@ TEST(BaseUrl, RejectsDangerousOrWrongUrls) {
     Error api = option_error(
         [] { validate_base_url("https://data.cityofchicago.org/resource/ijzp-q8t2.json"); });
     EXPECT_NE(api.hint().find("dataset option"), std::string::npos) << api.hint();
+    // The detail says what is wrong.
+    EXPECT_EQ(option_error([] { validate_base_url("http://[]"); }).detail(),
+              "The IPv6 address between '[' and ']' is empty.");
+    EXPECT_EQ(option_error([] { validate_base_url("http://host:025484"); }).detail(),
+              "The port must be a number from 1 to 65535, without leading zeros.");
     // Control characters in the echoed value are escaped, not printed raw.
     Error ctl = option_error([] { validate_base_url("https://a\x1b[31m"); });
     EXPECT_EQ(std::string(ctl.what()).find('\x1b'), std::string::npos);

@@ -100,6 +100,33 @@ TEST(PageFetcher, CsvRequestsPageTheSameWay) {
     EXPECT_NE(requests[1].find("$where=%3Aid%20%3E%20%27row-b%27"), std::string::npos);
 }
 
+// A column that reads :id itself: the paging key is not selected a second time (Socrata
+// answers 400 "Duplicate alias"), yet fills both the column's slot and the key's.
+TEST(PageFetcher, AColumnReadingTheRowIdentifierSharesItWithThePagingKey) {
+    for (bool csv : {false, true}) {
+        LoopbackServer server([csv](int fd, const std::string &req, LoopbackServer &) {
+            return csv ? serve_csv_pages(fd, req) : serve_pages(fd, req);
+        });
+        SodaClient client(settings_for(server), nullptr);
+        ScanRequest request;
+        request.select = {"n", ":id"};
+        request.csv = csv;
+        PageFetcher fetcher(client, request, 2);
+        EXPECT_NE(fetcher.first_request_path().find("?$select=n%2C%3Aid&$order="),
+                  std::string::npos)
+            << fetcher.first_request_path();
+        std::vector<std::string> ids;
+        Page page;
+        while (fetcher.next(page))
+            for (std::size_t r = 0; r < page.rows(); ++r) {
+                ids.emplace_back(page.text(r, 1));
+                EXPECT_EQ(page.text(r, 2), page.text(r, 1));
+            }
+        EXPECT_EQ(ids, (std::vector<std::string>{"row-a", "row-b", "row-c"}));
+        EXPECT_EQ(server.requests().size(), 2u) << "paged by the shared key";
+    }
+}
+
 TEST(PageFetcher, LimitCapsThePagesRequested) {
     LoopbackServer server(
         [](int fd, const std::string &req, LoopbackServer &) { return serve_pages(fd, req); });
@@ -159,6 +186,59 @@ TEST(PageFetcher, BadRequestFailsAtOnceWithSocratasMessageAndNoToken) {
         EXPECT_EQ(e.detail().find("sekrit"), std::string::npos);
     }
     EXPECT_EQ(calls.load(), 1) << "a 400 is not retried";
+}
+
+// A proxy or server that echoes the request's token header in its error body, or in a body
+// that fails to decode, must not put the token into the error.
+TEST(PageFetcher, AnEchoedTokenIsMaskedInErrors) {
+    const std::string bodies[] = {
+        http(400, "bad: token sekrit-token is invalid"),
+        http(403, "<html>Forbidden for X-App-Token sekrit-token</html>"),
+        http(404, R"({"code":"not.found","error":true,"message":"no view for sekrit-token"})"),
+        http(200, R"([{"n":"1" sekrit-token}])"),
+    };
+    for (const std::string &body : bodies) {
+        LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
+            LoopbackServer::send_all(fd, body);
+            return true;
+        });
+        SodaClient client(settings_for(server), nullptr);
+        ScanRequest request;
+        request.select = {"n"};
+        PageFetcher fetcher(client, request, 2);
+        Page page;
+        try {
+            fetcher.next(page);
+            ADD_FAILURE() << "expected an error for " << body;
+        } catch (const Error &e) {
+            const std::string text = std::string(e.what()) + "|" + e.detail() + "|" + e.hint();
+            EXPECT_EQ(text.find("sekrit"), std::string::npos) << text;
+            EXPECT_NE(text.find("***"), std::string::npos) << text;
+            EXPECT_TRUE(e.kind() == ErrorKind::Http || e.kind() == ErrorKind::BadResponse) << text;
+        }
+    }
+}
+
+TEST(PageFetcher, ARedirectIsNotFollowedAndNamesItsTarget) {
+    LoopbackServer server([](int fd, const std::string &, LoopbackServer &) {
+        LoopbackServer::send_all(
+            fd, http(301, "", "Location: https://elsewhere.example/r.json?x=sekrit-token\r\n"));
+        return true;
+    });
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    PageFetcher fetcher(client, request, 2);
+    Page page;
+    try {
+        fetcher.next(page);
+        FAIL() << "expected an error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.http_status(), 301);
+        EXPECT_STREQ(e.what(), "Socrata request failed with HTTP 301: redirected to "
+                               "https://elsewhere.example/r.json?x=***");
+    }
+    EXPECT_EQ(server.requests().size(), 1u);
 }
 
 TEST(PageFetcher, GivesUpAfterMaxRetries) {

@@ -39,3 +39,19 @@ TEST(Redact, SecretAndPatternsTogether) {
         redact("GET /r.json?$$app_token=tok1 X-App-Token: tok1 body mentions tok1", "tok1");
     EXPECT_EQ(out.find("tok1"), std::string::npos) << out;
 }
+
+TEST(Redact, RedactedErrorKeepsKindAndStatus) {
+    Error e = redacted(Error::http(403, "no s3cr3t", "detail s3cr3t", "hint s3cr3t"), "s3cr3t");
+    EXPECT_EQ(e.kind(), ErrorKind::Http);
+    EXPECT_EQ(e.http_status(), 403);
+    EXPECT_STREQ(e.what(), "no ***");
+    EXPECT_EQ(e.detail(), "detail ***");
+    EXPECT_EQ(e.hint(), "hint ***");
+    try {
+        redacting_errors("s3cr3t", [] { throw Error(ErrorKind::BadResponse, "near s3cr3t"); });
+        FAIL() << "expected an error";
+    } catch (const Error &thrown) {
+        EXPECT_EQ(thrown.kind(), ErrorKind::BadResponse);
+        EXPECT_STREQ(thrown.what(), "near ***");
+    }
+}

@@ -47,7 +47,7 @@ TEST(SodaError, PlainTextAndHtmlFallback) {
 TEST(SodaError, ErrorForHttpStatusCarriesStatusMessageUrlAndHint) {
     Error e = error_for_http_status(
         400, read_fixture("socrata_error_400_query.compiler.malformed__sfgov_example.json"),
-        "https://data.cityofchicago.org/resource/ijzp-q8t2.json?$where=...", "req-1");
+        "https://data.cityofchicago.org/resource/ijzp-q8t2.json?$where=...");
     EXPECT_EQ(e.kind(), ErrorKind::Http);
     EXPECT_EQ(e.http_status(), 400);
     EXPECT_EQ(std::string(e.what()).rfind("Socrata request failed with HTTP 400: "
@@ -56,14 +56,24 @@ TEST(SodaError, ErrorForHttpStatusCarriesStatusMessageUrlAndHint) {
               0u)
         << e.what();
     EXPECT_NE(e.detail().find("ijzp-q8t2.json"), std::string::npos);
-    EXPECT_NE(e.detail().find("req-1"), std::string::npos);
-    EXPECT_FALSE(e.hint().empty());
+    EXPECT_NE(e.hint().find("column_name"), std::string::npos) << e.hint();
     for (int status : {401, 403, 404, 429, 302, 500, 503}) {
         Error s = error_for_http_status(status, "", "u");
         EXPECT_EQ(s.http_status(), status);
         EXPECT_FALSE(s.hint().empty()) << status;
     }
     EXPECT_NE(error_for_http_status(429, "", "u").hint().find("app_token"), std::string::npos);
+}
+
+TEST(SodaError, ARedirectNamesWhereItPoints) {
+    Error e = error_for_http_status(301, "", "http://data.cityofchicago.org/api/views/x.json",
+                                    "https://data.cityofchicago.org/api/views/x.json");
+    EXPECT_STREQ(e.what(), "Socrata request failed with HTTP 301: redirected to "
+                           "https://data.cityofchicago.org/api/views/x.json");
+    EXPECT_NE(e.hint().find("base_url"), std::string::npos);
+    // Without a Location header, the body's message as for any status.
+    EXPECT_STREQ(error_for_http_status(302, "", "u").what(),
+                 "Socrata request failed with HTTP 302: (empty body)");
 }
 
 TEST(TextSnippet, QuotesEscapesAndCutsOnCharacterBoundaries) {

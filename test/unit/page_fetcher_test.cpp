@@ -52,6 +52,28 @@ std::vector<std::string> fetch_all(PageFetcher &fetcher) {
     return values;
 }
 
+// The error of a first page whose every request gets `response`; `requests` counts them.
+Error first_page_error(const std::string &response, std::size_t *requests = nullptr) {
+    LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
+        LoopbackServer::send_all(fd, response);
+        return true;
+    });
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    PageFetcher fetcher(client, request, 2);
+    Page page;
+    try {
+        fetcher.next(page);
+    } catch (const Error &e) {
+        if (requests)
+            *requests = server.requests().size();
+        return e;
+    }
+    ADD_FAILURE() << "expected an error for " << response;
+    return Error(ErrorKind::Protocol, "no error");
+}
+
 } // namespace
 
 TEST(PageFetcher, PagesByRowIdentifierUntilAShortPage) {
@@ -160,32 +182,17 @@ TEST(PageFetcher, RetriesThrottlingThenSucceedsAndRestartsThePage) {
 }
 
 TEST(PageFetcher, BadRequestFailsAtOnceWithSocratasMessageAndNoToken) {
-    std::atomic<int> calls{0};
-    LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
-        ++calls;
-        LoopbackServer::send_all(
-            fd,
-            http(400, R"({"code":"query.compiler.malformed","error":true,"message":"bad where"})"));
-        return true;
-    });
-    SodaClient client(settings_for(server), nullptr);
-    ScanRequest request;
-    request.select = {"n"};
-    request.where = "n = 'x'";
-    PageFetcher fetcher(client, request, 2);
-    Page page;
-    try {
-        fetcher.next(page);
-        FAIL() << "expected an error";
-    } catch (const Error &e) {
-        EXPECT_EQ(e.kind(), ErrorKind::Http);
-        EXPECT_EQ(e.http_status(), 400);
-        EXPECT_NE(std::string(e.what()).find("bad where"), std::string::npos);
-        EXPECT_NE(e.detail().find("/resource/abcd-1234.json?"), std::string::npos);
-        EXPECT_EQ(std::string(e.what()).find("sekrit"), std::string::npos);
-        EXPECT_EQ(e.detail().find("sekrit"), std::string::npos);
-    }
-    EXPECT_EQ(calls.load(), 1) << "a 400 is not retried";
+    std::size_t requests = 0;
+    Error e = first_page_error(
+        http(400, R"({"code":"query.compiler.malformed","error":true,"message":"bad where"})"),
+        &requests);
+    EXPECT_EQ(e.kind(), ErrorKind::Http);
+    EXPECT_EQ(e.http_status(), 400);
+    EXPECT_NE(std::string(e.what()).find("bad where"), std::string::npos);
+    EXPECT_NE(e.detail().find("/resource/abcd-1234.json?"), std::string::npos);
+    EXPECT_EQ(std::string(e.what()).find("sekrit"), std::string::npos);
+    EXPECT_EQ(e.detail().find("sekrit"), std::string::npos);
+    EXPECT_EQ(requests, 1u) << "a 400 is not retried";
 }
 
 // A proxy or server that echoes the request's token header in its error body, or in a body
@@ -198,63 +205,28 @@ TEST(PageFetcher, AnEchoedTokenIsMaskedInErrors) {
         http(200, R"([{"n":"1" sekrit-token}])"),
     };
     for (const std::string &body : bodies) {
-        LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
-            LoopbackServer::send_all(fd, body);
-            return true;
-        });
-        SodaClient client(settings_for(server), nullptr);
-        ScanRequest request;
-        request.select = {"n"};
-        PageFetcher fetcher(client, request, 2);
-        Page page;
-        try {
-            fetcher.next(page);
-            ADD_FAILURE() << "expected an error for " << body;
-        } catch (const Error &e) {
-            const std::string text = std::string(e.what()) + "|" + e.detail() + "|" + e.hint();
-            EXPECT_EQ(text.find("sekrit"), std::string::npos) << text;
-            EXPECT_NE(text.find("***"), std::string::npos) << text;
-            EXPECT_TRUE(e.kind() == ErrorKind::Http || e.kind() == ErrorKind::BadResponse) << text;
-        }
+        Error e = first_page_error(body);
+        const std::string text = std::string(e.what()) + "|" + e.detail() + "|" + e.hint();
+        EXPECT_EQ(text.find("sekrit"), std::string::npos) << text;
+        EXPECT_NE(text.find("***"), std::string::npos) << text;
+        EXPECT_TRUE(e.kind() == ErrorKind::Http || e.kind() == ErrorKind::BadResponse) << text;
     }
 }
 
 TEST(PageFetcher, ARedirectIsNotFollowedAndNamesItsTarget) {
-    LoopbackServer server([](int fd, const std::string &, LoopbackServer &) {
-        LoopbackServer::send_all(
-            fd, http(301, "", "Location: https://elsewhere.example/r.json?x=sekrit-token\r\n"));
-        return true;
-    });
-    SodaClient client(settings_for(server), nullptr);
-    ScanRequest request;
-    request.select = {"n"};
-    PageFetcher fetcher(client, request, 2);
-    Page page;
-    try {
-        fetcher.next(page);
-        FAIL() << "expected an error";
-    } catch (const Error &e) {
-        EXPECT_EQ(e.http_status(), 301);
-        EXPECT_STREQ(e.what(), "Socrata request failed with HTTP 301: redirected to "
-                               "https://elsewhere.example/r.json?x=***");
-    }
-    EXPECT_EQ(server.requests().size(), 1u);
+    std::size_t requests = 0;
+    Error e = first_page_error(
+        http(301, "", "Location: https://elsewhere.example/r.json?x=sekrit-token\r\n"), &requests);
+    EXPECT_EQ(e.http_status(), 301);
+    EXPECT_STREQ(e.what(), "Socrata request failed with HTTP 301: redirected to "
+                           "https://elsewhere.example/r.json?x=***");
+    EXPECT_EQ(requests, 1u);
 }
 
 TEST(PageFetcher, GivesUpAfterMaxRetries) {
-    std::atomic<int> calls{0};
-    LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
-        ++calls;
-        LoopbackServer::send_all(fd, http(503, R"({"message":"busy","error":true})"));
-        return true;
-    });
-    SodaClient client(settings_for(server), nullptr);
-    ScanRequest request;
-    request.select = {"n"};
-    PageFetcher fetcher(client, request, 2);
-    Page page;
-    EXPECT_THROW(fetcher.next(page), Error);
-    EXPECT_EQ(calls.load(), 3) << "one attempt plus max_retries=2";
+    std::size_t requests = 0;
+    first_page_error(http(503, R"({"message":"busy","error":true})"), &requests);
+    EXPECT_EQ(requests, 3u) << "one attempt plus max_retries=2";
 }
 
 TEST(PageFetcher, CancelDuringBackoffStopsPromptly) {

@@ -7,6 +7,13 @@ RETURN coalesce(nullif(pg_catalog.current_setting('chicago_crime.' || name, true
 COMMENT ON FUNCTION crime.setting(text, text) IS
     'Value of the configuration parameter chicago_crime.<name> (SET, ALTER DATABASE ... SET, postgresql.conf), or default_value when unset';
 
+CREATE FUNCTION crime.portal_time(at timestamptz)
+RETURNS timestamp
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN pg_catalog.date_trunc('milliseconds', at AT TIME ZONE 'America/Chicago');  -- the portal's precision
+COMMENT ON FUNCTION crime.portal_time(timestamptz) IS
+    'The instant as the portal writes its floating timestamps (updated_on, date): Chicago''s local time. The sync watermark never goes past the run''s start in this time';
+
 CREATE FUNCTION crime.sync_lock_key()
 RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

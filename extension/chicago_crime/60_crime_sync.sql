@@ -12,6 +12,7 @@ DECLARE
     detect_deletes boolean;
     check_interval interval;
     first_load     boolean;
+    present        timestamp;
     merged         record;
     month          record;
     changed        regclass[] := '{}';
@@ -49,15 +50,30 @@ BEGIN
                 USING ERRCODE = 'invalid_parameter_value';
         END IF;
 
-        -- Rows changed since the watermark (everything on the first run).
+        -- Rows changed since the watermark; every row when there is none, or when the table is
+        -- empty (the first run, or a table emptied by hand: a watermark left from before must not
+        -- limit the load). The watermark never passes the present: one row the portal dated in
+        -- the future would otherwise hold every later run past the updates made in between (a
+        -- watermark set so before this check existed is read as the present too).
         first_load := NOT EXISTS (SELECT FROM crime.incidents);
-        merged := crime.merge_incidents(updated_since => watermark - overlap);
+        present := crime.portal_time(run.started_at);
+        merged := crime.merge_incidents(updated_since =>
+            CASE WHEN NOT first_load AND watermark IS NOT NULL   -- (least() would drop a NULL)
+                 THEN least(watermark, present) - overlap END);
         changed := merged.tallies;
         run.rows_fetched := merged.fetched;
         run.inserted := merged.inserted;
         run.updated := merged.updated;
         run.unchanged := merged.fetched - merged.inserted - merged.updated;
-        run.watermark_after := greatest(watermark, merged.max_updated_at);
+        IF merged.max_updated_at > present THEN
+            RAISE WARNING 'crime_sync(): the portal has a row updated in the future (updated_on %)', merged.max_updated_at
+                USING DETAIL = format('The watermark stops at the present, %s (Chicago time).', present),
+                      HINT = 'The row is synced; later runs keep reading from the present minus chicago_crime.sync_overlap.';
+        END IF;
+        run.watermark_after := greatest(watermark, merged.max_updated_at);  -- NULL: no rows yet
+        IF run.watermark_after > present THEN
+            run.watermark_after := present;
+        END IF;
 
         -- Deletions: the portal gives no tombstones, so compare the number of rows and the sum
         -- of their ids per month, and re-sync the months that differ. The month-by-month request

@@ -87,7 +87,10 @@ BEGIN
             RETURNING * INTO run;
             INSERT INTO crime.backfill_state AS b
                    (status, run_id, range_start, range_end, window_length, next_start, source_watermark)
-            VALUES ('running', run.id, start_date, end_date, window_length, start_date, portal.watermark)
+            -- Not past the present (as in crime_sync(): a row dated in the future would hold the
+            -- sync watermark there).
+            VALUES ('running', run.id, start_date, end_date, window_length, start_date,
+                    least(portal.watermark, crime.portal_time(run.started_at)))
             ON CONFLICT (singleton) DO UPDATE
             SET status = EXCLUDED.status, run_id = EXCLUDED.run_id, range_start = EXCLUDED.range_start,
                 range_end = EXCLUDED.range_end, window_length = EXCLUDED.window_length,

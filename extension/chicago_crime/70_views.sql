@@ -35,8 +35,11 @@ WITH counts AS (
     GROUP BY m.month
 ),
 months AS (
+    -- Over timestamp, not timestamptz (which a date would pick): the session's time zone must
+    -- not move the months (a midnight daylight-saving change would skip the last one).
     SELECT m::date AS month
-    FROM (SELECT min(c.month) AS first_month, max(c.month) AS last_month FROM counts c) AS b,
+    FROM (SELECT min(c.month)::timestamp AS first_month, max(c.month)::timestamp AS last_month
+          FROM counts c) AS b,
          generate_series(b.first_month, b.last_month, interval '1 month') AS m
 ),
 series AS (
@@ -213,8 +216,9 @@ holiday_days AS (
     SELECT h.observed_date FROM crime.holidays h
 ),
 ordinary_days AS (
-    SELECT d::date AS day
-    FROM bounds b, generate_series(b.first_day, b.last_day, interval '1 day') AS d
+    SELECT d::date AS day   -- over timestamp, as in monthly_trend: the time zone must not matter
+    FROM bounds b,
+         generate_series(b.first_day::timestamp, b.last_day::timestamp, interval '1 day') AS d
     WHERE NOT EXISTS (SELECT FROM holiday_days hd WHERE hd.day = d::date)
 ),
 baseline AS (

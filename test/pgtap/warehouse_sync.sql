@@ -44,7 +44,7 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(85);
+SELECT plan(93);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
@@ -375,7 +375,77 @@ RESET chicago_crime.full_check_interval;
 SELECT ok(status = 'succeeded' AND full_check AND months_resynced = 0,
           'chicago_crime.full_check_interval = 0 compares every month on every run') FROM run11;
 
-SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 11::bigint,
+-------------------------------------------------------------------------------------------------
+-- 8. A row the portal dates in the future does not carry the watermark past the present, and a
+--    watermark left there (by a version without this check) is read as the present
+-------------------------------------------------------------------------------------------------
+SELECT id AS skewed_id FROM crime.incidents ORDER BY id OFFSET 800 LIMIT 1 \gset
+SELECT id AS later_id FROM crime.incidents ORDER BY id OFFSET 900 LIMIT 1 \gset
+SELECT id AS healed_id FROM crime.incidents ORDER BY id OFFSET 1000 LIMIT 1 \gset
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/upsert', format($$
+    SELECT jsonb_build_array(jsonb_build_object('id', %L, 'description', 'SKEWED',
+                                                'updated_on', '2099-01-01T00:00:00.000'))$$,
+    :'skewed_id'));
+SET client_min_messages = error;  -- the run's WARNING about the future row
+CREATE TEMP TABLE run12 AS SELECT * FROM crime_sync();
+RESET client_min_messages;
+SELECT ok(status = 'succeeded' AND updated = 1
+          AND watermark_after = crime.portal_time(started_at)
+          AND (SELECT watermark FROM crime.sync_state) = watermark_after,
+          format('a row updated in 2099 is synced, the watermark stops at the present: %s', watermark_after))
+FROM run12;
+-- An update the portal makes now (an hour ago, Chicago time) is seen by the next run.
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/upsert', format($$
+    SELECT jsonb_build_array(jsonb_build_object('id', %L, 'primary_type', 'ARSON', 'updated_on', %L))$$,
+    :'later_id', to_char(crime.portal_time(now()) - interval '1 hour', 'YYYY-MM-DD"T"HH24:MI:SS".000"')));
+SET client_min_messages = error;
+CREATE TEMP TABLE run13 AS SELECT * FROM crime_sync();
+RESET client_min_messages;
+SELECT ok(status = 'succeeded' AND updated >= 1
+          AND (SELECT primary_type FROM crime.incidents WHERE id = :later_id) = 'ARSON',
+          'a later update is not hidden behind the future row') FROM run13;
+UPDATE crime.sync_state SET watermark = '2099-01-01';
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/upsert', format($$
+    SELECT jsonb_build_array(jsonb_build_object('id', %L, 'primary_type', 'ARSON', 'updated_on', %L))$$,
+    :'healed_id', to_char(crime.portal_time(now()) - interval '1 hour', 'YYYY-MM-DD"T"HH24:MI:SS".000"')));
+SET client_min_messages = error;
+CREATE TEMP TABLE run14 AS SELECT * FROM crime_sync();
+RESET client_min_messages;
+SELECT ok(status = 'succeeded' AND watermark_after = crime.portal_time(started_at)
+          AND (SELECT primary_type FROM crime.incidents WHERE id = :healed_id) = 'ARSON',
+          'a watermark in the future is read as the present, and put back there') FROM run14;
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal again');
+
+-------------------------------------------------------------------------------------------------
+-- 9. A table emptied by hand is loaded whole, whatever watermark is left
+-------------------------------------------------------------------------------------------------
+TRUNCATE crime.incidents;
+SELECT crime.rebuild_tallies() IS NOT NULL AS rebuilt \gset
+SET client_min_messages = error;
+CREATE TEMP TABLE run15 AS SELECT * FROM crime_sync();
+RESET client_min_messages;
+SELECT ok(status = 'succeeded' AND inserted = (SELECT count(*) FROM crime.portal_crimes) AND full_check,
+          format('a sync into the emptied table loads every row (%s)', inserted)) FROM run15;
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal again');
+SELECT is(pg_temp.tallies_off(), '{}', 'and the tallies are exact');
+
+-- Without a watermark (removed by hand, as docs/warehouse.md suggests to re-read everything), the
+-- next run reads every row, and finds a change whose updated_on is old.
+SELECT id AS old_change_id, to_char(updated_at, 'YYYY-MM-DD"T"HH24:MI:SS".000"') AS old_updated_on
+FROM crime.incidents ORDER BY id OFFSET 1100 LIMIT 1 \gset
+CALL pg_temp.soda_control('/_control/datasets/wtst-sync/upsert', format($$
+    SELECT jsonb_build_array(jsonb_build_object('id', %L, 'primary_type', 'ARSON', 'updated_on', %L))$$,
+    :'old_change_id', :'old_updated_on'));
+DELETE FROM crime.sync_state;
+SET client_min_messages = error;
+CREATE TEMP TABLE run16 AS SELECT * FROM crime_sync();
+RESET client_min_messages;
+SELECT ok(status = 'succeeded' AND rows_fetched >= (SELECT count(*) FROM crime.portal_crimes) AND updated = 1
+          AND (SELECT primary_type FROM crime.incidents WHERE id = :old_change_id) = 'ARSON',
+          format('without a watermark every row is read (%s), and the old change found', rows_fetched))
+FROM run16;
+
+SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 16::bigint,
           'crime.sync_runs has one row per run');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE finished_at IS NULL OR error IS NOT NULL), 0::bigint,
           'every run finished without error');

@@ -28,7 +28,7 @@ CREATE TEMP TABLE src_wards (
 CREATE TEMP TABLE src_areas (community_area integer, name text);
 \copy src_areas FROM 'data/community_areas.csv' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(19);
+SELECT plan(21);
 
 SELECT is(status, 'succeeded', 'the bundled data is synced') FROM crime_sync();
 SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM src), 'all of it');
@@ -209,6 +209,24 @@ SELECT set_eq(
 SELECT is((SELECT sum(incidents) FROM crime.district_summary WHERE level = 'district'),
           (SELECT count(*) FROM src WHERE district IS NOT NULL)::numeric,
           'district_summary: every incident with a district is counted once');
+
+-------------------------------------------------------------------------------------------------
+-- The session's time zone does not change what a refresh computes, even where daylight saving
+-- starts at midnight (Havana) or a day was skipped (Apia skipped 2011-12-30)
+-------------------------------------------------------------------------------------------------
+CREATE TEMP TABLE utc_trend AS SELECT * FROM crime.monthly_trend;
+CREATE TEMP TABLE utc_holidays AS SELECT * FROM crime.holiday_crime;
+SET TimeZone = 'America/Havana';
+SELECT crime.refresh_views(ARRAY['crime.tally_type_month'::regclass, 'crime.tally_day'::regclass])
+    IS NOT NULL AS refreshed \gset
+SELECT set_eq($$SELECT * FROM crime.monthly_trend$$, $$SELECT * FROM utc_trend$$,
+              'monthly_trend refreshed in Havana time equals the UTC refresh');
+SET TimeZone = 'Pacific/Apia';
+SELECT crime.refresh_views(ARRAY['crime.tally_type_month'::regclass, 'crime.tally_day'::regclass])
+    IS NOT NULL AS refreshed \gset
+SELECT set_eq($$SELECT * FROM crime.holiday_crime$$, $$SELECT * FROM utc_holidays$$,
+              'holiday_crime refreshed in Apia time equals the UTC refresh');
+RESET TimeZone;
 
 SELECT * FROM finish();
 

@@ -352,9 +352,12 @@ class Translator:
                 if a.type not in ("number", "null"):
                     raise self.mismatch(name, a.type, e.pos)
                 sql = "%s(%s%s)" % (name, distinct, a.sql)
-                # Output an exact sum; compare and sort by SQLite's (a double's rounding apart,
-                # the same order).
-                out = "soql_decsum(%s%s)" % (distinct, a.sql) if name == "sum" else None
+                # Output an exact sum (SQLite's is exact over integers only); compare and sort by
+                # SQLite's (a double's rounding apart, the same order).
+                integers = (args[0].kind == "col" and args[0].a not in self.aliases
+                            and args[0].a in self.schema.columns_by_field
+                            and args[0].a not in getattr(self.schema, "real_number_fields", ()))
+                out = "soql_decsum(%s%s)" % (distinct, a.sql) if name == "sum" and not integers else None
                 return Expr(sql, a.params, "number", True, out_sql=out, out_params=a.params if out else None)
             self.check_orderable(a, name, e.pos)
             return Expr("%s(%s)" % (name, a.sql), a.params, a.type, True)

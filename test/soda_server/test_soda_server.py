@@ -1071,6 +1071,32 @@ class ControlTests(unittest.TestCase):
         st, h, b = request(path, params, method="POST", body=body, headers={"Content-Type": "application/json"})
         return st, json.loads(b)
 
+    def test_sums_of_integers_in_sqlite_of_decimals_exactly(self):
+        # SQLite adds integers exactly and fast (the sync's sum(id) per month over millions of
+        # rows); a field holding any non-integral value is added as exact decimals in Python.
+        import dataset_registry as registry
+        reg = registry.Registry(DATA, log=lambda *a: None)
+        reg.load_all()
+        ds = reg.get(CRIMES)
+
+        def sum_plan(field):
+            return soql.compile_query(ds, {"$select": "sum(%s)" % field}, (), row_ids.decode_row_id,
+                                      ds.label)
+
+        def sum_sql(field):
+            return sum_plan(field).sql
+        self.assertNotIn("soql_decsum", sum_sql("ward"))
+        self.assertIn("soql_decsum", sum_sql("latitude"))
+        self.assertIn("soql_decsum", sum_sql("ward + 0"))
+        one = next(x for x in ORACLE if x["ward"])
+        ds.upsert([{"id": one["id"], "ward": "0.25"}])
+        self.assertIn("soql_decsum", sum_sql("ward"))
+        wards = [int(x["ward"]) for x in ORACLE if x["ward"]]
+        with ds.db.reader() as conn:
+            plan = sum_plan("ward")
+            got = conn.execute(plan.sql, plan.params).fetchone()[0]
+        self.assertEqual(decimal.Decimal(got), sum(wards) - int(one["ward"]) + decimal.Decimal("0.25"))
+
     def test_clone_upsert_delete(self):
         st, r = self.post("/_control/datasets/%s/clone" % CRIMES, params={"to": "tst1-crm1"})
         self.assertEqual((st, r["rows"]), (200, len(ORACLE)))

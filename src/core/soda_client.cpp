@@ -4,6 +4,7 @@
 #include "redact.hpp"
 #include "body_sinks.hpp"
 #include "soda_error.hpp"
+#include "soql.hpp"
 
 #include <chrono>
 #include <thread>
@@ -55,7 +56,7 @@ void SodaClient::stream(const std::string &url, const std::function<void()> &on_
 void SodaClient::stream_with_retries(
     const std::string &url, const std::function<void()> &on_attempt,
     const std::function<void(const char *, std::size_t)> &on_body) {
-    const std::string shown_url = redact(url, settings_.app_token);
+    // Errors quote `url` and the server's words as they are: stream() redacts them.
     for (int attempt = 0;; ++attempt) {
         on_attempt();
         SuccessOrErrorSink sink(on_body);
@@ -96,8 +97,7 @@ void SodaClient::stream_with_retries(
                         "request_timeout and stall_timeout server options.");
         // The request id is left out of the message: it differs on every request, and the
         // status, Socrata's own message and the URL are what a user acts on.
-        Error error = error_for_http_status(status, sink.error_body(), shown_url,
-                                            redact(outcome_location, settings_.app_token));
+        Error error = error_for_http_status(status, sink.error_body(), url, outcome_location);
         if (attempt > 0)
             error = Error::http(status, std::string(error.what()) + tries, error.detail(),
                                 error.hint());
@@ -112,10 +112,15 @@ std::string SodaClient::get_document(const std::string &url) {
         [&](const char *data, std::size_t size) {
             if (document.size() + size > kMaxDocument)
                 throw Error(ErrorKind::BadResponse, "Socrata response too large",
-                            "URL: " + redact(url, settings_.app_token));
+                            "URL: " + url); // inside stream(), which redacts it
             document.append(data, size);
         });
     return document;
+}
+
+DatasetMetadata SodaClient::get_metadata(const std::string &dataset_id) {
+    const std::string document = get_document(build_metadata_url(settings_.base_url, dataset_id));
+    return redacting_errors(settings_.app_token, [&] { return parse_dataset_metadata(document); });
 }
 
 } // namespace socrata

@@ -4,6 +4,7 @@
 // the token), and counts what crossed the network. Reuses one connection (keep-alive).
 #pragma once
 
+#include "dataset_metadata.hpp"
 #include "fdw_options.hpp"
 #include "http_client.hpp"
 #include "retry_policy.hpp"
@@ -37,6 +38,10 @@ class SodaClient {
 
     // GETs a small document (metadata, a count) whole.
     std::string get_document(const std::string &url);
+
+    // GETs and parses a dataset's metadata (<base_url>/api/views/<id>.json). Errors are
+    // redacted as stream()'s are, the parser's (which quote the document) included.
+    DatasetMetadata get_metadata(const std::string &dataset_id);
 
     const ScanSettings &settings() const noexcept { return settings_; }
     FetchStats &stats() noexcept { return stats_; }

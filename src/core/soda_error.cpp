@@ -84,7 +84,7 @@ SodaError parse_soda_error(std::string_view body) {
     return out;
 }
 
-Error error_for_http_status(int status, std::string_view body, std::string_view redacted_url,
+Error error_for_http_status(int status, std::string_view body, std::string_view url,
                             std::string_view location) {
     const bool redirect = status >= 300 && status < 400;
     const SodaError e = parse_soda_error(body);
@@ -94,7 +94,7 @@ Error error_for_http_status(int status, std::string_view body, std::string_view 
     else
         what += e.code.empty() ? e.message : e.code + ": " + e.message;
 
-    std::string detail = "URL: " + std::string(redacted_url) + ".";
+    std::string detail = "URL: " + std::string(url) + ".";
 
     std::string hint;
     if (status == 400)

@@ -20,10 +20,11 @@ struct SodaError {
 // 200 bytes, HTML tags stripped, whitespace collapsed, control characters removed).
 SodaError parse_soda_error(std::string_view body);
 
-// The Error for a non-success HTTP status, with the server's message, the (already redacted)
-// URL and a hint suited to the status (token for 401/403/429, dataset id for 404, ...). For a
-// redirect, `location` is the address it points to (Location header), named in the message.
-Error error_for_http_status(int status, std::string_view body, std::string_view redacted_url,
+// The Error for a non-success HTTP status, with the server's message, the URL and a hint suited
+// to the status (token for 401/403/429, dataset id for 404, ...). For a redirect, `location` is
+// the address it points to (Location header), named in the message. All of it is quoted as
+// given: the caller redacts the Error (SodaClient::stream).
+Error error_for_http_status(int status, std::string_view body, std::string_view url,
                             std::string_view location = {});
 
 } // namespace socrata

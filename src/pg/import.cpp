@@ -20,9 +20,7 @@
 #include "dataset_metadata.hpp"
 #include "error.hpp"
 #include "pg_guard.hpp"
-#include "redact.hpp"
 #include "soda_client.hpp"
-#include "soql.hpp"
 #include "table_options.hpp"
 
 extern "C" {
@@ -193,9 +191,7 @@ List *import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid) {
         for (const std::string &id : ids) {
             settings.dataset = id;
             SodaClient client(settings, cancel_requested);
-            std::string document = client.get_document(build_metadata_url(settings.base_url, id));
-            datasets.push_back(redacting_errors(settings.app_token,
-                                                [&] { return parse_dataset_metadata(document); }));
+            datasets.push_back(client.get_metadata(id));
             const DatasetMetadata &meta = datasets.back();
             table_names.push_back(postgres_column_name_for(meta.name.empty() ? id : meta.name));
         }

@@ -4,9 +4,7 @@
 #include "dataset_metadata.hpp"
 #include "error.hpp"
 #include "pg_guard.hpp"
-#include "redact.hpp"
 #include "soda_client.hpp"
-#include "soql.hpp"
 
 #include <map>
 #include <memory>
@@ -69,10 +67,7 @@ const RemoteSchema *remote_schema_for(const ScanSettings &settings) {
     std::unique_ptr<RemoteSchema> schema;
     try {
         SodaClient client(settings, cancel_requested);
-        std::string document =
-            client.get_document(build_metadata_url(settings.base_url, settings.dataset));
-        DatasetMetadata metadata =
-            redacting_errors(settings.app_token, [&] { return parse_dataset_metadata(document); });
+        DatasetMetadata metadata = client.get_metadata(settings.dataset);
         schema = std::make_unique<RemoteSchema>();
         for (const auto &column : metadata.columns) {
             schema->fields[column.field_name] = remote_type_for(column.data_type_name);

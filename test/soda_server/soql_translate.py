@@ -279,12 +279,13 @@ class Translator:
     def comparison(self, a, op, b):
         """-> (sql, params) of a op b; a number literal past a double's digits is compared as
         an exact decimal, as the portal compares numbers (SQLite would round it)."""
-        if not (self.decimal_literal(a) or self.decimal_literal(b)):
+        da, db = self.decimal_literal(a), self.decimal_literal(b)
+        if da is None and db is None:
             return "(%s %s %s)" % (a.sql, op, b.sql), a.params + b.params
-        sides = [(x.sql, x.params) if not self.decimal_literal(x) else ("?", [self.decimal_literal(x)])
-                 for x in (a, b)]
-        sql = "(soql_numcmp(%s, %s) %s 0)" % (sides[0][0], sides[1][0], "<>" if op == "!=" else op)
-        return sql, sides[0][1] + sides[1][1]
+        # The literal goes in as its text, which soql_numcmp reads as the decimal written.
+        (sa, pa), (sb, pb) = [(x.sql, x.params) if d is None else ("?", [d])
+                              for x, d in ((a, da), (b, db))]
+        return "(soql_numcmp(%s, %s) %s 0)" % (sa, sb, "<>" if op == "!=" else op), pa + pb
 
     def text_of(self, x):
         if x.type == "number":

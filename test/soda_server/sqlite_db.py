@@ -44,24 +44,24 @@ def _py_contains(a, b):
     return 1 if b in a else 0
 
 
-def _py_dow(s):
+def _date_of(s):
+    """The date of a stored timestamp's text, or None (NULL or not a date)."""
     if s is None:
         return None
     try:
-        d = datetime.date(int(s[0:4]), int(s[5:7]), int(s[8:10]))
+        return datetime.date(int(s[0:4]), int(s[5:7]), int(s[8:10]))
     except ValueError:
         return None
-    return (d.weekday() + 1) % 7   # 0 = Sunday, as in the API
+
+
+def _py_dow(s):
+    d = _date_of(s)
+    return None if d is None else (d.weekday() + 1) % 7   # 0 = Sunday, as in the API
 
 
 def _py_woy(s):
-    if s is None:
-        return None
-    try:
-        d = datetime.date(int(s[0:4]), int(s[5:7]), int(s[8:10]))
-    except ValueError:
-        return None
-    return d.isocalendar()[1]
+    d = _date_of(s)
+    return None if d is None else d.isocalendar()[1]
 
 
 def _py_numtext(v):

@@ -26,7 +26,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(35);
+SELECT plan(37);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -146,6 +146,21 @@ SELECT is((SELECT md5(string_agg(id || '/' || occurred_at || '/' || updated_at, 
           (SELECT md5(string_agg(id || '/' || date || '/' || updated_on, ',' ORDER BY id)) FROM crime.portal_crimes),
           'the warehouse equals the portal again');
 SELECT is(pg_temp.tallies_off(), '{}', 'and its tallies are exact');
+
+-------------------------------------------------------------------------------------------------
+-- 6. A row the portal dates in the future does not carry the watermark the backfill hands over
+--    past the present (as in crime_sync())
+-------------------------------------------------------------------------------------------------
+SELECT id AS skewed_id FROM crime.incidents WHERE occurred_at >= '2014-02-01' ORDER BY id LIMIT 1 \gset
+CALL pg_temp.soda_control('/_control/datasets/wtst-back/upsert',
+    format($$SELECT '[{"id": "%s", "updated_on": "2099-01-01T00:00:00.000"}]'$$, :skewed_id));
+DELETE FROM crime.sync_state;
+CALL crime_backfill('2014-01-01', '2014-03-01');
+SELECT is((SELECT updated_at FROM crime.incidents WHERE id = :skewed_id), '2099-01-01'::timestamp,
+          'the backfill loads the row dated in the future');
+SELECT is((SELECT watermark FROM crime.sync_state),
+          (SELECT crime.portal_time(started_at) FROM crime.sync_runs ORDER BY id DESC LIMIT 1),
+          'and hands over a watermark that stops at the present');
 
 SELECT * FROM finish();
 

@@ -41,9 +41,14 @@ BEGIN
         overlap := crime.setting('sync_overlap', '1 day')::interval;
         detect_deletes := crime.setting('detect_deletes', 'on')::boolean;
         check_interval := crime.setting('full_check_interval', '1 day')::interval;
-        IF overlap < interval '0' THEN
+        -- Checked where it is applied: an interval of mixed signs ('1 mon -29 days') compares as
+        -- positive but moves some timestamps forward, which would skip the rows in between.
+        present := crime.portal_time(run.started_at);
+        IF overlap < interval '0' OR least(watermark, present) - overlap > least(watermark, present) THEN
             RAISE EXCEPTION 'chicago_crime.sync_overlap must not be negative, not %', overlap
-                USING ERRCODE = 'invalid_parameter_value';
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('Subtracted from %s it gives %s, a later time.',
+                                      least(watermark, present), least(watermark, present) - overlap);
         END IF;
         IF check_interval < interval '0' THEN
             RAISE EXCEPTION 'chicago_crime.full_check_interval must not be negative, not %', check_interval
@@ -56,7 +61,6 @@ BEGIN
         -- the future would otherwise hold every later run past the updates made in between (a
         -- watermark set so before this check existed is read as the present too).
         first_load := NOT EXISTS (SELECT FROM crime.incidents);
-        present := crime.portal_time(run.started_at);
         merged := crime.merge_incidents(updated_since =>
             CASE WHEN NOT first_load AND watermark IS NOT NULL   -- (least() would drop a NULL)
                  THEN least(watermark, present) - overlap END);

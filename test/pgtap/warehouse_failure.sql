@@ -31,7 +31,7 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(45);
+SELECT plan(48);
 
 -------------------------------------------------------------------------------------------------
 -- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
@@ -145,6 +145,17 @@ RESET chicago_crime.sync_overlap;
 SELECT is(status, 'failed', 'a negative chicago_crime.sync_overlap fails the run') FROM run_d;
 SELECT is(error, 'chicago_crime.sync_overlap must not be negative, not -01:00:00', 'with a clear error') FROM run_d;
 SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
+-- Mixed signs: the interval compares as +1 day, but taken from a watermark in March it gives a
+-- later time (a month back is 28 days, then 29 forward), which would skip a day of updates.
+BEGIN;
+UPDATE crime.sync_state SET watermark = '2026-03-10 12:00';
+SET LOCAL chicago_crime.sync_overlap = '1 mon -29 days';
+SELECT status AS mixed_status, error AS mixed_error, error_detail AS mixed_detail FROM crime_sync() \gset
+ROLLBACK;
+SELECT is(:'mixed_status'::text, 'failed', 'a sync_overlap that moves the watermark forward fails the run');
+SELECT is(:'mixed_error'::text, 'chicago_crime.sync_overlap must not be negative, not 1 mon -29 days', 'as negative');
+SELECT matches(:'mixed_detail'::text, '^DETAIL: Subtracted from 2026-03-10 12:00:00 it gives 2026-03-11 12:00:00, a later time\.',
+               'the detail shows where it leads');
 SET chicago_crime.full_check_interval = '-1 day';
 CREATE TEMP TABLE run_d3 AS SELECT * FROM crime_sync();
 RESET chicago_crime.full_check_interval;

@@ -31,7 +31,7 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(48);
+SELECT plan(51);
 
 -------------------------------------------------------------------------------------------------
 -- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
@@ -180,6 +180,20 @@ SELECT crime.rebuild_tallies() AS recounted \gset
 SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'crime.rebuild_tallies() puts the counts right');
 
 -------------------------------------------------------------------------------------------------
+-- D3. A portal row the warehouse cannot hold (no date: it belongs to no day or month) fails the
+--     run, naming the row, rather than being skipped and lost without a trace
+-------------------------------------------------------------------------------------------------
+CALL pg_temp.soda_control('/_control/datasets/wtst-fail/upsert', $$
+    SELECT jsonb_build_array(jsonb_build_object('id', '99999999', 'primary_type', 'THEFT',
+                                                'updated_on', '2026-07-01T11:00:00.000'))$$);
+CREATE TEMP TABLE run_d4 AS SELECT * FROM crime_sync();
+SELECT is(error, 'null value in column "occurred_at" of relation "incidents" violates not-null constraint',
+          'a portal row with no date fails the run') FROM run_d4;
+SELECT matches(error_detail, '^DETAIL: Failing row contains \(99999999, ', 'the detail names the row') FROM run_d4;
+SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
+CALL pg_temp.soda_control('/_control/datasets/wtst-fail/delete', $$SELECT '{"ids": ["99999999"]}'$$);
+
+-------------------------------------------------------------------------------------------------
 -- E. The next good run catches up from the unchanged watermark
 -------------------------------------------------------------------------------------------------
 CREATE TEMP TABLE run_e AS SELECT * FROM crime_sync();
@@ -193,7 +207,7 @@ SELECT is((SELECT count(*) FROM crime.incidents WHERE description = 'CHANGED AT 
 SELECT isnt(pg_temp.warehouse_digest(), :'digest_before', '(and the digest that showed "nothing changed" sees them)');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'failed' AND finished_at IS NOT NULL
                                                   AND error IS NOT NULL AND inserted + updated + deleted = 0),
-          7::bigint, 'crime.sync_runs keeps the seven failed runs (the failed first load included), finished, with their errors');
+          8::bigint, 'crime.sync_runs keeps the eight failed runs (the failed first load included), finished, with their errors');
 
 SELECT * FROM finish();
 

@@ -26,10 +26,10 @@ CREATE TABLE crime.sync_runs (
 );
 CREATE INDEX sync_runs_started_at_idx ON crime.sync_runs (started_at);
 COMMENT ON TABLE crime.sync_runs IS
-    'One row per crime_sync() or crime_backfill() run: when, outcome, counts, watermark and error. A failed run applied nothing: its counts are 0';
+    'One row per crime_sync() or crime_backfill() run: when, outcome, counts, watermark and error. A failed sync applied nothing: its counts are 0. A failed or cancelled backfill keeps the windows it committed before the error, and its counts are theirs';
 COMMENT ON COLUMN crime.sync_runs.id IS 'Run number';
 COMMENT ON COLUMN crime.sync_runs.kind IS 'sync (crime_sync) or backfill (crime_backfill)';
-COMMENT ON COLUMN crime.sync_runs.status IS 'running; succeeded; failed (error recorded, nothing applied); cancelled (a backfill stopped by a cancel or timeout, resumable); interrupted (a backfill whose session ended without recording an outcome, resumable)';
+COMMENT ON COLUMN crime.sync_runs.status IS 'running; succeeded; failed (error recorded; a sync applied nothing, a backfill keeps the windows committed before the error); cancelled (a backfill stopped by a cancel or timeout, resumable); interrupted (a backfill whose session ended without recording an outcome, resumable)';
 COMMENT ON COLUMN crime.sync_runs.started_at IS 'When the run started';
 COMMENT ON COLUMN crime.sync_runs.finished_at IS 'When the run ended (NULL while running)';
 COMMENT ON COLUMN crime.sync_runs.duration IS 'finished_at - started_at';

@@ -16,7 +16,7 @@ CREATE TABLE crime.tally_type_month (
     PRIMARY KEY (month, primary_type)
 );
 COMMENT ON TABLE crime.tally_type_month IS
-    'Incidents and arrests per month of occurrence and primary type (''(UNKNOWN)'' when missing), kept up to date by crime.merge_incidents(); read by crime.monthly_type_counts';
+    'Incidents and arrests per month of occurrence and primary type (''(UNKNOWN)'' when missing), kept up to date by crime.merge_incidents(); read by crime.monthly_type_counts, crime.monthly_trend, crime.crime_rate_trend, crime.arrest_rates and the deletion check';
 COMMENT ON COLUMN crime.tally_type_month.month IS 'First day of the month of occurrence';
 COMMENT ON COLUMN crime.tally_type_month.primary_type IS 'Primary type, ''(UNKNOWN)'' when missing';
 COMMENT ON COLUMN crime.tally_type_month.incidents IS 'Incidents that occurred in the month';

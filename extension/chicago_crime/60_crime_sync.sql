@@ -148,7 +148,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.crime_sync() IS
-    'Brings the warehouse up to date with the portal and returns the run''s crime.sync_runs row. First run: full load; later runs: rows with updated_on >= watermark - chicago_crime.sync_overlap (default 1 day), upserted by id (unchanged rows are not rewritten), then deletions found by comparing per-month counts (chicago_crime.detect_deletes, default on), reference tables, and the materialized views that depend on what changed (CONCURRENTLY). All or nothing: on failure it changes nothing, records the error in crime.sync_runs, raises a WARNING and returns the failed run (status = ''failed''); CALL crime.run_scheduled_sync() turns that into an error. Raises SQLSTATE 55P03 when another sync or backfill is running';
+    'Brings the warehouse up to date with the portal and returns the run''s crime.sync_runs row. First run: full load; later runs: rows with updated_on >= watermark - chicago_crime.sync_overlap (default 1 day), upserted by id (unchanged rows are not rewritten), then deletions found by comparing the portal''s row count and id sum with the warehouse''s and, when they differ or no run has within chicago_crime.full_check_interval (default 1 day), the same per month (chicago_crime.detect_deletes, default on), reference tables, and the materialized views that depend on what changed (CONCURRENTLY). All or nothing: on failure it changes nothing, records the error in crime.sync_runs, raises a WARNING and returns the failed run (status = ''failed''); CALL crime.run_scheduled_sync() turns that into an error. Raises SQLSTATE 55P03 when another sync or backfill is running';
 
 CREATE PROCEDURE crime.run_scheduled_sync()
 LANGUAGE plpgsql

@@ -3,7 +3,7 @@
 // The remote "schema" names the datasets: one dataset id or a comma-separated list of them,
 //   IMPORT FOREIGN SCHEMA "ijzp-q8t2, z8bn-74gv" FROM SERVER chicago INTO public;
 // One foreign table per dataset, named after the dataset's name made Postgres-friendly
-// ("Crimes - 2001 to Present" -> crimes_2001_to_present; the id when the name is empty).
+// ("Crimes - 2001 to Present" -> crimes___2001_to_present; the id when the name is empty).
 // LIMIT TO / EXCEPT name those table names. Columns: one per field, named with
 // postgres_column_name_for, typed with postgres_type_for, always with OPTIONS (column_name).
 // See docs/import-foreign-schema.md.

@@ -36,9 +36,9 @@ evaluated leaves no rows for the erring local one (seeds 8 and 9), or the local 
 runs the erring LIKE on its column statistics to estimate it, which the foreign table has none of
 (seed 10, with --runtime 0.5 --prepared 0.4). Seed 15 (--weights 0.1,0.3,0.6 --pushy 0.9) reports GROUP BY block_ci grouped locally on both
 sides: under a case-insensitive collation Postgres shows whichever spelling of a group it met
-first, and the rows arrive in another order. Seed 3 also reports a grouped sum(lon_f4) computed
-locally on both sides:
-float4 sums in another order pair up other rows in the comparison (a limit of this script).
+first, and the rows arrive in another order. Seed 3 used to report a grouped sum(lon_f4), and
+seed 11 (--runtime 0.4 --prepared 0.3) groups by lon_f4: equal results whose rows this script
+paired up wrongly, since fixed in sort_key().
 """
 
 import argparse
@@ -1107,18 +1107,35 @@ def norm(v):
 
 
 def sort_key(row):
-    out = []
+    """Orders rows so that both sides' rows pair up although a float may differ in its last
+    digits: first the columns that are not floats (group keys, mostly; decimals rounded to 6
+    digits), then the floats rounded to 6 digits, then the exact values (rows equal so far, such
+    as groups of a real column a few units of its last digit apart, keep one order on both
+    sides). A float sum of another order can differ in its 6th digit: putting the floats last
+    keeps that from reordering rows whose other columns tell them apart."""
+    exact_cols, float_cols, exact = [], [], []
     for v in row:
         if v is None:
-            out.append((0, ""))
+            key = (0, "")
         elif isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool):
             try:
-                out.append((1, float("%.6g" % float(v))))
+                key = (1, float(v))
             except (ValueError, OverflowError):
-                out.append((1, 0.0))
+                key = (1, 0.0)
+            rounded = (1, float("%.6g" % key[1]))
+            if isinstance(v, float):
+                float_cols.append(rounded)
+                exact.append(key)
+                continue
+            if isinstance(v, decimal.Decimal):
+                exact_cols.append(rounded)
+                exact.append(key)
+                continue
         else:
-            out.append((2, str(v)))
-    return out
+            key = (2, str(v))
+        exact_cols.append(key)
+        exact.append(key)
+    return exact_cols, float_cols, exact
 
 
 def close(a, b):

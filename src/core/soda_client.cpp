@@ -15,6 +15,18 @@ namespace {
 
 constexpr std::size_t kMaxDocument = std::size_t{64} << 20; // metadata, counts: small
 
+// The Accept header for a request: the type of the path's extension, which picks the format.
+// Socrata's content negotiation gives the Accept header the last word over the extension (a
+// .csv path asked with "Accept: application/json" is answered in JSON), so a CSV request must
+// accept CSV. JSON stays acceptable at a lower weight: error bodies are JSON whatever was asked.
+const char *accept_header_for(const std::string &url) {
+    const std::string path = url.substr(0, url.find('?'));
+    const std::string csv = ".csv";
+    if (path.size() >= csv.size() && path.compare(path.size() - csv.size(), csv.size(), csv) == 0)
+        return "Accept: text/csv, application/json;q=0.5";
+    return "Accept: application/json";
+}
+
 } // namespace
 
 SodaClient::SodaClient(ScanSettings settings, CancelCheck should_cancel)
@@ -25,7 +37,7 @@ SodaClient::SodaClient(ScanSettings settings, CancelCheck should_cancel)
 HttpRequest SodaClient::make_request(const std::string &url) const {
     HttpRequest request;
     request.url = url;
-    request.headers.push_back("Accept: application/json");
+    request.headers.push_back(accept_header_for(url));
     if (!settings_.app_token.empty())
         request.headers.push_back("X-App-Token: " + settings_.app_token);
     request.timeout_ms = settings_.request_timeout_ms;

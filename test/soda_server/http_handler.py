@@ -22,6 +22,7 @@ import urllib.parse
 import uuid
 import zlib
 
+import content_negotiation
 import dataset_defs
 import datasets
 import faults
@@ -260,6 +261,11 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
             if fmt not in ("json", "csv"):
                 raise SodaError(400, pretty({"code": "query.execution.unsupported-format", "error": True,
                                              "message": "Unsupported format: %s" % fmt}))
+            fmt = content_negotiation.chosen_format(fmt, self.headers.get("Accept"))
+            if fmt is None:
+                raise SodaError(406, pretty({"code": "not_acceptable", "error": True,
+                                             "message": "No acceptable representation for %s" %
+                                                        self.headers.get("Accept")}))
             for k in params:
                 if k not in soql.KNOWN_PARAMS:
                     raise SodaError(400, pretty({"code": "query.compiler.malformed", "error": True,

@@ -387,6 +387,27 @@ class WireTests(unittest.TestCase):
                                                          "$group": "primary_type", "$order": "n DESC", "$limit": 2})
         self.assertEqual(b.decode().splitlines()[0], "primary_type,n")
 
+    def test_accept_header_can_override_the_extension(self):
+        q = {"$select": "id", "$order": "id", "$limit": 2}
+        path = "/resource/%s.csv" % CRIMES
+        for accept, ctype in ((None, "text/csv"), ("*/*", "text/csv"), ("text/*", "text/csv"),
+                              ("text/csv, application/json;q=0.5", "text/csv"),
+                              ("application/json", "application/json"),
+                              ("text/csv;q=0, application/json", "application/json")):
+            st, h, b = request(path, q, headers={"Accept": accept} if accept else None)
+            self.assertEqual((st, h["content-type"].split(";")[0]), (200, ctype), accept)
+            if ctype == "application/json":
+                self.assertEqual(json.loads(b), res(q), accept)
+        st, h, b = request("/resource/%s.json" % CRIMES, q, headers={"Accept": "text/csv"})
+        self.assertEqual((st, b.decode().splitlines()[0]), (200, "id"))
+        st, h, b = request(path, q, headers={"Accept": "image/png"})
+        self.assertEqual(st, 406)
+        self.assertEqual(json.loads(b)["code"], "not_acceptable")
+        # Error bodies are JSON whatever was asked.
+        st, h, b = request(path, {"$where": "nosuchcolumn = 1"}, headers={"Accept": "text/csv"})
+        self.assertEqual(st, 400)
+        self.assertIn("no-such-column", json.loads(b)["errorCode"])
+
     def test_csv_column_subsets_match_full_rows(self):
         # subsets in dataset order are built in SQLite (csv_subset_expr); every cell must read
         # as the same cell of the full row, quoting included (block and descriptions have commas)

@@ -91,6 +91,8 @@ TEST(PageFetcher, PagesByRowIdentifierUntilAShortPage) {
     EXPECT_NE(requests[1].find("$where=%3Aid%20%3E%20%27row-b%27"), std::string::npos);
     // The token travels as a header only.
     EXPECT_NE(requests[0].find("X-App-Token: sekrit-token"), std::string::npos);
+    EXPECT_NE(requests[0].find("\r\nAccept: application/json\r\n"), std::string::npos)
+        << requests[0];
     EXPECT_EQ(requests[0].find("sekrit-token&"), std::string::npos);
     EXPECT_EQ(client.stats().pages, 2u);
     EXPECT_EQ(client.stats().rows, 3u);
@@ -120,6 +122,10 @@ TEST(PageFetcher, CsvRequestsPageTheSameWay) {
     ASSERT_EQ(requests.size(), 2u);
     EXPECT_NE(requests[0].find("GET /resource/abcd-1234.csv?"), std::string::npos) << requests[0];
     EXPECT_NE(requests[1].find("$where=%3Aid%20%3E%20%27row-b%27"), std::string::npos);
+    // Socrata lets Accept override the extension: every page must accept CSV.
+    for (const auto &r : requests)
+        EXPECT_NE(r.find("\r\nAccept: text/csv, application/json;q=0.5\r\n"), std::string::npos)
+            << r;
 }
 
 // A column that reads :id itself: the paging key is not selected a second time (Socrata

@@ -12,14 +12,15 @@ namespace socrata {
 
 namespace {
 
-// Reserved words of the SoQL lexer/parser; a column with such a name must be backticked.
+// Reserved words of the SoQL lexer/parser (soql-reference's list, and a few more: backticks
+// around a name that did not need them do no harm); a column with such a name must be backticked.
 constexpr const char *kKeywords[] = {
     "select", "distinct", "except", "as",      "where",   "group",     "having", "order",
     "by",     "limit",    "offset", "search",  "from",    "join",      "on",     "inner",
     "outer",  "left",     "right",  "full",    "lateral", "asc",       "desc",   "first",
     "last",   "nulls",    "is",     "between", "in",      "like",      "and",    "or",
     "not",    "null",     "true",   "false",   "union",   "intersect", "minus",  "pivot",
-    "all",    "case",     "when",   "then",    "else",    "end",
+    "all",    "case",     "when",   "then",    "else",    "end",       "filter",
 };
 
 bool is_lower_start(char c) {

@@ -73,6 +73,7 @@ TEST(QuoteIdentifier, PlainSystemAndBackticked) {
     EXPECT_EQ(quote_identifier("SELECT"), "`SELECT`");
     EXPECT_EQ(quote_identifier("null"), "`null`");
     EXPECT_EQ(quote_identifier("where"), "`where`");
+    EXPECT_EQ(quote_identifier("filter"), "`filter`"); // count(*) FILTER (WHERE ...)
     EXPECT_EQ(quote_identifier("location-city"), "`location-city`");
     EXPECT_EQ(quote_identifier("Arrest"), "`Arrest`");
     EXPECT_TRUE(is_soql_keyword("Between"));

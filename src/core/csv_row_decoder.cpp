@@ -68,11 +68,11 @@ void CsvRowDecoder::feed(const char *data, std::size_t size) {
                     break;
                 const char c = *p;
                 if (c == ',') {
-                    end_field(p);
+                    end_field(p, false);
                     state_ = State::FieldStart;
                     ++p;
                 } else if (c == '\n' || c == '\r') {
-                    end_field(p);
+                    end_field(p, false);
                     end_record(p);
                     state_ = c == '\r' ? State::AfterCR : State::FieldStart;
                     ++p;
@@ -111,10 +111,10 @@ void CsvRowDecoder::feed(const char *data, std::size_t size) {
                     append(p, 1);
                     state_ = State::Quoted;
                 } else if (c == ',') {
-                    end_field(p);
+                    end_field(p, true);
                     state_ = State::FieldStart;
                 } else if (c == '\n' || c == '\r') {
-                    end_field(p);
+                    end_field(p, true);
                     end_record(p);
                     state_ = c == '\r' ? State::AfterCR : State::FieldStart;
                 } else {
@@ -165,7 +165,7 @@ void CsvRowDecoder::finish() {
     case State::QuoteInQuoted:
     case State::FieldStart:
         if (record_started_) { // a last record without a line end
-            end_field(nullptr);
+            end_field(nullptr, state_ == State::QuoteInQuoted);
             end_record(nullptr);
         }
         break;
@@ -215,7 +215,7 @@ const char *CsvRowDecoder::take_utf8_byte(const char *p) {
     return p + 1;
 }
 
-void CsvRowDecoder::end_field(const char *p) {
+void CsvRowDecoder::end_field(const char *p, bool quoted) {
     if (utf8_.in_sequence())
         fail(p, "invalid UTF-8: a field ends inside a multi-byte character");
     if (in_header_) {
@@ -230,7 +230,7 @@ void CsvRowDecoder::end_field(const char *p) {
             FieldRef &r = refs_[std::size_t(target_)];
             r.offset = field_start_;
             r.length = row_buf_.size() - field_start_;
-            r.present = r.length != 0; // empty = NULL
+            r.present = quoted || r.length != 0; // empty and unquoted = NULL; "" = ''
         }
         if (row_buf_.size() > limits_.max_row_bytes)
             fail(p, "row larger than " + std::to_string(limits_.max_row_bytes >> 20) + " MB");

@@ -1,7 +1,8 @@
 // Push decoder for a SODA 2.1 `.csv` body (RFC 4180): the first record names the fields, then
 // one record per row; fields may be quoted, with "" for a quote and embedded newlines; records
-// end with LF or CRLF. An empty field, quoted or not, is NULL (Socrata writes nulls as empty
-// fields and has no separate empty string). Every value comes back as ValueKind::String.
+// end with LF or CRLF. An empty unquoted field is NULL and a quoted one ("") the empty string:
+// Socrata's CSV exporter quotes every non-null cell and writes a null as nothing (as COPY's CSV
+// does). Every value comes back as ValueKind::String.
 // Same contract as JsonRowDecoder: chunks split anywhere, memory bounded by one row.
 //
 // A body cut inside the last field of a record cannot be told from a final record without a
@@ -61,7 +62,7 @@ class CsvRowDecoder {
     void begin_record(const char *p);
     void append(const char *p, std::size_t n);
     const char *take_utf8_byte(const char *p);
-    void end_field(const char *p);
+    void end_field(const char *p, bool quoted);
     void end_record(const char *p);
     void emit_row();
     [[noreturn]] void fail(const char *p, const std::string &what);

@@ -71,10 +71,20 @@ TEST(CsvRowDecoder, QuotingNewlinesAndNulls) {
     ASSERT_EQ(rows.size(), 4u);
     EXPECT_EQ(rows[0], (std::vector<Cell>{str("plain"), str("has, comma"), str("say \"hi\""),
                                           str("line1\nline2")}));
-    EXPECT_EQ(rows[1], (std::vector<Cell>{null(), null(), str("unquoted text"),
+    // An empty field is NULL; a quoted empty one the empty string, as Socrata's exporter
+    // (which quotes every non-null cell) and COPY's CSV mean them.
+    EXPECT_EQ(rows[1], (std::vector<Cell>{null(), str(""), str("unquoted text"),
                                           str("caf\xC3\xA9 \xF0\x9F\x98\x80")}));
     EXPECT_EQ(rows[2], (std::vector<Cell>{str("\""), str("x"), str("\r\n"), null()}));
     EXPECT_EQ(rows[3], (std::vector<Cell>{str("last"), str("row"), str("no"), str("newline")}));
+}
+
+TEST(CsvRowDecoder, AQuotedEmptyLastFieldIsTheEmptyString) {
+    Rows rows = decode("\"a\",\"b\"\n\"x\",\"\"\n\"y\",\n\"z\",\"\"", {"a", "b"});
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0], (std::vector<Cell>{str("x"), str("")}));
+    EXPECT_EQ(rows[1], (std::vector<Cell>{str("y"), null()}));
+    EXPECT_EQ(rows[2], (std::vector<Cell>{str("z"), str("")})); // no line end after it
 }
 
 TEST(CsvRowDecoder, ChunkBoundariesAnywhereGiveIdenticalRows) {

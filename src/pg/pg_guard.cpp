@@ -3,6 +3,7 @@
 #include "pg_guard.hpp"
 
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 namespace socrata::pg {
@@ -10,6 +11,33 @@ namespace socrata::pg {
 const char *PgError::what() const noexcept {
     return data_ && data_->message ? data_->message : "PostgreSQL error";
 }
+
+namespace {
+
+// What a caught error becomes when there is no memory left to copy it (the error itself is
+// often an out-of-memory one). Never freed: nothing here frees a PgError's data.
+ErrorData out_of_memory_error = [] {
+    ErrorData e{};
+    e.elevel = ERROR;
+    e.sqlerrcode = ERRCODE_OUT_OF_MEMORY;
+    e.message = const_cast<char *>("out of memory");
+    e.assoc_context = nullptr;
+    return e;
+}();
+
+// CopyErrorData allocates, and an error in PG_CATCH would longjmp to the next handler out,
+// past the caller's C++ frames: so it gets a PG_TRY of its own.
+ErrorData *copy_error_data() noexcept {
+    ErrorData *volatile copy = nullptr;
+    PG_TRY();
+    { copy = CopyErrorData(); }
+    PG_CATCH();
+    { copy = &out_of_memory_error; }
+    PG_END_TRY();
+    return copy;
+}
+
+} // namespace
 
 ErrorData *run_catching_pg_error(void (*fn)(void *), void *arg) noexcept {
     MemoryContext caller_context = CurrentMemoryContext;
@@ -20,8 +48,9 @@ ErrorData *run_catching_pg_error(void (*fn)(void *), void *arg) noexcept {
     {
         // CopyErrorData must not run in ErrorContext; keep the copy where the caller was.
         MemoryContextSwitchTo(caller_context);
-        caught = CopyErrorData();
+        caught = copy_error_data();
         FlushErrorState();
+        MemoryContextSwitchTo(caller_context); // a failed copy may have left ErrorContext current
     }
     PG_END_TRY();
     return caught;
@@ -29,10 +58,10 @@ ErrorData *run_catching_pg_error(void (*fn)(void *), void *arg) noexcept {
 
 namespace {
 
-char *copy_c_string(const std::string &s) noexcept {
-    if (s.empty())
+char *copy_c_string(const char *s) noexcept {
+    if (!s || !*s)
         return nullptr;
-    return strdup(s.c_str()); // malloc: may fail quietly, then the part is just left out
+    return strdup(s); // malloc: may fail quietly, then the part is just left out
 }
 
 int sqlstate_for(const Error &e) noexcept {
@@ -65,14 +94,18 @@ CapturedError capture_current_exception() noexcept {
         c.sqlstate = sqlstate_for(e);
         c.cancelled = e.kind() == ErrorKind::Cancelled;
         c.message = copy_c_string(e.what());
-        c.detail = copy_c_string(e.detail());
-        c.hint = copy_c_string(e.hint());
+        c.detail = copy_c_string(e.detail().c_str());
+        c.hint = copy_c_string(e.hint().c_str());
     } catch (const std::bad_alloc &) {
         c.sqlstate = ERRCODE_OUT_OF_MEMORY;
         c.message = strdup("out of memory in socrata_fdw");
     } catch (const std::exception &e) {
         c.sqlstate = ERRCODE_INTERNAL_ERROR;
-        c.message = copy_c_string(std::string("socrata_fdw internal error: ") + e.what());
+        // No std::string here: building one could throw out of this noexcept function.
+        static const char prefix[] = "socrata_fdw internal error: ";
+        const char *what = e.what() ? e.what() : "";
+        if (char *m = static_cast<char *>(malloc(sizeof prefix + strlen(what))))
+            c.message = strcat(strcpy(m, prefix), what);
     } catch (...) {
         c.sqlstate = ERRCODE_INTERNAL_ERROR;
         c.message = strdup("socrata_fdw internal error: unknown exception");

@@ -11,6 +11,8 @@
 
 #include "pg_headers.hpp"
 
+#include <exception>
+
 namespace socrata::pg {
 
 // A Postgres ERROR caught by pg::call(). Owns a copy of the ErrorData (palloc'd in the memory
@@ -30,27 +32,50 @@ class PgError : public std::exception {
 ErrorData *run_catching_pg_error(void (*fn)(void *), void *arg) noexcept;
 
 // Calls f(), which calls Postgres; a Postgres ERROR comes out as PgError. f must not own
-// C++ objects with destructors itself (pass them in by pointer or reference).
+// C++ objects with destructors itself (pass them in by pointer or reference). A C++ exception
+// out of f (a pg::call nested in it, a bad_alloc) is caught before it reaches the noexcept
+// run_catching_pg_error, and thrown again once that has returned.
 template <typename F> decltype(auto) call(F &&f) {
     using Value = decltype(f());
     if constexpr (std::is_void_v<Value>) {
-        auto trampoline = [](void *p) { (*static_cast<std::remove_reference_t<F> *>(p))(); };
-        if (ErrorData *err = run_catching_pg_error(trampoline, &f))
+        struct CallFrame {
+            std::remove_reference_t<F> *fn;
+            std::exception_ptr thrown;
+        };
+        CallFrame frame{&f, nullptr};
+        auto trampoline = [](void *p) {
+            auto *fr = static_cast<CallFrame *>(p);
+            try {
+                (*fr->fn)();
+            } catch (...) {
+                fr->thrown = std::current_exception();
+            }
+        };
+        if (ErrorData *err = run_catching_pg_error(trampoline, &frame))
             throw PgError(err);
+        if (frame.thrown)
+            std::rethrow_exception(frame.thrown);
     } else {
         static_assert(std::is_trivially_copyable_v<Value>,
                       "pg::call returns plain Postgres values only");
         struct CallFrame {
             std::remove_reference_t<F> *fn;
             Value value;
+            std::exception_ptr thrown;
         };
-        CallFrame frame{&f, Value{}};
+        CallFrame frame{&f, Value{}, nullptr};
         auto trampoline = [](void *p) {
             auto *fr = static_cast<CallFrame *>(p);
-            fr->value = (*fr->fn)();
+            try {
+                fr->value = (*fr->fn)();
+            } catch (...) {
+                fr->thrown = std::current_exception();
+            }
         };
         if (ErrorData *err = run_catching_pg_error(trampoline, &frame))
             throw PgError(err);
+        if (frame.thrown)
+            std::rethrow_exception(frame.thrown);
         return frame.value;
     }
 }

@@ -47,8 +47,10 @@ void ScanPlan::add_column(const std::string &item, int column) {
 
 List *scan_plan_to_list(const ScanPlan &plan) {
     List *select = NIL;
-    for (const auto &item : plan.request.select)
-        select = pg::call([&] { return lappend(select, string_node(item)); });
+    for (const auto &item : plan.request.select) {
+        Node *node = string_node(item); // its own pg::call: never nest one inside another
+        select = pg::call([&] { return lappend(select, node); });
+    }
     List *slots = NIL;
     for (int column : plan.slot_columns)
         slots = pg::call([&] { return lappend_int(slots, column); });

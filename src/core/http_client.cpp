@@ -166,6 +166,11 @@ HttpResponse HttpClient::perform(const HttpRequest &request, BodySink &sink) {
     curl_easy_reset(curl); // options only: the connection cache lives in the multi handle
     curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+#if LIBCURL_VERSION_NUM >= 0x075700
+    // A cancelled transfer must not wait for the threaded resolver's getaddrinfo() (about 10 s
+    // with a DNS server that does not answer): forget the thread, which ends on its own.
+    curl_easy_setopt(curl, CURLOPT_QUICK_EXIT, 1L);
+#endif
     curl_easy_setopt(curl, CURLOPT_USERAGENT, kUserAgent);
     curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -48,6 +48,10 @@ class Sampler {
     ForeignTableInfo table_;
     ScanPlan plan_; // every column of the relation, read by keyset or offset pages
     std::unique_ptr<RowConverter> converter_;
+    // A row's converted values (text, numeric, jsonb copies) live here until heap_form_tuple
+    // has copied them into the sample; reset after each row. ANALYZE's own context lasts the
+    // whole command, and would otherwise keep a second copy of every sampled value.
+    MemoryContext row_context_ = nullptr;
 };
 
 void Sampler::prepare() {
@@ -59,21 +63,25 @@ void Sampler::prepare() {
     }
     converter_ = std::make_unique<RowConverter>(RelationGetDescr(relation_), plan_.slot_columns,
                                                 plan_.slot_items, CurrentMemoryContext);
+    row_context_ = pg::call([] {
+        return AllocSetContextCreate(CurrentMemoryContext, "socrata_fdw analyze row",
+                                     ALLOCSET_DEFAULT_SIZES);
+    });
 }
 
 void Sampler::add_row(const Page &page, std::size_t row) {
     if (count_ >= targrows_)
         return;
     TupleDesc desc = RelationGetDescr(relation_);
-    auto *values =
-        static_cast<Datum *>(pg::call([&] { return palloc(sizeof(Datum) * desc->natts); }));
-    auto *nulls = static_cast<bool *>(pg::call([&] { return palloc(sizeof(bool) * desc->natts); }));
-    converter_->convert(page, row, values, nulls, CurrentMemoryContext, table_.relname,
+    auto *values = static_cast<Datum *>(
+        pg::call([&] { return MemoryContextAlloc(row_context_, sizeof(Datum) * desc->natts); }));
+    auto *nulls = static_cast<bool *>(
+        pg::call([&] { return MemoryContextAlloc(row_context_, sizeof(bool) * desc->natts); }));
+    converter_->convert(page, row, values, nulls, row_context_, table_.relname,
                         plan_.request.select.size());
     rows_[count_] = pg::call([&] {
-        HeapTuple tuple = heap_form_tuple(desc, values, nulls);
-        pfree(values);
-        pfree(nulls);
+        HeapTuple tuple = heap_form_tuple(desc, values, nulls); // in ANALYZE's context
+        MemoryContextReset(row_context_);
         return tuple;
     });
     ++count_;

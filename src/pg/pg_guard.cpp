@@ -2,6 +2,7 @@
 #include "error.hpp"
 #include "pg_guard.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -104,8 +105,11 @@ CapturedError capture_current_exception() noexcept {
         // No std::string here: building one could throw out of this noexcept function.
         static const char prefix[] = "socrata_fdw internal error: ";
         const char *what = e.what() ? e.what() : "";
-        if (char *m = static_cast<char *>(malloc(sizeof prefix + strlen(what))))
-            c.message = strcat(strcpy(m, prefix), what);
+        const std::size_t size = sizeof prefix + strlen(what);
+        if (char *m = static_cast<char *>(malloc(size))) {
+            snprintf(m, size, "%s%s", prefix, what);
+            c.message = m;
+        }
     } catch (...) {
         c.sqlstate = ERRCODE_INTERNAL_ERROR;
         c.message = strdup("socrata_fdw internal error: unknown exception");

@@ -4,8 +4,10 @@
 #include "redact.hpp"
 
 #include <curl/curl.h>
+#include <pthread.h>
 
 #include <cctype>
+#include <csignal>
 #include <cstring>
 #include <exception>
 #include <mutex>
@@ -13,6 +15,35 @@
 namespace socrata {
 
 namespace {
+
+// A thread inherits the signal mask of the thread that starts it, and libcurl's threaded
+// resolver starts one inside curl_multi_perform. A Postgres signal handler (query cancel,
+// statement_timeout) must only ever run on the backend's own thread, so libcurl runs with the
+// asynchronous signals blocked and they are let through only while waiting in poll. The
+// synchronous ones (SIGSEGV, SIGBUS, SIGFPE, SIGILL) are never blocked.
+class AsyncSignalsBlocked {
+  public:
+    AsyncSignalsBlocked() noexcept {
+        sigfillset(&blocked_);
+        for (int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP})
+            sigdelset(&blocked_, sig);
+        pthread_sigmask(SIG_BLOCK, &blocked_, &saved_);
+    }
+    ~AsyncSignalsBlocked() { pthread_sigmask(SIG_SETMASK, &saved_, nullptr); }
+    AsyncSignalsBlocked(const AsyncSignalsBlocked &) = delete;
+    AsyncSignalsBlocked &operator=(const AsyncSignalsBlocked &) = delete;
+
+    // Runs f with the caller's own mask back in place.
+    template <typename F> void unblocked(F &&f) const {
+        pthread_sigmask(SIG_SETMASK, &saved_, nullptr);
+        f();
+        pthread_sigmask(SIG_BLOCK, &blocked_, nullptr);
+    }
+
+  private:
+    sigset_t blocked_;
+    sigset_t saved_;
+};
 
 constexpr const char *kUserAgent = "socrata_fdw/" SOCRATA_FDW_VERSION;
 constexpr int kPollMs = 100; // cancel latency while the server is silent
@@ -208,6 +239,7 @@ HttpResponse HttpClient::perform(const HttpRequest &request, BodySink &sink) {
 
     CURLcode rc = CURLE_OK;
     CURLMcode mrc = curl_multi_add_handle(multi, curl);
+    const AsyncSignalsBlocked blocked_while_transferring; // see AsyncSignalsBlocked
     bool finished = false;
     while (mrc == CURLM_OK) {
         int running = 0;
@@ -221,7 +253,9 @@ HttpResponse HttpClient::perform(const HttpRequest &request, BodySink &sink) {
         }
         if (finished || mrc != CURLM_OK || cancel_requested(t) || t.error)
             break;
-        mrc = curl_multi_poll(multi, nullptr, 0, kPollMs, nullptr);
+        // Signals come through while waiting, so a cancel is seen on the next turn.
+        blocked_while_transferring.unblocked(
+            [&] { mrc = curl_multi_poll(multi, nullptr, 0, kPollMs, nullptr); });
     }
     curl_multi_remove_handle(multi, curl); // aborts the transfer if it is still running
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);

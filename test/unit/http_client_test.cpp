@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
+#include <pthread.h>
+
 #include <chrono>
 
 #include <dlfcn.h>
@@ -174,6 +177,36 @@ TEST(HttpClient, EmptyBodyStillReportsStatus) {
     RecordingSink sink;
     EXPECT_EQ(client.perform(request_for(server.url("/")), sink).status, 202);
     EXPECT_EQ(sink.statuses, std::vector<int>{202});
+}
+
+// libcurl's callbacks, and any thread it starts (its threaded resolver), must not take the
+// backend's signals: they run with SIGINT and SIGALRM blocked; the caller's mask comes back.
+TEST(HttpClient, TransfersRunWithAsynchronousSignalsBlocked) {
+    LoopbackServer server([](int fd, const std::string &, LoopbackServer &) {
+        LoopbackServer::send_all(fd, response(200, "OK", "[]"));
+        return true;
+    });
+    struct MaskSink : BodySink {
+        bool int_blocked = false, alrm_blocked = false, segv_blocked = true;
+        void on_body(const char *, std::size_t) override {
+            sigset_t now;
+            pthread_sigmask(SIG_SETMASK, nullptr, &now);
+            int_blocked = sigismember(&now, SIGINT) == 1;
+            alrm_blocked = sigismember(&now, SIGALRM) == 1;
+            segv_blocked = sigismember(&now, SIGSEGV) == 1;
+        }
+    } sink;
+    sigset_t before, after;
+    pthread_sigmask(SIG_SETMASK, nullptr, &before);
+    ASSERT_EQ(sigismember(&before, SIGINT), 0);
+    HttpClient client;
+    EXPECT_EQ(client.perform(request_for(server.url("/")), sink).status, 200);
+    EXPECT_TRUE(sink.int_blocked);
+    EXPECT_TRUE(sink.alrm_blocked);
+    EXPECT_FALSE(sink.segv_blocked);
+    pthread_sigmask(SIG_SETMASK, nullptr, &after);
+    EXPECT_EQ(sigismember(&after, SIGINT), 0);
+    EXPECT_EQ(sigismember(&after, SIGALRM), 0);
 }
 
 TEST(HttpClient, ReusesTheConnection) {

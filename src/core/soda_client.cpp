@@ -7,6 +7,7 @@
 #include "soql.hpp"
 
 #include <chrono>
+#include <string_view>
 #include <thread>
 
 namespace socrata {
@@ -19,10 +20,10 @@ constexpr std::size_t kMaxDocument = std::size_t{64} << 20; // metadata, counts:
 // Socrata's content negotiation gives the Accept header the last word over the extension (a
 // .csv path asked with "Accept: application/json" is answered in JSON), so a CSV request must
 // accept CSV. JSON stays acceptable at a lower weight: error bodies are JSON whatever was asked.
-const char *accept_header_for(const std::string &url) {
-    const std::string path = url.substr(0, url.find('?'));
-    const std::string csv = ".csv";
-    if (path.size() >= csv.size() && path.compare(path.size() - csv.size(), csv.size(), csv) == 0)
+const char *accept_header_for(std::string_view url) {
+    constexpr std::string_view csv = ".csv";
+    const std::string_view path = url.substr(0, url.find('?'));
+    if (path.size() >= csv.size() && path.substr(path.size() - csv.size()) == csv)
         return "Accept: text/csv, application/json;q=0.5";
     return "Accept: application/json";
 }

@@ -38,23 +38,10 @@ ErrorData *run_catching_pg_error(void (*fn)(void *), void *arg) noexcept;
 template <typename F> decltype(auto) call(F &&f) {
     using Value = decltype(f());
     if constexpr (std::is_void_v<Value>) {
-        struct CallFrame {
-            std::remove_reference_t<F> *fn;
-            std::exception_ptr thrown;
-        };
-        CallFrame frame{&f, nullptr};
-        auto trampoline = [](void *p) {
-            auto *fr = static_cast<CallFrame *>(p);
-            try {
-                (*fr->fn)();
-            } catch (...) {
-                fr->thrown = std::current_exception();
-            }
-        };
-        if (ErrorData *err = run_catching_pg_error(trampoline, &frame))
-            throw PgError(err);
-        if (frame.thrown)
-            std::rethrow_exception(frame.thrown);
+        call([&f] {
+            f();
+            return 0;
+        });
     } else {
         static_assert(std::is_trivially_copyable_v<Value>,
                       "pg::call returns plain Postgres values only");

@@ -2,8 +2,7 @@
 
 #include "page_fetcher.hpp"
 #include "pg_guard.hpp"
-
-#include <map>
+#include "row_count_cache.hpp"
 
 namespace socrata::pg {
 
@@ -28,12 +27,15 @@ double fetch_remote_row_count(SodaClient &client, const std::string &where) {
 }
 
 double remote_row_count(const ScanSettings &settings, const std::string &where) {
-    static std::map<std::string, double> counts;
+    static RowCountCache counts;
     std::string key = settings.base_url + "\n" + settings.dataset + "\n" + where;
-    if (auto it = counts.find(key); it != counts.end())
-        return it->second;
+    if (std::optional<double> cached = counts.find(key, RowCountCache::Clock::now()))
+        return *cached;
     SodaClient client(settings, cancel_requested);
-    return counts[key] = fetch_remote_row_count(client, where);
+    double count = fetch_remote_row_count(client, where);
+    // Stamped after the fetch: a slow count is then trusted for max_age from when it arrived.
+    counts.store(key, count, RowCountCache::Clock::now());
+    return count;
 }
 
 double estimate_rows(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &info) {

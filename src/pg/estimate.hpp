@@ -1,5 +1,6 @@
 // Row estimates for the planner: a remote count(*) per scan shape when use_remote_estimate is
-// on (cached per backend), else the local statistics from ANALYZE, else a default.
+// on (cached per backend: src/core/row_count_cache.hpp), else the local statistics from ANALYZE,
+// else a default.
 #pragma once
 
 #include "plan_state.hpp"
@@ -9,7 +10,8 @@ namespace socrata::pg {
 
 double estimate_rows(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &info);
 
-// count(*) of the dataset's rows matching `where` (SoQL, may be empty), cached per backend.
+// count(*) of the dataset's rows matching `where` (SoQL, may be empty), cached per backend for
+// up to 10 minutes (at most 256 of them).
 double remote_row_count(const ScanSettings &settings, const std::string &where);
 
 // The same, asked now (not cached), through an existing client.

@@ -52,6 +52,9 @@ class Sampler {
     // has copied them into the sample; reset after each row. ANALYZE's own context lasts the
     // whole command, and would otherwise keep a second copy of every sampled value.
     MemoryContext row_context_ = nullptr;
+    // One row's Datums and null flags, reused for every row (in ANALYZE's context).
+    Datum *values_ = nullptr;
+    bool *nulls_ = nullptr;
 };
 
 void Sampler::prepare() {
@@ -67,20 +70,21 @@ void Sampler::prepare() {
         return AllocSetContextCreate(CurrentMemoryContext, "socrata_fdw analyze row",
                                      ALLOCSET_DEFAULT_SIZES);
     });
+    int natts = RelationGetDescr(relation_)->natts;
+    pg::call([&] {
+        values_ = static_cast<Datum *>(palloc(sizeof(Datum) * natts));
+        nulls_ = static_cast<bool *>(palloc(sizeof(bool) * natts));
+    });
 }
 
 void Sampler::add_row(const Page &page, std::size_t row) {
     if (count_ >= targrows_)
         return;
     TupleDesc desc = RelationGetDescr(relation_);
-    auto *values = static_cast<Datum *>(
-        pg::call([&] { return MemoryContextAlloc(row_context_, sizeof(Datum) * desc->natts); }));
-    auto *nulls = static_cast<bool *>(
-        pg::call([&] { return MemoryContextAlloc(row_context_, sizeof(bool) * desc->natts); }));
-    converter_->convert(page, row, values, nulls, row_context_, table_.relname,
+    converter_->convert(page, row, values_, nulls_, row_context_, table_.relname,
                         plan_.request.select.size());
     rows_[count_] = pg::call([&] {
-        HeapTuple tuple = heap_form_tuple(desc, values, nulls); // in ANALYZE's context
+        HeapTuple tuple = heap_form_tuple(desc, values_, nulls_); // in ANALYZE's context
         MemoryContextReset(row_context_);
         return tuple;
     });

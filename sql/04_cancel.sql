@@ -15,3 +15,28 @@ SELECT clock_timestamp() - :'started'::timestamptz < interval '1.5 seconds'
 -- The backend is fine afterwards.
 SELECT 1 AS still_alive;
 DROP SERVER stalling CASCADE;
+-- A cancel that arrives while a value is being converted (here: a slow domain CHECK) is still
+-- a cancel, not relabelled "invalid value for column"; a value the CHECK rejects is.
+CREATE FUNCTION slow_beat_check(b text) RETURNS boolean LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('slow_beat.sleep', true) = 'on' THEN
+        PERFORM pg_sleep(0.2);
+    END IF;
+    RETURN b <> '1834';
+END $$;
+CREATE DOMAIN slow_beat AS text CHECK (slow_beat_check(VALUE));
+CREATE SERVER local_soda FOREIGN DATA WRAPPER socrata_fdw
+    OPTIONS (base_url 'http://127.0.0.1:25480');
+CREATE FOREIGN TABLE slow_beats (id bigint, beat slow_beat) SERVER local_soda
+    OPTIONS (dataset 'ijzp-q8t2');
+SET slow_beat.sleep = on;
+SET statement_timeout = '500ms';
+SELECT count(beat) FROM (SELECT beat FROM slow_beats ORDER BY id LIMIT 20) s;
+RESET statement_timeout;
+RESET slow_beat.sleep;
+\set VERBOSITY terse
+SELECT beat FROM slow_beats WHERE beat = '1834' LIMIT 1;
+\set VERBOSITY default
+DROP SERVER local_soda CASCADE;
+DROP DOMAIN slow_beat;
+DROP FUNCTION slow_beat_check(text);

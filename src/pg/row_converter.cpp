@@ -76,6 +76,12 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
 void RowConverter::raise_conversion_error(PgError &error, const Page &page, std::size_t row,
                                           const std::string &relname, const std::string &where) {
     ErrorData *data = error.data();
+    // Only a value the column's type (or a domain's CHECK) rejects is the value's fault. A cancel
+    // or timeout that lands in an input function, or running out of memory there, keeps its own
+    // message and SQLSTATE.
+    int category = ERRCODE_TO_CATEGORY(data->sqlerrcode);
+    if (category != ERRCODE_DATA_EXCEPTION && category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
+        throw error;
     const Column &c = columns_.at(converting_);
     std::string value(page.text(row, c.item).substr(0, 200));
     pg::call([&] {

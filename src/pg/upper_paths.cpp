@@ -225,6 +225,15 @@ char *scan_item_name(const UpperRelInfo &upper, Expr *expr, const std::string &s
     return pg::call([&] { return pstrdup(name.c_str()); });
 }
 
+// Appends expr, named `name` (palloc'd), as the scan tuple's next column.
+void append_scan_target(UpperRelInfo &upper, Expr *expr, char *name) {
+    AttrNumber resno = static_cast<AttrNumber>(list_length(upper.scan_tlist) + 1);
+    upper.scan_tlist = pg::call([&] {
+        return lappend(upper.scan_tlist, makeTargetEntry(static_cast<Expr *>(copyObjectImpl(expr)),
+                                                         resno, name, false));
+    });
+}
+
 // Column `position` of the scan tuple reads `soql`; with a `divisor_soql` it is that value
 // divided by the divisor's (an avg as sum / count).
 void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, const char *prefix,
@@ -246,11 +255,7 @@ void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, con
     upper.plan.slot_columns.push_back(position);
     upper.plan.slot_items.push_back(item);
     upper.plan.slot_divisors.push_back(divisor);
-    char *name = scan_item_name(upper, expr, soql);
-    upper.scan_tlist = pg::call([&] {
-        return lappend(upper.scan_tlist, makeTargetEntry(static_cast<Expr *>(copyObjectImpl(expr)),
-                                                         position + 1, name, false));
-    });
+    append_scan_target(upper, expr, scan_item_name(upper, expr, soql));
 }
 
 bool in_scan_tlist(const UpperRelInfo &upper, Expr *expr) {
@@ -531,11 +536,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         int position = list_length(candidate.scan_tlist);
         plan.add_column(socrata::quote_identifier(col.field), position);
         fields.push_back(col.field);
-        candidate.scan_tlist = pg::call([&] {
-            return lappend(candidate.scan_tlist,
-                           makeTargetEntry(static_cast<Expr *>(copyObjectImpl(expr)), position + 1,
-                                           pstrdup(col.name.c_str()), false));
-        });
+        append_scan_target(candidate, expr, pg::call([&] { return pstrdup(col.name.c_str()); }));
     }
 
     plan.request.csv = use_csv(info->table.settings.response_format, info->remote, fields);

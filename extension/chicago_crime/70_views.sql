@@ -116,7 +116,10 @@ figures AS (
            sum(s.incidents) FILTER (WHERE s.month_no > 12)::bigint AS last_12_months,
            sum(s.incidents) FILTER (WHERE s.month_no <= 12)::bigint AS previous_12_months,
            regr_slope(s.incidents, s.month_no) AS slope,
-           regr_r2(s.incidents, s.month_no) AS r2
+           -- R² is 0/0, undefined, when the 24 counts are all the same, and the column says NULL
+           -- then; PostgreSQL's regr_r2 returns 1 for a horizontal line, which would present a
+           -- type with the same count every month as a perfectly steady trend.
+           CASE WHEN min(s.incidents) <> max(s.incidents) THEN regr_r2(s.incidents, s.month_no) END AS r2
     FROM series s
     GROUP BY s.primary_type, s.is_total
 )
@@ -214,6 +217,15 @@ holiday_days AS (
     SELECT h.holiday_date AS day FROM crime.holidays h
     UNION
     SELECT h.observed_date FROM crime.holidays h
+    UNION
+    -- crime.holidays covers the years of the data only, but a New Year's Day on a Saturday is
+    -- observed on December 31 of the year before: when the data ends in such a December, that
+    -- Friday is no ordinary day either. (greatest: as crime.refresh_reference_data(), never ask
+    -- for a year before 1971, which the function refuses.)
+    SELECT f.observed_date
+    FROM bounds b,
+         crime.us_federal_holidays(greatest(extract(year FROM b.last_day)::integer + 1, 1971),
+                                   extract(year FROM b.last_day)::integer + 1) AS f
 ),
 ordinary_days AS (
     SELECT d::date AS day   -- over timestamp, as in monthly_trend: the time zone must not matter
@@ -291,13 +303,13 @@ WITH NO DATA;
 
 CREATE UNIQUE INDEX district_summary_key ON crime.district_summary (level, area);
 COMMENT ON MATERIALIZED VIEW crime.district_summary IS
-    'Incidents, arrests and arrest rate per police district (level ''district'', with its station''s name, address and phone) and per City Council ward (level ''ward'', with its ward office''s alderperson, address and phone). Filter on level; areas without incidents or without a station/office appear too';
+    'Incidents, arrests and arrest rate per police district (level ''district'', with its station''s name, address and phone) and per City Council ward (level ''ward'', with its ward office''s alderperson, address and phone). Filter on level; areas without incidents or without a station/office appear too. Incidents without a district are not counted at the district level, nor those without a ward at the ward level (18% of the bundled data lack a ward, 1% a district): a level''s incidents sum to fewer than crime.incidents holds';
 COMMENT ON COLUMN crime.district_summary.level IS '''district'' (police district) or ''ward'' (City Council ward)';
 COMMENT ON COLUMN crime.district_summary.area IS 'Police district number or ward number';
 COMMENT ON COLUMN crime.district_summary.name IS 'District name (from the police station, e.g. Near North) or ''Ward <n>''';
 COMMENT ON COLUMN crime.district_summary.alderman IS 'Alderperson of the ward (NULL for districts)';
 COMMENT ON COLUMN crime.district_summary.address IS 'Address of the police station or of the ward office';
 COMMENT ON COLUMN crime.district_summary.phone IS 'Phone number of the police station or of the ward office';
-COMMENT ON COLUMN crime.district_summary.incidents IS 'Incidents in the area';
+COMMENT ON COLUMN crime.district_summary.incidents IS 'Incidents in the area (incidents without a district or ward are in no area of that level)';
 COMMENT ON COLUMN crime.district_summary.arrests IS 'Of those, incidents with an arrest';
 COMMENT ON COLUMN crime.district_summary.arrest_rate IS 'arrests / incidents, a fraction between 0 and 1 (NULL without incidents)';

@@ -37,8 +37,11 @@ WITH counts AS (
 months AS (
     -- Over timestamp, not timestamptz (which a date would pick): the session's time zone must
     -- not move the months (a midnight daylight-saving change would skip the last one).
+    -- The last month is the latest not after the present: one incident the portal dates in the
+    -- future (a data error, e.g. 2099) is shown in its month but adds no months of zeros.
     SELECT m::date AS month
-    FROM (SELECT min(c.month)::timestamp AS first_month, max(c.month)::timestamp AS last_month
+    FROM (SELECT min(c.month)::timestamp AS first_month,
+                 max(c.month) FILTER (WHERE c.month <= crime.portal_time(now()))::timestamp AS last_month
           FROM counts c) AS b,
          generate_series(b.first_month, b.last_month, interval '1 month') AS m
 ),
@@ -57,7 +60,7 @@ WITH NO DATA;
 
 CREATE UNIQUE INDEX monthly_trend_key ON crime.monthly_trend (month, primary_type, is_total);
 COMMENT ON MATERIALIZED VIEW crime.monthly_trend IS
-    'Incidents and arrests per month, overall (primary_type ''ALL'', is_total) and per primary type; every month from the first to the last month of the data is present for every series (0 when none), ready to plot';
+    'Incidents and arrests per month, overall (primary_type ''ALL'', is_total) and per primary type; every month from the first to the last month of the data is present for every series (0 when none), ready to plot; months after the present (an incident dated in the future, a data error) appear only where they hold incidents';
 COMMENT ON COLUMN crime.monthly_trend.month IS 'First day of the month of occurrence';
 COMMENT ON COLUMN crime.monthly_trend.primary_type IS 'Primary type, or ''ALL'' on the total rows';
 COMMENT ON COLUMN crime.monthly_trend.is_total IS 'True on the rows that total every primary type';
@@ -82,8 +85,11 @@ COMMENT ON COLUMN crime.theft_hotspots.thefts IS 'Thefts on the block in the yea
 
 CREATE MATERIALIZED VIEW crime.crime_rate_trend AS
 WITH bounds AS (
-    -- The month of the latest incident is usually incomplete: the periods end before it.
+    -- The month of the latest incident is usually incomplete: the periods end before it. An
+    -- incident dated after the present (a data error, e.g. 2099) is not the latest: it would
+    -- move both periods past all the data.
     SELECT max(m.month)::timestamp AS period_end FROM crime.tally_type_month m
+    WHERE m.month <= crime.portal_time(now())
 ),
 months AS (
     SELECT m AS month, row_number() OVER (ORDER BY m) AS month_no
@@ -144,7 +150,7 @@ WITH NO DATA;
 
 CREATE UNIQUE INDEX crime_rate_trend_key ON crime.crime_rate_trend (primary_type, is_total);
 COMMENT ON MATERIALIZED VIEW crime.crime_rate_trend IS
-    'Is crime going up or down? Per primary type and overall (''ALL''): incidents in the last 12 complete months of the data vs the 12 months before, and the least-squares slope of the monthly counts over those 24 months. Relative to the latest occurred_at in the data, not to now(): the month holding the latest incident is treated as incomplete and left out. Types with no incident in the 24 months are absent';
+    'Is crime going up or down? Per primary type and overall (''ALL''): incidents in the last 12 complete months of the data vs the 12 months before, and the least-squares slope of the monthly counts over those 24 months. Relative to the latest occurred_at in the data, not to now(): the month holding the latest incident is treated as incomplete and left out (incidents dated after the present, a data error, do not count as the latest). Types with no incident in the 24 months are absent';
 COMMENT ON COLUMN crime.crime_rate_trend.primary_type IS 'Primary type, or ''ALL'' on the total row';
 COMMENT ON COLUMN crime.crime_rate_trend.is_total IS 'True on the row that totals every primary type';
 COMMENT ON COLUMN crime.crime_rate_trend.period_start IS 'First day of the last 12 months; the previous 12 months end the day before';
@@ -210,7 +216,10 @@ COMMENT ON COLUMN crime.arrest_rates.arrest_rate IS 'arrests / incidents, a frac
 
 CREATE MATERIALIZED VIEW crime.holiday_crime AS
 WITH bounds AS (
-    SELECT min(d.day) AS first_day, max(d.day) AS last_day
+    -- Up to the latest day not after the present: an incident dated in the future (a data
+    -- error) would otherwise count every day up to it as an ordinary day without incidents.
+    SELECT min(d.day) AS first_day,
+           max(d.day) FILTER (WHERE d.day <= crime.portal_time(now())) AS last_day
     FROM crime.tally_day d
 ),
 holiday_days AS (
@@ -254,7 +263,7 @@ WITH NO DATA;
 
 CREATE UNIQUE INDEX holiday_crime_key ON crime.holiday_crime (year, holiday);
 COMMENT ON MATERIALIZED VIEW crime.holiday_crime IS
-    'Incidents on each US federal holiday (the day itself, e.g. December 25, not the observed day off) vs the average of the same weekday in that year over ordinary days (not a holiday nor an observed holiday), within the date range of the data';
+    'Incidents on each US federal holiday (the day itself, e.g. December 25, not the observed day off) vs the average of the same weekday in that year over ordinary days (not a holiday nor an observed holiday), within the date range of the data (up to the present: incidents dated in the future, a data error, do not extend it)';
 COMMENT ON COLUMN crime.holiday_crime.year IS 'Year';
 COMMENT ON COLUMN crime.holiday_crime.holiday IS 'Official name of the holiday';
 COMMENT ON COLUMN crime.holiday_crime.holiday_date IS 'Date of the holiday';
@@ -303,7 +312,7 @@ WITH NO DATA;
 
 CREATE UNIQUE INDEX district_summary_key ON crime.district_summary (level, area);
 COMMENT ON MATERIALIZED VIEW crime.district_summary IS
-    'Incidents, arrests and arrest rate per police district (level ''district'', with its station''s name, address and phone) and per City Council ward (level ''ward'', with its ward office''s alderperson, address and phone). Filter on level; areas without incidents or without a station/office appear too. Incidents without a district are not counted at the district level, nor those without a ward at the ward level (18% of the bundled data lack a ward, 1% a district): a level''s incidents sum to fewer than crime.incidents holds';
+    'Incidents, arrests and arrest rate per police district (level ''district'', with its station''s name, address and phone) and per City Council ward (level ''ward'', with its ward office''s alderperson, address and phone). Filter on level; areas without incidents or without a station/office appear too. Incidents without a district are not counted at the district level, nor those without a ward at the ward level: a level''s incidents can sum to fewer than crime.incidents holds';
 COMMENT ON COLUMN crime.district_summary.level IS '''district'' (police district) or ''ward'' (City Council ward)';
 COMMENT ON COLUMN crime.district_summary.area IS 'Police district number or ward number';
 COMMENT ON COLUMN crime.district_summary.name IS 'District name (from the police station, e.g. Near North) or ''Ward <n>''';

@@ -28,7 +28,7 @@ CREATE TEMP TABLE src_wards (
 CREATE TEMP TABLE src_areas (community_area integer, name text);
 \copy src_areas FROM 'data/community_areas.csv' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(25);
+SELECT plan(28);
 
 SELECT is(status, 'succeeded', 'the bundled data is synced') FROM crime_sync();
 SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM src), 'all of it');
@@ -253,6 +253,34 @@ SELECT is((SELECT sum(incidents) FROM crime.district_summary WHERE level = 'ward
 SELECT ok(obj_description('crime.district_summary'::regclass, 'pg_class')
               ~ 'without a district are not counted.*without a ward',
           'district_summary: its comment says that incidents without a district or ward are not counted');
+
+-------------------------------------------------------------------------------------------------
+-- One incident the portal dates in the future (a data error, 2099) is counted, but moves no
+-- view's time frame past the present: the trend's periods, the zero-filled months and the
+-- holidays' baseline days end where they did. For the length of a transaction.
+-------------------------------------------------------------------------------------------------
+-- (Each view's rows as one text, captured with \gset: the transaction rolls back.)
+SELECT coalesce(string_agg(t::text, '; ' ORDER BY t::text), 'no rows') AS before_trend FROM crime.crime_rate_trend t \gset
+SELECT coalesce(string_agg(t::text, '; ' ORDER BY t::text), 'no rows') AS before_holidays FROM crime.holiday_crime t \gset
+SELECT max(month) AS last_trend_month FROM crime.monthly_trend \gset
+BEGIN;
+INSERT INTO crime.tally_type_month VALUES ('2099-01-01', 'THEFT', 1, 0, 99999999);
+INSERT INTO crime.tally_day VALUES ('2099-01-01', 1);
+REFRESH MATERIALIZED VIEW crime.crime_rate_trend;
+REFRESH MATERIALIZED VIEW crime.monthly_trend;
+REFRESH MATERIALIZED VIEW crime.holiday_crime;
+SELECT coalesce(string_agg(t::text, '; ' ORDER BY t::text), 'no rows') AS future_trend FROM crime.crime_rate_trend t \gset
+SELECT coalesce(string_agg(t::text, '; ' ORDER BY t::text), 'no rows') AS future_holidays FROM crime.holiday_crime t \gset
+SELECT coalesce(string_agg(format('%s %s %s', month, primary_type, incidents), '; '
+                          ORDER BY month, primary_type), 'no rows') AS future_months
+FROM crime.monthly_trend WHERE month > :'last_trend_month' \gset
+ROLLBACK;
+SELECT is(:'future_trend'::text, :'before_trend',
+          'crime_rate_trend: an incident dated 2099 does not move the periods');
+SELECT is(:'future_months'::text, '2099-01-01 ALL 1; 2099-01-01 THEFT 1',
+          'monthly_trend: the 2099 incident is shown in its month, with no months of zeros up to it');
+SELECT is(:'future_holidays'::text, :'before_holidays',
+          'holiday_crime: an incident dated 2099 adds no holidays and changes no baseline');
 
 -------------------------------------------------------------------------------------------------
 -- The session's time zone does not change what a refresh computes, even where daylight saving

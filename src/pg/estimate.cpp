@@ -2,7 +2,7 @@
 
 #include "page_fetcher.hpp"
 #include "pg_guard.hpp"
-#include "row_count_cache.hpp"
+#include "expiring_cache.hpp"
 
 namespace socrata::pg {
 
@@ -27,14 +27,15 @@ double fetch_remote_row_count(SodaClient &client, const std::string &where) {
 }
 
 double remote_row_count(const ScanSettings &settings, const std::string &where) {
-    static RowCountCache counts;
+    // Per backend; see expiring_cache.hpp for why entries age out and how many are kept.
+    static ExpiringCache<double> counts(256, std::chrono::minutes(10));
     std::string key = settings.base_url + "\n" + settings.dataset + "\n" + where;
-    if (std::optional<double> cached = counts.find(key, RowCountCache::Clock::now()))
+    if (auto cached = counts.find(key, std::chrono::steady_clock::now()))
         return *cached;
     SodaClient client(settings, cancel_requested);
     double count = fetch_remote_row_count(client, where);
     // Stamped after the fetch: a slow count is then trusted for max_age from when it arrived.
-    counts.store(key, count, RowCountCache::Clock::now());
+    counts.store(key, count, std::chrono::steady_clock::now());
     return count;
 }
 

@@ -1,5 +1,5 @@
 // Row estimates for the planner: a remote count(*) per scan shape when use_remote_estimate is
-// on (cached per backend: src/core/row_count_cache.hpp), else the local statistics from ANALYZE,
+// on (cached per backend: src/core/expiring_cache.hpp), else the local statistics from ANALYZE,
 // else a default.
 #pragma once
 

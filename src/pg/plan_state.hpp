@@ -10,9 +10,9 @@ namespace socrata::pg {
 
 struct RelPlanInfo {
     ForeignTableInfo table;
-    const RemoteSchema *remote = nullptr;
-    List *remote_conds = NIL; // RestrictInfos sent as $where
-    List *local_conds = NIL;  // RestrictInfos evaluated by Postgres
+    std::shared_ptr<const RemoteSchema> remote; // null when unknown
+    List *remote_conds = NIL;                   // RestrictInfos sent as $where
+    List *local_conds = NIL;                    // RestrictInfos evaluated by Postgres
     List *runtime_values = NIL;
     std::string where;
     Bitmapset *attrs_used = nullptr; // columns the query needs (offset by FirstLowInvalid...)

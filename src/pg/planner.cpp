@@ -22,7 +22,7 @@ void classify_conditions(PlannerInfo *root, RelOptInfo *baserel, RelPlanInfo &in
     ctx.root = root;
     ctx.rel = baserel;
     ctx.table = &info.table;
-    ctx.remote = info.remote;
+    ctx.remote = info.remote.get();
 
     ListCell *cell;
     foreach (cell, baserel->baserestrictinfo) {
@@ -86,7 +86,7 @@ void get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
         ctx.root = root;
         ctx.rel = baserel;
         ctx.table = &info->table;
-        ctx.remote = info->remote;
+        ctx.remote = info->remote.get();
         std::string order = deparse_order(root->query_pathkeys, ctx);
         if (order.empty())
             return;
@@ -137,7 +137,8 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
             plan.add_column(socrata::quote_identifier(col.field), col.attnum - 1);
             fields.push_back(col.field);
         }
-        plan.request.csv = use_csv(info->table.settings.response_format, info->remote, fields);
+        plan.request.csv =
+            use_csv(info->table.settings.response_format, info->remote.get(), fields);
 
         List *fdw_private = scan_plan_to_list(plan);
         return pg::call([&] {

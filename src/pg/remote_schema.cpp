@@ -1,13 +1,11 @@
-// Remote field types, read from the dataset's metadata once per backend.
+// Remote field types, read from the dataset's metadata and kept per backend for 10 minutes.
 #include "remote_schema.hpp"
 
 #include "dataset_metadata.hpp"
 #include "error.hpp"
+#include "expiring_cache.hpp"
 #include "pg_guard.hpp"
 #include "soda_client.hpp"
-
-#include <map>
-#include <memory>
 
 namespace socrata::pg {
 
@@ -25,9 +23,11 @@ RemoteType remote_type_for(const std::string &data_type_name) {
     return RemoteType::Other;
 }
 
-// Per backend: base_url + dataset -> schema (null if the metadata could not be read).
-std::map<std::string, std::unique_ptr<RemoteSchema>> &cache() {
-    static std::map<std::string, std::unique_ptr<RemoteSchema>> schemas;
+// Per backend: base_url + dataset -> schema. A dataset's fields can change (a new column, a
+// type changed by its owner), and a session can last for days: after 10 minutes the next plan
+// reads them again.
+ExpiringCache<RemoteSchema> &cache() {
+    static ExpiringCache<RemoteSchema> schemas(64, std::chrono::minutes(10));
     return schemas;
 }
 
@@ -58,21 +58,19 @@ bool use_csv(ResponseFormat format, const RemoteSchema *remote,
     return true;
 }
 
-const RemoteSchema *remote_schema_for(const ScanSettings &settings) {
+std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settings) {
     std::string key = settings.base_url + "\n" + settings.dataset;
-    auto found = cache().find(key);
-    if (found != cache().end())
-        return found->second.get();
+    if (auto cached = cache().find(key, std::chrono::steady_clock::now()))
+        return cached;
 
-    std::unique_ptr<RemoteSchema> schema;
+    RemoteSchema schema;
     try {
         SodaClient client(settings, cancel_requested);
         DatasetMetadata metadata = client.get_metadata(settings.dataset);
-        schema = std::make_unique<RemoteSchema>();
         for (const auto &column : metadata.columns) {
-            schema->fields[column.field_name] = remote_type_for(column.data_type_name);
+            schema.fields[column.field_name] = remote_type_for(column.data_type_name);
             if (csv_reads_like_json(column.data_type_name))
-                schema->csv_like_json.insert(column.field_name);
+                schema.csv_like_json.insert(column.field_name);
         }
     } catch (const Error &e) {
         if (e.kind() == ErrorKind::Cancelled)
@@ -92,7 +90,7 @@ const RemoteSchema *remote_schema_for(const ScanSettings &settings) {
         });
         return nullptr; // not cached: the next query tries again
     }
-    return (cache()[key] = std::move(schema)).get();
+    return cache().store(key, std::move(schema), std::chrono::steady_clock::now());
 }
 
 } // namespace socrata::pg

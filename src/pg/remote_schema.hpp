@@ -1,10 +1,11 @@
 // The types of a dataset's fields as Socrata sees them, so pushdown only sends comparisons that
 // Socrata evaluates the way Postgres would (a text field declared `int` locally must not get a
-// numeric comparison pushed). Read once per backend and dataset from /api/views/<id>.json.
+// numeric comparison pushed). Read from /api/views/<id>.json, kept per backend for 10 minutes.
 #pragma once
 
 #include "fdw_options.hpp"
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -28,8 +29,9 @@ struct RemoteSchema {
 bool use_csv(ResponseFormat format, const RemoteSchema *remote,
              const std::vector<std::string> &fields);
 
-// The cached schema of the scan's dataset, fetching it on first use. Returns nullptr when the
-// metadata cannot be read (then nothing is pushed down; the scan itself reports real errors).
-const RemoteSchema *remote_schema_for(const ScanSettings &settings);
+// The cached schema of the scan's dataset, fetching it on first use and when 10 minutes old.
+// Returns null when the metadata cannot be read (then nothing is pushed down; the scan itself
+// reports real errors). Shared: it stays valid for the caller when the cache moves on.
+std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settings);
 
 } // namespace socrata::pg

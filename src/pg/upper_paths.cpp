@@ -77,7 +77,7 @@ DeparseContext context_for(PlannerInfo *root, RelOptInfo *base, RelPlanInfo *inf
     ctx.root = root;
     ctx.rel = base;
     ctx.table = &info->table;
-    ctx.remote = info->remote;
+    ctx.remote = info->remote.get();
     return ctx;
 }
 
@@ -539,7 +539,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         append_scan_target(candidate, expr, pg::call([&] { return pstrdup(col.name.c_str()); }));
     }
 
-    plan.request.csv = use_csv(info->table.settings.response_format, info->remote, fields);
+    plan.request.csv = use_csv(info->table.settings.response_format, info->remote.get(), fields);
 
     // Cheaper than Limit over the scan: Socrata stops after the rows asked for.
     add_limit_path(root, output_rel, std::move(candidate), base->rows, kStartupCost - 1);

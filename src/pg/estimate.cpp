@@ -1,8 +1,8 @@
 #include "estimate.hpp"
 
+#include "expiring_cache.hpp"
 #include "page_fetcher.hpp"
 #include "pg_guard.hpp"
-#include "expiring_cache.hpp"
 
 namespace socrata::pg {
 

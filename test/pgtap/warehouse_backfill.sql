@@ -26,7 +26,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(37);
+SELECT plan(47);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -161,6 +161,42 @@ SELECT is((SELECT updated_at FROM crime.incidents WHERE id = :skewed_id), '2099-
 SELECT is((SELECT watermark FROM crime.sync_state),
           (SELECT crime.portal_time(started_at) FROM crime.sync_runs ORDER BY id DESC LIMIT 1),
           'and hands over a watermark that stops at the present');
+
+-------------------------------------------------------------------------------------------------
+-- 7. A second cancel that lands while the first one is being recorded: the backfill's session,
+--    still open and idle, must not keep the warehouse lock (every other session's backfill and
+--    sync would be refused, naming an idle backend, until it disconnects)
+-------------------------------------------------------------------------------------------------
+SELECT dblink_connect('blocker', :'peer') AS connected \gset
+SELECT dblink_send_query('loader', $$CALL crime_backfill('2014-01-01', '2015-01-01', window_length => '1 month')$$) AS sent \gset
+SELECT ok(pg_temp.wait_until($$coalesce((SELECT b.status = 'running' AND b.windows_done >= 1
+                                               AND b.run_id = (SELECT max(r.id) FROM crime.sync_runs r)
+                                        FROM crime.backfill_state b), false)$$),
+          'a range backfill commits its first window');
+SELECT run_id AS held_run FROM crime.backfill_state \gset
+-- Another session locks the run's row: the backfill's next window waits for it.
+SELECT dblink_exec('blocker', 'BEGIN') AS began \gset
+SELECT id AS locked FROM dblink('blocker', format('SELECT id FROM crime.sync_runs WHERE id = %s FOR UPDATE', :held_run))
+    AS t (id bigint) \gset
+SELECT ok(pg_temp.wait_until(format($$(SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s)$$, :loader_pid)),
+          'its next window waits for the run''s row, locked by another session');
+-- The cancel stops that wait; the handler, recording the cancel in the same row, waits again.
+SELECT ok(pg_cancel_backend(:loader_pid), 'cancel it');
+SELECT pg_sleep(0.5) AS slept \gset
+SELECT ok(pg_temp.wait_until(format($$(SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = %s)$$, :loader_pid)),
+          'recording the cancel, it waits for the row again');
+SELECT ok(pg_cancel_backend(:loader_pid), 'a second cancel lands there');
+SELECT ok(pg_temp.wait_until($$dblink_is_busy('loader') = 0$$), 'it stops');
+SELECT matches(dblink_error_message('loader'), '^ERROR:  canceling statement due to user request', 'with the cancel');
+SELECT count(*) AS drained FROM dblink_get_result('loader', false) AS t (status text) \gset
+SELECT dblink_exec('blocker', 'COMMIT') AS committed \gset
+SELECT is(crime.sync_lock_holder(), NULL,
+          'its session, still open, does not keep the warehouse lock');
+CALL crime_backfill();
+SELECT is((SELECT status FROM crime.sync_runs WHERE id = :held_run), 'interrupted',
+          'another session resumes the backfill, and the run the cancel could not record is marked interrupted');
+SELECT ok(status = 'done', 'the resumed backfill finishes') FROM crime.backfill_state;
+SELECT dblink_disconnect('blocker') AS disconnected \gset
 
 SELECT * FROM finish();
 

@@ -38,12 +38,22 @@ END;
 COMMENT ON FUNCTION crime.sync_lock_holder() IS
     'PID of the backend that holds the warehouse''s advisory lock (a sync or backfill running in this database), or NULL';
 
+CREATE FUNCTION crime.guard_session_lock(key bigint, armed boolean)
+RETURNS void
+LANGUAGE C STRICT
+AS '$libdir/socrata_fdw', 'socrata_guard_session_lock';
+COMMENT ON FUNCTION crime.guard_session_lock(bigint, boolean) IS
+    'While armed, a transaction of this session that ends in an error releases the session-level advisory lock key: crime_backfill() commits as it goes, and a cancel that lands during or just after a COMMIT is raised where no PL/pgSQL handler can catch it';
+
 CREATE FUNCTION crime.take_sync_lock(session_level boolean)
 RETURNS void
 LANGUAGE plpgsql
 AS $$
 BEGIN
     IF session_level THEN
+        -- Guarded before it is taken: a cancel between the two statements would otherwise leave
+        -- it held and unguarded (armed without the lock, the guard does nothing).
+        PERFORM crime.guard_session_lock(crime.sync_lock_key(), true);
         -- This session may still hold the lock if an earlier call ended in an error that even
         -- its error handler could not handle: keep it rather than stack a second hold.
         IF crime.sync_lock_holder() = pg_catalog.pg_backend_pid()
@@ -69,6 +79,7 @@ RETURNS void
 LANGUAGE sql
 BEGIN ATOMIC
     SELECT pg_catalog.pg_advisory_unlock(crime.sync_lock_key());
+    SELECT crime.guard_session_lock(crime.sync_lock_key(), false);  -- after: never unguarded
 END;
 COMMENT ON FUNCTION crime.release_sync_lock() IS
     'Releases the session-level advisory lock taken by crime_backfill()';

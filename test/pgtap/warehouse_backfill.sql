@@ -26,7 +26,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(47);
+SELECT plan(51);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -197,6 +197,34 @@ SELECT is((SELECT status FROM crime.sync_runs WHERE id = :held_run), 'interrupte
           'another session resumes the backfill, and the run the cancel could not record is marked interrupted');
 SELECT ok(status = 'done', 'the resumed backfill finishes') FROM crime.backfill_state;
 SELECT dblink_disconnect('blocker') AS disconnected \gset
+
+-------------------------------------------------------------------------------------------------
+-- 8. Wherever a cancel lands, the backfill's session lets the lock go. PL/pgSQL checks for a
+--    pending cancel before each statement, so one that arrives during a window's COMMIT is
+--    raised just after it, outside any handler; crime.guard_session_lock() releases the lock on
+--    any top-level abort instead. Shown here with the lock taken as the backfill takes it and an
+--    error in a later transaction of the same session.
+-------------------------------------------------------------------------------------------------
+-- A fresh loader session (section 7's still has the cancelled CALL's result pending).
+SELECT dblink_disconnect('loader') AS disconnected \gset
+SELECT dblink_connect('loader', :'peer') AS connected \gset
+SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
+SELECT taken FROM dblink('loader', 'SELECT crime.take_sync_lock(true)::text') AS t (taken text) \gset
+SELECT is(crime.sync_lock_holder(), :loader_pid, 'the loader session holds the lock at session level');
+SELECT dblink_exec('loader', $$DO 'BEGIN PERFORM 1 / 0; EXCEPTION WHEN division_by_zero THEN NULL; END'$$)
+    AS caught \gset
+SELECT is(crime.sync_lock_holder(), :loader_pid,
+          'an error caught by a handler (a subtransaction, as a window''s) keeps it');
+SELECT dblink_exec('loader', 'SELECT 1 / 0', false) AS failed \gset
+SELECT is(crime.sync_lock_holder(), NULL,
+          'an error that ends its transaction, outside any handler, releases it');
+SELECT taken FROM dblink('loader', 'SELECT crime.take_sync_lock(true)::text') AS t (taken text) \gset
+SELECT taken FROM dblink('loader', 'SELECT crime.release_sync_lock()::text') AS t (taken text) \gset
+SELECT taken FROM dblink('loader', 'SELECT pg_advisory_lock(crime.sync_lock_key())::text') AS t (taken text) \gset
+SELECT dblink_exec('loader', 'SELECT 1 / 0', false) AS failed \gset
+SELECT is(crime.sync_lock_holder(), :loader_pid,
+          'after release_sync_lock() the guard is off: a lock taken otherwise is left alone');
+SELECT taken FROM dblink('loader', 'SELECT pg_advisory_unlock(crime.sync_lock_key())::text') AS t (taken text) \gset
 
 SELECT * FROM finish();
 

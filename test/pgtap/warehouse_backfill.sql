@@ -60,7 +60,8 @@ SELECT is((SELECT md5(string_agg(id || '/' || updated_at, ',' ORDER BY id)) FROM
           (SELECT md5(string_agg(id || '/' || updated_on, ',' ORDER BY id)) FROM crime.portal_crimes
            WHERE date < (SELECT next_start FROM crime.backfill_state)),
           '... and they are those rows');
-SELECT is((SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1919511909), 0::bigint,
+SELECT is((SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 1919511909
+                   AND database = (SELECT oid FROM pg_database WHERE datname = current_database())), 0::bigint,
           'the cancelled backfill released its lock');
 SELECT is((SELECT watermark FROM crime.sync_state), NULL, 'no watermark yet');
 

@@ -158,22 +158,13 @@ BEGIN
             GET STACKED DIAGNOSTICS err_state = RETURNED_SQLSTATE, err_message = MESSAGE_TEXT,
                                     err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT,
                                     err_context = PG_EXCEPTION_CONTEXT;
-            -- A second cancel (or an error) while the first is recorded, say while the UPDATE
-            -- waits for a row lock or the COMMIT for its flush, must not leave this session
-            -- holding the lock: idle, it would keep every other session's sync and backfill
-            -- refused (55P03) until it disconnects. So the lock is released before the COMMIT
-            -- (a session lock is let go at once; a backfill that takes it meanwhile waits for
-            -- the run's row before it marks it 'interrupted', and finds it recorded), and again
-            -- if the recording fails. The run then stays 'running', which a resumed backfill
-            -- marks 'interrupted'.
-            BEGIN
-                PERFORM crime.record_run_error(run.id, err_state, err_message, err_detail, err_hint, err_context);
-                PERFORM crime.release_sync_lock();
-            EXCEPTION WHEN OTHERS OR query_canceled THEN
-                PERFORM crime.release_sync_lock();
-                RAISE;
-            END;
+            -- A second cancel (or an error) while the first is recorded leaves this handler
+            -- with the lock held; crime.guard_session_lock() (armed by take_sync_lock) releases
+            -- it when the transaction aborts. The run then stays 'running', which a resumed
+            -- backfill marks 'interrupted'.
+            PERFORM crime.record_run_error(run.id, err_state, err_message, err_detail, err_hint, err_context);
             COMMIT;
+            PERFORM crime.release_sync_lock();
             RAISE;
         END;
         COMMIT;

@@ -25,6 +25,13 @@ void append_percent_encoded(std::string &out, std::string_view value) {
     }
 }
 
+std::size_t percent_encoded_size(std::string_view value) noexcept {
+    std::size_t size = 0;
+    for (char ch : value)
+        size += is_unreserved(static_cast<unsigned char>(ch)) ? 1 : 3;
+    return size;
+}
+
 std::string percent_encode(std::string_view value) {
     std::string out;
     out.reserve(value.size() * 3);

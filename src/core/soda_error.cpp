@@ -1,14 +1,19 @@
 #include "soda_error.hpp"
 
+#include "soql.hpp"
 #include "text_snippet.hpp"
 
 #include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cctype>
 
 namespace socrata {
 
 namespace {
 
 constexpr std::size_t kMaxMessageBytes = 200;
+constexpr std::size_t kMaxUrlBytes = 1000;
 
 bool is_space(char c) {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f';
@@ -51,6 +56,35 @@ std::string plain_text_message(std::string_view body) {
     return out;
 }
 
+// Where `needle` (lowercase ASCII) first occurs in `text`, in any letter case; npos if nowhere.
+std::size_t find_ignoring_case(std::string_view text, std::string_view needle) {
+    auto it =
+        std::search(text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) == b;
+        });
+    return it == text.end() ? std::string_view::npos : std::size_t(it - text.begin());
+}
+
+// The text of an HTML page's <title>, or empty: a proxy's error page says its status there,
+// and again in the body ("502 Bad Gateway ... 502 Bad Gateway").
+std::string_view html_title(std::string_view body) {
+    const std::size_t open = find_ignoring_case(body, "<title>");
+    if (open == std::string_view::npos)
+        return {};
+    const std::string_view rest = body.substr(open + 7);
+    const std::size_t close = find_ignoring_case(rest, "</title>");
+    return close == std::string_view::npos ? std::string_view() : rest.substr(0, close);
+}
+
+// A URL to quote in a message: whole, or its start and its length when it is long (a URL the
+// server refused for its length can be tens of kB).
+std::string url_for_message(std::string_view url) {
+    if (url.size() <= kMaxUrlBytes)
+        return std::string(url);
+    return std::string(url.substr(0, kMaxUrlBytes)) + "... (" + std::to_string(url.size()) +
+           " bytes)";
+}
+
 std::string string_member(const nlohmann::json &obj, const char *key) {
     auto it = obj.find(key);
     if (it != obj.end() && it->is_string())
@@ -73,7 +107,9 @@ SodaError parse_soda_error(std::string_view body) {
         if (out.message.empty() && out.code.empty())
             out.message = plain_text_message(body);
     } else {
-        out.message = plain_text_message(body);
+        out.message = plain_text_message(html_title(body));
+        if (out.message.empty())
+            out.message = plain_text_message(body);
     }
     if (out.message.size() > 4 * kMaxMessageBytes) {
         out.message.resize(utf8_prefix_length(out.message, 4 * kMaxMessageBytes));
@@ -94,7 +130,7 @@ Error error_for_http_status(int status, std::string_view body, std::string_view 
     else
         what += e.code.empty() ? e.message : e.code + ": " + e.message;
 
-    std::string detail = "URL: " + std::string(url) + ".";
+    std::string detail = "URL: " + url_for_message(url) + ".";
 
     std::string hint;
     if (status == 400)
@@ -105,6 +141,13 @@ Error error_for_http_status(int status, std::string_view body, std::string_view 
                "cannot supply.";
     else if (status == 404)
         hint = "Check the dataset option (a 4x4 id such as ijzp-q8t2) and the base_url option.";
+    else if (status == 414)
+        hint = "The URL is " + std::to_string(url.size()) +
+               " bytes, more than the server accepts. socrata_fdw sends at most " +
+               std::to_string(kMaxPushedWhereBytes) +
+               " bytes of WHERE conditions and filters the rest itself, but a parameter's "
+               "value is only known when the query runs: compare shorter values, or select "
+               "fewer columns.";
     else if (status == 429)
         hint = "Socrata is throttling requests; set an app_token to get a higher limit.";
     else if (redirect)

@@ -133,6 +133,19 @@ std::string quote_identifier(std::string_view name) {
     return "`" + std::string(name) + "`";
 }
 
+bool BoundedConjunction::add(std::string_view condition) {
+    constexpr std::string_view kJoiner = " AND ";
+    const std::size_t added =
+        percent_encoded_size(condition) + (text_.empty() ? 0 : percent_encoded_size(kJoiner));
+    if (encoded_bytes_ + added > max_encoded_bytes_)
+        return false;
+    if (!text_.empty())
+        text_ += kJoiner;
+    text_ += condition;
+    encoded_bytes_ += added;
+    return true;
+}
+
 std::string SoqlQuery::to_query_string() const {
     std::string qs;
     if (!select.empty()) {

@@ -12,6 +12,7 @@
 //    written are refused (Error InvalidOption) instead of being mangled.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -46,6 +47,32 @@ struct SoqlQuery {
     // clauses left out, every value percent-encoded. Throws Error(Protocol) for a negative
     // limit or offset.
     std::string to_query_string() const;
+};
+
+// How many bytes of URL-encoded $where the pushed-down conditions may take. Web servers and
+// proxies refuse longer request lines with HTTP 414 (nginx, in front of many portals, at 8 kB
+// by default; Socrata publishes no limit), and $select, $order and paging need room too.
+constexpr std::size_t kMaxPushedWhereBytes = 4096;
+
+// Conditions ANDed into one $where text while it fits a URL budget: the planner offers each
+// WHERE clause in turn and evaluates those refused itself (a long IN list, say), so a query
+// never fails for being too long to send.
+class BoundedConjunction {
+  public:
+    explicit BoundedConjunction(std::size_t max_encoded_bytes = kMaxPushedWhereBytes)
+        : max_encoded_bytes_(max_encoded_bytes) {}
+
+    // Appends `condition` (SoQL, already parenthesized if it needs to be) unless the result
+    // would take more than the budget once percent-encoded; returns whether it did.
+    bool add(std::string_view condition);
+
+    const std::string &text() const noexcept { return text_; }
+    std::size_t encoded_bytes() const noexcept { return encoded_bytes_; }
+
+  private:
+    std::size_t max_encoded_bytes_;
+    std::string text_;
+    std::size_t encoded_bytes_ = 0;
 };
 
 // <base>/resource/<id>.<format>[?<query string>]; format is "json" or "csv".

@@ -268,7 +268,8 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
     std::string list;
     for (int i = 0; i < count; ++i) {
         try {
-            list += (i ? ", " : "") + soql_literal_for_datum(elements[i], nulls[i], element_type);
+            // No space after the comma: it would take 3 bytes of URL per element.
+            list += (i ? "," : "") + soql_literal_for_datum(elements[i], nulls[i], element_type);
         } catch (const Error &) {
             return false;
         }
@@ -342,14 +343,26 @@ std::string remote_column(const DeparseContext &ctx, AttrNumber attnum) {
     return socrata::quote_identifier(col.field);
 }
 
+namespace {
+
+// Drops the runtime values registered after the first `length`: those of a clause that is not
+// sent after all, so no placeholder index is left pointing past the list.
+void forget_runtime_values_after(DeparseContext &ctx, int length) {
+    if (list_length(ctx.runtime_values) == length)
+        return;
+    ctx.runtime_values =
+        length == 0 ? NIL : pg::call([&] { return list_truncate(ctx.runtime_values, length); });
+}
+
+} // namespace
+
 bool deparse_condition(Expr *expr, DeparseContext &ctx, std::string &out) {
     if (!expr)
         return false;
     std::string text;
     bool ok = false;
     // Remember the runtime values so a clause that fails halfway leaves no stray entries.
-    List *saved_values = ctx.runtime_values;
-    int saved_length = list_length(saved_values);
+    const int saved_length = list_length(ctx.runtime_values);
 
     switch (nodeTag(expr)) {
     case T_OpExpr:
@@ -377,15 +390,22 @@ bool deparse_condition(Expr *expr, DeparseContext &ctx, std::string &out) {
         break;
     }
     if (!ok) {
-        if (list_length(ctx.runtime_values) != saved_length)
-            ctx.runtime_values = saved_length == 0 ? NIL : pg::call([&] {
-                return list_truncate(ctx.runtime_values, saved_length);
-            });
-        (void)saved_values;
+        forget_runtime_values_after(ctx, saved_length);
         return false;
     }
     out += text;
     return true;
+}
+
+bool deparse_condition_into(Expr *expr, DeparseContext &ctx, BoundedConjunction &where) {
+    const int saved_length = list_length(ctx.runtime_values);
+    std::string text;
+    if (!deparse_condition(expr, ctx, text))
+        return false;
+    if (where.add(text))
+        return true;
+    forget_runtime_values_after(ctx, saved_length);
+    return false;
 }
 
 std::string deparse_order(List *pathkeys, DeparseContext &ctx) {

@@ -9,6 +9,7 @@
 
 #include "pg_headers.hpp"
 #include "remote_schema.hpp"
+#include "soql.hpp"
 #include "soql_comparison.hpp"
 #include "table_options.hpp"
 
@@ -25,6 +26,11 @@ struct DeparseContext {
 // Appends the SoQL for expr to out and returns true, or returns false (out unchanged) when
 // the expression must be evaluated locally.
 bool deparse_condition(Expr *expr, DeparseContext &ctx, std::string &out);
+
+// The same for one clause of a WHERE list: ANDs its SoQL into `where` and returns true, or
+// returns false (where and ctx unchanged) when it must be evaluated locally, including when it
+// would make the request too long to send (BoundedConjunction, soql.hpp).
+bool deparse_condition_into(Expr *expr, DeparseContext &ctx, BoundedConjunction &where);
 
 // SoQL identifier of a column of the scanned table, or empty if the column cannot be used
 // remotely (dropped, or a type whose remote semantics differ).

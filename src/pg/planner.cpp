@@ -24,17 +24,16 @@ void classify_conditions(PlannerInfo *root, RelOptInfo *baserel, RelPlanInfo &in
     ctx.table = &info.table;
     ctx.remote = info.remote.get();
 
+    BoundedConjunction where;
     ListCell *cell;
     foreach (cell, baserel->baserestrictinfo) {
         auto *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
-        std::string soql;
-        if (deparse_condition(rinfo->clause, ctx, soql)) {
+        if (deparse_condition_into(rinfo->clause, ctx, where))
             info.remote_conds = pg::call([&] { return lappend(info.remote_conds, rinfo); });
-            info.where += (info.where.empty() ? "" : " AND ") + soql;
-        } else {
+        else
             info.local_conds = pg::call([&] { return lappend(info.local_conds, rinfo); });
-        }
     }
+    info.where = where.text();
     info.runtime_values = ctx.runtime_values;
 }
 

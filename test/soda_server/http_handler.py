@@ -33,6 +33,12 @@ from responses import SodaError, pretty
 
 STOP = threading.Event()
 
+# What nginx (in front of Socrata) answers for a request line longer than one of its header
+# buffers (large_client_header_buffers, 8k by default), before the API sees the request.
+NGINX_414_BODY = (b"<html>\r\n<head><title>414 Request-URI Too Large</title></head>\r\n<body>\r\n"
+                  b"<center><h1>414 Request-URI Too Large</h1></center>\r\n<hr><center>nginx</center>\r\n"
+                  b"</body>\r\n</html>\r\n")
+
 
 def http_date(epoch):
     return email.utils.formatdate(epoch, usegmt=True)
@@ -50,6 +56,23 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
 
     def version_string(self):
         return "nginx"
+
+    def parse_request(self):
+        limit = self.server.cfg.max_request_line
+        if limit and len(self.raw_requestline) > limit:
+            # Refused like nginx: HTML, connection closed, nothing logged by the API.
+            self.requestline = "(request line of %d bytes)" % len(self.raw_requestline)
+            self.request_version = "HTTP/1.1"
+            self.command = "GET"
+            self.close_connection = True
+            self.send_response(414)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(NGINX_414_BODY)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(NGINX_414_BODY)
+            return False
+        return super().parse_request()
 
     # silence default logging
     def log_message(self, fmt, *args):

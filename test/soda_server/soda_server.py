@@ -77,6 +77,8 @@ def parse_args(argv):
                     help="key order of full rows: dataset column order (as the real API) or sorted")
     ap.add_argument("--load-workers", type=int, default=2,
                     help="processes building rows of big files at start-up (0 or 1: none)")
+    ap.add_argument("--max-request-line", type=int, default=8192,
+                    help="answer 414 (as nginx does) for a longer request line; 0: Python's 64k limit")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args(argv)
     if args.host not in ("127.0.0.1", "::1", "localhost"):

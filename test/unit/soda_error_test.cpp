@@ -34,7 +34,13 @@ TEST(SodaError, PlainTextAndHtmlFallback) {
     EXPECT_EQ(parse_soda_error("<html><head><title>502 Bad Gateway</title></head><body>"
                                "<center><h1>502 Bad Gateway</h1></center></body></html>")
                   .message,
-              "502 Bad Gateway 502 Bad Gateway");
+              "502 Bad Gateway");
+    // The title once, in any letter case; a page without one (or an empty one) in full.
+    EXPECT_EQ(
+        parse_soda_error("<HTML><TITLE>\n  503 Service\n Unavailable </TITLE><BODY>x").message,
+        "503 Service Unavailable");
+    EXPECT_EQ(parse_soda_error("<html><title></title><h1>Gone</h1></html>").message, "Gone");
+    EXPECT_EQ(parse_soda_error("<html><title>unclosed <h1>Gone</h1>").message, "unclosed Gone");
     EXPECT_EQ(parse_soda_error("").message, "(empty body)");
     EXPECT_EQ(parse_soda_error("a < b").message, "a < b"); // not a tag
     const std::string long_text(5000, 'x');
@@ -63,6 +69,26 @@ TEST(SodaError, ErrorForHttpStatusCarriesStatusMessageUrlAndHint) {
         EXPECT_FALSE(s.hint().empty()) << status;
     }
     EXPECT_NE(error_for_http_status(429, "", "u").hint().find("app_token"), std::string::npos);
+}
+
+TEST(SodaError, AnUrlTooLongIsShortenedAndExplained) {
+    const std::string url =
+        "http://127.0.0.1:25480/resource/ijzp-q8t2.json?$where=" + std::string(20000, 'x');
+    Error e =
+        error_for_http_status(414, "<html><head><title>414 Request-URI Too Large</title>", url);
+    EXPECT_STREQ(e.what(), "Socrata request failed with HTTP 414: 414 Request-URI Too Large");
+    // (nginx's page: the title once, not the title and the heading.)
+    // The detail quotes the start of the URL and its length, not 20 kB.
+    EXPECT_LT(e.detail().size(), 1100u) << e.detail();
+    EXPECT_EQ(e.detail().rfind("URL: http://127.0.0.1:25480/resource/ijzp-q8t2.json?$where=xx", 0),
+              0u);
+    EXPECT_NE(e.detail().find("... (" + std::to_string(url.size()) + " bytes)."), std::string::npos)
+        << e.detail();
+    EXPECT_NE(e.hint().find("is " + std::to_string(url.size()) + " bytes"), std::string::npos)
+        << e.hint();
+    // A URL of ordinary length is quoted whole.
+    EXPECT_EQ(error_for_http_status(414, "", "http://h/r.json?a=b").detail(),
+              "URL: http://h/r.json?a=b.");
 }
 
 TEST(SodaError, ARedirectNamesWhereItPoints) {

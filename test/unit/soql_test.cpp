@@ -176,3 +176,40 @@ TEST(ResourceUrl, RejectsBadDatasetIdsAndFormats) {
     EXPECT_THROW(build_resource_url("https://x.org", "ijzp-q8t2", "xml", SoqlQuery{}), Error);
     EXPECT_THROW(build_metadata_url("https://x.org", "ijzp-q8t2?x"), Error);
 }
+
+TEST(PercentEncoding, EncodedSizeMatchesTheEncoding) {
+    for (std::string_view value : {"", "abc-._~", "a b", "(id IN (1, 2))",
+                                   "\xC5\x81\xC3\xB3"
+                                   "d\xC5\xBA"})
+        EXPECT_EQ(percent_encoded_size(value), percent_encode(value).size()) << value;
+}
+
+TEST(BoundedConjunction, AndsConditionsWhileTheEncodedTextFits) {
+    // "(a = 1)" encodes to 17 bytes ("(", " ", "=", ")" take 3 each), " AND " to 9.
+    BoundedConjunction where(17 + 9 + 17);
+    EXPECT_TRUE(where.add("(a = 1)"));
+    EXPECT_EQ(where.encoded_bytes(), 17u);
+    EXPECT_TRUE(where.add("(b = 2)"));
+    EXPECT_EQ(where.text(), "(a = 1) AND (b = 2)");
+    EXPECT_EQ(where.encoded_bytes(), percent_encode(where.text()).size());
+    // Full: a refused condition leaves the text as it was, and a shorter one may still fit.
+    EXPECT_FALSE(where.add("(c = 3)"));
+    EXPECT_EQ(where.text(), "(a = 1) AND (b = 2)");
+}
+
+TEST(BoundedConjunction, ALongConditionIsRefusedAndTheNextOneTaken) {
+    std::string in_list = "(id IN (";
+    for (int i = 0; i < 2000; ++i)
+        in_list += (i ? ", " : "") + std::to_string(10000000 + i);
+    in_list += "))";
+    BoundedConjunction where; // the default budget
+    EXPECT_TRUE(where.add("(year = 2020)"));
+    EXPECT_FALSE(where.add(in_list));
+    EXPECT_TRUE(where.add("(arrest = true)"));
+    EXPECT_EQ(where.text(), "(year = 2020) AND (arrest = true)");
+    EXPECT_LE(where.encoded_bytes(), kMaxPushedWhereBytes);
+    // A budget of zero takes nothing.
+    BoundedConjunction none(0);
+    EXPECT_FALSE(none.add("(a = 1)"));
+    EXPECT_TRUE(none.text().empty());
+}

@@ -31,7 +31,7 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(51);
+SELECT plan(53);
 
 -------------------------------------------------------------------------------------------------
 -- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
@@ -65,8 +65,13 @@ SELECT set_eq($$SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid 
 SELECT dblink_disconnect('canceller') AS disconnected \gset
 ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (DROP page_size);
+SELECT cmp_ok(pg_relation_size('crime.incidents'), '>', 0::bigint,
+              'the aborted loads left their pages in the file (dead rows)');
 
 SELECT is(status, 'succeeded', 'the first load succeeds') FROM crime_sync();
+SELECT is(pg_relation_size('crime.incidents') / current_setting('block_size')::bigint,
+          (SELECT count(DISTINCT (ctid::text::point)[0])::bigint FROM crime.incidents),
+          '... into a new file: every page holds loaded rows, none is left from the aborted loads');
 
 -- The portal changes: 250 rows updated, 10 deleted.
 CREATE TEMP TABLE changes AS

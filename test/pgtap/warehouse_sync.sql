@@ -44,7 +44,7 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(93);
+SELECT plan(102);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
@@ -441,8 +441,48 @@ SELECT ok(status = 'succeeded' AND rows_fetched >= (SELECT count(*) FROM crime.p
           format('without a watermark every row is read (%s), and the old change found', rows_fetched))
 FROM run16;
 
+-- Emptied with DELETE, the deleted rows still in the file: the load starts a new file
+-- (TRUNCATE) rather than leaving them ahead of every new row.
+DELETE FROM crime.incidents;
+SELECT crime.rebuild_tallies() IS NOT NULL AS rebuilt \gset
+CREATE TEMP TABLE run17 AS SELECT * FROM crime_sync();
+SELECT ok(status = 'succeeded' AND inserted = (SELECT count(*) FROM crime.portal_crimes),
+          format('a sync into a table emptied with DELETE loads every row (%s)', inserted)) FROM run17;
+SELECT is(pg_relation_size('crime.incidents') / current_setting('block_size')::bigint,
+          (SELECT count(DISTINCT (ctid::text::point)[0])::bigint FROM crime.incidents),
+          'into a new file: every page holds loaded rows, none the deleted ones');
+
+-- A foreign key points at the table: the load keeps the primary key it needs, and cannot
+-- TRUNCATE (that would have to empty the other table too).
+CREATE TABLE public.case_notes (incident_id bigint REFERENCES crime.incidents (id), note text);
+DELETE FROM crime.incidents;
+SELECT crime.rebuild_tallies() IS NOT NULL AS rebuilt \gset
+CREATE TEMP TABLE run18 AS SELECT * FROM crime_sync();
+SELECT ok(status = 'succeeded' AND inserted = (SELECT count(*) FROM crime.portal_crimes),
+          format('with a foreign key pointing at it, the emptied table is loaded too (%s)', inserted))
+FROM run18;
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal');
+SELECT lives_ok($$INSERT INTO public.case_notes SELECT max(id), 'checked' FROM crime.incidents$$,
+                'and the foreign key works on the loaded rows');
+DROP TABLE public.case_notes;
+
+-- Under REPEATABLE READ the table may look empty only to the transaction's snapshot: no
+-- TRUNCATE, which would take rows committed since; the rows go after the deleted ones.
+DELETE FROM crime.incidents;
+SELECT crime.rebuild_tallies() IS NOT NULL AS rebuilt \gset
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+CREATE TEMP TABLE run19 AS SELECT * FROM crime_sync();
+COMMIT;
+SELECT ok(status = 'succeeded' AND inserted = (SELECT count(*) FROM crime.portal_crimes),
+          format('under REPEATABLE READ the emptied table is loaded (%s)', inserted)) FROM run19;
+SELECT cmp_ok(pg_relation_size('crime.incidents') / current_setting('block_size')::bigint, '>',
+              (SELECT count(DISTINCT (ctid::text::point)[0])::bigint FROM crime.incidents),
+              'without TRUNCATE: the deleted rows'' pages are still in the file');
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal');
+SELECT is(pg_temp.tallies_off(), '{}', 'and the tallies are exact');
+
 RESET client_min_messages;
-SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 16::bigint,
+SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 19::bigint,
           'crime.sync_runs has one row per run');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE finished_at IS NULL OR error IS NOT NULL), 0::bigint,
           'every run finished without error');

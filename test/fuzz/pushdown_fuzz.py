@@ -5,7 +5,10 @@ Generates random queries (WHERE trees, ORDER BY + LIMIT/OFFSET, aggregates with 
 prepared statements with generic plans, runtime values), runs each against a foreign table
 over dataset 'ijzp-q8t2' and against a local copy of the same rows, and compares. A mismatch
 (different rows, or an error on one side only) is shrunk to a small reproducer and printed with
-the EXPLAIN (VERBOSE) output, whose "Socrata query" line shows the SoQL that was sent.
+the EXPLAIN (VERBOSE) output, whose "Socrata query" line shows the SoQL that was sent. About
+one IN list in 12 has 300 to 600 values, past the wrapper's 4,096-byte budget for $where, so the
+list is filtered locally while the query's other conditions are still sent ("long-in-list" in
+the summary).
 
 Set-up (an independent cluster and SODA server; see scripts/env.sh):
 
@@ -655,6 +658,10 @@ class Gen:
         if col[4]:
             tags.add(col[4])
         n = self.r.randint(0, 5)
+        if self.chance(0.08):
+            # Past the wrapper's 4,096-byte budget for $where: filtered locally instead.
+            n = self.r.randint(300, 600)
+            tags.add("in-long")
         consts = [self.const(col) for _ in range(n)]
         if self.chance(0.15):
             consts.append(Const("NULL", None, {"null"}))
@@ -1551,6 +1558,8 @@ def main():
         modes[q.mode] += 1
         for s in q.settings:
             modes["setting:" + s] += 1
+        if "in-long" in q.tags():
+            modes["long-in-list"] += 1
         lines = runner.explain(q, q.table)
         pf = pushed_features(lines)
         if "no-local-limit" in pf:

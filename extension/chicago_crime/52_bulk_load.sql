@@ -18,3 +18,10 @@ END
 $$;
 COMMENT ON FUNCTION crime.query_rows(text, anyelement) IS
     'The rows of query, as row_type (pass NULL::type): lets INSERT ... SELECT * FROM crime.query_rows(...) compute its rows with parallel workers';
+
+CREATE FUNCTION crime.only_removable_rows(target regclass)
+RETURNS boolean
+LANGUAGE C STRICT
+AS '$libdir/socrata_fdw', 'socrata_only_removable_rows';
+COMMENT ON FUNCTION crime.only_removable_rows(regclass) IS
+    'Whether every row version in target''s file is one VACUUM could remove now: dead for every snapshot (this session''s, other sessions'', standbys'' and replication slots''), such as the rows of an aborted load. Then TRUNCATE takes nothing any transaction can see; otherwise it is not MVCC-safe. Reads the file through a small ring of buffers and stops at the first row someone may see; needs SELECT on target';

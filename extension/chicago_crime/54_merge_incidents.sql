@@ -130,16 +130,17 @@ BEGIN
             LOCK TABLE crime.incidents IN ACCESS EXCLUSIVE MODE;
             -- crime.bulk_insert appends to the file, after the pages an aborted load left there
             -- (or rows deleted by hand): those would stay ahead of every new row for good, a
-            -- table twice its size after one failed first load. TRUNCATE starts a new file,
-            -- when that loses nothing: the table is still empty under the lock for a fresh
-            -- snapshot (READ COMMITTED: under REPEATABLE READ a row committed since the
-            -- transaction's snapshot would be invisible here, and lost), and no foreign key
-            -- points at it.
+            -- table twice its size after one failed first load. TRUNCATE starts a new file, when
+            -- that takes nothing any transaction can see (it is not MVCC-safe: a snapshot older
+            -- than a DELETE, or a row committed after this transaction's snapshot), when no
+            -- foreign key points at the table (TRUNCATE would empty the other table too), and
+            -- when no publication would send the TRUNCATE to subscribers.
             IF pg_catalog.pg_relation_size('crime.incidents') > 0
-               AND pg_catalog.current_setting('transaction_isolation') = 'read committed'
-               AND NOT EXISTS (SELECT FROM crime.incidents)
                AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint f
-                               WHERE f.contype = 'f' AND f.confrelid = 'crime.incidents'::regclass) THEN
+                               WHERE f.contype = 'f' AND f.confrelid = 'crime.incidents'::regclass)
+               AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_tables p
+                               WHERE p.schemaname = 'crime' AND p.tablename = 'incidents')
+               AND crime.only_removable_rows('crime.incidents') THEN
                 TRUNCATE crime.incidents;
             END IF;
             SELECT array_agg(pg_catalog.pg_get_indexdef(x.indexrelid)),

@@ -44,7 +44,7 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(102);
+SELECT plan(108);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
@@ -466,23 +466,59 @@ SELECT lives_ok($$INSERT INTO public.case_notes SELECT max(id), 'checked' FROM c
                 'and the foreign key works on the loaded rows');
 DROP TABLE public.case_notes;
 
--- Under REPEATABLE READ the table may look empty only to the transaction's snapshot: no
--- TRUNCATE, which would take rows committed since; the rows go after the deleted ones.
+-- TRUNCATE is not MVCC-safe, so the load keeps every row some transaction may still see.
+-- (a) Another session's snapshot is older than the DELETE: it still sees the deleted rows, and
+--     goes on seeing them after the load (with TRUNCATE it found the table empty).
+SELECT dblink_connect('older', :'peer') AS connected \gset
+SELECT dblink_exec('older', 'BEGIN ISOLATION LEVEL REPEATABLE READ') AS began \gset
+-- Its snapshot, taken on another table: a lock on crime.incidents would hold the load's off.
+SELECT n AS snapshot_taken FROM dblink('older', 'SELECT count(*) FROM crime.sync_state') AS t(n bigint) \gset
+SELECT count(*) AS rows_seen_before FROM crime.incidents \gset
+DELETE FROM crime.incidents;
+SELECT crime.rebuild_tallies() IS NOT NULL AS rebuilt \gset
+CREATE TEMP TABLE run19 AS SELECT * FROM crime_sync();
+SELECT ok(status = 'succeeded' AND inserted = (SELECT count(*) FROM crime.portal_crimes),
+          format('a snapshot older than the DELETE is open: the emptied table is loaded (%s)', inserted))
+FROM run19;
+SELECT is((SELECT n FROM dblink('older', 'SELECT count(*) FROM crime.incidents') AS t(n bigint)),
+          :'rows_seen_before'::bigint, '... and that snapshot still sees the deleted rows: no TRUNCATE');
+SELECT dblink_exec('older', 'COMMIT') AS committed \gset
+SELECT cmp_ok(pg_relation_size('crime.incidents') / current_setting('block_size')::bigint, '>',
+              (SELECT count(DISTINCT (ctid::text::point)[0])::bigint FROM crime.incidents),
+              '... so the deleted rows'' pages are still in the file');
+
+-- (b) Under REPEATABLE READ the table may look empty only to this transaction's snapshot: a row
+--     another session committed since is kept.
 DELETE FROM crime.incidents;
 SELECT crime.rebuild_tallies() IS NOT NULL AS rebuilt \gset
 BEGIN ISOLATION LEVEL REPEATABLE READ;
-CREATE TEMP TABLE run19 AS SELECT * FROM crime_sync();
+SELECT count(*) AS snapshot_taken FROM crime.sync_state \gset
+SELECT dblink_exec('older', $$INSERT INTO crime.incidents (id, occurred_at, primary_type)
+                              VALUES (99999999, '2026-01-01', 'ADDED ELSEWHERE')$$) AS inserted \gset
+CREATE TEMP TABLE run20 AS SELECT * FROM crime_sync();
 COMMIT;
 SELECT ok(status = 'succeeded' AND inserted = (SELECT count(*) FROM crime.portal_crimes),
-          format('under REPEATABLE READ the emptied table is loaded (%s)', inserted)) FROM run19;
-SELECT cmp_ok(pg_relation_size('crime.incidents') / current_setting('block_size')::bigint, '>',
-              (SELECT count(DISTINCT (ctid::text::point)[0])::bigint FROM crime.incidents),
-              'without TRUNCATE: the deleted rows'' pages are still in the file');
+          format('under REPEATABLE READ the table that looks empty is loaded (%s)', inserted)) FROM run20;
+SELECT is((SELECT primary_type FROM crime.incidents WHERE id = 99999999), 'ADDED ELSEWHERE',
+          '... and the row another session committed after its snapshot is still there');
+SELECT dblink_disconnect('older') AS disconnected \gset
+DELETE FROM crime.incidents WHERE id = 99999999;
+SELECT crime.rebuild_tallies() IS NOT NULL AS rebuilt \gset
 SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal');
 SELECT is(pg_temp.tallies_off(), '{}', 'and the tallies are exact');
 
+-- crime.only_removable_rows() itself: rows deleted with no older snapshot open are removable,
+-- live ones are not; it needs SELECT on the table.
+CREATE TEMP TABLE probe (n int);
+INSERT INTO probe VALUES (1), (2);
+SELECT is(crime.only_removable_rows('probe'), false, 'only_removable_rows: live rows are not removable');
+DELETE FROM probe;
+SELECT is(crime.only_removable_rows('probe'), true, '... deleted ones, seen by no snapshot, are');
+SELECT throws_ok($$SELECT crime.only_removable_rows('crime.monthly_trend')$$, '42809', NULL,
+                 '... and a materialized view is refused');
+
 RESET client_min_messages;
-SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 19::bigint,
+SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 20::bigint,
           'crime.sync_runs has one row per run');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE finished_at IS NULL OR error IS NOT NULL), 0::bigint,
           'every run finished without error');

@@ -106,6 +106,14 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 RESET plan_cache_mode;
 EXECUTE long_type(repeat('x', 9000)); -- a custom plan: the condition stays local
+-- So is a stable function's value, computed when the scan starts.
+SELECT set_config('pushdown.long_type', repeat('x', 9000), false) IS NOT NULL AS long_type_set;
+DO $$
+BEGIN
+    PERFORM count(*) FROM pcrimes WHERE primary_type = current_setting('pushdown.long_type');
+EXCEPTION WHEN OTHERS THEN
+    RAISE NOTICE '% (%)', SQLERRM, SQLSTATE;
+END $$;
 
 -- With a user mapping, the app token travels as the X-App-Token header (never in the URL).
 SELECT max(seq) AS mark FROM request_log \gset

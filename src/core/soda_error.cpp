@@ -145,9 +145,9 @@ Error error_for_http_status(int status, std::string_view body, std::string_view 
         hint = "The URL is " + std::to_string(url.size()) +
                " bytes, more than the server accepts. socrata_fdw sends at most " +
                std::to_string(kMaxPushedWhereBytes) +
-               " bytes of WHERE conditions and filters the rest itself, but a parameter's "
-               "value is only known when the query runs: compare shorter values, or select "
-               "fewer columns.";
+               " bytes of WHERE conditions and filters the rest itself, but a value computed "
+               "when the query runs (a parameter, a function such as current_setting()) is not "
+               "known before: compare shorter values, or select fewer columns.";
     else if (status == 429)
         hint = "Socrata is throttling requests; set an app_token to get a higher limit.";
     else if (redirect)

@@ -441,13 +441,29 @@ SELECT ok(status = 'succeeded' AND rows_fetched >= (SELECT count(*) FROM crime.p
           format('without a watermark every row is read (%s), and the old change found', rows_fetched))
 FROM run16;
 
+-- crime.incidents emptied with DELETE (its rows still in the file), the tallies to match.
+CREATE PROCEDURE pg_temp.delete_incidents()
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    DELETE FROM crime.incidents;
+    PERFORM crime.rebuild_tallies();
+END $$;
+-- ok() for a run that loaded every row of the portal.
+CREATE FUNCTION pg_temp.loaded_every_row(status text, inserted bigint, description text)
+RETURNS text
+LANGUAGE sql
+AS $$
+    SELECT ok(status = 'succeeded' AND inserted = (SELECT count(*) FROM crime.portal_crimes),
+              format('%s (%s rows)', description, inserted))
+$$;
+
 -- Emptied with DELETE, the deleted rows still in the file: the load starts a new file
 -- (TRUNCATE) rather than leaving them ahead of every new row.
-DELETE FROM crime.incidents;
-SELECT crime.rebuild_tallies() IS NOT NULL AS rebuilt \gset
+CALL pg_temp.delete_incidents();
 CREATE TEMP TABLE run17 AS SELECT * FROM crime_sync();
-SELECT ok(status = 'succeeded' AND inserted = (SELECT count(*) FROM crime.portal_crimes),
-          format('a sync into a table emptied with DELETE loads every row (%s)', inserted)) FROM run17;
+SELECT pg_temp.loaded_every_row(status, inserted, 'a sync into a table emptied with DELETE loads every row')
+FROM run17;
 SELECT is(pg_relation_size('crime.incidents') / current_setting('block_size')::bigint,
           (SELECT count(DISTINCT (ctid::text::point)[0])::bigint FROM crime.incidents),
           'into a new file: every page holds loaded rows, none the deleted ones');
@@ -455,11 +471,9 @@ SELECT is(pg_relation_size('crime.incidents') / current_setting('block_size')::b
 -- A foreign key points at the table: the load keeps the primary key it needs, and cannot
 -- TRUNCATE (that would have to empty the other table too).
 CREATE TABLE public.case_notes (incident_id bigint REFERENCES crime.incidents (id), note text);
-DELETE FROM crime.incidents;
-SELECT crime.rebuild_tallies() IS NOT NULL AS rebuilt \gset
+CALL pg_temp.delete_incidents();
 CREATE TEMP TABLE run18 AS SELECT * FROM crime_sync();
-SELECT ok(status = 'succeeded' AND inserted = (SELECT count(*) FROM crime.portal_crimes),
-          format('with a foreign key pointing at it, the emptied table is loaded too (%s)', inserted))
+SELECT pg_temp.loaded_every_row(status, inserted, 'with a foreign key pointing at it, the emptied table is loaded too')
 FROM run18;
 SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal');
 SELECT lives_ok($$INSERT INTO public.case_notes SELECT max(id), 'checked' FROM crime.incidents$$,
@@ -474,11 +488,9 @@ SELECT dblink_exec('older', 'BEGIN ISOLATION LEVEL REPEATABLE READ') AS began \g
 -- Its snapshot, taken on another table: a lock on crime.incidents would hold the load's off.
 SELECT n AS snapshot_taken FROM dblink('older', 'SELECT count(*) FROM crime.sync_state') AS t(n bigint) \gset
 SELECT count(*) AS rows_seen_before FROM crime.incidents \gset
-DELETE FROM crime.incidents;
-SELECT crime.rebuild_tallies() IS NOT NULL AS rebuilt \gset
+CALL pg_temp.delete_incidents();
 CREATE TEMP TABLE run19 AS SELECT * FROM crime_sync();
-SELECT ok(status = 'succeeded' AND inserted = (SELECT count(*) FROM crime.portal_crimes),
-          format('a snapshot older than the DELETE is open: the emptied table is loaded (%s)', inserted))
+SELECT pg_temp.loaded_every_row(status, inserted, 'a snapshot older than the DELETE is open: the emptied table is loaded')
 FROM run19;
 SELECT is((SELECT n FROM dblink('older', 'SELECT count(*) FROM crime.incidents') AS t(n bigint)),
           :'rows_seen_before'::bigint, '... and that snapshot still sees the deleted rows: no TRUNCATE');
@@ -489,16 +501,15 @@ SELECT cmp_ok(pg_relation_size('crime.incidents') / current_setting('block_size'
 
 -- (b) Under REPEATABLE READ the table may look empty only to this transaction's snapshot: a row
 --     another session committed since is kept.
-DELETE FROM crime.incidents;
-SELECT crime.rebuild_tallies() IS NOT NULL AS rebuilt \gset
+CALL pg_temp.delete_incidents();
 BEGIN ISOLATION LEVEL REPEATABLE READ;
 SELECT count(*) AS snapshot_taken FROM crime.sync_state \gset
 SELECT dblink_exec('older', $$INSERT INTO crime.incidents (id, occurred_at, primary_type)
                               VALUES (99999999, '2026-01-01', 'ADDED ELSEWHERE')$$) AS inserted \gset
 CREATE TEMP TABLE run20 AS SELECT * FROM crime_sync();
 COMMIT;
-SELECT ok(status = 'succeeded' AND inserted = (SELECT count(*) FROM crime.portal_crimes),
-          format('under REPEATABLE READ the table that looks empty is loaded (%s)', inserted)) FROM run20;
+SELECT pg_temp.loaded_every_row(status, inserted, 'under REPEATABLE READ the table that looks empty is loaded')
+FROM run20;
 SELECT is((SELECT primary_type FROM crime.incidents WHERE id = 99999999), 'ADDED ELSEWHERE',
           '... and the row another session committed after its snapshot is still there');
 SELECT dblink_disconnect('older') AS disconnected \gset

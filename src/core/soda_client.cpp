@@ -110,7 +110,10 @@ void SodaClient::stream_with_retries(
                         "request_timeout and stall_timeout server options.");
         // The request id is left out of the message: it differs on every request, and the
         // status, Socrata's own message and the URL are what a user acts on.
-        Error error = error_for_http_status(status, sink.error_body(), url, outcome_location);
+        // The URL masked before the message cuts a long one short: a token split by the cut
+        // would no longer be recognised by stream()'s redaction.
+        Error error = error_for_http_status(status, sink.error_body(),
+                                            redact(url, settings_.app_token), outcome_location);
         if (attempt > 0)
             error = Error::http(status, std::string(error.what()) + tries, error.detail(),
                                 error.hint());

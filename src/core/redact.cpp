@@ -1,5 +1,6 @@
 #include "redact.hpp"
 
+#include "ascii_case.hpp"
 #include "percent_encoding.hpp"
 
 #include <cctype>
@@ -20,18 +21,6 @@ void replace_all(std::string &text, std::string_view needle) {
     }
 }
 
-std::size_t find_icase(const std::string &text, std::string_view needle, std::size_t from) {
-    for (std::size_t i = from; i + needle.size() <= text.size(); ++i) {
-        std::size_t j = 0;
-        while (j < needle.size() &&
-               std::tolower(static_cast<unsigned char>(text[i + j])) == needle[j])
-            ++j;
-        if (j == needle.size())
-            return i;
-    }
-    return std::string::npos;
-}
-
 bool ends_value(char c) {
     return std::isspace(static_cast<unsigned char>(c)) || c == '&' || c == '#' || c == '"' ||
            c == '\'' || c == '<' || c == '>' || c == ',' || c == ';' || c == ')';
@@ -40,7 +29,7 @@ bool ends_value(char c) {
 // Masks the value following each `key` (lowercase) in `text`.
 void mask_values_after(std::string &text, std::string_view key) {
     std::size_t pos = 0;
-    while ((pos = find_icase(text, key, pos)) != std::string::npos) {
+    while ((pos = find_ignoring_case(text, key, pos)) != std::string::npos) {
         std::size_t start = pos + key.size();
         while (start < text.size() && (text[start] == ' ' || text[start] == '\t'))
             ++start;

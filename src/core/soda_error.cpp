@@ -1,11 +1,11 @@
 #include "soda_error.hpp"
 
+#include "ascii_case.hpp"
 #include "soql.hpp"
 #include "text_snippet.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
 #include <cctype>
 
 namespace socrata {
@@ -54,15 +54,6 @@ std::string plain_text_message(std::string_view body) {
         out += "...";
     }
     return out;
-}
-
-// Where `needle` (lowercase ASCII) first occurs in `text`, in any letter case; npos if nowhere.
-std::size_t find_ignoring_case(std::string_view text, std::string_view needle) {
-    auto it =
-        std::search(text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
-            return std::tolower(static_cast<unsigned char>(a)) == b;
-        });
-    return it == text.end() ? std::string_view::npos : std::size_t(it - text.begin());
 }
 
 // The text of an HTML page's <title>, or empty: a proxy's error page says its status there,

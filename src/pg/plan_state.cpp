@@ -45,6 +45,15 @@ void ScanPlan::add_column(const std::string &item, int column) {
     slot_items.push_back(static_cast<int>(found - request.select.begin()));
 }
 
+DeparseContext deparse_context_for(PlannerInfo *root, RelOptInfo *rel, const RelPlanInfo &info) {
+    DeparseContext ctx;
+    ctx.root = root;
+    ctx.rel = rel;
+    ctx.table = &info.table;
+    ctx.remote = info.remote.get();
+    return ctx;
+}
+
 List *scan_plan_to_list(const ScanPlan &plan) {
     List *select = NIL;
     for (const auto &item : plan.request.select) {

@@ -20,6 +20,9 @@ struct RelPlanInfo {
     bool is_upper = false; // a grouped (aggregate) relation
 };
 
+// What deparsing needs to know about the scanned relation, from its planning state.
+DeparseContext deparse_context_for(PlannerInfo *root, RelOptInfo *rel, const RelPlanInfo &info);
+
 // The executor's view of the plan: the request and the columns it fills. Entry i of
 // slot_columns / slot_items says: column slot_columns[i] (0-based, of the scan tuple) takes
 // the value of select item slot_items[i]. Two columns reading one field share one item.

@@ -18,12 +18,7 @@ constexpr double kStartupCost = 100.0;
 constexpr double kPerRowCost = 0.01;
 
 void classify_conditions(PlannerInfo *root, RelOptInfo *baserel, RelPlanInfo &info) {
-    DeparseContext ctx;
-    ctx.root = root;
-    ctx.rel = baserel;
-    ctx.table = &info.table;
-    ctx.remote = info.remote.get();
-
+    DeparseContext ctx = deparse_context_for(root, baserel, info);
     BoundedConjunction where;
     ListCell *cell;
     foreach (cell, baserel->baserestrictinfo) {
@@ -81,11 +76,7 @@ void get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
         // A path sorted by Socrata, when the whole ORDER BY can be pushed.
         if (root->query_pathkeys == NIL)
             return;
-        DeparseContext ctx;
-        ctx.root = root;
-        ctx.rel = baserel;
-        ctx.table = &info->table;
-        ctx.remote = info->remote.get();
+        DeparseContext ctx = deparse_context_for(root, baserel, *info);
         std::string order = deparse_order(root->query_pathkeys, ctx);
         if (order.empty())
             return;

@@ -72,15 +72,6 @@ void add_upper_path(PlannerInfo *root, RelOptInfo *output_rel, UpperRelInfo &&ca
     });
 }
 
-DeparseContext context_for(PlannerInfo *root, RelOptInfo *base, RelPlanInfo *info) {
-    DeparseContext ctx;
-    ctx.root = root;
-    ctx.rel = base;
-    ctx.table = &info->table;
-    ctx.remote = info->remote.get();
-    return ctx;
-}
-
 // A column of the base relation that the portal can read: its Var and its SoQL identifier.
 struct RemoteColumn {
     const Var *var = nullptr; // null when the expression is no such column
@@ -275,7 +266,7 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
         extra->patype != PARTITIONWISE_AGGREGATE_NONE)
         return;
 
-    DeparseContext ctx = context_for(root, input_rel, info);
+    DeparseContext ctx = deparse_context_for(root, input_rel, *info);
     PathTarget *target = root->upper_targets[UPPERREL_GROUP_AGG];
     UpperRelInfo candidate;
     candidate.base = info;

@@ -55,8 +55,9 @@ struct SoqlQuery {
 constexpr std::size_t kMaxPushedWhereBytes = 4096;
 
 // Conditions ANDed into one $where text while it fits a URL budget: the planner offers each
-// WHERE clause in turn and evaluates those refused itself (a long IN list, say), so a query
-// never fails for being too long to send.
+// WHERE clause in turn, in the query's order, and evaluates those refused itself (a long IN
+// list, say), so no constant in a query makes it too long to send. A value computed when the
+// scan starts is counted at its placeholder's size (see the README).
 class BoundedConjunction {
   public:
     explicit BoundedConjunction(std::size_t max_encoded_bytes = kMaxPushedWhereBytes)

@@ -130,6 +130,7 @@ SoqlQuery PageFetcher::page_query() const {
     }
     if (q.select.empty())
         q.select.push_back(kRowIdField);
+    q.select = select_for_url(q.select, request_.star_returns_all);
     return q;
 }
 

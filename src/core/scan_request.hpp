@@ -23,6 +23,9 @@ struct ScanRequest {
     // cheaper to produce and to parse. Only for fields whose CSV text equals their JSON value
     // (the planner decides, from the dataset's field types); nested types need JSON.
     bool csv = false;
+    // Every select item is a field that `$select=*` returns (the dataset's metadata lists it)
+    // or a system field: a list too long for the URL is then sent as `*` (select_for_url).
+    bool star_returns_all = false;
 };
 
 } // namespace socrata

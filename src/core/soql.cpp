@@ -146,6 +146,34 @@ bool BoundedConjunction::add(std::string_view condition) {
     return true;
 }
 
+namespace {
+
+std::size_t encoded_list_bytes(const std::vector<std::string> &items) {
+    std::size_t bytes = items.empty() ? 0 : 3 * (items.size() - 1); // the commas, as "%2C"
+    for (const auto &item : items)
+        bytes += percent_encoded_size(item);
+    return bytes;
+}
+
+} // namespace
+
+std::size_t encoded_shape_bytes(const std::vector<std::string> &select, std::string_view group,
+                                std::string_view order) {
+    return encoded_list_bytes(select) + percent_encoded_size(group) + percent_encoded_size(order);
+}
+
+std::vector<std::string> select_for_url(const std::vector<std::string> &items,
+                                        bool star_returns_all) {
+    if (!star_returns_all || encoded_list_bytes(items) <= kMaxSelectBytes)
+        return items;
+    std::vector<std::string> select;
+    for (const auto &item : items)
+        if (!item.empty() && item.front() == ':')
+            select.push_back(item);
+    select.emplace_back("*");
+    return select;
+}
+
 std::string SoqlQuery::to_query_string() const {
     std::string qs;
     if (!select.empty()) {

@@ -54,6 +54,33 @@ struct SoqlQuery {
 // by default; Socrata publishes no limit), and $select, $order and paging need room too.
 constexpr std::size_t kMaxPushedWhereBytes = 4096;
 
+// How many bytes of URL-encoded $select a scan of plain fields may send. A wider list (a dataset
+// of a hundred columns or more, every one read) is sent as `*` when that returns every field
+// asked for: see select_for_url(). With kMaxPushedWhereBytes, paging and the path, the request
+// line then stays under nginx's 8 kB.
+constexpr std::size_t kMaxSelectBytes = 2048;
+
+// How many bytes of URL-encoded $order a scan's ORDER BY may take to be sent; a longer one is
+// sorted by Postgres.
+constexpr std::size_t kMaxPushedOrderBytes = 1024;
+
+// How many bytes of URL-encoded $select, $group and $order a pushed-down aggregate may take; a
+// longer one is computed by Postgres instead.
+constexpr std::size_t kMaxAggregateShapeBytes = 3072;
+
+// The percent-encoded size of these $select items (joined with ','), $group and $order: what a
+// request adds to its URL besides $where and paging.
+std::size_t encoded_shape_bytes(const std::vector<std::string> &select, std::string_view group,
+                                std::string_view order);
+
+// The $select to send for `items`, field identifiers or system fields (":id"). When their list
+// takes more than kMaxSelectBytes once encoded and `star_returns_all` (every item is a field
+// that `*` returns, or one of :id, :created_at and :updated_at, which it does not), the system
+// fields among them then `*`: the response carries every field of the dataset, and the decoder
+// keeps those asked for by name. Otherwise `items` as they are.
+std::vector<std::string> select_for_url(const std::vector<std::string> &items,
+                                        bool star_returns_all);
+
 // Conditions ANDed into one $where text while it fits a URL budget: the planner offers each
 // WHERE clause in turn, in the query's order, and evaluates those refused itself (a long IN
 // list, say), so no constant in a query makes it too long to send. A value computed when the

@@ -8,6 +8,7 @@
 // conversions).
 #include "fdw_callbacks.hpp"
 #include "plan_state.hpp"
+#include "remote_schema.hpp"
 #include "page_fetcher.hpp"
 #include "pg_guard.hpp"
 #include "soql.hpp"
@@ -59,11 +60,16 @@ class Sampler {
 
 void Sampler::prepare() {
     table_ = load_foreign_table(RelationGetRelid(relation_), GetUserId());
+    std::vector<std::string> fields;
     for (const ColumnInfo &col : table_.columns) {
         if (col.dropped)
             continue;
         plan_.add_column(socrata::quote_identifier(col.field), col.attnum - 1);
+        fields.push_back(col.field);
     }
+    // A table of a few hundred columns samples with `$select=:id,*` (select_for_url).
+    plan_.request.star_returns_all =
+        star_returns_all(remote_schema_for(table_.settings).get(), fields);
     converter_ = std::make_unique<RowConverter>(RelationGetDescr(relation_), plan_.slot_columns,
                                                 plan_.slot_items, CurrentMemoryContext);
     row_context_ = pg::call([] {

@@ -9,8 +9,8 @@ namespace socrata::pg {
 namespace {
 
 // fdw_private is a flat list: [select items (List of String), where, order, group, limit,
-// offset, keyset ("1"/"0"), csv ("1"/"0"), slot columns (IntList), slot items (IntList), slot
-// divisors (IntList), dataset label].
+// offset, keyset ("1"/"0"), csv ("1"/"0"), star returns all ("1"/"0"), slot columns (IntList),
+// slot items (IntList), slot divisors (IntList), dataset label].
 enum PlanItem {
     Select,
     Where,
@@ -20,6 +20,7 @@ enum PlanItem {
     Offset,
     Keyset,
     Csv,
+    StarReturnsAll,
     SlotColumns,
     SlotItems,
     SlotDivisors,
@@ -81,6 +82,7 @@ List *scan_plan_to_list(const ScanPlan &plan) {
         string_node(std::to_string(plan.request.offset)),
         string_node(plan.request.keyset ? "1" : "0"),
         string_node(plan.request.csv ? "1" : "0"),
+        string_node(plan.request.star_returns_all ? "1" : "0"),
         reinterpret_cast<Node *>(slots),
         reinterpret_cast<Node *>(items_of_slots),
         reinterpret_cast<Node *>(divisors),
@@ -104,6 +106,7 @@ ScanPlan scan_plan_from_list(List *list) {
     plan.request.offset = std::stoll(string_at(list, Offset));
     plan.request.keyset = string_at(list, Keyset) == "1";
     plan.request.csv = string_at(list, Csv) == "1";
+    plan.request.star_returns_all = string_at(list, StarReturnsAll) == "1";
     foreach (cell, static_cast<List *>(list_nth(list, SlotColumns)))
         plan.slot_columns.push_back(lfirst_int(cell));
     foreach (cell, static_cast<List *>(list_nth(list, SlotItems)))

@@ -4,6 +4,7 @@
 #include "context_owned.hpp"
 #include "estimate.hpp"
 #include "fdw_callbacks.hpp"
+#include "percent_encoding.hpp"
 #include "plan_state.hpp"
 #include "soql.hpp"
 
@@ -78,7 +79,7 @@ void get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
             return;
         DeparseContext ctx = deparse_context_for(root, baserel, *info);
         std::string order = deparse_order(root->query_pathkeys, ctx);
-        if (order.empty())
+        if (order.empty() || percent_encoded_size(order) > kMaxPushedOrderBytes)
             return;
         pg::call([&] {
             List *fdw_private = list_make1(makeString(pstrdup(order.c_str())));
@@ -129,6 +130,7 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
         }
         plan.request.csv =
             use_csv(info->table.settings.response_format, info->remote.get(), fields);
+        plan.request.star_returns_all = star_returns_all(info->remote.get(), fields);
 
         List *fdw_private = scan_plan_to_list(plan);
         return pg::call([&] {

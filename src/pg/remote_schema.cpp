@@ -7,6 +7,8 @@
 #include "pg_guard.hpp"
 #include "soda_client.hpp"
 
+#include <algorithm>
+
 namespace socrata::pg {
 
 namespace {
@@ -56,6 +58,16 @@ bool use_csv(ResponseFormat format, const RemoteSchema *remote,
         if (!remote->reads_same_in_csv(field))
             return false;
     return true;
+}
+
+bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string> &fields) {
+    if (!remote)
+        return false;
+    return std::all_of(fields.begin(), fields.end(), [remote](const std::string &field) {
+        if (field == ":id" || field == ":created_at" || field == ":updated_at")
+            return true;
+        return !field.empty() && field.front() != ':' && remote->fields.count(field) > 0;
+    });
 }
 
 std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settings) {

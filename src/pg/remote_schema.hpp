@@ -29,6 +29,12 @@ struct RemoteSchema {
 bool use_csv(ResponseFormat format, const RemoteSchema *remote,
              const std::vector<std::string> &fields);
 
+// Whether `$select=*` returns every one of these fields (ScanRequest::star_returns_all): each is
+// a field the metadata lists, or :id, :created_at or :updated_at, which a request can name
+// besides `*`. Computed region fields (":@...") are left out: whether `*` returns them is
+// not documented.
+bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string> &fields);
+
 // The cached schema of the scan's dataset, fetching it on first use and when 10 minutes old.
 // Returns null when the metadata cannot be read (then nothing is pushed down; the scan itself
 // reports real errors). Shared: it stays valid for the caller when the cache moves on.

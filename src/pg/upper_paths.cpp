@@ -326,6 +326,8 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
     candidate.plan.request.where = info->where;
     candidate.plan.request.group = group;
     candidate.plan.request.order = group; // offset paging needs a stable order of the groups
+    if (encoded_shape_bytes(candidate.plan.request.select, group, group) > kMaxAggregateShapeBytes)
+        return; // the request would be too long to send
     candidate.plan.request.keyset = false;
     candidate.plan.dataset_label = info->table.settings.dataset;
     candidate.grouped = true;
@@ -409,6 +411,9 @@ void add_ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *out
             order += ", " + alias;
     }
 
+    if (encoded_shape_bytes(input->plan.request.select, input->plan.request.group, order) >
+        kMaxAggregateShapeBytes)
+        return; // sorted by Postgres: the request would be too long to send
     UpperRelInfo candidate = *input;
     candidate.plan.request.order = order;
     // Cheaper than sorting locally (beyond add_path's 1% fuzz).

@@ -265,6 +265,21 @@ DEFS = {
         tags=["crime", "police", "iucr"], fixed_updated="2024-01-12T16:34:05.000Z", first_col_id=3225401),
 }
 
+
+def _add_wide_dataset():
+    import wide_dataset  # it builds on Column, above
+    DEFS["wide-cols"] = dict(
+        name="Wide Test Dataset", file=None, generate=wide_dataset.write_csv,
+        columns=wide_dataset.columns, key="id", int_key=True,
+        description="Synthetic: 455 columns, 200 generated rows, for tests of long requests "
+                    "(not a portal dataset).",
+        attribution="soda test server", attributionLink="", category="Test",
+        createdAt=1700000000, publicationDate=1700000000, tags=["test"],
+        fixed_updated="2024-12-31T00:00:00.000Z", first_col_id=9200001)
+
+
+_add_wide_dataset()
+
 REQLOG_ID = "reqs-logs"
 REQLOG_DEF = dict(
     name="SODA test server request log", file=None, columns=_reqlog_columns, key="seq", int_key=True,

@@ -372,6 +372,19 @@ class WireTests(unittest.TestCase):
                 self.assertEqual(g, {k: w[k] for k in names if k in w}, sel)
                 self.assertEqual(list(g), [k for k in names if k in w], sel)
 
+    def test_wide_dataset_subsets_and_star(self):
+        # wide-cols has 455 fields: a subset leaves over 127 to remove (SQLite's limit on a
+        # function's arguments), and `*` sends them all
+        path = "/resource/wide-cols.json"
+        full = json.loads(request(path, {"$select": ":id,*", "$order": ":id", "$limit": 200})[2])
+        self.assertEqual(len(full), 200)
+        self.assertEqual(len(full[88]), 5 + 5 * 90 + 1)   # permit 89: 90 contacts, :id
+        for sel in (["id", "contact_90_name", ":id"], ["contact_1_name", "contact_45_zipcode"]):
+            st, h, b = request(path, {"$select": ",".join(sel), "$order": ":id", "$limit": 200})
+            self.assertEqual(st, 200, b)
+            for g, w in zip(json.loads(b), full):
+                self.assertEqual(g, {k: w[k] for k in sel if k in w})
+
     def test_csv(self):
         st, h, b = request("/resource/%s.csv" % CRIMES, {"$limit": 5, "$where": "block IS NOT NULL"})
         self.assertEqual(st, 200)

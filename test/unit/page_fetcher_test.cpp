@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
 
 using namespace socrata;
 using socrata::test::LoopbackServer;
@@ -311,7 +312,47 @@ TEST(PageFetcher, DescribesTheFirstRequestForExplain) {
     EXPECT_TRUE(server.requests().empty()) << "describing sends nothing";
 }
 
+// A scan of more fields than a URL should carry asks for `*` (with its paging key) and keeps
+// the fields it needs, by name, from rows that carry every field of the dataset.
+TEST(PageFetcher, AWideSelectIsSentAsStarAndItsFieldsFoundByName) {
+    for (bool csv : {false, true}) {
+        LoopbackServer server([csv](int fd, const std::string &, LoopbackServer &) {
+            LoopbackServer::send_all(
+                fd, http(200, csv ? "other,:id,wide_field_0099,wide_field_0000\nx,row-a,b,a\n"
+                                  : R"([{"other":"x","wide_field_0000":"a",)"
+                                    R"("wide_field_0099":"b",":id":"row-a"}])"));
+            return true;
+        });
+        SodaClient client(settings_for(server), nullptr);
+        ScanRequest request;
+        for (int i = 0; i < 140; ++i) { // 140 x 15 bytes and commas: 2,517 encoded
+            char name[32];
+            std::snprintf(name, sizeof name, "wide_field_%04d", i);
+            request.select.emplace_back(name);
+        }
+        request.select.emplace_back("`with-dash`");
+        request.csv = csv;
+        request.star_returns_all = true;
+        PageFetcher fetcher(client, request, 10);
+        EXPECT_EQ(fetcher.describe(), "$select=:id,*&$order=:id&$limit=10");
+        Page page;
+        ASSERT_TRUE(fetcher.next(page));
+        ASSERT_EQ(page.rows(), 1u);
+        EXPECT_EQ(page.text(0, 0), "a");  // wide_field_0000
+        EXPECT_EQ(page.text(0, 99), "b"); // wide_field_0099
+        EXPECT_EQ(page.kind(0, 140), ValueKind::Null) << "`with-dash`: not in the row";
+        EXPECT_EQ(page.text(0, 141), "row-a"); // the paging key
+        auto requests = server.requests();
+        ASSERT_EQ(requests.size(), 1u);
+        EXPECT_NE(requests[0].find("?$select=%3Aid%2C%2A&$order=%3Aid&$limit=10 "),
+                  std::string::npos)
+            << requests[0];
+    }
+}
+
 namespace {
+
+// Collects what next_in_chunks hands onnamespace {
 
 // Collects what next_in_chunks hands on, chunk by chunk.
 struct ChunkLog {

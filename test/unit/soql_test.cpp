@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 using namespace socrata;
 
 namespace {
@@ -212,4 +214,50 @@ TEST(BoundedConjunction, ALongConditionIsRefusedAndTheNextOneTaken) {
     BoundedConjunction none(0);
     EXPECT_FALSE(none.add("(a = 1)"));
     EXPECT_TRUE(none.text().empty());
+}
+
+namespace {
+
+// n plain field names of 20 characters: field_0000_abcdefghi, field_0001_abcdefghi, ...
+std::vector<std::string> wide_fields(int n) {
+    std::vector<std::string> fields;
+    for (int i = 0; i < n; ++i) {
+        char name[32];
+        std::snprintf(name, sizeof name, "field_%04d_abcdefghi", i);
+        fields.emplace_back(name);
+    }
+    return fields;
+}
+
+} // namespace
+
+TEST(SelectForUrl, AShortListIsSentAsItIs) {
+    std::vector<std::string> items = {"id", "date", ":id"};
+    EXPECT_EQ(select_for_url(items, true), items);
+    // 89 fields of 20 bytes and their commas (3 bytes each, "%2C"): 2,047 bytes, within
+    // kMaxSelectBytes.
+    auto fields = wide_fields(89);
+    EXPECT_EQ(encoded_shape_bytes(fields, "", ""), 89u * 20 + 88 * 3);
+    EXPECT_EQ(select_for_url(fields, true), fields);
+}
+
+TEST(SelectForUrl, ALongListOfFieldsStarReturnsIsSentAsStar) {
+    auto fields = wide_fields(90); // 2,070 bytes
+    fields.insert(fields.begin() + 3, ":updated_at");
+    fields.emplace_back(":id");
+    EXPECT_EQ(select_for_url(fields, true), (std::vector<std::string>{":updated_at", ":id", "*"}));
+    // Without the metadata's word that `*` returns every field, the list goes as it is (and a
+    // server that refuses it says so).
+    EXPECT_EQ(select_for_url(fields, false), fields);
+}
+
+TEST(EncodedShapeBytes, CountsSelectGroupAndOrderAsSent) {
+    std::vector<std::string> select = {"count(*) AS a1", "year AS g2"};
+    SoqlQuery q;
+    q.select = select;
+    q.group = "year";
+    q.order = "year";
+    std::string qs = q.to_query_string(); // $select=...&$group=...&$order=...
+    std::size_t names = std::string("$select=&$group=&$order=").size();
+    EXPECT_EQ(encoded_shape_bytes(select, "year", "year"), qs.size() - names);
 }

@@ -157,6 +157,11 @@ std::size_t encoded_list_bytes(const std::vector<std::string> &items) {
 
 } // namespace
 
+bool is_system_field(std::string_view field) noexcept {
+    return field == ":id" || field == ":created_at" || field == ":updated_at" ||
+           field == ":version";
+}
+
 std::size_t encoded_shape_bytes(const std::vector<std::string> &select, std::string_view group,
                                 std::string_view order) {
     return encoded_list_bytes(select) + percent_encoded_size(group) + percent_encoded_size(order);
@@ -168,7 +173,7 @@ std::vector<std::string> select_for_url(const std::vector<std::string> &items,
         return items;
     std::vector<std::string> select;
     for (const auto &item : items)
-        if (!item.empty() && item.front() == ':')
+        if (is_system_field(item))
             select.push_back(item);
     select.emplace_back("*");
     return select;

@@ -73,11 +73,17 @@ constexpr std::size_t kMaxAggregateShapeBytes = 3072;
 std::size_t encoded_shape_bytes(const std::vector<std::string> &select, std::string_view group,
                                 std::string_view order);
 
-// The $select to send for `items`, field identifiers or system fields (":id"). When their list
-// takes more than kMaxSelectBytes once encoded and `star_returns_all` (every item is a field
-// that `*` returns, or one of :id, :created_at and :updated_at, which it does not), the system
-// fields among them then `*`: the response carries every field of the dataset, and the decoder
-// keeps those asked for by name. Otherwise `items` as they are.
+// Whether `field` is one of the fields every row has (:id, :created_at, :updated_at, :version):
+// `*` leaves them out, and a request names them to get them. Computed region fields
+// (":@computed_region_...") are not: they are columns of the dataset, and come with `*` (a row
+// the portal sent for a plain /resource request has them, and no system field:
+// ../shared/data/wire_format/ijzp_6zsd_record_2017_from_java_comment.json).
+bool is_system_field(std::string_view field) noexcept;
+
+// The $select to send for `items`, field identifiers. When their list takes more than
+// kMaxSelectBytes once encoded and `star_returns_all` (every item is a field that `*` returns,
+// or a system field), the system fields among them then `*`: the response carries every field
+// of the dataset, and the decoder keeps those asked for by name. Otherwise `items` as they are.
 std::vector<std::string> select_for_url(const std::vector<std::string> &items,
                                         bool star_returns_all);
 

@@ -6,6 +6,7 @@
 #include "expiring_cache.hpp"
 #include "pg_guard.hpp"
 #include "soda_client.hpp"
+#include "soql.hpp"
 
 #include <algorithm>
 
@@ -64,9 +65,7 @@ bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string>
     if (!remote)
         return false;
     return std::all_of(fields.begin(), fields.end(), [remote](const std::string &field) {
-        if (field == ":id" || field == ":created_at" || field == ":updated_at")
-            return true;
-        return !field.empty() && field.front() != ':' && remote->fields.count(field) > 0;
+        return is_system_field(field) || remote->fields.count(field) > 0;
     });
 }
 

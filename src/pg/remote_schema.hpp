@@ -30,9 +30,8 @@ bool use_csv(ResponseFormat format, const RemoteSchema *remote,
              const std::vector<std::string> &fields);
 
 // Whether `$select=*` returns every one of these fields (ScanRequest::star_returns_all): each is
-// a field the metadata lists, or :id, :created_at or :updated_at, which a request can name
-// besides `*`. Computed region fields (":@...") are left out: whether `*` returns them is
-// not documented.
+// a field the metadata lists (computed region fields included), or a system field, which a
+// request names besides `*` (is_system_field).
 bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string> &fields);
 
 // The cached schema of the scan's dataset, fetching it on first use and when 10 minutes old.

@@ -244,6 +244,7 @@ TEST(SelectForUrl, AShortListIsSentAsItIs) {
 TEST(SelectForUrl, ALongListOfFieldsStarReturnsIsSentAsStar) {
     auto fields = wide_fields(90); // 2,070 bytes
     fields.insert(fields.begin() + 3, ":updated_at");
+    fields.insert(fields.begin() + 5, ":@computed_region_awaf_s7ux"); // comes with `*`
     fields.emplace_back(":id");
     EXPECT_EQ(select_for_url(fields, true), (std::vector<std::string>{":updated_at", ":id", "*"}));
     // Without the metadata's word that `*` returns every field, the list goes as it is (and a

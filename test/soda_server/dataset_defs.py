@@ -1,10 +1,12 @@
 """What the server serves: the column types (dataTypeName -> SoQL type), Column
 and SysColumn (a dataset's user and system columns, with the SQL that reads
-them), and the definitions of the four Chicago datasets and of the request-log
-dataset (their columns and the portal's metadata).  Plain data, apart from the
-Dataset machinery so that it can be read, and checked against the portal's
-metadata, on its own.
+them), and the definitions of the four Chicago datasets, of the synthetic wide
+one (wide_dataset) and of the request-log dataset (their columns and the
+portal's metadata).  Plain data, apart from the Dataset machinery so that it
+can be read, and checked against the portal's metadata, on its own.
 """
+
+import wide_dataset
 
 # ---------------------------------------------------------------------------
 # Column types
@@ -265,20 +267,15 @@ DEFS = {
         tags=["crime", "police", "iucr"], fixed_updated="2024-01-12T16:34:05.000Z", first_col_id=3225401),
 }
 
-
-def _add_wide_dataset():
-    import wide_dataset  # it builds on Column, above
-    DEFS["wide-cols"] = dict(
-        name="Wide Test Dataset", file=None, generate=wide_dataset.write_csv,
-        columns=wide_dataset.columns, key="id", int_key=True,
-        description="Synthetic: 455 columns, 200 generated rows, for tests of long requests "
-                    "(not a portal dataset).",
-        attribution="soda test server", attributionLink="", category="Test",
-        createdAt=1700000000, publicationDate=1700000000, tags=["test"],
-        fixed_updated="2024-12-31T00:00:00.000Z", first_col_id=9200001)
-
-
-_add_wide_dataset()
+# Synthetic, for tests of long requests: its rows are made by the server (generate), not read.
+DEFS["wide-cols"] = dict(
+    name="Wide Test Dataset", file=None, generate=wide_dataset.write_csv,
+    columns=wide_dataset.columns, key="id", int_key=True,
+    description="Synthetic: 455 columns, 200 generated rows, for tests of long requests "
+                "(not a portal dataset).",
+    attribution="soda test server", attributionLink="", category="Test",
+    createdAt=1700000000, publicationDate=1700000000, tags=["test"],
+    fixed_updated="2024-12-31T00:00:00.000Z", first_col_id=9200001)
 
 REQLOG_ID = "reqs-logs"
 REQLOG_DEF = dict(

@@ -53,6 +53,18 @@ std::vector<std::string> fetch_all(PageFetcher &fetcher) {
     return values;
 }
 
+// The error the fetcher's first page ends in; a test failure (and a Protocol error) if none.
+Error first_page_error_of(PageFetcher &fetcher) {
+    Page page;
+    try {
+        fetcher.next(page);
+    } catch (const Error &e) {
+        return e;
+    }
+    ADD_FAILURE() << "expected an error";
+    return Error(ErrorKind::Protocol, "no error");
+}
+
 // The error of a first page whose every request gets `response`; `requests` counts them.
 Error first_page_error(const std::string &response, std::size_t *requests = nullptr) {
     LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
@@ -63,16 +75,10 @@ Error first_page_error(const std::string &response, std::size_t *requests = null
     ScanRequest request;
     request.select = {"n"};
     PageFetcher fetcher(client, request, 2);
-    Page page;
-    try {
-        fetcher.next(page);
-    } catch (const Error &e) {
-        if (requests)
-            *requests = server.requests().size();
-        return e;
-    }
-    ADD_FAILURE() << "expected an error for " << response;
-    return Error(ErrorKind::Protocol, "no error");
+    Error e = first_page_error_of(fetcher);
+    if (requests)
+        *requests = server.requests().size();
+    return e;
 }
 
 } // namespace
@@ -244,18 +250,13 @@ TEST(PageFetcher, ALongUrlIsCutAfterTheTokenIsMasked) {
     request.where = opening + std::string(995 - value_at - 13, 'a') + "sekrit-tokensekrit-token'";
     SodaClient client(settings, nullptr);
     PageFetcher fetcher(client, request, 2);
-    Page page;
-    try {
-        fetcher.next(page);
-        ADD_FAILURE() << "expected a 414";
-    } catch (const Error &e) {
-        EXPECT_EQ(e.http_status(), 414);
-        ASSERT_EQ(server.requests().size(), 1u);
-        EXPECT_NE(server.requests()[0].find("aasekrit-tokensekrit-token"), std::string::npos);
-        const std::string text = std::string(e.what()) + "|" + e.detail() + "|" + e.hint();
-        EXPECT_NE(e.detail().find("aa***"), std::string::npos) << e.detail();
-        EXPECT_EQ(text.find("sek"), std::string::npos) << text;
-    }
+    const Error e = first_page_error_of(fetcher);
+    EXPECT_EQ(e.http_status(), 414);
+    ASSERT_EQ(server.requests().size(), 1u);
+    EXPECT_NE(server.requests()[0].find("aasekrit-tokensekrit-token"), std::string::npos);
+    const std::string text = std::string(e.what()) + "|" + e.detail() + "|" + e.hint();
+    EXPECT_NE(e.detail().find("aa***"), std::string::npos) << e.detail();
+    EXPECT_EQ(text.find("sek"), std::string::npos) << text;
 }
 
 TEST(PageFetcher, ARedirectIsNotFollowedAndNamesItsTarget) {
@@ -286,13 +287,7 @@ TEST(PageFetcher, CancelDuringBackoffStopsPromptly) {
     ScanRequest request;
     request.select = {"n"};
     PageFetcher fetcher(client, request, 2);
-    Page page;
-    try {
-        fetcher.next(page);
-        FAIL() << "expected cancellation";
-    } catch (const Error &e) {
-        EXPECT_EQ(e.kind(), ErrorKind::Cancelled);
-    }
+    EXPECT_EQ(first_page_error_of(fetcher).kind(), ErrorKind::Cancelled);
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
 }
 

@@ -326,7 +326,8 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
     candidate.plan.request.where = info->where;
     candidate.plan.request.group = group;
     candidate.plan.request.order = group; // offset paging needs a stable order of the groups
-    if (encoded_shape_bytes(candidate.plan.request.select, group, group) > kMaxAggregateShapeBytes)
+    if (encoded_shape_bytes(candidate.plan.request.select, group, candidate.plan.request.order) >
+        kMaxAggregateShapeBytes)
         return; // the request would be too long to send
     candidate.plan.request.keyset = false;
     candidate.plan.dataset_label = info->table.settings.dataset;

@@ -1,5 +1,7 @@
 -- Scanning: every type conversion, NULLs, and paging with no row lost or repeated.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
+RESET client_min_messages;
 -- EXPLAIN ANALYZE lines about the Socrata requests, without byte counts (which depend on
 -- the server's formatting) and timings.
 CREATE OR REPLACE FUNCTION socrata_explain(query text) RETURNS SETOF text LANGUAGE plpgsql AS $f$

@@ -1,5 +1,7 @@
 -- A query cancel or statement_timeout stops a transfer within a second, even mid-body.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
+RESET client_min_messages;
 -- Fault counters start from zero, so the test can run again against the same server.
 \! curl -s -X POST http://127.0.0.1:25480/_control/faults/reset > /dev/null
 CREATE SERVER stalling FOREIGN DATA WRAPPER socrata_fdw

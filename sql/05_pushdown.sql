@@ -1,5 +1,7 @@
 -- WHERE and ORDER BY pushdown: what reaches Socrata, and identical results with and without it.
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
+RESET client_min_messages;
 CREATE SERVER push FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'http://127.0.0.1:25480');
 CREATE FOREIGN TABLE pcrimes (
     id bigint, case_number text, date timestamp, block text, iucr text, primary_type text,

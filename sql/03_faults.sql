@@ -1,7 +1,9 @@
 -- Faults: throttling and server errors are retried (honouring Retry-After); other errors
 -- fail at once with the HTTP status, Socrata's message and the URL; bad bodies are reported
 -- with where they went wrong. (Request 0 of each fault server is the metadata request.)
+SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
+RESET client_min_messages;
 -- EXPLAIN ANALYZE lines about the Socrata requests, without byte counts (which depend on
 -- the server's formatting) and timings.
 CREATE OR REPLACE FUNCTION socrata_explain(query text) RETURNS SETOF text LANGUAGE plpgsql AS $f$
@@ -82,6 +84,10 @@ SELECT fault_table('no_metadata', 'status=503,times=1', 0);
 SELECT count(*) FROM no_metadata WHERE year = 2015;
 -- The next query reads the metadata, and pushes its filter again.
 SELECT socrata_explain('SELECT count(*) FROM no_metadata WHERE year = 2015');
+-- ANALYZE without the metadata still samples, and says what it cannot do without it.
+SELECT fault_table('no_metadata_analyze', 'status=503,times=1,tag=analyze', 0);
+ANALYZE no_metadata_analyze;
+SELECT reltuples FROM pg_class WHERE oid = 'no_metadata_analyze'::regclass;
 
 -- The app token is sent as a header and never appears in errors or EXPLAIN.
 CREATE USER MAPPING FOR CURRENT_USER SERVER down OPTIONS (app_token 'TOKEN-5ecret-zz');
@@ -100,5 +106,5 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 
 DROP SERVER throttled, flaky, down, forbidden, missing, cut, cut_always, garbled, wrongtype,
-    stalled, nowhere, no_metadata CASCADE;
+    stalled, nowhere, no_metadata, no_metadata_analyze CASCADE;
 DROP FUNCTION fault_table;

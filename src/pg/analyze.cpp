@@ -69,7 +69,7 @@ void Sampler::prepare() {
     }
     // A table of a few hundred columns samples with `$select=:id,*` (select_for_url).
     plan_.request.star_returns_all =
-        star_returns_all(remote_schema_for(table_.settings).get(), fields);
+        star_returns_all(remote_schema_for(table_.settings, SchemaUse::Sampling).get(), fields);
     converter_ = std::make_unique<RowConverter>(RelationGetDescr(relation_), plan_.slot_columns,
                                                 plan_.slot_items, CurrentMemoryContext);
     row_context_ = pg::call([] {

@@ -54,7 +54,7 @@ void get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntab
         auto *info = new_context_owned<RelPlanInfo>(CurrentMemoryContext);
         baserel->fdw_private = info;
         info->table = load_foreign_table(foreigntableid, userid);
-        info->remote = remote_schema_for(info->table.settings);
+        info->remote = remote_schema_for(info->table.settings, SchemaUse::Planning);
         classify_conditions(root, baserel, *info);
         collect_attrs_used(baserel, *info);
 

@@ -69,7 +69,7 @@ bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string>
     });
 }
 
-std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settings) {
+std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settings, SchemaUse use) {
     std::string key = settings.base_url + "\n" + settings.dataset;
     if (auto cached = cache().find(key, std::chrono::steady_clock::now()))
         return cached;
@@ -86,18 +86,22 @@ std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settin
     } catch (const Error &e) {
         if (e.kind() == ErrorKind::Cancelled)
             throw;
-        // Without the remote types nothing is pushed down, and the query still runs (the scan
-        // reports real problems). Said as a WARNING: unfiltered, a scan of a large dataset
-        // reads all of it, which a user should not have to find in DEBUG logs.
+        // Without the remote types the query still runs (the scan reports real problems).
+        // Said as a WARNING: unfiltered, a scan of a large dataset reads all of it, which a
+        // user should not have to find in DEBUG logs.
         std::string message = e.what();
+        bool planning = use == SchemaUse::Planning;
+        const char *lost = planning ? "nothing of this query is pushed down"
+                                    : "ANALYZE names every column it samples";
+        const char *hint = planning ? "Filters, sorts and aggregates run locally, after every row "
+                                      "is fetched. The next query asks for the metadata again."
+                                    : "A dataset of a few hundred columns may then be refused as "
+                                      "too long a request. The next ANALYZE asks for the "
+                                      "metadata again.";
         pg::call([&] {
-            ereport(WARNING,
-                    (errmsg("socrata_fdw: no metadata for dataset \"%s\"; nothing of this query "
-                            "is pushed down",
-                            settings.dataset.c_str()),
-                     errdetail_internal("%s", message.c_str()),
-                     errhint("Filters, sorts and aggregates run locally, after every row is "
-                             "fetched. The next query asks for the metadata again.")));
+            ereport(WARNING, (errmsg("socrata_fdw: no metadata for dataset \"%s\"; %s",
+                                     settings.dataset.c_str(), lost),
+                              errdetail_internal("%s", message.c_str()), errhint("%s", hint)));
         });
         return nullptr; // not cached: the next query tries again
     }

@@ -34,9 +34,15 @@ bool use_csv(ResponseFormat format, const RemoteSchema *remote,
 // request names besides `*` (is_system_field).
 bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string> &fields);
 
+// Who asks for the schema, which decides what the WARNING says is lost without it.
+enum class SchemaUse {
+    Planning, // nothing of the query is pushed down
+    Sampling, // ANALYZE's sample names every column in $select (no `*` for a wide table)
+};
+
 // The cached schema of the scan's dataset, fetching it on first use and when 10 minutes old.
-// Returns null when the metadata cannot be read (then nothing is pushed down; the scan itself
-// reports real errors). Shared: it stays valid for the caller when the cache moves on.
-std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settings);
+// Returns null, with a WARNING, when the metadata cannot be read (the scan itself reports real
+// errors). Shared: it stays valid for the caller when the cache moves on.
+std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settings, SchemaUse use);
 
 } // namespace socrata::pg

@@ -71,7 +71,7 @@ bool remote_type_fits(ValueClass local, RemoteType remote) {
     case ValueClass::Number:
         return remote == RemoteType::Number;
     case ValueClass::Text:
-        return remote == RemoteType::Text;
+        return remote == RemoteType::Text || remote == RemoteType::RowId;
     case ValueClass::Timestamp:
         return remote == RemoteType::CalendarDate;
     case ValueClass::Boolean:
@@ -100,6 +100,7 @@ struct Operand {
     bool is_column = false;
     Oid type = InvalidOid;
     std::string text;        // a column's SoQL name
+    AttrNumber attnum = 0;   // a column's attribute number
     ComparedValue constant;  // a constant, as compared with a column
     Expr *runtime = nullptr; // a runtime value
 };
@@ -121,6 +122,7 @@ bool deparse_operand(Expr *expr, DeparseContext &ctx, Operand &out) {
         if (out.text.empty())
             return false;
         out.is_column = true;
+        out.attnum = var->varattno;
         out.type = var->vartype;
         out.cls = class_of_type(var->vartype);
         return true;
@@ -182,7 +184,8 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
         // LIKE: Socrata has the same % and _ wildcards but no escape character, so only a
         // constant pattern without backslashes is sent.
         if (!left.is_column || right.is_column || column.cls != ValueClass::Text || right.runtime ||
-            right.constant.kind != ComparedValue::Kind::Exact)
+            right.constant.kind != ComparedValue::Kind::Exact ||
+            ctx.remote->type_of(ctx.table->columns[left.attnum - 1].field) != RemoteType::Text)
             return false;
         // Postgres refuses LIKE under a nondeterministic collation: leave it that error.
         if (!is_deterministic_collation(op->inputcollid) ||
@@ -200,7 +203,9 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     if (column.cls == ValueClass::Text) {
         bool equality = compare == CompareOp::Eq || compare == CompareOp::Ne;
         if (equality ? !is_deterministic_collation(op->inputcollid)
-                     : !is_c_collation(op->inputcollid))
+                     : !text_order_is_remote(ctx, column.attnum, op->inputcollid) ||
+                           (other.is_column &&
+                            !text_order_is_remote(ctx, other.attnum, op->inputcollid)))
             return false;
     }
     if (other.is_column) {
@@ -313,6 +318,13 @@ bool deparse_null_test(NullTest *test, DeparseContext &ctx, std::string &out) {
 bool is_c_collation(Oid collation) {
     return collation == C_COLLATION_OID || collation == POSIX_COLLATION_OID ||
            (OidIsValid(collation) && pg::call([&] { return lc_collate_is_c(collation); }));
+}
+
+bool text_order_is_remote(const DeparseContext &ctx, AttrNumber attnum, Oid collation) {
+    if (!ctx.remote || attnum <= 0 || attnum > static_cast<AttrNumber>(ctx.table->columns.size()))
+        return false;
+    return is_c_collation(collation) &&
+           ctx.remote->type_of(ctx.table->columns[attnum - 1].field) == RemoteType::Text;
 }
 
 bool is_deterministic_collation(Oid collation) {
@@ -432,7 +444,8 @@ std::string deparse_order(List *pathkeys, DeparseContext &ctx) {
             return {};
         std::string column = remote_column(ctx, var->varattno);
         ValueClass cls = class_of_type(var->vartype);
-        if (column.empty() || (cls == ValueClass::Text && !is_c_collation(ec->ec_collation)))
+        if (column.empty() || (cls == ValueClass::Text &&
+                               !text_order_is_remote(ctx, var->varattno, ec->ec_collation)))
             return {};
         // Only the default btree ordering of the type, with Postgres's default NULL placement
         // (Socrata, backed by Postgres, sorts NULLs last ascending and first descending).

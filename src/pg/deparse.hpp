@@ -42,6 +42,10 @@ std::string deparse_order(List *pathkeys, DeparseContext &ctx);
 // Shared with the aggregate and ORDER BY pushdown (upper_paths.cpp):
 // SoQL compares text by code point, which only the C (or POSIX) collation matches.
 bool is_c_collation(Oid collation);
+// Whether Socrata orders this text column as Postgres does under `collation` (ranges, sorts,
+// min/max): under the C collation, and for a field the metadata calls text, never `:id`
+// (RemoteType::RowId).
+bool text_order_is_remote(const DeparseContext &ctx, AttrNumber attnum, Oid collation);
 // Equality and grouping only agree with Socrata's under a deterministic collation (and text
 // with no collation, from a conflict of two, is an error in Postgres: never pushed).
 bool is_deterministic_collation(Oid collation);

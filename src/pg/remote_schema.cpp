@@ -38,7 +38,7 @@ ExpiringCache<RemoteSchema> &cache() {
 
 RemoteType RemoteSchema::type_of(const std::string &field) const {
     if (field == ":id")
-        return RemoteType::Text;
+        return RemoteType::RowId;
     if (field == ":updated_at" || field == ":created_at")
         return RemoteType::Other; // fixed timestamps with a zone: not comparable as floating
     auto it = fields.find(field);

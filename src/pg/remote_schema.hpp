@@ -13,7 +13,10 @@
 
 namespace socrata::pg {
 
-enum class RemoteType { Text, Number, CalendarDate, Checkbox, Other };
+// RowId is `:id`: the portal shows a row's id as text but keeps a number behind it (the text
+// is an obfuscated form of it), so `$order=:id` and `:id > 'row-...'` follow the number, not the
+// text. Only equality and IN agree with a comparison of the text.
+enum class RemoteType { Text, RowId, Number, CalendarDate, Checkbox, Other };
 
 struct RemoteSchema {
     std::unordered_map<std::string, RemoteType> fields; // SODA field name -> type

@@ -180,7 +180,7 @@ std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
     // Postgres's own avg does.
     else if (name == "min" || name == "max")
         ok = is_number(type) || type == TIMESTAMPOID ||
-             (is_text(type) && is_c_collation(agg->inputcollid));
+             (is_text(type) && text_order_is_remote(ctx, column.var->varattno, agg->inputcollid));
     if (!ok)
         return {};
     return name + "(" + column.name + ")";
@@ -344,6 +344,15 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
     add_upper_path(root, output_rel, std::move(candidate), target, rows, kStartupCost, NIL);
 }
 
+// Whether Socrata orders a text output of the pushed aggregate as Postgres does under
+// `collation`: a grouping column whose order is the portal's (text_order_is_remote), or a
+// min/max, which was pushed only for such a column.
+bool text_key_is_remote(Expr *output, const DeparseContext &base, Oid collation) {
+    if (IsA(output, Var))
+        return text_order_is_remote(base, reinterpret_cast<Var *>(output)->varattno, collation);
+    return is_c_collation(collation);
+}
+
 // ORDER BY over a pushed aggregate: sort by the output aliases ("a2 DESC, g1 ASC"), then by
 // the grouping keys so offset paging sees one total order.
 void add_ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *output_rel) {
@@ -353,6 +362,7 @@ void add_ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *out
     auto *input = static_cast<UpperRelInfo *>(input_rel->fdw_private);
     if (!input->grouped || input->plan.request.group.empty())
         return;
+    DeparseContext base = deparse_context_for(root, nullptr, *input->base);
     std::string order;
     std::vector<int> keys; // scan tuple positions already in the order
     ListCell *cell;
@@ -384,7 +394,7 @@ void add_ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *out
         if (position < 0)
             return;
         Oid type = pg::call([&] { return exprType(reinterpret_cast<Node *>(found)); });
-        if (is_text(type) ? !is_c_collation(ec->ec_collation)
+        if (is_text(type) ? !text_key_is_remote(strip_relabel(found), base, ec->ec_collation)
                           : !(is_number(type) || type == TIMESTAMPOID || type == BOOLOID))
             return;
         Oid default_family = pg::call([&] {

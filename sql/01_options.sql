@@ -17,6 +17,9 @@ CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'ftp://exam
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'not a url');
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'https://user:pw@example.org');
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'https://example.org/?q=1');
+-- A refused URL's password or query string is masked in the error (which the log keeps too).
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw
+    OPTIONS (base_url 'https://example.org/?$$app_token=sekrit-token-0');
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (page_size '0');
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (page_size '10x');
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (page_size '99999999999999999999');
@@ -30,6 +33,11 @@ CREATE FOREIGN TABLE t_bad (id bigint) SERVER portal OPTIONS (dataset 'IJZP-Q8T2
 CREATE FOREIGN TABLE t_bad (id bigint) SERVER portal OPTIONS (dataset 'ijzp-q8t2''; drop');
 CREATE FOREIGN TABLE t_bad (id bigint) SERVER portal OPTIONS (dataset 'ijzp-q8t2', base_url 'http://x');
 CREATE FOREIGN TABLE t_bad (id bigint OPTIONS (colum_name 'id')) SERVER portal OPTIONS (dataset 'ijzp-q8t2');
+-- A field name SoQL cannot write is refused here, not by the first query that reads it.
+CREATE FOREIGN TABLE t_bad (id bigint OPTIONS (column_name 'primary type')) SERVER portal
+    OPTIONS (dataset 'ijzp-q8t2');
+CREATE FOREIGN TABLE t_bad (id bigint OPTIONS (column_name E'id\nLOG:  forged')) SERVER portal
+    OPTIONS (dataset 'ijzp-q8t2');
 CREATE FOREIGN TABLE t_ok (id bigint OPTIONS (column_name 'id')) SERVER portal
     OPTIONS (dataset 'ijzp-q8t2', page_size '100');
 ALTER FOREIGN TABLE t_ok OPTIONS (DROP dataset);

@@ -2,6 +2,8 @@
 
 #include "error.hpp"
 #include "option_values.hpp"
+#include "soql.hpp"
+#include "text_snippet.hpp"
 
 #include <algorithm>
 #include <set>
@@ -87,18 +89,18 @@ void check_value(const OptionSpec &spec, const std::string &value) {
         validate_base_url(value);
         break;
     case ValueType::Dataset:
-        if (!is_valid_dataset_id(value))
-            throw Error(ErrorKind::InvalidOption,
-                        "invalid value for option \"dataset\": \"" + value + "\"",
-                        "A Socrata dataset id is two groups of four lowercase letters or digits.",
-                        "Use the id from the dataset's URL, e.g. 'ijzp-q8t2' for Chicago crimes.");
+        validate_dataset_id(spec.name, value);
         break;
     case ValueType::Token:
-        // The token itself is never echoed back: only its shape is checked.
-        if (value.empty() || value.find_first_of(" \t\r\n") != std::string::npos)
+        // The token itself is never echoed back: only its shape is checked. It travels in an
+        // HTTP header, where only visible ASCII is safe.
+        if (value.empty() || std::any_of(value.begin(), value.end(), [](char c) {
+                return static_cast<unsigned char>(c) <= 0x20 ||
+                       static_cast<unsigned char>(c) >= 0x7F;
+            }))
             throw Error(ErrorKind::InvalidOption,
-                        "invalid value for option \"app_token\": it is empty or contains "
-                        "white space",
+                        "invalid value for option \"app_token\": it is empty or contains white "
+                        "space, control or non-ASCII characters",
                         {}, "Copy the app token exactly as the portal shows it.");
         break;
     case ValueType::Seconds:
@@ -113,10 +115,15 @@ void check_value(const OptionSpec &spec, const std::string &value) {
         parse_response_format_option(spec.name, value);
         break;
     case ValueType::FieldName:
-        if (value.empty() || value.find_first_of("\r\n") != std::string::npos)
+        // Refused where it is set rather than by the first query that reads the column.
+        try {
+            quote_identifier(value);
+        } catch (const Error &e) {
             throw Error(ErrorKind::InvalidOption,
-                        "invalid value for option \"column_name\": \"" + value + "\"",
-                        "A SODA field name is non-empty and single-line.");
+                        "invalid value for option \"column_name\": " +
+                            printable_snippet(value, 100),
+                        e.detail(), e.hint());
+        }
         break;
     }
 }

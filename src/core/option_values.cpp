@@ -3,6 +3,7 @@
 #include "error.hpp"
 #include "text_snippet.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 
@@ -16,6 +17,23 @@ namespace {
                 "invalid value for option \"" + std::string(name) +
                     "\": " + printable_snippet(text, 100),
                 std::move(detail), std::move(hint));
+}
+
+// The URL as an error quotes it: a user name and password, and whatever follows '?' or '#', as
+// "***". A URL is refused for carrying them, and a password or token in them would otherwise
+// reach the client and the server log in the refusal.
+std::string url_without_secrets(std::string_view url) {
+    const std::size_t cut = url.find_first_of("?#");
+    std::string shown(url.substr(0, cut));
+    if (cut != std::string_view::npos)
+        shown += std::string(1, url[cut]) + "***";
+    const std::size_t scheme_end = shown.find("://");
+    const std::size_t start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
+    const std::size_t end = std::min(shown.find_first_of("/?#", start), shown.size());
+    const std::size_t at = shown.substr(start, end - start).rfind('@');
+    if (at != std::string::npos)
+        shown.replace(start, at, "***");
+    return shown;
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -132,10 +150,11 @@ void validate_dataset_id(std::string_view name, std::string_view text) {
 
 std::string validate_base_url(std::string_view text, std::string_view name) {
     const std::string example = "Use the portal's root URL, e.g. 'https://data.cityofchicago.org'.";
+    const std::string shown = url_without_secrets(text);
     for (char ch : text) {
         const unsigned char c = static_cast<unsigned char>(ch);
         if (c <= 0x20 || c >= 0x7F)
-            bad_value(name, text,
+            bad_value(name, shown,
                       "URLs may not contain white space, control or non-ASCII characters.",
                       example);
     }
@@ -145,17 +164,17 @@ std::string validate_base_url(std::string_view text, std::string_view name) {
     if (colon != std::string_view::npos)
         scheme = lower(text.substr(0, colon));
     if (scheme != "http" && scheme != "https")
-        bad_value(name, text, "Only http:// and https:// URLs are supported.", example);
+        bad_value(name, shown, "Only http:// and https:// URLs are supported.", example);
     rest = text.substr(colon + 3);
     if (rest.find_first_of("?#") != std::string_view::npos)
-        bad_value(name, text, "The URL may not have a query string or fragment.", example);
+        bad_value(name, shown, "The URL may not have a query string or fragment.", example);
 
     const std::size_t slash = rest.find('/');
     std::string_view authority = rest.substr(0, slash);
     std::string_view path =
         slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
     if (authority.find('@') != std::string_view::npos)
-        bad_value(name, text, "The URL may not contain a user name or password.",
+        bad_value(name, shown, "The URL may not contain a user name or password.",
                   "Put the app token in a user mapping: OPTIONS (app_token '...').");
 
     std::string_view host = authority;
@@ -163,20 +182,20 @@ std::string validate_base_url(std::string_view text, std::string_view name) {
     if (!host.empty() && host.front() == '[') { // IPv6 literal
         const std::size_t close = host.find(']');
         if (close == std::string_view::npos)
-            bad_value(name, text, "The IPv6 address is not closed with ']'.", example);
+            bad_value(name, shown, "The IPv6 address is not closed with ']'.", example);
         if (close == 1)
-            bad_value(name, text, "The IPv6 address between '[' and ']' is empty.", example);
+            bad_value(name, shown, "The IPv6 address between '[' and ']' is empty.", example);
         for (char c : host.substr(1, close - 1))
             if (!is_hex(c) && c != ':' && c != '.')
-                bad_value(name, text, "The IPv6 address is malformed.", example);
+                bad_value(name, shown, "The IPv6 address is malformed.", example);
         std::string_view after = host.substr(close + 1);
         host = host.substr(0, close + 1);
         if (!after.empty()) {
             if (after.front() != ':')
-                bad_value(name, text, "Unexpected text after the IPv6 address.", example);
+                bad_value(name, shown, "Unexpected text after the IPv6 address.", example);
             port = after.substr(1);
             if (port.empty())
-                bad_value(name, text, "The port after ':' is missing.", example);
+                bad_value(name, shown, "The port after ':' is missing.", example);
         }
     } else {
         const std::size_t pc = host.find(':');
@@ -184,26 +203,26 @@ std::string validate_base_url(std::string_view text, std::string_view name) {
             port = host.substr(pc + 1);
             host = host.substr(0, pc);
             if (port.empty())
-                bad_value(name, text, "The port after ':' is missing.", example);
+                bad_value(name, shown, "The port after ':' is missing.", example);
         }
         if (host.empty())
-            bad_value(name, text, "The URL has no host name.", example);
+            bad_value(name, shown, "The URL has no host name.", example);
         for (char c : host)
             if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_')
-                bad_value(name, text, "The host name contains an invalid character.", example);
+                bad_value(name, shown, "The host name contains an invalid character.", example);
     }
     if (!port.empty()) {
         if (port.front() == '0')
-            bad_value(name, text,
+            bad_value(name, shown,
                       "The port must be a number from 1 to 65535, without leading zeros.", example);
         if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)
-            bad_value(name, text, "The port must be a number from 1 to 65535.", example);
+            bad_value(name, shown, "The port must be a number from 1 to 65535.", example);
         const int n = std::stoi(std::string(port));
         if (n < 1 || n > 65535)
-            bad_value(name, text, "The port must be a number from 1 to 65535.", example);
+            bad_value(name, shown, "The port must be a number from 1 to 65535.", example);
     }
     if (!valid_path(path))
-        bad_value(name, text, "The path contains a character that must be percent-encoded.",
+        bad_value(name, shown, "The path contains a character that must be percent-encoded.",
                   example);
     while (!path.empty() && path.back() == '/')
         path.remove_suffix(1);
@@ -211,7 +230,7 @@ std::string validate_base_url(std::string_view text, std::string_view name) {
     if (lower_path.find("/resource/") != std::string::npos ||
         lower_path.rfind("/resource", 0) == 0 || lower_path.find("/api/") != std::string::npos ||
         lower_path == "/api")
-        bad_value(name, text, "The URL points into the API rather than at the portal.",
+        bad_value(name, shown, "The URL points into the API rather than at the portal.",
                   example + " The dataset id goes in the foreign table's dataset option.");
     return scheme + "://" + lower(host) + (port.empty() ? "" : ":" + std::string(port)) +
            std::string(path);

@@ -110,10 +110,12 @@ void SodaClient::stream_with_retries(
                         "request_timeout and stall_timeout server options.");
         // The request id is left out of the message: it differs on every request, and the
         // status, Socrata's own message and the URL are what a user acts on.
-        // The URL masked before the message cuts a long one short: a token split by the cut
-        // would no longer be recognised by stream()'s redaction.
-        Error error = error_for_http_status(status, sink.error_body(),
-                                            redact(url, settings_.app_token), outcome_location);
+        // The URL, the body and the redirect target masked before the message cuts them
+        // short: a token split by a cut would no longer be recognised by stream()'s redaction
+        // (a proxy's error page may echo the request's headers).
+        Error error = error_for_http_status(status, redact(sink.error_body(), settings_.app_token),
+                                            redact(url, settings_.app_token),
+                                            redact(outcome_location, settings_.app_token));
         if (attempt > 0)
             error = Error::http(status, std::string(error.what()) + tries, error.detail(),
                                 error.hint());

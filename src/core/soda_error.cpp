@@ -117,7 +117,7 @@ Error error_for_http_status(int status, std::string_view body, std::string_view 
     const SodaError e = parse_soda_error(body);
     std::string what = "Socrata request failed with HTTP " + std::to_string(status) + ": ";
     if (redirect && !location.empty())
-        what += "redirected to " + std::string(location);
+        what += "redirected to " + printable_snippet(location, 1000); // the server's bytes
     else
         what += e.code.empty() ? e.message : e.code + ": " + e.message;
 

@@ -51,11 +51,42 @@ TEST(FdwOptions, TokenValueIsNeverEchoed) {
     EXPECT_EQ(message.find("has space"), std::string::npos);
 }
 
+// A column_name SoQL cannot write is refused where it is set, not by the first query that reads
+// the column; the value is quoted printably.
+TEST(FdwOptions, ColumnNameMustBeWritableInSoql) {
+    for (const char *bad : {"a b", "a`b", "1abc", "a,b", ":id) OR (1=1", "x\x01y", ":"})
+        EXPECT_NE(error_of(OptionScope::Column, {{"column_name", bad}}), "") << bad;
+    for (const char *good :
+         {"primary_type", "Type", ":id", ":@computed_region_a_b", "select", "X-Ray"})
+        EXPECT_EQ(error_of(OptionScope::Column, {{"column_name", good}}), "") << good;
+    const std::string message = error_of(OptionScope::Column, {{"column_name", "a\nb"}});
+    EXPECT_NE(message.find("\"a\\x0Ab\""), std::string::npos) << message;
+}
+
+// The token goes into an HTTP header: visible ASCII only, and never quoted back.
+TEST(FdwOptions, TokenIsVisibleAscii) {
+    for (const char *bad : {"abc\x01"
+                            "def",
+                            "abc\x0b"
+                            "def",
+                            "abc\x7f", "t\xc3\xa9t", "a b", ""}) {
+        const std::string message = error_of(OptionScope::UserMapping, {{"app_token", bad}});
+        EXPECT_NE(message, "") << bad;
+        if (*bad)
+            EXPECT_EQ(message.find(bad), std::string::npos) << message;
+    }
+}
+
 TEST(FdwOptions, TableNeedsADatasetAndNoRepeats) {
     EXPECT_NE(error_of(OptionScope::Table, {}).find("dataset"), std::string::npos);
     EXPECT_NE(error_of(OptionScope::Table, {{"dataset", "ijzp-q8t2"}, {"dataset", "z8bn-74gv"}}),
               "");
     EXPECT_NE(error_of(OptionScope::Table, {{"dataset", "ijzp-q8t"}}), "");
+    // A bad id is quoted printably, and cut.
+    const std::string message =
+        error_of(OptionScope::Table, {{"dataset", "ab\ncd" + std::string(5000, 'x')}});
+    EXPECT_NE(message.find("\"ab\\x0Acd"), std::string::npos) << message;
+    EXPECT_LT(message.size(), 600u);
 }
 
 TEST(FdwOptions, SettingsApplyServerThenMappingThenTable) {

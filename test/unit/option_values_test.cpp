@@ -128,3 +128,22 @@ TEST(BaseUrl, RejectsDangerousOrWrongUrls) {
     Error ctl = option_error([] { validate_base_url("https://a\x1b[31m"); });
     EXPECT_EQ(std::string(ctl.what()).find('\x1b'), std::string::npos);
 }
+
+// A base_url is refused for a user name and password or a query string, and the refusal, which
+// reaches the client and the server log, masks them.
+TEST(BaseUrl, ARefusalNeverQuotesCredentialsOrAQueryString) {
+    const char *urls[] = {
+        "https://user:hunter2@example.org",           "https://user:hunter2@example.org/x?y",
+        "https://example.org/?$$app_token=SECRET123", "https://example.org/#SECRET123",
+        "https://user:hunter2@ex ample.org",          "ftp://user:hunter2@example.org"};
+    for (const char *url : urls) {
+        Error e = option_error([&] { validate_base_url(url); });
+        const std::string text = std::string(e.what()) + "|" + e.detail() + "|" + e.hint();
+        EXPECT_EQ(text.find("hunter2"), std::string::npos) << text;
+        EXPECT_EQ(text.find("SECRET123"), std::string::npos) << text;
+    }
+    EXPECT_STREQ(option_error([] { validate_base_url("https://u:p@example.org/x"); }).what(),
+                 "invalid value for option \"base_url\": \"https://***@example.org/x\"");
+    EXPECT_STREQ(option_error([] { validate_base_url("https://example.org/x?t=1"); }).what(),
+                 "invalid value for option \"base_url\": \"https://example.org/x?***\"");
+}

@@ -265,8 +265,32 @@ TEST(PageFetcher, ARedirectIsNotFollowedAndNamesItsTarget) {
         http(301, "", "Location: https://elsewhere.example/r.json?x=sekrit-token\r\n"), &requests);
     EXPECT_EQ(e.http_status(), 301);
     EXPECT_STREQ(e.what(), "Socrata request failed with HTTP 301: redirected to "
-                           "https://elsewhere.example/r.json?x=***");
+                           "\"https://elsewhere.example/r.json?x=***\"");
     EXPECT_EQ(requests, 1u);
+}
+
+// The Location header is the server's bytes: quoted with control characters escaped (no forged
+// log lines, no terminal escapes) and cut, like a body.
+TEST(PageFetcher, ARedirectTargetIsQuotedPrintablyAndCut) {
+    Error e = first_page_error(
+        http(302, "", "Location: https://x.example/\x1b[2J\x07" + std::string(5000, 'a') + "\r\n"));
+    const std::string what = e.what();
+    EXPECT_EQ(what.find('\x1b'), std::string::npos) << what;
+    EXPECT_NE(what.find("\\x1B[2J"), std::string::npos) << what;
+    EXPECT_LT(what.size(), 1200u);
+}
+
+// An error body is cut to a short message (soda_error.cpp). The token is masked before the cut:
+// after it, a token the cut split would no longer match and its first bytes would be shown.
+TEST(PageFetcher, ATokenEchoedAcrossTheMessageCutIsMaskedWhole) {
+    for (std::size_t dots : {180, 183, 186, 190}) {
+        const std::string body = "Forbidden " + std::string(dots, '.') + " sekrit-token";
+        Error e = first_page_error("HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\n"
+                                   "Content-Length: " +
+                                   std::to_string(body.size()) + "\r\n\r\n" + body);
+        const std::string text = std::string(e.what()) + "|" + e.detail() + "|" + e.hint();
+        EXPECT_EQ(text.find("sek"), std::string::npos) << text;
+    }
 }
 
 TEST(PageFetcher, GivesUpAfterMaxRetries) {

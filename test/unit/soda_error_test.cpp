@@ -95,7 +95,7 @@ TEST(SodaError, ARedirectNamesWhereItPoints) {
     Error e = error_for_http_status(301, "", "http://data.cityofchicago.org/api/views/x.json",
                                     "https://data.cityofchicago.org/api/views/x.json");
     EXPECT_STREQ(e.what(), "Socrata request failed with HTTP 301: redirected to "
-                           "https://data.cityofchicago.org/api/views/x.json");
+                           "\"https://data.cityofchicago.org/api/views/x.json\"");
     EXPECT_NE(e.hint().find("base_url"), std::string::npos);
     // Without a Location header, the body's message as for any status.
     EXPECT_STREQ(error_for_http_status(302, "", "u").what(),

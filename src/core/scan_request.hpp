@@ -24,7 +24,8 @@ struct ScanRequest {
     // (the planner decides, from the dataset's field types); nested types need JSON.
     bool csv = false;
     // Every select item is a field that `$select=*` returns (the dataset's metadata lists it)
-    // or a system field: a list too long for the URL is then sent as `*` (select_for_url).
+    // or one named besides `*` (star_leaves_out): a list too long for the URL is then sent as
+    // those and `*` (select_for_url).
     bool star_returns_all = false;
 };
 

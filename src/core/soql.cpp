@@ -157,9 +157,8 @@ std::size_t encoded_list_bytes(const std::vector<std::string> &items) {
 
 } // namespace
 
-bool is_system_field(std::string_view field) noexcept {
-    return field == ":id" || field == ":created_at" || field == ":updated_at" ||
-           field == ":version";
+bool star_leaves_out(std::string_view field) noexcept {
+    return !field.empty() && field.front() == ':';
 }
 
 std::size_t encoded_shape_bytes(const std::vector<std::string> &select, std::string_view group,
@@ -173,7 +172,7 @@ std::vector<std::string> select_for_url(const std::vector<std::string> &items,
         return items;
     std::vector<std::string> select;
     for (const auto &item : items)
-        if (is_system_field(item))
+        if (star_leaves_out(item))
             select.push_back(item);
     select.emplace_back("*");
     return select;

@@ -73,17 +73,19 @@ constexpr std::size_t kMaxAggregateShapeBytes = 3072;
 std::size_t encoded_shape_bytes(const std::vector<std::string> &select, std::string_view group,
                                 std::string_view order);
 
-// Whether `field` is one of the fields every row has (:id, :created_at, :updated_at, :version):
-// `*` leaves them out, and a request names them to get them. Computed region fields
-// (":@computed_region_...") are not: they are columns of the dataset, and come with `*` (a row
-// the portal sent for a plain /resource request has them, and no system field:
-// ../shared/data/wire_format/ijzp_6zsd_record_2017_from_java_comment.json).
-bool is_system_field(std::string_view field) noexcept;
+// Whether a request that asks for `*` must also name `field` to get it: the fields every row
+// has (:id, :created_at, :updated_at, :version), which `*` leaves out, and computed region fields
+// (":@computed_region_..."). These come with a plain `*` (a row the portal sent for a
+// /resource request without $order has eight of them and no system field:
+// ../shared/data/wire_format/ijzp_6zsd_record_2017_from_java_comment.json), but a client of the
+// Chicago portal recorded, checked live, that with $order they are left out unless $select
+// names them; the wrapper's scans always send $order. Every such field starts with ':'.
+bool star_leaves_out(std::string_view field) noexcept;
 
 // The $select to send for `items`, field identifiers. When their list takes more than
-// kMaxSelectBytes once encoded and `star_returns_all` (every item is a field that `*` returns,
-// or a system field), the system fields among them then `*`: the response carries every field
-// of the dataset, and the decoder keeps those asked for by name. Otherwise `items` as they are.
+// kMaxSelectBytes once encoded and `star_returns_all` (every item is a field of the dataset or
+// a system field), the items `*` leaves out (star_leaves_out) then `*`: the response carries
+// every field asked for, and the decoder keeps them by name. Otherwise `items` as they are.
 std::vector<std::string> select_for_url(const std::vector<std::string> &items,
                                         bool star_returns_all);
 

@@ -65,7 +65,7 @@ bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string>
     if (!remote)
         return false;
     return std::all_of(fields.begin(), fields.end(), [remote](const std::string &field) {
-        return is_system_field(field) || remote->fields.count(field) > 0;
+        return star_leaves_out(field) || remote->fields.count(field) > 0;
     });
 }
 

@@ -32,9 +32,9 @@ struct RemoteSchema {
 bool use_csv(ResponseFormat format, const RemoteSchema *remote,
              const std::vector<std::string> &fields);
 
-// Whether `$select=*` returns every one of these fields (ScanRequest::star_returns_all): each is
-// a field the metadata lists (computed region fields included), or a system field, which a
-// request names besides `*` (is_system_field).
+// Whether `$select=<named>,*` returns every one of these fields (ScanRequest::star_returns_all):
+// each is a field the metadata lists, or one a request names besides `*` (star_leaves_out:
+// system and computed region fields).
 bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string> &fields);
 
 // Who asks for the schema, which decides what the WARNING says is lost without it.

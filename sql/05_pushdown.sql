@@ -125,6 +125,18 @@ SELECT token_present, "where" FROM request_log
 WHERE seq > :mark AND dataset = 'ijzp-q8t2' ORDER BY seq;
 DROP USER MAPPING FOR CURRENT_USER SERVER push;
 
+-- A date past timestamp's range (294277 AD on) is later than every timestamp, as Postgres
+-- compares them: a constant, an IN list and a runtime value (a generic plan's parameter).
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE date < '300000-01-01'::date;
+SELECT same_result($q$SELECT id FROM pcrimes WHERE date < '300000-01-01'::date$q$);
+SELECT same_result($q$SELECT id FROM pcrimes WHERE date >= '300000-01-01'::date$q$);
+SELECT same_result($q$SELECT id FROM pcrimes WHERE date = ANY ('{300000-01-01,2015-06-01}'::date[])$q$);
+PREPARE late_date(date) AS SELECT count(*) FROM pcrimes WHERE date < $1;
+SET plan_cache_mode = force_generic_plan;
+EXECUTE late_date('300000-01-01');
+RESET plan_cache_mode;
+DEALLOCATE late_date;
+
 -- `:id` reads as text, but the portal keeps a number behind it (the text is an obfuscated form
 -- of it) and orders by that number: equality and IN are pushed; ranges, LIKE, sorts and min/max
 -- are not, even under the C collation (this server's ids happen to sort as their text).

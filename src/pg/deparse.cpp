@@ -530,9 +530,18 @@ ComparedValue compared_value_for_datum(Datum value, bool isnull, Oid type) {
     }
     case TIMESTAMPOID:
         return floating_timestamp(DatumGetTimestamp(value));
-    case DATEOID:
-        return floating_timestamp(pg::call(
-            [&] { return DatumGetTimestamp(DirectFunctionCall1(date_timestamp, value)); }));
+    case DATEOID: {
+        // A date past timestamp's range (294277 AD on) is later than every timestamp, as
+        // Postgres's own timestamp-date comparisons take it; date_timestamp would raise.
+        int overflow = 0;
+        Timestamp ts = pg::call(
+            [&] { return date2timestamp_opt_overflow(DatumGetDateADT(value), &overflow); });
+        if (overflow > 0)
+            return {ComparedValue::Kind::AboveAll, {}};
+        if (overflow < 0)
+            return {ComparedValue::Kind::BelowAll, {}};
+        return floating_timestamp(ts);
+    }
     default:
         throw Error(ErrorKind::Conversion, "no SoQL literal for this type");
     }

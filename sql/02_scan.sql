@@ -63,6 +63,15 @@ CREATE FOREIGN TABLE crimes_narrow (id bigint, ward smallint, beat int, district
     block int) SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2');
 SELECT count(*) FROM crimes_narrow WHERE ward IS NOT NULL;
 SELECT id, block FROM crimes_narrow WHERE block IS NOT NULL LIMIT 1;
+-- The value is quoted as untrusted text: cut on a character boundary (a two-byte character
+-- straddles byte 200 of the first value) and control characters escaped (the second).
+\! curl -s -X POST 'http://127.0.0.1:25480/_control/datasets/z8bn-74gv/clone?to=snip-zips' > /dev/null
+\! printf '[{"district":"98","zip":"%s\\u00e9z"},{"district":"99","zip":"6060\\u0007\\n"}]' "$(head -c 199 /dev/zero | tr '\0' x)" | curl -s -X POST -H 'Content-Type: application/json' --data-binary @- http://127.0.0.1:25480/_control/datasets/snip-zips/upsert > /dev/null
+CREATE FOREIGN TABLE snip_zips (district text, zip int) SERVER scan_portal
+    OPTIONS (dataset 'snip-zips');
+SELECT zip FROM snip_zips WHERE district = '98';
+SELECT zip FROM snip_zips WHERE district = '99';
+\! curl -s -X POST http://127.0.0.1:25480/_control/datasets/snip-zips/drop > /dev/null
 -- A column may read the row identifier, which also keys the pages (selected once).
 CREATE FOREIGN TABLE crimes_rowid (id bigint, row_id text OPTIONS (column_name ':id'))
     SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2', page_size '25000');

@@ -14,14 +14,18 @@ std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes) noe
     return n;
 }
 
-std::string printable_snippet(std::string_view text, std::size_t max_bytes) {
+namespace {
+
+// The body of printable_snippet() and printable_text(): `quoted` adds the double quotes and
+// escapes '"' and '\\' so the quoted text cannot end early.
+std::string printable(std::string_view text, std::size_t max_bytes, bool ascii_only, bool quoted) {
     static const char kHex[] = "0123456789ABCDEF";
     const std::size_t n = utf8_prefix_length(text, max_bytes);
-    std::string out = "\"";
+    std::string out = quoted ? "\"" : "";
     std::size_t i = 0;
     while (i < n) {
         const unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x80) {
+        if (c >= 0x80 && !ascii_only) {
             // Copy a whole sequence if it is valid UTF-8, else escape the lead byte.
             Utf8Validator v;
             std::size_t j = i;
@@ -35,15 +39,13 @@ std::string printable_snippet(std::string_view text, std::size_t max_bytes) {
                 continue;
             }
         }
-        if (c < 0x20 || c == 0x7F || c >= 0x80 || c == '"' || c == '\\') {
-            if (c == '"' || c == '\\') {
-                out += '\\';
-                out += char(c);
-            } else {
-                out += "\\x";
-                out += kHex[c >> 4];
-                out += kHex[c & 0xF];
-            }
+        if (quoted && (c == '"' || c == '\\')) {
+            out += '\\';
+            out += char(c);
+        } else if (c < 0x20 || c == 0x7F || c >= 0x80) {
+            out += "\\x";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
         } else {
             out += char(c);
         }
@@ -51,8 +53,19 @@ std::string printable_snippet(std::string_view text, std::size_t max_bytes) {
     }
     if (n < text.size())
         out += "...";
-    out += '"';
+    if (quoted)
+        out += '"';
     return out;
+}
+
+} // namespace
+
+std::string printable_snippet(std::string_view text, std::size_t max_bytes, bool ascii_only) {
+    return printable(text, max_bytes, ascii_only, true);
+}
+
+std::string printable_text(std::string_view text, std::size_t max_bytes, bool ascii_only) {
+    return printable(text, max_bytes, ascii_only, false);
 }
 
 } // namespace socrata

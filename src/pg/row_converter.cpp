@@ -1,6 +1,7 @@
 #include "row_converter.hpp"
 
 #include "fast_values.hpp"
+#include "text_snippet.hpp"
 #include "value_text.hpp"
 
 extern "C" {
@@ -83,12 +84,15 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
     if (category != ERRCODE_DATA_EXCEPTION && category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
         throw error;
     const Column &c = columns_.at(converting_);
-    std::string value(page.text(row, c.item).substr(0, 200));
+    // Quoted as any untrusted text in a message is: cut on a character boundary, control bytes
+    // escaped, and only ASCII when the database's encoding is not UTF-8 (the value is UTF-8).
+    // The input function's own message, kept as the detail, quotes the whole value as it came.
+    std::string value = printable_snippet(page.text(row, c.item), 200, !server_is_utf8_);
+    std::string reason = printable_text(data->message ? data->message : "", 400, !server_is_utf8_);
     pg::call([&] {
-        char *original = data->message;
-        data->message = psprintf("invalid value for column \"%s\" of foreign table %s: \"%s\"",
+        data->message = psprintf("invalid value for column \"%s\" of foreign table %s: %s",
                                  c.name.c_str(), relname.c_str(), value.c_str());
-        data->detail = psprintf("%s (%s).", original, where.c_str());
+        data->detail = psprintf("%s (%s).", reason.c_str(), where.c_str());
         data->hint = pstrdup("Check the column's type against the dataset's field type; "
                              "declare it text to see the raw values.");
     });

@@ -14,14 +14,16 @@
 // for VACUUM to reclaim, exactly like rows heap_insert had written. Unlike those commands' pages,
 // which go to a new file that an abort discards, ours stay in the table's file after an abort,
 // so each write also asks the checkpointer to fsync it (as any extension of a table does): a
-// checkpoint after a page's WAL record then makes the page durable, and an aborted load cannot
-// leave a torn page behind for the next reader to trip on after an operating-system crash.
+// checkpoint after a page's WAL record then makes the page durable (one that began in between is
+// caught by its redo pointer, below), and an aborted load cannot leave a torn page behind for
+// the next reader to trip on after an operating-system crash.
 #include "heap_page_writer.hpp"
 
 extern "C" {
 #include "access/heaptoast.h"
 #include "access/xact.h"
 #include "catalog/catalog.h"
+#include "access/xlog.h"
 #include "access/xloginsert.h"
 #include "pgstat.h"
 #include "storage/bufpage.h"
@@ -62,11 +64,18 @@ void write_page(HeapPageWriter *w) {
     Page page = w->page.data;
     Relation rel = w->rel;
     const BlockNumber block = w->next_block;
+    const XLogRecPtr redo = GetRedoRecPtr();
     if (RelationNeedsWAL(rel))
         log_newpage(&rel->rd_node, MAIN_FORKNUM, block, page, true);
     PageSetChecksumInplace(page, block);
     // Not skipFsync: the next checkpoint syncs the page even if this load aborts (see the top).
     smgrextend(RelationGetSmgr(rel), MAIN_FORKNUM, block, page, false);
+    // A checkpoint that began after the WAL record may have taken in its fsync requests before
+    // ours arrived: recovery would start after the record and nothing would have synced the
+    // page. When the redo pointer moved meanwhile, the file is synced now (PostgreSQL 16's bulk
+    // writer makes the same check); at most once per checkpoint during a load.
+    if (RelationNeedsWAL(rel) && GetRedoRecPtr() != redo)
+        smgrimmedsync(RelationGetSmgr(rel), MAIN_FORKNUM);
     // Counted per page, not at the end: if the load aborts, these rows are dead tuples that
     // autovacuum must hear about.
     pgstat_count_heap_insert(rel, PageGetMaxOffsetNumber(page));

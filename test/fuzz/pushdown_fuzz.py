@@ -75,6 +75,8 @@ FEATURES = {
     "bignum": "numeric constants past 64 bits (the test server's SQLite refused them until session 14)",
     "numdigits": "numeric constants/sums with more digits than a double holds (the test server "
                  "rounded them until session 15)",
+    "date-late": "date constants past timestamp's range (294277 AD on), which the wrapper "
+                 "turned into an error until session 20",
 }
 
 FT, FT_PAGED, LT = "fz_ft", "fz_ft_paged", "fz_lt"
@@ -387,6 +389,7 @@ TS_EDGE = [
     ("'2015-06-01 12:00:00+00'::timestamptz", "timestamptz", {"const:tstz"}),
     ("'infinity'::timestamptz", "timestamptz", {"ts-inf"}),
     ("'infinity'::date", "date", {"ts-inf"}),
+    ("'300000-01-01'::date", "date", {"date-late"}),
 ]
 TS_RUNTIME = [
     ("now()", {"stable"}),

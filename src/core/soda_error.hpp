@@ -22,10 +22,9 @@ SodaError parse_soda_error(std::string_view body);
 
 // The Error for a non-success HTTP status, with the server's message, the URL and a hint suited
 // to the status (token for 401/403/429, dataset id for 404, ...). For a redirect, `location` is
-// the address it points to (Location header), named in the message. A URL over 1,000 bytes is
-// quoted by its start and its length, so the caller passes it redacted (a token the cut splits
-// would no longer be recognised); the rest is quoted as given, and the caller redacts the Error
-// (SodaClient::stream).
+// the address it points to (Location header), named in the message. The URL, the body's message
+// and the redirect target are quoted by their start when long, so the caller passes all three
+// redacted (a token a cut splits would no longer be recognised), as SodaClient does.
 Error error_for_http_status(int status, std::string_view body, std::string_view url,
                             std::string_view location = {});
 

@@ -66,6 +66,13 @@ bool value_type_fits(ValueClass column_class, Oid value_type) {
     return class_of_type(value_type) == column_class;
 }
 
+// The remote type of the field a column of the scanned table reads (Other when unknown).
+RemoteType remote_type_of(const DeparseContext &ctx, AttrNumber attnum) {
+    if (!ctx.remote || attnum <= 0 || attnum > static_cast<AttrNumber>(ctx.table->columns.size()))
+        return RemoteType::Other;
+    return ctx.remote->type_of(ctx.table->columns[attnum - 1].field);
+}
+
 bool remote_type_fits(ValueClass local, RemoteType remote) {
     switch (local) {
     case ValueClass::Number:
@@ -185,7 +192,7 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
         // constant pattern without backslashes is sent.
         if (!left.is_column || right.is_column || column.cls != ValueClass::Text || right.runtime ||
             right.constant.kind != ComparedValue::Kind::Exact ||
-            ctx.remote->type_of(ctx.table->columns[left.attnum - 1].field) != RemoteType::Text)
+            remote_type_of(ctx, left.attnum) != RemoteType::Text)
             return false;
         // Postgres refuses LIKE under a nondeterministic collation: leave it that error.
         if (!is_deterministic_collation(op->inputcollid) ||
@@ -321,10 +328,7 @@ bool is_c_collation(Oid collation) {
 }
 
 bool text_order_is_remote(const DeparseContext &ctx, AttrNumber attnum, Oid collation) {
-    if (!ctx.remote || attnum <= 0 || attnum > static_cast<AttrNumber>(ctx.table->columns.size()))
-        return false;
-    return is_c_collation(collation) &&
-           ctx.remote->type_of(ctx.table->columns[attnum - 1].field) == RemoteType::Text;
+    return remote_type_of(ctx, attnum) == RemoteType::Text && is_c_collation(collation);
 }
 
 bool is_deterministic_collation(Oid collation) {

@@ -64,8 +64,9 @@ void write_page(HeapPageWriter *w) {
     Page page = w->page.data;
     Relation rel = w->rel;
     const BlockNumber block = w->next_block;
+    const bool needs_wal = RelationNeedsWAL(rel);
     const XLogRecPtr redo = GetRedoRecPtr();
-    if (RelationNeedsWAL(rel))
+    if (needs_wal)
         log_newpage(&rel->rd_node, MAIN_FORKNUM, block, page, true);
     PageSetChecksumInplace(page, block);
     // Not skipFsync: the next checkpoint syncs the page even if this load aborts (see the top).
@@ -74,7 +75,7 @@ void write_page(HeapPageWriter *w) {
     // ours arrived: recovery would start after the record and nothing would have synced the
     // page. When the redo pointer moved meanwhile, the file is synced now (PostgreSQL 16's bulk
     // writer makes the same check); at most once per checkpoint during a load.
-    if (RelationNeedsWAL(rel) && GetRedoRecPtr() != redo)
+    if (needs_wal && GetRedoRecPtr() != redo)
         smgrimmedsync(RelationGetSmgr(rel), MAIN_FORKNUM);
     // Counted per page, not at the end: if the load aborts, these rows are dead tuples that
     // autovacuum must hear about.

@@ -89,7 +89,7 @@ std::string json_body_from_csv(const std::string &csv) {
     return body;
 }
 
-// The same rows as the portal's CSV exporter writes them (soda-fountain's TableExporter): the
+// The same rows as the portal's CSV exporter writes them (soda-fountain's CsvExporter): the
 // header and every non-null cell quoted, a null as nothing.
 std::string quoted_csv_body_from_csv(const std::string &csv) {
     std::string body;

@@ -51,13 +51,13 @@ def make_fast_loader(ds, header):
         key = '"%s":' % c.field
         if t == "text":
             jparts.append("(%r + ENC(%s)) if %s else None" % (key, v, v))
-            kparts.append("CELL(%s)" % v)
+            kparts.append("CELL(%s) if %s else ''" % (v, v))
         elif t in ("number", "floating_timestamp"):
             jparts.append("(%r + %s + '\"') if %s else None" % (key + '"', v, v))
-            kparts.append(v)
+            kparts.append("('\"' + %s + '\"') if %s else ''" % (v, v))
         elif t == "boolean":
             jparts.append("None if %s is None else (%r if %s else %r)" % (v, key + "true", v, key + "false"))
-            kparts.append("'' if %s is None else ('true' if %s else 'false')" % (v, v))
+            kparts.append("'' if %s is None else ('\"true\"' if %s else '\"false\"')" % (v, v))
         else:
             if c.field == derived:
                 jparts.append("None if %s is None else (%r + %s_j)" % (v, key, v))

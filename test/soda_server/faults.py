@@ -13,6 +13,8 @@ see each other's faults.  Add a tag=<anything> pair to make a spec unique.
 import json
 import threading
 
+from wire_values import csv_cell, raw_csv_cells
+
 INT_KEYS = {"status", "after", "times", "truncate", "malformed", "row"}
 FLOAT_KEYS = {"retry_after", "stall", "slow", "delay"}
 STR_KEYS = {"wrongtype", "tag", "id"}
@@ -133,10 +135,13 @@ def malform_json(body):
 
 
 def malform_csv(body):
+    """The body cut at half, then a quoted cell with text after its closing quote: malformed
+    wherever the cut lands (inside a quoted cell, the first quote closes it; after one, the
+    two quotes read as one escaped)."""
     if not body:
         return b'"'
     cut = max(1, len(body) // 2)
-    return body[:cut] + b'"broken,\n'
+    return body[:cut] + b'"broken"x,\n'
 
 
 def invalid_value(soql_type):
@@ -158,13 +163,10 @@ def wrong_json_row(row_bytes, field, soql_type):
 
 
 def wrong_csv_row(row_bytes, fields, field, soql_type):
-    import csv
-    import io
-    rec = next(csv.reader(io.StringIO(row_bytes.decode())))
-    if field in fields:
-        i = fields.index(field)
-        v = invalid_value(soql_type)
-        rec[i] = str(v)
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerow(rec)
-    return out.getvalue().encode()
+    """The row with the field's cell holding a value of the wrong type; the other cells
+    (a null's empty one included) as they were."""
+    if field not in fields:
+        return row_bytes
+    cells = raw_csv_cells(row_bytes[:-1] if row_bytes.endswith(b"\n") else row_bytes)
+    cells[fields.index(field)] = csv_cell(str(invalid_value(soql_type))).encode()
+    return b",".join(cells) + b"\n"

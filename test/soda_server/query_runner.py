@@ -8,7 +8,6 @@ self-tests run it without one.
 
 import itertools
 import json
-import re
 import sqlite3
 
 import row_ids
@@ -45,25 +44,11 @@ def _wkt(v):
         return str(v)
 
 
-_RAW_CSV_CELL = re.compile(rb'"(?:[^"]|"")*"|[^,"\n]*')
-
-
-def _raw_csv_cells(line):
-    """A CSV line (without its line end) -> its cells as written, quoted ones with their quotes."""
-    cells, pos, end = [], 0, len(line)
-    while True:
-        m = _RAW_CSV_CELL.match(line, pos)
-        cells.append(m.group())
-        pos = m.end() + 1       # past the comma
-        if pos > end:
-            return cells
-
-
 def _csv_ser(t):
     if t == "number":
-        return sqlite_db.format_number
+        return lambda v: '"' + sqlite_db.format_number(v) + '"'
     if t == "boolean":
-        return lambda v: "true" if v else "false"
+        return lambda v: '"true"' if v else '"false"'
     if t in ("point", "location"):
         return lambda v: wire_values.csv_cell(_wkt(v))
     return lambda v: wire_values.csv_cell(v if isinstance(v, str) else sqlite_db.format_number(v))
@@ -83,8 +68,8 @@ class QueryRunner:
         ("json", "full_sys", (":id",), ()):
             "CASE WHEN _json = x'7b7d' THEN '{\":id\":\"' || _rid || '\"}' "
             "ELSE '{\":id\":\"' || _rid || '\",' || substr(_json, 2) END",
-        ("csv", "full_sys", (), (":id",)): "substr(_csv, 1, length(_csv) - 1) || ',' || _rid || char(10)",
-        ("csv", "full_sys", (":id",), ()): "_rid || ',' || _csv",
+        ("csv", "full_sys", (), (":id",)): "substr(_csv, 1, length(_csv) - 1) || ',\"' || _rid || '\"' || char(10)",
+        ("csv", "full_sys", (":id",), ()): "'\"' || _rid || '\",' || _csv",
     }
 
     WINDOW = 100000
@@ -233,22 +218,23 @@ class QueryRunner:
     @staticmethod
     def cut_csv_rows(rows, cells, with_id, ncols):
         """Pre-serialized CSV rows (rid, line) -> the chosen cells (and :id) as one blob.
-        A line without a quote splits on commas (C speed); one with quotes is split into its
-        cells as written, quotes and all. (The csv module's writer, used before, wrote a lone
-        empty cell as "", which a reader takes for the empty string, not a null.)"""
+        A line whose only commas are its cells' separators splits on commas (C speed); one
+        with a comma in a cell is split into its cells as written, quotes and all. (The csv
+        module's writer, used before, wrote a lone empty cell as "", which a reader takes for
+        the empty string, not a null.)"""
         prefix = cells == list(range(len(cells)))
         out = []
         for rid, line in rows:
-            if b'"' not in line:
+            if line.count(b",") == ncols - 1:
                 if prefix:
                     kept = line[:-1].rsplit(b",", ncols - len(cells))[0] if len(cells) < ncols else line[:-1]
                 else:
                     parts = line[:-1].split(b",")
                     kept = b",".join([parts[i] for i in cells])
             else:
-                raw = _raw_csv_cells(line[:-1])
+                raw = wire_values.raw_csv_cells(line[:-1])
                 kept = b",".join([raw[i] for i in cells])
-            out.append(kept + b"," + rid.encode() + b"\n" if with_id else kept + b"\n")
+            out.append(kept + b',"' + rid.encode() + b'"\n' if with_id else kept + b"\n")
         return b"".join(out)
 
     def splice_system(self, sys_lists, rows, fmt):
@@ -264,7 +250,7 @@ class QueryRunner:
             if pre == [":id"] and not post:
                 return [b'{":id":"' + r[0].encode() + (b'"}' if r[5] == b"{}" else b'",' + r[5][1:]) for r in rows]
         elif not pre and post == [":id"]:
-            return [r[5][:-1] + b"," + r[0].encode() + b"\n" for r in rows]
+            return [r[5][:-1] + b',"' + r[0].encode() + b'"\n' for r in rows]
         rv = row_ids.row_version
         pos = {":id": 0, ":created_at": 1, ":updated_at": 2, ":version": 3}
         ipre = [pos[f] for f in pre]
@@ -286,7 +272,8 @@ class QueryRunner:
             for r in rows:
                 vals = (r[0], r[1], r[2], rv(r[4], r[3]) if need_version else None)
                 line = r[5][:-1]
-                parts = [vals[i].encode() for i in ipre] + [line] + [vals[i].encode() for i in ipost]
+                parts = ([b'"' + vals[i].encode() + b'"' for i in ipre] + [line]
+                         + [b'"' + vals[i].encode() + b'"' for i in ipost])
                 out.append(b",".join(parts) + b"\n")
         return out
 

@@ -163,9 +163,24 @@ def json_value(col, v):
 
 
 def csv_cell(s):
-    if "," in s or '"' in s or "\n" in s or "\r" in s:
-        return '"' + s.replace('"', '""') + '"'
-    return s
+    """A value's CSV cell as Socrata writes every non-null cell, the header's included: in
+    double quotes, a quote doubled (soda-fountain's CsvExporter.writeCell).  A null is an
+    empty cell without quotes, so "" stays the empty string."""
+    return '"' + s.replace('"', '""') + '"'
+
+
+_RAW_CSV_CELL = re.compile(rb'"(?:[^"]|"")*"|[^,"\n]*')
+
+
+def raw_csv_cells(line):
+    """A CSV line (without its line end) -> its cells as written, quoted ones with their quotes."""
+    cells, pos, end = [], 0, len(line)
+    while True:
+        m = _RAW_CSV_CELL.match(line, pos)
+        cells.append(m.group())
+        pos = m.end() + 1       # past the comma
+        if pos > end:
+            return cells
 
 
 def csv_value(col, v):
@@ -173,11 +188,11 @@ def csv_value(col, v):
     if t == "text":
         return csv_cell(v)
     if t == "number" or t == "floating_timestamp":
-        return v
+        return '"' + v + '"'
     if t == "boolean":
-        return "true" if v else "false"
+        return '"true"' if v else '"false"'
     if t == "point":
-        return "POINT (%s %s)" % (v[0], v[1])
+        return '"POINT (%s %s)"' % (v[0], v[1])
     if t == "location":
         return csv_cell("(%s, %s)" % (v[0], v[1]))
     raise ValueError(t)

@@ -152,6 +152,18 @@ EXPLAIN (COSTS OFF) SELECT id FROM prows ORDER BY row_id LIMIT 3;
 EXPLAIN (COSTS OFF) SELECT min(row_id) FROM prows;
 EXPLAIN (COSTS OFF) SELECT row_id, count(*) FROM prows GROUP BY row_id ORDER BY row_id LIMIT 3;
 
+-- A url field's value is an object ({"url": ...}): declared text, the column holds that JSON,
+-- while SoQL would compare the url part and has no LIKE for it. Nothing on it is pushed.
+CREATE FOREIGN TABLE pstations (district text COLLATE "C", website text COLLATE "C")
+    SERVER push OPTIONS (dataset 'z8bn-74gv');
+SELECT district, website FROM pstations WHERE district = '1';
+SELECT district FROM pstations
+ WHERE website = '{"url":"http://home.chicagopolice.org/community/districts/1st-district-central/"}';
+EXPLAIN (COSTS OFF) SELECT district FROM pstations WHERE website = 'http://home.chicagopolice.org';
+EXPLAIN (COSTS OFF) SELECT district FROM pstations WHERE website LIKE '%central%';
+EXPLAIN (COSTS OFF) SELECT district FROM pstations WHERE website > 'http' ORDER BY website LIMIT 3;
+EXPLAIN (COSTS OFF) SELECT max(website) FROM pstations;
+
 DROP SERVER push CASCADE;
 DROP FUNCTION same_result;
 DROP FUNCTION plan_lines;

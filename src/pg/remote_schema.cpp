@@ -17,7 +17,9 @@ namespace {
 RemoteType remote_type_for(const std::string &data_type_name) {
     if (data_type_name == "number" || data_type_name == "double" || data_type_name == "money")
         return RemoteType::Number;
-    if (data_type_name == "text" || data_type_name == "url")
+    // Not url: its value is an object ({"url": ..., "description": ...}), and SoQL compares
+    // the url part where Postgres would compare that object's text, and has no LIKE on it.
+    if (data_type_name == "text")
         return RemoteType::Text;
     if (data_type_name == "calendar_date")
         return RemoteType::CalendarDate;

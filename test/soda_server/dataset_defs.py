@@ -15,7 +15,7 @@ import wide_dataset
 SOQL_TYPE = {
     "number": "number",
     "text": "text",
-    "url": "text",
+    "url": "url",
     "phone": "text",
     "email": "text",
     "calendar_date": "floating_timestamp",
@@ -163,7 +163,8 @@ def _stations_columns():
         C("city", "CITY", "text"),
         C("state", "STATE", "text"),
         C("zip", "ZIP", "text"),
-        C("website", "WEBSITE", "text"),
+        # a url field on the portal (its metadata: test/unit/fixtures/rows_json_z8bn-74gv.json)
+        C("website", "WEBSITE", "url"),
         C("phone", "PHONE", "text"),
         C("fax", "FAX", "text"),
         C("tty", "TTY", "text"),

@@ -7,7 +7,7 @@ self-tests check.
 
 import soql_literals
 from row_ids import encode_row_id
-from wire_values import NUM_RE, csv_cell, csv_value, encode_str, json_value, norm_bool, normalise
+from wire_values import NUM_RE, csv_cell, csv_value, encode_str, json_value, norm_bool, normalise, url_json
 
 
 def make_fast_loader(ds, header):
@@ -51,6 +51,9 @@ def make_fast_loader(ds, header):
         key = '"%s":' % c.field
         if t == "text":
             jparts.append("(%r + ENC(%s)) if %s else None" % (key, v, v))
+            kparts.append("CELL(%s) if %s else ''" % (v, v))
+        elif t == "url":
+            jparts.append("(%r + URLJ(%s)) if %s else None" % (key, v, v))
             kparts.append("CELL(%s) if %s else ''" % (v, v))
         elif t in ("number", "floating_timestamp"):
             jparts.append("(%r + %s + '\"') if %s else None" % (key + '"', v, v))
@@ -100,7 +103,7 @@ def make_fast_loader(ds, header):
     lines.append("    return (" + ",\n            ".join(out) + ")")
     code = "\n".join(lines) + "\n"
     env = {"ENC": encode_str, "CELL": csv_cell, "FLT": soql_literals.floating_literal, "BOOLS": {"true": True, "false": False},
-           "NBOOL": norm_bool, "NORM": normalise, "COL": ds.columns, "JV": json_value, "CV": csv_value,
+           "NBOOL": norm_bool, "NORM": normalise, "COL": ds.columns, "JV": json_value, "CV": csv_value, "URLJ": url_json,
            "NUM": float, "NUMRE": NUM_RE.match, "RID": encode_row_id}
     exec(compile(code, "<loader %s>" % ds.id, "exec"), env)
     return env["_load"]

@@ -31,6 +31,8 @@ def _json_ser(t):
         return lambda v: v
     if t == "text":
         return lambda v: encode_str(v if isinstance(v, str) else sqlite_db.format_number(v))
+    if t == "url":
+        return wire_values.url_json
     return lambda v: encode_str(str(v))
 
 

@@ -15,7 +15,7 @@ from soql_parser import Node
 
 AGGREGATES = {"count", "sum", "avg", "min", "max"}
 ORDERABLE = {"number", "text", "floating_timestamp", "fixed_timestamp", "boolean",
-             "row_identifier", "row_version"}
+             "row_identifier", "row_version", "url"}
 
 DATE_TRUNC = {
     "date_trunc_y": (4, "-01-01T00:00:00.000"),
@@ -205,6 +205,9 @@ class Translator:
                 return Expr("?", [floating_literal(s)], typ)
             if typ == "fixed_timestamp":
                 return Expr("?", [fixed_literal(s)], typ)
+            if typ == "url":
+                # the portal reads a url literal as JSON, a URI or an <a> tag; here as the url
+                return Expr("?", [s], typ)
             if typ == "boolean":
                 if s.lower() in BOOL_TEXT:
                     return Expr("?", [BOOL_TEXT[s.lower()]], typ)

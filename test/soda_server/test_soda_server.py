@@ -546,6 +546,25 @@ class WireTests(unittest.TestCase):
         self.assertEqual({c["fieldName"]: c["dataTypeName"] for c in wd["columns"]}["ward"], "text")
         self.assertEqual(rows("/api/views/reqs-logs.json")["id"], "reqs-logs")
 
+    def test_url_field(self):
+        # the stations' website is a url field: an object in JSON, its url in CSV; SoQL
+        # compares and orders it by the url and has no LIKE for it
+        site = "http://home.chicagopolice.org/community/districts/1st-district-central/"
+        ps = rows("/api/views/z8bn-74gv.json")
+        self.assertEqual({c["fieldName"]: c["dataTypeName"] for c in ps["columns"]}["website"], "url")
+        st, h, b = request("/resource/z8bn-74gv.json", {"$select": "district,website", "$where": "district = '1'"})
+        self.assertEqual(json.loads(b), [{"district": "1", "website": {"url": site}}])
+        self.assertEqual(json.loads(h["x-soda2-types"]), ["text", "url"])
+        self.assertEqual(res({"district": "1"}, "z8bn-74gv")[0]["website"], {"url": site})
+        b = request("/resource/z8bn-74gv.csv", {"$select": "website", "$where": "district = '1'"})[2]
+        self.assertEqual(b.decode(), '"website"\n"%s"\n' % site)
+        self.assertEqual(res({"$select": "district", "$where": "website = '%s'" % site}, "z8bn-74gv"),
+                         [{"district": "1"}])
+        self.assertEqual(len(res({"$where": "website > 'http://home.chicagopolice.org/d'"}, "z8bn-74gv")), 0)
+        st, h, b = request("/resource/z8bn-74gv.json", {"$where": "website LIKE '%central%'"})
+        self.assertEqual(st, 400)
+        self.assertIn("type-mismatch", json.loads(b)["errorCode"])
+
     def test_other_datasets(self):
         st = res({"$where": "district = '1'"}, "z8bn-74gv")
         self.assertEqual(st[0]["district_name"], "Central")

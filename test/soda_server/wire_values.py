@@ -139,6 +139,16 @@ def normalise(col, v):
         return norm_point(v)
     if t == "location":
         return norm_location(v)
+    if t == "url":
+        # kept as its url: the Chicago links have no description
+        if isinstance(v, dict):
+            u = v.get("url")
+            if u is not None and not isinstance(u, str):
+                raise BadValue("expected a url")
+            return u or None
+        if isinstance(v, str):
+            return v
+        raise BadValue("expected a url")
     raise BadValue("unsupported type")
 
 
@@ -150,6 +160,8 @@ def json_value(col, v):
     t = col.soql_type
     if t == "text":
         return encode_str(v)
+    if t == "url":
+        return url_json(v)
     if t == "number" or t == "floating_timestamp":
         return '"' + v + '"'
     if t == "boolean":
@@ -183,10 +195,16 @@ def raw_csv_cells(line):
             return cells
 
 
+def url_json(v):
+    """A url value as the portal's JSON writes it: an object whose missing parts are left out
+    (here always the description)."""
+    return '{"url":' + encode_str(v) + '}'
+
+
 def csv_value(col, v):
     t = col.soql_type
-    if t == "text":
-        return csv_cell(v)
+    if t in ("text", "url"):
+        return csv_cell(v)    # a url without a description is its url
     if t == "number" or t == "floating_timestamp":
         return '"' + v + '"'
     if t == "boolean":

@@ -285,9 +285,10 @@ def curl_keyset(page_size, gzip, fmt="json", fields=FIELDS, name=None):
     base = "%s/resource/%s.%s" % (SODA_URL, DATASET, fmt)
     select = ",".join(fields + [":id"])
     out = os.path.join(HERE, "out", "curl-page." + fmt)
-    # JSON: the :id keys; CSV: the last cell of each record (":id" values start with "row-")
-    marker = b'":id":"' if fmt == "json" else b",row-"
-    skip, stop = (7, b'"') if fmt == "json" else (1, b"\n")
+    # JSON: the :id keys; CSV: the last cell of each record, quoted (":id" values start with "row-")
+    marker = b'":id":"' if fmt == "json" else b',"row-'
+    skip = 7 if fmt == "json" else 2
+    stop = b'"'
     last = None
     rows = 0
     t0 = time.time()

@@ -66,7 +66,7 @@ CREATE FOREIGN TABLE crime.portal_police_stations (
     city          text,
     state         text,
     zip           text,
-    website       text,
+    website       jsonb,
     phone         text,
     fax           text,
     tty           text,
@@ -84,7 +84,7 @@ COMMENT ON COLUMN crime.portal_police_stations.address IS 'Street address of the
 COMMENT ON COLUMN crime.portal_police_stations.city IS 'City of the station';
 COMMENT ON COLUMN crime.portal_police_stations.state IS 'State of the station';
 COMMENT ON COLUMN crime.portal_police_stations.zip IS 'ZIP code of the station';
-COMMENT ON COLUMN crime.portal_police_stations.website IS 'Web page of the district';
+COMMENT ON COLUMN crime.portal_police_stations.website IS 'Web page of the district as the portal sends it: a url field''s {"url": ...} object (a text field''s string if the portal ever changes its type); crime.police_stations keeps the address';
 COMMENT ON COLUMN crime.portal_police_stations.phone IS 'Phone number of the station';
 COMMENT ON COLUMN crime.portal_police_stations.fax IS 'Fax number of the station';
 COMMENT ON COLUMN crime.portal_police_stations.tty IS 'TTY number of the station';
@@ -103,14 +103,14 @@ CREATE FOREIGN TABLE crime.portal_ward_offices (
     ward_phone        text,
     ward_fax          text,
     email             text,
-    website           text,
+    website           jsonb,
     location          jsonb,
     city_hall_address text,
     city_hall_city    text,
     city_hall_state   text,
     city_hall_zipcode text,
     city_hall_phone   text,
-    photo_link        text
+    photo_link        jsonb
 ) SERVER chicago_data_portal OPTIONS (dataset 'htai-wnw4');
 
 COMMENT ON FOREIGN TABLE crime.portal_ward_offices IS
@@ -124,11 +124,11 @@ COMMENT ON COLUMN crime.portal_ward_offices.zipcode IS 'ZIP code of the ward off
 COMMENT ON COLUMN crime.portal_ward_offices.ward_phone IS 'Phone number of the ward office';
 COMMENT ON COLUMN crime.portal_ward_offices.ward_fax IS 'Fax number of the ward office';
 COMMENT ON COLUMN crime.portal_ward_offices.email IS 'E-mail address of the ward office';
-COMMENT ON COLUMN crime.portal_ward_offices.website IS 'Web site of the ward';
+COMMENT ON COLUMN crime.portal_ward_offices.website IS 'Web site of the ward as the portal sends it (a string, or a url field''s {"url": ...} object); crime.wards keeps the address';
 COMMENT ON COLUMN crime.portal_ward_offices.location IS 'Location of the ward office as the portal sends it (JSON)';
 COMMENT ON COLUMN crime.portal_ward_offices.city_hall_address IS 'Address of the alderperson''s City Hall office';
 COMMENT ON COLUMN crime.portal_ward_offices.city_hall_city IS 'City of the City Hall office';
 COMMENT ON COLUMN crime.portal_ward_offices.city_hall_state IS 'State of the City Hall office';
 COMMENT ON COLUMN crime.portal_ward_offices.city_hall_zipcode IS 'ZIP code of the City Hall office';
 COMMENT ON COLUMN crime.portal_ward_offices.city_hall_phone IS 'Phone number(s) of the City Hall office';
-COMMENT ON COLUMN crime.portal_ward_offices.photo_link IS 'Link to the alderperson''s photo';
+COMMENT ON COLUMN crime.portal_ward_offices.photo_link IS 'Link to the alderperson''s photo as the portal sends it (a string, or a url field''s {"url": ...} object); crime.wards keeps the address';

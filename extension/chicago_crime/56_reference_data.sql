@@ -39,6 +39,20 @@ $$;
 COMMENT ON FUNCTION crime.replace_if_changed(regclass, jsonb) IS
     'Makes a small reference table hold exactly source_rows (a JSON array of objects keyed by column name): compares the two row sets and, only if they differ, replaces the table''s contents. Returns whether it changed anything';
 
+-- A link as the portal sends it: a url field's value is an object {"url": ..., "description": ...}
+-- (either part may be missing), a text field's a string. Declared jsonb, the portal's columns take
+-- both, so a link column keeps working if the portal changes its type.
+CREATE FUNCTION crime.link_address(link jsonb)
+RETURNS text
+LANGUAGE sql
+IMMUTABLE PARALLEL SAFE
+RETURN CASE pg_catalog.jsonb_typeof(link)
+           WHEN 'object' THEN link ->> 'url'
+           WHEN 'string' THEN link #>> '{}'
+       END;
+COMMENT ON FUNCTION crime.link_address(jsonb) IS
+    'The address of a link as the portal sends it: the url of a url field''s {"url": ..., "description": ...} object, or a text field''s string; NULL otherwise';
+
 CREATE FUNCTION crime.refresh_reference_data()
 RETURNS regclass[]
 LANGUAGE plpgsql
@@ -51,7 +65,9 @@ DECLARE
 BEGIN
     -- Police stations and ward offices: a few dozen rows each, read whole. An empty answer is not
     -- trusted to mean that every station or office is gone.
-    SELECT jsonb_agg(to_jsonb(p)) INTO rows FROM crime.portal_police_stations p;
+    SELECT jsonb_agg(to_jsonb(p) || jsonb_build_object('website', crime.link_address(p.website)))
+    INTO rows
+    FROM crime.portal_police_stations p;
     IF rows IS NULL THEN
         RAISE WARNING 'the police stations dataset returned no rows: crime.police_stations is left as it is';
     ELSIF crime.replace_if_changed('crime.police_stations', rows) THEN
@@ -63,7 +79,9 @@ BEGIN
     SELECT jsonb_agg(to_jsonb(o) - 'location'
                      || jsonb_build_object(
                             'latitude', coalesce(o.location -> 'latitude', o.location -> 'coordinates' -> 1),
-                            'longitude', coalesce(o.location -> 'longitude', o.location -> 'coordinates' -> 0)))
+                            'longitude', coalesce(o.location -> 'longitude', o.location -> 'coordinates' -> 0),
+                            'website', crime.link_address(o.website),
+                            'photo_link', crime.link_address(o.photo_link)))
     INTO rows
     FROM crime.portal_ward_offices o;
     IF rows IS NULL THEN

@@ -28,10 +28,19 @@ CREATE TEMP TABLE src_wards (
 CREATE TEMP TABLE src_areas (community_area integer, name text);
 \copy src_areas FROM 'data/community_areas.csv' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(28);
+SELECT plan(30);
 
 SELECT is(status, 'succeeded', 'the bundled data is synced') FROM crime_sync();
 SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM src), 'all of it');
+
+-- Links keep their address whether the portal sends a url field's {"url": ...} object (the
+-- stations' website) or text (the wards' links, on this server)
+SELECT set_eq($$SELECT district, website FROM crime.police_stations$$,
+              $$SELECT district, website FROM src_stations$$,
+              'police_stations.website: the url of the portal''s url object');
+SELECT set_eq($$SELECT ward, website, photo_link FROM crime.wards$$,
+              $$SELECT ward, website, photo_link FROM src_wards$$,
+              'wards.website and photo_link: the text as sent');
 
 -------------------------------------------------------------------------------------------------
 -- monthly_type_counts (read by monthly_trend, crime_rate_trend, arrest_rates)

@@ -37,11 +37,12 @@ def _json_ser(t):
 
 
 def _wkt(v):
+    """A stored point or location (its JSON) -> its CSV text."""
     try:
         o = json.loads(v)
         if "coordinates" in o:
             return "POINT (%s %s)" % tuple(o["coordinates"])
-        return "(%s, %s)" % (o["latitude"], o["longitude"])
+        return wire_values.location_csv_text((o["latitude"], o["longitude"], o.get("human_address")))
     except Exception:
         return str(v)
 

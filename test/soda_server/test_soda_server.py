@@ -571,6 +571,13 @@ class WireTests(unittest.TestCase):
         loc = st[0]["location"]
         self.assertEqual(sorted(loc), ["human_address", "latitude", "longitude"])
         self.assertEqual(json.loads(loc["human_address"]), {"address": "", "city": "", "state": "", "zip": ""})
+        # in CSV, as soda-fountain's LocationRep: "address\ncity, state zip" (here all empty),
+        # then the coordinates on a line of their own
+        want = "\n,  \n(41.8583725929, -87.627356171)"
+        for q in ({"$select": "location"}, {"$select": "*"}, {"$select": "location, count(*)", "$group": "location"}):
+            b = request("/resource/z8bn-74gv.csv", dict(q, **{"$where": "district = '1'"}))[2]
+            recs = list(csv.DictReader(io.StringIO(b.decode())))
+            self.assertEqual(recs[0]["location"], want, q)
         self.assertEqual(len(res({}, "htai-wnw4")), 50)
         iucr = res({"iucr": "0110"}, "c7ck-438e")
         self.assertEqual(iucr, [{"iucr": "0110", "primary_description": "HOMICIDE",

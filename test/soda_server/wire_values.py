@@ -212,5 +212,24 @@ def csv_value(col, v):
     if t == "point":
         return '"POINT (%s %s)"' % (v[0], v[1])
     if t == "location":
-        return csv_cell("(%s, %s)" % (v[0], v[1]))
+        return csv_cell(location_csv_text(v))
     raise ValueError(t)
+
+
+def location_csv_text(v):
+    """A location's CSV text as soda-fountain's CsvColumnRep.LocationRep writes it: the human
+    address's parts as "address\ncity, state zip" (each part with its separator when present,
+    empty ones included), then "(lat, lon)", on a new line if an address came first."""
+    lat, lon, human = v
+    try:
+        parts = json.loads(human) if human else None
+    except ValueError:
+        parts = None
+    text = ""
+    if isinstance(parts, dict):
+        for key, sep in (("address", "\n"), ("city", ", "), ("state", " "), ("zip", "")):
+            if isinstance(parts.get(key), str):
+                text += parts[key] + sep
+    if lat is not None and lon is not None:
+        text += ("\n" if text else "") + "(%s, %s)" % (lat, lon)
+    return text

@@ -3,6 +3,7 @@
 #include "ascii_case.hpp"
 #include "percent_encoding.hpp"
 
+#include <algorithm>
 #include <cctype>
 
 namespace socrata {
@@ -42,6 +43,26 @@ void mask_values_after(std::string &text, std::string_view key) {
     }
 }
 
+// A quote of the server's bytes cut inside the secret (printable_snippet marks a cut with "...")
+// shows only the secret's first bytes, which replace_all cannot recognise. Masks a prefix of the
+// secret of kMinCutPrefix or more bytes right before a cut mark; fewer give too little away to
+// be worth masking what may be ordinary text.
+void mask_cut_prefixes(std::string &text, std::string_view secret) {
+    constexpr std::size_t kMinCutPrefix = 4;
+    constexpr std::string_view kCutMark = "...";
+    std::size_t pos = 0;
+    while ((pos = text.find(kCutMark, pos)) != std::string::npos) {
+        for (std::size_t n = std::min(secret.size(), pos); n >= kMinCutPrefix; --n) {
+            if (text.compare(pos - n, n, secret.substr(0, n)) == 0) {
+                text.replace(pos - n, n, kMask);
+                pos = pos - n + kMask.size();
+                break;
+            }
+        }
+        pos += kCutMark.size();
+    }
+}
+
 } // namespace
 
 std::string redact(std::string_view text, std::string_view secret) {
@@ -50,6 +71,9 @@ std::string redact(std::string_view text, std::string_view secret) {
     const std::string encoded = percent_encode(secret);
     if (encoded != secret)
         replace_all(out, encoded);
+    mask_cut_prefixes(out, secret);
+    if (encoded != secret)
+        mask_cut_prefixes(out, encoded);
     mask_values_after(out, "app_token=");
     mask_values_after(out, "x-app-token:");
     return out;

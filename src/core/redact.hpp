@@ -11,7 +11,9 @@ namespace socrata {
 
 // Replaces every occurrence of `secret` (raw and percent-encoded) with "***", and also the
 // value after "app_token=" (covers "$$app_token=" and "%24%24app_token=") and after
-// "X-App-Token:" (any letter case), even when the secret is not given.
+// "X-App-Token:" (any letter case), even when the secret is not given. A quote cut inside the
+// secret ("..." after its first 4 or more bytes, as printable_snippet marks a cut) is masked
+// too, so callers may cut before they redact.
 std::string redact(std::string_view text, std::string_view secret = {});
 
 // The same error (kind and HTTP status kept) with its message, detail and hint redacted.

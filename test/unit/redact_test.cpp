@@ -1,5 +1,6 @@
 #include "ascii_case.hpp"
 #include "redact.hpp"
+#include "text_snippet.hpp"
 
 #include <gtest/gtest.h>
 
@@ -12,6 +13,24 @@ TEST(Redact, ReplacesEveryOccurrenceOfTheSecret) {
     EXPECT_EQ(redact("s3cr3ts3cr3t", "s3cr3t"), "******");
     // The percent-encoded form is masked too.
     EXPECT_EQ(redact("q=a%2Fb%3D", "a/b="), "q=***");
+}
+
+TEST(Redact, MasksTheFirstBytesOfASecretThatACutLeft) {
+    // The JSON decoder quotes 40 bytes at a bad offset: a token echoed in the body and cut
+    // there would keep its first bytes.
+    const std::string secret = "AbCdEfGh12345678";
+    const std::string body = std::string(30, 'x') + secret + " tail";
+    const std::string quoted = printable_snippet(body, 40);
+    ASSERT_EQ(quoted, "\"" + std::string(30, 'x') + "AbCdEfGh12...\"");
+    EXPECT_EQ(redact("Text at that offset: " + quoted + ".", secret),
+              "Text at that offset: \"" + std::string(30, 'x') + "***...\".");
+    // Fewer than four bytes left are not masked; other cuts and dots are left alone.
+    EXPECT_EQ(redact("\"xxAbC...\"", secret), "\"xxAbC...\"");
+    EXPECT_EQ(redact("cut here... and Ab...", secret), "cut here... and Ab...");
+    EXPECT_EQ(redact("AbCd...AbCdEf...", secret), "***...***...");
+    EXPECT_EQ(redact("...", secret), "...");
+    // The percent-encoded form's first bytes too.
+    EXPECT_EQ(redact("q=a%2Fb%3...", "a/b=c"), "q=***...");
 }
 
 TEST(Redact, EmptySecretChangesNothingElse) {

@@ -71,6 +71,12 @@ CREATE FOREIGN TABLE snip_zips (district text, zip int) SERVER scan_portal
     OPTIONS (dataset 'snip-zips');
 SELECT zip FROM snip_zips WHERE district = '98';
 SELECT zip FROM snip_zips WHERE district = '99';
+-- A value that echoes the app token is quoted with the token masked, in the message and in
+-- the input function's words in the detail.
+\! curl -s -X POST -H 'Content-Type: application/json' --data-binary '[{"district":"97","zip":"zip TOKEN-in-the-data-42 here"}]' http://127.0.0.1:25480/_control/datasets/snip-zips/upsert > /dev/null
+CREATE USER MAPPING FOR CURRENT_USER SERVER scan_portal OPTIONS (app_token 'TOKEN-in-the-data-42');
+SELECT zip FROM snip_zips WHERE district = '97';
+DROP USER MAPPING FOR CURRENT_USER SERVER scan_portal;
 \! curl -s -X POST http://127.0.0.1:25480/_control/datasets/snip-zips/drop > /dev/null
 -- A column may read the row identifier, which also keys the pages (selected once).
 CREATE FOREIGN TABLE crimes_rowid (id bigint, row_id text OPTIONS (column_name ':id'))

@@ -71,7 +71,8 @@ void Sampler::prepare() {
     plan_.request.star_returns_all =
         star_returns_all(remote_schema_for(table_.settings, SchemaUse::Sampling).get(), fields);
     converter_ = std::make_unique<RowConverter>(RelationGetDescr(relation_), plan_.slot_columns,
-                                                plan_.slot_items, CurrentMemoryContext);
+                                                plan_.slot_items, CurrentMemoryContext,
+                                                table_.settings.app_token);
     row_context_ = pg::call([] {
         return AllocSetContextCreate(CurrentMemoryContext, "socrata_fdw analyze row",
                                      ALLOCSET_DEFAULT_SIZES);

@@ -1,6 +1,7 @@
 #include "row_converter.hpp"
 
 #include "fast_values.hpp"
+#include "redact.hpp"
 #include "text_snippet.hpp"
 #include "value_text.hpp"
 
@@ -11,9 +12,9 @@ extern "C" {
 namespace socrata::pg {
 
 RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
-                           const std::vector<int> &items, MemoryContext context,
+                           const std::vector<int> &items, MemoryContext context, std::string secret,
                            const std::vector<int> &divisors)
-    : natts_(desc->natts) {
+    : natts_(desc->natts), secret_(std::move(secret)) {
     server_is_utf8_ = pg::call([] { return GetDatabaseEncoding(); }) == PG_UTF8;
     for (std::size_t i = 0; i < columns.size(); ++i) {
         Form_pg_attribute attr = TupleDescAttr(desc, columns[i]);
@@ -87,12 +88,16 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
     // Quoted as any untrusted text in a message is: cut on a character boundary, control bytes
     // escaped, and only ASCII when the database's encoding is not UTF-8 (the value is UTF-8).
     // The input function's own message, kept as the detail, quotes the whole value as it came.
-    std::string value = printable_snippet(page.text(row, c.item), 200, !server_is_utf8_);
-    std::string reason = printable_text(data->message ? data->message : "", 400, !server_is_utf8_);
+    // Both are the server's bytes, which could echo the app token: masked before they are cut.
+    std::string value =
+        printable_snippet(redact(page.text(row, c.item), secret_), 200, !server_is_utf8_);
+    std::string reason =
+        printable_text(redact(data->message ? data->message : "", secret_), 400, !server_is_utf8_);
+    std::string shown_where = redact(where, secret_);
     pg::call([&] {
         data->message = psprintf("invalid value for column \"%s\" of foreign table %s: %s",
                                  c.name.c_str(), relname.c_str(), value.c_str());
-        data->detail = psprintf("%s (%s).", reason.c_str(), where.c_str());
+        data->detail = psprintf("%s (%s).", reason.c_str(), shown_where.c_str());
         data->hint = pstrdup("Check the column's type against the dataset's field type; "
                              "declare it text to see the raw values.");
     });

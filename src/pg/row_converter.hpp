@@ -16,8 +16,9 @@ class RowConverter {
     // lookup data is allocated in `context`, which must outlive the converter.
     // divisors[i], when given and >= 0, is the item holding a count that item items[i] (a sum)
     // is divided by: a pushed-down avg() of integers, computed as Postgres's avg computes it.
+    // `secret` (the app token) is masked in a rejected value's error: it quotes server bytes.
     RowConverter(TupleDesc desc, const std::vector<int> &columns, const std::vector<int> &items,
-                 MemoryContext context, const std::vector<int> &divisors = {});
+                 MemoryContext context, std::string secret, const std::vector<int> &divisors = {});
 
     // Fills values/nulls (all of desc's columns; columns not listed are NULL) from row `row`.
     // Datums are allocated in `target`. A value that does not fit its column raises a PgError
@@ -50,6 +51,7 @@ class RowConverter {
     std::vector<Column> columns_;
     int natts_ = 0;
     bool server_is_utf8_ = true;
+    std::string secret_;
 
     // Per-row scratch, reused: C strings for the input functions, or a ready Datum.
     std::vector<const char *> texts_;

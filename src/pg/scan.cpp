@@ -98,7 +98,8 @@ void begin_foreign_scan(ForeignScanState *node, int) {
 
         state->converter = std::make_unique<RowConverter>(
             node->ss.ss_ScanTupleSlot->tts_tupleDescriptor, state->plan.slot_columns,
-            state->plan.slot_items, estate->es_query_cxt, state->plan.slot_divisors);
+            state->plan.slot_items, estate->es_query_cxt, table.settings.app_token,
+            state->plan.slot_divisors);
         state->runtime_states = pg::call([&] {
             return ExecInitExprList(fsplan->fdw_exprs, reinterpret_cast<PlanState *>(node));
         });

@@ -63,6 +63,33 @@ void mask_cut_prefixes(std::string &text, std::string_view secret) {
     }
 }
 
+// The same at the other end: a quote that starts inside the secret (the JSON decoder quotes the
+// body from a bad offset, which may fall in a token the server echoed) opens with the secret's
+// last bytes, or, cut again, with bytes from its middle. Masks, right after each opening '"', the
+// longest such fragment of kMinFragment or more bytes that is either the secret's whole tail or
+// runs up to a cut mark.
+void mask_quoted_fragments(std::string &text, std::string_view secret) {
+    constexpr std::size_t kMinFragment = 4;
+    constexpr std::string_view kCutMark = "...";
+    std::size_t pos = 0;
+    while ((pos = text.find('"', pos)) != std::string::npos) {
+        const std::size_t start = pos + 1;
+        for (std::size_t from = 1; from + kMinFragment <= secret.size(); ++from) {
+            const std::string_view tail = secret.substr(from);
+            std::size_t n = 0;
+            while (n < tail.size() && start + n < text.size() && text[start + n] == tail[n])
+                ++n;
+            const bool whole_tail = n == tail.size();
+            const bool cut = text.compare(start + n, kCutMark.size(), kCutMark) == 0;
+            if (n >= kMinFragment && (whole_tail || cut)) {
+                text.replace(start, n, kMask);
+                break;
+            }
+        }
+        pos = start;
+    }
+}
+
 } // namespace
 
 std::string redact(std::string_view text, std::string_view secret) {
@@ -74,6 +101,9 @@ std::string redact(std::string_view text, std::string_view secret) {
     mask_cut_prefixes(out, secret);
     if (encoded != secret)
         mask_cut_prefixes(out, encoded);
+    mask_quoted_fragments(out, secret);
+    if (encoded != secret)
+        mask_quoted_fragments(out, encoded);
     mask_values_after(out, "app_token=");
     mask_values_after(out, "x-app-token:");
     return out;

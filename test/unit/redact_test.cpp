@@ -33,6 +33,26 @@ TEST(Redact, MasksTheFirstBytesOfASecretThatACutLeft) {
     EXPECT_EQ(redact("q=a%2Fb%3...", "a/b=c"), "q=***...");
 }
 
+TEST(Redact, MasksTheLastBytesOfASecretAQuoteStartsIn) {
+    // The JSON decoder's quote starts at the bad offset, which may fall inside an echoed token.
+    const std::string secret = "AbCdEfGh12345678";
+    const std::string body = secret + "\x01 rest of the body";
+    const std::string quoted = printable_snippet(std::string_view(body).substr(5), 40);
+    ASSERT_EQ(quoted, "\"fGh12345678\\x01 rest of the body\"");
+    EXPECT_EQ(redact("Text at that offset: " + quoted + ".", secret),
+              "Text at that offset: \"***\\x01 rest of the body\".");
+    // A quote that starts and is cut inside the secret shows bytes from its middle.
+    EXPECT_EQ(redact("\"dEfGh1...\"", secret), "\"***...\"");
+    // Fewer than four bytes, a fragment that stops short of both the tail and a cut, or one that
+    // does not follow a quote, are left alone.
+    EXPECT_EQ(redact("\"678 x\"", secret), "\"678 x\"");
+    EXPECT_EQ(redact("\"dEfGh1 x\"", secret), "\"dEfGh1 x\"");
+    EXPECT_EQ(redact("x 5678", secret), "x 5678");
+    EXPECT_EQ(redact("\"", secret), "\"");
+    // The percent-encoded form's last bytes too.
+    EXPECT_EQ(redact("\"%3Dc&x\"", "a/b=c"), "\"***&x\"");
+}
+
 TEST(Redact, EmptySecretChangesNothingElse) {
     EXPECT_EQ(redact("https://data.cityofchicago.org/resource/ijzp-q8t2.json?$limit=5"),
               "https://data.cityofchicago.org/resource/ijzp-q8t2.json?$limit=5");

@@ -115,6 +115,8 @@ TupleTableSlot *iterate_foreign_scan(ForeignScanState *node) {
         if (state->next_row >= state->page.rows()) {
             state->next_row = 0;
             if (!state->prefetch->next(state->page)) {
+                // Stay at the end if called again: the last page's rows must not come back.
+                state->page.reset(0);
                 pg::call([&] { ExecClearTuple(slot); });
                 return slot;
             }

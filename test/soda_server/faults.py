@@ -15,7 +15,7 @@ import threading
 
 from wire_values import csv_cell, raw_csv_cells
 
-INT_KEYS = {"status", "after", "times", "truncate", "malformed", "row"}
+INT_KEYS = {"status", "after", "times", "truncate", "malformed", "row", "replay"}
 FLOAT_KEYS = {"retry_after", "stall", "slow", "delay"}
 STR_KEYS = {"wrongtype", "tag", "id"}
 ALL_KEYS = INT_KEYS | FLOAT_KEYS | STR_KEYS
@@ -61,6 +61,7 @@ class Registry:
     def __init__(self):
         self.lock = threading.Lock()
         self.counters = {}
+        self.replayed = {}   # spec text -> the query its first faulted request asked
 
     def hit(self, spec_text, spec):
         """Count this request; return (index, active)."""
@@ -72,9 +73,16 @@ class Registry:
         active = n >= after and (times is None or n < after + times)
         return n, active
 
+    def replay(self, spec_text, query):
+        """For replay=1: the query of this spec's first faulted request, whatever `query` is
+        (a cache in front of the portal that keys on the path alone)."""
+        with self.lock:
+            return self.replayed.setdefault(spec_text, query)
+
     def reset(self):
         with self.lock:
             self.counters.clear()
+            self.replayed.clear()
 
     def snapshot(self):
         with self.lock:

@@ -221,6 +221,8 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
                 params[k] = v
             else:
                 filters.append((k, v))
+        if fault_active and spec.get("replay"):
+            params, filters = srv.faults.replay(fault_text, (params, filters))
         log_params = dict(params)
         for k, v in filters:
             log_params[k] = v

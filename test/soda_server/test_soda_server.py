@@ -1093,6 +1093,16 @@ class FaultTests(unittest.TestCase):
         st, h, b = self.f("status=400,tag=c")
         self.assertEqual(json.loads(b)["code"], "query.compiler.malformed")
 
+    def test_replay(self):
+        # Every faulted request is answered with what the first faulted one asked for.
+        spec = "replay=1,after=1,tag=r"
+        plain = json.loads(self.f(spec, {"$limit": 2, "$order": ":id"})[2])
+        first = json.loads(self.f(spec, {"$limit": 2, "$order": ":id", "$offset": 2})[2])
+        later = json.loads(self.f(spec, {"$limit": 3, "$where": "false"})[2])
+        self.assertNotEqual(first, plain)   # request 0 is not faulted (after=1)
+        self.assertEqual(later, first)
+        self.assertEqual(len(later), 2)
+
     def test_truncate(self):
         c = http.client.HTTPConnection("127.0.0.1", SRV.port, timeout=10)
         c.request("GET", "/fault/truncate=1/resource/%s.json?$limit=20" % CRIMES)

@@ -56,6 +56,10 @@ SELECT fault_table('garbled_csv', 'malformed=1,after=1');
 SELECT count(*) FROM garbled_csv WHERE id + 0 > 0;
 SELECT fault_table('cut_csv', 'truncate=1,after=1', 1);
 SELECT count(*) FROM cut_csv WHERE id + 0 > 0;
+-- A server, or a cache in front of it, that answers every page with the first one (it ignores
+-- the paging condition) is an error at the second page, not a scan that never ends.
+SELECT fault_table('replayed', 'replay=1,after=1');
+SELECT count(*) FROM replayed WHERE id + 0 > 0;
 -- A value of the wrong type names the column, the value and the row (a row scan: CSV).
 SELECT fault_table('wrongtype', 'wrongtype=year,after=1');
 SELECT sum(year + 0) FROM wrongtype WHERE primary_type = 'THEFT';

@@ -4,6 +4,7 @@
 #include "error.hpp"
 #include "json_row_decoder.hpp"
 #include "redact.hpp"
+#include "text_snippet.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -192,7 +193,31 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
                      "the portal's rows changed while a page was being retried",
                      what + "; URL: " + shown_url, "Run the query again.");
     };
+    // A keyset page must start after the previous one. A server, or a cache in front of it, that
+    // ignores the paging condition would otherwise send rows again, or the first page forever.
+    auto check_page_start = [&](const RowView &row) {
+        const std::string_view id = row.size() >= slots ? row[slots - 1].text : std::string_view();
+        if (returned_ == 0) {
+            first_id_ = std::string(id);
+            return;
+        }
+        if (id.empty() || (id != last_id_ && id != first_id_))
+            return;
+        auto quoted = [&](std::string_view text) {
+            return redact(printable_snippet(text, 100), settings.app_token);
+        };
+        throw Error(ErrorKind::Protocol,
+                    id == first_id_ ? "the portal sent its first page again"
+                                    : "the portal sent a row twice, at the end of a page and at "
+                                      "the start of the next",
+                    "Row identifier " + quoted(id) + "; URL: " + shown_url,
+                    "The server, or a proxy in front of it, did not apply the paging condition "
+                    ":id > " +
+                        quoted(last_id_) + ".");
+    };
     auto on_row = [&](const RowView &row) {
+        if (request_.keyset && row.row_index() == 0)
+            check_page_start(row);
         if (to_skip > 0) {
             // Keyset pages are ordered by :id, so the same request sends the same rows unless
             // the portal's data changed in between; check where the handed-on rows end.

@@ -50,6 +50,7 @@ class PageFetcher {
     int page_size_;
     std::int64_t returned_ = 0; // rows handed out so far
     std::string last_id_;       // keyset position
+    std::string first_id_;      // keyset: the first row's :id, which no later page may repeat
     bool done_ = false;
 };
 

@@ -31,7 +31,7 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(53);
+SELECT plan(56);
 
 -------------------------------------------------------------------------------------------------
 -- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
@@ -63,6 +63,18 @@ SELECT is((SELECT count(*) FROM crime.incidents), 0::bigint, '... leaving crime.
 SELECT set_eq($$SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'crime.incidents'::regclass$$,
               $$SELECT def FROM declared_indexes$$, '... with its indexes and primary key');
 SELECT dblink_disconnect('canceller') AS disconnected \gset
+
+-- A portal, or a cache in front of it, that answers every page with the first one (requests 0 and
+-- 1 are the metadata and the pushed-down count): the load fails at the second page, instead of
+-- filling the table, and the disk, until someone notices.
+SELECT 'replay=1,after=2,tag=' || md5(clock_timestamp()::text) AS replay_fault \gset
+SELECT :'soda_url' || '/fault/' || :'replay_fault' AS replay_url \gset
+ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'replay_url');
+CREATE TEMP TABLE run_0r AS SELECT * FROM crime_sync();
+SELECT is(status || ': ' || error, 'failed: the portal sent its first page again',
+          'a first load from a portal that sends its first page again fails, saying so') FROM run_0r;
+SELECT is(pg_temp.fault_requests(:'replay_fault'), 4::bigint, '... at the second page');
+SELECT is((SELECT count(*) FROM crime.incidents), 0::bigint, '... leaving crime.incidents empty');
 ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (DROP page_size);
 SELECT cmp_ok(pg_relation_size('crime.incidents'), '>', 0::bigint,
@@ -212,7 +224,7 @@ SELECT is((SELECT count(*) FROM crime.incidents WHERE description = 'CHANGED AT 
 SELECT isnt(pg_temp.warehouse_digest(), :'digest_before', '(and the digest that showed "nothing changed" sees them)');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'failed' AND finished_at IS NOT NULL
                                                   AND error IS NOT NULL AND inserted + updated + deleted = 0),
-          8::bigint, 'crime.sync_runs keeps the eight failed runs (the failed first load included), finished, with their errors');
+          9::bigint, 'crime.sync_runs keeps the nine failed runs (the two failed first loads included), finished, with their errors');
 
 SELECT * FROM finish();
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <functional>
 #include <cstdio>
 
 using namespace socrata;
@@ -496,4 +497,57 @@ TEST(PageFetcher, ARetryWithFewerRowsThanHandedOnFails) {
         EXPECT_NE(e.detail().find("fewer rows than the 2 already read"), std::string::npos)
             << e.detail();
     }
+}
+
+namespace {
+
+// The error a keyset scan over `serve` ends in, after at most five requests (a server that
+// ignores the paging condition would otherwise be asked forever): the sixth gets no rows. Every
+// value read is appended to `values`.
+Error keyset_scan_error(const std::function<std::string(int request)> &serve,
+                        std::vector<std::string> &values) {
+    int requests = 0;
+    LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
+        LoopbackServer::send_all(fd, http(200, requests < 5 ? serve(requests) : "[]"));
+        ++requests;
+        return true;
+    });
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    PageFetcher fetcher(client, request, 2);
+    Page page;
+    try {
+        while (fetcher.next(page))
+            for (std::size_t r = 0; r < page.rows(); ++r)
+                values.emplace_back(page.text(r, 0));
+    } catch (const Error &e) {
+        return e;
+    }
+    ADD_FAILURE() << "expected an error";
+    return Error(ErrorKind::Protocol, "no error");
+}
+
+} // namespace
+
+TEST(PageFetcher, APortalThatIgnoresThePagingConditionIsAnErrorNotALoop) {
+    // A cache in front of the portal answers every page with the first one.
+    std::vector<std::string> values;
+    Error e = keyset_scan_error([](int) { return rows_body(1, 2); }, values);
+    EXPECT_EQ(e.kind(), ErrorKind::Protocol);
+    EXPECT_STREQ(e.what(), "the portal sent its first page again");
+    EXPECT_NE(e.detail().find("Row identifier \"row-00001\"; URL: "), std::string::npos)
+        << e.detail();
+    EXPECT_NE(e.hint().find("paging condition :id > \"row-00002\""), std::string::npos) << e.hint();
+    EXPECT_EQ(values, (std::vector<std::string>{"1", "2"})) << "nothing handed on twice";
+}
+
+TEST(PageFetcher, APageThatRepeatsThePreviousPagesLastRowIsAnError) {
+    // The condition applied as :id >= last: each page starts with the row that ended the last.
+    std::vector<std::string> values;
+    Error e = keyset_scan_error([](int n) { return rows_body(n + 1, n + 2); }, values);
+    EXPECT_EQ(e.kind(), ErrorKind::Protocol);
+    EXPECT_NE(std::string(e.what()).find("sent a row twice"), std::string::npos) << e.what();
+    EXPECT_NE(e.detail().find("\"row-00002\""), std::string::npos) << e.detail();
+    EXPECT_EQ(values, (std::vector<std::string>{"1", "2"}));
 }

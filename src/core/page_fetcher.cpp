@@ -218,6 +218,12 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     auto on_row = [&](const RowView &row) {
         if (request_.keyset && row.row_index() == 0)
             check_page_start(row);
+        // More rows than $limit would grow a page without bound and pass a pushed-down LIMIT.
+        if (row.row_index() >= limit)
+            throw Error(ErrorKind::Protocol,
+                        "the portal sent more than the " + std::to_string(limit) +
+                            " rows a page asked for",
+                        "URL: " + shown_url);
         if (to_skip > 0) {
             // Keyset pages are ordered by :id, so the same request sends the same rows unless
             // the portal's data changed in between; check where the handed-on rows end.

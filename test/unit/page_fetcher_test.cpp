@@ -164,14 +164,16 @@ TEST(PageFetcher, AColumnReadingTheRowIdentifierSharesItWithThePagingKey) {
 }
 
 TEST(PageFetcher, LimitCapsThePagesRequested) {
-    LoopbackServer server(
-        [](int fd, const std::string &req, LoopbackServer &) { return serve_pages(fd, req); });
+    LoopbackServer server([](int fd, const std::string &, LoopbackServer &) {
+        LoopbackServer::send_all(fd, http(200, rows_body(1, 1)));
+        return true;
+    });
     SodaClient client(settings_for(server), nullptr);
     ScanRequest request;
     request.select = {"n"};
     request.limit = 1;
     PageFetcher fetcher(client, request, 2);
-    fetch_all(fetcher);
+    EXPECT_EQ(fetch_all(fetcher), (std::vector<std::string>{"1"}));
     auto requests = server.requests();
     ASSERT_EQ(requests.size(), 1u);
     EXPECT_NE(requests[0].find("$limit=1"), std::string::npos);
@@ -550,4 +552,12 @@ TEST(PageFetcher, APageThatRepeatsThePreviousPagesLastRowIsAnError) {
     EXPECT_NE(std::string(e.what()).find("sent a row twice"), std::string::npos) << e.what();
     EXPECT_NE(e.detail().find("\"row-00002\""), std::string::npos) << e.detail();
     EXPECT_EQ(values, (std::vector<std::string>{"1", "2"}));
+}
+
+TEST(PageFetcher, MoreRowsThanThePageAskedForIsAnError) {
+    // A server that ignores $limit would fill one page with the whole dataset.
+    Error e = first_page_error(http(200, rows_body(1, 3)));
+    EXPECT_EQ(e.kind(), ErrorKind::Protocol);
+    EXPECT_STREQ(e.what(), "the portal sent more than the 2 rows a page asked for");
+    EXPECT_NE(e.detail().find("$limit=2"), std::string::npos) << e.detail();
 }

@@ -7,29 +7,6 @@
 \set test_db warehouse_sync_test
 \ir warehouse/setup.psql
 
--- The warehouse's rows, and the same columns converted from source rows, as one digest each.
-CREATE FUNCTION pg_temp.incidents_digest()
-RETURNS text
-LANGUAGE sql
-AS $$
-    SELECT md5(coalesce(string_agg(r::text, E'\n' ORDER BY r.id), ''))
-    FROM (SELECT id, case_number, occurred_at, block, iucr, primary_type, description,
-                 location_description, arrest, domestic, beat, district, ward, community_area,
-                 fbi_code, x_coordinate, y_coordinate, year, updated_at, latitude, longitude
-          FROM crime.incidents) AS r
-$$;
-CREATE FUNCTION pg_temp.portal_digest()
-RETURNS text
-LANGUAGE sql
-AS $$
-    SELECT md5(coalesce(string_agg(r::text, E'\n' ORDER BY r.id), ''))
-    FROM (SELECT id, case_number, date, block, iucr, primary_type, description,
-                 location_description, arrest, domestic, beat, district::integer, ward,
-                 community_area::integer, fbi_code, x_coordinate, y_coordinate, year, updated_on,
-                 latitude, longitude
-          FROM crime.portal_crimes) AS r
-$$;
-
 CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-sync');
 CALL pg_temp.soda_control('/_control/datasets/htai-wnw4/clone?to=wtst-ward');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-sync');

@@ -14,7 +14,9 @@ DECLARE
     first_load     boolean;
     present        timestamp;
     merged         record;
-    month          record;
+    removed        record;
+    months         timestamp[];
+    month          timestamp;
     changed        regclass[] := '{}';
     err_state      text;
     err_message    text;
@@ -99,18 +101,25 @@ BEGIN
             END IF;
         END IF;
         IF run.full_check AND NOT first_load THEN
-            FOR month IN SELECT * FROM crime.months_out_of_sync() LOOP
-                merged := crime.merge_incidents(occurred_from => month.month,
-                                                occurred_before => month.month + interval '1 month',
-                                                delete_missing => true);
+            months := ARRAY(SELECT m.month FROM crime.months_out_of_sync() m);
+            -- Every differing month's rows first, then the deletions: a crime the portal moved
+            -- from one of these months to a later one is then updated in place, not deleted
+            -- from the first and inserted again into the second.
+            FOREACH month IN ARRAY months LOOP
+                merged := crime.merge_incidents(occurred_from => month,
+                                                occurred_before => month + interval '1 month');
                 run.rows_fetched := run.rows_fetched + merged.fetched;
                 run.inserted := run.inserted + merged.inserted;
                 run.updated := run.updated + merged.updated;
-                run.deleted := run.deleted + merged.deleted;
                 run.unchanged := run.unchanged + merged.fetched - merged.inserted - merged.updated;
-                run.months_resynced := run.months_resynced + 1;
                 changed := changed || merged.tallies;
             END LOOP;
+            FOREACH month IN ARRAY months LOOP
+                removed := crime.delete_missing_incidents(month, month + interval '1 month');
+                run.deleted := run.deleted + removed.deleted;
+                changed := changed || removed.tallies;
+            END LOOP;
+            run.months_resynced := cardinality(months);
         END IF;
 
         changed := changed || crime.refresh_reference_data();

@@ -21,7 +21,7 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(108);
+SELECT plan(109);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
@@ -342,6 +342,8 @@ UPDATE crime.sync_runs SET started_at = started_at - interval '2 days', finished
 CREATE TEMP TABLE run10 AS SELECT * FROM crime_sync();
 SELECT ok(status = 'succeeded' AND full_check AND months_resynced = 2,
           format('a day after the last full check every month is compared: %s months re-synced', months_resynced)) FROM run10;
+SELECT is(format('inserted %s, updated %s, deleted %s', inserted, updated, deleted), 'inserted 0, updated 1, deleted 0',
+          'the moved crime counts as updated, not as deleted from its old month and inserted into its new one') FROM run10;
 SELECT is((SELECT to_char(occurred_at, 'YYYY-MM-DD"T"HH24:MI:SS".000"') FROM crime.incidents WHERE id = :moved_id),
           :'moved_to', 'and the crime has its new date');
 SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal again');

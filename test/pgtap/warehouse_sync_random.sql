@@ -1,0 +1,227 @@
+-- chicago_crime: crime_sync() against a portal that changes at random, round after round. After
+-- each sync, the warehouse must equal the portal row for row, the sync's counts must be what
+-- changed, the tallies must equal a recount and every materialized view its own definition.
+--
+-- The changes are those the portal makes: edits of counted and uncounted fields (the date too,
+-- across months and years), new rows, deletions, deleted ids that come back. Phase 1 runs with
+-- the default chicago_crime.full_check_interval, so most syncs read only what changed since the
+-- watermark; every change there carries a new updated_on, as the portal's do. Phase 2 compares
+-- every month on every sync (full_check_interval = 0) and adds the changes only that finds: rows
+-- that move to another month, come back or appear with an old updated_on.
+--
+-- The choices are a function of a seed ($SYNC_RANDOM_SEED, default 1; printed), so a failure can
+-- be replayed; $SYNC_RANDOM_ROUNDS (default 4) sets the rounds per phase for a longer soak.
+--
+-- Runs in a database of its own, against the local SODA server, on a clone of the bundled crimes.
+\set test_db warehouse_sync_random_test
+\ir warehouse/setup.psql
+
+\getenv seed SYNC_RANDOM_SEED
+\if :{?seed}
+\else
+\set seed 1
+\endif
+\getenv rounds SYNC_RANDOM_ROUNDS
+\if :{?rounds}
+\else
+\set rounds 4
+\endif
+SET warehouse_test.seed = :'seed';
+
+CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-rand');
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-rand');
+
+-- A number in [0, 1) drawn from the seed and the given words: the same words, the same number.
+CREATE FUNCTION pg_temp.draw(VARIADIC words text[])
+RETURNS double precision
+LANGUAGE sql
+AS $$
+    SELECT (hashtextextended(array_to_string(words, '/'),
+                             current_setting('warehouse_test.seed')::bigint) & 2147483647)::double precision
+           / 2147483648
+$$;
+
+-- A floating timestamp as the portal writes it.
+CREATE FUNCTION pg_temp.wire_time(t timestamp)
+RETURNS text
+LANGUAGE sql
+AS $$ SELECT to_char(t, 'YYYY-MM-DD"T"HH24:MI:SS.MS') $$;
+
+-- Rows deleted from the portal, as the portal had them, for the rounds that bring some back.
+CREATE TEMP TABLE graveyard (id bigint PRIMARY KEY, wire jsonb NOT NULL);
+
+-- One round of changes to the portal. The rows are drawn from crime.incidents, which the
+-- previous round's checks found equal to the portal. backdated: also make the changes that
+-- only a full check finds.
+CREATE PROCEDURE pg_temp.change_portal(round integer, backdated boolean)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    r       constant text := round::text;
+    now_on  constant text := pg_temp.wire_time(crime.portal_time(clock_timestamp()));
+    next_id bigint;
+BEGIN
+    -- Edits, about 1% of the rows: each field changes with a chance of 1 in 3, the date by up
+    -- to two months either way (a new month, sometimes a new year).
+    CALL pg_temp.soda_control('/_control/datasets/wtst-rand/upsert', format($q$
+        SELECT coalesce(jsonb_agg(e.change), '[]')
+        FROM (SELECT jsonb_build_object('id', i.id::text, 'updated_on', %L)
+                     || CASE WHEN pg_temp.draw('description', %L, i.id::text) < 0.33
+                             THEN jsonb_build_object('description', 'EDITED IN ROUND ' || %L) ELSE '{}' END
+                     || CASE WHEN pg_temp.draw('type', %L, i.id::text) < 0.33
+                             THEN jsonb_build_object('primary_type', (ARRAY['THEFT', 'BATTERY', 'NARCOTICS', 'ASSAULT'])
+                                                      [1 + floor(4 * pg_temp.draw('type value', %L, i.id::text))::int])
+                             ELSE '{}' END
+                     || CASE WHEN pg_temp.draw('block', %L, i.id::text) < 0.33
+                             THEN jsonb_build_object('block', (ARRAY['001XX N STATE ST', '011XX S WABASH AVE', NULL])
+                                                      [1 + floor(3 * pg_temp.draw('block value', %L, i.id::text))::int])
+                             ELSE '{}' END
+                     || CASE WHEN pg_temp.draw('arrest', %L, i.id::text) < 0.33
+                             THEN jsonb_build_object('arrest', NOT coalesce(i.arrest, false)) ELSE '{}' END
+                     || CASE WHEN pg_temp.draw('place', %L, i.id::text) < 0.33
+                             THEN jsonb_build_object(
+                                      'district', lpad((1 + floor(25 * pg_temp.draw('district', %L, i.id::text)))::text, 3, '0'),
+                                      'ward', (1 + floor(50 * pg_temp.draw('ward', %L, i.id::text)))::text,
+                                      'community_area', (1 + floor(77 * pg_temp.draw('area', %L, i.id::text)))::text)
+                             ELSE '{}' END
+                     || CASE WHEN pg_temp.draw('date', %L, i.id::text) < 0.33
+                             THEN (SELECT jsonb_build_object('date', pg_temp.wire_time(d.moved),
+                                                             'year', extract(year FROM d.moved)::text)
+                                   FROM (SELECT i.occurred_at + (120 * pg_temp.draw('days', %L, i.id::text) - 60)
+                                                                * interval '1 day' AS moved) AS d)
+                             ELSE '{}' END AS change
+              FROM crime.incidents i
+              WHERE pg_temp.draw('edit', %L, i.id::text) < 0.01) AS e$q$,
+        now_on, r, r, r, r, r, r, r, r, r, r, r, r, r, r));
+
+    -- Deletions, about 0.3% of the rows, kept for later rounds.
+    INSERT INTO graveyard
+    SELECT p.id, to_jsonb(p) - 'location'
+    FROM crime.portal_crimes p
+    WHERE p.id IN (SELECT i.id FROM crime.incidents i WHERE pg_temp.draw('delete', r, i.id::text) < 0.003);
+    CALL pg_temp.soda_control('/_control/datasets/wtst-rand/delete', format($q$
+        SELECT jsonb_build_object('ids', coalesce(jsonb_agg(i.id::text), '[]'))
+        FROM crime.incidents i WHERE pg_temp.draw('delete', %L, i.id::text) < 0.003$q$, r));
+
+    -- Deleted ids that come back, about a third of those from earlier rounds: with a new
+    -- updated_on, or in phase 2 half of them with the one they had.
+    CALL pg_temp.soda_control('/_control/datasets/wtst-rand/upsert', format($q$
+        SELECT coalesce(jsonb_agg(g.wire || CASE WHEN %L AND pg_temp.draw('revive old', %L, g.id::text) < 0.5
+                                               THEN '{}' ELSE jsonb_build_object('updated_on', %L) END), '[]')
+        FROM graveyard g
+        WHERE pg_temp.draw('revive', %L, g.id::text) < 0.33
+          AND g.id NOT IN (SELECT i.id FROM crime.incidents i WHERE pg_temp.draw('delete', %L, i.id::text) < 0.003)$q$,
+        backdated, r, now_on, r, r));
+    DELETE FROM graveyard g
+    WHERE pg_temp.draw('revive', r, g.id::text) < 0.33
+      AND g.id NOT IN (SELECT i.id FROM crime.incidents i WHERE pg_temp.draw('delete', r, i.id::text) < 0.003);
+
+    -- New rows, copies of about 0.2% of the rows under new ids, dated up to a year later than
+    -- their model; in phase 2 a third of them with the model's old updated_on.
+    SELECT greatest(max(i.id), (SELECT max(g.id) FROM graveyard g)) INTO next_id FROM crime.incidents i;
+    CALL pg_temp.soda_control('/_control/datasets/wtst-rand/upsert', format($q$
+        SELECT coalesce(jsonb_agg(to_jsonb(p) - 'location'
+                                  || jsonb_build_object('id', (%s + n.k)::text, 'case_number', 'JR' || (%s + n.k),
+                                                        'date', pg_temp.wire_time(n.dated),
+                                                        'year', extract(year FROM n.dated)::text)
+                                  || CASE WHEN %L AND pg_temp.draw('insert old', %L, p.id::text) < 0.33
+                                          THEN '{}' ELSE jsonb_build_object('updated_on', %L) END), '[]')
+        FROM crime.portal_crimes p
+        JOIN (SELECT i.id, row_number() OVER (ORDER BY i.id) AS k,
+                     i.occurred_at + 365 * pg_temp.draw('insert date', %L, i.id::text) * interval '1 day' AS dated
+              FROM crime.incidents i WHERE pg_temp.draw('insert', %L, i.id::text) < 0.002) AS n USING (id)$q$,
+        next_id, next_id, backdated, r, now_on, r, r));
+
+    -- Phase 2: rows moved to another month with the updated_on they had.
+    IF backdated THEN
+        CALL pg_temp.soda_control('/_control/datasets/wtst-rand/upsert', format($q$
+            SELECT coalesce(jsonb_agg(jsonb_build_object('id', i.id::text, 'date', pg_temp.wire_time(m.moved),
+                                                         'year', extract(year FROM m.moved)::text)), '[]')
+            FROM crime.incidents i,
+                 LATERAL (SELECT i.occurred_at + (CASE WHEN pg_temp.draw('move back', %L, i.id::text) < 0.5
+                                                       THEN -1 ELSE 1 END)
+                                                 * (31 + 60 * pg_temp.draw('move days', %L, i.id::text)) * interval '1 day'
+                                 AS moved) AS m
+            WHERE pg_temp.draw('move', %L, i.id::text) < 0.002
+              AND pg_temp.draw('delete', %L, i.id::text) >= 0.003$q$, r, r, r, r));
+    END IF;
+END
+$$;
+
+-- What a sync must report: the rows new to the warehouse, those gone from the portal, and
+-- those whose values differ.
+CREATE FUNCTION pg_temp.expected_counts()
+RETURNS text
+LANGUAGE sql
+AS $$
+    SELECT format('inserted %s, updated %s, deleted %s',
+                  count(*) FILTER (WHERE i.id IS NULL),
+                  count(*) FILTER (WHERE i.row_text <> p.row_text),
+                  count(*) FILTER (WHERE p.id IS NULL))
+    FROM pg_temp.portal_rows() p FULL JOIN pg_temp.incident_rows() i USING (id)
+$$;
+
+-- The materialized views whose rows differ from what their definitions return now: none, when
+-- the sync refreshed every view that what it changed affects.
+CREATE FUNCTION pg_temp.views_off()
+RETURNS text[]
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    mv  regclass;
+    off boolean;
+    result text[] := '{}';
+BEGIN
+    FOR mv IN SELECT c.oid FROM pg_class c
+              WHERE c.relnamespace = 'crime'::regnamespace AND c.relkind = 'm' ORDER BY c.relname
+    LOOP
+        EXECUTE format('SELECT EXISTS ((TABLE %1$s EXCEPT ALL (%2$s)) UNION ALL ((%2$s) EXCEPT ALL TABLE %1$s))',
+                       mv, rtrim(pg_get_viewdef(mv), ';'))
+        INTO off;
+        IF off THEN
+            result := result || mv::text;
+        END IF;
+    END LOOP;
+    RETURN result;
+END
+$$;
+
+-- One round: change the portal, sync, check. Five assertions.
+CREATE FUNCTION pg_temp.sync_round(round integer, backdated boolean)
+RETURNS SETOF text
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    phase constant text := format('round %s (phase %s)', round, CASE WHEN backdated THEN 2 ELSE 1 END);
+    expected text;
+    run crime.sync_runs;
+BEGIN
+    CALL pg_temp.change_portal(round, backdated);
+    expected := pg_temp.expected_counts();
+    SELECT * INTO run FROM crime_sync();
+    RETURN NEXT is(run.status || coalesce(': ' || run.error, ''), 'succeeded', phase || ': the sync succeeds');
+    RETURN NEXT is(format('inserted %s, updated %s, deleted %s', run.inserted, run.updated, run.deleted),
+                   expected, phase || ': it counts what changed');
+    RETURN NEXT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), phase || ': the warehouse equals the portal');
+    RETURN NEXT is(pg_temp.tallies_off(), '{}', phase || ': the tallies equal a recount');
+    RETURN NEXT is(pg_temp.views_off(), '{}', phase || ': every view equals its definition');
+END
+$$;
+
+SELECT plan(2 + 2 * 5 * :rounds);
+SELECT diag(format('seed %s, %s rounds per phase (SYNC_RANDOM_SEED, SYNC_RANDOM_ROUNDS)', :'seed', :rounds));
+
+SELECT is(status, 'succeeded', 'the first load succeeds') FROM crime_sync();
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the first load equals the portal');
+
+-- Each round a statement of its own, as each scheduled sync is a transaction of its own.
+SELECT format('SELECT pg_temp.sync_round(%s, false)', round) FROM generate_series(1, :rounds) AS round \gexec
+SET chicago_crime.full_check_interval = '0';
+SELECT format('SELECT pg_temp.sync_round(%s, true)', round) FROM generate_series(:rounds + 1, 2 * :rounds) AS round \gexec
+RESET chicago_crime.full_check_interval;
+
+SELECT * FROM finish();
+
+CALL pg_temp.soda_control('/_control/datasets/wtst-rand/drop');
+\c :origin_db
+DROP DATABASE :"test_db";

@@ -10,23 +10,6 @@
 -- crime_sync() reports each failure with a WARNING too: expected here, not shown
 SET client_min_messages = error;
 
--- How many requests the server has seen for a fault spec (GET /_control/faults).
-CREATE FUNCTION pg_temp.fault_requests(spec text)
-RETURNS bigint
-LANGUAGE plpgsql
-AS $$
-DECLARE
-    answer jsonb;
-BEGIN
-    CREATE TEMP TABLE IF NOT EXISTS fault_counters (doc text);
-    TRUNCATE fault_counters;
-    EXECUTE format('COPY fault_counters FROM PROGRAM %L WITH (FORMAT csv, DELIMITER E''\x1f'', QUOTE E''\x1e'')',
-                   format('curl -sSf ''%s/_control/faults'' | tr -d ''\n''', current_setting('warehouse_test.soda_url')));
-    SELECT doc::jsonb INTO answer FROM fault_counters;
-    RETURN coalesce((answer ->> spec)::bigint, 0);
-END
-$$;
-
 CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');

@@ -3,7 +3,9 @@
 -- changed, the tallies must equal a recount and every materialized view its own definition.
 --
 -- The changes are those the portal makes: edits of counted and uncounted fields (the date too,
--- across months and years), new rows, deletions, deleted ids that come back. Phase 1 runs with
+-- across months and years), new rows, deletions, deleted ids that come back. Before each good
+-- sync, one sync runs through a portal that fails at a random request: it must fail and change
+-- nothing. Phase 1 runs with
 -- the default chicago_crime.full_check_interval, so most syncs read only what changed since the
 -- watermark; every change there carries a new updated_on, as the portal's do. Phase 2 compares
 -- every month on every sync (full_check_interval = 0) and adds the changes only that finds: rows
@@ -15,6 +17,8 @@
 -- Runs in a database of its own, against the local SODA server, on a clone of the bundled crimes.
 \set test_db warehouse_sync_random_test
 \ir warehouse/setup.psql
+-- The syncs through a failing portal report their failures with a WARNING too: not shown.
+SET client_min_messages = error;
 
 \getenv seed SYNC_RANDOM_SEED
 \if :{?seed}
@@ -186,17 +190,46 @@ BEGIN
 END
 $$;
 
--- One round: change the portal, sync, check. Five assertions.
+-- One round: change the portal; sync through a portal that fails at a random request, in a
+-- random way; sync; check. Seven assertions.
 CREATE FUNCTION pg_temp.sync_round(round integer, backdated boolean)
 RETURNS SETOF text
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    r constant text := round::text;
     phase constant text := format('round %s (phase %s)', round, CASE WHEN backdated THEN 2 ELSE 1 END);
+    -- Failures that are not retried, from the first to the eighth request of the run (a run
+    -- makes more or fewer, depending on what changed and what its backend has cached).
+    kind constant integer := 1 + floor(4 * pg_temp.draw('fault', r))::int;
+    after constant integer := floor(8 * pg_temp.draw('fault after', r))::int;
+    fault constant text := format('%s,after=%s', (ARRAY['status=400', 'status=403', 'status=404', 'malformed=1'])[kind], after);
+    error_pattern constant text := (ARRAY['HTTP 400', 'HTTP 403', 'HTTP 404', 'malformed'])[kind];
+    -- A new counter at the server for each run of the test.
+    spec constant text := fault || ',tag=' || md5(clock_timestamp()::text);
+    digest_before text;
+    failed_run crime.sync_runs;
     expected text;
     run crime.sync_runs;
 BEGIN
     CALL pg_temp.change_portal(round, backdated);
+
+    digest_before := pg_temp.warehouse_digest();
+    EXECUTE format('ALTER SERVER chicago_data_portal OPTIONS (SET base_url %L)',
+                   current_setting('warehouse_test.soda_url') || '/fault/' || spec);
+    SELECT * INTO failed_run FROM crime_sync();
+    EXECUTE format('ALTER SERVER chicago_data_portal OPTIONS (SET base_url %L)',
+                   current_setting('warehouse_test.soda_url'));
+    IF pg_temp.fault_requests(spec) > after THEN
+        RETURN NEXT is(failed_run.status || ': ' || substr(failed_run.error, strpos(failed_run.error, error_pattern), length(error_pattern)),
+                       'failed: ' || error_pattern, format('%s: a sync through fault %s fails with it', phase, fault));
+        RETURN NEXT is(pg_temp.warehouse_digest(), digest_before, phase || ': and changes nothing');
+    ELSE
+        -- The run made fewer requests than the fault lets through.
+        RETURN NEXT is(failed_run.status, 'succeeded', format('%s: a sync that never reached fault %s succeeds', phase, fault));
+        RETURN NEXT pass(phase || ': (so it may change the warehouse)');
+    END IF;
+
     expected := pg_temp.expected_counts();
     SELECT * INTO run FROM crime_sync();
     RETURN NEXT is(run.status || coalesce(': ' || run.error, ''), 'succeeded', phase || ': the sync succeeds');
@@ -208,7 +241,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(2 + 2 * 5 * :rounds);
+SELECT plan(2 + 2 * 7 * :rounds + 5);
 SELECT diag(format('seed %s, %s rounds per phase (SYNC_RANDOM_SEED, SYNC_RANDOM_ROUNDS)', :'seed', :rounds));
 
 SELECT is(status, 'succeeded', 'the first load succeeds') FROM crime_sync();
@@ -219,6 +252,19 @@ SELECT format('SELECT pg_temp.sync_round(%s, false)', round) FROM generate_serie
 SET chicago_crime.full_check_interval = '0';
 SELECT format('SELECT pg_temp.sync_round(%s, true)', round) FROM generate_series(:rounds + 1, 2 * :rounds) AS round \gexec
 RESET chicago_crime.full_check_interval;
+
+-- Last, one more round of changes (those of phase 2), repaired by a backfill of the whole range
+-- a year at a time instead of a sync; a sync after it finds nothing left to do.
+CALL pg_temp.change_portal(2 * :rounds + 1, true);
+CALL crime_backfill(window_length => '1 year');
+SELECT is(status || coalesce(': ' || error, ''), 'succeeded', 'a backfill after a last round of changes succeeds')
+FROM crime.sync_runs WHERE kind = 'backfill' ORDER BY id DESC LIMIT 1;
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal');
+SELECT is(pg_temp.tallies_off(), '{}', 'the tallies equal a recount');
+SELECT is(pg_temp.views_off(), '{}', 'every view equals its definition');
+SELECT is(format('%s: inserted %s, updated %s, deleted %s', status, inserted, updated, deleted),
+          'succeeded: inserted 0, updated 0, deleted 0', 'a sync after the backfill finds nothing to do')
+FROM crime_sync();
 
 SELECT * FROM finish();
 

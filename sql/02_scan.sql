@@ -84,7 +84,7 @@ CREATE FOREIGN TABLE crimes_rowid (id bigint, row_id text OPTIONS (column_name '
 SELECT count(*), count(DISTINCT row_id), count(DISTINCT id) FROM crimes_rowid;
 SELECT row_id FROM crimes_rowid WHERE id = 879;
 -- The same with ORDER BY and LIMIT pushed down, where the scan fills a tuple of the plan's own
--- (its columns were once unnamed: column ""), and the pages carry no :id: the row is counted.
+-- (its columns were once unnamed: column ""); offset pages carry the :id too, which names the row.
 SELECT id, block FROM crimes_narrow WHERE block IS NOT NULL ORDER BY id DESC LIMIT 1 OFFSET 2;
 
 -- Response format: a row scan asks for CSV when every field it reads is a scalar (text,

@@ -60,6 +60,9 @@ SELECT count(*) FROM cut_csv WHERE id + 0 > 0;
 -- the paging condition) is an error at the second page, not a scan that never ends.
 SELECT fault_table('replayed', 'replay=1,after=1');
 SELECT count(*) FROM replayed WHERE id + 0 > 0;
+-- The same when a pushed-down ORDER BY pages by $offset: the rows carry their :id there too.
+SELECT fault_table('replayed_sorted', 'replay=1,after=1,tag=sorted');
+SELECT count(DISTINCT id) FROM (SELECT id FROM replayed_sorted ORDER BY date DESC, id LIMIT 20000) AS s;
 -- A value of the wrong type names the column, the value and the row (a row scan: CSV).
 SELECT fault_table('wrongtype', 'wrongtype=year,after=1');
 SELECT sum(year + 0) FROM wrongtype WHERE primary_type = 'THEFT';

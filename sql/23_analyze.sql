@@ -29,7 +29,7 @@ WHERE tablename = 'ana23_crimes' AND attname IN ('date', 'primary_type', 'ward',
 SELECT "select", "order", "limit", status, count(*),
        count(DISTINCT coalesce("offset", '0')) AS offsets
 FROM ana23_log WHERE seq > :before AND dataset = 'ijzp-q8t2'
-  AND "select" IN ('count(*) AS row_count', 'id,date,primary_type,arrest,ward,location')
+  AND "select" IN ('count(*) AS row_count', 'id,date,primary_type,arrest,ward,location,:id')
 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3;
 
 -- A small dataset is read whole; point and jsonb columns convert as in scans.

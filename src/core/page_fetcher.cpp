@@ -85,7 +85,14 @@ const char *format_of(const ScanRequest &request) {
 } // namespace
 
 PageFetcher::PageFetcher(SodaClient &client, ScanRequest request, int page_size)
-    : client_(client), request_(std::move(request)), page_size_(std::max(1, page_size)) {}
+    : client_(client), request_(std::move(request)), page_size_(std::max(1, page_size)),
+      // Plain rows have an :id; grouped and aggregate rows (count(*) AS n) have none.
+      rows_carry_id_(
+          request_.keyset ||
+          (request_.group.empty() && std::none_of(request_.select.begin(), request_.select.end(),
+                                                  [](const std::string &item) {
+                                                      return item.find('(') != std::string::npos;
+                                                  }))) {}
 
 void PageFetcher::restart() {
     returned_ = 0;
@@ -102,11 +109,13 @@ SoqlQuery PageFetcher::page_query() const {
         want = std::min<std::int64_t>(want, request_.limit - returned_);
     q.limit = want;
 
+    // The row identifier rides along as the last slot: the keyset paging key, and in either
+    // paging what shows that a page starts where it should. A column that reads it already asks
+    // for it (Socrata refuses a name selected twice).
+    if (rows_carry_id_ &&
+        std::find(q.select.begin(), q.select.end(), kRowIdField) == q.select.end())
+        q.select.push_back(kRowIdField);
     if (request_.keyset) {
-        // The row identifier rides along as the last slot; it is the paging key. A column that
-        // reads it already asks for it (Socrata refuses a name selected twice).
-        if (std::find(q.select.begin(), q.select.end(), kRowIdField) == q.select.end())
-            q.select.push_back(kRowIdField);
         q.order = kRowIdField;
         q.where = request_.where;
         if (!last_id_.empty()) {
@@ -118,13 +127,10 @@ SoqlQuery PageFetcher::page_query() const {
     } else {
         q.where = request_.where;
         // Offset paging needs a total order: the requested one, then the row identifier
-        // (aggregate rows have no :id, but their groups are unique).
+        // (grouped rows have none, but their groups are unique; an ungrouped aggregate is one
+        // row).
         q.order = request_.order;
-        // An ungrouped aggregate (count(*) AS n) is one row and has no :id to order by.
-        bool aggregate = std::any_of(
-            request_.select.begin(), request_.select.end(),
-            [](const std::string &item) { return item.find('(') != std::string::npos; });
-        if (request_.group.empty() && !aggregate)
+        if (rows_carry_id_)
             q.order += (q.order.empty() ? "" : ", ") + std::string(kRowIdField);
         if (request_.offset + returned_ > 0)
             q.offset = request_.offset + returned_;
@@ -162,9 +168,9 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     fields.reserve(request_.select.size() + 1);
     for (const auto &item : request_.select)
         fields.push_back(output_field_name(item));
-    if (request_.keyset || fields.empty())
+    if (rows_carry_id_ || fields.empty())
         fields.emplace_back(kRowIdField);
-    const std::size_t slots = request_.keyset ? request_.select.size() + 1 : request_.select.size();
+    const std::size_t slots = rows_carry_id_ ? request_.select.size() + 1 : request_.select.size();
     const auto limit = static_cast<std::size_t>(*q.limit);
     // Chunks double in size through a page: the first rows go out early, and a page costs a few
     // handovers (1,000 + 2,000 + 4,000 + 3,000 rows for 10,000), not one per 1,000 rows, which
@@ -186,14 +192,14 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     };
 
     std::size_t handed_on = 0;  // rows of this page already given to `publish`
-    std::string handed_on_last; // keyset: the :id of the last of them
+    std::string handed_on_last; // the :id of the last of them, when rows carry one
     std::size_t to_skip = 0;    // after a retry: rows of the new response already handed on
     auto rows_changed_on_retry = [&](const std::string &what) {
         return Error(ErrorKind::Protocol,
                      "the portal's rows changed while a page was being retried",
                      what + "; URL: " + shown_url, "Run the query again.");
     };
-    // A keyset page must start after the previous one. A server, or a cache in front of it, that
+    // A page must start after the previous one. A server, or a cache in front of it, that
     // ignores the paging condition would otherwise send rows again, or the first page forever.
     auto check_page_start = [&](const RowView &row) {
         const std::string_view id = row.size() >= slots ? row[slots - 1].text : std::string_view();
@@ -206,17 +212,26 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
         auto quoted = [&](std::string_view text) {
             return redact(printable_snippet(text, 100), settings.app_token);
         };
+        // Offset paging also repeats a row when rows are added ahead of the offset while it
+        // pages: a sorted scan of a changing dataset, which only a new query can read whole.
+        std::string hint =
+            request_.keyset
+                ? "The server, or a proxy in front of it, did not apply the paging condition "
+                  ":id > " +
+                      quoted(last_id_) + "."
+                : "The server, or a proxy in front of it, did not apply $offset=" +
+                      std::to_string(*q.offset) +
+                      (id == first_id_ ? "."
+                                       : ", or rows were added to the dataset while it was "
+                                         "being read. Run the query again.");
         throw Error(ErrorKind::Protocol,
                     id == first_id_ ? "the portal sent its first page again"
                                     : "the portal sent a row twice, at the end of a page and at "
                                       "the start of the next",
-                    "Row identifier " + quoted(id) + "; URL: " + shown_url,
-                    "The server, or a proxy in front of it, did not apply the paging condition "
-                    ":id > " +
-                        quoted(last_id_) + ".");
+                    "Row identifier " + quoted(id) + "; URL: " + shown_url, std::move(hint));
     };
     auto on_row = [&](const RowView &row) {
-        if (request_.keyset && row.row_index() == 0)
+        if (rows_carry_id_ && row.row_index() == 0)
             check_page_start(row);
         // More rows than $limit would grow a page without bound and pass a pushed-down LIMIT.
         if (row.row_index() >= limit)
@@ -225,9 +240,10 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
                             " rows a page asked for",
                         "URL: " + shown_url);
         if (to_skip > 0) {
-            // Keyset pages are ordered by :id, so the same request sends the same rows unless
-            // the portal's data changed in between; check where the handed-on rows end.
-            if (--to_skip == 0 && request_.keyset &&
+            // Pages of plain rows are in a total order (ending with :id), so the same request
+            // sends the same rows unless the portal's data changed in between; check where the
+            // handed-on rows end.
+            if (--to_skip == 0 && rows_carry_id_ &&
                 (row.size() < slots || row[slots - 1].text != handed_on_last))
                 throw rows_changed_on_retry("Row " + std::to_string(handed_on) +
                                             " of the retried page was " + handed_on_last +
@@ -236,7 +252,7 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
         }
         page.append(row);
         if (publish && page.rows() == chunk_target) {
-            if (request_.keyset)
+            if (rows_carry_id_)
                 handed_on_last = last_row_id(page);
             handed_on += page.rows();
             (*publish)(page);
@@ -268,7 +284,7 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     returned_ += static_cast<std::int64_t>(rows);
     if (rows < limit)
         done_ = true;
-    if (request_.keyset && rows > 0)
+    if (rows_carry_id_ && rows > 0)
         last_id_ = page.rows() > 0 ? last_row_id(page) : handed_on_last;
     if (publish && page.rows() > 0) {
         (*publish)(page);

@@ -48,9 +48,10 @@ class PageFetcher {
     SodaClient &client_;
     ScanRequest request_;
     int page_size_;
+    const bool rows_carry_id_;  // each row's :id rides along in a last slot
     std::int64_t returned_ = 0; // rows handed out so far
-    std::string last_id_;       // keyset position
-    std::string first_id_;      // keyset: the first row's :id, which no later page may repeat
+    std::string last_id_;       // the last row's :id: the keyset position
+    std::string first_id_;      // the first row's :id, which no later page may repeat
     bool done_ = false;
 };
 

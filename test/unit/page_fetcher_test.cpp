@@ -503,11 +503,11 @@ TEST(PageFetcher, ARetryWithFewerRowsThanHandedOnFails) {
 
 namespace {
 
-// The error a keyset scan over `serve` ends in, after at most five requests (a server that
-// ignores the paging condition would otherwise be asked forever): the sixth gets no rows. Every
-// value read is appended to `values`.
-Error keyset_scan_error(const std::function<std::string(int request)> &serve,
-                        std::vector<std::string> &values) {
+// The error a scan over `serve` ends in, after at most five requests (a server that ignores the
+// paging condition would otherwise be asked forever): the sixth gets no rows. Every value read
+// is appended to `values`. With an `order`, the scan pages by $offset.
+Error paged_scan_error(const std::function<std::string(int request)> &serve,
+                       std::vector<std::string> &values, const std::string &order = {}) {
     int requests = 0;
     LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
         LoopbackServer::send_all(fd, http(200, requests < 5 ? serve(requests) : "[]"));
@@ -517,6 +517,8 @@ Error keyset_scan_error(const std::function<std::string(int request)> &serve,
     SodaClient client(settings_for(server), nullptr);
     ScanRequest request;
     request.select = {"n"};
+    request.order = order;
+    request.keyset = order.empty();
     PageFetcher fetcher(client, request, 2);
     Page page;
     try {
@@ -535,7 +537,7 @@ Error keyset_scan_error(const std::function<std::string(int request)> &serve,
 TEST(PageFetcher, APortalThatIgnoresThePagingConditionIsAnErrorNotALoop) {
     // A cache in front of the portal answers every page with the first one.
     std::vector<std::string> values;
-    Error e = keyset_scan_error([](int) { return rows_body(1, 2); }, values);
+    Error e = paged_scan_error([](int) { return rows_body(1, 2); }, values);
     EXPECT_EQ(e.kind(), ErrorKind::Protocol);
     EXPECT_STREQ(e.what(), "the portal sent its first page again");
     EXPECT_NE(e.detail().find("Row identifier \"row-00001\"; URL: "), std::string::npos)
@@ -547,10 +549,57 @@ TEST(PageFetcher, APortalThatIgnoresThePagingConditionIsAnErrorNotALoop) {
 TEST(PageFetcher, APageThatRepeatsThePreviousPagesLastRowIsAnError) {
     // The condition applied as :id >= last: each page starts with the row that ended the last.
     std::vector<std::string> values;
-    Error e = keyset_scan_error([](int n) { return rows_body(n + 1, n + 2); }, values);
+    Error e = paged_scan_error([](int n) { return rows_body(n + 1, n + 2); }, values);
     EXPECT_EQ(e.kind(), ErrorKind::Protocol);
     EXPECT_NE(std::string(e.what()).find("sent a row twice"), std::string::npos) << e.what();
     EXPECT_NE(e.detail().find("\"row-00002\""), std::string::npos) << e.detail();
+    EXPECT_EQ(values, (std::vector<std::string>{"1", "2"}));
+}
+
+TEST(PageFetcher, OffsetPagingOfRowsOrdersByAndCarriesTheRowIdentifier) {
+    LoopbackServer server(
+        [](int fd, const std::string &req, LoopbackServer &) { return serve_pages(fd, req); });
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    request.order = "n DESC";
+    request.keyset = false;
+    EXPECT_EQ(PageFetcher(client, request, 100).describe(),
+              "$select=n,:id&$order=n DESC, :id&$limit=100");
+    // Grouped rows have no :id (their groups are unique), nor has an ungrouped aggregate.
+    request.select = {"n", "count(*) AS c"};
+    request.group = "n";
+    request.order = "n";
+    EXPECT_EQ(PageFetcher(client, request, 100).describe(),
+              "$select=n,count(*) AS c&$group=n&$order=n&$limit=100");
+    request.select = {"count(*) AS c"};
+    request.group.clear();
+    request.order.clear();
+    EXPECT_EQ(PageFetcher(client, request, 100).describe(), "$select=count(*) AS c&$limit=100");
+}
+
+TEST(PageFetcher, ASortedScanGivenItsFirstPageAgainIsAnErrorNotALoop) {
+    // A cache in front of the portal ignores $offset.
+    std::vector<std::string> values;
+    Error e = paged_scan_error([](int) { return rows_body(1, 2); }, values, "n");
+    EXPECT_EQ(e.kind(), ErrorKind::Protocol);
+    EXPECT_STREQ(e.what(), "the portal sent its first page again");
+    EXPECT_NE(e.detail().find("Row identifier \"row-00001\"; URL: "), std::string::npos)
+        << e.detail();
+    EXPECT_NE(e.hint().find("did not apply $offset=2."), std::string::npos) << e.hint();
+    EXPECT_EQ(values, (std::vector<std::string>{"1", "2"})) << "nothing handed on twice";
+}
+
+TEST(PageFetcher, ASortedScanGivenARowTwiceIsAnError) {
+    // A row added ahead of the offset between two pages moves every row one place on.
+    std::vector<std::string> values;
+    Error e = paged_scan_error([](int n) { return rows_body(n + 1, n + 2); }, values, "n");
+    EXPECT_EQ(e.kind(), ErrorKind::Protocol);
+    EXPECT_NE(std::string(e.what()).find("sent a row twice"), std::string::npos) << e.what();
+    EXPECT_NE(e.detail().find("\"row-00002\""), std::string::npos) << e.detail();
+    EXPECT_NE(e.hint().find("or rows were added to the dataset while it was being read"),
+              std::string::npos)
+        << e.hint();
     EXPECT_EQ(values, (std::vector<std::string>{"1", "2"}));
 }
 

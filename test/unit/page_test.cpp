@@ -91,6 +91,8 @@ TEST(ValueText, RowPositionPrefersTheRowIdentifier) {
     append_row(page, {{ValueKind::String, "x"}, {ValueKind::String, "row-ab12.cd34"}});
     EXPECT_EQ(describe_row_position(page, 0, 1), ":id row-ab12.cd34");
     EXPECT_EQ(describe_row_position(page, 0, 2), "row 1 of the page");
+    // Grouped rows carry no identifier: their number in the whole result.
+    EXPECT_EQ(describe_row_position(page, 0, 2, 4001), "row 4001 of the result");
 }
 
 TEST(Page, ReserveLetsAPageFillWithoutMovingItsValues) {

@@ -31,6 +31,16 @@ has one case of each). The last two were the test server's, which compared integ
 (fixed in session 14) and decimals of more than 15 digits (session 15; sums too) as doubles.
 --known FEATURE,... still counts mismatches carrying those tags but does not print them.
 
+--faults P runs a share P of the foreign queries through a transient fault of the SODA server,
+once, at one of the query's first requests: half a body then a closed connection (truncate), 503,
+429 with Retry-After: 0, or 202 "processing". The wrapper retries, skipping the rows it already
+handed on (it checks by :id that the retried page sends the same rows up to there), so the answer
+must be the one without the fault: a mismatch is reported with the fault's spec. The fault
+choices come from their own random stream, so the queries are those of a run without --faults.
+The summary counts the faults injected and those a request reached. Session 23 ran seeds 1 (120
+queries, --faults 0.5), 2 and 3 (150, --faults 1) and 4 (100, JSON, --faults 1): the only reports
+were the one error-on-one-side report each of seeds 2, 3 and 4 gives without faults too.
+
 A query that raises an error on one side only is reported too. Such reports are about the order
 in which Postgres evaluates conditions, which SQL leaves open, not about the wrapper's answers:
 an OR short-circuits before an erring arm on one plan and not on the other (seed 2 finds
@@ -59,6 +69,7 @@ import re
 import struct
 import sys
 import time
+import urllib.request
 
 import psycopg2
 import psycopg2.extensions
@@ -1042,6 +1053,14 @@ class Runner:
         self.cur = conn.cursor()
         self.timeout_ms = timeout_ms
         self.stats = collections.Counter()
+        self.soda_url = None
+        self.fault = None  # a fault spec for the next foreign query (see --faults)
+
+    def pointed_at(self, url, fast_retries):
+        """Points server fz_srv at url; fast_retries: retry after 1 to 5 ms, not the defaults."""
+        retries = ("ADD retry_delay '1', ADD max_retry_delay '5'" if fast_retries
+                   else "DROP retry_delay, DROP max_retry_delay")
+        self.cur.execute("ALTER SERVER fz_srv OPTIONS (SET base_url %s, %s)" % (sql_text(url), retries))
 
     def reset(self):
         try:
@@ -1062,7 +1081,10 @@ class Runner:
         self.reset()
         sql, params = q.render(table, "fz_p" if q.is_prepared() else None)
         shown = sql
+        fault, self.fault = (self.fault, None) if table != LT else (None, self.fault)
         try:
+            if fault:
+                self.pointed_at("%s/fault/%s" % (self.soda_url, fault), True)
             self.apply(q, ["SET plan_cache_mode = force_generic_plan"] if q.is_prepared() else [])
             if q.is_prepared():
                 self.cur.execute(sql)
@@ -1081,6 +1103,8 @@ class Runner:
             return ("error", e.pgcode, msg), shown
         finally:
             self.reset()
+            if fault:
+                self.pointed_at(self.soda_url, False)
 
     def explain(self, q, table, analyze=False):
         self.reset()
@@ -1275,6 +1299,12 @@ def evaluate(runner, q):
     if q.compare_mode() == "subset" and fres[0] == "rows" and lres[0] == "rows":
         full, _ = runner.run(no_limit(q), LT)
     return compare(q, fres, lres, full), fres, lres, fsql, lsql
+
+
+def fault_requests(soda_url, spec):
+    """How many requests the SODA server has seen for a fault spec."""
+    with urllib.request.urlopen(soda_url + "/_control/faults", timeout=30) as resp:
+        return json.loads(resp.read()).get(spec, 0)
 
 
 def is_mismatch(d):
@@ -1515,6 +1545,8 @@ def main():
     ap.add_argument("--prepared", type=float, default=0.15, help="chance a query is PREPAREd")
     ap.add_argument("--pushy", type=float, default=0.6,
                     help="chance a query uses only constructs that are likely pushed")
+    ap.add_argument("--faults", type=float, default=0.0,
+                    help="share of foreign queries run through a transient server fault")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--show", action="store_true", help="print every query and what was pushed")
     args = ap.parse_args()
@@ -1540,7 +1572,10 @@ def main():
                                            lambda value, cur: value)
     psycopg2.extensions.register_type(as_text, conn)
     runner = Runner(conn, args.timeout)
+    runner.soda_url = args.soda_url
     rng = random.Random(args.seed)
+    fault_rng = random.Random("faults %d" % args.seed)
+    faults = collections.Counter()
     gen = Gen(rng, smp, avoid, icu)
     w = [float(x) for x in args.weights.split(",")]
     gen.w_where, gen.w_order = w[0] / sum(w), w[1] / sum(w)
@@ -1571,7 +1606,19 @@ def main():
                 pf.add("limit")
         for f in pf:
             pushed[f] += 1
+        fault = None
+        if fault_rng.random() < args.faults:
+            after = fault_rng.choice((0, 1, 1, 1, 2, 3))
+            fault = "%s,after=%d,times=1,tag=fz%d-%d-%s" % (
+                fault_rng.choice(("truncate=1", "status=503", "status=429,retry_after=0",
+                                  "status=202")),
+                after, args.seed, n, os.urandom(4).hex())
+            runner.fault = fault
         d, fres, lres, fsql, lsql = evaluate(runner, q)
+        if fault:
+            faults["injected"] += 1
+            if fault_requests(args.soda_url, fault) > after:
+                faults["reached"] += 1
         outcomes[d or "same"] += 1
         if args.show:
             print("#%d %s [%s] %s -> %s" % (n, q.kind, ",".join(sorted(pf)), fsql, d or "same"))
@@ -1580,7 +1627,8 @@ def main():
         if not is_mismatch(d):
             continue
         orig_sql = fsql
-        if not args.no_shrink:
+        # A fault is spent once reached: shrinking runs the query without it.
+        if not args.no_shrink and not fault:
             q, d = shrink(runner, q, d, args.shrink_budget)
             d2, fres, lres, fsql, lsql = evaluate(runner, q)
             if is_mismatch(d2):
@@ -1596,6 +1644,7 @@ def main():
         alines = runner.explain(q, q.table, analyze=True) if fres[0] == "rows" else []
         entry = {
             "count": 1, "seed": args.seed, "query_no": n, "difference": d, "features": feats,
+            "fault": fault,
             "tags": sorted(tags), "settings": q.settings, "original": orig_sql,
             "foreign_sql": fsql, "local_sql": lsql, "foreign": trunc(fres), "local": trunc(lres),
             "explain": lines, "soql_sent": socrata_lines(alines) or socrata_lines(lines),
@@ -1607,6 +1656,8 @@ def main():
             printed += 1
             print("=" * 100)
             print("MISMATCH (%s) seed=%d query#%d features=%s" % (d, args.seed, n, ",".join(feats) or "-"))
+            if fault:
+                print("fault: " + fault)
             if q.settings:
                 print("settings: " + "; ".join("SET %s = %s" % kv for kv in q.settings.items()))
             print("original: " + orig_sql)
@@ -1629,6 +1680,8 @@ def main():
     print("modes: " + ", ".join("%s=%d" % kv for kv in sorted(modes.items())))
     print("pushed (by EXPLAIN): " + ", ".join("%s=%d" % kv for kv in sorted(pushed.items())))
     print("outcomes: " + ", ".join("%s=%d" % kv for kv in sorted(outcomes.items())))
+    if args.faults:
+        print("faults: %d injected, %d reached by a request" % (faults["injected"], faults["reached"]))
     by_feat = collections.Counter()
     for e in findings.values():
         by_feat[",".join(e["features"]) or "(none)"] += e["count"]

@@ -33,7 +33,7 @@ SET client_min_messages = error;
 SET warehouse_test.seed = :'seed';
 
 CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-rand');
-ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-rand');
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-rand', ADD page_size '10000');
 
 -- A number in [0, 1) drawn from the seed and the given words: the same words, the same number.
 CREATE FUNCTION pg_temp.draw(VARIADIC words text[])
@@ -191,20 +191,22 @@ END
 $$;
 
 -- One round: change the portal; sync through a portal that fails at a random request, in a
--- random way; sync; check. Seven assertions.
+-- random way; sync; check, with pages of a random size. Seven assertions.
 CREATE FUNCTION pg_temp.sync_round(round integer, backdated boolean)
 RETURNS SETOF text
 LANGUAGE plpgsql
 AS $$
 DECLARE
     r constant text := round::text;
-    phase constant text := format('round %s (phase %s)', round, CASE WHEN backdated THEN 2 ELSE 1 END);
     -- Failures that are not retried, from the first to the eighth request of the run (a run
     -- makes more or fewer, depending on what changed and what its backend has cached).
     kind constant integer := 1 + floor(4 * pg_temp.draw('fault', r))::int;
     after constant integer := floor(8 * pg_temp.draw('fault after', r))::int;
     fault constant text := format('%s,after=%s', (ARRAY['status=400', 'status=403', 'status=404', 'malformed=1'])[kind], after);
     error_pattern constant text := (ARRAY['HTTP 400', 'HTTP 403', 'HTTP 404', 'malformed'])[kind];
+    -- Pages of 250 rows make a round's changes span many pages; 10,000 is the default.
+    page_size constant text := (ARRAY['250', '1000', '10000'])[1 + floor(3 * pg_temp.draw('page size', r))::int];
+    phase constant text := format('round %s (phase %s, pages of %s)', round, CASE WHEN backdated THEN 2 ELSE 1 END, page_size);
     -- A new counter at the server for each run of the test.
     spec constant text := fault || ',tag=' || md5(clock_timestamp()::text);
     digest_before text;
@@ -214,6 +216,7 @@ DECLARE
 BEGIN
     CALL pg_temp.change_portal(round, backdated);
 
+    EXECUTE format('ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET page_size %L)', page_size);
     digest_before := pg_temp.warehouse_digest();
     EXECUTE format('ALTER SERVER chicago_data_portal OPTIONS (SET base_url %L)',
                    current_setting('warehouse_test.soda_url') || '/fault/' || spec);

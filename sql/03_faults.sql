@@ -60,6 +60,12 @@ SELECT count(*) FROM cut_csv WHERE id + 0 > 0;
 -- the paging condition) is an error at the second page, not a scan that never ends.
 SELECT fault_table('replayed', 'replay=1,after=1');
 SELECT count(*) FROM replayed WHERE id + 0 > 0;
+-- A page sent again later than the first page (here the second, for ever) is caught by its
+-- first row, which the page before held.
+SELECT fault_table('replayed_later', 'replay=1,after=2');
+SET statement_timeout = '30s';
+SELECT count(*) FROM replayed_later WHERE id + 0 > 0;
+RESET statement_timeout;
 -- The same when a pushed-down ORDER BY pages by $offset: the rows carry their :id there too.
 SELECT fault_table('replayed_sorted', 'replay=1,after=1,tag=sorted');
 SELECT count(DISTINCT id) FROM (SELECT id FROM replayed_sorted ORDER BY date DESC, id LIMIT 20000) AS s;

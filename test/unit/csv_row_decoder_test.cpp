@@ -150,7 +150,7 @@ TEST(CsvRowDecoder, MalformedInputNamesOffsetAndRecord) {
     }
     // A NUL byte would end the value early (quoted or not, and past the word-at-a-time scan).
     using namespace std::string_literals;
-    for (const std::string body :
+    for (const std::string &body :
          {"a,b\n1,x\0y\n"s, "a,b\n1,\"x\0y\"\n"s, "a,b\n1,\"a long value then \0y\"\n"s}) {
         Error nul = decode_error(body, {"a", "b"});
         EXPECT_NE(std::string(nul.what()).find("a NUL byte (0x00) in a value"), std::string::npos)

@@ -72,8 +72,9 @@ TEST(FdwOptions, TokenIsVisibleAscii) {
                             "abc\x7f", "t\xc3\xa9t", "a b", ""}) {
         const std::string message = error_of(OptionScope::UserMapping, {{"app_token", bad}});
         EXPECT_NE(message, "") << bad;
-        if (*bad)
+        if (*bad) {
             EXPECT_EQ(message.find(bad), std::string::npos) << message;
+        }
     }
 }
 

@@ -507,7 +507,8 @@ namespace {
 // paging condition would otherwise be asked forever): the sixth gets no rows. Every value read
 // is appended to `values`. With an `order`, the scan pages by $offset.
 Error paged_scan_error(const std::function<std::string(int request)> &serve,
-                       std::vector<std::string> &values, const std::string &order = {}) {
+                       std::vector<std::string> &values, const std::string &order = {},
+                       int page_size = 2) {
     int requests = 0;
     LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
         LoopbackServer::send_all(fd, http(200, requests < 5 ? serve(requests) : "[]"));
@@ -519,7 +520,7 @@ Error paged_scan_error(const std::function<std::string(int request)> &serve,
     request.select = {"n"};
     request.order = order;
     request.keyset = order.empty();
-    PageFetcher fetcher(client, request, 2);
+    PageFetcher fetcher(client, request, page_size);
     Page page;
     try {
         while (fetcher.next(page))
@@ -601,6 +602,27 @@ TEST(PageFetcher, ASortedScanGivenARowTwiceIsAnError) {
               std::string::npos)
         << e.hint();
     EXPECT_EQ(values, (std::vector<std::string>{"1", "2"}));
+}
+
+TEST(PageFetcher, APortalThatSendsALaterPageAgainIsAnErrorNotALoop) {
+    // Pages 1-2, then 3-4 for ever: neither the first page nor the previous page's last row.
+    std::vector<std::string> values;
+    Error e =
+        paged_scan_error([](int n) { return n == 0 ? rows_body(1, 2) : rows_body(3, 4); }, values);
+    EXPECT_EQ(e.kind(), ErrorKind::Protocol);
+    EXPECT_NE(std::string(e.what()).find("sent a row twice"), std::string::npos) << e.what();
+    EXPECT_NE(e.detail().find("\"row-00003\""), std::string::npos) << e.detail();
+    EXPECT_EQ(values, (std::vector<std::string>{"1", "2", "3", "4"}));
+}
+
+TEST(PageFetcher, ASortedScanShiftedByRowsAddedAheadIsAnError) {
+    // Pages of 3: two rows added ahead of the offset move the second page's rows two places on.
+    std::vector<std::string> values;
+    Error e = paged_scan_error([](int n) { return n == 0 ? rows_body(1, 3) : rows_body(2, 4); },
+                               values, "n", 3);
+    EXPECT_EQ(e.kind(), ErrorKind::Protocol);
+    EXPECT_NE(e.detail().find("\"row-00002\""), std::string::npos) << e.detail();
+    EXPECT_EQ(values, (std::vector<std::string>{"1", "2", "3"}));
 }
 
 TEST(PageFetcher, MoreRowsThanThePageAskedForIsAnError) {

@@ -216,9 +216,9 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
             first_id_ = std::string(id);
             return;
         }
-        if (id.empty() ||
-            (id != first_id_ &&
-             !std::binary_search(previous_ids_.begin(), previous_ids_.end(), id_hash(id))))
+        // One search a page: a pass over the previous page's hashes costs less than sorting them.
+        if (id.empty() || (id != first_id_ && std::find(previous_ids_.begin(), previous_ids_.end(),
+                                                        id_hash(id)) == previous_ids_.end()))
             return;
         auto quoted = [&](std::string_view text) {
             return redact(printable_snippet(text, 100), settings.app_token);
@@ -300,7 +300,6 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
         done_ = true;
     if (rows_carry_id_ && rows > 0)
         last_id_ = page.rows() > 0 ? last_row_id(page) : handed_on_last;
-    std::sort(page_ids_.begin(), page_ids_.end());
     previous_ids_.swap(page_ids_);
     if (publish && page.rows() > 0) {
         (*publish)(page);

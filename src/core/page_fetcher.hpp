@@ -54,8 +54,8 @@ class PageFetcher {
     std::int64_t returned_ = 0; // rows handed out so far
     std::string last_id_;       // the last row's :id: the keyset position
     std::string first_id_;      // the first row's :id, which no later page may repeat
-    // Hashes of the :ids of the page being read, and (sorted) of the previous page, whose rows
-    // the next page must not start with.
+    // Hashes of the :ids of the page being read, and of the previous page, whose rows the next
+    // page must not start with.
     std::vector<std::uint64_t> page_ids_;
     std::vector<std::uint64_t> previous_ids_;
     bool done_ = false;

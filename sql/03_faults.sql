@@ -66,6 +66,11 @@ SELECT fault_table('replayed_later', 'replay=1,after=2');
 SET statement_timeout = '30s';
 SELECT count(*) FROM replayed_later WHERE id + 0 > 0;
 RESET statement_timeout;
+-- Grouped rows have no :id, but each group's values are unique: checked the same way.
+SELECT fault_table('replayed_groups', 'replay=1,after=1,tag=groups');
+SET statement_timeout = '30s';
+SELECT count(*) FROM (SELECT id, count(*) FROM replayed_groups GROUP BY id) AS g;
+RESET statement_timeout;
 -- The same when a pushed-down ORDER BY pages by $offset: the rows carry their :id there too.
 SELECT fault_table('replayed_sorted', 'replay=1,after=1,tag=sorted');
 SELECT count(DISTINCT id) FROM (SELECT id FROM replayed_sorted ORDER BY date DESC, id LIMIT 20000) AS s;

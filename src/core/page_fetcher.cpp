@@ -99,7 +99,9 @@ PageFetcher::PageFetcher(SodaClient &client, ScanRequest request, int page_size)
           (request_.group.empty() && std::none_of(request_.select.begin(), request_.select.end(),
                                                   [](const std::string &item) {
                                                       return item.find('(') != std::string::npos;
-                                                  }))) {}
+                                                  }))),
+      // Grouped rows are unique by their values: they hold every grouping expression.
+      rows_are_unique_(rows_carry_id_ || !request_.group.empty()) {}
 
 void PageFetcher::restart() {
     returned_ = 0;
@@ -208,10 +210,36 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
                      "the portal's rows changed while a page was being retried",
                      what + "; URL: " + shown_url, "Run the query again.");
     };
+    auto quoted = [&](std::string_view text) {
+        return redact(printable_snippet(text, 100), settings.app_token);
+    };
+    // What tells a row from the others: its :id, else (a group) all its values with their kinds.
+    std::string key_buffer;
+    auto row_key = [&](const RowView &row) -> std::string_view {
+        if (rows_carry_id_)
+            return row.size() >= slots ? row[slots - 1].text : std::string_view();
+        key_buffer.clear();
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            key_buffer += static_cast<char>('0' + static_cast<int>(row[i].kind));
+            key_buffer.append(row[i].text);
+            key_buffer += '\x1f';
+        }
+        return key_buffer;
+    };
+    // How an error names the row: its :id, or a group's values.
+    auto row_label = [&](const RowView &row) {
+        if (rows_carry_id_)
+            return "Row identifier " + quoted(row_key(row));
+        std::string values;
+        for (std::size_t i = 0; i < row.size(); ++i)
+            values +=
+                (i ? ", " : "") + (row[i].is_null() ? std::string("null") : quoted(row[i].text));
+        return "Row " + values;
+    };
     // A page must start after the previous one. A server, or a cache in front of it, that
     // ignores the paging condition would otherwise send rows again, or a page forever.
     auto check_page_start = [&](const RowView &row) {
-        const std::string_view id = row.size() >= slots ? row[slots - 1].text : std::string_view();
+        const std::string_view id = row_key(row);
         if (returned_ == 0) {
             first_id_ = std::string(id);
             return;
@@ -220,9 +248,6 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
         if (id.empty() || (id != first_id_ && std::find(previous_ids_.begin(), previous_ids_.end(),
                                                         id_hash(id)) == previous_ids_.end()))
             return;
-        auto quoted = [&](std::string_view text) {
-            return redact(printable_snippet(text, 100), settings.app_token);
-        };
         // Offset paging also repeats a row when rows are added ahead of the offset while it
         // pages: a sorted scan of a changing dataset, which only a new query can read whole.
         std::string hint =
@@ -239,10 +264,10 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
                     id == first_id_ ? "the portal sent its first page again"
                                     : "the portal sent a row twice, in a page and at the start "
                                       "of the next",
-                    "Row identifier " + quoted(id) + "; URL: " + shown_url, std::move(hint));
+                    row_label(row) + "; URL: " + shown_url, std::move(hint));
     };
     auto on_row = [&](const RowView &row) {
-        if (rows_carry_id_ && row.row_index() == 0)
+        if (rows_are_unique_ && row.row_index() == 0)
             check_page_start(row);
         // More rows than $limit would grow a page without bound and pass a pushed-down LIMIT.
         if (row.row_index() >= limit)
@@ -261,8 +286,8 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
                                             " before the retry");
             return;
         }
-        if (rows_carry_id_ && row.size() >= slots)
-            page_ids_.push_back(id_hash(row[slots - 1].text));
+        if (rows_are_unique_)
+            page_ids_.push_back(id_hash(row_key(row)));
         page.append(row);
         if (publish && page.rows() == chunk_target) {
             if (rows_carry_id_)

@@ -50,12 +50,13 @@ class PageFetcher {
     SodaClient &client_;
     ScanRequest request_;
     int page_size_;
-    const bool rows_carry_id_;  // each row's :id rides along in a last slot
-    std::int64_t returned_ = 0; // rows handed out so far
-    std::string last_id_;       // the last row's :id: the keyset position
-    std::string first_id_;      // the first row's :id, which no later page may repeat
-    // Hashes of the :ids of the page being read, and of the previous page, whose rows the next
-    // page must not start with.
+    const bool rows_carry_id_;   // each row's :id rides along in a last slot
+    const bool rows_are_unique_; // by :id, or (groups) by their values: pages can be checked
+    std::int64_t returned_ = 0;  // rows handed out so far
+    std::string last_id_;        // the last row's :id: the keyset position
+    std::string first_id_;       // the first row's :id (or values), which no later page may repeat
+    // Hashes of the :ids (or values) of the page being read, and of the previous page, whose rows
+    // the next page must not start with.
     std::vector<std::uint64_t> page_ids_;
     std::vector<std::uint64_t> previous_ids_;
     bool done_ = false;

@@ -625,6 +625,31 @@ TEST(PageFetcher, ASortedScanShiftedByRowsAddedAheadIsAnError) {
     EXPECT_EQ(values, (std::vector<std::string>{"1", "2", "3"}));
 }
 
+TEST(PageFetcher, GroupedPagesAreCheckedByTheirValues) {
+    // Groups have no :id, but are unique by their values (they hold every grouping key): a cache
+    // that ignores $offset sends the first groups again.
+    int requests = 0;
+    LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
+        ++requests;
+        LoopbackServer::send_all(
+            fd, http(200, requests < 5 ? R"([{"n":"a","c":"1"},{"n":null,"c":"2"}])" : "[]"));
+        return true;
+    });
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n", "count(*) AS c"};
+    request.group = "n";
+    request.order = "n";
+    request.keyset = false;
+    PageFetcher fetcher(client, request, 2);
+    Page page;
+    ASSERT_TRUE(fetcher.next(page));
+    Error e = first_page_error_of(fetcher);
+    EXPECT_STREQ(e.what(), "the portal sent its first page again");
+    EXPECT_NE(e.detail().find("Row \"a\", \"1\"; URL: "), std::string::npos) << e.detail();
+    EXPECT_EQ(requests, 2);
+}
+
 TEST(PageFetcher, MoreRowsThanThePageAskedForIsAnError) {
     // A server that ignores $limit would fill one page with the whole dataset.
     Error e = first_page_error(http(200, rows_body(1, 3)));

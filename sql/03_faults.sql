@@ -74,6 +74,21 @@ RESET statement_timeout;
 -- The same when a pushed-down ORDER BY pages by $offset: the rows carry their :id there too.
 SELECT fault_table('replayed_sorted', 'replay=1,after=1,tag=sorted');
 SELECT count(DISTINCT id) FROM (SELECT id FROM replayed_sorted ORDER BY date DESC, id LIMIT 20000) AS s;
+-- Offset paging reads each page from one row before, which must be the row that ended the page
+-- before: rows deleted from (or added to) the dataset ahead of the position move every later
+-- row, and the scan would skip (or repeat) rows.
+SELECT fault_table('deleted_ahead', 'dropped=3,after=2');
+SELECT count(*) FROM (SELECT id FROM deleted_ahead ORDER BY date DESC, id LIMIT 12000) AS s;
+SELECT fault_table('added_ahead', 'added=3,after=2');
+SELECT count(*) FROM (SELECT id FROM added_ahead ORDER BY date DESC, id LIMIT 12000) AS s;
+-- The same for groups, with nothing moved: each page after the first starts on the last group
+-- of the page before, and every primary type comes once.
+SELECT fault_table('grouped_pages', 'tag=pages');
+ALTER SERVER grouped_pages OPTIONS (SET page_size '4');
+SELECT socrata_explain('SELECT primary_type, count(*) FROM grouped_pages GROUP BY 1');
+SELECT count(*) > 8 AS three_pages_or_more, count(DISTINCT primary_type) = count(*) AS each_once,
+       sum(n) = (SELECT count(*) FROM grouped_pages) AS all_rows
+FROM (SELECT primary_type, count(*) AS n FROM grouped_pages GROUP BY 1) AS g;
 -- A value of the wrong type names the column, the value and the row (a row scan: CSV).
 SELECT fault_table('wrongtype', 'wrongtype=year,after=1');
 SELECT sum(year + 0) FROM wrongtype WHERE primary_type = 'THEFT';

@@ -105,9 +105,18 @@ PageFetcher::PageFetcher(SodaClient &client, ScanRequest request, int page_size)
 
 void PageFetcher::restart() {
     returned_ = 0;
-    last_id_.clear();
+    last_key_.clear();
+    last_label_.clear();
     previous_ids_.clear();
     done_ = false;
+}
+
+// Offset pages after the first start one row early, on the row that ended the page before.
+// Rows added to or deleted from the dataset ahead of the position between two pages move every
+// later row: the page would repeat or skip rows, and this is how the fetcher finds out. A row
+// more per page costs nothing measurable; keyset paging needs none (it cannot skip or repeat).
+bool PageFetcher::overlaps_previous_page() const noexcept {
+    return !request_.keyset && rows_are_unique_ && returned_ > 0;
 }
 
 SoqlQuery PageFetcher::page_query() const {
@@ -117,7 +126,8 @@ SoqlQuery PageFetcher::page_query() const {
     std::int64_t want = page_size_;
     if (request_.limit >= 0)
         want = std::min<std::int64_t>(want, request_.limit - returned_);
-    q.limit = want;
+    const bool overlap = overlaps_previous_page();
+    q.limit = want + (overlap ? 1 : 0);
 
     // The row identifier rides along as the last slot: the keyset paging key, and in either
     // paging what shows that a page starts where it should. A column that reads it already asks
@@ -128,8 +138,8 @@ SoqlQuery PageFetcher::page_query() const {
     if (request_.keyset) {
         q.order = kRowIdField;
         q.where = request_.where;
-        if (!last_id_.empty()) {
-            std::string after = std::string(kRowIdField) + " > " + quote_literal(last_id_);
+        if (!last_key_.empty()) {
+            std::string after = std::string(kRowIdField) + " > " + quote_literal(last_key_);
             q.where = q.where.empty() ? after : "(" + q.where + ") AND " + after;
         }
         if (request_.offset > 0 && returned_ == 0)
@@ -142,8 +152,9 @@ SoqlQuery PageFetcher::page_query() const {
         q.order = request_.order;
         if (rows_carry_id_)
             q.order += (q.order.empty() ? "" : ", ") + std::string(kRowIdField);
-        if (request_.offset + returned_ > 0)
-            q.offset = request_.offset + returned_;
+        const std::int64_t offset = request_.offset + returned_ - (overlap ? 1 : 0);
+        if (offset > 0)
+            q.offset = offset;
     }
     if (q.select.empty())
         q.select.push_back(kRowIdField);
@@ -181,35 +192,19 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     if (rows_carry_id_ || fields.empty())
         fields.emplace_back(kRowIdField);
     const std::size_t slots = rows_carry_id_ ? request_.select.size() + 1 : request_.select.size();
-    const auto limit = static_cast<std::size_t>(*q.limit);
+    const bool overlap = overlaps_previous_page();
+    const auto limit = static_cast<std::size_t>(*q.limit); // rows the response may hold
+    const std::size_t wanted = limit - (overlap ? 1 : 0);  // of which this page's own
     // Chunks double in size through a page: the first rows go out early, and a page costs a few
     // handovers (1,000 + 2,000 + 4,000 + 3,000 rows for 10,000), not one per 1,000 rows, which
     // slowed a CSV scan by 20% (docs/benchmark.md).
     std::size_t chunk_target = chunk_rows;
-    auto fill_rows = [&] { return publish ? std::min(chunk_target, limit) : limit; };
-
-    // The row identifier of a page's last row, the keyset position of what follows it.
-    auto last_row_id = [&](const Page &p) {
-        std::string_view id = p.text(p.rows() - 1, slots - 1);
-        if (id.empty())
-            throw Error(ErrorKind::Protocol, "Socrata rows came without a row identifier (:id)",
-                        "URL: " + shown_url);
-        return std::string(id);
-    };
+    auto fill_rows = [&] { return publish ? std::min(chunk_target, wanted) : wanted; };
     auto start_filling = [&] {
         page.reset(slots);
         page.reserve(fill_rows(), fill_rows() * slots * kBytesPerValue);
     };
 
-    page_ids_.clear();
-    std::size_t handed_on = 0;  // rows of this page already given to `publish`
-    std::string handed_on_last; // the :id of the last of them, when rows carry one
-    std::size_t to_skip = 0;    // after a retry: rows of the new response already handed on
-    auto rows_changed_on_retry = [&](const std::string &what) {
-        return Error(ErrorKind::Protocol,
-                     "the portal's rows changed while a page was being retried",
-                     what + "; URL: " + shown_url, "Run the query again.");
-    };
     auto quoted = [&](std::string_view text) {
         return redact(printable_snippet(text, 100), settings.app_token);
     };
@@ -236,62 +231,105 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
                 (i ? ", " : "") + (row[i].is_null() ? std::string("null") : quoted(row[i].text));
         return "Row " + values;
     };
-    // A page must start after the previous one. A server, or a cache in front of it, that
-    // ignores the paging condition would otherwise send rows again, or a page forever.
+    // The key and label of the last row a page holds, taken before the page is handed on.
+    std::string held_last_key;
+    std::string held_last_label;
+    std::vector<FieldValue> held_values(slots);
+    auto hold_last_row = [&](const Page &p) {
+        const std::size_t r = p.rows() - 1;
+        for (std::size_t s = 0; s < slots; ++s)
+            held_values[s] = {p.kind(r, s), p.text(r, s)};
+        const RowView row(held_values.data(), slots, r, 0);
+        held_last_key = std::string(row_key(row));
+        if (rows_carry_id_ && held_last_key.empty())
+            throw Error(ErrorKind::Protocol, "Socrata rows came without a row identifier (:id)",
+                        "URL: " + shown_url);
+        held_last_label = row_label(row);
+    };
+
+    page_ids_.clear();
+    std::size_t handed_on = 0;  // rows of this page already given to `publish`
+    std::string handed_on_last; // the key of the last of them
+    std::size_t to_skip = 0;    // after a retry: rows of the new response already handed on
+    bool overlap_seen = false;  // the response's first row, the previous page's last, was checked
+    auto rows_changed_on_retry = [&](const std::string &what) {
+        return Error(ErrorKind::Protocol,
+                     "the portal's rows changed while a page was being retried",
+                     what + "; URL: " + shown_url, "Run the query again.");
+    };
+    // Keyset paging: a page must start after the previous one. A server, or a cache in front of
+    // it, that ignores the paging condition would otherwise send rows again, or a page forever.
     auto check_page_start = [&](const RowView &row) {
         const std::string_view id = row_key(row);
-        if (returned_ == 0) {
-            first_id_ = std::string(id);
-            return;
-        }
         // One search a page: a pass over the previous page's hashes costs less than sorting them.
-        if (id.empty() || (id != first_id_ && std::find(previous_ids_.begin(), previous_ids_.end(),
-                                                        id_hash(id)) == previous_ids_.end()))
+        if (id.empty() || (id != first_key_ && std::find(previous_ids_.begin(), previous_ids_.end(),
+                                                         id_hash(id)) == previous_ids_.end()))
             return;
-        // Offset paging also repeats a row when rows are added ahead of the offset while it
-        // pages: a sorted scan of a changing dataset, which only a new query can read whole.
-        std::string hint =
-            request_.keyset
-                ? "The server, or a proxy in front of it, did not apply the paging condition "
-                  ":id > " +
-                      quoted(last_id_) + "."
-                : "The server, or a proxy in front of it, did not apply $offset=" +
-                      std::to_string(*q.offset) +
-                      (id == first_id_ ? "."
-                                       : ", or rows were added to the dataset while it was "
-                                         "being read. Run the query again.");
         throw Error(ErrorKind::Protocol,
-                    id == first_id_ ? "the portal sent its first page again"
-                                    : "the portal sent a row twice, in a page and at the start "
-                                      "of the next",
-                    row_label(row) + "; URL: " + shown_url, std::move(hint));
+                    id == first_key_ ? "the portal sent its first page again"
+                                     : "the portal sent a row twice, in a page and at the start "
+                                       "of the next",
+                    row_label(row) + "; URL: " + shown_url,
+                    "The server, or a proxy in front of it, did not apply the paging condition "
+                    ":id > " +
+                        quoted(last_key_) + ".");
+    };
+    // Offset paging: the response starts with the previous page's last row, or the rows ahead
+    // of the position moved (or the server ignored $offset).
+    auto offset_moved = [&](const std::string &found) {
+        return Error(ErrorKind::Protocol,
+                     "the portal's rows moved while the query read them by $offset",
+                     "The page at $offset=" + std::to_string(*q.offset) + " starts with " + found +
+                         ", not with the row that ended the page before (" + last_label_ +
+                         "); URL: " + shown_url,
+                     "Rows were added to or deleted from the dataset ahead of that position while "
+                     "the query was reading it, or the server, or a proxy in front of it, did not "
+                     "apply $offset. Run the query again.");
+    };
+    auto check_overlap = [&](const RowView &row) {
+        const std::string_view key = row_key(row);
+        if (key == last_key_)
+            return;
+        // Rows added ahead, or a server that ignores $offset, can bring back the first row.
+        throw offset_moved(row_label(row) +
+                           (key == first_key_ ? ", the first page's first row" : ""));
     };
     auto on_row = [&](const RowView &row) {
-        if (rows_are_unique_ && row.row_index() == 0)
-            check_page_start(row);
         // More rows than $limit would grow a page without bound and pass a pushed-down LIMIT.
         if (row.row_index() >= limit)
             throw Error(ErrorKind::Protocol,
                         "the portal sent more than the " + std::to_string(limit) +
                             " rows a page asked for",
                         "URL: " + shown_url);
+        if (rows_are_unique_ && row.row_index() == 0) {
+            if (returned_ == 0) {
+                first_key_ = std::string(row_key(row));
+            } else if (overlap) {
+                check_overlap(row);
+                overlap_seen = true;
+                return; // the previous page's row, not this page's
+            } else {
+                check_page_start(row);
+            }
+        }
         if (to_skip > 0) {
-            // Pages of plain rows are in a total order (ending with :id), so the same request
+            // Pages are in a total order (ending with :id, or the groups'), so the same request
             // sends the same rows unless the portal's data changed in between; check where the
             // handed-on rows end.
-            if (--to_skip == 0 && rows_carry_id_ &&
-                (row.size() < slots || row[slots - 1].text != handed_on_last))
+            if (--to_skip == 0 && rows_are_unique_ && row_key(row) != handed_on_last)
                 throw rows_changed_on_retry("Row " + std::to_string(handed_on) +
-                                            " of the retried page was " + handed_on_last +
-                                            " before the retry");
+                                            " of the retried page was " + held_last_label +
+                                            " before the retry; now " + row_label(row));
             return;
         }
-        if (rows_are_unique_)
+        if (request_.keyset)
             page_ids_.push_back(id_hash(row_key(row)));
         page.append(row);
         if (publish && page.rows() == chunk_target) {
-            if (rows_carry_id_)
-                handed_on_last = last_row_id(page);
+            if (rows_are_unique_) {
+                hold_last_row(page);
+                handed_on_last = held_last_key;
+            }
             handed_on += page.rows();
             (*publish)(page);
             chunk_target *= 2;
@@ -312,6 +350,8 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
         },
         [&](const char *data, std::size_t size) { decoder->feed(data, size); });
     redacting_errors(settings.app_token, [&] { decoder->finish(); }); // may quote the body
+    if (overlap && !overlap_seen)
+        throw offset_moved("no row");
     if (to_skip > 0)
         throw rows_changed_on_retry("The retried page has fewer rows than the " +
                                     std::to_string(handed_on) + " already read");
@@ -321,10 +361,14 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     ++stats.pages;
     stats.rows += rows;
     returned_ += static_cast<std::int64_t>(rows);
-    if (rows < limit)
+    if (rows < wanted)
         done_ = true;
-    if (rows_carry_id_ && rows > 0)
-        last_id_ = page.rows() > 0 ? last_row_id(page) : handed_on_last;
+    if (rows_are_unique_ && rows > 0) {
+        if (page.rows() > 0)
+            hold_last_row(page);
+        last_key_ = std::move(held_last_key);
+        last_label_ = std::move(held_last_label);
+    }
     previous_ids_.swap(page_ids_);
     if (publish && page.rows() > 0) {
         (*publish)(page);

@@ -44,6 +44,9 @@ class PageFetcher {
     std::size_t value_slots() const noexcept { return request_.select.size(); }
 
   private:
+    // Whether the next page starts one row early, on the previous page's last row (offset
+    // paging of rows that can be told apart).
+    bool overlaps_previous_page() const noexcept;
     SoqlQuery page_query() const;
     bool fetch(Page &page, std::size_t chunk_rows, const ChunkSink *publish);
 
@@ -53,10 +56,13 @@ class PageFetcher {
     const bool rows_carry_id_;   // each row's :id rides along in a last slot
     const bool rows_are_unique_; // by :id, or (groups) by their values: pages can be checked
     std::int64_t returned_ = 0;  // rows handed out so far
-    std::string last_id_;        // the last row's :id: the keyset position
-    std::string first_id_;       // the first row's :id (or values), which no later page may repeat
-    // Hashes of the :ids (or values) of the page being read, and of the previous page, whose rows
-    // the next page must not start with.
+    // The last row's key (its :id, the keyset position; or a group's values) and how an error
+    // names it.
+    std::string last_key_;
+    std::string last_label_;
+    std::string first_key_; // the first row's key, which no later page may start with
+    // Keyset paging: hashes of the :ids of the page being read, and of the previous page, whose
+    // rows the next page must not start with.
     std::vector<std::uint64_t> page_ids_;
     std::vector<std::uint64_t> previous_ids_;
     bool done_ = false;

@@ -15,7 +15,7 @@ import threading
 
 from wire_values import csv_cell, raw_csv_cells
 
-INT_KEYS = {"status", "after", "times", "truncate", "malformed", "row", "replay"}
+INT_KEYS = {"status", "after", "times", "truncate", "malformed", "row", "replay", "dropped", "added"}
 FLOAT_KEYS = {"retry_after", "stall", "slow", "delay"}
 STR_KEYS = {"wrongtype", "tag", "id"}
 ALL_KEYS = INT_KEYS | FLOAT_KEYS | STR_KEYS
@@ -78,6 +78,20 @@ class Registry:
         (a cache in front of the portal that keys on the path alone)."""
         with self.lock:
             return self.replayed.setdefault(spec_text, query)
+
+    @staticmethod
+    def shifted_offset(spec, params):
+        """For dropped=N / added=N: the $offset of a request as if N rows before that position
+        had been deleted from (or added to) the dataset since the paging began."""
+        if "$offset" not in params or not ("dropped" in spec or "added" in spec):
+            return params
+        try:
+            offset = int(params["$offset"])
+        except ValueError:
+            return params   # the query's own error
+        shifted = dict(params)
+        shifted["$offset"] = str(max(0, offset + spec.get("dropped", 0) - spec.get("added", 0)))
+        return shifted
 
     def reset(self):
         with self.lock:

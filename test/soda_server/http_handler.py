@@ -223,6 +223,8 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
                 filters.append((k, v))
         if fault_active and spec.get("replay"):
             params, filters = srv.faults.replay(fault_text, (params, filters))
+        if fault_active:
+            params = faults.Registry.shifted_offset(spec, params)
         log_params = dict(params)
         for k, v in filters:
             log_params[k] = v

@@ -1103,6 +1103,21 @@ class FaultTests(unittest.TestCase):
         self.assertEqual(later, first)
         self.assertEqual(len(later), 2)
 
+    def test_dropped_and_added_shift_the_offset(self):
+        # Rows deleted (added) ahead of an offset move every later row back (on).
+        ids = [r[":id"] for r in json.loads(self.f("tag=s", {"$limit": 8, "$order": ":id",
+                                                            "$select": ":id"})[2])]
+        def page(spec):
+            body = self.f(spec, {"$limit": 2, "$offset": 3, "$order": ":id", "$select": ":id"})[2]
+            return [r[":id"] for r in json.loads(body)]
+        self.assertEqual(page("tag=s"), ids[3:5])
+        self.assertEqual(page("dropped=2,tag=s"), ids[5:7])
+        self.assertEqual(page("added=2,tag=s"), ids[1:3])
+        self.assertEqual(page("added=9,tag=s"), ids[0:2])
+        # A keyset page (no $offset) is not moved.
+        body = self.f("dropped=2,tag=s", {"$limit": 2, "$order": ":id", "$select": ":id"})[2]
+        self.assertEqual([r[":id"] for r in json.loads(body)], ids[0:2])
+
     def test_truncate(self):
         c = http.client.HTTPConnection("127.0.0.1", SRV.port, timeout=10)
         c.request("GET", "/fault/truncate=1/resource/%s.json?$limit=20" % CRIMES)

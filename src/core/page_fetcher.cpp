@@ -4,7 +4,6 @@
 #include "error.hpp"
 #include "json_row_decoder.hpp"
 #include "redact.hpp"
-#include "text_snippet.hpp"
 
 #include <algorithm>
 #include <optional>
@@ -75,12 +74,6 @@ class BodyDecoder {
     std::optional<CsvRowDecoder> csv_;
 };
 
-// A row identifier as a 64-bit hash: a page's worth of them is 8 bytes a row, and a false match
-// (an error on a good page) has odds of about one in 10^15 per page of 10,000.
-std::uint64_t id_hash(std::string_view id) {
-    return std::hash<std::string_view>{}(id);
-}
-
 // What a page's values take in its arena, per value, on average: the crimes dataset's
 // columns average 8 bytes with their terminators.
 constexpr std::size_t kBytesPerValue = 8;
@@ -101,13 +94,14 @@ PageFetcher::PageFetcher(SodaClient &client, ScanRequest request, int page_size)
                                                       return item.find('(') != std::string::npos;
                                                   }))),
       // Grouped rows are unique by their values: they hold every grouping expression.
-      rows_are_unique_(rows_carry_id_ || !request_.group.empty()) {}
+      rows_are_unique_(rows_carry_id_ || !request_.group.empty()),
+      slots_(request_.select.size() + (rows_carry_id_ ? 1 : 0)),
+      continuity_(request_.keyset, rows_carry_id_, rows_are_unique_, slots_,
+                  client_.settings().app_token) {}
 
 void PageFetcher::restart() {
     returned_ = 0;
-    last_key_.clear();
-    last_label_.clear();
-    previous_ids_.clear();
+    continuity_.reset();
     done_ = false;
 }
 
@@ -138,8 +132,9 @@ SoqlQuery PageFetcher::page_query() const {
     if (request_.keyset) {
         q.order = kRowIdField;
         q.where = request_.where;
-        if (!last_key_.empty()) {
-            std::string after = std::string(kRowIdField) + " > " + quote_literal(last_key_);
+        if (!continuity_.last_key().empty()) {
+            std::string after =
+                std::string(kRowIdField) + " > " + quote_literal(continuity_.last_key());
             q.where = q.where.empty() ? after : "(" + q.where + ") AND " + after;
         }
         if (request_.offset > 0 && returned_ == 0)
@@ -191,7 +186,6 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
         fields.push_back(output_field_name(item));
     if (rows_carry_id_ || fields.empty())
         fields.emplace_back(kRowIdField);
-    const std::size_t slots = rows_carry_id_ ? request_.select.size() + 1 : request_.select.size();
     const bool overlap = overlaps_previous_page();
     const auto limit = static_cast<std::size_t>(*q.limit); // rows the response may hold
     const std::size_t wanted = limit - (overlap ? 1 : 0);  // of which this page's own
@@ -201,98 +195,17 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     std::size_t chunk_target = chunk_rows;
     auto fill_rows = [&] { return publish ? std::min(chunk_target, wanted) : wanted; };
     auto start_filling = [&] {
-        page.reset(slots);
-        page.reserve(fill_rows(), fill_rows() * slots * kBytesPerValue);
+        page.reset(slots_);
+        page.reserve(fill_rows(), fill_rows() * slots_ * kBytesPerValue);
     };
 
-    auto quoted = [&](std::string_view text) {
-        return redact(printable_snippet(text, 100), settings.app_token);
-    };
-    // What tells a row from the others: its :id, else (a group) all its values with their kinds.
-    std::string key_buffer;
-    auto row_key = [&](const RowView &row) -> std::string_view {
-        if (rows_carry_id_)
-            return row.size() >= slots ? row[slots - 1].text : std::string_view();
-        key_buffer.clear();
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            key_buffer += static_cast<char>('0' + static_cast<int>(row[i].kind));
-            key_buffer.append(row[i].text);
-            key_buffer += '\x1f';
-        }
-        return key_buffer;
-    };
-    // How an error names the row: its :id, or a group's values.
-    auto row_label = [&](const RowView &row) {
-        if (rows_carry_id_)
-            return "Row identifier " + quoted(row_key(row));
-        std::string values;
-        for (std::size_t i = 0; i < row.size(); ++i)
-            values +=
-                (i ? ", " : "") + (row[i].is_null() ? std::string("null") : quoted(row[i].text));
-        return "Row " + values;
-    };
-    // The key and label of the last row a page holds, taken before the page is handed on.
-    std::string held_last_key;
-    std::string held_last_label;
-    std::vector<FieldValue> held_values(slots);
-    auto hold_last_row = [&](const Page &p) {
-        const std::size_t r = p.rows() - 1;
-        for (std::size_t s = 0; s < slots; ++s)
-            held_values[s] = {p.kind(r, s), p.text(r, s)};
-        const RowView row(held_values.data(), slots, r, 0);
-        held_last_key = std::string(row_key(row));
-        if (rows_carry_id_ && held_last_key.empty())
-            throw Error(ErrorKind::Protocol, "Socrata rows came without a row identifier (:id)",
-                        "URL: " + shown_url);
-        held_last_label = row_label(row);
-    };
-
-    page_ids_.clear();
-    std::size_t handed_on = 0;  // rows of this page already given to `publish`
-    std::string handed_on_last; // the key of the last of them
-    std::size_t to_skip = 0;    // after a retry: rows of the new response already handed on
-    bool overlap_seen = false;  // the response's first row, the previous page's last, was checked
+    continuity_.start_page(shown_url, q.offset.value_or(0), returned_ == 0, overlap);
+    std::size_t handed_on = 0; // rows of this page already given to `publish`
+    std::size_t to_skip = 0;   // after a retry: rows of the new response already handed on
     auto rows_changed_on_retry = [&](const std::string &what) {
         return Error(ErrorKind::Protocol,
                      "the portal's rows changed while a page was being retried",
                      what + "; URL: " + shown_url, "Run the query again.");
-    };
-    // Keyset paging: a page must start after the previous one. A server, or a cache in front of
-    // it, that ignores the paging condition would otherwise send rows again, or a page forever.
-    auto check_page_start = [&](const RowView &row) {
-        const std::string_view id = row_key(row);
-        // One search a page: a pass over the previous page's hashes costs less than sorting them.
-        if (id.empty() || (id != first_key_ && std::find(previous_ids_.begin(), previous_ids_.end(),
-                                                         id_hash(id)) == previous_ids_.end()))
-            return;
-        throw Error(ErrorKind::Protocol,
-                    id == first_key_ ? "the portal sent its first page again"
-                                     : "the portal sent a row twice, in a page and at the start "
-                                       "of the next",
-                    row_label(row) + "; URL: " + shown_url,
-                    "The server, or a proxy in front of it, did not apply the paging condition "
-                    ":id > " +
-                        quoted(last_key_) + ".");
-    };
-    // Offset paging: the response starts with the previous page's last row, or the rows ahead
-    // of the position moved (or the server ignored $offset).
-    auto offset_moved = [&](const std::string &found) {
-        return Error(ErrorKind::Protocol,
-                     "the portal's rows moved while the query read them by $offset",
-                     "The page at $offset=" + std::to_string(*q.offset) + " starts with " + found +
-                         ", not with the row that ended the page before (" + last_label_ +
-                         "); URL: " + shown_url,
-                     "Rows were added to or deleted from the dataset ahead of that position while "
-                     "the query was reading it, or the server, or a proxy in front of it, did not "
-                     "apply $offset. Run the query again.");
-    };
-    auto check_overlap = [&](const RowView &row) {
-        const std::string_view key = row_key(row);
-        if (key == last_key_)
-            return;
-        // Rows added ahead, or a server that ignores $offset, can bring back the first row.
-        throw offset_moved(row_label(row) +
-                           (key == first_key_ ? ", the first page's first row" : ""));
     };
     auto on_row = [&](const RowView &row) {
         // More rows than $limit would grow a page without bound and pass a pushed-down LIMIT.
@@ -301,35 +214,23 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
                         "the portal sent more than the " + std::to_string(limit) +
                             " rows a page asked for",
                         "URL: " + shown_url);
-        if (rows_are_unique_ && row.row_index() == 0) {
-            if (returned_ == 0) {
-                first_key_ = std::string(row_key(row));
-            } else if (overlap) {
-                check_overlap(row);
-                overlap_seen = true;
-                return; // the previous page's row, not this page's
-            } else {
-                check_page_start(row);
-            }
-        }
+        if (row.row_index() == 0 && !continuity_.first_row(row))
+            return; // the previous page's last row, sent again to show where this page starts
         if (to_skip > 0) {
             // Pages are in a total order (ending with :id, or the groups'), so the same request
             // sends the same rows unless the portal's data changed in between; check where the
-            // handed-on rows end.
-            if (--to_skip == 0 && rows_are_unique_ && row_key(row) != handed_on_last)
+            // handed-on rows end (the last row held is the last handed on).
+            if (--to_skip == 0 && rows_are_unique_ &&
+                continuity_.key(row) != continuity_.held_key())
                 throw rows_changed_on_retry("Row " + std::to_string(handed_on) +
-                                            " of the retried page was " + held_last_label +
-                                            " before the retry; now " + row_label(row));
+                                            " of the retried page was " + continuity_.held_label() +
+                                            " before the retry; now " + continuity_.label(row));
             return;
         }
-        if (request_.keyset)
-            page_ids_.push_back(id_hash(row_key(row)));
+        continuity_.add(row);
         page.append(row);
         if (publish && page.rows() == chunk_target) {
-            if (rows_are_unique_) {
-                hold_last_row(page);
-                handed_on_last = held_last_key;
-            }
+            continuity_.hold_last_row(page);
             handed_on += page.rows();
             (*publish)(page);
             chunk_target *= 2;
@@ -344,35 +245,28 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
             // A retried request starts over with a fresh decoder; rows already handed on are
             // skipped, the others decoded again.
             start_filling();
-            page_ids_.resize(std::min(page_ids_.size(), handed_on));
+            continuity_.restart_page(handed_on);
             to_skip = handed_on;
             decoder.emplace(request_.csv, fields, on_row, shown_url);
         },
         [&](const char *data, std::size_t size) { decoder->feed(data, size); });
     redacting_errors(settings.app_token, [&] { decoder->finish(); }); // may quote the body
-    if (overlap && !overlap_seen)
-        throw offset_moved("no row");
     if (to_skip > 0)
         throw rows_changed_on_retry("The retried page has fewer rows than the " +
                                     std::to_string(handed_on) + " already read");
 
     const std::size_t rows = handed_on + page.rows();
+    continuity_.hold_last_row(page);
+    continuity_.finish_page(rows > 0);
     auto &stats = client_.stats();
     ++stats.pages;
     stats.rows += rows;
     returned_ += static_cast<std::int64_t>(rows);
     if (rows < wanted)
         done_ = true;
-    if (rows_are_unique_ && rows > 0) {
-        if (page.rows() > 0)
-            hold_last_row(page);
-        last_key_ = std::move(held_last_key);
-        last_label_ = std::move(held_last_label);
-    }
-    previous_ids_.swap(page_ids_);
     if (publish && page.rows() > 0) {
         (*publish)(page);
-        page.reset(slots);
+        page.reset(slots_);
     }
     return rows > 0;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "fdw_options.hpp"
+#include "page_continuity.hpp"
 #include "page.hpp"
 #include "scan_request.hpp"
 #include "soda_client.hpp"
@@ -55,16 +56,9 @@ class PageFetcher {
     int page_size_;
     const bool rows_carry_id_;   // each row's :id rides along in a last slot
     const bool rows_are_unique_; // by :id, or (groups) by their values: pages can be checked
+    const std::size_t slots_;    // values per row: the select items, then the :id if it rides along
+    PageContinuity continuity_;  // that each page starts where the one before ended
     std::int64_t returned_ = 0;  // rows handed out so far
-    // The last row's key (its :id, the keyset position; or a group's values) and how an error
-    // names it.
-    std::string last_key_;
-    std::string last_label_;
-    std::string first_key_; // the first row's key, which no later page may start with
-    // Keyset paging: hashes of the :ids of the page being read, and of the previous page, whose
-    // rows the next page must not start with.
-    std::vector<std::uint64_t> page_ids_;
-    std::vector<std::uint64_t> previous_ids_;
     bool done_ = false;
 };
 

@@ -1,0 +1,92 @@
+// Whether each page of a scan starts where the page before it ended. A server, or a cache in
+// front of it, that ignores the paging condition or $offset would otherwise have a scan read
+// rows twice or a page for ever; rows added to or deleted from the dataset ahead of an $offset
+// would have it repeat or skip rows. PageFetcher feeds it each response's first row and each
+// page's last row; it keeps what it needs of the previous page and throws a Protocol error.
+#pragma once
+
+#include "error.hpp"
+#include "page.hpp"
+#include "row_view.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace socrata {
+
+class PageContinuity {
+  public:
+    // `keyset`: pages follow `:id > last`; otherwise they follow $offset in a total order.
+    // `rows_carry_id`: a row's :id is its last of `slots` values; otherwise (groups) all of its
+    // values tell it apart. `unique_rows` false (rows nothing tells apart) turns every check off.
+    PageContinuity(bool keyset, bool rows_carry_id, bool unique_rows, std::size_t slots,
+                   std::string app_token);
+
+    // Forgets every page (a rescan).
+    void reset();
+
+    // Before a page's first request. `overlap`: the request starts one row early, on the
+    // previous page's last row (offset paging, after the first page).
+    void start_page(std::string shown_url, std::int64_t offset, bool first_page, bool overlap);
+    // A retried request sends the page from its start; rows already handed on stay counted.
+    void restart_page(std::size_t rows_kept);
+
+    // Checks a response's first row. False when it is the previous page's last row, sent again
+    // for the check, which the page must not hold.
+    bool first_row(const RowView &row);
+    // Notes a row the page holds (keyset paging keeps a hash of each row's :id).
+    void add(const RowView &row) {
+        if (keyset_)
+            page_ids_.push_back(hash(key(row)));
+    }
+    // Takes the key and label of `page`'s last row, before the page is handed on.
+    void hold_last_row(const Page &page);
+    const std::string &held_key() const noexcept { return held_key_; }
+    const std::string &held_label() const noexcept { return held_label_; }
+    // After the response: the held row becomes the previous page's last (when the page had
+    // rows). Throws if the previous page's last row, which the response had to start with,
+    // never came.
+    void finish_page(bool had_rows);
+
+    // The previous page's last :id: the keyset position (empty before the first page).
+    const std::string &last_key() const noexcept { return last_key_; }
+
+    // What tells a row from the others (valid until the next call), and how an error names it.
+    std::string_view key(const RowView &row);
+    std::string label(const RowView &row);
+
+  private:
+    static std::uint64_t hash(std::string_view key) noexcept;
+    std::string quoted(std::string_view text) const;
+    void check_keyset_start(const RowView &row);
+    Error rows_moved(const std::string &found) const;
+
+    const bool keyset_;
+    const bool rows_carry_id_;
+    const bool unique_rows_;
+    const std::size_t slots_;
+    const std::string app_token_; // masked wherever a row's text is quoted
+
+    // The page being read.
+    std::string shown_url_;
+    std::int64_t offset_ = 0;
+    bool first_page_ = true;
+    bool overlap_ = false;
+    bool overlap_seen_ = false;
+    std::string held_key_;
+    std::string held_label_;
+
+    std::string first_key_; // the first page's first row, which no later page may start with
+    std::string last_key_;  // the previous page's last row, and how errors name it
+    std::string last_label_;
+    // Keyset paging: hashes of the :ids of the page being read, and of the previous page, whose
+    // rows the next page must not start with.
+    std::vector<std::uint64_t> page_ids_;
+    std::vector<std::uint64_t> previous_ids_;
+    std::string key_buffer_;
+    std::vector<FieldValue> held_values_;
+};
+
+} // namespace socrata

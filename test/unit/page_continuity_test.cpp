@@ -1,0 +1,142 @@
+// PageContinuity on its own: how rows are told apart and named, and the checks at each page's
+// start, fed rows directly (page_fetcher_test.cpp drives it through a server).
+#include "page_continuity.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace socrata;
+
+namespace {
+
+// A row's values with their kinds; view() points into them.
+struct TestRow {
+    std::vector<std::pair<ValueKind, std::string>> cells;
+    std::vector<FieldValue> values;
+    RowView view() {
+        values.clear();
+        for (const auto &[kind, text] : cells)
+            values.push_back({kind, text});
+        return RowView(values.data(), values.size(), 0, 0);
+    }
+};
+
+// A row of the (n, :id) scans below.
+TestRow id_row(const std::string &n, const std::string &id) {
+    return TestRow{{{ValueKind::Number, n}, {ValueKind::String, id}}, {}};
+}
+
+Page page_of(std::vector<TestRow> rows, std::size_t slots) {
+    Page page;
+    page.reset(slots);
+    for (auto &row : rows)
+        page.append(row.view());
+    return page;
+}
+
+// Offset paging of (n, :id) rows.
+PageContinuity offset_rows() {
+    return PageContinuity(false, true, true, 2, "sekrit");
+}
+
+} // namespace
+
+TEST(PageContinuity, RowsAreToldApartByTheirIdAndGroupsByEveryValueAndKind) {
+    PageContinuity ids = offset_rows();
+    EXPECT_EQ(ids.key(id_row("1", "row-a").view()), "row-a");
+    EXPECT_EQ(ids.label(id_row("1", "row-a").view()), "Row identifier \"row-a\"");
+
+    PageContinuity groups(false, false, true, 2, "sekrit");
+    TestRow text_one{{{ValueKind::String, "1"}, {ValueKind::Null, ""}}, {}};
+    TestRow number_one{{{ValueKind::Number, "1"}, {ValueKind::Null, ""}}, {}};
+    const std::string text_key(groups.key(text_one.view()));
+    EXPECT_NE(text_key, groups.key(number_one.view())) << "the kind is part of the key";
+    EXPECT_EQ(groups.label(text_one.view()), "Row \"1\", null");
+}
+
+TEST(PageContinuity, ALabelMasksTheAppToken) {
+    PageContinuity groups(false, false, true, 1, "sekrit");
+    TestRow row{{{ValueKind::String, "a sekrit here"}}, {}};
+    EXPECT_EQ(groups.label(row.view()).find("sekrit"), std::string::npos)
+        << groups.label(row.view());
+}
+
+TEST(PageContinuity, AnOffsetPageMustStartOnThePreviousPagesLastRow) {
+    PageContinuity c = offset_rows();
+    c.start_page("URL1", 0, true, false);
+    TestRow a = id_row("1", "row-a"), b = id_row("2", "row-b"), d = id_row("4", "row-d");
+    EXPECT_TRUE(c.first_row(a.view()));
+    c.hold_last_row(page_of({a, b}, 2));
+    c.finish_page(true);
+
+    c.start_page("URL2", 1, false, true);
+    EXPECT_FALSE(c.first_row(b.view())) << "the previous page's row is not this page's";
+    c.hold_last_row(page_of({d}, 2));
+    c.finish_page(true);
+
+    c.start_page("URL3", 2, false, true);
+    try {
+        c.first_row(b.view());
+        FAIL() << "expected an error";
+    } catch (const Error &e) {
+        EXPECT_STREQ(e.what(), "the portal's rows moved while the query read them by $offset");
+        EXPECT_EQ(e.detail(), "The page at $offset=2 starts with Row identifier \"row-b\", not "
+                              "with the row that ended the page before (Row identifier "
+                              "\"row-d\"); URL: URL3");
+    }
+}
+
+TEST(PageContinuity, AnOffsetPageWithoutThePreviousPagesLastRowIsAnError) {
+    PageContinuity c = offset_rows();
+    c.start_page("URL1", 0, true, false);
+    TestRow a = id_row("1", "row-a");
+    c.first_row(a.view());
+    c.hold_last_row(page_of({a}, 2));
+    c.finish_page(true);
+    c.start_page("URL2", 0, false, true);
+    EXPECT_THROW(c.finish_page(false), Error) << "an empty response, where row-a had to come";
+}
+
+TEST(PageContinuity, AKeysetPageMayNotStartWithARowOfThePreviousPage) {
+    PageContinuity c(true, true, true, 2, "sekrit");
+    TestRow a = id_row("1", "row-a"), b = id_row("2", "row-b"), d = id_row("4", "row-d");
+    c.start_page("URL1", 0, true, false);
+    EXPECT_TRUE(c.first_row(a.view()));
+    c.add(a.view());
+    c.add(b.view());
+    c.hold_last_row(page_of({a, b}, 2));
+    c.finish_page(true);
+    EXPECT_EQ(c.last_key(), "row-b") << "the keyset position";
+
+    c.start_page("URL2", 0, false, false);
+    EXPECT_TRUE(c.first_row(d.view()));
+    c.start_page("URL2", 0, false, false);
+    try {
+        c.first_row(b.view());
+        FAIL() << "expected an error";
+    } catch (const Error &e) {
+        EXPECT_STREQ(e.what(),
+                     "the portal sent a row twice, in a page and at the start of the next");
+    }
+    try {
+        c.first_row(a.view());
+        FAIL() << "expected an error";
+    } catch (const Error &e) {
+        EXPECT_STREQ(e.what(), "the portal sent its first page again");
+    }
+}
+
+TEST(PageContinuity, RowsNothingTellsApartAreNotChecked) {
+    PageContinuity c(false, false, false, 1, "");
+    TestRow one{{{ValueKind::Number, "7"}}, {}};
+    c.start_page("URL1", 0, true, false);
+    EXPECT_TRUE(c.first_row(one.view()));
+    c.hold_last_row(page_of({one}, 1));
+    c.finish_page(true);
+    c.start_page("URL2", 1, false, true);
+    EXPECT_TRUE(c.first_row(one.view()));
+    EXPECT_NO_THROW(c.finish_page(false));
+}

@@ -25,6 +25,11 @@ DECLARE
     index_def text;
     primary_key_name name;
     primary_key_def text;
+    removed_ids bigint[];
+    batch bigint[];
+    batch_inserted bigint;
+    batch_updated bigint;
+    batch_tallies regclass[];
     -- The portal's rows as crime.incidents' columns, and those columns, shared by every path.
     portal_rows CONSTANT text := 'SELECT c.id, c.case_number, c.date AS occurred_at, c.block,
         c.iucr, c.primary_type, c.description, c.location_description, c.arrest, c.domestic,
@@ -83,6 +88,28 @@ DECLARE
        EXCLUDED.ward, EXCLUDED.community_area, EXCLUDED.fbi_code,
        EXCLUDED.x_coordinate, EXCLUDED.y_coordinate, EXCLUDED.year,
        EXCLUDED.updated_at, EXCLUDED.latitude, EXCLUDED.longitude)';
+    -- The upsert of a query's portal rows (its %s) with their tallies, and what it returns:
+    -- rows inserted, rows updated, tallies changed. xmax is 0 on a freshly inserted row and set
+    -- on a row updated by ON CONFLICT.
+    upsert_format CONSTANT text := format($sql$
+        upserted AS (
+            INSERT INTO crime.incidents AS i (%s)
+            %%s
+            ON CONFLICT (id) DO UPDATE SET %s
+            WHERE %s
+            RETURNING i.xmax = 0 AS was_inserted, %s
+        ),
+        %s)
+        $sql$, incident_columns, update_set, changed_test, tally_columns_of_i, upserted_changes);
+    upsert_result CONSTANT text := $sql$
+        SELECT count(*) FILTER (WHERE was_inserted), count(*) FILTER (WHERE NOT was_inserted),
+               (SELECT t.tallies FROM changed_tallies t)
+        FROM upserted
+        $sql$;
+    -- Ids per request when crimes are looked up by id: an IN list of 200 ids of up to 10 digits
+    -- stays within the 4,096 bytes socrata_fdw pushes down as $where (past it, the list would be
+    -- filtered locally, over a scan of the whole dataset).
+    ids_per_request CONSTANT integer := 200;
 BEGIN
     IF delete_missing AND (occurred_from IS NULL OR occurred_before IS NULL) THEN
         RAISE EXCEPTION 'delete_missing needs both occurred_from and occurred_before'
@@ -189,24 +216,7 @@ BEGIN
             RETURN;
         END IF;
 
-        -- xmax is 0 on a freshly inserted row and set on a row updated by ON CONFLICT.
-        EXECUTE crime.tally_statement(
-            format($sql$
-            upserted AS (
-                INSERT INTO crime.incidents AS i (%s)
-                %s
-                ON CONFLICT (id) DO UPDATE SET %s
-                WHERE %s
-                RETURNING i.xmax = 0 AS was_inserted, %s
-            ),
-            %s)
-            $sql$, incident_columns, portal_query, update_set, changed_test,
-                   tally_columns_of_i, upserted_changes),
-            $sql$
-            SELECT count(*) FILTER (WHERE was_inserted), count(*) FILTER (WHERE NOT was_inserted),
-                   (SELECT t.tallies FROM changed_tallies t)
-            FROM upserted
-            $sql$, keep_tallies)
+        EXECUTE crime.tally_statement(format(upsert_format, portal_query), upsert_result, keep_tallies)
         INTO inserted, updated, tallies;
         IF cardinality(tallies) > 0 THEN
             PERFORM crime.prune_tallies();
@@ -287,15 +297,37 @@ BEGIN
                count(o.id),
                (SELECT count(*) FROM removed),
                (SELECT max(s.updated_at) FROM source s),
-               (SELECT t.tallies FROM changed_tallies t)
+               (SELECT t.tallies FROM changed_tallies t),
+               (SELECT array_agg(r.id ORDER BY r.id) FROM removed r)
         FROM upserted u
         LEFT JOIN LATERAL $sql$ || old_version || ' ON true', keep_tallies)
-    INTO fetched, inserted, updated, deleted, max_updated_at, tallies
+    INTO fetched, inserted, updated, deleted, max_updated_at, tallies, removed_ids
     USING occurred_from, occurred_before;
+
+    -- A crime missing from the range may only have moved out of it: the portal changed its date
+    -- without a newer updated_on (or a backfill's range ends before its new date). Deleted
+    -- above, it is looked up by id and, if the portal still has it, put back with its new date
+    -- in the same transaction: an update, not a deletion (crime_backfill() would otherwise lose
+    -- it until its new window, or until a sync's full check for a range re-sync). Crimes
+    -- removed are rare, so this is usually no request at all.
+    FOR batch IN
+        SELECT array_agg(r.id) FROM unnest(removed_ids) WITH ORDINALITY AS r (id, n)
+        GROUP BY (r.n - 1) / ids_per_request
+    LOOP
+        EXECUTE crime.tally_statement(
+            format(upsert_format,
+                   format('%s WHERE c.date IS NOT NULL AND c.id = ANY (%L::bigint[])', portal_rows, batch)),
+            upsert_result, keep_tallies)
+        INTO batch_inserted, batch_updated, batch_tallies;
+        fetched := fetched + batch_inserted + batch_updated;
+        updated := updated + batch_inserted + batch_updated;
+        deleted := deleted - batch_inserted - batch_updated;
+        tallies := ARRAY(SELECT DISTINCT t FROM unnest(tallies || batch_tallies) AS t);
+    END LOOP;
     IF cardinality(tallies) > 0 THEN
         PERFORM crime.prune_tallies();
     END IF;
 END
 $$;
 COMMENT ON FUNCTION crime.merge_incidents(timestamp, timestamp, timestamp, boolean, boolean) IS
-    'Upserts the portal''s crimes updated at or after updated_since and/or occurring in [occurred_from, occurred_before) into crime.incidents by id, rewriting only rows that differ; with delete_missing, also deletes the range''s local rows that the portal no longer has. Adjusts the tallies in the same statement (unless keep_tallies is false: crime_backfill() recounts them at its end). Returns rows fetched, inserted, updated, deleted, the greatest updated_on fetched and the tallies that changed';
+    'Upserts the portal''s crimes updated at or after updated_since and/or occurring in [occurred_from, occurred_before) into crime.incidents by id, rewriting only rows that differ; with delete_missing, also deletes the range''s local rows that the portal no longer has (a crime whose date moved out of the range is looked up by id and updated instead). Adjusts the tallies in the same statement (unless keep_tallies is false: crime_backfill() recounts them at its end). Returns rows fetched, inserted, updated, deleted, the greatest updated_on fetched and the tallies that changed';

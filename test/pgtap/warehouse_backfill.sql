@@ -26,7 +26,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(51);
+SELECT plan(57);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -147,6 +147,46 @@ SELECT is((SELECT md5(string_agg(id || '/' || occurred_at || '/' || updated_at, 
           (SELECT md5(string_agg(id || '/' || date || '/' || updated_on, ',' ORDER BY id)) FROM crime.portal_crimes),
           'the warehouse equals the portal again');
 SELECT is(pg_temp.tallies_off(), '{}', 'and its tallies are exact');
+
+-------------------------------------------------------------------------------------------------
+-- 5b. A crime the portal moved (without a newer updated_on) out of its window, to a later one or
+--     out of the backfill's range, is looked up by id and updated, not deleted
+-------------------------------------------------------------------------------------------------
+SELECT id AS forward_id FROM crime.incidents
+WHERE occurred_at >= '2014-01-01' AND occurred_at < '2014-01-08' ORDER BY id LIMIT 1 \gset
+SELECT id AS away_id FROM crime.incidents
+WHERE occurred_at >= '2014-01-01' AND occurred_at < '2014-01-08' ORDER BY id OFFSET 1 LIMIT 1 \gset
+CALL pg_temp.soda_control('/_control/datasets/wtst-back/upsert',
+    format($$SELECT '[{"id": "%s", "date": "2014-02-20T10:00:00.000"}, {"id": "%s", "date": "2016-05-05T05:00:00.000"}]'$$,
+           :forward_id, :away_id));
+CALL crime_backfill('2014-01-01', '2014-03-01');
+SELECT ok(inserted = 0 AND updated = 2 AND deleted = 0,
+          format('the two moved crimes count as updated, not as deleted (inserted %s, updated %s, deleted %s)',
+                 inserted, updated, deleted))
+FROM crime.sync_runs ORDER BY id DESC LIMIT 1;
+SELECT is((SELECT occurred_at FROM crime.incidents WHERE id = :forward_id), '2014-02-20 10:00:00'::timestamp,
+          'the crime moved to a later window has its new date');
+SELECT is((SELECT occurred_at FROM crime.incidents WHERE id = :away_id), '2016-05-05 05:00:00'::timestamp,
+          'the crime moved out of the range is kept, with its new date');
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal');
+SELECT is(pg_temp.tallies_off(), '{}', 'and its tallies are exact');
+-- The lookup sends its ids to the portal: a list filtered locally would read the whole dataset.
+CREATE FUNCTION pg_temp.socrata_query(query text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (VERBOSE) ' || query LOOP
+        IF line ~ 'Socrata query:' THEN
+            RETURN line;
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END $$;
+SELECT matches(pg_temp.socrata_query(format(
+                   'SELECT c.id FROM crime.portal_crimes c WHERE c.date IS NOT NULL AND c.id = ANY (%L::bigint[])',
+                   (SELECT array_agg(g) FROM generate_series(9999999000, 9999999199) AS g))),
+               'id IN \(9999999000,[0-9,]*,9999999199\)',
+               'a lookup of 200 ten-digit ids (the most one request asks for) is pushed down whole');
 
 -------------------------------------------------------------------------------------------------
 -- 6. A row the portal dates in the future does not carry the watermark the backfill hands over

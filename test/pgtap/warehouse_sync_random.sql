@@ -244,7 +244,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(2 + 2 * 7 * :rounds + 5);
+SELECT plan(2 + 2 * 7 * :rounds + 6);
 SELECT diag(format('seed %s, %s rounds per phase (SYNC_RANDOM_SEED, SYNC_RANDOM_ROUNDS)', :'seed', :rounds));
 
 SELECT is(status, 'succeeded', 'the first load succeeds') FROM crime_sync();
@@ -259,8 +259,13 @@ RESET chicago_crime.full_check_interval;
 -- Last, one more round of changes (those of phase 2), repaired by a backfill of the whole range
 -- a year at a time instead of a sync; a sync after it finds nothing left to do.
 CALL pg_temp.change_portal(2 * :rounds + 1, true);
+SELECT pg_temp.expected_counts() AS backfill_expected \gset
 CALL crime_backfill(window_length => '1 year');
 SELECT is(status || coalesce(': ' || error, ''), 'succeeded', 'a backfill after a last round of changes succeeds')
+FROM crime.sync_runs WHERE kind = 'backfill' ORDER BY id DESC LIMIT 1;
+-- A crime moved to another year is an update there, even when its new window comes later.
+SELECT is(format('inserted %s, updated %s, deleted %s', inserted, updated, deleted), :'backfill_expected',
+          'the backfill counts what changed')
 FROM crime.sync_runs WHERE kind = 'backfill' ORDER BY id DESC LIMIT 1;
 SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal');
 SELECT is(pg_temp.tallies_off(), '{}', 'the tallies equal a recount');

@@ -599,16 +599,17 @@ struct OffsetScan {
 };
 
 OffsetScan offset_scan(const std::function<std::pair<int, int>(int request)> &dataset,
-                       int page_size, bool chunked = false) {
+                       int page_size, bool chunked = false, std::int64_t offset = 0,
+                       std::int64_t limit = -1) {
     int served = 0;
     LoopbackServer server([&](int fd, const std::string &req, LoopbackServer &) {
         const int n = served++;
         const auto [first, last] = dataset(n);
-        const long offset = query_number(req, "$offset");
-        const long limit = query_number(req, "$limit");
-        const int from = first + static_cast<int>(offset);
+        const long asked_offset = query_number(req, "$offset");
+        const long asked_limit = query_number(req, "$limit");
+        const int from = first + static_cast<int>(asked_offset);
         const std::string body =
-            rows_body(from, std::min<int>(last, from + static_cast<int>(limit) - 1));
+            rows_body(from, std::min<int>(last, from + static_cast<int>(asked_limit) - 1));
         if (chunked && n == 1) {
             LoopbackServer::send_all(fd, response_up_to(body, body.find(R"({"n":"7")")));
             return false;
@@ -621,6 +622,8 @@ OffsetScan offset_scan(const std::function<std::pair<int, int>(int request)> &da
     request.select = {"n"};
     request.order = "n";
     request.keyset = false;
+    request.offset = offset;
+    request.limit = limit;
     PageFetcher fetcher(client, request, page_size);
     OffsetScan scan;
     try {
@@ -659,6 +662,18 @@ TEST(PageFetcher, OffsetPagesStartOnThePreviousPagesLastRow) {
     EXPECT_NE(scan.requests[0].find("$limit=2 "), std::string::npos) << scan.requests[0];
     EXPECT_NE(scan.requests[1].find("$limit=3&$offset=1 "), std::string::npos) << scan.requests[1];
     EXPECT_NE(scan.requests[2].find("$limit=3&$offset=3 "), std::string::npos) << scan.requests[2];
+}
+
+TEST(PageFetcher, APushedDownOffsetAndLimitCountOnlyEachPagesOwnRows) {
+    // OFFSET 3 LIMIT 5 over rows 1-20 in pages of 2: rows 4-8, the last page asking for the row
+    // before and one of its own.
+    OffsetScan scan = offset_scan([](int) { return std::pair{1, 20}; }, 2, false, 3, 5);
+    ASSERT_FALSE(scan.error) << scan.error->what() << scan.error->detail();
+    EXPECT_EQ(scan.values, numbers(4, 8));
+    ASSERT_EQ(scan.requests.size(), 3u) << "no request after the limit is reached";
+    EXPECT_NE(scan.requests[0].find("$limit=2&$offset=3 "), std::string::npos) << scan.requests[0];
+    EXPECT_NE(scan.requests[1].find("$limit=3&$offset=4 "), std::string::npos) << scan.requests[1];
+    EXPECT_NE(scan.requests[2].find("$limit=2&$offset=6 "), std::string::npos) << scan.requests[2];
 }
 
 TEST(PageFetcher, ASortedScanOverRowsDeletedAheadIsAnErrorNotASkip) {

@@ -8,10 +8,11 @@
 
 namespace socrata {
 
-PageContinuity::PageContinuity(bool keyset, bool rows_carry_id, bool unique_rows, std::size_t slots,
-                               std::string app_token)
-    : keyset_(keyset), rows_carry_id_(rows_carry_id), unique_rows_(unique_rows), slots_(slots),
-      app_token_(std::move(app_token)), held_values_(slots) {}
+PageContinuity::PageContinuity(bool keyset, std::vector<std::size_t> key_slots, bool key_is_row_id,
+                               std::size_t slots, std::string app_token)
+    : keyset_(keyset), key_slots_(std::move(key_slots)), key_is_row_id_(key_is_row_id),
+      unique_rows_(!key_slots_.empty()), slots_(slots), app_token_(std::move(app_token)),
+      held_values_(slots) {}
 
 void PageContinuity::reset() {
     last_key_.clear();
@@ -30,25 +31,30 @@ std::string PageContinuity::quoted(std::string_view text) const {
 }
 
 std::string_view PageContinuity::key(const RowView &row) {
-    if (rows_carry_id_)
-        return row.size() >= slots_ ? row[slots_ - 1].text : std::string_view();
-    // A group holds every grouping expression: its values, with their kinds, are its key.
+    if (key_is_row_id_)
+        return key_slots_[0] < row.size() ? row[key_slots_[0]].text : std::string_view();
+    // A group's grouping keys, with their kinds. Not its aggregates: those change when rows are
+    // added while the scan pages, but the group's place in the order does not.
     key_buffer_.clear();
-    for (std::size_t i = 0; i < row.size(); ++i) {
-        key_buffer_ += static_cast<char>('0' + static_cast<int>(row[i].kind));
-        key_buffer_.append(row[i].text);
+    for (std::size_t slot : key_slots_) {
+        if (slot >= row.size())
+            break;
+        key_buffer_ += static_cast<char>('0' + static_cast<int>(row[slot].kind));
+        key_buffer_.append(row[slot].text);
         key_buffer_ += '\x1f';
     }
     return key_buffer_;
 }
 
 std::string PageContinuity::label(const RowView &row) {
-    if (rows_carry_id_)
+    if (key_is_row_id_)
         return "Row identifier " + quoted(key(row));
     std::string values;
-    for (std::size_t i = 0; i < row.size(); ++i)
-        values += (i ? ", " : "") + (row[i].is_null() ? std::string("null") : quoted(row[i].text));
-    return "Row " + values;
+    for (std::size_t slot : key_slots_)
+        if (slot < row.size())
+            values += (values.empty() ? "" : ", ") +
+                      (row[slot].is_null() ? std::string("null") : quoted(row[slot].text));
+    return "Group " + values;
 }
 
 void PageContinuity::start_page(std::string shown_url, std::int64_t offset, bool first_page,
@@ -120,7 +126,7 @@ void PageContinuity::hold_last_row(const Page &page) {
         held_values_[s] = {page.kind(r, s), page.text(r, s)};
     const RowView row(held_values_.data(), slots_, r, 0);
     held_key_ = std::string(key(row));
-    if (rows_carry_id_ && held_key_.empty())
+    if (key_is_row_id_ && held_key_.empty())
         throw Error(ErrorKind::Protocol, "Socrata rows came without a row identifier (:id)",
                     "URL: " + shown_url_);
     held_label_ = label(row);

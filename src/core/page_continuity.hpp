@@ -19,10 +19,14 @@ namespace socrata {
 class PageContinuity {
   public:
     // `keyset`: pages follow `:id > last`; otherwise they follow $offset in a total order.
-    // `rows_carry_id`: a row's :id is its last of `slots` values; otherwise (groups) all of its
-    // values tell it apart. `unique_rows` false (rows nothing tells apart) turns every check off.
-    PageContinuity(bool keyset, bool rows_carry_id, bool unique_rows, std::size_t slots,
-                   std::string app_token);
+    // `key_slots`: the values, of a row's `slots`, that tell it from the others: its :id
+    // (`key_is_row_id`), or a group's grouping keys. None (rows nothing tells apart) turns every
+    // check off.
+    PageContinuity(bool keyset, std::vector<std::size_t> key_slots, bool key_is_row_id,
+                   std::size_t slots, std::string app_token);
+
+    // Whether rows can be told apart, so that pages are checked at all.
+    bool tells_rows_apart() const noexcept { return unique_rows_; }
 
     // Forgets every page (a rescan).
     void reset();
@@ -64,7 +68,8 @@ class PageContinuity {
     Error rows_moved(const std::string &found) const;
 
     const bool keyset_;
-    const bool rows_carry_id_;
+    const std::vector<std::size_t> key_slots_;
+    const bool key_is_row_id_;
     const bool unique_rows_;
     const std::size_t slots_;
     const std::string app_token_; // masked wherever a row's text is quoted

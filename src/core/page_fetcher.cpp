@@ -74,6 +74,22 @@ class BodyDecoder {
     std::optional<CsvRowDecoder> csv_;
 };
 
+// The slots whose values tell a row from the others: the :id that rides along last, or a
+// group's grouping keys (the $select items that are $group expressions). None if some grouping
+// key is not selected: the values would not tell groups apart.
+std::vector<std::size_t> key_slots(const ScanRequest &request, bool rows_carry_id) {
+    if (rows_carry_id)
+        return {request.select.size()};
+    const std::vector<std::string> keys = split_soql_list(request.group);
+    std::vector<std::size_t> slots;
+    for (std::size_t i = 0; i < request.select.size(); ++i) {
+        const std::string &item = request.select[i];
+        if (std::find(keys.begin(), keys.end(), item.substr(0, item.rfind(" AS "))) != keys.end())
+            slots.push_back(i);
+    }
+    return slots.size() == keys.size() ? slots : std::vector<std::size_t>{};
+}
+
 // What a page's values take in its arena, per value, on average: the crimes dataset's
 // columns average 8 bytes with their terminators.
 constexpr std::size_t kBytesPerValue = 8;
@@ -93,10 +109,9 @@ PageFetcher::PageFetcher(SodaClient &client, ScanRequest request, int page_size)
                                                   [](const std::string &item) {
                                                       return item.find('(') != std::string::npos;
                                                   }))),
-      // Grouped rows are unique by their values: they hold every grouping expression.
-      rows_are_unique_(rows_carry_id_ || !request_.group.empty()),
+
       slots_(request_.select.size() + (rows_carry_id_ ? 1 : 0)),
-      continuity_(request_.keyset, rows_carry_id_, rows_are_unique_, slots_,
+      continuity_(request_.keyset, key_slots(request_, rows_carry_id_), rows_carry_id_, slots_,
                   client_.settings().app_token) {}
 
 void PageFetcher::restart() {
@@ -110,7 +125,7 @@ void PageFetcher::restart() {
 // later row: the page would repeat or skip rows, and this is how the fetcher finds out. A row
 // more per page costs nothing measurable; keyset paging needs none (it cannot skip or repeat).
 bool PageFetcher::overlaps_previous_page() const noexcept {
-    return !request_.keyset && rows_are_unique_ && returned_ > 0;
+    return !request_.keyset && continuity_.tells_rows_apart() && returned_ > 0;
 }
 
 SoqlQuery PageFetcher::page_query() const {
@@ -220,7 +235,7 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
             // Pages are in a total order (ending with :id, or the groups'), so the same request
             // sends the same rows unless the portal's data changed in between; check where the
             // handed-on rows end (the last row held is the last handed on).
-            if (--to_skip == 0 && rows_are_unique_ &&
+            if (--to_skip == 0 && continuity_.tells_rows_apart() &&
                 continuity_.key(row) != continuity_.held_key())
                 throw rows_changed_on_retry("Row " + std::to_string(handed_on) +
                                             " of the retried page was " + continuity_.held_label() +

@@ -54,11 +54,10 @@ class PageFetcher {
     SodaClient &client_;
     ScanRequest request_;
     int page_size_;
-    const bool rows_carry_id_;   // each row's :id rides along in a last slot
-    const bool rows_are_unique_; // by :id, or (groups) by their values: pages can be checked
-    const std::size_t slots_;    // values per row: the select items, then the :id if it rides along
-    PageContinuity continuity_;  // that each page starts where the one before ended
-    std::int64_t returned_ = 0;  // rows handed out so far
+    const bool rows_carry_id_;  // each row's :id rides along in a last slot
+    const std::size_t slots_;   // values per row: the select items, then the :id if it rides along
+    PageContinuity continuity_; // that each page starts where the one before ended
+    std::int64_t returned_ = 0; // rows handed out so far
     bool done_ = false;
 };
 

@@ -178,6 +178,36 @@ std::vector<std::string> select_for_url(const std::vector<std::string> &items,
     return select;
 }
 
+std::vector<std::string> split_soql_list(std::string_view list) {
+    std::vector<std::string> items;
+    auto add = [&](std::string_view item) {
+        const auto first = item.find_first_not_of(' ');
+        if (first != std::string_view::npos)
+            items.emplace_back(item.substr(first, item.find_last_not_of(' ') - first + 1));
+    };
+    int depth = 0;
+    char quote = 0; // ' or ` while inside one (a doubled quote closes and reopens: no harm)
+    std::size_t start = 0;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+        const char c = list[i];
+        if (quote) {
+            if (c == quote)
+                quote = 0;
+        } else if (c == '\'' || c == '`') {
+            quote = c;
+        } else if (c == '(') {
+            ++depth;
+        } else if (c == ')') {
+            --depth;
+        } else if (c == ',' && depth == 0) {
+            add(list.substr(start, i - start));
+            start = i + 1;
+        }
+    }
+    add(list.substr(start));
+    return items;
+}
+
 std::string SoqlQuery::to_query_string() const {
     std::string qs;
     if (!select.empty()) {

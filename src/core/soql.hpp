@@ -89,6 +89,10 @@ bool star_leaves_out(std::string_view field) noexcept;
 std::vector<std::string> select_for_url(const std::vector<std::string> &items,
                                         bool star_returns_all);
 
+// The items of a comma-separated SoQL list ($group, $order), split at the commas outside
+// parentheses, 'string literals' and `quoted identifiers`, without the spaces around them.
+std::vector<std::string> split_soql_list(std::string_view list);
+
 // Conditions ANDed into one $where text while it fits a URL budget: the planner offers each
 // WHERE clause in turn, in the query's order, and evaluates those refused itself (a long IN
 // list, say), so no constant in a query makes it too long to send. A value computed when the

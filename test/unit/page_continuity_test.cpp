@@ -39,26 +39,31 @@ Page page_of(std::vector<TestRow> rows, std::size_t slots) {
 
 // Offset paging of (n, :id) rows.
 PageContinuity offset_rows() {
-    return PageContinuity(false, true, true, 2, "sekrit");
+    return PageContinuity(false, {1}, true, 2, "sekrit");
 }
 
 } // namespace
 
-TEST(PageContinuity, RowsAreToldApartByTheirIdAndGroupsByEveryValueAndKind) {
+TEST(PageContinuity, RowsAreToldApartByTheirIdAndGroupsByTheirGroupingKeys) {
     PageContinuity ids = offset_rows();
     EXPECT_EQ(ids.key(id_row("1", "row-a").view()), "row-a");
     EXPECT_EQ(ids.label(id_row("1", "row-a").view()), "Row identifier \"row-a\"");
 
-    PageContinuity groups(false, false, true, 2, "sekrit");
-    TestRow text_one{{{ValueKind::String, "1"}, {ValueKind::Null, ""}}, {}};
-    TestRow number_one{{{ValueKind::Number, "1"}, {ValueKind::Null, ""}}, {}};
+    // Groups of (key, count): the count, an aggregate, is not part of the key.
+    PageContinuity groups(false, {0}, false, 2, "sekrit");
+    TestRow text_one{{{ValueKind::String, "1"}, {ValueKind::Number, "5"}}, {}};
+    TestRow text_one_more{{{ValueKind::String, "1"}, {ValueKind::Number, "6"}}, {}};
+    TestRow number_one{{{ValueKind::Number, "1"}, {ValueKind::Number, "5"}}, {}};
     const std::string text_key(groups.key(text_one.view()));
+    EXPECT_EQ(text_key, groups.key(text_one_more.view())) << "an aggregate that changed";
     EXPECT_NE(text_key, groups.key(number_one.view())) << "the kind is part of the key";
-    EXPECT_EQ(groups.label(text_one.view()), "Row \"1\", null");
+    EXPECT_EQ(groups.label(text_one.view()), "Group \"1\"");
+    TestRow null_key{{{ValueKind::Null, ""}, {ValueKind::Number, "5"}}, {}};
+    EXPECT_EQ(groups.label(null_key.view()), "Group null");
 }
 
 TEST(PageContinuity, ALabelMasksTheAppToken) {
-    PageContinuity groups(false, false, true, 1, "sekrit");
+    PageContinuity groups(false, {0}, false, 1, "sekrit");
     TestRow row{{{ValueKind::String, "a sekrit here"}}, {}};
     EXPECT_EQ(groups.label(row.view()).find("sekrit"), std::string::npos)
         << groups.label(row.view());
@@ -101,7 +106,7 @@ TEST(PageContinuity, AnOffsetPageWithoutThePreviousPagesLastRowIsAnError) {
 }
 
 TEST(PageContinuity, AKeysetPageMayNotStartWithARowOfThePreviousPage) {
-    PageContinuity c(true, true, true, 2, "sekrit");
+    PageContinuity c(true, {1}, true, 2, "sekrit");
     TestRow a = id_row("1", "row-a"), b = id_row("2", "row-b"), d = id_row("4", "row-d");
     c.start_page("URL1", 0, true, false);
     EXPECT_TRUE(c.first_row(a.view()));
@@ -130,7 +135,7 @@ TEST(PageContinuity, AKeysetPageMayNotStartWithARowOfThePreviousPage) {
 }
 
 TEST(PageContinuity, RowsNothingTellsApartAreNotChecked) {
-    PageContinuity c(false, false, false, 1, "");
+    PageContinuity c(false, {}, false, 1, "");
     TestRow one{{{ValueKind::Number, "7"}}, {}};
     c.start_page("URL1", 0, true, false);
     EXPECT_TRUE(c.first_row(one.view()));

@@ -264,3 +264,13 @@ TEST(EncodedShapeBytes, CountsSelectGroupAndOrderAsSent) {
     std::size_t names = std::string("$select=&$group=&$order=").size();
     EXPECT_EQ(encoded_shape_bytes(select, "year", "year"), qs.size() - names);
 }
+
+TEST(SplitSoqlList, SplitsAtTopLevelCommasOnly) {
+    EXPECT_EQ(split_soql_list("primary_type, date_trunc_ym(date)"),
+              (std::vector<std::string>{"primary_type", "date_trunc_ym(date)"}));
+    EXPECT_EQ(split_soql_list("coalesce(a, 'x, y'), `odd, name`,b"),
+              (std::vector<std::string>{"coalesce(a, 'x, y')", "`odd, name`", "b"}));
+    EXPECT_EQ(split_soql_list("'it''s, here'"), (std::vector<std::string>{"'it''s, here'"}));
+    EXPECT_TRUE(split_soql_list("").empty());
+    EXPECT_TRUE(split_soql_list("  ").empty());
+}

@@ -738,7 +738,7 @@ TEST(PageFetcher, AnOffsetPageRetriedAfterChunksWereHandedOnSkipsItsFirstRowAgai
     EXPECT_EQ(scan.requests.size(), 4u) << "three pages, one retried";
 }
 
-TEST(PageFetcher, GroupedPagesAreCheckedByTheirValues) {
+TEST(PageFetcher, GroupedPagesAreCheckedByTheirGroupingKeys) {
     // Groups have no :id, but are unique by their values (they hold every grouping key): a cache
     // that ignores $offset sends the first groups again.
     int requests = 0;

@@ -738,9 +738,23 @@ TEST(PageFetcher, AnOffsetPageRetriedAfterChunksWereHandedOnSkipsItsFirstRowAgai
     EXPECT_EQ(scan.requests.size(), 4u) << "three pages, one retried";
 }
 
+namespace {
+
+// SELECT n, count(*) AS c ... GROUP BY n, pushed down: offset pages of groups.
+ScanRequest count_by_n() {
+    ScanRequest request;
+    request.select = {"n", "count(*) AS c"};
+    request.group = "n";
+    request.order = "n";
+    request.keyset = false;
+    return request;
+}
+
+} // namespace
+
 TEST(PageFetcher, GroupedPagesAreCheckedByTheirGroupingKeys) {
-    // Groups have no :id, but are unique by their values (they hold every grouping key): a cache
-    // that ignores $offset sends the first groups again.
+    // Groups have no :id, but their grouping keys tell them apart: a cache that ignores $offset
+    // sends the first groups again.
     int requests = 0;
     LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
         ++requests;
@@ -749,12 +763,7 @@ TEST(PageFetcher, GroupedPagesAreCheckedByTheirGroupingKeys) {
         return true;
     });
     SodaClient client(settings_for(server), nullptr);
-    ScanRequest request;
-    request.select = {"n", "count(*) AS c"};
-    request.group = "n";
-    request.order = "n";
-    request.keyset = false;
-    PageFetcher fetcher(client, request, 2);
+    PageFetcher fetcher(client, count_by_n(), 2);
     Page page;
     ASSERT_TRUE(fetcher.next(page));
     Error e = first_page_error_of(fetcher);
@@ -783,12 +792,7 @@ TEST(PageFetcher, AGroupWhoseAggregateChangedBetweenPagesIsNoMove) {
         return true;
     });
     SodaClient client(settings_for(server), nullptr);
-    ScanRequest request;
-    request.select = {"n", "count(*) AS c"};
-    request.group = "n";
-    request.order = "n";
-    request.keyset = false;
-    PageFetcher fetcher(client, request, 2);
+    PageFetcher fetcher(client, count_by_n(), 2);
     EXPECT_EQ(fetch_all(fetcher), groups);
     EXPECT_EQ(requests, 3);
 }

@@ -41,37 +41,3 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION crime.months_out_of_sync() IS
     'Months (of occurrence) whose number of crimes or sum of their ids differs between the portal and crime.incidents: one aggregate query to the portal (pushed down by socrata_fdw), and crime.tally_type_month locally; crime_sync() re-syncs these months to find deletions';
-
-CREATE FUNCTION crime.delete_missing_incidents(occurred_from timestamp, occurred_before timestamp,
-                                               OUT deleted bigint, OUT tallies regclass[])
-LANGUAGE plpgsql
-SET jit = off -- see refresh_views
-AS $$
-BEGIN
-    -- The portal's ids of the range, read once (only the ids: a few bytes a row) and kept, so
-    -- that the anti-join never turns into one request per local row.
-    -- The range as literals, as crime.merge_incidents() writes it, for the wrapper to push down.
-    EXECUTE crime.tally_statement(
-        format($sql$
-        portal_ids AS MATERIALIZED (
-            SELECT c.id FROM crime.portal_crimes AS c
-            WHERE c.date >= %L::timestamp AND c.date < %L::timestamp
-        ),
-        removed AS (
-            DELETE FROM crime.incidents AS i
-            WHERE i.occurred_at >= $1 AND i.occurred_at < $2
-              AND NOT EXISTS (SELECT FROM portal_ids p WHERE p.id = i.id)
-            RETURNING -1 AS sign, i.*
-        ),
-        changes AS (SELECT * FROM removed)
-        $sql$, occurred_from, occurred_before),
-        'SELECT (SELECT count(*) FROM removed), (SELECT t.tallies FROM changed_tallies t)', true)
-    INTO deleted, tallies
-    USING occurred_from, occurred_before;
-    IF cardinality(tallies) > 0 THEN
-        PERFORM crime.prune_tallies();
-    END IF;
-END
-$$;
-COMMENT ON FUNCTION crime.delete_missing_incidents(timestamp, timestamp) IS
-    'Deletes the crimes of crime.incidents that occurred in [occurred_from, occurred_before) and whose id the portal no longer has in that range (one request for the range''s ids), and takes them out of the tallies; returns how many, and the tallies that changed. crime_sync() calls it for each month that differs, after it has re-synced them all';

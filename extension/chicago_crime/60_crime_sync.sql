@@ -14,7 +14,6 @@ DECLARE
     first_load     boolean;
     present        timestamp;
     merged         record;
-    removed        record;
     months         timestamp[];
     month          timestamp;
     changed        regclass[] := '{}';
@@ -102,22 +101,19 @@ BEGIN
         END IF;
         IF run.full_check AND NOT first_load THEN
             months := ARRAY(SELECT m.month FROM crime.months_out_of_sync() m);
-            -- Every differing month's rows first, then the deletions: a crime the portal moved
-            -- from one of these months to a later one is then updated in place, not deleted
-            -- from the first and inserted again into the second.
+            -- Each differing month made equal to the portal's, in one request for its rows. A
+            -- crime the portal moved out of the month is looked up by id and updated, not
+            -- deleted (merge_incidents), whichever of its two months comes first.
             FOREACH month IN ARRAY months LOOP
                 merged := crime.merge_incidents(occurred_from => month,
-                                                occurred_before => month + interval '1 month');
+                                                occurred_before => month + interval '1 month',
+                                                delete_missing => true);
                 run.rows_fetched := run.rows_fetched + merged.fetched;
                 run.inserted := run.inserted + merged.inserted;
                 run.updated := run.updated + merged.updated;
+                run.deleted := run.deleted + merged.deleted;
                 run.unchanged := run.unchanged + merged.fetched - merged.inserted - merged.updated;
                 changed := changed || merged.tallies;
-            END LOOP;
-            FOREACH month IN ARRAY months LOOP
-                removed := crime.delete_missing_incidents(month, month + interval '1 month');
-                run.deleted := run.deleted + removed.deleted;
-                changed := changed || removed.tallies;
             END LOOP;
             run.months_resynced := cardinality(months);
         END IF;

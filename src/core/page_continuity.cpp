@@ -57,12 +57,11 @@ std::string PageContinuity::label(const RowView &row) {
     return "Group " + values;
 }
 
-void PageContinuity::start_page(std::string shown_url, std::int64_t offset, bool first_page,
-                                bool overlap) {
+void PageContinuity::start_page(std::string shown_url, std::int64_t offset, bool first_page) {
     shown_url_ = std::move(shown_url);
     offset_ = offset;
     first_page_ = first_page;
-    overlap_ = overlap && unique_rows_;
+    overlap_ = overlaps(first_page);
     overlap_seen_ = false;
     page_ids_.clear();
 }

@@ -31,9 +31,17 @@ class PageContinuity {
     // Forgets every page (a rescan).
     void reset();
 
-    // Before a page's first request. `overlap`: the request starts one row early, on the
-    // previous page's last row (offset paging, after the first page).
-    void start_page(std::string shown_url, std::int64_t offset, bool first_page, bool overlap);
+    // Whether a page starts one row early, on the previous page's last row: offset pages after
+    // the first, of rows that can be told apart. Rows added to or deleted from the dataset ahead
+    // of the position between two pages move every later row, so the page would repeat or skip
+    // rows: that row is how the check finds out. It costs one row more per page; keyset paging
+    // needs none (it cannot skip or repeat).
+    bool overlaps(bool first_page) const noexcept {
+        return !keyset_ && unique_rows_ && !first_page;
+    }
+
+    // Before a page's first request.
+    void start_page(std::string shown_url, std::int64_t offset, bool first_page);
     // A retried request sends the page from its start; rows already handed on stay counted.
     void restart_page(std::size_t rows_kept);
 

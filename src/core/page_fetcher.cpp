@@ -109,7 +109,6 @@ PageFetcher::PageFetcher(SodaClient &client, ScanRequest request, int page_size)
                                                   [](const std::string &item) {
                                                       return item.find('(') != std::string::npos;
                                                   }))),
-
       slots_(request_.select.size() + (rows_carry_id_ ? 1 : 0)),
       continuity_(request_.keyset, key_slots(request_, rows_carry_id_), rows_carry_id_, slots_,
                   client_.settings().app_token) {}
@@ -120,12 +119,8 @@ void PageFetcher::restart() {
     done_ = false;
 }
 
-// Offset pages after the first start one row early, on the row that ended the page before.
-// Rows added to or deleted from the dataset ahead of the position between two pages move every
-// later row: the page would repeat or skip rows, and this is how the fetcher finds out. A row
-// more per page costs nothing measurable; keyset paging needs none (it cannot skip or repeat).
 bool PageFetcher::overlaps_previous_page() const noexcept {
-    return !request_.keyset && continuity_.tells_rows_apart() && returned_ > 0;
+    return continuity_.overlaps(returned_ == 0);
 }
 
 SoqlQuery PageFetcher::page_query() const {
@@ -214,7 +209,7 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
         page.reserve(fill_rows(), fill_rows() * slots_ * kBytesPerValue);
     };
 
-    continuity_.start_page(shown_url, q.offset.value_or(0), returned_ == 0, overlap);
+    continuity_.start_page(shown_url, q.offset.value_or(0), returned_ == 0);
     std::size_t handed_on = 0; // rows of this page already given to `publish`
     std::size_t to_skip = 0;   // after a retry: rows of the new response already handed on
     auto rows_changed_on_retry = [&](const std::string &what) {

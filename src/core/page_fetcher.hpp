@@ -45,8 +45,8 @@ class PageFetcher {
     std::size_t value_slots() const noexcept { return request_.select.size(); }
 
   private:
-    // Whether the next page starts one row early, on the previous page's last row (offset
-    // paging of rows that can be told apart).
+    // Whether the next page starts one row early, on the previous page's last row
+    // (PageContinuity::overlaps).
     bool overlaps_previous_page() const noexcept;
     SoqlQuery page_query() const;
     bool fetch(Page &page, std::size_t chunk_rows, const ChunkSink *publish);

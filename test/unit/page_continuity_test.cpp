@@ -71,18 +71,18 @@ TEST(PageContinuity, ALabelMasksTheAppToken) {
 
 TEST(PageContinuity, AnOffsetPageMustStartOnThePreviousPagesLastRow) {
     PageContinuity c = offset_rows();
-    c.start_page("URL1", 0, true, false);
+    c.start_page("URL1", 0, true);
     TestRow a = id_row("1", "row-a"), b = id_row("2", "row-b"), d = id_row("4", "row-d");
     EXPECT_TRUE(c.first_row(a.view()));
     c.hold_last_row(page_of({a, b}, 2));
     c.finish_page(true);
 
-    c.start_page("URL2", 1, false, true);
+    c.start_page("URL2", 1, false);
     EXPECT_FALSE(c.first_row(b.view())) << "the previous page's row is not this page's";
     c.hold_last_row(page_of({d}, 2));
     c.finish_page(true);
 
-    c.start_page("URL3", 2, false, true);
+    c.start_page("URL3", 2, false);
     try {
         c.first_row(b.view());
         FAIL() << "expected an error";
@@ -96,19 +96,19 @@ TEST(PageContinuity, AnOffsetPageMustStartOnThePreviousPagesLastRow) {
 
 TEST(PageContinuity, AnOffsetPageWithoutThePreviousPagesLastRowIsAnError) {
     PageContinuity c = offset_rows();
-    c.start_page("URL1", 0, true, false);
+    c.start_page("URL1", 0, true);
     TestRow a = id_row("1", "row-a");
     c.first_row(a.view());
     c.hold_last_row(page_of({a}, 2));
     c.finish_page(true);
-    c.start_page("URL2", 0, false, true);
+    c.start_page("URL2", 0, false);
     EXPECT_THROW(c.finish_page(false), Error) << "an empty response, where row-a had to come";
 }
 
 TEST(PageContinuity, AKeysetPageMayNotStartWithARowOfThePreviousPage) {
     PageContinuity c(true, {1}, true, 2, "sekrit");
     TestRow a = id_row("1", "row-a"), b = id_row("2", "row-b"), d = id_row("4", "row-d");
-    c.start_page("URL1", 0, true, false);
+    c.start_page("URL1", 0, true);
     EXPECT_TRUE(c.first_row(a.view()));
     c.add(a.view());
     c.add(b.view());
@@ -116,9 +116,9 @@ TEST(PageContinuity, AKeysetPageMayNotStartWithARowOfThePreviousPage) {
     c.finish_page(true);
     EXPECT_EQ(c.last_key(), "row-b") << "the keyset position";
 
-    c.start_page("URL2", 0, false, false);
+    c.start_page("URL2", 0, false);
     EXPECT_TRUE(c.first_row(d.view()));
-    c.start_page("URL2", 0, false, false);
+    c.start_page("URL2", 0, false);
     try {
         c.first_row(b.view());
         FAIL() << "expected an error";
@@ -137,11 +137,11 @@ TEST(PageContinuity, AKeysetPageMayNotStartWithARowOfThePreviousPage) {
 TEST(PageContinuity, RowsNothingTellsApartAreNotChecked) {
     PageContinuity c(false, {}, false, 1, "");
     TestRow one{{{ValueKind::Number, "7"}}, {}};
-    c.start_page("URL1", 0, true, false);
+    c.start_page("URL1", 0, true);
     EXPECT_TRUE(c.first_row(one.view()));
     c.hold_last_row(page_of({one}, 1));
     c.finish_page(true);
-    c.start_page("URL2", 1, false, true);
+    c.start_page("URL2", 1, false);
     EXPECT_TRUE(c.first_row(one.view()));
     EXPECT_NO_THROW(c.finish_page(false));
 }

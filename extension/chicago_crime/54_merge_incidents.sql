@@ -322,7 +322,7 @@ BEGIN
         fetched := fetched + batch_inserted + batch_updated;
         updated := updated + batch_inserted + batch_updated;
         deleted := deleted - batch_inserted - batch_updated;
-        tallies := ARRAY(SELECT DISTINCT t FROM unnest(tallies || batch_tallies) AS t);
+        tallies := tallies || batch_tallies; -- a table twice is harmless (crime.refresh_views)
     END LOOP;
     IF cardinality(tallies) > 0 THEN
         PERFORM crime.prune_tallies();

@@ -79,20 +79,6 @@ class Registry:
         with self.lock:
             return self.replayed.setdefault(spec_text, query)
 
-    @staticmethod
-    def shifted_offset(spec, params):
-        """For dropped=N / added=N: the $offset of a request as if N rows before that position
-        had been deleted from (or added to) the dataset since the paging began."""
-        if "$offset" not in params or not ("dropped" in spec or "added" in spec):
-            return params
-        try:
-            offset = int(params["$offset"])
-        except ValueError:
-            return params   # the query's own error
-        shifted = dict(params)
-        shifted["$offset"] = str(max(0, offset + spec.get("dropped", 0) - spec.get("added", 0)))
-        return shifted
-
     def reset(self):
         with self.lock:
             self.counters.clear()
@@ -101,6 +87,20 @@ class Registry:
     def snapshot(self):
         with self.lock:
             return dict(self.counters)
+
+
+def shifted_offset(spec, params):
+    """For dropped=N / added=N: the $offset of a request as if N rows before that position had
+    been deleted from (or added to) the dataset since the paging began."""
+    if "$offset" not in params or not ("dropped" in spec or "added" in spec):
+        return params
+    try:
+        offset = int(params["$offset"])
+    except ValueError:
+        return params   # the query's own error
+    shifted = dict(params)
+    shifted["$offset"] = str(max(0, offset + spec.get("dropped", 0) - spec.get("added", 0)))
+    return shifted
 
 
 # ---------------------------------------------------------------------------

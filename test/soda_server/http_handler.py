@@ -224,7 +224,7 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
         if fault_active and spec.get("replay"):
             params, filters = srv.faults.replay(fault_text, (params, filters))
         if fault_active:
-            params = faults.Registry.shifted_offset(spec, params)
+            params = faults.shifted_offset(spec, params)
         log_params = dict(params)
         for k, v in filters:
             log_params[k] = v

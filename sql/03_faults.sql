@@ -66,7 +66,7 @@ SELECT fault_table('replayed_later', 'replay=1,after=2');
 SET statement_timeout = '30s';
 SELECT count(*) FROM replayed_later WHERE id + 0 > 0;
 RESET statement_timeout;
--- Grouped rows have no :id, but each group's values are unique: checked the same way.
+-- Grouped rows have no :id, but their grouping keys tell them apart: checked the same way.
 SELECT fault_table('replayed_groups', 'replay=1,after=1,tag=groups');
 SET statement_timeout = '30s';
 SELECT count(*) FROM (SELECT id, count(*) FROM replayed_groups GROUP BY id) AS g;

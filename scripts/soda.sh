@@ -2,6 +2,8 @@
 # The local SODA test server (test/soda_server), loopback only, on $SODA_PORT.
 #   scripts/soda.sh start [server options...]   restarts it (a stale one is stopped first)
 #   scripts/soda.sh stop
+# start waits until the server has loaded its data and listens: up to $SODA_START_TIMEOUT seconds
+# (default 900; the bench's 8 million rows take about 4 minutes), then stops it and fails.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 DIR=$RUN_DIR/soda
@@ -23,15 +25,31 @@ start() {
     : >"$DIR/requests.log"
     nohup "$PYTHON" "$REPO_ROOT/test/soda_server/soda_server.py" --port "$SODA_PORT" \
         --log "$DIR/requests.log" --pidfile "$PIDFILE" "$@" >"$DIR/server.out" 2>&1 &
-    for _ in $(seq 1200); do
+    local pid=$!
+    # The server writes its pid itself once listening; written now too, so that `stop` also
+    # ends a server still loading its data (minutes for millions of bench rows).
+    echo "$pid" >"$PIDFILE"
+    local timeout=${SODA_START_TIMEOUT:-900} tenths waited=0
+    tenths=$(awk -v t="$timeout" 'BEGIN { printf "%d", t * 10 }')
+    while ((waited < tenths)); do
         if grep -q ready "$DIR/server.out" 2>/dev/null; then
             echo "soda: $(grep ready "$DIR/server.out" | head -1) at $SODA_URL"
             return 0
         fi
-        if ! kill -0 $! 2>/dev/null; then break; fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            rm -f "$PIDFILE"
+            echo "soda: server failed to start:" >&2
+            cat "$DIR/server.out" >&2
+            exit 1
+        fi
         sleep 0.1
+        waited=$((waited + 1))
+        if ((waited % 300 == 0)); then
+            echo "soda: still loading after $((waited / 10)) s"
+        fi
     done
-    echo "soda: server failed to start:" >&2
+    stop
+    echo "soda: server not ready after $timeout s (SODA_START_TIMEOUT); stopped it" >&2
     cat "$DIR/server.out" >&2
     exit 1
 }

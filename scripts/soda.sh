@@ -29,9 +29,10 @@ start() {
     # The server writes its pid itself once listening; written now too, so that `stop` also
     # ends a server still loading its data (minutes for millions of bench rows).
     echo "$pid" >"$PIDFILE"
-    local timeout=${SODA_START_TIMEOUT:-900} tenths waited=0
-    tenths=$(awk -v t="$timeout" 'BEGIN { printf "%d", t * 10 }')
-    while ((waited < tenths)); do
+    # Real time (microseconds), not loop turns: each turn takes longer than its sleep.
+    local timeout=${SODA_START_TIMEOUT:-900} started=${EPOCHREALTIME//[.,]/} limit elapsed note=30
+    limit=$(awk -v t="$timeout" 'BEGIN { printf "%d", t * 1000000 }')
+    while :; do
         if grep -q ready "$DIR/server.out" 2>/dev/null; then
             echo "soda: $(grep ready "$DIR/server.out" | head -1) at $SODA_URL"
             return 0
@@ -42,11 +43,13 @@ start() {
             cat "$DIR/server.out" >&2
             exit 1
         fi
-        sleep 0.1
-        waited=$((waited + 1))
-        if ((waited % 300 == 0)); then
-            echo "soda: still loading after $((waited / 10)) s"
+        elapsed=$((${EPOCHREALTIME//[.,]/} - started))
+        ((elapsed < limit)) || break
+        if ((elapsed >= note * 1000000)); then
+            echo "soda: still loading after $note s"
+            note=$((note + 30))
         fi
+        sleep 0.1
     done
     stop
     echo "soda: server not ready after $timeout s (SODA_START_TIMEOUT); stopped it" >&2

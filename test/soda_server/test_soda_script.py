@@ -9,23 +9,18 @@ takes a second or two to load), and checks that no server process is left behind
 
 import os
 import shutil
-import socket
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+
+from test_soda_server import REPO, free_port  # noqa: E402
+
 SCRIPT = os.path.join(REPO, "scripts", "soda.sh")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def server_pids(port):

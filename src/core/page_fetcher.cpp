@@ -15,10 +15,19 @@ namespace {
 
 const char kRowIdField[] = ":id";
 
+// A $select item is `expression` or `expression AS alias`.
+const char kAliasSeparator[] = " AS ";
+
+// The expression of a $select item, without its alias.
+std::string select_expression(const std::string &item) {
+    return item.substr(0, item.rfind(kAliasSeparator));
+}
+
 // The name a $select item has in the response: its alias, else the field itself.
 std::string output_field_name(const std::string &item) {
-    auto as = item.rfind(" AS ");
-    std::string name = as == std::string::npos ? item : item.substr(as + 4);
+    auto as = item.rfind(kAliasSeparator);
+    std::string name =
+        as == std::string::npos ? item : item.substr(as + sizeof kAliasSeparator - 1);
     if (name.size() >= 2 && name.front() == '`' && name.back() == '`')
         name = name.substr(1, name.size() - 2);
     return name;
@@ -82,11 +91,9 @@ std::vector<std::size_t> key_slots(const ScanRequest &request, bool rows_carry_i
         return {request.select.size()};
     const std::vector<std::string> keys = split_soql_list(request.group);
     std::vector<std::size_t> slots;
-    for (std::size_t i = 0; i < request.select.size(); ++i) {
-        const std::string &item = request.select[i];
-        if (std::find(keys.begin(), keys.end(), item.substr(0, item.rfind(" AS "))) != keys.end())
+    for (std::size_t i = 0; i < request.select.size(); ++i)
+        if (std::find(keys.begin(), keys.end(), select_expression(request.select[i])) != keys.end())
             slots.push_back(i);
-    }
     return slots.size() == keys.size() ? slots : std::vector<std::size_t>{};
 }
 

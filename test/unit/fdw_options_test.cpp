@@ -105,6 +105,43 @@ TEST(FdwOptions, SettingsApplyServerThenMappingThenTable) {
     EXPECT_TRUE(defaults.use_gzip);
 }
 
+// Each option lands in its own setting, in the setting's unit: seconds become milliseconds,
+// the retry delays are given in milliseconds already.
+TEST(FdwOptions, EveryOptionReachesItsSetting) {
+    const ScanSettings s = make_scan_settings({{"request_timeout", "11"},
+                                               {"connect_timeout", "12"},
+                                               {"stall_timeout", "13"},
+                                               {"page_size", "14"},
+                                               {"max_retries", "15"},
+                                               {"retry_delay", "16"},
+                                               {"max_retry_delay", "17"},
+                                               {"use_gzip", "off"},
+                                               {"use_remote_estimate", "on"}},
+                                              {}, {{"dataset", "ijzp-q8t2"}});
+    EXPECT_EQ(s.request_timeout_ms, 11000);
+    EXPECT_EQ(s.connect_timeout_ms, 12000);
+    EXPECT_EQ(s.stall_timeout_ms, 13000);
+    EXPECT_EQ(s.page_size, 14);
+    EXPECT_EQ(s.max_retries, 15);
+    EXPECT_EQ(s.retry_delay_ms, 16);
+    EXPECT_EQ(s.max_retry_delay_ms, 17);
+    EXPECT_FALSE(s.use_gzip);
+    EXPECT_TRUE(s.use_remote_estimate);
+    // The table's use_remote_estimate overrides the server's.
+    EXPECT_FALSE(make_scan_settings({{"use_remote_estimate", "on"}}, {},
+                                    {{"dataset", "ijzp-q8t2"}, {"use_remote_estimate", "off"}})
+                     .use_remote_estimate);
+}
+
+// An option out of place names the kind of object it was set on.
+TEST(FdwOptions, ErrorsNameTheObjectKind) {
+    EXPECT_NE(error_of(OptionScope::Table, {{"dataset", "ijzp-q8t2"}, {"max_retries", "1"}})
+                  .find("foreign table"),
+              std::string::npos);
+    EXPECT_NE(error_of(OptionScope::Column, {{"page_size", "1"}}).find("column"),
+              std::string::npos);
+}
+
 TEST(FdwOptions, FieldNameDefaultsToTheColumnName) {
     EXPECT_EQ(field_name_for_column("ward", {}), "ward");
     EXPECT_EQ(field_name_for_column("occurred_at", {{"column_name", "date"}}), "date");

@@ -14,12 +14,6 @@ PageContinuity::PageContinuity(bool keyset, std::vector<std::size_t> key_slots, 
       unique_rows_(!key_slots_.empty()), slots_(slots), app_token_(std::move(app_token)),
       held_values_(slots) {}
 
-void PageContinuity::reset() {
-    last_key_.clear();
-    last_label_.clear();
-    previous_ids_.clear();
-}
-
 // A row identifier as a 64-bit hash: a page's worth of them is 8 bytes a row, and a false match
 // (an error on a good page) has odds of about one in 10^15 per page of 10,000.
 std::uint64_t PageContinuity::hash(std::string_view key) noexcept {

@@ -28,9 +28,6 @@ class PageContinuity {
     // Whether rows can be told apart, so that pages are checked at all.
     bool tells_rows_apart() const noexcept { return unique_rows_; }
 
-    // Forgets every page (a rescan).
-    void reset();
-
     // Whether a page starts one row early, on the previous page's last row: offset pages after
     // the first, of rows that can be told apart. Rows added to or deleted from the dataset ahead
     // of the position between two pages move every later row, so the page would repeat or skip

@@ -120,12 +120,6 @@ PageFetcher::PageFetcher(SodaClient &client, ScanRequest request, int page_size)
       continuity_(request_.keyset, key_slots(request_, rows_carry_id_), rows_carry_id_, slots_,
                   client_.settings().app_token) {}
 
-void PageFetcher::restart() {
-    returned_ = 0;
-    continuity_.reset();
-    done_ = false;
-}
-
 bool PageFetcher::overlaps_previous_page() const noexcept {
     return continuity_.overlaps(returned_ == 0);
 }

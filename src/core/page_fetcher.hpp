@@ -33,8 +33,6 @@ class PageFetcher {
     // handed on, after checking that the portal sends the same row at that point. `chunk` is
     // the page being filled.
     bool next_in_chunks(Page &chunk, std::size_t chunk_rows, const ChunkSink &publish);
-    // Starts again from the first page (a rescan).
-    void restart();
 
     // The SoQL parameters of the first page, decoded, e.g. "$select=id, date&$where=..."
     std::string describe() const;

@@ -145,3 +145,21 @@ TEST(PageContinuity, RowsNothingTellsApartAreNotChecked) {
     EXPECT_TRUE(c.first_row(one.view()));
     EXPECT_NO_THROW(c.finish_page(false));
 }
+
+// Pages checked by row identifier need one on every page's last row: without it the next
+// keyset page could not be asked for, and an offset page could not be checked.
+TEST(PageContinuity, ARowWithoutItsIdentifierIsAnError) {
+    PageContinuity c = offset_rows();
+    c.start_page("URL1", 0, true);
+    TestRow a = id_row("1", "row-a");
+    TestRow no_id{{{ValueKind::Number, "2"}, {ValueKind::Null, ""}}, {}};
+    EXPECT_TRUE(c.first_row(a.view()));
+    try {
+        c.hold_last_row(page_of({a, no_id}, 2));
+        FAIL() << "expected an error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.kind(), ErrorKind::Protocol);
+        EXPECT_STREQ(e.what(), "Socrata rows came without a row identifier (:id)");
+        EXPECT_EQ(e.detail(), "URL: URL1");
+    }
+}

@@ -70,6 +70,10 @@ TEST(ValueText, JsonColumnsGetValidJson) {
                  "{\"type\":\"Point\"}");
     EXPECT_STREQ(json_text_for(ValueKind::String, std::string_view("\x01", 1), scratch),
                  "\"\\u0001\"");
+    // Tab and carriage return by their short escapes, the rest of the controls in hex, UTF-8
+    // as it is.
+    EXPECT_STREQ(json_text_for(ValueKind::String, "a\tb\rc\x1f\xc3\xa9", scratch),
+                 "\"a\\tb\\rc\\u001f\xc3\xa9\"");
 }
 
 TEST(ValueText, PointColumnsGetLonLat) {

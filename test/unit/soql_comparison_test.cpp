@@ -17,9 +17,13 @@ TEST(Comparison, ExactValuesAreComparedAsTheyAre) {
     EXPECT_EQ(comparison_soql("ward", CompareOp::Ne, exact("42")), "(ward != 42)");
     EXPECT_EQ(comparison_soql("date", CompareOp::Ge, exact("'2020-01-01T00:00:00.000'")),
               "(date >= '2020-01-01T00:00:00.000')");
+    // `5 < ward` is `ward > 5`: every order flips, equality does not.
     EXPECT_EQ(flipped(CompareOp::Lt), CompareOp::Gt);
+    EXPECT_EQ(flipped(CompareOp::Le), CompareOp::Ge);
+    EXPECT_EQ(flipped(CompareOp::Gt), CompareOp::Lt);
     EXPECT_EQ(flipped(CompareOp::Ge), CompareOp::Le);
     EXPECT_EQ(flipped(CompareOp::Eq), CompareOp::Eq);
+    EXPECT_EQ(flipped(CompareOp::Ne), CompareOp::Ne);
 }
 
 TEST(Comparison, ValueBetweenTwoColumnValuesUsesTheLowerOne) {

@@ -1,0 +1,55 @@
+// SodaClient's whole-document requests (metadata, counts) against a loopback server.
+#include "error.hpp"
+#include "loopback_server.hpp"
+#include "soda_client.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace socrata;
+using socrata::test::LoopbackServer;
+
+// A document is held whole in memory, so a server that sends a larger one than any metadata
+// or count could be (hostile, or a proxy's runaway page) is cut off at the cap, and the
+// request is not retried: the same URL would bring the same body.
+TEST(SodaClient, ADocumentPastItsCapIsRefusedNotHeldOrRetried) {
+    const std::size_t cap = std::size_t{64} << 20;
+    const std::string chunk(1 << 20, ' ');
+    LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
+        LoopbackServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                     "Content-Length: " +
+                                         std::to_string(cap + chunk.size()) + "\r\n\r\n");
+        for (std::size_t sent = 0; sent < cap + chunk.size() && !server.stopping();
+             sent += chunk.size())
+            LoopbackServer::send_all(fd, chunk);
+        return false;
+    });
+    ScanSettings settings;
+    settings.base_url = server.url("");
+    settings.retry_delay_ms = 1;
+    SodaClient client(settings, nullptr);
+    try {
+        client.get_document(server.url("/api/views/abcd-1234.json"));
+        FAIL() << "expected an error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.kind(), ErrorKind::BadResponse);
+        EXPECT_STREQ(e.what(), "Socrata response too large");
+        EXPECT_NE(e.detail().find("/api/views/abcd-1234.json"), std::string::npos) << e.detail();
+    }
+    EXPECT_EQ(server.requests().size(), 1u);
+}
+
+// A document within the cap comes back whole.
+TEST(SodaClient, ADocumentComesBackWhole) {
+    LoopbackServer server([](int fd, const std::string &, LoopbackServer &) {
+        LoopbackServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                     "Content-Length: 22\r\n\r\n[{\"row_count\":\"42\"}]\r\n");
+        return true;
+    });
+    ScanSettings settings;
+    settings.base_url = server.url("");
+    SodaClient client(settings, nullptr);
+    EXPECT_EQ(client.get_document(server.url("/resource/abcd-1234.json")),
+              "[{\"row_count\":\"42\"}]\r\n");
+}

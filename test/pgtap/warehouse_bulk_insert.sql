@@ -6,7 +6,7 @@
 \set test_db warehouse_bulk_insert_test
 \ir warehouse/setup.psql
 
-SELECT plan(55);
+SELECT plan(57);
 
 CREATE TABLE t (
     id      integer PRIMARY KEY,
@@ -238,6 +238,20 @@ SELECT (n_tup_ins - 100003) AS aborted_counted FROM pg_stat_user_tables WHERE re
 SELECT ok(:aborted_counted BETWEEN 49000 AND 49999,
           format('the statistics count its inserts, and as dead the %s rows the failed load had written (the pages filled before the error at row 50,000)',
                  :aborted_counted));
+
+-- A row no page can hold (1,100 bigints, which TOAST cannot move out of line) is refused as
+-- INSERT refuses it, and the rows before it leave nothing behind.
+SELECT format('CREATE TABLE too_wide (%s)', string_agg(format('c%s bigint', g), ', '))
+FROM generate_series(1, 1100) g \gexec
+SELECT format('SELECT crime.bulk_insert(''too_wide'', ''SELECT %s FROM generate_series(1, 3) g'')',
+              string_agg(format('CASE WHEN g < 3 THEN NULL ELSE g::bigint END AS c%s', n), ', ')) AS wide_load
+FROM generate_series(1, 1100) n \gset
+BEGIN;
+LOCK TABLE too_wide IN ACCESS EXCLUSIVE MODE;
+SELECT throws_ok(:'wide_load', '54000', NULL,
+                 'a row too big for a page is refused (program_limit_exceeded), as INSERT refuses it');
+COMMIT;
+SELECT is((SELECT count(*) FROM too_wide), 0::bigint, 'the rows written before it are not visible');
 
 CREATE TABLE indexed (id integer NOT NULL, pad text);
 CREATE INDEX indexed_id_idx ON indexed (id);

@@ -41,4 +41,23 @@ ORDER BY attname;
 -- The planner uses the statistics.
 EXPLAIN (COSTS ON) SELECT * FROM ana23_stations;
 
+-- A dropped column leaves a gap in the attribute numbers: scans, pushdown and ANALYZE must
+-- skip it and still put every value in its own column (compared with a table without the gap).
+CREATE FOREIGN TABLE ana23_gap (id bigint, junk int, ward int)
+  SERVER ana23_srv OPTIONS (dataset 'ijzp-q8t2');
+ALTER FOREIGN TABLE ana23_gap DROP COLUMN junk;
+ALTER FOREIGN TABLE ana23_gap ADD COLUMN arrest boolean;
+CREATE FOREIGN TABLE ana23_nogap (id bigint, ward int, arrest boolean)
+  SERVER ana23_srv OPTIONS (dataset 'ijzp-q8t2');
+SELECT count(*) AS rows_differing FROM (
+  (SELECT id, ward, arrest FROM ana23_gap EXCEPT ALL SELECT id, ward, arrest FROM ana23_nogap)
+  UNION ALL
+  (SELECT id, ward, arrest FROM ana23_nogap EXCEPT ALL SELECT id, ward, arrest FROM ana23_gap)) d;
+SELECT count(*) FROM ana23_gap WHERE ward = 3 AND arrest;
+SELECT count(*) FROM ana23_nogap WHERE ward = 3 AND arrest;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT * FROM ana23_gap WHERE ward = 3 AND arrest;
+ANALYZE ana23_gap;
+SELECT attname, null_frac = 0 AS no_nulls, n_distinct FROM pg_stats
+WHERE tablename = 'ana23_gap' ORDER BY attname;
+
 DROP SERVER ana23_srv CASCADE;

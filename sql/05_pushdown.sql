@@ -36,9 +36,9 @@ EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE ward <> ALL (ARRAY[1, 2]) AND N
 SELECT same_result($q$SELECT id FROM pcrimes WHERE ward <> ALL (ARRAY[1, 2]) AND NOT arrest$q$);
 -- Array comparisons other than = ANY and <> ALL (IN and NOT IN) have no SoQL form: they stay
 -- local, and only the conditions beside them are sent.
-EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE ward = ALL (ARRAY[3]) AND arrest;
-SELECT same_result($q$SELECT id FROM pcrimes WHERE ward = ALL (ARRAY[3]) AND arrest$q$);
-SELECT same_result($q$SELECT id FROM pcrimes WHERE ward <> ANY (ARRAY[3, 3])$q$);
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE ward = ALL (ARRAY[3, 4]) AND arrest;
+SELECT same_result($q$SELECT id FROM pcrimes WHERE ward = ALL (ARRAY[3, 4]) AND arrest$q$);
+SELECT same_result($q$SELECT id FROM pcrimes WHERE ward <> ANY (ARRAY[3, 4])$q$);
 SELECT same_result($q$SELECT id FROM pcrimes WHERE ward < ANY (ARRAY[3, 5])$q$);
 SELECT same_result($q$SELECT id FROM pcrimes WHERE ward >= ALL (ARRAY[40, 45])$q$);
 EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE case_number IS NULL AND latitude IS NOT NULL;

@@ -179,6 +179,47 @@ TEST(CsvRowDecoder, ValueSizeLimit) {
     EXPECT_EQ(rows2.at(0)[0], str("1"));
 }
 
+// The header and a row are bounded too: a hostile or broken server cannot make one record
+// take memory without limit, wanted fields or not.
+TEST(CsvRowDecoder, HeaderAndRowSizeLimits) {
+    DecoderLimits small;
+    small.max_value_bytes = 8;
+    small.max_row_bytes = 16;
+    auto error_with = [&](const std::string &body) {
+        Rows rows;
+        CsvRowDecoder d({"a", "b", "c", "d"}, collect_into(rows), "", small);
+        try {
+            d.feed(body);
+            d.finish();
+        } catch (const Error &e) {
+            EXPECT_EQ(e.kind(), ErrorKind::BadResponse);
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_NE(
+        error_with("a,b," + std::string(20, 'h') + "\n1,2,3\n").find("header field larger than"),
+        std::string::npos);
+    // Four wanted values of 6 bytes: each within the value limit, 24 bytes past the row's.
+    EXPECT_NE(error_with("a,b,c,d\nxxxxxx,yyyyyy,zzzzzz,wwwwww\n").find("row larger than"),
+              std::string::npos);
+    EXPECT_EQ(error_with("a,b,c,d\nxxx,yyy,zzz,www\n"), "no error");
+
+    std::string wide;
+    for (std::size_t i = 0; i <= CsvRowDecoder::kMaxColumns; ++i)
+        wide += (i ? ",c" : "c") + std::to_string(i);
+    Rows rows;
+    CsvRowDecoder d({"c1"}, collect_into(rows));
+    try {
+        d.feed(wide + "\n");
+        FAIL() << "expected an error";
+    } catch (const Error &e) {
+        EXPECT_NE(std::string(e.what()).find("more than 10000 columns in the header"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
 TEST(CsvRowDecoder, MutatedBodiesEitherDecodeOrThrowError) {
     std::mt19937 rng(77);
     for (int round = 0; round < 3000; ++round) {

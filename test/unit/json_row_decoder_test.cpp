@@ -266,6 +266,12 @@ TEST(JsonRowDecoder, RejectsAbsurdNestingAndSizes) {
     EXPECT_NE(std::string(e2.what()).find("value larger than"), std::string::npos) << e2.what();
     Error e3 = decode_error("[{\"a\":[" + std::string(20, '1') + "]}]", {"a"}, small);
     EXPECT_NE(std::string(e3.what()).find("value larger than"), std::string::npos) << e3.what();
+    // Values each within the limit, together past the row's.
+    DecoderLimits small_row;
+    small_row.max_row_bytes = 16;
+    Error e4 =
+        decode_error(R"([{"a":"xxxxxx","b":"yyyyyy","c":"zzzzzz"}])", {"a", "b", "c"}, small_row);
+    EXPECT_NE(std::string(e4.what()).find("row larger than"), std::string::npos) << e4.what();
     // An unwanted value of any size costs no memory and is no error.
     Rows rows;
     JsonRowDecoder d({"a"}, collect_into(rows), "", small);

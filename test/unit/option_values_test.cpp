@@ -124,6 +124,14 @@ TEST(BaseUrl, RejectsDangerousOrWrongUrls) {
               "The IPv6 address between '[' and ']' is empty.");
     EXPECT_EQ(option_error([] { validate_base_url("http://host:025484"); }).detail(),
               "The port must be a number from 1 to 65535, without leading zeros.");
+    EXPECT_EQ(option_error([] { validate_base_url("http://[::g1]"); }).detail(),
+              "The IPv6 address is malformed.");
+    EXPECT_EQ(option_error([] { validate_base_url("http://[::1]x"); }).detail(),
+              "Unexpected text after the IPv6 address.");
+    EXPECT_EQ(option_error([] { validate_base_url("http://[::1]:"); }).detail(),
+              "The port after ':' is missing.");
+    EXPECT_EQ(option_error([] { validate_base_url("http://ho$t.org"); }).detail(),
+              "The host name contains an invalid character.");
     // Control characters in the echoed value are escaped, not printed raw.
     Error ctl = option_error([] { validate_base_url("https://a\x1b[31m"); });
     EXPECT_EQ(std::string(ctl.what()).find('\x1b'), std::string::npos);

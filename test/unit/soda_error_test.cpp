@@ -27,6 +27,11 @@ TEST(SodaError, OtherJsonShapes) {
     EXPECT_EQ(parse_soda_error(R"({"error":"Not found"})").message, "Not found");
     SodaError only_code = parse_soda_error(R"({"code":"not_found","error":true})");
     EXPECT_EQ(only_code.message, "not_found");
+    // An object with neither a code nor a message is quoted as it is; a long message is cut.
+    EXPECT_EQ(parse_soda_error(R"({"status":503})").message, R"({"status":503})");
+    const SodaError long_message =
+        parse_soda_error(R"({"message":")" + std::string(5000, 'm') + R"("})");
+    EXPECT_EQ(long_message.message, std::string(800, 'm') + "...");
 }
 
 TEST(SodaError, PlainTextAndHtmlFallback) {

@@ -26,14 +26,17 @@ class LocationSax : public nlohmann::json_sax<json> {
     bool bad_coordinate = false;
     std::string parse_error_text;
 
-    bool null() override { return true; }
-    bool boolean(bool) override { return true; }
+    // Anything but a number inside "coordinates" makes the point unreadable: skipping it would
+    // read the numbers after it as the longitude and latitude, or the point as empty (NULL).
+    bool null() override { return not_a_number_in_coordinates(); }
+    bool boolean(bool) override { return not_a_number_in_coordinates(); }
     bool number_integer(number_integer_t v) override { return number(double(v)); }
     bool number_unsigned(number_unsigned_t v) override { return number(double(v)); }
     bool number_float(number_float_t v, const string_t &) override { return number(v); }
-    bool binary(binary_t &) override { return true; }
+    bool binary(binary_t &) override { return not_a_number_in_coordinates(); }
 
     bool string(string_t &s) override {
+        not_a_number_in_coordinates();
         if (depth_ == 1 && array_depth_ == 0) {
             if (key_ == "type")
                 type = s;
@@ -46,6 +49,7 @@ class LocationSax : public nlohmann::json_sax<json> {
     }
 
     bool start_object(std::size_t) override {
+        not_a_number_in_coordinates();
         if (depth_ == 0)
             top_is_object = true;
         ++depth_;
@@ -79,13 +83,22 @@ class LocationSax : public nlohmann::json_sax<json> {
     }
 
   private:
+    bool in_coordinates() const {
+        return depth_ == 1 && array_depth_ == 1 && key_ == "coordinates";
+    }
+    bool not_a_number_in_coordinates() {
+        if (in_coordinates())
+            bad_coordinate = true;
+        return true;
+    }
+
     bool number(double v) {
         if (depth_ == 1 && array_depth_ == 0) {
             if (key_ == "latitude")
                 lat = v;
             else if (key_ == "longitude")
                 lon = v;
-        } else if (depth_ == 1 && array_depth_ == 1 && key_ == "coordinates") {
+        } else if (in_coordinates()) {
             if (coord_count < 2)
                 coords[coord_count] = v;
             ++coord_count; // a third (altitude) value is allowed and ignored

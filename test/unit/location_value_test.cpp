@@ -48,6 +48,14 @@ TEST(LocationValue, RejectsOtherShapes) {
              "{\"latitude\":\"north\",\"longitude\":\"-87\"}",
              "{\"latitude\":\"41.8 \",\"longitude\":\"-87\"}",
              "{\"type\":\"Point\",\"coordinates\":[1,2]",
+             "{\"type\":\"Polygon\"}",
+             // A coordinate that is not a number is no coordinate: not skipped, so that neither
+             // the values after it are read as the point nor the point taken as empty.
+             "{\"type\":\"Point\",\"coordinates\":[\"-87.6\",\"41.8\"]}",
+             "{\"type\":\"Point\",\"coordinates\":[null,null]}",
+             "{\"type\":\"Point\",\"coordinates\":[true,-87.6,41.8]}",
+             "{\"type\":\"Point\",\"coordinates\":[{\"x\":1},-87.6,41.8]}",
+             "{\"latitude\":\"1e999\",\"longitude\":\"-87\"}",
          }) {
         try {
             parse_location(bad);
@@ -64,4 +72,22 @@ TEST(LocationValue, FormatRoundTripsDoubles) {
     GeoPoint p{0.1 + 0.2, -1e-300};
     const std::string text = format_pg_point(p);
     EXPECT_EQ(text, "(0.30000000000000004,-1e-300)");
+}
+
+// The detail says what is wrong with the value.
+TEST(LocationValue, RefusalsSayWhy) {
+    auto detail_of = [](const char *raw) {
+        try {
+            parse_location(raw);
+        } catch (const Error &e) {
+            return e.detail();
+        }
+        return std::string("accepted");
+    };
+    EXPECT_NE(detail_of("{\"type\":\"Polygon\"}").find("Only GeoJSON \"Point\" values"),
+              std::string::npos);
+    EXPECT_NE(detail_of("{\"latitude\":\"inf\",\"longitude\":\"-87\"}").find("not finite"),
+              std::string::npos);
+    EXPECT_EQ(detail_of("{\"type\":\"Point\",\"coordinates\":[\"-87.6\",41.8]}"),
+              "A coordinate is not a number.");
 }

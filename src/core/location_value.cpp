@@ -26,17 +26,19 @@ class LocationSax : public nlohmann::json_sax<json> {
     bool bad_coordinate = false;
     std::string parse_error_text;
 
-    // Anything but a number inside "coordinates" makes the point unreadable: skipping it would
-    // read the numbers after it as the longitude and latitude, or the point as empty (NULL).
-    bool null() override { return not_a_number_in_coordinates(); }
-    bool boolean(bool) override { return not_a_number_in_coordinates(); }
+    // A value that cannot be a coordinate where one belongs makes the point unreadable:
+    // skipping it would read the numbers after it as the longitude and latitude, or the point
+    // as empty (NULL). A null latitude or longitude is an address never geocoded.
+    bool null() override { return not_a_coordinate(true); }
+    bool boolean(bool) override { return not_a_coordinate(false); }
     bool number_integer(number_integer_t v) override { return number(double(v)); }
     bool number_unsigned(number_unsigned_t v) override { return number(double(v)); }
     bool number_float(number_float_t v, const string_t &) override { return number(v); }
-    bool binary(binary_t &) override { return not_a_number_in_coordinates(); }
+    bool binary(binary_t &) override { return not_a_coordinate(false); }
 
     bool string(string_t &s) override {
-        not_a_number_in_coordinates();
+        if (in_coordinates())
+            bad_coordinate = true;
         if (depth_ == 1 && array_depth_ == 0) {
             if (key_ == "type")
                 type = s;
@@ -49,7 +51,7 @@ class LocationSax : public nlohmann::json_sax<json> {
     }
 
     bool start_object(std::size_t) override {
-        not_a_number_in_coordinates();
+        not_a_coordinate(false);
         if (depth_ == 0)
             top_is_object = true;
         ++depth_;
@@ -65,6 +67,8 @@ class LocationSax : public nlohmann::json_sax<json> {
         return true;
     }
     bool start_array(std::size_t) override {
+        if (at_legacy_coordinate())
+            bad_coordinate = true;
         if (depth_ == 1 && array_depth_ == 0 && key_ == "coordinates")
             has_coordinates = true;
         ++array_depth_;
@@ -86,8 +90,11 @@ class LocationSax : public nlohmann::json_sax<json> {
     bool in_coordinates() const {
         return depth_ == 1 && array_depth_ == 1 && key_ == "coordinates";
     }
-    bool not_a_number_in_coordinates() {
-        if (in_coordinates())
+    bool at_legacy_coordinate() const {
+        return depth_ == 1 && array_depth_ == 0 && (key_ == "latitude" || key_ == "longitude");
+    }
+    bool not_a_coordinate(bool is_null) {
+        if (in_coordinates() || (!is_null && at_legacy_coordinate()))
             bad_coordinate = true;
         return true;
     }

@@ -32,6 +32,7 @@ TEST(LocationValue, NoCoordinatesMeansNull) {
     EXPECT_FALSE(parse_location("{\"human_address\":\"{\\\"city\\\":\\\"Chicago\\\"}\"}"));
     EXPECT_FALSE(parse_location("{}"));
     EXPECT_FALSE(parse_location("{\"type\":\"Point\",\"coordinates\":[]}"));
+    EXPECT_FALSE(parse_location("{\"latitude\":null,\"longitude\":null}"));
 }
 
 TEST(LocationValue, RejectsOtherShapes) {
@@ -55,6 +56,9 @@ TEST(LocationValue, RejectsOtherShapes) {
              "{\"type\":\"Point\",\"coordinates\":[null,null]}",
              "{\"type\":\"Point\",\"coordinates\":[true,-87.6,41.8]}",
              "{\"type\":\"Point\",\"coordinates\":[{\"x\":1},-87.6,41.8]}",
+             "{\"latitude\":[41.8],\"longitude\":[-87.6]}",
+             "{\"latitude\":true,\"longitude\":\"-87.6\"}",
+             "{\"latitude\":{\"v\":41.8},\"longitude\":-87.6}",
              "{\"latitude\":\"1e999\",\"longitude\":\"-87\"}",
          }) {
         try {

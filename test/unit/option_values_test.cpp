@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <limits>
+#include <utility>
 
 using namespace socrata;
 
@@ -120,18 +121,16 @@ TEST(BaseUrl, RejectsDangerousOrWrongUrls) {
         [] { validate_base_url("https://data.cityofchicago.org/resource/ijzp-q8t2.json"); });
     EXPECT_NE(api.hint().find("dataset option"), std::string::npos) << api.hint();
     // The detail says what is wrong.
-    EXPECT_EQ(option_error([] { validate_base_url("http://[]"); }).detail(),
-              "The IPv6 address between '[' and ']' is empty.");
-    EXPECT_EQ(option_error([] { validate_base_url("http://host:025484"); }).detail(),
-              "The port must be a number from 1 to 65535, without leading zeros.");
-    EXPECT_EQ(option_error([] { validate_base_url("http://[::g1]"); }).detail(),
-              "The IPv6 address is malformed.");
-    EXPECT_EQ(option_error([] { validate_base_url("http://[::1]x"); }).detail(),
-              "Unexpected text after the IPv6 address.");
-    EXPECT_EQ(option_error([] { validate_base_url("http://[::1]:"); }).detail(),
-              "The port after ':' is missing.");
-    EXPECT_EQ(option_error([] { validate_base_url("http://ho$t.org"); }).detail(),
-              "The host name contains an invalid character.");
+    const std::pair<const char *, const char *> details[] = {
+        {"http://[]", "The IPv6 address between '[' and ']' is empty."},
+        {"http://host:025484", "The port must be a number from 1 to 65535, without leading zeros."},
+        {"http://[::g1]", "The IPv6 address is malformed."},
+        {"http://[::1]x", "Unexpected text after the IPv6 address."},
+        {"http://[::1]:", "The port after ':' is missing."},
+        {"http://ho$t.org", "The host name contains an invalid character."},
+    };
+    for (const auto &[url, detail] : details)
+        EXPECT_EQ(option_error([url = url] { validate_base_url(url); }).detail(), detail) << url;
     // Control characters in the echoed value are escaped, not printed raw.
     Error ctl = option_error([] { validate_base_url("https://a\x1b[31m"); });
     EXPECT_EQ(std::string(ctl.what()).find('\x1b'), std::string::npos);

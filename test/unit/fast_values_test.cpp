@@ -20,10 +20,11 @@ TEST(FastValues, FloatingTimestampsAsPostgresMicroseconds) {
 }
 
 TEST(FastValues, AnythingElseFallsBackToThePostgresParser) {
-    for (const char *t : {"", "2024-02-30T00:00:00", "2023-02-29T00:00:00", "2024-13-01T00:00:00",
-                          "2024-01-01 00:00:00", "2024-01-01", "2024-01-01T24:00:00",
-                          "2024-01-01T00:00:00.", "2024-01-01T00:00:00.1234567",
-                          "2024-01-01T00:00:00Z", "0000-01-01T00:00:00", "2024-1-01T00:00:00"})
+    for (const char *t :
+         {"", "2024-02-30T00:00:00", "2023-02-29T00:00:00", "2024-13-01T00:00:00",
+          "2024-01-01 00:00:00", "2024-01-01", "2024-01-01T24:00:00", "2024-01-01T00:00:00.",
+          "2024-01-01T00:00:00.1234567", "2024-01-01T00:00:00Z", "0000-01-01T00:00:00",
+          "2024-1-01T00:00:00", "20a4-01-01T00:00:00", "2024-01-01T00:00:00.12x"})
         EXPECT_FALSE(parse_floating_timestamp(t).has_value()) << t;
 }
 
@@ -34,6 +35,9 @@ TEST(FastValues, IntegersWithinBounds) {
     EXPECT_EQ(parse_integer("9223372036854775807", INT64_MIN, INT64_MAX), INT64_MAX);
     EXPECT_EQ(parse_integer("-9223372036854775808", INT64_MIN, INT64_MAX), INT64_MIN);
     EXPECT_FALSE(parse_integer("9223372036854775808", INT64_MIN, INT64_MAX));
+    // Past the 64-bit range by more than one: the overflow is caught before it happens.
+    EXPECT_FALSE(parse_integer("99999999999999999999", INT64_MIN, INT64_MAX));
+    EXPECT_FALSE(parse_integer("-9223372036854775809", INT64_MIN, INT64_MAX));
     EXPECT_FALSE(parse_integer("32768", INT16_MIN, INT16_MAX));
     for (const char *t : {"", "-", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "twenty"})
         EXPECT_FALSE(parse_integer(t, INT64_MIN, INT64_MAX).has_value()) << t;

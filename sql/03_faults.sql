@@ -92,6 +92,16 @@ FROM (SELECT primary_type, count(*) AS n FROM grouped_pages GROUP BY 1) AS g;
 -- A value of the wrong type names the column, the value and the row (a row scan: CSV).
 SELECT fault_table('wrongtype', 'wrongtype=year,after=1');
 SELECT sum(year + 0) FROM wrongtype WHERE primary_type = 'THEFT';
+-- So does a location a point column cannot read (a LineString); as jsonb it reads as it came.
+CREATE SERVER wrongpoint FOREIGN DATA WRAPPER socrata_fdw
+    OPTIONS (base_url 'http://127.0.0.1:25480/fault/wrongtype=location,row=2', max_retries '0');
+CREATE FOREIGN TABLE wrongpoint (district text, station_point point OPTIONS (column_name 'location'))
+    SERVER wrongpoint OPTIONS (dataset 'z8bn-74gv');
+CREATE FOREIGN TABLE wrongpoint_json (district text, location jsonb)
+    SERVER wrongpoint OPTIONS (dataset 'z8bn-74gv');
+SELECT count(station_point) FROM wrongpoint;
+SELECT location ->> 'type' AS type FROM wrongpoint_json WHERE location ? 'type';
+DROP SERVER wrongpoint CASCADE;
 -- A stalled body is abandoned after stall_timeout and retried.
 SELECT fault_table('stalled', 'stall=30,after=1,times=1');
 SELECT count(*) FROM stalled WHERE year = 2015;

@@ -152,13 +152,14 @@ std::optional<GeoPoint> parse_location(std::string_view raw) {
                     sax.parse_error_text.empty() ? "Invalid JSON." : sax.parse_error_text + ".");
     if (!sax.top_is_object)
         not_a_point(raw, "The value is not a JSON object.");
+    // Another geometry first: its nested coordinates would otherwise be reported as bad ones.
+    if ((!sax.type.empty() || sax.has_coordinates) && sax.type != "Point")
+        not_a_point(raw, "Only GeoJSON \"Point\" values can be read as a point.");
     if (sax.bad_coordinate)
         not_a_point(raw, "A coordinate is not a number.");
 
     GeoPoint p;
     if (!sax.type.empty() || sax.has_coordinates) {
-        if (sax.type != "Point")
-            not_a_point(raw, "Only GeoJSON \"Point\" values can be read as a point.");
         if (!sax.has_coordinates)
             not_a_point(raw, "A GeoJSON point needs a \"coordinates\" member.");
         if (sax.coord_count == 0)

@@ -50,11 +50,14 @@ const char *json_text_for(ValueKind kind, std::string_view text, std::string &sc
 }
 
 const char *point_text_for(ValueKind kind, std::string_view text, std::string &scratch) {
-    scratch.assign(text.data(), text.size());
     if (kind == ValueKind::Object) {
-        if (auto point = parse_location(text))
-            scratch = format_pg_point(*point);
+        std::optional<GeoPoint> point = parse_location(text);
+        if (!point)
+            return nullptr;
+        scratch = format_pg_point(*point);
+        return scratch.c_str();
     }
+    scratch.assign(text.data(), text.size());
     return scratch.c_str();
 }
 

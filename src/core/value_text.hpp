@@ -13,8 +13,10 @@ namespace socrata {
 // NUL-terminated JSON text of the value; may point into `scratch`.
 const char *json_text_for(ValueKind kind, std::string_view text, std::string &scratch);
 
-// "(lon,lat)" for a point or location object; other values as they are (the point input
-// function then reports them). May point into `scratch`.
+// "(lon,lat)" for a point or location object, nullptr (NULL) for one without coordinates (an
+// empty point, an address never geocoded); other values as they are (the point input function
+// then reports them). Throws Error(Conversion) for an object that is not a point. May point
+// into `scratch`.
 const char *point_text_for(ValueKind kind, std::string_view text, std::string &scratch);
 
 // Where a row sits, for error messages: ":id row-ab12.cd34" when the page carries the row

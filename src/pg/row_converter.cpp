@@ -104,6 +104,19 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
     throw error;
 }
 
+void RowConverter::raise_point_error(const Error &error, const Page &page, std::size_t row,
+                                     const std::string &relname, const std::string &where,
+                                     std::size_t column) const {
+    // Worded as the input functions' errors are above: the column, the value and the row.
+    const Column &c = columns_.at(column);
+    std::string value =
+        printable_snippet(redact(page.text(row, c.item), secret_), 200, !server_is_utf8_);
+    throw Error(ErrorKind::Conversion,
+                "invalid value for column \"" + c.name + "\" of foreign table " + relname + ": " +
+                    value,
+                error.detail() + " (" + redact(where, secret_) + ").", error.hint());
+}
+
 void RowConverter::convert(const Page &page, std::size_t row, Datum *values, bool *nulls,
                            MemoryContext target, const std::string &relname,
                            std::size_t value_slots, std::uint64_t row_number) {
@@ -168,7 +181,12 @@ void RowConverter::convert(const Page &page, std::size_t row, Datum *values, boo
             lengths_[i] = scratch_[i].size();
             break;
         case TextForm::Point:
-            texts_[i] = point_text_for(kind, text, scratch_[i]);
+            try {
+                texts_[i] = point_text_for(kind, text, scratch_[i]);
+            } catch (const Error &error) {
+                raise_point_error(error, page, row, relname,
+                                  describe_row_position(page, row, value_slots, row_number), i);
+            }
             lengths_[i] = scratch_[i].size();
             break;
         case TextForm::AsIs:

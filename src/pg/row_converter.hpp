@@ -5,6 +5,7 @@
 // input function, so values and error messages are exactly Postgres's own.
 #pragma once
 
+#include "error.hpp"
 #include "page.hpp"
 #include "pg_guard.hpp"
 
@@ -47,6 +48,10 @@ class RowConverter {
 
     [[noreturn]] void raise_conversion_error(PgError &error, const Page &page, std::size_t row,
                                              const std::string &relname, const std::string &where);
+    // A location a point column cannot read (parse_location's error), worded the same way.
+    [[noreturn]] void raise_point_error(const Error &error, const Page &page, std::size_t row,
+                                        const std::string &relname, const std::string &where,
+                                        std::size_t column) const;
 
     std::vector<Column> columns_;
     int natts_ = 0;

@@ -174,7 +174,8 @@ def invalid_value(soql_type):
     if soql_type == "boolean":
         return "maybe"
     if soql_type in ("point", "location"):
-        return "not a point"
+        # An object of another shape, as a mistyped geometry would come.
+        return {"type": "LineString", "coordinates": [[-87.6, 41.8], [-87.7, 41.9]]}
     return 12345       # text: a JSON number instead of a string
 
 
@@ -190,5 +191,7 @@ def wrong_csv_row(row_bytes, fields, field, soql_type):
     if field not in fields:
         return row_bytes
     cells = raw_csv_cells(row_bytes[:-1] if row_bytes.endswith(b"\n") else row_bytes)
-    cells[fields.index(field)] = csv_cell(str(invalid_value(soql_type))).encode()
+    value = invalid_value(soql_type)
+    text = json.dumps(value, separators=(",", ":")) if isinstance(value, dict) else str(value)
+    cells[fields.index(field)] = csv_cell(text).encode()
     return b",".join(cells) + b"\n"

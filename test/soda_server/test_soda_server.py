@@ -1145,6 +1145,8 @@ class FaultTests(unittest.TestCase):
         self.assertEqual(r[2]["date"], "not a date")
         r = json.loads(self.f("wrongtype=arrest")[2])
         self.assertEqual(r[0]["arrest"], "maybe")
+        st, h, b = request("/fault/wrongtype=location/resource/z8bn-74gv.json", {"$limit": 1})
+        self.assertEqual(json.loads(b)[0]["location"]["type"], "LineString")
         st, h, b = request("/fault/wrongtype=year/resource/%s.csv" % CRIMES, {"$limit": 2})
         recs = list(csv.reader(b.decode().splitlines()))
         self.assertEqual(dict(zip(recs[0], recs[1]))["year"], "twenty")

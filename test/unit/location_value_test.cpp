@@ -90,6 +90,9 @@ TEST(LocationValue, RefusalsSayWhy) {
     };
     EXPECT_NE(detail_of("{\"type\":\"Polygon\"}").find("Only GeoJSON \"Point\" values"),
               std::string::npos);
+    EXPECT_NE(detail_of("{\"type\":\"LineString\",\"coordinates\":[[1,2],[3,4]]}")
+                  .find("Only GeoJSON \"Point\" values"),
+              std::string::npos);
     EXPECT_NE(detail_of("{\"latitude\":\"inf\",\"longitude\":\"-87\"}").find("not finite"),
               std::string::npos);
     EXPECT_EQ(detail_of("{\"type\":\"Point\",\"coordinates\":[\"-87.6\",41.8]}"),

@@ -85,6 +85,12 @@ TEST(ValueText, PointColumnsGetLonLat) {
                                 R"({"latitude":"41.83","longitude":"-87.62","human_address":"{}"})",
                                 scratch),
                  "(-87.62,41.83)");
+    // A location without coordinates (an empty point, an address never geocoded) is NULL.
+    EXPECT_EQ(point_text_for(ValueKind::Object, R"({"type":"Point","coordinates":[]})", scratch),
+              nullptr);
+    EXPECT_EQ(
+        point_text_for(ValueKind::Object, R"({"human_address":"{\"city\":\"Chicago\"}"})", scratch),
+        nullptr);
     // Anything else is passed on for the point input function to reject with its own message.
     EXPECT_STREQ(point_text_for(ValueKind::String, "nowhere", scratch), "nowhere");
 }

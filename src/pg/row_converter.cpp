@@ -75,6 +75,24 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
     scratch_.resize(n);
 }
 
+RowConverter::InvalidValueText RowConverter::invalid_value_text(std::size_t column,
+                                                                const Page &page, std::size_t row,
+                                                                const std::string &relname,
+                                                                std::string_view reason,
+                                                                const std::string &where) const {
+    const Column &c = columns_.at(column);
+    // Quoted as any untrusted text in a message is: cut on a character boundary, control bytes
+    // escaped, and only ASCII when the database's encoding is not UTF-8 (the value is UTF-8).
+    // The reason, kept as the detail, may quote the whole value as it came. Both are the
+    // server's bytes, which could echo the app token: masked before they are cut.
+    std::string value =
+        printable_snippet(redact(page.text(row, c.item), secret_), 200, !server_is_utf8_);
+    std::string shown_reason = printable_text(redact(reason, secret_), 400, !server_is_utf8_);
+    return {"invalid value for column \"" + c.name + "\" of foreign table " + relname + ": " +
+                value,
+            shown_reason + " (" + redact(where, secret_) + ")."};
+}
+
 void RowConverter::raise_conversion_error(PgError &error, const Page &page, std::size_t row,
                                           const std::string &relname, const std::string &where) {
     ErrorData *data = error.data();
@@ -84,20 +102,11 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
     int category = ERRCODE_TO_CATEGORY(data->sqlerrcode);
     if (category != ERRCODE_DATA_EXCEPTION && category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
         throw error;
-    const Column &c = columns_.at(converting_);
-    // Quoted as any untrusted text in a message is: cut on a character boundary, control bytes
-    // escaped, and only ASCII when the database's encoding is not UTF-8 (the value is UTF-8).
-    // The input function's own message, kept as the detail, quotes the whole value as it came.
-    // Both are the server's bytes, which could echo the app token: masked before they are cut.
-    std::string value =
-        printable_snippet(redact(page.text(row, c.item), secret_), 200, !server_is_utf8_);
-    std::string reason =
-        printable_text(redact(data->message ? data->message : "", secret_), 400, !server_is_utf8_);
-    std::string shown_where = redact(where, secret_);
+    const InvalidValueText text = invalid_value_text(converting_, page, row, relname,
+                                                     data->message ? data->message : "", where);
     pg::call([&] {
-        data->message = psprintf("invalid value for column \"%s\" of foreign table %s: %s",
-                                 c.name.c_str(), relname.c_str(), value.c_str());
-        data->detail = psprintf("%s (%s).", reason.c_str(), shown_where.c_str());
+        data->message = pstrdup(text.message.c_str());
+        data->detail = pstrdup(text.detail.c_str());
         data->hint = pstrdup("Check the column's type against the dataset's field type; "
                              "declare it text to see the raw values.");
     });
@@ -107,14 +116,8 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
 void RowConverter::raise_point_error(const Error &error, const Page &page, std::size_t row,
                                      const std::string &relname, const std::string &where,
                                      std::size_t column) const {
-    // Worded as the input functions' errors are above: the column, the value and the row.
-    const Column &c = columns_.at(column);
-    std::string value =
-        printable_snippet(redact(page.text(row, c.item), secret_), 200, !server_is_utf8_);
-    throw Error(ErrorKind::Conversion,
-                "invalid value for column \"" + c.name + "\" of foreign table " + relname + ": " +
-                    value,
-                error.detail() + " (" + redact(where, secret_) + ").", error.hint());
+    InvalidValueText text = invalid_value_text(column, page, row, relname, error.detail(), where);
+    throw Error(ErrorKind::Conversion, text.message, std::move(text.detail), error.hint());
 }
 
 void RowConverter::convert(const Page &page, std::size_t row, Datum *values, bool *nulls,

@@ -9,6 +9,9 @@
 #include "page.hpp"
 #include "pg_guard.hpp"
 
+#include <string>
+#include <string_view>
+
 namespace socrata::pg {
 
 class RowConverter {
@@ -46,6 +49,15 @@ class RowConverter {
         int32 typmod = -1;
     };
 
+    // An invalid value's message (the column, the table, the value) and detail (the reason,
+    // the row), shared by both errors below.
+    struct InvalidValueText {
+        std::string message;
+        std::string detail;
+    };
+    InvalidValueText invalid_value_text(std::size_t column, const Page &page, std::size_t row,
+                                        const std::string &relname, std::string_view reason,
+                                        const std::string &where) const;
     [[noreturn]] void raise_conversion_error(PgError &error, const Page &page, std::size_t row,
                                              const std::string &relname, const std::string &where);
     // A location a point column cannot read (parse_location's error), worded the same way.

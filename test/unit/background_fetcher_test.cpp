@@ -8,17 +8,12 @@
 #include <gtest/gtest.h>
 
 using namespace socrata;
+using socrata::test::http;
 using socrata::test::LoopbackServer;
 using socrata::test::response_up_to;
 using socrata::test::rows_body;
 
 namespace {
-
-std::string http(int status, const std::string &body) {
-    return "HTTP/1.1 " + std::to_string(status) +
-           " X\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\nContent-Type: application/json\r\n\r\n" + body;
-}
 
 // Pages of one row each: row-1, row-2, row-3, then an empty page.
 bool serve_rows(int fd, const std::string &request) {

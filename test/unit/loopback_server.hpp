@@ -20,6 +20,14 @@
 
 namespace socrata::test {
 
+// A whole JSON response with a Content-Length, for a handler to send; `headers` are extra
+// header lines, each ending in "\r\n".
+inline std::string http(int status, const std::string &body, const std::string &headers = {}) {
+    return "HTTP/1.1 " + std::to_string(status) +
+           " X\r\nContent-Length: " + std::to_string(body.size()) +
+           "\r\nContent-Type: application/json\r\n" + headers + "\r\n" + body;
+}
+
 class LoopbackServer {
   public:
     // Writes the response to fd; returns false to close the connection afterwards.

@@ -12,17 +12,12 @@
 #include <cstdio>
 
 using namespace socrata;
+using socrata::test::http;
 using socrata::test::LoopbackServer;
 using socrata::test::response_up_to;
 using socrata::test::rows_body;
 
 namespace {
-
-std::string http(int status, const std::string &body, const std::string &headers = {}) {
-    return "HTTP/1.1 " + std::to_string(status) +
-           " X\r\nContent-Length: " + std::to_string(body.size()) +
-           "\r\nContent-Type: application/json\r\n" + headers + "\r\n" + body;
-}
 
 // Three rows served two per page, keyed by :id; the request line decides which page.
 bool serve_pages(int fd, const std::string &request) {

@@ -8,6 +8,7 @@
 #include <string>
 
 using namespace socrata;
+using socrata::test::http;
 using socrata::test::LoopbackServer;
 
 // A document is held whole in memory, so a server that sends a larger one than any metadata
@@ -43,8 +44,7 @@ TEST(SodaClient, ADocumentPastItsCapIsRefusedNotHeldOrRetried) {
 // A document within the cap comes back whole.
 TEST(SodaClient, ADocumentComesBackWhole) {
     LoopbackServer server([](int fd, const std::string &, LoopbackServer &) {
-        LoopbackServer::send_all(fd, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                                     "Content-Length: 22\r\n\r\n[{\"row_count\":\"42\"}]\r\n");
+        LoopbackServer::send_all(fd, http(200, "[{\"row_count\":\"42\"}]\r\n"));
         return true;
     });
     ScanSettings settings;

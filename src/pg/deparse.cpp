@@ -1,9 +1,11 @@
 // Deparsing WHERE clauses and sort keys to SoQL. A construct is pushed only when Socrata gives
 // the same answer Postgres would: the column's local type must agree with the field's remote
-// type, text ordering needs the C collation (SoQL compares code points), and floats/numerics
+// type, text ordering needs the C collation in an encoding whose bytes sort as code points
+// (SoQL compares code points), and floats/numerics
 // must be finite. Everything else stays a local filter, so results never depend on pushdown.
 #include "deparse.hpp"
 
+#include "database_encoding.hpp"
 #include "error.hpp"
 #include "pg_guard.hpp"
 #include "soql.hpp"
@@ -25,6 +27,7 @@ extern "C" {
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 
 namespace socrata::pg {
@@ -322,13 +325,16 @@ bool deparse_null_test(NullTest *test, DeparseContext &ctx, std::string &out) {
 
 } // namespace
 
-bool is_c_collation(Oid collation) {
-    return collation == C_COLLATION_OID || collation == POSIX_COLLATION_OID ||
-           (OidIsValid(collation) && pg::call([&] { return lc_collate_is_c(collation); }));
+bool text_compares_by_code_point(Oid collation) {
+    bool c_collation =
+        collation == C_COLLATION_OID || collation == POSIX_COLLATION_OID ||
+        (OidIsValid(collation) && pg::call([&] { return lc_collate_is_c(collation); }));
+    return c_collation && database_bytes_order_as_code_points();
 }
 
 bool text_order_is_remote(const DeparseContext &ctx, AttrNumber attnum, Oid collation) {
-    return remote_type_of(ctx, attnum) == RemoteType::Text && is_c_collation(collation);
+    return remote_type_of(ctx, attnum) == RemoteType::Text &&
+           text_compares_by_code_point(collation);
 }
 
 bool is_deterministic_collation(Oid collation) {
@@ -529,8 +535,10 @@ ComparedValue compared_value_for_datum(Datum value, bool isnull, Oid type) {
     }
     case TEXTOID:
     case VARCHAROID: {
+        // SoQL is UTF-8: in a LATIN1 database, "Ã©" is two bytes that spell "é" in UTF-8.
         char *chars = pg::call([&] { return TextDatumGetCString(value); });
-        return {ComparedValue::Kind::Exact, quote_literal(chars)};
+        return {ComparedValue::Kind::Exact,
+                quote_literal(utf8_from_database(chars, std::strlen(chars)))};
     }
     case TIMESTAMPOID:
         return floating_timestamp(DatumGetTimestamp(value));

@@ -40,10 +40,11 @@ std::string remote_column(const DeparseContext &ctx, AttrNumber attnum);
 std::string deparse_order(List *pathkeys, DeparseContext &ctx);
 
 // Shared with the aggregate and ORDER BY pushdown (upper_paths.cpp):
-// SoQL compares text by code point, which only the C (or POSIX) collation matches.
-bool is_c_collation(Oid collation);
+// SoQL compares text by code point, which only the C (or POSIX) collation matches, and only in
+// a database whose encoding's bytes sort as their code points (UTF8, LATIN1, SQL_ASCII).
+bool text_compares_by_code_point(Oid collation);
 // Whether Socrata orders this text column as Postgres does under `collation` (ranges, sorts,
-// min/max): under the C collation, and for a field the metadata calls text, never `:id`
+// min/max): where text_compares_by_code_point, and for a field the metadata calls text, never `:id`
 // (RemoteType::RowId).
 bool text_order_is_remote(const DeparseContext &ctx, AttrNumber attnum, Oid collation);
 // Equality and grouping only agree with Socrata's under a deterministic collation (and text

@@ -17,6 +17,7 @@
 // mismatch (or when the transaction is another one), so a failed import never puts comments
 // on an unrelated table.
 #include "fdw_callbacks.hpp"
+#include "database_encoding.hpp"
 #include "dataset_metadata.hpp"
 #include "error.hpp"
 #include "pg_guard.hpp"
@@ -166,12 +167,13 @@ bool table_selected(ImportForeignSchemaStmt *stmt, const std::string &name) {
     return stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO ? listed : !listed;
 }
 
+// The metadata is UTF-8; the comment is stored in the database's encoding.
 std::string join_comment(const std::string &title, const std::string &description) {
     if (description.empty())
-        return title;
+        return database_text_from_utf8(title);
     if (title.empty())
-        return description;
-    return title + "\n\n" + description;
+        return database_text_from_utf8(description);
+    return database_text_from_utf8(title + "\n\n" + description);
 }
 
 } // namespace

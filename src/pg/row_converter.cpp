@@ -107,8 +107,12 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
     pg::call([&] {
         data->message = pstrdup(text.message.c_str());
         data->detail = pstrdup(text.detail.c_str());
-        data->hint = pstrdup("Check the column's type against the dataset's field type; "
-                             "declare it text to see the raw values.");
+        // A character the database's encoding cannot hold is no type mismatch.
+        data->hint = pstrdup(data->sqlerrcode == ERRCODE_UNTRANSLATABLE_CHARACTER
+                                 ? "The portal's text is UTF-8; a database in another encoding "
+                                   "can hold only the characters that encoding has."
+                                 : "Check the column's type against the dataset's field type; "
+                                   "declare it text to see the raw values.");
     });
     throw error;
 }

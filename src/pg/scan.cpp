@@ -4,6 +4,7 @@
 #include "context_owned.hpp"
 #include "fdw_callbacks.hpp"
 #include "background_fetcher.hpp"
+#include "database_encoding.hpp"
 #include "page_fetcher.hpp"
 #include "plan_state.hpp"
 #include "row_converter.hpp"
@@ -175,6 +176,8 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
             query = preview.describe();
             path = preview.first_request_path();
         }
+        // The SoQL is UTF-8, as sent; its literals came from the database, so they convert back.
+        query = database_text_from_utf8(query);
         pg::call([&] { ExplainPropertyText("Socrata query", query.c_str(), es); });
         if (es->verbose)
             pg::call([&] { ExplainPropertyText("Socrata request", path.c_str(), es); });

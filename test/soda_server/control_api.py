@@ -67,7 +67,8 @@ class ControlApi:
                         return fail(400, "clone needs ?to=<new 4x4 id> (like abcd-1234)")
                     if to == dataset_defs.REQLOG_ID:
                         return fail(400, "reserved id")
-                    new = srv.registry.clone(dsid, to)
+                    metadata = {k: q[k] for k in ("name", "description") if k in q}
+                    new = srv.registry.clone(dsid, to, metadata)
                     return ok({"ok": True, "id": to, "rows": new.rows})
                 if action in ("upsert", "delete"):
                     try:

@@ -66,11 +66,13 @@ class Registry:
         with self.lock:
             return self.datasets.get(dsid)
 
-    def clone(self, src_id, new_id):
+    def clone(self, src_id, new_id, metadata=None):
+        """A copy of src_id under new_id; `metadata` replaces some of the definition's fields
+        (name, description), e.g. to give a test metadata that is not ASCII."""
         src = self.get(src_id)
         if src is None:
             raise KeyError(src_id)
-        ds = Dataset(self.db, new_id, src.d, self.key_order)
+        ds = Dataset(self.db, new_id, dict(src.d, **(metadata or {})), self.key_order)
         ds.copy_from(src)
         with self.lock:
             old = self.datasets.get(new_id)

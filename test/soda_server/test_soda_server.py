@@ -1257,6 +1257,17 @@ class ControlTests(unittest.TestCase):
         st, r = self.post("/_control/datasets/tst1-crm1/drop")
         self.assertEqual(request("/resource/tst1-crm1.json")[0], 404)
 
+    def test_clone_with_other_metadata(self):
+        # name and description may be replaced (non-ASCII metadata for the import tests)
+        st, r = self.post("/_control/datasets/%s/clone" % "z8bn-74gv",
+                          params={"to": "tst2-nam1", "name": "Comisar\u00edas \u2018A\u2019",
+                                  "description": "\u00c9t\u00e9"})
+        self.assertEqual(st, 200)
+        meta = rows("/api/views/tst2-nam1.json")
+        self.assertEqual((meta["name"], meta["description"]), ("Comisar\u00edas \u2018A\u2019", "\u00c9t\u00e9"))
+        self.assertEqual(rows("/api/views/z8bn-74gv.json")["name"], "Police Stations")
+        self.post("/_control/datasets/tst2-nam1/drop")
+
     def test_log_and_reqs_logs_dataset(self):
         seq0 = rows("/_control/seq")["seq"]
         request("/resource/z8bn-74gv.json", {"$select": "district", "$where": "district = '1'", "$limit": "3"},

@@ -126,19 +126,25 @@ bool deparse_operand(Expr *expr, DeparseContext &ctx, Operand &out) {
     expr = strip_relabel(expr);
     if (IsA(expr, Var)) {
         auto *var = reinterpret_cast<Var *>(expr);
-        if (static_cast<Index>(var->varno) != ctx.rel->relid || var->varlevelsup != 0)
+        if (var->varlevelsup != 0)
             return false;
-        out.text = remote_column(ctx, var->varattno);
-        if (out.text.empty())
+        if (static_cast<Index>(var->varno) == ctx.rel->relid) {
+            out.text = remote_column(ctx, var->varattno);
+            if (out.text.empty())
+                return false;
+            out.is_column = true;
+            out.attnum = var->varattno;
+            out.type = var->vartype;
+            out.cls = class_of_type(var->vartype);
+            return true;
+        }
+        // A column of an outer relation of a parameterized scan: a value per outer row, known
+        // when the scan (re)starts.
+        if (!pg::call([&] { return bms_is_member(var->varno, ctx.outer_relids); }))
             return false;
-        out.is_column = true;
-        out.attnum = var->varattno;
-        out.type = var->vartype;
-        out.cls = class_of_type(var->vartype);
-        return true;
-    }
-    if (!is_runtime_constant(expr))
+    } else if (!is_runtime_constant(expr)) {
         return false;
+    }
     out.type = pg::call([&] { return exprType(reinterpret_cast<Node *>(expr)); });
     if (IsA(expr, Const)) {
         auto *c = reinterpret_cast<Const *>(expr);

@@ -21,6 +21,9 @@ struct DeparseContext {
     const ForeignTableInfo *table = nullptr;
     const RemoteSchema *remote = nullptr; // remote field types; null when unknown
     List *runtime_values = NIL;           // Expr*, in placeholder order (shared by all clauses)
+    // A parameterized scan's outer relations: their columns are runtime values (a nested loop
+    // sets them per outer row and rescans). Null for a plain scan.
+    Relids outer_relids = nullptr;
 };
 
 // Appends the SoQL for expr to out and returns true, or returns false (out unchanged) when

@@ -46,6 +46,96 @@ void collect_attrs_used(RelOptInfo *baserel, RelPlanInfo &info) {
     });
 }
 
+// generate_implied_equalities_for_column's callback: picks one expression of this relation
+// among the equivalence-class members (the first not yet used), then only its equals.
+struct EcMemberPick {
+    Expr *current = nullptr;
+    List *already_used = NIL;
+};
+
+bool pick_ec_member(PlannerInfo *, RelOptInfo *, EquivalenceClass *, EquivalenceMember *member,
+                    void *arg) {
+    auto *pick = static_cast<EcMemberPick *>(arg);
+    if (pick->current)
+        return equal(member->em_expr, pick->current);
+    if (list_member(pick->already_used, member->em_expr))
+        return false;
+    pick->current = member->em_expr;
+    return true;
+}
+
+// The join clauses a scan of baserel could enforce itself, given the other relations' values:
+// the explicit ones (joininfo) and the equalities implied by equivalence classes (`USING (id)`
+// or `a.id = b.id` lands there, not in joininfo).
+List *movable_join_clauses(PlannerInfo *root, RelOptInfo *baserel) {
+    return pg::call([&] {
+        List *clauses = NIL;
+        ListCell *cell;
+        foreach (cell, baserel->joininfo) {
+            auto *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
+            if (join_clause_is_movable_to(rinfo, baserel))
+                clauses = lappend(clauses, rinfo);
+        }
+        if (!baserel->has_eclass_joins)
+            return clauses;
+        EcMemberPick pick;
+        for (;;) {
+            pick.current = nullptr;
+            List *implied = generate_implied_equalities_for_column(
+                root, baserel, pick_ec_member, &pick, baserel->lateral_referencers);
+            if (!pick.current)
+                break;
+            foreach (cell, implied) {
+                auto *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
+                if (join_clause_is_movable_to(rinfo, baserel))
+                    clauses = list_append_unique_ptr(clauses, rinfo);
+            }
+            pick.already_used = lappend(pick.already_used, pick.current);
+        }
+        return clauses;
+    });
+}
+
+// Parameterized paths, as postgres_fdw offers them: for each set of outer relations whose
+// columns a join clause compares with one of ours in a way Socrata can evaluate, a path that
+// takes their values per outer row. A nested loop over it sends one request per outer row, each
+// bringing only the matching rows: for a few local rows against a large dataset, far less than
+// one scan of the whole dataset. The costs let the planner weigh that (kStartupCost per
+// request).
+void add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &info) {
+    List *clauses = movable_join_clauses(root, baserel);
+    List *param_infos = NIL;
+    ListCell *cell;
+    foreach (cell, clauses) {
+        auto *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
+        Relids required_outer = pg::call([&] {
+            return bms_del_member(bms_union(rinfo->clause_relids, baserel->lateral_relids),
+                                  baserel->relid);
+        });
+        if (bms_is_empty(required_outer))
+            continue;
+        DeparseContext ctx = deparse_context_for(root, baserel, info);
+        ctx.outer_relids = required_outer;
+        std::string soql;
+        if (!deparse_condition(rinfo->clause, ctx, soql))
+            continue;
+        param_infos = pg::call([&] {
+            return list_append_unique_ptr(param_infos,
+                                          get_baserel_parampathinfo(root, baserel, required_outer));
+        });
+    }
+    foreach (cell, param_infos) {
+        auto *param_info = static_cast<ParamPathInfo *>(lfirst(cell));
+        double rows = param_info->ppi_rows;
+        pg::call([&] {
+            add_path(baserel, reinterpret_cast<Path *>(create_foreignscan_path(
+                                  root, baserel, nullptr, rows, kStartupCost,
+                                  kStartupCost + rows * kPerRowCost, NIL, param_info->ppi_req_outer,
+                                  nullptr, NIL)));
+        });
+    }
+}
+
 } // namespace
 
 void get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid) {
@@ -73,6 +163,7 @@ void get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
                                   root, baserel, nullptr, baserel->rows, kStartupCost, total, NIL,
                                   baserel->lateral_relids, nullptr, NIL)));
         });
+        add_parameterized_paths(root, baserel, *info);
 
         // A path sorted by Socrata, when the whole ORDER BY can be pushed.
         if (root->query_pathkeys == NIL)
@@ -100,18 +191,29 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
     return pg::entry([&]() -> ForeignScan * {
         auto *info = static_cast<RelPlanInfo *>(baserel->fdw_private);
 
-        // Conditions not sent to Socrata stay as the scan's local quals.
+        // Conditions not sent to Socrata stay as the scan's local quals. A parameterized path
+        // also brings the join clauses it enforces: sent if they can be, with the outer
+        // relations' columns as runtime values (Postgres turns those into the nested loop's
+        // parameters).
+        DeparseContext ctx = deparse_context_for(root, baserel, *info);
+        ctx.runtime_values = pg::call([&] { return list_copy(info->runtime_values); });
+        ctx.outer_relids = PATH_REQ_OUTER(&best_path->path);
+        BoundedConjunction where;
+        where.add(info->where); // built within the same budget, so it fits
         List *local_quals = NIL;
         ListCell *cell;
         foreach (cell, scan_clauses) {
             auto *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
             if (pg::call([&] { return list_member_ptr(info->remote_conds, rinfo); }))
                 continue;
+            bool join_clause = !pg::call([&] { return list_member_ptr(info->local_conds, rinfo); });
+            if (join_clause && deparse_condition_into(rinfo->clause, ctx, where))
+                continue;
             local_quals = pg::call([&] { return lappend(local_quals, rinfo->clause); });
         }
 
         ScanPlan plan;
-        plan.request.where = info->where;
+        plan.request.where = where.text();
         plan.dataset_label = info->table.settings.dataset;
         if (best_path->fdw_private != NIL) {
             plan.request.order = strVal(linitial(best_path->fdw_private));
@@ -134,7 +236,7 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
 
         List *fdw_private = scan_plan_to_list(plan);
         return pg::call([&] {
-            return make_foreignscan(tlist, local_quals, baserel->relid, info->runtime_values,
+            return make_foreignscan(tlist, local_quals, baserel->relid, ctx.runtime_values,
                                     fdw_private, NIL, NIL, outer_plan);
         });
     });

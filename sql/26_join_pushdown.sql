@@ -1,0 +1,82 @@
+-- Joins with local tables: a parameterized scan sends the join condition with each outer row's
+-- value (a nested loop, one request per distinct key behind a Memoize), when the planner finds
+-- that cheaper than one scan of the whole dataset; the results equal a local copy's.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS socrata_fdw;
+RESET client_min_messages;
+CREATE SERVER join26_srv FOREIGN DATA WRAPPER socrata_fdw
+    OPTIONS (base_url 'http://127.0.0.1:25480');
+CREATE FOREIGN TABLE join26_crimes (id bigint, block text, primary_type text, ward int,
+    date timestamp, latitude float8) SERVER join26_srv OPTIONS (dataset 'ijzp-q8t2');
+CREATE FOREIGN TABLE join26_log (seq bigint, dataset text, "where" text)
+    SERVER join26_srv OPTIONS (dataset 'reqs-logs');
+CREATE TEMP TABLE join26_local AS SELECT * FROM join26_crimes;
+
+-- A few keys of interest: two crimes (one twice), a block with three crimes, a NULL, and an
+-- id the portal does not have.
+CREATE TEMP TABLE picks (id bigint, block text, at timestamp);
+INSERT INTO picks
+SELECT id, block, date FROM join26_local WHERE id IN (879, 1001)
+UNION ALL (SELECT NULL, block, NULL FROM join26_local GROUP BY block HAVING count(*) = 3
+           ORDER BY block LIMIT 1)
+UNION ALL SELECT 879, NULL, NULL
+UNION ALL SELECT NULL, NULL, NULL
+UNION ALL SELECT 123456789, 'NO SUCH BLOCK', '1999-01-01';
+ANALYZE picks;
+
+-- Both sides of a query: the foreign table, and the same query over the local copy.
+CREATE FUNCTION join26_same(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    local_q text := replace(q, 'join26_crimes', 'join26_local');
+    differences bigint;
+    remote_rows bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM (((%s) EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL (%s))) d',
+        q, local_q, local_q, q) INTO differences;
+    EXECUTE format('SELECT count(*) FROM (%s) r', q) INTO remote_rows;
+    RETURN format('%s rows, %s differences', remote_rows, differences);
+END $$;
+
+-- An equality join (an equivalence class): one request per distinct key.
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT p.id, c.primary_type FROM picks p JOIN join26_crimes c USING (id);
+SELECT max(seq) AS mark FROM join26_log \gset
+SELECT p.id, c.primary_type, c.ward FROM picks p JOIN join26_crimes c USING (id) ORDER BY 1;
+SELECT "where" FROM join26_log WHERE seq > :mark AND dataset = 'ijzp-q8t2' ORDER BY seq;
+SELECT join26_same($q$SELECT p.id, c.primary_type FROM picks p JOIN join26_crimes c USING (id)$q$);
+
+-- Outer joins, with a condition on the foreign side sent as well.
+EXPLAIN (COSTS OFF)
+SELECT p.id, c.ward FROM picks p LEFT JOIN join26_crimes c ON c.id = p.id AND c.ward > 10;
+SELECT join26_same($q$SELECT p.id, c.ward FROM picks p
+    LEFT JOIN join26_crimes c ON c.id = p.id AND c.ward > 10$q$);
+-- A semi-join, a text key with several matching rows, and a timestamp key.
+SELECT join26_same($q$SELECT c.id FROM join26_crimes c WHERE c.id IN (SELECT id FROM picks)$q$);
+EXPLAIN (COSTS OFF)
+SELECT c.id FROM picks p JOIN join26_crimes c ON c.block = p.block;
+SELECT join26_same($q$SELECT c.id, p.block FROM picks p JOIN join26_crimes c ON c.block = p.block$q$);
+SELECT join26_same($q$SELECT c.id FROM picks p JOIN join26_crimes c ON c.date = p.at$q$);
+-- With a parameter of a generic plan beside the outer value.
+SET plan_cache_mode = force_generic_plan;
+PREPARE join26_wards(int) AS
+    SELECT p.id, c.ward FROM picks p JOIN join26_crimes c USING (id) WHERE c.ward > $1;
+EXPLAIN (COSTS OFF) EXECUTE join26_wards(0);
+EXECUTE join26_wards(0);
+EXECUTE join26_wards(100);
+RESET plan_cache_mode;
+DEALLOCATE join26_wards;
+
+-- Not sent: a float key (a runtime value could be NaN), and a key the join computes.
+EXPLAIN (COSTS OFF)
+SELECT c.id FROM picks p JOIN join26_crimes c ON c.latitude = p.id::float8;
+EXPLAIN (COSTS OFF)
+SELECT c.id FROM picks p JOIN join26_crimes c ON c.id = p.id + 1;
+
+-- Many outer rows: one scan of the dataset, not a request per row.
+CREATE TEMP TABLE many AS SELECT id FROM join26_local LIMIT 5000;
+ANALYZE many;
+SELECT max(seq) AS mark FROM join26_log \gset
+SELECT count(*) FROM many m JOIN join26_crimes c USING (id);
+-- (60,000 rows: 6 pages of 10,000 and the empty one after.)
+SELECT count(*) <= 7 AS one_scan FROM join26_log WHERE seq > :mark AND dataset = 'ijzp-q8t2';
+SELECT join26_same($q$SELECT c.id FROM many m JOIN join26_crimes c USING (id)$q$);

@@ -91,6 +91,10 @@ FEATURES = {
 }
 
 FT, FT_PAGED, LT = "fz_ft", "fz_ft_paged", "fz_lt"
+# A small local table of key values (k_<column>) for semi-joins, which the planner may run as
+# parameterized scans: one request per key, the key sent as a runtime value.
+KEYS = "fz_keys"
+KEY_COLUMNS = ("id", "case_number", "block", "date", "ward", "beat")
 
 # name, local type, remote field, family, feature tag (or None)
 COLUMNS = [
@@ -194,6 +198,7 @@ class Query:
         self.offset = None
         self.settings = {}
         self.setting_tags = {}
+        self.semijoin = None  # a column: WHERE <column> IN (SELECT k_<column> FROM fz_keys)
 
     # ---- rendering
     def consts(self):
@@ -248,8 +253,15 @@ class Query:
 
         sel = ", ".join(rp(i.parts) for i in self.select)
         sql = "SELECT %s%s FROM %s" % ("DISTINCT " if self.distinct else "", sel, table)
+        conds = []
+        if self.semijoin:
+            conds.append("%s IN (SELECT k_%s FROM %s)" % (self.semijoin, self.semijoin, KEYS))
         if self.where is not None:
-            sql += " WHERE " + rt(self.where)
+            conds.append(rt(self.where))
+        if len(conds) == 1:
+            sql += " WHERE " + conds[0]
+        elif conds:
+            sql += " WHERE " + " AND ".join("(%s)" % c for c in conds)
         if self.group:
             sql += " GROUP BY " + ", ".join(rp(g.parts) for g in self.group)
         if self.having is not None:
@@ -319,6 +331,8 @@ class Query:
             tags.update(self.setting_tags.get(s, {"set:" + s}))
         if self.table == FT_PAGED:
             tags.add("paged")
+        if self.semijoin:
+            tags.add("semijoin:" + self.semijoin)
         return tags
 
     def compare_mode(self):
@@ -913,6 +927,9 @@ class Gen:
         q.settings, q.setting_tags = holder.settings, holder.setting_tags
         if self.chance(0.15):
             q.table = FT_PAGED
+        # From a random stream of its own, so that a seed's other choices stay as they were.
+        if self.join_rng.random() < self.semijoin_p:
+            q.semijoin = self.join_rng.choice(KEY_COLUMNS)
         q.mode = "prepared" if q.is_prepared() else (
             "runtime" if any(c.render != "lit" and c.ptype for c in q.consts()) else "lit")
         return q
@@ -1345,6 +1362,10 @@ def candidates(q):
         q2 = copy.deepcopy(q)
         q2.table = FT
         yield q2
+    if q.semijoin:
+        q2 = copy.deepcopy(q)
+        q2.semijoin = None
+        yield q2
     if q.where is not None:
         for v in tree_variants(q.where):
             q2 = copy.deepcopy(q)
@@ -1421,6 +1442,7 @@ def setup(cur, soda_url, recreate, response_format):
     cur.execute("SELECT 1 FROM pg_class WHERE relname = %s", (LT + "_base",))
     if cur.fetchone() and not recreate:
         foreign_tables(cur, response_format)
+        keys_table(cur)
         return
     cur.execute("CREATE EXTENSION IF NOT EXISTS socrata_fdw")
     cur.execute("SET client_min_messages = warning")
@@ -1448,7 +1470,22 @@ def setup(cur, soda_url, recreate, response_format):
                      for c in COLUMNS if c[4] != "ci" or icu)
     cur.execute("CREATE VIEW %s AS SELECT %s FROM %s_base" % (LT, cols, LT))
     foreign_tables(cur, response_format)
+    keys_table(cur)
     cur.execute("RESET client_min_messages")
+
+
+def keys_table(cur):
+    """KEYS: a few rows' values of KEY_COLUMNS (a block or a ward matches many rows), a row of
+    NULLs and a row that matches nothing; analyzed, so the planner knows it is small."""
+    cols = ", ".join("%s AS k_%s" % (c, c) for c in KEY_COLUMNS)
+    cur.execute("DROP TABLE IF EXISTS %s" % KEYS)
+    cur.execute("CREATE TABLE %s AS "
+                "(SELECT %s FROM %s_base ORDER BY id OFFSET 1000 LIMIT 2) UNION ALL "
+                "(SELECT %s FROM %s_base ORDER BY id OFFSET 40000 LIMIT 1) UNION ALL "
+                "SELECT NULL, NULL, NULL, NULL, NULL, NULL UNION ALL "
+                "SELECT -1, 'NO SUCH CASE', 'NO SUCH BLOCK', '1999-01-01', 999, 'NO'"
+                % (KEYS, cols, LT, cols, LT))
+    cur.execute("ANALYZE %s" % KEYS)
 
 
 def foreign_tables(cur, response_format):
@@ -1520,6 +1557,8 @@ def pushed_features(lines):
     for l in lines:
         if "Filter:" in l:
             f.add("local-filter")
+    if any("Nested Loop" in l for l in lines) and re.search(r"\$where=[^&]*\$\d", text):
+        f.add("parameterized")
     return f
 
 
@@ -1543,6 +1582,8 @@ def main():
     ap.add_argument("--weights", default="0.4,0.25,0.35", help="where,order,agg")
     ap.add_argument("--runtime", type=float, default=0.12, help="chance a constant is a runtime value")
     ap.add_argument("--prepared", type=float, default=0.15, help="chance a query is PREPAREd")
+    ap.add_argument("--semijoin", type=float, default=0.15,
+                    help="chance a query also keeps only rows whose key is in a small local table")
     ap.add_argument("--pushy", type=float, default=0.6,
                     help="chance a query uses only constructs that are likely pushed")
     ap.add_argument("--faults", type=float, default=0.0,
@@ -1582,6 +1623,8 @@ def main():
     gen.runtime_p = args.runtime
     gen.prepared_p = args.prepared
     gen.pushy_p = args.pushy
+    gen.semijoin_p = args.semijoin
+    gen.join_rng = random.Random("semijoin %d" % args.seed)
 
     kinds = collections.Counter()
     modes = collections.Counter()

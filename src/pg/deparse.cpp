@@ -92,14 +92,19 @@ bool remote_type_fits(ValueClass local, RemoteType remote) {
     return false;
 }
 
-// An expression Postgres can evaluate once before the scan: no columns of any table, nothing
-// volatile, no sub-plans or aggregates.
-bool is_runtime_constant(Expr *expr) {
+// An expression Postgres can evaluate once before the scan (or, in a parameterized scan, once
+// per outer row): no columns but the outer relations' (ctx.outer_relids), nothing volatile, no
+// sub-plans or aggregates.
+bool is_runtime_constant(Expr *expr, const DeparseContext &ctx) {
     return pg::call([&] {
         Node *node = reinterpret_cast<Node *>(expr);
-        return !contain_var_clause(node) && !contain_volatile_functions(node) &&
-               !contain_subplans(node) && !contain_agg_clause(node) &&
-               !contain_window_function(node);
+        if (contain_volatile_functions(node) || contain_subplans(node) ||
+            contain_agg_clause(node) || contain_window_function(node))
+            return false;
+        if (!contain_var_clause(node))
+            return true;
+        return ctx.outer_relids != nullptr &&
+               bms_is_subset(pull_varnos(ctx.root, node), ctx.outer_relids);
     });
 }
 
@@ -124,27 +129,21 @@ std::size_t add_runtime_value(DeparseContext &ctx, Expr *expr) {
 
 bool deparse_operand(Expr *expr, DeparseContext &ctx, Operand &out) {
     expr = strip_relabel(expr);
-    if (IsA(expr, Var)) {
-        auto *var = reinterpret_cast<Var *>(expr);
-        if (var->varlevelsup != 0)
-            return false;
-        if (static_cast<Index>(var->varno) == ctx.rel->relid) {
-            out.text = remote_column(ctx, var->varattno);
-            if (out.text.empty())
-                return false;
-            out.is_column = true;
-            out.attnum = var->varattno;
-            out.type = var->vartype;
-            out.cls = class_of_type(var->vartype);
-            return true;
-        }
-        // A column of an outer relation of a parameterized scan: a value per outer row, known
-        // when the scan (re)starts.
-        if (!pg::call([&] { return bms_is_member(var->varno, ctx.outer_relids); }))
-            return false;
-    } else if (!is_runtime_constant(expr)) {
+    auto *var = IsA(expr, Var) ? reinterpret_cast<Var *>(expr) : nullptr;
+    if (var && var->varlevelsup != 0)
         return false;
+    if (var && static_cast<Index>(var->varno) == ctx.rel->relid) {
+        out.text = remote_column(ctx, var->varattno);
+        if (out.text.empty())
+            return false;
+        out.is_column = true;
+        out.attnum = var->varattno;
+        out.type = var->vartype;
+        out.cls = class_of_type(var->vartype);
+        return true;
     }
+    if (!is_runtime_constant(expr, ctx))
+        return false;
     out.type = pg::call([&] { return exprType(reinterpret_cast<Node *>(expr)); });
     if (IsA(expr, Const)) {
         auto *c = reinterpret_cast<Const *>(expr);

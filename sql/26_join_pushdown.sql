@@ -37,7 +37,7 @@ BEGIN
     RETURN format('%s rows, %s differences', remote_rows, differences);
 END $$;
 
--- An equality join (an equivalence class): one request per distinct key.
+-- An equality join (an equivalence class): one request per distinct key, none for NULL.
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT p.id, c.primary_type FROM picks p JOIN join26_crimes c USING (id);
 SELECT max(seq) AS mark FROM join26_log \gset
@@ -63,6 +63,18 @@ PREPARE join26_wards(int) AS
 EXPLAIN (COSTS OFF) EXECUTE join26_wards(0);
 EXECUTE join26_wards(0);
 EXECUTE join26_wards(100);
+-- A NULL compared by a whole condition matches nothing: no request (nor for the NULL key above).
+SELECT max(seq) AS mark FROM join26_log \gset
+EXECUTE join26_wards(NULL);
+SELECT count(*) AS requests FROM join26_log WHERE seq > :mark AND dataset = 'ijzp-q8t2';
+-- An aggregate still has its row, pushed down or not.
+PREPARE join26_count(int) AS SELECT count(*) FROM join26_crimes WHERE ward = $1;
+PREPARE join26_count_local(int) AS
+    SELECT count(*), max(latitude) FROM join26_crimes WHERE ward = $1;
+EXECUTE join26_count(NULL);
+EXECUTE join26_count_local(NULL);
+DEALLOCATE join26_count;
+DEALLOCATE join26_count_local;
 RESET plan_cache_mode;
 DEALLOCATE join26_wards;
 

@@ -10,7 +10,8 @@ namespace {
 
 // fdw_private is a flat list: [select items (List of String), where, order, group, limit,
 // offset, keyset ("1"/"0"), csv ("1"/"0"), star returns all ("1"/"0"), slot columns (IntList),
-// slot items (IntList), slot divisors (IntList), dataset label].
+// slot items (IntList), slot divisors (IntList), null-rejecting values (IntList), dataset
+// label].
 enum PlanItem {
     Select,
     Where,
@@ -24,6 +25,7 @@ enum PlanItem {
     SlotColumns,
     SlotItems,
     SlotDivisors,
+    NullRejecting,
     Label,
     Count
 };
@@ -72,6 +74,9 @@ List *scan_plan_to_list(const ScanPlan &plan) {
         int divisor = i < plan.slot_divisors.size() ? plan.slot_divisors[i] : -1;
         divisors = pg::call([&] { return lappend_int(divisors, divisor); });
     }
+    List *null_rejecting = NIL;
+    for (int index : plan.null_rejecting_values)
+        null_rejecting = pg::call([&] { return lappend_int(null_rejecting, index); });
 
     Node *items[Count] = {
         reinterpret_cast<Node *>(select),
@@ -86,6 +91,7 @@ List *scan_plan_to_list(const ScanPlan &plan) {
         reinterpret_cast<Node *>(slots),
         reinterpret_cast<Node *>(items_of_slots),
         reinterpret_cast<Node *>(divisors),
+        reinterpret_cast<Node *>(null_rejecting),
         string_node(plan.dataset_label),
     };
     List *list = NIL;
@@ -113,6 +119,8 @@ ScanPlan scan_plan_from_list(List *list) {
         plan.slot_items.push_back(lfirst_int(cell));
     foreach (cell, static_cast<List *>(list_nth(list, SlotDivisors)))
         plan.slot_divisors.push_back(lfirst_int(cell));
+    foreach (cell, static_cast<List *>(list_nth(list, NullRejecting)))
+        plan.null_rejecting_values.push_back(lfirst_int(cell));
     plan.dataset_label = string_at(list, Label);
     return plan;
 }

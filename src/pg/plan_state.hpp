@@ -15,6 +15,7 @@ struct RelPlanInfo {
     List *local_conds = NIL;                    // RestrictInfos evaluated by Postgres
     List *runtime_values = NIL;
     std::string where;
+    std::vector<int> null_rejecting_values; // see ScanPlan
     Bitmapset *attrs_used = nullptr; // columns the query needs (offset by FirstLowInvalid...)
     double rows = 0;
     bool is_upper = false; // a grouped (aggregate) relation
@@ -33,6 +34,10 @@ struct ScanPlan {
     // -1, or the select item holding a count that slot_items[i] (a sum) is divided by: a pushed
     // avg(), computed as Postgres computes it, numeric_div(sum, count).
     std::vector<int> slot_divisors;
+    // Runtime values each compared with a column by a whole condition of the scan's WHERE: if
+    // one is NULL no row matches, and the scan returns none without asking (a nested loop's
+    // NULL keys, a NULL parameter). Never set for an aggregate, which has a row for no rows.
+    std::vector<int> null_rejecting_values;
 
     // Column `column` reads the SoQL select item `item`; an item asked for twice is selected
     // once (Socrata rejects duplicate names in $select).

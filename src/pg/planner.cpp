@@ -18,13 +18,27 @@ namespace {
 constexpr double kStartupCost = 100.0;
 constexpr double kPerRowCost = 0.01;
 
+// Deparses one whole condition of the scan into `where`. One that is a strict operator
+// (every comparison pushed is) between a column and a runtime value is false for every row
+// when the value is NULL: its value's index goes into null_rejecting.
+bool deparse_whole_condition(Expr *clause, DeparseContext &ctx, BoundedConjunction &where,
+                             std::vector<int> &null_rejecting) {
+    int values_before = list_length(ctx.runtime_values);
+    if (!deparse_condition_into(clause, ctx, where))
+        return false;
+    if (IsA(clause, OpExpr) && list_length(ctx.runtime_values) == values_before + 1 &&
+        pg::call([&] { return op_strict(reinterpret_cast<OpExpr *>(clause)->opno); }))
+        null_rejecting.push_back(values_before);
+    return true;
+}
+
 void classify_conditions(PlannerInfo *root, RelOptInfo *baserel, RelPlanInfo &info) {
     DeparseContext ctx = deparse_context_for(root, baserel, info);
     BoundedConjunction where;
     ListCell *cell;
     foreach (cell, baserel->baserestrictinfo) {
         auto *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
-        if (deparse_condition_into(rinfo->clause, ctx, where))
+        if (deparse_whole_condition(rinfo->clause, ctx, where, info.null_rejecting_values))
             info.remote_conds = pg::call([&] { return lappend(info.remote_conds, rinfo); });
         else
             info.local_conds = pg::call([&] { return lappend(info.local_conds, rinfo); });
@@ -200,6 +214,8 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
         ctx.outer_relids = PATH_REQ_OUTER(&best_path->path);
         BoundedConjunction where;
         where.add(info->where); // built within the same budget, so it fits
+        ScanPlan plan;
+        plan.null_rejecting_values = info->null_rejecting_values;
         List *local_quals = NIL;
         ListCell *cell;
         foreach (cell, scan_clauses) {
@@ -207,12 +223,12 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
             if (pg::call([&] { return list_member_ptr(info->remote_conds, rinfo); }))
                 continue;
             bool join_clause = !pg::call([&] { return list_member_ptr(info->local_conds, rinfo); });
-            if (join_clause && deparse_condition_into(rinfo->clause, ctx, where))
+            if (join_clause &&
+                deparse_whole_condition(rinfo->clause, ctx, where, plan.null_rejecting_values))
                 continue;
             local_quals = pg::call([&] { return lappend(local_quals, rinfo->clause); });
         }
 
-        ScanPlan plan;
         plan.request.where = where.text();
         plan.dataset_label = info->table.settings.dataset;
         if (best_path->fdw_private != NIL) {

@@ -35,6 +35,7 @@ class ScanState {
 
 void ScanState::start(ForeignScanState *node) {
     std::vector<ComparedValue> values;
+    std::vector<bool> nulls;
     ExprContext *econtext = node->ss.ps.ps_ExprContext;
     ListCell *cell;
     foreach (cell, runtime_states) {
@@ -43,17 +44,22 @@ void ScanState::start(ForeignScanState *node) {
         Datum value = pg::call([&] { return ExecEvalExpr(state, econtext, &isnull); });
         Oid type = pg::call([&] { return exprType(reinterpret_cast<Node *>(state->expr)); });
         values.push_back(compared_value_for_datum(value, isnull, type));
+        nulls.push_back(isnull);
     }
-    ScanRequest request = plan.request;
-    request.where = render_where(request.where, values);
     prefetch.reset();
-    fetcher = std::make_unique<PageFetcher>(*client, request, client->settings().page_size);
-    cancel_flag = false;
-    prefetch = std::make_unique<BackgroundFetcher>(*fetcher, cancel_flag, cancel_requested);
+    fetcher.reset();
     page.reset(0);
     next_row = 0;
     rows_read = 0;
     started = true;
+    for (int index : plan.null_rejecting_values)
+        if (nulls.at(static_cast<std::size_t>(index)))
+            return; // no row can match: no request (iterate sees no fetcher)
+    ScanRequest request = plan.request;
+    request.where = render_where(request.where, values);
+    fetcher = std::make_unique<PageFetcher>(*client, request, client->settings().page_size);
+    cancel_flag = false;
+    prefetch = std::make_unique<BackgroundFetcher>(*fetcher, cancel_flag, cancel_requested);
 }
 
 void ScanState::fill_slot(TupleTableSlot *slot, MemoryContext row_context) {
@@ -115,7 +121,7 @@ TupleTableSlot *iterate_foreign_scan(ForeignScanState *node) {
             state->start(node);
         if (state->next_row >= state->page.rows()) {
             state->next_row = 0;
-            if (!state->prefetch->next(state->page)) {
+            if (!state->prefetch || !state->prefetch->next(state->page)) {
                 // Stay at the end if called again: the last page's rows must not come back.
                 state->page.reset(0);
                 pg::call([&] { ExecClearTuple(slot); });

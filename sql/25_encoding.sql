@@ -50,6 +50,13 @@ SELECT id, block FROM enc WHERE id IN (879, 983, 1001, 1002) AND block > 'z ST' 
 SELECT max(block) FROM enc WHERE id IN (879, 983, 1001, 1002);
 -- A character LATIN1 cannot hold: an error that names the column, the table and the row.
 SELECT id, block FROM enc_euro WHERE id = 1012;
+-- The portal's words in an error (this one quotes the query) are converted too.
+\! curl -s -X POST http://127.0.0.1:25480/_control/faults/reset > /dev/null
+CREATE SERVER enc_rejecting FOREIGN DATA WRAPPER socrata_fdw OPTIONS (
+    base_url 'http://127.0.0.1:25480/fault/status=400,after=1,tag=enc25', max_retries '0');
+CREATE FOREIGN TABLE enc_rejected (id bigint, block text) SERVER enc_rejecting
+    OPTIONS (dataset 'encd-test');
+SELECT id FROM enc_rejected WHERE block = 'é ST';
 -- IMPORT FOREIGN SCHEMA writes the (UTF-8) metadata's comments in LATIN1, and a character
 -- LATIN1 lacks as \uXXXX.
 CREATE SCHEMA enc_import;

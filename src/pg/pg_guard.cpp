@@ -1,4 +1,5 @@
 // The C++/Postgres error boundary: see pg_guard.hpp for the two rules it enforces.
+#include "database_encoding.hpp"
 #include "error.hpp"
 #include "pg_guard.hpp"
 
@@ -65,6 +66,17 @@ char *copy_c_string(const char *s) noexcept {
     return strdup(s); // malloc: may fail quietly, then the part is just left out
 }
 
+// An HTTP error's or an undecodable response's message and detail quote the portal, whose text
+// is UTF-8: a database in another encoding gets them converted (what it lacks as \uXXXX).
+// The rest of the wording is ASCII.
+char *copy_portal_text(const std::string &text) noexcept {
+    try {
+        return copy_c_string(database_text_from_utf8(text).c_str());
+    } catch (...) {
+        return copy_c_string(text.c_str());
+    }
+}
+
 int sqlstate_for(const Error &e) noexcept {
     switch (e.kind()) {
     case ErrorKind::InvalidOption:
@@ -94,8 +106,13 @@ CapturedError capture_current_exception() noexcept {
     } catch (const Error &e) {
         c.sqlstate = sqlstate_for(e);
         c.cancelled = e.kind() == ErrorKind::Cancelled;
-        c.message = copy_c_string(e.what());
-        c.detail = copy_c_string(e.detail().c_str());
+        if (e.kind() == ErrorKind::Http || e.kind() == ErrorKind::BadResponse) {
+            c.message = copy_portal_text(e.what());
+            c.detail = copy_portal_text(e.detail());
+        } else {
+            c.message = copy_c_string(e.what());
+            c.detail = copy_c_string(e.detail().c_str());
+        }
         c.hint = copy_c_string(e.hint().c_str());
     } catch (const std::bad_alloc &) {
         c.sqlstate = ERRCODE_OUT_OF_MEMORY;

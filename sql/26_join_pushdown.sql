@@ -93,6 +93,7 @@ CREATE TEMP TABLE many AS SELECT id FROM join26_local LIMIT 5000;
 ANALYZE many;
 SELECT max(seq) AS mark FROM join26_log \gset
 SELECT count(*) FROM many m JOIN join26_crimes c USING (id);
--- (60,000 rows: 6 pages of 10,000 and the empty one after.)
-SELECT count(*) <= 7 AS one_scan FROM join26_log WHERE seq > :mark AND dataset = 'ijzp-q8t2';
+-- (60,000 rows: a scan takes 6 pages of 10,000 and an empty one, a sorted one a few more; a
+-- request per row would be 5,000.)
+SELECT count(*) < 50 AS one_scan FROM join26_log WHERE seq > :mark AND dataset = 'ijzp-q8t2';
 SELECT join26_same($q$SELECT c.id FROM many m JOIN join26_crimes c USING (id)$q$);

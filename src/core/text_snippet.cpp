@@ -2,6 +2,8 @@
 
 #include "utf8_validator.hpp"
 
+#include <cstdint>
+
 namespace socrata {
 
 std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes) noexcept {
@@ -12,6 +14,33 @@ std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes) noe
     while (n > 0 && (static_cast<unsigned char>(text[n]) & 0xC0) == 0x80)
         --n;
     return n;
+}
+
+std::size_t utf8_character_length(std::string_view text) noexcept {
+    Utf8Validator v;
+    std::size_t n = 0;
+    while (n < text.size() && v.push(static_cast<unsigned char>(text[n]))) {
+        ++n;
+        if (!v.in_sequence())
+            return n;
+    }
+    return 1;
+}
+
+std::string escaped_character(std::string_view character) {
+    static const char kHex[] = "0123456789ABCDEF";
+    const auto lead = static_cast<unsigned char>(character.empty() ? 0 : character[0]);
+    if (character.size() <= 1)
+        return std::string("\\x") + kHex[lead >> 4] + kHex[lead & 0xF];
+    // The lead byte keeps 7 - size bits of the code point; each continuation byte 6 more.
+    std::uint32_t code = lead & (0x7Fu >> character.size());
+    for (std::size_t i = 1; i < character.size(); ++i)
+        code = (code << 6) | (static_cast<unsigned char>(character[i]) & 0x3Fu);
+    const int digits = code > 0xFFFF ? 8 : 4;
+    std::string out = code > 0xFFFF ? "\\U" : "\\u";
+    for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
+        out += kHex[(code >> shift) & 0xF];
+    return out;
 }
 
 namespace {

@@ -24,4 +24,13 @@ std::string printable_text(std::string_view text, std::size_t max_bytes = 400,
 // middle of a UTF-8 sequence.
 std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes) noexcept;
 
+// Bytes of the first character of non-empty `text`: its whole sequence if that is valid UTF-8,
+// else 1 (a byte that starts no character, or a sequence cut short or malformed).
+std::size_t utf8_character_length(std::string_view text) noexcept;
+
+// One character as Postgres's U& strings and JSON write it, for text whose encoding lacks it:
+// \uXXXX, \UXXXXXXXX beyond the basic plane; a single byte that is no character as \xNN.
+// `character` is what utf8_character_length measured.
+std::string escaped_character(std::string_view character);
+
 } // namespace socrata

@@ -2,14 +2,13 @@
 #include "database_encoding.hpp"
 
 #include "pg_guard.hpp"
+#include "text_snippet.hpp"
 
 extern "C" {
 #include "catalog/namespace.h"
 #include "mb/pg_wchar.h"
 }
 
-#include <algorithm>
-#include <cstdio>
 #include <vector>
 
 namespace socrata::pg {
@@ -23,31 +22,6 @@ int database_encoding() {
 // UTF8 needs nothing; SQL_ASCII has no conversions (its bytes are whatever was stored).
 bool passes_unconverted(int encoding) {
     return encoding == PG_UTF8 || encoding == PG_SQL_ASCII;
-}
-
-// Bytes of the UTF-8 character that starts with `lead` (1 for a byte no character starts with).
-std::size_t utf8_sequence_length(unsigned char lead) {
-    if (lead >= 0xF0 && lead <= 0xF4)
-        return 4;
-    if (lead >= 0xE0)
-        return lead <= 0xEF ? 3 : 1;
-    return lead >= 0xC2 ? 2 : 1;
-}
-
-// \uXXXX (\UXXXXXXXX beyond the basic plane) for one UTF-8 character, as JSON and Postgres's
-// U& strings write it; \xNN for a byte that starts no character.
-std::string escaped_character(std::string_view character) {
-    const auto lead = static_cast<unsigned char>(character[0]);
-    char buf[16];
-    if (character.size() == 1) {
-        snprintf(buf, sizeof buf, "\\x%02X", lead);
-        return buf;
-    }
-    unsigned long code = lead & (0x7F >> character.size());
-    for (std::size_t i = 1; i < character.size(); ++i)
-        code = (code << 6) | (static_cast<unsigned char>(character[i]) & 0x3F);
-    snprintf(buf, sizeof buf, code > 0xFFFF ? "\\U%08lX" : "\\u%04lX", code);
-    return buf;
 }
 
 } // namespace
@@ -89,8 +63,7 @@ std::string database_text_from_utf8(std::string_view utf8) {
         out += reinterpret_cast<const char *>(converted.data());
         done += static_cast<std::size_t>(consumed);
         if (done < utf8.size()) {
-            std::size_t length = utf8_sequence_length(static_cast<unsigned char>(utf8[done]));
-            length = std::min(length, utf8.size() - done);
+            std::size_t length = utf8_character_length(utf8.substr(done));
             out += escaped_character(utf8.substr(done, length));
             done += length;
         }

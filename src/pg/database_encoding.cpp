@@ -44,13 +44,14 @@ std::string database_text_from_utf8(std::string_view utf8) {
         return std::string(utf8);
     const Oid proc = pg::call([&] { return FindDefaultConversionProc(PG_UTF8, encoding); });
     std::string out;
-    std::vector<unsigned char> converted;
+    // Room for the whole text converted; each call below fills only what it converts.
+    std::vector<unsigned char> converted(utf8.size() * MAX_CONVERSION_GROWTH + 1);
     std::size_t done = 0;
     while (done < utf8.size()) {
         // Convert as far as the first character the encoding cannot hold (or a NUL, which no
         // C string can), write that one escaped, and go on after it.
         std::string_view rest = utf8.substr(done);
-        converted.assign(rest.size() * MAX_CONVERSION_GROWTH + 1, 0);
+        converted[0] = '\0';
         int consumed = 0;
         if (OidIsValid(proc))
             consumed = pg::call([&] {

@@ -16,6 +16,19 @@ std::size_t utf8_prefix_length(std::string_view text, std::size_t max_bytes) noe
     return n;
 }
 
+namespace {
+
+constexpr char kHex[] = "0123456789ABCDEF";
+
+// "\xNN", how a byte that is no printable character is quoted.
+void append_hex_escape(std::string &out, unsigned char c) {
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 0xF];
+}
+
+} // namespace
+
 std::size_t utf8_character_length(std::string_view text) noexcept {
     Utf8Validator v;
     std::size_t n = 0;
@@ -28,16 +41,18 @@ std::size_t utf8_character_length(std::string_view text) noexcept {
 }
 
 std::string escaped_character(std::string_view character) {
-    static const char kHex[] = "0123456789ABCDEF";
     const auto lead = static_cast<unsigned char>(character.empty() ? 0 : character[0]);
-    if (character.size() <= 1)
-        return std::string("\\x") + kHex[lead >> 4] + kHex[lead & 0xF];
+    std::string out;
+    if (character.size() <= 1) {
+        append_hex_escape(out, lead);
+        return out;
+    }
     // The lead byte keeps 7 - size bits of the code point; each continuation byte 6 more.
     std::uint32_t code = lead & (0x7Fu >> character.size());
     for (std::size_t i = 1; i < character.size(); ++i)
         code = (code << 6) | (static_cast<unsigned char>(character[i]) & 0x3Fu);
     const int digits = code > 0xFFFF ? 8 : 4;
-    std::string out = code > 0xFFFF ? "\\U" : "\\u";
+    out = code > 0xFFFF ? "\\U" : "\\u";
     for (int shift = (digits - 1) * 4; shift >= 0; shift -= 4)
         out += kHex[(code >> shift) & 0xF];
     return out;
@@ -48,7 +63,6 @@ namespace {
 // The body of printable_snippet() and printable_text(): `quoted` adds the double quotes and
 // escapes '"' and '\\' so the quoted text cannot end early.
 std::string printable(std::string_view text, std::size_t max_bytes, bool ascii_only, bool quoted) {
-    static const char kHex[] = "0123456789ABCDEF";
     const std::size_t n = utf8_prefix_length(text, max_bytes);
     std::string out = quoted ? "\"" : "";
     std::size_t i = 0;
@@ -56,15 +70,10 @@ std::string printable(std::string_view text, std::size_t max_bytes, bool ascii_o
         const unsigned char c = static_cast<unsigned char>(text[i]);
         if (c >= 0x80 && !ascii_only) {
             // Copy a whole sequence if it is valid UTF-8, else escape the lead byte.
-            Utf8Validator v;
-            std::size_t j = i;
-            bool ok = v.push(c);
-            ++j;
-            while (ok && v.in_sequence() && j < n)
-                ok = v.push(static_cast<unsigned char>(text[j++]));
-            if (ok && !v.in_sequence()) {
-                out.append(text.data() + i, j - i);
-                i = j;
+            const std::size_t length = utf8_character_length(text.substr(i, n - i));
+            if (length > 1) {
+                out.append(text.data() + i, length);
+                i += length;
                 continue;
             }
         }
@@ -72,9 +81,7 @@ std::string printable(std::string_view text, std::size_t max_bytes, bool ascii_o
             out += '\\';
             out += char(c);
         } else if (c < 0x20 || c == 0x7F || c >= 0x80) {
-            out += "\\x";
-            out += kHex[c >> 4];
-            out += kHex[c & 0xF];
+            append_hex_escape(out, c);
         } else {
             out += char(c);
         }

@@ -425,7 +425,8 @@ def measure(args):
     n = args.rows
     res = {"rows": n, "page_size": args.page_size, "use_gzip": args.gzip,
            "backfill_window": args.backfill_window, "measurements": [], "notes": [],
-           "huge_pages": psql_admin("SHOW huge_pages")[0][0], "shmem_thp": shmem_thp()}
+           "huge_pages": psql_admin("SHOW huge_pages")[0][0], "shmem_thp": shmem_thp(),
+           "shared_buffers": psql_admin("SHOW shared_buffers")[0][0]}
     M = res["measurements"]
 
     def count(table, db=None):
@@ -653,9 +654,10 @@ def report(args):
         b_rps = b["rows"] / b["seconds"]
         L.append("")
         L.append("== %d rows  (server option page_size %d, use_gzip %s; crime_backfill window %s; huge_pages %s; "
-                 "shmem THP %s)" % (n, res["page_size"], "true" if res["use_gzip"] else "false",
-                                    res["backfill_window"], res.get("huge_pages", "try"),
-                                    res.get("shmem_thp", "unknown")))
+                 "shmem THP %s; shared_buffers %s)" % (n, res["page_size"], "true" if res["use_gzip"] else "false",
+                                                      res["backfill_window"], res.get("huge_pages", "try"),
+                                                      res.get("shmem_thp", "unknown"),
+                                                      res.get("shared_buffers", "256MB")))
         L.append("%-30s %9s %9s %10s %8s %8s %9s %9s %7s %7s %7s" % (
             "measurement", "rows", "seconds", "rows/s", "MB/s", "x (b)", "VmHWM MB", "anon MB",
             "srv CPU", "pg CPU", "cli CPU"))

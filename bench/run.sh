@@ -2,7 +2,7 @@
 # The benchmark of issue 5 (docs/benchmark.md): socrata_fdw/chicago_crime against the usual
 # alternatives, on generated crimes data served by the local SODA server.
 #   bench/run.sh [--sizes 100000,1000000] [--quick] [--page-size 10000] [--gzip]
-#                [--backfill-window '1 year'] [--huge-pages | --shmem-thp]
+#                [--backfill-window '1 year'] [--huge-pages | --shmem-thp] [--shared-buffers 256MB]
 # Uses its own cluster and SODA server (RUN_DIR=.run/bench, ports 25433/25481 unless set in the
 # environment), so a running `make demo`/`make test` set-up is left alone; stops both on exit.
 # Generated data is cached in bench/out/ (git-ignored); the report goes to
@@ -13,6 +13,8 @@
 # huge_pages off and has the kernel back shared memory with transparent huge pages instead (root:
 # /sys/kernel/mm/transparent_hugepage/shmem_enabled = within_size, put back on exit), which
 # reserves nothing (docs/benchmark.md, "Transparent huge pages for shared memory").
+# --shared-buffers sets the cluster's shared_buffers (scripts/cluster.sh's 256MB otherwise), to see
+# how the loads' speed and VmHWM depend on it (docs/benchmark.md, "Size of shared_buffers").
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 export RUN_DIR=${BENCH_RUN_DIR:-$REPO/.run/bench}
@@ -29,6 +31,7 @@ gzip=()
 window="1 year"
 huge_pages=off
 shmem_thp=
+shared_buffers=
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --sizes) sizes=$2; shift 2 ;;
@@ -38,8 +41,9 @@ while [[ $# -gt 0 ]]; do
     --backfill-window) window=$2; shift 2 ;;
     --huge-pages) huge_pages=on; shift ;;
     --shmem-thp) shmem_thp=within_size; shift ;;
+    --shared-buffers) shared_buffers=$2; shift 2 ;;
     -h|--help) sed -n '2,/^[^#]/{/^#/p}' "$0"; exit 0 ;;
-    *) echo "usage: $0 [--sizes N,N...] [--quick] [--page-size P] [--gzip] [--backfill-window INTERVAL] [--huge-pages | --shmem-thp]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--sizes N,N...] [--quick] [--page-size P] [--gzip] [--backfill-window INTERVAL] [--huge-pages | --shmem-thp] [--shared-buffers SIZE]" >&2; exit 2 ;;
     esac
 done
 if [[ $huge_pages == on && -n $shmem_thp ]]; then
@@ -70,6 +74,10 @@ trap 'cleanup; restore_kernel_settings' EXIT
 trap 'exit 130' INT TERM
 
 export CLUSTER_CONF="huge_pages = $huge_pages"
+if [[ -n $shared_buffers ]]; then
+    # After cluster.sh's own line, so this one wins.
+    CLUSTER_CONF+=$'\n'"shared_buffers = '$shared_buffers'"
+fi
 if [[ $huge_pages == on ]]; then
     # shared_buffers (256 MB) and the rest of the cluster's shared memory, with a margin.
     page_kb=$(awk '/^Hugepagesize:/ {print $2}' /proc/meminfo)

@@ -57,6 +57,16 @@ CREATE SERVER enc_rejecting FOREIGN DATA WRAPPER socrata_fdw OPTIONS (
 CREATE FOREIGN TABLE enc_rejected (id bigint, block text) SERVER enc_rejecting
     OPTIONS (dataset 'encd-test');
 SELECT id FROM enc_rejected WHERE block = 'é ST';
+-- So are those of a paging error, which quote the portal's rows (here groups of block): the
+-- second page sent as the first again.
+CREATE SERVER enc_replaying FOREIGN DATA WRAPPER socrata_fdw OPTIONS (
+    base_url 'http://127.0.0.1:25480/fault/replay=1,after=1,tag=enc25', max_retries '0',
+    page_size '2');
+CREATE FOREIGN TABLE enc_replayed (id bigint, block text) SERVER enc_replaying
+    OPTIONS (dataset 'encd-test');
+EXPLAIN (COSTS OFF)
+SELECT block, count(*) FROM enc_replayed WHERE id IN (879, 983, 1001, 1002) GROUP BY block;
+SELECT block, count(*) FROM enc_replayed WHERE id IN (879, 983, 1001, 1002) GROUP BY block;
 -- IMPORT FOREIGN SCHEMA writes the (UTF-8) metadata's comments in LATIN1, and a character
 -- LATIN1 lacks as \uXXXX.
 CREATE SCHEMA enc_import;

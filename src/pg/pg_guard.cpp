@@ -66,9 +66,13 @@ char *copy_c_string(const char *s) noexcept {
     return strdup(s); // malloc: may fail quietly, then the part is just left out
 }
 
-// An HTTP error's or an undecodable response's message and detail quote the portal, whose text
-// is UTF-8: a database in another encoding gets them converted (what it lacks as \uXXXX).
-// The rest of the wording is ASCII.
+// The errors that quote the portal, whose text is UTF-8: an HTTP error, an undecodable response,
+// and a broken paging contract (it names the rows). A database in another encoding gets their
+// text converted (what it lacks as \uXXXX). The rest of their wording is ASCII.
+bool quotes_portal(ErrorKind kind) noexcept {
+    return kind == ErrorKind::Http || kind == ErrorKind::BadResponse || kind == ErrorKind::Protocol;
+}
+
 char *copy_portal_text(const std::string &text) noexcept {
     try {
         return copy_c_string(database_text_from_utf8(text).c_str());
@@ -106,14 +110,15 @@ CapturedError capture_current_exception() noexcept {
     } catch (const Error &e) {
         c.sqlstate = sqlstate_for(e);
         c.cancelled = e.kind() == ErrorKind::Cancelled;
-        if (e.kind() == ErrorKind::Http || e.kind() == ErrorKind::BadResponse) {
+        if (quotes_portal(e.kind())) {
             c.message = copy_portal_text(e.what());
             c.detail = copy_portal_text(e.detail());
+            c.hint = copy_portal_text(e.hint());
         } else {
             c.message = copy_c_string(e.what());
             c.detail = copy_c_string(e.detail().c_str());
+            c.hint = copy_c_string(e.hint().c_str());
         }
-        c.hint = copy_c_string(e.hint().c_str());
     } catch (const std::bad_alloc &) {
         c.sqlstate = ERRCODE_OUT_OF_MEMORY;
         c.message = strdup("out of memory in socrata_fdw");

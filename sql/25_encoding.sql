@@ -13,10 +13,13 @@ SELECT current_database() AS origin_db \gset
 SET client_min_messages = warning;
 DROP DATABASE IF EXISTS socrata_fdw_latin1;
 DROP DATABASE IF EXISTS socrata_fdw_win1252;
+DROP DATABASE IF EXISTS socrata_fdw_sql_ascii;
 RESET client_min_messages;
 CREATE DATABASE socrata_fdw_latin1 ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C'
     TEMPLATE template0;
 CREATE DATABASE socrata_fdw_win1252 ENCODING 'WIN1252' LC_COLLATE 'C' LC_CTYPE 'C'
+    TEMPLATE template0;
+CREATE DATABASE socrata_fdw_sql_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C'
     TEMPLATE template0;
 
 -- LATIN1: bytes are code points, so text order stays pushed down.
@@ -92,9 +95,25 @@ SELECT id FROM enc_euro WHERE id IN (879, 983, 1001, 1002, 1012) AND block < 'Ã
 SELECT id, block FROM enc_euro WHERE id IN (879, 983, 1001, 1002, 1012) AND block < 'Ã';
 SELECT max(block) FROM enc_euro WHERE id IN (879, 983, 1001, 1002, 1012);
 
+-- SQL_ASCII: text goes out as stored. A runtime value that is not UTF-8 cannot be sent: an
+-- error naming the table (a constant one is compared locally).
+\c socrata_fdw_sql_ascii
+CREATE EXTENSION socrata_fdw;
+CREATE SERVER enc_srv FOREIGN DATA WRAPPER socrata_fdw
+    OPTIONS (base_url 'http://127.0.0.1:25480');
+CREATE FOREIGN TABLE enc (id bigint, block text) SERVER enc_srv OPTIONS (dataset 'encd-test');
+SELECT id FROM enc WHERE block = E'\xc3\xa9 ST';
+SELECT count(*) FROM enc WHERE block = E'\xe9 ST';
+SET plan_cache_mode = force_generic_plan;
+PREPARE enc_by_block(text) AS SELECT id FROM enc WHERE block = $1;
+EXECUTE enc_by_block(E'\xc3\xa9 ST');
+EXECUTE enc_by_block(E'\xe9 ST');
+RESET plan_cache_mode;
+
 \c :origin_db
 DROP DATABASE socrata_fdw_latin1;
 DROP DATABASE socrata_fdw_win1252;
+DROP DATABASE socrata_fdw_sql_ascii;
 \! curl -s -X POST http://127.0.0.1:25480/_control/datasets/encd-euro/drop > /dev/null
 \! curl -s -X POST http://127.0.0.1:25480/_control/datasets/encd-test/drop > /dev/null
 \! curl -s -X POST http://127.0.0.1:25480/_control/datasets/encd-name/drop > /dev/null

@@ -30,8 +30,27 @@ class ScanState {
     FetchStats final_stats; // kept for EXPLAIN ANALYZE after the client is gone
 
     void start(ForeignScanState *node);
+    ComparedValue sendable_value(Datum value, bool isnull, Oid type) const;
     void fill_slot(TupleTableSlot *slot, MemoryContext row_context);
 };
+
+// A runtime value as SoQL. Only text that is not UTF-8 has none (a SQL_ASCII database stores
+// bytes as they came; other encodings are converted): the condition was planned to run at the
+// portal, with no local copy to fall back on, so the query fails, naming the table.
+ComparedValue ScanState::sendable_value(Datum value, bool isnull, Oid type) const {
+    try {
+        return compared_value_for_datum(value, isnull, type);
+    } catch (const Error &e) {
+        if (e.kind() != ErrorKind::Conversion)
+            throw;
+        throw Error(ErrorKind::Conversion,
+                    "cannot send a value compared with a column of foreign table " + relname +
+                        " to the portal: " + e.what(),
+                    e.detail(),
+                    "The portal's text is UTF-8, and a SQL_ASCII database passes text on as it "
+                    "is stored: compare with text that is valid UTF-8.");
+    }
+}
 
 void ScanState::start(ForeignScanState *node) {
     std::vector<ComparedValue> values;
@@ -43,7 +62,7 @@ void ScanState::start(ForeignScanState *node) {
         bool isnull = false;
         Datum value = pg::call([&] { return ExecEvalExpr(state, econtext, &isnull); });
         Oid type = pg::call([&] { return exprType(reinterpret_cast<Node *>(state->expr)); });
-        values.push_back(compared_value_for_datum(value, isnull, type));
+        values.push_back(sendable_value(value, isnull, type));
         nulls.push_back(isnull);
     }
     prefetch.reset();

@@ -26,6 +26,10 @@ bool passes_unconverted(int encoding) {
 
 } // namespace
 
+bool database_is_utf8() {
+    return database_encoding() == PG_UTF8;
+}
+
 std::string utf8_from_database(const char *text, std::size_t length) {
     if (passes_unconverted(database_encoding()))
         return std::string(text, length);

@@ -8,6 +8,9 @@
 
 namespace socrata::pg {
 
+// Whether the database's text is UTF-8, as the portal's is: then values need no conversion.
+bool database_is_utf8();
+
 // The database's text as UTF-8, for a SoQL literal. In a SQL_ASCII database the bytes are
 // passed on as they are (SQL_ASCII declares no encoding; SoQL's literal check refuses invalid
 // UTF-8).

@@ -1,5 +1,6 @@
 #include "row_converter.hpp"
 
+#include "database_encoding.hpp"
 #include "fast_values.hpp"
 #include "redact.hpp"
 #include "text_snippet.hpp"
@@ -15,7 +16,7 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
                            const std::vector<int> &items, MemoryContext context, std::string secret,
                            const std::vector<int> &divisors)
     : natts_(desc->natts), secret_(std::move(secret)) {
-    server_is_utf8_ = pg::call([] { return GetDatabaseEncoding(); }) == PG_UTF8;
+    server_is_utf8_ = database_is_utf8();
     for (std::size_t i = 0; i < columns.size(); ++i) {
         Form_pg_attribute attr = TupleDescAttr(desc, columns[i]);
         Column c;

@@ -70,6 +70,14 @@ CREATE FOREIGN TABLE enc_replayed (id bigint, block text) SERVER enc_replaying
 EXPLAIN (COSTS OFF)
 SELECT block, count(*) FROM enc_replayed WHERE id IN (879, 983, 1001, 1002) GROUP BY block;
 SELECT block, count(*) FROM enc_replayed WHERE id IN (879, 983, 1001, 1002) GROUP BY block;
+-- And those of a metadata request that failed, said in a WARNING (the query runs unpushed):
+-- here a portal that refuses in French.
+CREATE SERVER enc_refusing FOREIGN DATA WRAPPER socrata_fdw OPTIONS (
+    base_url 'http://127.0.0.1:25480/fault/status=403,message=Acc%C3%A8s%20refus%C3%A9,times=1,tag=enc25',
+    max_retries '0');
+CREATE FOREIGN TABLE enc_refused (district text) SERVER enc_refusing
+    OPTIONS (dataset 'encd-name');
+SELECT count(*) FROM enc_refused;
 -- IMPORT FOREIGN SCHEMA writes the (UTF-8) metadata's comments in LATIN1, and a character
 -- LATIN1 lacks as \uXXXX.
 CREATE SCHEMA enc_import;

@@ -58,27 +58,22 @@ ErrorData *run_catching_pg_error(void (*fn)(void *), void *arg) noexcept {
     return caught;
 }
 
+// The errors that quote the portal, whose text is UTF-8: an HTTP error, an undecodable response,
+// and a broken paging contract (it names the rows). A database in another encoding gets their
+// text converted (what it lacks as \uXXXX). The rest of their wording is ASCII.
+std::string text_for_database(const Error &error, const std::string &text) {
+    const ErrorKind kind = error.kind();
+    if (kind == ErrorKind::Http || kind == ErrorKind::BadResponse || kind == ErrorKind::Protocol)
+        return database_text_from_utf8(text);
+    return text;
+}
+
 namespace {
 
 char *copy_c_string(const char *s) noexcept {
     if (!s || !*s)
         return nullptr;
     return strdup(s); // malloc: may fail quietly, then the part is just left out
-}
-
-// The errors that quote the portal, whose text is UTF-8: an HTTP error, an undecodable response,
-// and a broken paging contract (it names the rows). A database in another encoding gets their
-// text converted (what it lacks as \uXXXX). The rest of their wording is ASCII.
-bool quotes_portal(ErrorKind kind) noexcept {
-    return kind == ErrorKind::Http || kind == ErrorKind::BadResponse || kind == ErrorKind::Protocol;
-}
-
-char *copy_portal_text(const std::string &text) noexcept {
-    try {
-        return copy_c_string(database_text_from_utf8(text).c_str());
-    } catch (...) {
-        return copy_c_string(text.c_str());
-    }
 }
 
 int sqlstate_for(const Error &e) noexcept {
@@ -99,6 +94,14 @@ int sqlstate_for(const Error &e) noexcept {
     }
 }
 
+char *copy_text_for_database(const Error &error, const std::string &text) noexcept {
+    try {
+        return copy_c_string(text_for_database(error, text).c_str());
+    } catch (...) {
+        return copy_c_string(text.c_str());
+    }
+}
+
 } // namespace
 
 CapturedError capture_current_exception() noexcept {
@@ -110,15 +113,9 @@ CapturedError capture_current_exception() noexcept {
     } catch (const Error &e) {
         c.sqlstate = sqlstate_for(e);
         c.cancelled = e.kind() == ErrorKind::Cancelled;
-        if (quotes_portal(e.kind())) {
-            c.message = copy_portal_text(e.what());
-            c.detail = copy_portal_text(e.detail());
-            c.hint = copy_portal_text(e.hint());
-        } else {
-            c.message = copy_c_string(e.what());
-            c.detail = copy_c_string(e.detail().c_str());
-            c.hint = copy_c_string(e.hint().c_str());
-        }
+        c.message = copy_text_for_database(e, e.what());
+        c.detail = copy_text_for_database(e, e.detail());
+        c.hint = copy_text_for_database(e, e.hint());
     } catch (const std::bad_alloc &) {
         c.sqlstate = ERRCODE_OUT_OF_MEMORY;
         c.message = strdup("out of memory in socrata_fdw");

@@ -12,6 +12,11 @@
 #include "pg_headers.hpp"
 
 #include <exception>
+#include <string>
+
+namespace socrata {
+class Error;
+}
 
 namespace socrata::pg {
 
@@ -86,6 +91,10 @@ struct CapturedError {
 };
 
 CapturedError capture_current_exception() noexcept;
+
+// A part of error's text (its message, detail or hint) as the database shows it: the portal's
+// words are UTF-8, and a database in another encoding gets them converted. May call Postgres.
+std::string text_for_database(const Error &error, const std::string &text);
 [[noreturn]] void raise_captured(CapturedError &captured);
 
 // Runs body() and turns any C++ exception into a Postgres ERROR after the exception object

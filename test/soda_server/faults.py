@@ -17,7 +17,7 @@ from wire_values import csv_cell, raw_csv_cells
 
 INT_KEYS = {"status", "after", "times", "truncate", "malformed", "row", "replay", "dropped", "added"}
 FLOAT_KEYS = {"retry_after", "stall", "slow", "delay"}
-STR_KEYS = {"wrongtype", "tag", "id"}
+STR_KEYS = {"wrongtype", "tag", "id", "message"}
 ALL_KEYS = INT_KEYS | FLOAT_KEYS | STR_KEYS
 
 
@@ -110,10 +110,13 @@ NGINX_HTML = ("<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r
               "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 
 
-def error_body(status, reason, dataset_id=None, query=None):
-    """-> (content_type, body bytes) for an injected (or real) error status."""
+def error_body(status, reason, dataset_id=None, query=None, message=None):
+    """-> (content_type, body bytes) for an injected (or real) error status.
+
+    message: replaces the JSON body's "message" (or the HTML page's reason), as a portal or a proxy
+    in front of it that answers in another language would word it."""
     if status in (502, 503, 504):
-        return "text/html", NGINX_HTML.format(code=status, reason=reason).encode()
+        return "text/html", NGINX_HTML.format(code=status, reason=message or reason).encode()
     if status == 400:
         body = {"code": "query.compiler.malformed", "error": True,
                 "message": "Error, could not parse SoQL query \"%s\"" % (query or ""),
@@ -136,6 +139,8 @@ def error_body(status, reason, dataset_id=None, query=None):
         body = {"code": "internal_error", "error": True, "message": "Internal error"}
     else:
         body = {"code": "error", "error": status >= 400, "message": reason}
+    if message:
+        body["message"] = message
     return "application/json;charset=utf-8", (json.dumps(body, indent=2, separators=(",", " : ")) + "\n").encode()
 
 

@@ -268,7 +268,8 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
             if fault_active and spec.get("status") and spec["status"] != 200:
                 st = spec["status"]
                 reason = self.responses.get(st, ("Error",))[0]
-                ctype, body = faults.error_body(st, reason, dsid, soql.soql_text(dsid or "", params))
+                ctype, body = faults.error_body(st, reason, dsid, soql.soql_text(dsid or "", params),
+                                               spec.get("message"))
                 extra = []
                 if spec.get("retry_after") is not None:
                     ra = spec["retry_after"]

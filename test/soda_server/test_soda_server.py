@@ -1093,6 +1093,14 @@ class FaultTests(unittest.TestCase):
         st, h, b = self.f("status=400,tag=c")
         self.assertEqual(json.loads(b)["code"], "query.compiler.malformed")
 
+    def test_message_rewords_the_error(self):
+        # A portal (or its proxy) answering in another language: the spec is percent-decoded.
+        st, h, b = self.f("status=403,message=Acc%C3%A8s%20refus%C3%A9,tag=m")
+        self.assertEqual(st, 403)
+        self.assertEqual(json.loads(b)["message"], "Acc\u00e8s refus\u00e9")
+        st, h, b = self.f("status=503,message=Dienst%20nicht%20verf%C3%BCgbar,tag=m")
+        self.assertIn("<title>503 Dienst nicht verf\u00fcgbar</title>", b.decode())
+
     def test_replay(self):
         # Every faulted request is answered with what the first faulted one asked for.
         spec = "replay=1,after=1,tag=r"

@@ -53,17 +53,20 @@ ComparedValue ScanState::sendable_value(Datum value, bool isnull, Oid type) cons
 }
 
 void ScanState::start(ForeignScanState *node) {
-    std::vector<ComparedValue> values;
-    std::vector<bool> nulls;
+    struct RuntimeValue {
+        Datum value;
+        bool isnull;
+        Oid type;
+    };
+    std::vector<RuntimeValue> runtime;
     ExprContext *econtext = node->ss.ps.ps_ExprContext;
     ListCell *cell;
     foreach (cell, runtime_states) {
         auto *state = static_cast<ExprState *>(lfirst(cell));
-        bool isnull = false;
-        Datum value = pg::call([&] { return ExecEvalExpr(state, econtext, &isnull); });
-        Oid type = pg::call([&] { return exprType(reinterpret_cast<Node *>(state->expr)); });
-        values.push_back(sendable_value(value, isnull, type));
-        nulls.push_back(isnull);
+        RuntimeValue v{};
+        v.value = pg::call([&] { return ExecEvalExpr(state, econtext, &v.isnull); });
+        v.type = pg::call([&] { return exprType(reinterpret_cast<Node *>(state->expr)); });
+        runtime.push_back(v);
     }
     prefetch.reset();
     fetcher.reset();
@@ -71,9 +74,15 @@ void ScanState::start(ForeignScanState *node) {
     next_row = 0;
     rows_read = 0;
     started = true;
+    // Before any value is converted: a NULL here matches no row, whatever the other values are,
+    // so a value that could not be sent must not fail the query.
     for (int index : plan.null_rejecting_values)
-        if (nulls.at(static_cast<std::size_t>(index)))
+        if (runtime.at(static_cast<std::size_t>(index)).isnull)
             return; // no row can match: no request (iterate sees no fetcher)
+    std::vector<ComparedValue> values;
+    values.reserve(runtime.size());
+    for (const RuntimeValue &v : runtime)
+        values.push_back(sendable_value(v.value, v.isnull, v.type));
     ScanRequest request = plan.request;
     request.where = render_where(request.where, values);
     fetcher = std::make_unique<PageFetcher>(*client, request, client->settings().page_size);

@@ -51,8 +51,14 @@ SELECT id, block FROM enc WHERE id IN (879, 983, 1001, 1002) ORDER BY block LIMI
 SELECT id, block FROM enc WHERE id IN (879, 983, 1001, 1002) ORDER BY block LIMIT 2;
 SELECT id, block FROM enc WHERE id IN (879, 983, 1001, 1002) AND block > 'z ST' ORDER BY id;
 SELECT max(block) FROM enc WHERE id IN (879, 983, 1001, 1002);
--- A character LATIN1 cannot hold: an error that names the column, the table and the row.
+-- A character LATIN1 cannot hold: an error that names the column, the table and the row, and
+-- writes the character as \uXXXX.
 SELECT id, block FROM enc_euro WHERE id = 1012;
+-- A value its column's type rejects is quoted converted (the detail, the input function's, is
+-- ASCII).
+CREATE FOREIGN TABLE enc_as_number (id bigint, block integer) SERVER enc_srv
+    OPTIONS (dataset 'encd-test');
+SELECT block FROM enc_as_number WHERE id = 879;
 -- The portal's words in an error (this one quotes the query) are converted too.
 \! curl -s -X POST http://127.0.0.1:25480/_control/faults/reset > /dev/null
 CREATE SERVER enc_rejecting FOREIGN DATA WRAPPER socrata_fdw OPTIONS (

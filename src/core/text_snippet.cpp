@@ -62,13 +62,13 @@ namespace {
 
 // The body of printable_snippet() and printable_text(): `quoted` adds the double quotes and
 // escapes '"' and '\\' so the quoted text cannot end early.
-std::string printable(std::string_view text, std::size_t max_bytes, bool ascii_only, bool quoted) {
+std::string printable(std::string_view text, std::size_t max_bytes, bool quoted) {
     const std::size_t n = utf8_prefix_length(text, max_bytes);
     std::string out = quoted ? "\"" : "";
     std::size_t i = 0;
     while (i < n) {
         const unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x80 && !ascii_only) {
+        if (c >= 0x80) {
             // Copy a whole sequence if it is valid UTF-8, else escape the lead byte.
             const std::size_t length = utf8_character_length(text.substr(i, n - i));
             if (length > 1) {
@@ -96,12 +96,12 @@ std::string printable(std::string_view text, std::size_t max_bytes, bool ascii_o
 
 } // namespace
 
-std::string printable_snippet(std::string_view text, std::size_t max_bytes, bool ascii_only) {
-    return printable(text, max_bytes, ascii_only, true);
+std::string printable_snippet(std::string_view text, std::size_t max_bytes) {
+    return printable(text, max_bytes, true);
 }
 
-std::string printable_text(std::string_view text, std::size_t max_bytes, bool ascii_only) {
-    return printable(text, max_bytes, ascii_only, false);
+std::string printable_text(std::string_view text, std::size_t max_bytes) {
+    return printable(text, max_bytes, false);
 }
 
 } // namespace socrata

@@ -9,16 +9,13 @@
 namespace socrata {
 
 // Returns `text` in double quotes, at most about max_bytes of it, "..." marking a cut.
-// Valid UTF-8 passes through; a cut never splits a multi-byte character.
-// With `ascii_only`, every byte outside ASCII is escaped too: for a message to a database whose
-// encoding is not UTF-8.
-std::string printable_snippet(std::string_view text, std::size_t max_bytes = 200,
-                              bool ascii_only = false);
+// Valid UTF-8 passes through; a cut never splits a multi-byte character. (A database in
+// another encoding converts the result: pg/database_encoding.hpp.)
+std::string printable_snippet(std::string_view text, std::size_t max_bytes = 200);
 
 // The same without the quotes, for a message that already quotes its parts (Postgres's own, say):
 // control characters and invalid UTF-8 escaped, '"' and '\\' left as they are.
-std::string printable_text(std::string_view text, std::size_t max_bytes = 400,
-                           bool ascii_only = false);
+std::string printable_text(std::string_view text, std::size_t max_bytes = 400);
 
 // Length of the longest prefix of `text` no longer than max_bytes that does not end in the
 // middle of a UTF-8 sequence.

@@ -83,12 +83,15 @@ RowConverter::InvalidValueText RowConverter::invalid_value_text(std::size_t colu
                                                                 const std::string &where) const {
     const Column &c = columns_.at(column);
     // Quoted as any untrusted text in a message is: cut on a character boundary, control bytes
-    // escaped, and only ASCII when the database's encoding is not UTF-8 (the value is UTF-8).
-    // The reason, kept as the detail, may quote the whole value as it came. Both are the
-    // server's bytes, which could echo the app token: masked before they are cut.
-    std::string value =
-        printable_snippet(redact(page.text(row, c.item), secret_), 200, !server_is_utf8_);
-    std::string shown_reason = printable_text(redact(reason, secret_), 400, !server_is_utf8_);
+    // escaped. The reason, kept as the detail, may quote the whole value. Both are the server's
+    // bytes, which could echo the app token: masked before they are cut. Both are UTF-8 here: a
+    // database in another encoding gets them converted, with what it lacks written as \uXXXX.
+    std::string value = printable_snippet(redact(page.text(row, c.item), secret_), 200);
+    std::string shown_reason = printable_text(redact(reason, secret_), 400);
+    if (!server_is_utf8_) {
+        value = database_text_from_utf8(value);
+        shown_reason = database_text_from_utf8(shown_reason);
+    }
     return {"invalid value for column \"" + c.name + "\" of foreign table " + relname + ": " +
                 value,
             shown_reason + " (" + redact(where, secret_) + ")."};
@@ -103,8 +106,12 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
     int category = ERRCODE_TO_CATEGORY(data->sqlerrcode);
     if (category != ERRCODE_DATA_EXCEPTION && category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
         throw error;
-    const InvalidValueText text = invalid_value_text(converting_, page, row, relname,
-                                                     data->message ? data->message : "", where);
+    // The input function's message is in the database's encoding, and may quote the value.
+    const char *message = data->message ? data->message : "";
+    const std::string reason =
+        server_is_utf8_ ? message : utf8_from_database(message, strlen(message));
+    const InvalidValueText text =
+        invalid_value_text(converting_, page, row, relname, reason, where);
     pg::call([&] {
         data->message = pstrdup(text.message.c_str());
         data->detail = pstrdup(text.detail.c_str());

@@ -55,6 +55,7 @@ class RowConverter {
         std::string message;
         std::string detail;
     };
+    // reason: why the value was refused, as UTF-8.
     InvalidValueText invalid_value_text(std::size_t column, const Page &page, std::size_t row,
                                         const std::string &relname, std::string_view reason,
                                         const std::string &where) const;

@@ -87,6 +87,17 @@ SELECT count(*) FROM lcrimes06 WHERE date IS NOT NULL;
 RESET plan_cache_mode;
 SELECT "where" FROM request_log06 WHERE seq > :mark AND dataset = 'ijzp-q8t2' ORDER BY seq;
 
+-- A clause that takes a runtime value and then stays local after all (an OR whose other arm
+-- cannot be sent) gives the value back: the next runtime value is $2 of the request. (The
+-- first is a smallint, sent as any integer.) The count is the local copy's.
+SET plan_cache_mode = force_generic_plan;
+PREPARE half_sent06(smallint, bigint, text) AS
+    SELECT count(*) FROM ecrimes WHERE ward = $1 AND (id = $2 OR block ~ 'X') AND beat = $3;
+EXPLAIN (COSTS OFF) EXECUTE half_sent06(17::smallint, 879, '0733');
+EXECUTE half_sent06(17::smallint, 879, '0733');
+RESET plan_cache_mode;
+SELECT count(*) FROM lcrimes06 WHERE ward = 17 AND (id = 879 OR block ~ 'X') AND beat = '0733';
+
 -- Nondeterministic collations: LIKE stays local (and Postgres refuses it, as without the
 -- wrapper), and grouping under one stays local (it once grouped case-sensitively remotely).
 CREATE COLLATION ci06 (provider = icu, locale = 'und-u-ks-level2', deterministic = false);

@@ -125,6 +125,11 @@ EXECUTE enc_by_block(E'\xe9 ST');
 -- Unless another value is NULL, so that no row can match: then nothing is sent, and nothing fails.
 PREPARE enc_by_block_and_id(text, bigint) AS SELECT id FROM enc WHERE block = $1 AND id = $2;
 EXECUTE enc_by_block_and_id(E'\xe9 ST', NULL);
+-- Nor when its condition stays local after all (an OR whose other arm cannot be sent).
+PREPARE enc_either_block(text, bigint) AS
+    SELECT id FROM enc WHERE (block = $1 OR block ~ 'z') AND id = $2;
+EXPLAIN (COSTS OFF) EXECUTE enc_either_block(E'\xe9 ST', 1002);
+EXECUTE enc_either_block(E'\xe9 ST', 1002);
 RESET plan_cache_mode;
 
 \c :origin_db

@@ -373,7 +373,8 @@ std::string remote_column(const DeparseContext &ctx, AttrNumber attnum) {
 namespace {
 
 // Drops the runtime values registered after the first `length`: those of a clause that is not
-// sent after all, so no placeholder index is left pointing past the list.
+// sent after all. The scan would compute and convert them when it starts, and fail on one that
+// cannot be sent (text that is not UTF-8), and later values would take higher numbers.
 void forget_runtime_values_after(DeparseContext &ctx, int length) {
     if (list_length(ctx.runtime_values) == length)
         return;

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include <cctype>
+#include <chrono>
 #include <csignal>
 #include <cstring>
 #include <exception>
@@ -84,6 +85,7 @@ void send_status(Transfer &t) {
         return;
     t.status_sent = true;
     t.response->status = t.status;
+    t.response->received_at = std::chrono::system_clock::now();
     t.sink->on_status(t.status);
 }
 

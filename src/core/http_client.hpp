@@ -14,6 +14,7 @@
 //    makes libcurl abort the transfer, and perform() rethrows once libcurl has returned.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -45,6 +46,9 @@ struct HttpResponse {
     std::uint64_t bytes_received = 0; // on the wire: headers + body as sent (compressed)
     std::uint64_t body_bytes = 0;     // handed to the sink, after decompression
     double seconds = 0;
+    // When the final response's headers were complete: an HTTP-date Retry-After counts from
+    // here, not from when the request was sent (the server may have taken its time answering).
+    std::chrono::system_clock::time_point received_at{};
 };
 
 // Receives one response. on_status runs once, when the final response's headers are complete

@@ -45,7 +45,7 @@ parse_retry_after(std::string_view value, std::chrono::system_clock::time_point 
     if (value.empty())
         return std::nullopt;
     if (value.find_first_not_of("0123456789") == std::string_view::npos) {
-        // Saturate instead of overflowing: anything past a day is "too long" anyway.
+        // Saturate instead of overflowing: anything past a year is capped as "too long" anyway.
         long long seconds = 0;
         for (char c : value) {
             seconds = seconds * 10 + (c - '0');

@@ -6,8 +6,8 @@
 // again") and transport failures or timeouts. Never other 4xx: they do not get better.
 // Delay: exponential backoff with "equal jitter" (half fixed, half random) so a throttled fleet
 // spreads out, capped at max_delay_ms. A Retry-After header overrides the backoff, because the
-// server knows when it will be ready, but is capped at kMaxRetryAfterMs (120 s): a longer wait
-// inside a query is worse than failing with a message saying what the server asked for.
+// server knows when it will be ready, but is capped at kMaxRetryAfterMs (120 s): a query does
+// not sit still for longer, it asks again after 120 s (a retry like any other).
 #pragma once
 
 #include <chrono>
@@ -31,14 +31,15 @@ struct AttemptOutcome {
     int http_status = 0;        // 0 when no HTTP response arrived
     bool network_error = false; // transport failure, timeout or stall
     std::string retry_after;    // the Retry-After header, empty if absent
-    // When the response arrived; an HTTP-date Retry-After is measured from here.
+    // When the response's headers arrived (HttpResponse::received_at); an HTTP-date
+    // Retry-After is measured from here.
     std::chrono::system_clock::time_point received_at = std::chrono::system_clock::now();
 };
 
 struct RetryDecision {
     bool retry = false;
     int delay_ms = 0;   // wait this long before the next attempt (when retry)
-    std::string reason; // for logs/errors, e.g. "HTTP 429, retry 2 of 5 after 1200 ms"
+    std::string reason; // what was decided, e.g. "HTTP 429, retry 2 of 5 after 1200 ms"
 };
 
 // Whether this status is worth retrying at all (see the list above).

@@ -87,6 +87,7 @@ void SodaClient::stream_with_retries(
                 return;
             outcome.http_status = status;
             outcome.retry_after = response.retry_after;
+            outcome.received_at = response.received_at;
             outcome_location = response.location;
         } catch (const Error &e) {
             if (e.kind() != ErrorKind::Network)

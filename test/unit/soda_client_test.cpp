@@ -5,7 +5,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <ctime>
 #include <string>
+#include <thread>
 
 using namespace socrata;
 using socrata::test::http;
@@ -52,4 +56,38 @@ TEST(SodaClient, ADocumentComesBackWhole) {
     SodaClient client(settings, nullptr);
     EXPECT_EQ(client.get_document(server.url("/resource/abcd-1234.json")),
               "[{\"row_count\":\"42\"}]\r\n");
+}
+
+// An HTTP-date Retry-After counts from when the answer arrived, not from when the request was
+// sent: a server that took 2 s to answer "retry at <the next whole second>" is asked again
+// within about a second of answering, not 2 s later (the wait once ran from the request).
+TEST(SodaClient, AnHttpDateRetryAfterCountsFromTheAnswer) {
+    using Clock = std::chrono::system_clock;
+    std::atomic<int> requests{0};
+    std::atomic<Clock::rep> answered{0}, asked_again{0};
+    LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
+        if (requests++ == 0) {
+            std::this_thread::sleep_for(std::chrono::seconds(2));
+            const std::time_t next_second = Clock::to_time_t(Clock::now()) + 1;
+            std::tm utc{};
+            gmtime_r(&next_second, &utc);
+            char date[64];
+            std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+            answered = Clock::now().time_since_epoch().count();
+            LoopbackServer::send_all(fd,
+                                     http(503, "{}", "Retry-After: " + std::string(date) + "\r\n"));
+        } else {
+            asked_again = Clock::now().time_since_epoch().count();
+            LoopbackServer::send_all(fd, http(200, "[]"));
+        }
+        return true;
+    });
+    ScanSettings settings;
+    settings.base_url = server.url("");
+    SodaClient client(settings, nullptr);
+    EXPECT_EQ(client.get_document(server.url("/resource/abcd-1234.json")), "[]");
+    ASSERT_EQ(requests.load(), 2);
+    const auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(
+        Clock::duration(asked_again.load() - answered.load()));
+    EXPECT_LT(gap.count(), 1600) << "ms between the 503 and the retry";
 }

@@ -18,8 +18,9 @@
  * docs/warehouse.md explains the design: watermark and overlap, deletion detection, failure
  * recording, locking, scheduling and the view definitions.
  *
- * Functions that may run inside a procedure that commits (crime_backfill) cannot carry a SET
- * search_path clause, so every reference in these files is schema-qualified.
+ * crime_backfill is a procedure that commits, which PostgreSQL refuses under a SET clause, so it
+ * runs with its caller's search_path: every reference to this extension's objects, in it and in
+ * what it calls, is schema-qualified (crime.).
  */
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION

@@ -115,8 +115,8 @@ BEGIN
         RAISE EXCEPTION 'delete_missing needs both occurred_from and occurred_before'
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- Only the predicates that apply, with parameters, so that the wrapper can push them down.
-    -- As literals, not parameters: crime.bulk_insert takes the query as text.
+    -- Only the predicates that apply, so that the wrapper can push them down; as literals, not
+    -- parameters, because crime.bulk_insert takes the query as text.
     IF updated_since IS NOT NULL THEN
         predicates := predicates || format('c.updated_on >= %L::timestamp', updated_since);
     END IF;

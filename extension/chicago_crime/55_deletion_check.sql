@@ -13,7 +13,7 @@ BEGIN ATOMIC
           FROM crime.tally_type_month t) AS w;
 END;
 COMMENT ON FUNCTION crime.portal_matches_warehouse() IS
-    'Whether the portal has as many crimes as crime.incidents, with the same sum of ids: one aggregate request to the portal, and the tally locally. crime_sync() calls it after its incremental pass and compares month by month (crime.months_out_of_sync()) only when it is false';
+    'Whether the portal has as many crimes as crime.incidents, with the same sum of ids: one aggregate request to the portal, and the tally locally. crime_sync() calls it after its incremental pass and compares month by month (crime.months_out_of_sync()) when it is false, or without calling it once chicago_crime.full_check_interval has passed since the last full check';
 
 CREATE FUNCTION crime.months_out_of_sync()
 RETURNS TABLE (month timestamp, portal_rows bigint, warehouse_rows bigint,

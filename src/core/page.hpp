@@ -1,5 +1,6 @@
-// One page of rows, decoded and held until the executor has turned each into a tuple. This is
-// the only place rows are buffered, so memory is bounded by one page, whatever the dataset size.
+// One page of rows, decoded and held until the executor has turned each into a tuple. Pages are
+// the only place rows are buffered, and a scan holds two (the one being read and the next), so
+// memory is bounded by two pages, whatever the dataset size.
 // Values are stored NUL-terminated in one arena, so a page costs a few allocations, not one
 // per value, and the arena's capacity is reused from page to page.
 #pragma once

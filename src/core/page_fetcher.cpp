@@ -200,9 +200,9 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     const bool overlap = overlaps_previous_page();
     const auto limit = static_cast<std::size_t>(*q.limit); // rows the response may hold
     const std::size_t wanted = limit - (overlap ? 1 : 0);  // of which this page's own
-    // Chunks double in size through a page: the first rows go out early, and a page costs a few
-    // handovers (1,000 + 2,000 + 4,000 + 3,000 rows for 10,000), not one per 1,000 rows, which
-    // slowed a CSV scan by 20% (docs/benchmark.md).
+    // Chunks double in size through a page: the first rows go out early, and the page costs a
+    // few handovers (1,000 + 2,000 + 4,000 + 3,000 rows for 10,000), not ten. Only a scan's first
+    // page is handed over in chunks at all (BackgroundFetcher; docs/benchmark.md).
     std::size_t chunk_target = chunk_rows;
     auto fill_rows = [&] { return publish ? std::min(chunk_target, wanted) : wanted; };
     auto start_filling = [&] {

@@ -1,5 +1,6 @@
 // The FDW callbacks, one group per file; fdw_handler.cpp wires them into the FdwRoutine.
-// Every one of them is an entry point from Postgres and runs its body through pg::entry().
+// Every one of them is an entry point from Postgres and runs its body through pg::entry(), but
+// analyze_foreign_table, which only sets two values and cannot fail.
 #pragma once
 
 #include "pg_headers.hpp"

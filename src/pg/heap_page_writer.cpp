@@ -73,8 +73,8 @@ void write_page(HeapPageWriter *w) {
     smgrextend(RelationGetSmgr(rel), MAIN_FORKNUM, block, page, false);
     // A checkpoint that began after the WAL record may have taken in its fsync requests before
     // ours arrived: recovery would start after the record and nothing would have synced the
-    // page. When the redo pointer moved meanwhile, the file is synced now (PostgreSQL 16's bulk
-    // writer makes the same check); at most once per checkpoint during a load.
+    // page. When the redo pointer moved meanwhile, the file is synced now (PostgreSQL 17's bulk
+    // writer, bulk_write.c, makes the same check); at most once per checkpoint during a load.
     if (needs_wal && GetRedoRecPtr() != redo)
         smgrimmedsync(RelationGetSmgr(rel), MAIN_FORKNUM);
     // Counted per page, not at the end: if the load aborts, these rows are dead tuples that

@@ -14,7 +14,7 @@ struct HeapPageWriter {
     Relation rel;
     TransactionId xid;
     CommandId cid;
-    Size free_space_to_keep; // the table's fillfactor
+    Size free_space_to_keep; // bytes the table's fillfactor leaves free on each page
     BlockNumber next_block;  // where the page being filled goes
     PGAlignedBlock page;     // the page being filled
     uint64 pages_written;

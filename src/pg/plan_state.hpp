@@ -18,7 +18,6 @@ struct RelPlanInfo {
     std::vector<int> null_rejecting_values; // see ScanPlan
     Bitmapset *attrs_used = nullptr; // columns the query needs (offset by FirstLowInvalid...)
     double rows = 0;
-    bool is_upper = false; // a grouped (aggregate) relation
 };
 
 // What deparsing needs to know about the scanned relation, from its planning state.

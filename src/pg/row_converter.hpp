@@ -26,9 +26,9 @@ class RowConverter {
 
     // Fills values/nulls (all of desc's columns; columns not listed are NULL) from row `row`.
     // Datums are allocated in `target`. A value that does not fit its column raises a PgError
-    // naming the column, the value, `relname` and the row (its :id when the page has one after
-    // `value_slots` items, else `row_number`, its 1-based number in the scan's result, if
-    // known).
+    // (a location a point column cannot read, a socrata::Error) naming the column, the value,
+    // `relname` and the row (its :id when the page has one after `value_slots` items, else
+    // `row_number`, its 1-based number in the scan's result, if known).
     void convert(const Page &page, std::size_t row, Datum *values, bool *nulls,
                  MemoryContext target, const std::string &relname, std::size_t value_slots,
                  std::uint64_t row_number = 0);

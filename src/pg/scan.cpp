@@ -106,7 +106,7 @@ Oid scanned_relation(ForeignScanState *node, Oid *userid) {
     auto *fsplan = reinterpret_cast<ForeignScan *>(node->ss.ps.plan);
     EState *estate = node->ss.ps.state;
     Index rti = fsplan->scan.scanrelid;
-    if (rti == 0) // a pushed-down aggregate: the one base relation underneath
+    if (rti == 0) // a pushed-down aggregate or LIMIT: the one base relation underneath
         rti = bms_next_member(fsplan->fs_relids, -1);
     RangeTblEntry *rte = pg::call([&] { return exec_rt_fetch(rti, estate); });
     *userid = OidIsValid(rte->checkAsUser) ? rte->checkAsUser : GetUserId();

@@ -9,11 +9,13 @@
 //    (int2/4/8, numeric: float sums depend on the order of addition); avg of integer columns
 //    as sum and count, divided locally as Postgres's avg divides; min/max on numbers and
 //    timestamps, and on text only under the C collation (SoQL compares code points);
-//  - LIMIT/OFFSET only as constants, over the plain scan or its pushed ORDER BY.
+//  - LIMIT/OFFSET only as constants, over the plain scan, its pushed ORDER BY, or a pushed
+//    grouped aggregate.
 //
-// The upper relation's ForeignScan has scanrelid 0; its scan tuple is fdw_scan_tlist, and
-// select item i (aliased, "count(*) AS a1") fills column i of that tuple. Its plan is made by
-// upper_foreign_plan(), which get_foreign_plan() calls for upper relations.
+// The upper relation's ForeignScan has scanrelid 0; its scan tuple is fdw_scan_tlist, whose
+// columns are filled from the select items (aliased, "count(*) AS a1") as the plan's
+// slot_items and slot_divisors say: an avg takes two items, its sum and its count ("a2_n").
+// Its plan is made by upper_foreign_plan(), which get_foreign_plan() calls for upper relations.
 #include "context_owned.hpp"
 #include "fdw_callbacks.hpp"
 #include "plan_state.hpp"
@@ -176,8 +178,8 @@ std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
     else if (name == "sum")
         ok = is_exact_number(type);
     // avg is not asked for as such: Socrata's digits could differ from Postgres's. An integer
-    // column's avg is pushed as its sum and count (add_grouping_paths) and divided here the way
-    // Postgres's own avg does.
+    // column's avg is pushed as its sum and count (add_grouping_paths), and RowConverter divides
+    // them the way Postgres's own avg does.
     else if (name == "min" || name == "max")
         ok = is_number(type) || type == TIMESTAMPOID ||
              (is_text(type) && text_order_is_remote(ctx, column.var->varattno, agg->inputcollid));
@@ -260,7 +262,7 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
         output_rel->fdw_private)
         return;
     auto *info = static_cast<RelPlanInfo *>(input_rel->fdw_private);
-    if (info->is_upper || info->local_conds != NIL || !info->remote)
+    if (info->local_conds != NIL || !info->remote)
         return;
     if (parse->groupingSets != NIL || root->hasHavingQual || parse->hasTargetSRFs ||
         extra->patype != PARTITIONWISE_AGGREGATE_NONE)
@@ -510,7 +512,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         return;
     RelOptInfo *base = scan->path.parent;
     auto *info = static_cast<RelPlanInfo *>(base->fdw_private);
-    if (info->is_upper || info->local_conds != NIL)
+    if (info->local_conds != NIL)
         return;
 
     UpperRelInfo candidate;

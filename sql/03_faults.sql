@@ -105,6 +105,10 @@ DROP SERVER wrongpoint CASCADE;
 -- A stalled body is abandoned after stall_timeout and retried.
 SELECT fault_table('stalled', 'stall=30,after=1,times=1');
 SELECT count(*) FROM stalled WHERE year = 2015;
+-- Without retries, the error says so. (Were stall_timeout ignored, the body would come whole
+-- after its 30 s pause, and the count with it.)
+SELECT fault_table('stalled_once', 'stall=30,after=1,times=1,tag=once', 0);
+SELECT count(*) FROM stalled_once WHERE year = 2015;
 -- Nothing listening: a clear connection error.
 CREATE SERVER nowhere FOREIGN DATA WRAPPER socrata_fdw
     OPTIONS (base_url 'http://127.0.0.1:9', max_retries '0', connect_timeout '2');
@@ -149,5 +153,5 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 
 DROP SERVER throttled, flaky, down, forbidden, missing, cut, cut_always, garbled, wrongtype,
-    stalled, nowhere, no_metadata, no_metadata_analyze CASCADE;
+    stalled, stalled_once, nowhere, no_metadata, no_metadata_analyze CASCADE;
 DROP FUNCTION fault_table;

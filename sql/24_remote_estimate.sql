@@ -37,8 +37,10 @@ ORDER BY seq;
 
 -- The same shapes again: answered from the backend's cache, no new count request.
 SELECT max(seq) AS mark FROM est24_log \gset
-SELECT est24_rows('SELECT * FROM est24_remote') > 0 AS cached,
-       est24_rows($q$SELECT * FROM est24_remote WHERE primary_type = 'THEFT'$q$) > 0 AS cached;
+SELECT est24_rows('SELECT * FROM est24_remote') = (SELECT count(*) FROM est24_local)
+         AS cached_exact,
+       est24_rows($q$SELECT * FROM est24_remote WHERE primary_type = 'THEFT'$q$)
+         = (SELECT count(*) FROM est24_local WHERE primary_type = 'THEFT') AS cached_exact;
 SELECT count(*) AS count_requests FROM est24_log
 WHERE seq > :mark AND dataset = 'ijzp-q8t2' AND "select" = 'count(*) AS row_count';
 

@@ -67,10 +67,12 @@ EXECUTE join26_wards(100);
 SELECT max(seq) AS mark FROM join26_log \gset
 EXECUTE join26_wards(NULL);
 SELECT count(*) AS requests FROM join26_log WHERE seq > :mark AND dataset = 'ijzp-q8t2';
--- An aggregate still has its row, pushed down or not.
+-- An aggregate still has its row, pushed down or not (upper() keeps the second one local).
 PREPARE join26_count(int) AS SELECT count(*) FROM join26_crimes WHERE ward = $1;
 PREPARE join26_count_local(int) AS
-    SELECT count(*), max(latitude) FROM join26_crimes WHERE ward = $1;
+    SELECT count(*), max(upper(block)) FROM join26_crimes WHERE ward = $1;
+EXPLAIN (COSTS OFF) EXECUTE join26_count(NULL);
+EXPLAIN (COSTS OFF) EXECUTE join26_count_local(NULL);
 EXECUTE join26_count(NULL);
 EXECUTE join26_count_local(NULL);
 DEALLOCATE join26_count;

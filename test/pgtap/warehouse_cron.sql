@@ -63,7 +63,8 @@ SELECT results_eq(format($$SELECT return_message FROM cron.job_run_details WHERE
 SELECT ok(count(*) > :runs_before, 'the run is recorded in crime.sync_runs') FROM crime.sync_runs;
 SELECT results_eq($$SELECT kind, status FROM crime.sync_runs ORDER BY id LIMIT 1 OFFSET $$ || :runs_before,
                   $$VALUES ('sync', 'succeeded')$$, 'as a successful sync');
-SELECT ok((SELECT count(*) FROM crime.incidents) > 0, 'the scheduled sync loaded the warehouse');
+SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM crime.portal_crimes),
+          'after the scheduled sync the warehouse holds every crime the portal has');
 
 SELECT ok(crime_unschedule(), 'crime_unschedule() removes the job');
 SELECT is((SELECT count(*) FROM cron.job WHERE jobname = 'crime_sync'), 0::bigint, '... which is gone');

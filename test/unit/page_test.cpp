@@ -121,7 +121,7 @@ TEST(Page, ReserveLetsAPageFillWithoutMovingItsValues) {
 
 TEST(Page, ReserveIsCapped) {
     // page_size may be 1,000,000 and a table may have many columns: what is reserved up front
-    // stays bounded, and a bigger page still fills.
+    // stays bounded (a bigger page grows as it fills, as any page that was not reserved does).
     Page page;
     page.reset(100);
     page.reserve(1000000, std::size_t(1) << 34);

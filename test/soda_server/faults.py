@@ -110,8 +110,20 @@ NGINX_HTML = ("<html>\r\n<head><title>{code} {reason}</title></head>\r\n<body>\r
               "<center><h1>{code} {reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
 
 
-def error_body(status, reason, dataset_id=None, query=None, message=None):
+def resource_not_found(dataset_id):
+    """A /resource request for a dataset that does not exist: the body of its 404."""
+    return {"code": "dataset.missing", "error": True, "message": "Not found", "data": {"id": dataset_id or ""}}
+
+
+def views_not_found(dataset_id):
+    """An /api/views request for a view that does not exist: the body of its 404."""
+    return {"code": "not_found", "error": True, "message": "Cannot find view with id %s" % (dataset_id or "")}
+
+
+def error_body(status, reason, dataset_id=None, query=None, message=None, views=False):
     """-> (content_type, body bytes) for an injected (or real) error status.
+
+    views: the request was for /api/views, whose 404 is worded as the views API words it.
 
     message: replaces the JSON body's "message" (or the HTML page's reason), as a portal or a proxy
     in front of it that answers in another language would word it."""
@@ -126,9 +138,10 @@ def error_body(status, reason, dataset_id=None, query=None, message=None):
                 "message": "You must be logged in to access this resource"}
     elif status == 403:
         body = {"code": "permission_denied", "error": True, "message": "Invalid app_token specified"}
+    elif status == 404 and views:
+        body = views_not_found(dataset_id)
     elif status == 404:
-        body = {"code": "dataset.missing", "error": True, "message": "Not found",
-                "data": {"id": dataset_id or ""}}
+        body = resource_not_found(dataset_id)
     elif status == 429:
         body = {"code": "too_many_requests", "error": True,
                 "message": "Too many requests, please try again later or use an app token"}

@@ -269,7 +269,7 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
                 st = spec["status"]
                 reason = self.responses.get(st, ("Error",))[0]
                 ctype, body = faults.error_body(st, reason, dsid, soql.soql_text(dsid or "", params),
-                                               spec.get("message"))
+                                               spec.get("message"), views=kind == "views")
                 extra = []
                 if spec.get("retry_after") is not None:
                     ra = spec["retry_after"]
@@ -278,14 +278,12 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
             ds = srv.reqlog.dataset if is_reqlog else srv.registry.get(dsid)
             if kind == "views":
                 if ds is None:
-                    raise SodaError(404, pretty({"code": "not_found", "error": True,
-                                                 "message": "Cannot find view with id %s" % dsid}))
+                    raise SodaError(404, pretty(faults.views_not_found(dsid)))
                 body = pretty(ds.metadata())
                 return self.send_payload(method, 200, "application/json; charset=utf-8", [body], spec if fault_active else None,
                                          extra=[("Last-Modified", http_date(ds.rows_updated_at))])
             if ds is None:
-                raise SodaError(404, pretty({"code": "dataset.missing", "error": True, "message": "Not found",
-                                             "data": {"id": dsid}}))
+                raise SodaError(404, pretty(faults.resource_not_found(dsid)))
             if fmt not in ("json", "csv"):
                 raise SodaError(400, pretty({"code": "query.execution.unsupported-format", "error": True,
                                              "message": "Unsupported format: %s" % fmt}))

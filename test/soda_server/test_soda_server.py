@@ -1101,6 +1101,13 @@ class FaultTests(unittest.TestCase):
         self.assertTrue(h["content-type"].startswith("text/html"))
         st, h, b = request("/fault/status=500,tag=c/api/views/%s.json" % CRIMES)
         self.assertEqual(st, 500)
+        # A 404 is worded as each API words a real miss.
+        st, h, b = request("/fault/status=404,tag=c/api/views/%s.json" % CRIMES)
+        self.assertEqual((st, json.loads(b)["code"]), (404, "not_found"))
+        self.assertEqual(json.loads(b), json.loads(request("/api/views/abcd-1234.json")[2].replace(
+            b"abcd-1234", CRIMES.encode())))
+        st, h, b = self.f("status=404,tag=c")
+        self.assertEqual((st, json.loads(b)["code"]), (404, "dataset.missing"))
         st, h, b = self.f("status=400,tag=c")
         self.assertEqual(json.loads(b)["code"], "query.compiler.malformed")
 

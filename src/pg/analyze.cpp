@@ -13,7 +13,7 @@
 #include "pg_guard.hpp"
 #include "soql.hpp"
 #include "table_options.hpp"
-#include "estimate.hpp"
+#include "row_count.hpp"
 #include "row_converter.hpp"
 
 extern "C" {
@@ -115,7 +115,7 @@ void Sampler::read(SodaClient &client, std::int64_t offset, std::int64_t limit) 
 int Sampler::run(double *totalrows) {
     prepare();
     SodaClient client(table_.settings, cancel_requested);
-    double total = fetch_remote_row_count(client, {});
+    double total = fetch_row_count(client, {});
     *totalrows = total;
     if (total <= targrows_) {
         read(client, 0, -1);

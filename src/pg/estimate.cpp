@@ -1,8 +1,8 @@
 #include "estimate.hpp"
 
 #include "expiring_cache.hpp"
-#include "page_fetcher.hpp"
 #include "pg_guard.hpp"
+#include "row_count.hpp"
 
 namespace socrata::pg {
 
@@ -14,18 +14,6 @@ constexpr double kDefaultRows = 100000.0;
 
 } // namespace
 
-double fetch_remote_row_count(SodaClient &client, const std::string &where) {
-    ScanRequest request;
-    request.select = {"count(*) AS row_count"};
-    request.where = where;
-    request.keyset = false;
-    PageFetcher fetcher(client, request, 1);
-    Page page;
-    if (fetcher.next(page) && page.rows() > 0 && page.kind(0, 0) != ValueKind::Null)
-        return std::stod(std::string(page.text(0, 0)));
-    return 0;
-}
-
 double remote_row_count(const ScanSettings &settings, const std::string &where) {
     // Per backend; see expiring_cache.hpp for why entries age out and how many are kept.
     static ExpiringCache<double> counts(256, std::chrono::minutes(10));
@@ -33,7 +21,7 @@ double remote_row_count(const ScanSettings &settings, const std::string &where) 
     if (auto cached = counts.find(key, std::chrono::steady_clock::now()))
         return *cached;
     SodaClient client(settings, cancel_requested);
-    double count = fetch_remote_row_count(client, where);
+    double count = fetch_row_count(client, where);
     // Stamped after the fetch: a slow count is then trusted for max_age from when it arrived.
     counts.store(key, count, std::chrono::steady_clock::now());
     return count;

@@ -14,7 +14,4 @@ double estimate_rows(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &
 // up to 10 minutes (at most 256 of them).
 double remote_row_count(const ScanSettings &settings, const std::string &where);
 
-// The same, asked now (not cached), through an existing client.
-double fetch_remote_row_count(SodaClient &client, const std::string &where);
-
 } // namespace socrata::pg

@@ -7,6 +7,40 @@ RETURN coalesce(nullif(pg_catalog.current_setting('chicago_crime.' || name, true
 COMMENT ON FUNCTION crime.setting(text, text) IS
     'Value of the configuration parameter chicago_crime.<name> (SET, ALTER DATABASE ... SET, postgresql.conf), or default_value when unset';
 
+-- Typed readers: a value its type cannot read is an error naming the setting, not the cast's
+-- bare 'invalid input syntax for type interval: "abc"'.
+CREATE FUNCTION crime.interval_setting(name text, default_value text)
+RETURNS interval
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    value constant text := crime.setting(name, default_value);
+BEGIN
+    RETURN value::interval;
+EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+    RAISE EXCEPTION 'chicago_crime.% must be an interval, not "%"', name, value
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = SQLERRM,
+              HINT = format('Set it to an interval such as ''%s'', or RESET it.', default_value);
+END $$;
+COMMENT ON FUNCTION crime.interval_setting(text, text) IS
+    'crime.setting(name, default_value) as an interval; a value that is not one is an error naming chicago_crime.<name>';
+
+CREATE FUNCTION crime.boolean_setting(name text, default_value text)
+RETURNS boolean
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+    value constant text := crime.setting(name, default_value);
+BEGIN
+    RETURN value::boolean;
+EXCEPTION WHEN invalid_text_representation THEN
+    RAISE EXCEPTION 'chicago_crime.% must be on or off, not "%"', name, value
+        USING ERRCODE = 'invalid_parameter_value', DETAIL = SQLERRM,
+              HINT = format('Set it to on or off (the default is %s), or RESET it.', default_value);
+END $$;
+COMMENT ON FUNCTION crime.boolean_setting(text, text) IS
+    'crime.setting(name, default_value) as a boolean; a value that is not one is an error naming chicago_crime.<name>';
+
 CREATE FUNCTION crime.portal_time(at timestamptz)
 RETURNS timestamp
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

@@ -39,9 +39,9 @@ BEGIN
     -- made (rows, reference data, views, watermark) is rolled back, and the failure is recorded
     -- in crime.sync_runs by the handler, in the caller's transaction.
     BEGIN
-        overlap := crime.setting('sync_overlap', '1 day')::interval;
-        detect_deletes := crime.setting('detect_deletes', 'on')::boolean;
-        check_interval := crime.setting('full_check_interval', '1 day')::interval;
+        overlap := crime.interval_setting('sync_overlap', '1 day');
+        detect_deletes := crime.boolean_setting('detect_deletes', 'on');
+        check_interval := crime.interval_setting('full_check_interval', '1 day');
         -- Checked where it is applied: an interval of mixed signs ('1 mon -29 days') compares as
         -- positive but moves some timestamps forward, which would skip the rows in between.
         present := crime.portal_time(run.started_at);

@@ -14,7 +14,7 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(56);
+SELECT plan(59);
 
 -------------------------------------------------------------------------------------------------
 -- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
@@ -162,6 +162,18 @@ RESET chicago_crime.full_check_interval;
 SELECT is(error, 'chicago_crime.full_check_interval must not be negative, not -1 days',
           'a negative chicago_crime.full_check_interval fails the run with a clear error') FROM run_d3;
 SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
+-- A value its type cannot read names the setting (it once failed with the cast's bare words).
+SET chicago_crime.sync_overlap = 'a day';
+SET chicago_crime.detect_deletes = 'sometimes';
+CREATE TEMP TABLE run_d_overlap AS SELECT * FROM crime_sync();
+RESET chicago_crime.sync_overlap;
+SELECT is(error, 'chicago_crime.sync_overlap must be an interval, not "a day"',
+          'an unreadable chicago_crime.sync_overlap fails the run, naming the setting') FROM run_d_overlap;
+CREATE TEMP TABLE run_d_deletes AS SELECT * FROM crime_sync();
+RESET chicago_crime.detect_deletes;
+SELECT is(error, 'chicago_crime.detect_deletes must be on or off, not "sometimes"',
+          'so does an unreadable chicago_crime.detect_deletes') FROM run_d_deletes;
+SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
 
 -------------------------------------------------------------------------------------------------
 -- D2. Tallies that no longer match crime.incidents (changed by hand) fail the run, with the way out
@@ -207,7 +219,7 @@ SELECT is((SELECT count(*) FROM crime.incidents WHERE description = 'CHANGED AT 
 SELECT isnt(pg_temp.warehouse_digest(), :'digest_before', '(and the digest that showed "nothing changed" sees them)');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'failed' AND finished_at IS NOT NULL
                                                   AND error IS NOT NULL AND inserted + updated + deleted = 0),
-          9::bigint, 'crime.sync_runs keeps the nine failed runs (the two failed first loads included), finished, with their errors');
+          11::bigint, 'crime.sync_runs keeps the eleven failed runs (the two failed first loads included), finished, with their errors');
 
 SELECT * FROM finish();
 

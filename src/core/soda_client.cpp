@@ -108,7 +108,7 @@ void SodaClient::stream_with_retries(
         if (outcome.network_error)
             throw Error(ErrorKind::Network, failure + tries, failure_detail,
                         "Check the server's base_url and the network; timeouts are the "
-                        "request_timeout and stall_timeout server options.");
+                        "connect_timeout, request_timeout and stall_timeout server options.");
         // The request id is left out of the message: it differs on every request, and the
         // status, Socrata's own message and the URL are what a user acts on.
         // The URL, the body and the redirect target masked before the message cuts them

@@ -140,7 +140,11 @@ Error error_for_http_status(int status, std::string_view body, std::string_view 
                "when the query runs (a parameter, a function such as current_setting()) is not "
                "known before: compare shorter values, or select fewer columns.";
     else if (status == 429)
-        hint = "Socrata is throttling requests; set an app_token to get a higher limit.";
+        hint = "Socrata is throttling requests. Without an app_token they share a small pool: set "
+               "one in the user mapping. With one, make fewer requests (a larger page_size).";
+    else if (status == 202)
+        hint = "Socrata was still preparing the answer after every retry; try again later, or "
+               "raise max_retries.";
     else if (redirect)
         hint = "Redirects are not followed (the app token must not leak to another host); set "
                "base_url to the address the server redirects to.";

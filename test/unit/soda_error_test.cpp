@@ -68,12 +68,16 @@ TEST(SodaError, ErrorForHttpStatusCarriesStatusMessageUrlAndHint) {
         << e.what();
     EXPECT_NE(e.detail().find("ijzp-q8t2.json"), std::string::npos);
     EXPECT_NE(e.hint().find("column_name"), std::string::npos) << e.hint();
-    for (int status : {401, 403, 404, 429, 302, 500, 503}) {
+    for (int status : {202, 401, 403, 404, 429, 302, 500, 503}) {
         Error s = error_for_http_status(status, "", "u");
         EXPECT_EQ(s.http_status(), status);
         EXPECT_FALSE(s.hint().empty()) << status;
     }
     EXPECT_NE(error_for_http_status(429, "", "u").hint().find("app_token"), std::string::npos);
+    // Throttled with a token too: the hint does not only say to set one.
+    EXPECT_NE(error_for_http_status(429, "", "u").hint().find("With one"), std::string::npos);
+    EXPECT_NE(error_for_http_status(202, "", "u").hint().find("still preparing"),
+              std::string::npos);
 }
 
 TEST(SodaError, AnUrlTooLongIsShortenedAndExplained) {

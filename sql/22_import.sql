@@ -36,6 +36,8 @@ FROM pg_class c WHERE relnamespace = 'imp22'::regnamespace ORDER BY 1;
 
 -- Errors: no dataset id, an unknown dataset, options.
 IMPORT FOREIGN SCHEMA " , " FROM SERVER imp22_srv INTO imp22;
+-- An id that is not one is refused before any request, naming IMPORT, not an option.
+IMPORT FOREIGN SCHEMA "ijzp-q8t2, IJZP-Q8T2" FROM SERVER imp22_srv INTO imp22;
 DO $$ BEGIN
   IMPORT FOREIGN SCHEMA "zzzz-zzzz" FROM SERVER imp22_srv INTO imp22;
 EXCEPTION WHEN OTHERS THEN

@@ -20,9 +20,11 @@
 #include "database_encoding.hpp"
 #include "dataset_metadata.hpp"
 #include "error.hpp"
+#include "option_values.hpp"
 #include "pg_guard.hpp"
 #include "soda_client.hpp"
 #include "table_options.hpp"
+#include "text_snippet.hpp"
 
 extern "C" {
 #include "access/genam.h"
@@ -134,6 +136,14 @@ std::vector<std::string> dataset_ids(const std::string &remote_schema) {
         std::string id = remote_schema.substr(start, comma - start);
         id.erase(0, id.find_first_not_of(" \t"));
         id.erase(id.find_last_not_of(" \t") + 1);
+        if (!id.empty() && !is_valid_dataset_id(id))
+            throw Error(ErrorKind::InvalidOption,
+                        "IMPORT FOREIGN SCHEMA: " + printable_snippet(id, 100) +
+                            " is not a Socrata dataset id",
+                        "A Socrata dataset id is four lowercase letters or digits, '-', and "
+                        "four more.",
+                        "Use the ids from the datasets' URLs, e.g. IMPORT FOREIGN SCHEMA "
+                        "\"ijzp-q8t2, z8bn-74gv\".");
         if (!id.empty())
             ids.push_back(id);
         start = comma + 1;

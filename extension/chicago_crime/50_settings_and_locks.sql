@@ -41,6 +41,16 @@ END $$;
 COMMENT ON FUNCTION crime.boolean_setting(text, text) IS
     'crime.setting(name, default_value) as a boolean; a value that is not one is an error naming chicago_crime.<name>';
 
+CREATE FUNCTION crime.dataset_of(foreign_table regclass)
+RETURNS text
+LANGUAGE sql STABLE
+RETURN (SELECT o.option_value
+        FROM pg_catalog.pg_foreign_table t,
+             pg_catalog.pg_options_to_table(t.ftoptions) AS o
+        WHERE t.ftrelid = foreign_table AND o.option_name = 'dataset');
+COMMENT ON FUNCTION crime.dataset_of(regclass) IS
+    'The dataset option of a foreign table (its Socrata 4x4 id), for messages';
+
 CREATE FUNCTION crime.portal_time(at timestamptz)
 RETURNS timestamp
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

@@ -69,7 +69,9 @@ BEGIN
     INTO rows
     FROM crime.portal_police_stations p;
     IF rows IS NULL THEN
-        RAISE WARNING 'the police stations dataset returned no rows: crime.police_stations is left as it is';
+        RAISE WARNING 'crime.portal_police_stations (dataset %) returned no rows: crime.police_stations is left as it is',
+            crime.dataset_of('crime.portal_police_stations')
+            USING HINT = 'Check the foreign table''s dataset option; the next sync asks again.';
     ELSIF crime.replace_if_changed('crime.police_stations', rows) THEN
         changed := changed || 'crime.police_stations'::regclass;
     END IF;
@@ -85,7 +87,9 @@ BEGIN
     INTO rows
     FROM crime.portal_ward_offices o;
     IF rows IS NULL THEN
-        RAISE WARNING 'the ward offices dataset returned no rows: crime.wards is left as it is';
+        RAISE WARNING 'crime.portal_ward_offices (dataset %) returned no rows: crime.wards is left as it is',
+            crime.dataset_of('crime.portal_ward_offices')
+            USING HINT = 'Check the foreign table''s dataset option; the next sync asks again.';
     ELSIF crime.replace_if_changed('crime.wards', rows) THEN
         changed := changed || 'crime.wards'::regclass;
     END IF;

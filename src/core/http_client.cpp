@@ -281,12 +281,12 @@ HttpResponse HttpClient::perform(const HttpRequest &request, BodySink &sink) {
         std::rethrow_exception(t.error);
     if (t.cancelled)
         throw Error(ErrorKind::Cancelled, "HTTP request to " + short_url(shown_url) + " cancelled",
-                    "URL: " + shown_url);
+                    "URL: " + shown_url + ".");
     if (mrc != CURLM_OK)
         throw Error(ErrorKind::Network,
                     "HTTP request to " + short_url(shown_url) +
                         " failed: " + curl_multi_strerror(mrc),
-                    "URL: " + shown_url);
+                    "URL: " + shown_url + ".");
     if (rc != CURLE_OK) {
         const std::string reason = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
         throw Error(ErrorKind::Network,

@@ -42,13 +42,13 @@ std::string_view PageContinuity::key(const RowView &row) {
 
 std::string PageContinuity::label(const RowView &row) {
     if (key_is_row_id_)
-        return "Row identifier " + quoted(key(row));
+        return "row identifier " + quoted(key(row));
     std::string values;
     for (std::size_t slot : key_slots_)
         if (slot < row.size())
             values += (values.empty() ? "" : ", ") +
                       (row[slot].is_null() ? std::string("null") : quoted(row[slot].text));
-    return "Group " + values;
+    return "group " + values;
 }
 
 void PageContinuity::start_page(std::string shown_url, std::int64_t offset, bool first_page) {
@@ -95,7 +95,7 @@ void PageContinuity::check_keyset_start(const RowView &row) {
     throw Error(ErrorKind::Protocol,
                 first_again ? "the portal sent its first page again"
                             : "the portal sent a row twice, in a page and at the start of the next",
-                label(row) + "; URL: " + shown_url_,
+                "The row sent twice has " + label(row) + ". URL: " + shown_url_ + ".",
                 "The server, or a proxy in front of it, did not apply the paging condition :id > " +
                     quoted(last_key_) + ".");
 }
@@ -105,7 +105,7 @@ Error PageContinuity::rows_moved(const std::string &found) const {
                  "the portal's rows moved while the query read them by $offset",
                  "The page at $offset=" + std::to_string(offset_) + " starts with " + found +
                      ", not with the row that ended the page before (" + last_label_ +
-                     "); URL: " + shown_url_,
+                     "). URL: " + shown_url_ + ".",
                  "Rows were added to or deleted from the dataset ahead of that position while the "
                  "query was reading it, or the server, or a proxy in front of it, did not apply "
                  "$offset. Run the query again.");
@@ -121,7 +121,7 @@ void PageContinuity::hold_last_row(const Page &page) {
     held_key_ = std::string(key(row));
     if (key_is_row_id_ && held_key_.empty())
         throw Error(ErrorKind::Protocol, "Socrata rows came without a row identifier (:id)",
-                    "URL: " + shown_url_);
+                    "URL: " + shown_url_ + ".");
     held_label_ = label(row);
 }
 

@@ -216,7 +216,7 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     auto rows_changed_on_retry = [&](const std::string &what) {
         return Error(ErrorKind::Protocol,
                      "the portal's rows changed while a page was being retried",
-                     what + "; URL: " + shown_url, "Run the query again.");
+                     what + ". URL: " + shown_url + ".", "Run the query again.");
     };
     auto on_row = [&](const RowView &row) {
         // More rows than $limit would grow a page without bound and pass a pushed-down LIMIT.
@@ -224,7 +224,7 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
             throw Error(ErrorKind::Protocol,
                         "the portal sent more than the " + std::to_string(limit) +
                             " rows a page asked for",
-                        "URL: " + shown_url);
+                        "URL: " + shown_url + ".");
         if (row.row_index() == 0 && !continuity_.first_row(row))
             return; // the previous page's last row, sent again to show where this page starts
         if (to_skip > 0) {

@@ -131,7 +131,7 @@ std::string SodaClient::get_document(const std::string &url) {
         [&](const char *data, std::size_t size) {
             if (document.size() + size > kMaxDocument)
                 throw Error(ErrorKind::BadResponse, "Socrata response too large",
-                            "URL: " + url); // inside stream(), which redacts it
+                            "URL: " + url + "."); // inside stream(), which redacts it
             document.append(data, size);
         });
     return document;

@@ -47,7 +47,7 @@ PageContinuity offset_rows() {
 TEST(PageContinuity, RowsAreToldApartByTheirIdAndGroupsByTheirGroupingKeys) {
     PageContinuity ids = offset_rows();
     EXPECT_EQ(ids.key(id_row("1", "row-a").view()), "row-a");
-    EXPECT_EQ(ids.label(id_row("1", "row-a").view()), "Row identifier \"row-a\"");
+    EXPECT_EQ(ids.label(id_row("1", "row-a").view()), "row identifier \"row-a\"");
 
     // Groups of (key, count): the count, an aggregate, is not part of the key.
     PageContinuity groups(false, {0}, false, 2, "sekrit");
@@ -57,9 +57,9 @@ TEST(PageContinuity, RowsAreToldApartByTheirIdAndGroupsByTheirGroupingKeys) {
     const std::string text_key(groups.key(text_one.view()));
     EXPECT_EQ(text_key, groups.key(text_one_more.view())) << "an aggregate that changed";
     EXPECT_NE(text_key, groups.key(number_one.view())) << "the kind is part of the key";
-    EXPECT_EQ(groups.label(text_one.view()), "Group \"1\"");
+    EXPECT_EQ(groups.label(text_one.view()), "group \"1\"");
     TestRow null_key{{{ValueKind::Null, ""}, {ValueKind::Number, "5"}}, {}};
-    EXPECT_EQ(groups.label(null_key.view()), "Group null");
+    EXPECT_EQ(groups.label(null_key.view()), "group null");
 }
 
 TEST(PageContinuity, ALabelMasksTheAppToken) {
@@ -88,9 +88,9 @@ TEST(PageContinuity, AnOffsetPageMustStartOnThePreviousPagesLastRow) {
         FAIL() << "expected an error";
     } catch (const Error &e) {
         EXPECT_STREQ(e.what(), "the portal's rows moved while the query read them by $offset");
-        EXPECT_EQ(e.detail(), "The page at $offset=2 starts with Row identifier \"row-b\", not "
-                              "with the row that ended the page before (Row identifier "
-                              "\"row-d\"); URL: URL3");
+        EXPECT_EQ(e.detail(), "The page at $offset=2 starts with row identifier \"row-b\", not "
+                              "with the row that ended the page before (row identifier "
+                              "\"row-d\"). URL: URL3.");
     }
 }
 
@@ -160,6 +160,6 @@ TEST(PageContinuity, ARowWithoutItsIdentifierIsAnError) {
     } catch (const Error &e) {
         EXPECT_EQ(e.kind(), ErrorKind::Protocol);
         EXPECT_STREQ(e.what(), "Socrata rows came without a row identifier (:id)");
-        EXPECT_EQ(e.detail(), "URL: URL1");
+        EXPECT_EQ(e.detail(), "URL: URL1.");
     }
 }

@@ -537,7 +537,7 @@ TEST(PageFetcher, APortalThatIgnoresThePagingConditionIsAnErrorNotALoop) {
     Error e = paged_scan_error([](int) { return rows_body(1, 2); }, values);
     EXPECT_EQ(e.kind(), ErrorKind::Protocol);
     EXPECT_STREQ(e.what(), "the portal sent its first page again");
-    EXPECT_NE(e.detail().find("Row identifier \"row-00001\"; URL: "), std::string::npos)
+    EXPECT_NE(e.detail().find("row identifier \"row-00001\". URL: "), std::string::npos)
         << e.detail();
     EXPECT_NE(e.hint().find("paging condition :id > \"row-00002\""), std::string::npos) << e.hint();
     EXPECT_EQ(values, (std::vector<std::string>{"1", "2"})) << "nothing handed on twice";
@@ -679,9 +679,9 @@ TEST(PageFetcher, ASortedScanOverRowsDeletedAheadIsAnErrorNotASkip) {
     EXPECT_EQ(scan.error->kind(), ErrorKind::Protocol);
     EXPECT_STREQ(scan.error->what(),
                  "the portal's rows moved while the query read them by $offset");
-    EXPECT_NE(scan.error->detail().find("The page at $offset=1 starts with Row identifier "
+    EXPECT_NE(scan.error->detail().find("The page at $offset=1 starts with row identifier "
                                         "\"row-00003\", not with the row that ended the page "
-                                        "before (Row identifier \"row-00002\"); URL: "),
+                                        "before (row identifier \"row-00002\"). URL: "),
               std::string::npos)
         << scan.error->detail();
     EXPECT_NE(scan.error->hint().find("deleted from the dataset ahead of that position"),
@@ -694,9 +694,9 @@ TEST(PageFetcher, ASortedScanOverRowsAddedAheadIsAnErrorNotARepeat) {
     // Two rows added ahead after the first page of 3: rows 2 and 3 would be read again.
     OffsetScan scan = offset_scan([](int n) { return std::pair{n == 0 ? 1 : -1, 9}; }, 3);
     ASSERT_TRUE(scan.error);
-    EXPECT_NE(scan.error->detail().find("starts with Row identifier \"row-00001\", the first "
+    EXPECT_NE(scan.error->detail().find("starts with row identifier \"row-00001\", the first "
                                         "page's first row, not with the row that ended the page "
-                                        "before (Row identifier \"row-00003\")"),
+                                        "before (row identifier \"row-00003\")"),
               std::string::npos)
         << scan.error->detail();
     EXPECT_EQ(scan.values, numbers(1, 3));
@@ -716,7 +716,7 @@ TEST(PageFetcher, ASortedScanGivenItsFirstPageAgainIsAnErrorNotALoop) {
     std::vector<std::string> values;
     Error e = paged_scan_error([](int) { return rows_body(1, 2); }, values, "n");
     EXPECT_EQ(e.kind(), ErrorKind::Protocol);
-    EXPECT_NE(e.detail().find("starts with Row identifier \"row-00001\", the first page's first "
+    EXPECT_NE(e.detail().find("starts with row identifier \"row-00001\", the first page's first "
                               "row"),
               std::string::npos)
         << e.detail();
@@ -763,8 +763,8 @@ TEST(PageFetcher, GroupedPagesAreCheckedByTheirGroupingKeys) {
     ASSERT_TRUE(fetcher.next(page));
     Error e = first_page_error_of(fetcher);
     EXPECT_STREQ(e.what(), "the portal's rows moved while the query read them by $offset");
-    EXPECT_NE(e.detail().find("starts with Group \"a\", the first page's first row, not with the "
-                              "row that ended the page before (Group null)"),
+    EXPECT_NE(e.detail().find("starts with group \"a\", the first page's first row, not with the "
+                              "row that ended the page before (group null)"),
               std::string::npos)
         << e.detail();
     EXPECT_EQ(requests, 2);

@@ -12,6 +12,7 @@ import hashlib
 import http.server
 import json
 import os
+import select
 import socket
 import sqlite3
 import sys
@@ -319,6 +320,25 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
                 return
             STOP.wait(min(left, 0.2))
 
+    def sleep_unless_client_leaves(self, seconds):
+        """Sleeps like sleep(); returns True early if the client closed the connection (a stall
+        it gave up on), so that the request is logged then, not when the pause would have ended,
+        in the middle of whatever the client does next."""
+        end = time.time() + seconds
+        while not STOP.is_set():
+            left = end - time.time()
+            if left <= 0:
+                return False
+            readable, _, _ = select.select([self.connection], [], [], min(left, 0.2))
+            if readable:
+                try:
+                    if self.connection.recv(1, socket.MSG_PEEK) == b"":
+                        return True
+                except OSError:
+                    return True
+                STOP.wait(min(left, 0.2))  # bytes of a next request: keep pausing
+        return False
+
     def etag(self, ds, query, gz):
         h = hashlib.sha1(("%s|%d|%s" % (ds.id, ds.data_version, query)).encode()).digest()
         tag = base64.urlsafe_b64encode(h).decode().rstrip("=")
@@ -453,7 +473,10 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
         if spec and spec.get("stall") and not error:
             first = body[:max(1, len(body) // 2)]
             self.write(first)
-            self.sleep(spec["stall"])
+            if self.sleep_unless_client_leaves(spec["stall"]):
+                self.finish_log(status, self.sent_bytes)
+                self.close_connection = True
+                return
             if STOP.is_set():
                 self.close_connection = True
                 return

@@ -1119,6 +1119,23 @@ class FaultTests(unittest.TestCase):
         st, h, b = self.f("status=503,message=Dienst%20nicht%20verf%C3%BCgbar,tag=m")
         self.assertIn("<title>503 Dienst nicht verf\u00fcgbar</title>", b.decode())
 
+    def test_a_stall_the_client_leaves_is_logged_when_it_leaves(self):
+        # Not 30 s later, in the middle of whatever the client went on to do (a test reading the
+        # request log would count it).
+        seq = json.loads(request("/_control/seq")[2])["seq"]
+        c = http.client.HTTPConnection("127.0.0.1", SRV.port, timeout=10)
+        c.request("GET", "/fault/stall=30,tag=leave/resource/%s.json?$limit=5" % CRIMES)
+        c.getresponse().read(10)
+        started = time.time()
+        c.close()
+        logged = []
+        while not logged and time.time() - started < 10:
+            time.sleep(0.1)
+            logged = [e for e in json.loads(request("/_control/log", {"since": seq})[2])
+                      if e.get("fault") == "stall=30,tag=leave"]
+        self.assertEqual(len(logged), 1)
+        self.assertLess(time.time() - started, 5)
+
     def test_replay(self):
         # Every faulted request is answered with what the first faulted one asked for.
         spec = "replay=1,after=1,tag=r"

@@ -7,39 +7,26 @@ RETURN coalesce(nullif(pg_catalog.current_setting('chicago_crime.' || name, true
 COMMENT ON FUNCTION crime.setting(text, text) IS
     'Value of the configuration parameter chicago_crime.<name> (SET, ALTER DATABASE ... SET, postgresql.conf), or default_value when unset';
 
--- Typed readers: a value its type cannot read is an error naming the setting, not the cast's
--- bare 'invalid input syntax for type interval: "abc"'.
-CREATE FUNCTION crime.interval_setting(name text, default_value text)
-RETURNS interval
+-- A setting as the type of `sample` (a NULL of that type): a value the type cannot read is an
+-- error naming the setting, not the cast's bare 'invalid input syntax for type interval: "abc"'.
+CREATE FUNCTION crime.typed_setting(name text, default_value text, sample anyelement)
+RETURNS anyelement
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     value constant text := crime.setting(name, default_value);
+    type_name constant text := pg_catalog.format_type(pg_catalog.pg_typeof(sample), NULL);
+    result sample%TYPE;
 BEGIN
-    RETURN value::interval;
-EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
-    RAISE EXCEPTION 'chicago_crime.% must be an interval, not "%"', name, value
+    EXECUTE pg_catalog.format('SELECT %L::%s', value, type_name) INTO result;
+    RETURN result;
+EXCEPTION WHEN data_exception THEN
+    RAISE EXCEPTION 'chicago_crime.% must be of type %, not "%"', name, type_name, value
         USING ERRCODE = 'invalid_parameter_value', DETAIL = SQLERRM,
-              HINT = format('Set it to an interval such as ''%s'', or RESET it.', default_value);
+              HINT = pg_catalog.format('Set it to a value such as ''%s'', or RESET it.', default_value);
 END $$;
-COMMENT ON FUNCTION crime.interval_setting(text, text) IS
-    'crime.setting(name, default_value) as an interval; a value that is not one is an error naming chicago_crime.<name>';
-
-CREATE FUNCTION crime.boolean_setting(name text, default_value text)
-RETURNS boolean
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-    value constant text := crime.setting(name, default_value);
-BEGIN
-    RETURN value::boolean;
-EXCEPTION WHEN invalid_text_representation THEN
-    RAISE EXCEPTION 'chicago_crime.% must be on or off, not "%"', name, value
-        USING ERRCODE = 'invalid_parameter_value', DETAIL = SQLERRM,
-              HINT = format('Set it to on or off (the default is %s), or RESET it.', default_value);
-END $$;
-COMMENT ON FUNCTION crime.boolean_setting(text, text) IS
-    'crime.setting(name, default_value) as a boolean; a value that is not one is an error naming chicago_crime.<name>';
+COMMENT ON FUNCTION crime.typed_setting(text, text, anyelement) IS
+    'crime.setting(name, default_value) as the type of sample (a NULL of that type); a value that type cannot read is an error naming chicago_crime.<name>';
 
 CREATE FUNCTION crime.dataset_of(foreign_table regclass)
 RETURNS text

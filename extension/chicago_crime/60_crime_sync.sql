@@ -39,9 +39,9 @@ BEGIN
     -- made (rows, reference data, views, watermark) is rolled back, and the failure is recorded
     -- in crime.sync_runs by the handler, in the caller's transaction.
     BEGIN
-        overlap := crime.interval_setting('sync_overlap', '1 day');
-        detect_deletes := crime.boolean_setting('detect_deletes', 'on');
-        check_interval := crime.interval_setting('full_check_interval', '1 day');
+        overlap := crime.typed_setting('sync_overlap', '1 day', NULL::interval);
+        detect_deletes := crime.typed_setting('detect_deletes', 'on', NULL::boolean);
+        check_interval := crime.typed_setting('full_check_interval', '1 day', NULL::interval);
         -- Checked where it is applied: an interval of mixed signs ('1 mon -29 days') compares as
         -- positive but moves some timestamps forward, which would skip the rows in between.
         present := crime.portal_time(run.started_at);

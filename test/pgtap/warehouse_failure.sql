@@ -167,11 +167,11 @@ SET chicago_crime.sync_overlap = 'a day';
 SET chicago_crime.detect_deletes = 'sometimes';
 CREATE TEMP TABLE run_d_overlap AS SELECT * FROM crime_sync();
 RESET chicago_crime.sync_overlap;
-SELECT is(error, 'chicago_crime.sync_overlap must be an interval, not "a day"',
+SELECT is(error, 'chicago_crime.sync_overlap must be of type interval, not "a day"',
           'an unreadable chicago_crime.sync_overlap fails the run, naming the setting') FROM run_d_overlap;
 CREATE TEMP TABLE run_d_deletes AS SELECT * FROM crime_sync();
 RESET chicago_crime.detect_deletes;
-SELECT is(error, 'chicago_crime.detect_deletes must be on or off, not "sometimes"',
+SELECT is(error, 'chicago_crime.detect_deletes must be of type boolean, not "sometimes"',
           'so does an unreadable chicago_crime.detect_deletes') FROM run_d_deletes;
 SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
 

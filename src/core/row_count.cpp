@@ -5,8 +5,6 @@
 #include "page_fetcher.hpp"
 #include "text_snippet.hpp"
 
-#include <cstdint>
-
 namespace socrata {
 
 double fetch_row_count(SodaClient &client, const std::string &where) {

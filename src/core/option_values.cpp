@@ -141,10 +141,12 @@ bool is_valid_dataset_id(std::string_view text) noexcept {
     return true;
 }
 
+const char kDatasetIdForm[] =
+    "A Socrata dataset id is four lowercase letters or digits, '-', and four more.";
+
 void validate_dataset_id(std::string_view name, std::string_view text) {
     if (!is_valid_dataset_id(text))
-        bad_value(name, text,
-                  "A Socrata dataset id is four lowercase letters or digits, '-', and four more.",
+        bad_value(name, text, kDatasetIdForm,
                   "Use the id from the dataset's URL, e.g. 'ijzp-q8t2' for Chicago crimes.");
 }
 

@@ -27,6 +27,9 @@ ResponseFormat parse_response_format_option(std::string_view name, std::string_v
 // A Socrata "4x4" id: four lowercase letters or digits, '-', four more (e.g. ijzp-q8t2).
 bool is_valid_dataset_id(std::string_view text) noexcept;
 
+// What a dataset id looks like, as an error's detail says it.
+extern const char kDatasetIdForm[];
+
 // Same check, throwing with a message naming the option.
 void validate_dataset_id(std::string_view name, std::string_view text);
 

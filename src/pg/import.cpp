@@ -136,17 +136,17 @@ std::vector<std::string> dataset_ids(const std::string &remote_schema) {
         std::string id = remote_schema.substr(start, comma - start);
         id.erase(0, id.find_first_not_of(" \t"));
         id.erase(id.find_last_not_of(" \t") + 1);
-        if (!id.empty() && !is_valid_dataset_id(id))
+        start = comma + 1;
+        if (id.empty())
+            continue;
+        if (!is_valid_dataset_id(id))
             throw Error(ErrorKind::InvalidOption,
                         "IMPORT FOREIGN SCHEMA: " + printable_snippet(id, 100) +
                             " is not a Socrata dataset id",
-                        "A Socrata dataset id is four lowercase letters or digits, '-', and "
-                        "four more.",
+                        kDatasetIdForm,
                         "Use the ids from the datasets' URLs, e.g. IMPORT FOREIGN SCHEMA "
                         "\"ijzp-q8t2, z8bn-74gv\".");
-        if (!id.empty())
-            ids.push_back(id);
-        start = comma + 1;
+        ids.push_back(id);
     }
     if (ids.empty())
         throw Error(ErrorKind::InvalidOption,

@@ -91,11 +91,11 @@ struct CapturedError {
 };
 
 CapturedError capture_current_exception() noexcept;
+[[noreturn]] void raise_captured(CapturedError &captured);
 
 // A part of error's text (its message, detail or hint) as the database shows it: the portal's
 // words are UTF-8, and a database in another encoding gets them converted. May call Postgres.
 std::string text_for_database(const Error &error, const std::string &text);
-[[noreturn]] void raise_captured(CapturedError &captured);
 
 // Runs body() and turns any C++ exception into a Postgres ERROR after the exception object
 // and everything body() owned are gone.

@@ -86,12 +86,10 @@ RowConverter::InvalidValueText RowConverter::invalid_value_text(std::size_t colu
     // escaped. The reason, kept as the detail, may quote the whole value. Both are the server's
     // bytes, which could echo the app token: masked before they are cut. Both are UTF-8 here: a
     // database in another encoding gets them converted, with what it lacks written as \uXXXX.
-    std::string value = printable_snippet(redact(page.text(row, c.item), secret_), 200);
-    std::string shown_reason = printable_text(redact(reason, secret_), 400);
-    if (!server_is_utf8_) {
-        value = database_text_from_utf8(value);
-        shown_reason = database_text_from_utf8(shown_reason);
-    }
+    const std::string value =
+        database_text_from_utf8(printable_snippet(redact(page.text(row, c.item), secret_), 200));
+    const std::string shown_reason =
+        database_text_from_utf8(printable_text(redact(reason, secret_), 400));
     return {"invalid value for column \"" + c.name + "\" of foreign table " + relname + ": " +
                 value,
             shown_reason + " (" + redact(where, secret_) + ")."};
@@ -108,8 +106,7 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
         throw error;
     // The input function's message is in the database's encoding, and may quote the value.
     const char *message = data->message ? data->message : "";
-    const std::string reason =
-        server_is_utf8_ ? message : utf8_from_database(message, strlen(message));
+    const std::string reason = utf8_from_database(message, strlen(message));
     const InvalidValueText text =
         invalid_value_text(converting_, page, row, relname, reason, where);
     pg::call([&] {

@@ -43,6 +43,16 @@ CREATE FOREIGN TABLE t_ok (id bigint OPTIONS (column_name 'id')) SERVER portal
 ALTER FOREIGN TABLE t_ok OPTIONS (DROP dataset);
 DROP FOREIGN TABLE t_ok;
 
+-- Each kind of mistake has its own SQLSTATE: an option name the wrapper does not take there
+-- (HV00D), a value it cannot use (HV024), an option it needs (HV002).
+\set VERBOSITY sqlstate
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (dataset 'ijzp-q8t2');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (page_size '0');
+CREATE FOREIGN TABLE t_bad (id bigint OPTIONS (column_name 'primary type')) SERVER portal
+    OPTIONS (dataset 'ijzp-q8t2');
+CREATE FOREIGN TABLE t_none (id bigint) SERVER portal;
+\set VERBOSITY default
+
 -- The app token belongs on a user mapping, and is never echoed back in errors.
 CREATE USER MAPPING FOR CURRENT_USER SERVER portal OPTIONS (app_token 'sekrit token');
 CREATE USER MAPPING FOR CURRENT_USER SERVER portal OPTIONS (api_token 'sekrit-token-2');

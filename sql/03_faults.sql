@@ -100,6 +100,10 @@ CREATE FOREIGN TABLE wrongpoint (district text, station_point point OPTIONS (col
 CREATE FOREIGN TABLE wrongpoint_json (district text, location jsonb)
     SERVER wrongpoint OPTIONS (dataset 'z8bn-74gv');
 SELECT count(station_point) FROM wrongpoint;
+-- Its SQLSTATE is the one a type's input function gives a value it cannot read (22P02).
+\set VERBOSITY sqlstate
+SELECT count(station_point) FROM wrongpoint;
+\set VERBOSITY default
 SELECT location ->> 'type' AS type FROM wrongpoint_json WHERE location ? 'type';
 DROP SERVER wrongpoint CASCADE;
 -- A stalled body is abandoned after stall_timeout and retried.

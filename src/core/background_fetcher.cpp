@@ -128,7 +128,7 @@ bool BackgroundFetcher::next(Page &page) {
     case State::Failed:
         std::rethrow_exception(error_);
     default:
-        throw Error(ErrorKind::Protocol, "page fetcher used after it was stopped");
+        throw Error(ErrorKind::Internal, "page fetcher used after it was stopped");
     }
 }
 

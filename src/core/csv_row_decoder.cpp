@@ -26,7 +26,7 @@ CsvRowDecoder::CsvRowDecoder(const std::vector<std::string> &slot_fields, RowCal
 
 void CsvRowDecoder::feed(const char *data, std::size_t size) {
     if (failed_)
-        throw Error(ErrorKind::Protocol, "CSV row decoder used again after it reported an error");
+        throw Error(ErrorKind::Internal, "CSV row decoder used again after it reported an error");
     chunk_ = data;
     const char *p = data;
     const char *const end = data + size;
@@ -139,7 +139,7 @@ void CsvRowDecoder::feed(const char *data, std::size_t size) {
 
 void CsvRowDecoder::finish() {
     if (failed_)
-        throw Error(ErrorKind::Protocol, "CSV row decoder used again after it reported an error");
+        throw Error(ErrorKind::Internal, "CSV row decoder used again after it reported an error");
     chunk_ = nullptr;
     failed_ = true; // whatever happens below, the decoder is finished
     const std::string from = source_.empty() ? std::string() : "Response from " + source_ + ".";

@@ -4,6 +4,10 @@ namespace socrata {
 
 const char *to_string(ErrorKind kind) noexcept {
     switch (kind) {
+    case ErrorKind::UnknownOption:
+        return "unknown_option";
+    case ErrorKind::MissingOption:
+        return "missing_option";
     case ErrorKind::InvalidOption:
         return "invalid_option";
     case ErrorKind::BadResponse:
@@ -18,6 +22,8 @@ const char *to_string(ErrorKind kind) noexcept {
         return "conversion";
     case ErrorKind::Protocol:
         return "protocol";
+    case ErrorKind::Internal:
+        return "internal";
     }
     return "unknown";
 }

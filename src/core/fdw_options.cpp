@@ -138,7 +138,7 @@ void validate_option(OptionScope scope, const std::string &name, const std::stri
                             : "Valid options in this context are: " + hint + ".";
         if (name == "app_token")
             hint = "Set app_token on a user mapping, where only its owner can read it.";
-        throw Error(ErrorKind::InvalidOption,
+        throw Error(ErrorKind::UnknownOption,
                     std::string("invalid option \"") + name + "\" for a " + scope_name(scope), {},
                     hint);
     }
@@ -154,7 +154,7 @@ void validate_options(OptionScope scope, const OptionList &options) {
                         "option \"" + name + "\" is given more than once");
     }
     if (scope == OptionScope::Table && !seen.count("dataset"))
-        throw Error(ErrorKind::InvalidOption, "a socrata_fdw foreign table needs a \"dataset\"", {},
+        throw Error(ErrorKind::MissingOption, "a socrata_fdw foreign table needs a \"dataset\"", {},
                     "Add OPTIONS (dataset '<4x4 id>'), e.g. dataset 'ijzp-q8t2'.");
 }
 

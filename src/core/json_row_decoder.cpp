@@ -55,7 +55,7 @@ JsonRowDecoder::JsonRowDecoder(const std::vector<std::string> &slot_fields, RowC
 
 void JsonRowDecoder::feed(const char *data, std::size_t size) {
     if (failed_)
-        throw Error(ErrorKind::Protocol, "JSON row decoder used again after it reported an error");
+        throw Error(ErrorKind::Internal, "JSON row decoder used again after it reported an error");
     chunk_ = data;
     chunk_end_ = data + size;
     const char *p = data;
@@ -191,7 +191,7 @@ void JsonRowDecoder::feed(const char *data, std::size_t size) {
 
 void JsonRowDecoder::finish() {
     if (failed_)
-        throw Error(ErrorKind::Protocol, "JSON row decoder used again after it reported an error");
+        throw Error(ErrorKind::Internal, "JSON row decoder used again after it reported an error");
     failed_ = true; // whatever happens below, the decoder is finished
     switch (state_) {
     case State::Done:

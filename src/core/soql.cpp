@@ -229,13 +229,13 @@ std::string SoqlQuery::to_query_string() const {
         add_param(qs, "$order", order);
     if (limit) {
         if (*limit < 0)
-            throw Error(ErrorKind::Protocol, "SoQL $limit must not be negative",
+            throw Error(ErrorKind::Internal, "SoQL $limit must not be negative",
                         "$limit was " + std::to_string(*limit) + ".");
         add_param(qs, "$limit", std::to_string(*limit));
     }
     if (offset) {
         if (*offset < 0)
-            throw Error(ErrorKind::Protocol, "SoQL $offset must not be negative",
+            throw Error(ErrorKind::Internal, "SoQL $offset must not be negative",
                         "$offset was " + std::to_string(*offset) + ".");
         add_param(qs, "$offset", std::to_string(*offset));
     }
@@ -246,7 +246,7 @@ std::string build_resource_url(std::string_view base_url, std::string_view datas
                                std::string_view format, const SoqlQuery &query) {
     validate_dataset_id("dataset", dataset_id);
     if (format != "json" && format != "csv")
-        throw Error(ErrorKind::Protocol,
+        throw Error(ErrorKind::Internal,
                     "unsupported SODA response format " + printable_snippet(format, 20),
                     "Only json and csv are implemented.");
     std::string url =

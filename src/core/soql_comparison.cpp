@@ -25,7 +25,7 @@ constexpr std::array<std::pair<CompareOp, std::string_view>, 6> kSpellings{{
 }};
 
 [[noreturn]] void malformed(std::string_view planned) {
-    throw Error(ErrorKind::Protocol, "malformed runtime comparison in a planned $where",
+    throw Error(ErrorKind::Internal, "malformed runtime comparison in a planned $where",
                 "The plan holds " + std::to_string(planned.size()) + " bytes of $where.");
 }
 

@@ -191,7 +191,7 @@ std::string join_comment(const std::string &title, const std::string &descriptio
 List *import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid) {
     return pg::entry([&]() -> List * {
         if (stmt->options != NIL)
-            throw Error(ErrorKind::InvalidOption,
+            throw Error(ErrorKind::UnknownOption,
                         "IMPORT FOREIGN SCHEMA of socrata_fdw takes no options");
         ScanSettings settings = load_server_settings(serverOid, GetUserId());
         std::vector<std::string> ids = dataset_ids(stmt->remote_schema);

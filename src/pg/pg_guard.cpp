@@ -76,21 +76,30 @@ char *copy_c_string(const char *s) noexcept {
     return strdup(s); // malloc: may fail quietly, then the part is just left out
 }
 
+// The SQLSTATE a kind stands for: the FDW class (HV) where the SQL standard has a code for the
+// case, the code an input function would raise for a value a column cannot hold, and XX000 for
+// our own bugs, so that a caller can tell them apart without reading the message.
 int sqlstate_for(const Error &e) noexcept {
     switch (e.kind()) {
+    case ErrorKind::UnknownOption:
+        return ERRCODE_FDW_INVALID_OPTION_NAME; // HV00D
+    case ErrorKind::MissingOption:
+        return ERRCODE_FDW_DYNAMIC_PARAMETER_VALUE_NEEDED; // HV002, as file_fdw's missing filename
     case ErrorKind::InvalidOption:
-        return ERRCODE_FDW_INVALID_OPTION_NAME;
+        return ERRCODE_FDW_INVALID_ATTRIBUTE_VALUE; // HV024
     case ErrorKind::Cancelled:
         return ERRCODE_QUERY_CANCELED;
     case ErrorKind::Conversion:
-        return ERRCODE_FDW_INVALID_DATA_TYPE;
+        return ERRCODE_INVALID_TEXT_REPRESENTATION; // 22P02, as int4in's "twenty"
     case ErrorKind::Network:
-        return ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION;
+        return ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION; // HV00N
+    case ErrorKind::Internal:
+        return ERRCODE_INTERNAL_ERROR;
     case ErrorKind::Http:
     case ErrorKind::BadResponse:
     case ErrorKind::Protocol:
     default:
-        return ERRCODE_FDW_ERROR;
+        return ERRCODE_FDW_ERROR; // HV000
     }
 }
 

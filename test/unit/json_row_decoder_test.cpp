@@ -310,7 +310,7 @@ TEST(JsonRowDecoder, CallbackExceptionsPassThroughAndPoisonTheDecoder) {
         d.feed("]");
         ADD_FAILURE() << "decoder accepted input after an error";
     } catch (const Error &e) {
-        EXPECT_EQ(e.kind(), ErrorKind::Protocol);
+        EXPECT_EQ(e.kind(), ErrorKind::Internal);
     }
 }
 

@@ -60,4 +60,12 @@ ANALYZE ana23_gap;
 SELECT attname, null_frac = 0 AS no_nulls, n_distinct FROM pg_stats
 WHERE tablename = 'ana23_gap' ORDER BY attname;
 
+-- ANALYZE of several tables stops at the first that fails: the error says which one it was.
+CREATE SERVER ana23_down FOREIGN DATA WRAPPER socrata_fdw
+  OPTIONS (base_url 'http://127.0.0.1:25480/fault/status=500', max_retries '0');
+CREATE FOREIGN TABLE ana23_down_crimes (id bigint) SERVER ana23_down
+  OPTIONS (dataset 'ijzp-q8t2');
+ANALYZE ana23_stations, ana23_down_crimes;
+DROP SERVER ana23_down CASCADE;
+
 DROP SERVER ana23_srv CASCADE;

@@ -12,11 +12,12 @@ BEGIN ATOMIC
         error = record_run_error.message,
         error_sqlstate = record_run_error.sqlstate,
         -- GET STACKED DIAGNOSTICS gives empty strings for absent items. Of the context, only the
-        -- call stack is kept: "SQL statement" lines would repeat whole statements.
+        -- call stack and the foreign table being read are kept: "SQL statement" lines would
+        -- repeat whole statements.
         error_detail = nullif(concat_ws(E'\n', 'DETAIL: ' || nullif(detail, ''), 'HINT: ' || nullif(hint, ''),
                                         'CONTEXT: ' || nullif(array_to_string(ARRAY(
                                             SELECT l FROM regexp_split_to_table(context, E'\n') AS l
-                                            WHERE l ~ '^(PL/pgSQL|SQL) function'), E'\n'), '')), '')
+                                            WHERE l ~ '^((PL/pgSQL|SQL) function|reading foreign table) '), E'\n'), '')), '')
     WHERE r.id = record_run_error.run_id
     RETURNING r.*;
 END;

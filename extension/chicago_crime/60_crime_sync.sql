@@ -141,7 +141,9 @@ BEGIN
                                 err_detail = PG_EXCEPTION_DETAIL, err_hint = PG_EXCEPTION_HINT,
                                 err_context = PG_EXCEPTION_CONTEXT;
         run := crime.record_run_error(run.id, err_state, err_message, err_detail, err_hint, err_context);
-        err_hint := format('The failure is recorded in crime.sync_runs (id %s); the next run retries from the same watermark.', run.id);
+        -- The error's own hint (what to fix) comes first; then where the failure is recorded.
+        err_hint := concat_ws(E'\n', nullif(err_hint, ''),
+                              format('The failure is recorded in crime.sync_runs (id %s); the next run retries from the same watermark.', run.id));
         IF err_detail = '' THEN
             RAISE WARNING 'crime_sync() failed and changed nothing: %', err_message USING HINT = err_hint;
         ELSE

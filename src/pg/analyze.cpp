@@ -15,6 +15,7 @@
 #include "table_options.hpp"
 #include "row_count.hpp"
 #include "row_converter.hpp"
+#include "table_error_context.hpp"
 
 extern "C" {
 #include "common/pg_prng.h"
@@ -138,16 +139,25 @@ int Sampler::run(double *totalrows) {
 
 int acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows, int targrows,
                         double *totalrows, double *totaldeadrows) {
-    return pg::entry([&]() -> int {
+    // An ANALYZE of several tables stops at the first error: the line says which table it was.
+    // Pushed around pg::entry(), so the errors it raises after its body has returned carry it.
+    const char *context_text =
+        pg::entry([&] { return reading_table_context(RelationGetRelid(relation)); });
+    ErrorContextCallback context;
+    push_error_context(context, context_text);
+    const int count = pg::entry([&]() -> int {
         *totaldeadrows = 0;
         Sampler sampler(relation, rows, targrows);
-        int count = sampler.run(totalrows);
+        return sampler.run(totalrows);
+    });
+    pop_error_context(context);
+    pg::entry([&] {
         pg::call([&] {
             ereport(elevel, (errmsg("\"%s\": dataset has %.0f rows; %d rows in sample",
                                     RelationGetRelationName(relation), *totalrows, count)));
         });
-        return count;
     });
+    return count;
 }
 
 } // namespace

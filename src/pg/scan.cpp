@@ -8,6 +8,7 @@
 #include "page_fetcher.hpp"
 #include "plan_state.hpp"
 #include "row_converter.hpp"
+#include "table_error_context.hpp"
 
 namespace socrata::pg {
 
@@ -17,6 +18,7 @@ class ScanState {
   public:
     ScanPlan plan;
     std::string relname;
+    const char *error_context = nullptr;  // "reading foreign table ...", in the query's context
     std::atomic<bool> cancel_flag{false}; // raised to stop the worker's transfers
     std::unique_ptr<SodaClient> client;
     std::unique_ptr<PageFetcher> fetcher;
@@ -126,6 +128,7 @@ void begin_foreign_scan(ForeignScanState *node, int) {
         Oid relid = scanned_relation(node, &userid);
         ForeignTableInfo table = load_foreign_table(relid, userid);
         state->relname = table.relname;
+        state->error_context = reading_table_context(relid);
         state->plan = scan_plan_from_list(fsplan->fdw_private);
         std::atomic<bool> *flag = &state->cancel_flag;
         state->client =
@@ -142,7 +145,10 @@ void begin_foreign_scan(ForeignScanState *node, int) {
 }
 
 TupleTableSlot *iterate_foreign_scan(ForeignScanState *node) {
-    return pg::entry([&]() -> TupleTableSlot * {
+    // Around pg::entry(), so the errors it raises after its body has returned carry the line.
+    ErrorContextCallback context;
+    push_error_context(context, state_of(node)->error_context);
+    TupleTableSlot *result = pg::entry([&]() -> TupleTableSlot * {
         ScanState *state = state_of(node);
         TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
         if (!state->started)
@@ -159,6 +165,8 @@ TupleTableSlot *iterate_foreign_scan(ForeignScanState *node) {
         state->fill_slot(slot, node->ss.ps.ps_ExprContext->ecxt_per_tuple_memory);
         return slot;
     });
+    pop_error_context(context);
+    return result;
 }
 
 void rescan_foreign_scan(ForeignScanState *node) {

@@ -14,7 +14,7 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(59);
+SELECT plan(61);
 
 -------------------------------------------------------------------------------------------------
 -- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
@@ -98,6 +98,8 @@ SELECT is(pg_temp.fault_requests(:'fault_spec'), 3::bigint, 'it failed on the 3r
 SELECT matches(error, 'HTTP 500', 'the error text is recorded') FROM run_a;
 SELECT is(error_sqlstate, 'HV000', 'its SQLSTATE is recorded') FROM run_a;
 SELECT matches(error_detail, 'crime\.merge_incidents', 'so is where it happened') FROM run_a;
+SELECT matches(error_detail, E'\nCONTEXT: reading foreign table crime\\.portal_crimes \\(dataset wtst-fail\\)\n',
+               'and which foreign table was being read') FROM run_a;
 SELECT ok(inserted = 0 AND updated = 0 AND deleted = 0 AND views_refreshed = '{}',
           'a failed run reports nothing applied') FROM run_a;
 SELECT is(watermark_after, watermark_before, 'a failed run reports the watermark unchanged') FROM run_a;
@@ -118,6 +120,8 @@ CREATE TEMP TABLE run_b AS SELECT * FROM crime_sync();
 SELECT is(status, 'failed', 'a sync that fails late returns status failed') FROM run_b;
 SELECT matches(error, 'HTTP 404', 'with the portal''s error') FROM run_b;
 SELECT matches(error_detail, 'crime\.refresh_reference_data', 'after the incidents were merged') FROM run_b;
+SELECT matches(error_detail, 'reading foreign table crime\.portal_ward_offices \(dataset gone-0000\)',
+               'in reading the ward offices') FROM run_b;
 SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'the merged rows are rolled back: nothing changed');
 SELECT is((SELECT watermark FROM crime.sync_state), :'watermark_before'::timestamp, 'the watermark did not move');
 

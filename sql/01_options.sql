@@ -53,6 +53,14 @@ CREATE FOREIGN TABLE t_bad (id bigint OPTIONS (column_name 'primary type')) SERV
 CREATE FOREIGN TABLE t_none (id bigint) SERVER portal;
 \set VERBOSITY default
 
+-- A column named so that SoQL cannot write it, with no column_name option, fails the query that
+-- reads it, naming the column and the table; a query that does not read it runs.
+CREATE FOREIGN TABLE t_spaced ("primary type" text, id bigint) SERVER portal
+    OPTIONS (dataset 'ijzp-q8t2');
+SELECT "primary type" FROM t_spaced WHERE id = 879;
+SELECT count(*) FROM t_spaced WHERE id = 879;
+DROP FOREIGN TABLE t_spaced;
+
 -- The app token belongs on a user mapping, and is never echoed back in errors.
 CREATE USER MAPPING FOR CURRENT_USER SERVER portal OPTIONS (app_token 'sekrit token');
 CREATE USER MAPPING FOR CURRENT_USER SERVER portal OPTIONS (api_token 'sekrit-token-2');

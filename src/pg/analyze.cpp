@@ -65,7 +65,7 @@ void Sampler::prepare() {
     for (const ColumnInfo &col : table_.columns) {
         if (col.dropped)
             continue;
-        plan_.add_column(socrata::quote_identifier(col.field), col.attnum - 1);
+        plan_.add_column(soql_field(table_, col), col.attnum - 1);
         fields.push_back(col.field);
     }
     // A table of a few hundred columns samples with `$select=:id,*` (select_for_url).

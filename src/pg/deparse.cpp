@@ -367,7 +367,7 @@ std::string remote_column(const DeparseContext &ctx, AttrNumber attnum) {
     ValueClass cls = class_of_type(col.type);
     if (cls == ValueClass::None || !remote_type_fits(cls, ctx.remote->type_of(col.field)))
         return {};
-    return socrata::quote_identifier(col.field);
+    return soql_field(*ctx.table, col);
 }
 
 namespace {

@@ -243,7 +243,7 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
                 (!whole_row &&
                  !bms_is_member(col.attnum - FirstLowInvalidHeapAttributeNumber, info->attrs_used)))
                 continue;
-            plan.add_column(socrata::quote_identifier(col.field), col.attnum - 1);
+            plan.add_column(soql_field(info->table, col), col.attnum - 1);
             fields.push_back(col.field);
         }
         plan.request.csv =

@@ -1,7 +1,9 @@
 // The option validator (an entry point) and the catalog readers behind table_options.hpp.
 #include "table_options.hpp"
 
+#include "error.hpp"
 #include "pg_guard.hpp"
+#include "soql.hpp"
 
 extern "C" {
 PGDLLEXPORT Datum socrata_fdw_validator(PG_FUNCTION_ARGS);
@@ -101,6 +103,17 @@ ForeignTableInfo load_foreign_table(Oid relid, Oid userid) {
     }
     pg::call([&] { table_close(rel, AccessShareLock); });
     return info;
+}
+
+std::string soql_field(const ForeignTableInfo &table, const ColumnInfo &column) {
+    try {
+        return quote_identifier(column.field);
+    } catch (const Error &e) {
+        throw Error(e.kind(),
+                    "column \"" + column.name + "\" of foreign table " + table.relname +
+                        " cannot be read: " + e.what(),
+                    e.detail(), e.hint());
+    }
 }
 
 } // namespace socrata::pg

@@ -28,6 +28,10 @@ struct ForeignTableInfo {
 // Everything about a foreign table, with the user mapping of `userid` (or PUBLIC, or none).
 ForeignTableInfo load_foreign_table(Oid relid, Oid userid);
 
+// The column's SODA field as SoQL writes it. A name SoQL cannot write (a column named
+// "primary type" without a column_name option) is an error naming the column and the table.
+std::string soql_field(const ForeignTableInfo &table, const ColumnInfo &column);
+
 // Options of a server (and of the user's mapping), for IMPORT FOREIGN SCHEMA.
 ScanSettings load_server_settings(Oid server, Oid userid);
 

@@ -543,7 +543,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         if (col.dropped || in_scan_tlist(candidate, expr))
             continue;
         int position = list_length(candidate.scan_tlist);
-        plan.add_column(socrata::quote_identifier(col.field), position);
+        plan.add_column(soql_field(info->table, col), position);
         fields.push_back(col.field);
         append_scan_target(candidate, expr, pg::call([&] { return pstrdup(col.name.c_str()); }));
     }

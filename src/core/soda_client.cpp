@@ -138,8 +138,10 @@ std::string SodaClient::get_document(const std::string &url) {
 }
 
 DatasetMetadata SodaClient::get_metadata(const std::string &dataset_id) {
-    const std::string document = get_document(build_metadata_url(settings_.base_url, dataset_id));
-    return redacting_errors(settings_.app_token, [&] { return parse_dataset_metadata(document); });
+    const std::string url = build_metadata_url(settings_.base_url, dataset_id);
+    const std::string document = get_document(url);
+    return redacting_errors(settings_.app_token,
+                            [&] { return parse_dataset_metadata(document, url); });
 }
 
 } // namespace socrata

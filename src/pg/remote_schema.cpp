@@ -91,7 +91,12 @@ std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settin
         // Without the remote types the query still runs (the scan reports real problems).
         // Said as a WARNING: unfiltered, a scan of a large dataset reads all of it, which a
         // user should not have to find in DEBUG logs.
+        // The error and its detail, which names the URL: the metadata may come from another
+        // place than the rows (a proxy that serves /resource but not /api/views).
         std::string message = text_for_database(e, e.what());
+        if (!e.detail().empty())
+            message += (message.empty() || message.back() == '.' ? " " : ". ") +
+                       text_for_database(e, e.detail());
         bool planning = use == SchemaUse::Planning;
         const char *lost = planning ? "nothing of this query is pushed down"
                                     : "ANALYZE names every column it samples";

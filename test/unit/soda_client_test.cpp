@@ -58,6 +58,25 @@ TEST(SodaClient, ADocumentComesBackWhole) {
               "[{\"row_count\":\"42\"}]\r\n");
 }
 
+// Metadata that cannot be read names where it came from, as every error from the portal does.
+TEST(SodaClient, UnreadableMetadataNamesItsUrl) {
+    LoopbackServer server([](int fd, const std::string &, LoopbackServer &) {
+        LoopbackServer::send_all(fd, http(200, "{\"id\":\"abcd-1234\"}"));
+        return true;
+    });
+    ScanSettings settings;
+    settings.base_url = server.url("");
+    SodaClient client(settings, nullptr);
+    try {
+        client.get_metadata("abcd-1234");
+        FAIL() << "expected an error";
+    } catch (const Error &e) {
+        EXPECT_EQ(e.kind(), ErrorKind::BadResponse);
+        EXPECT_STREQ(e.what(), "dataset metadata has no \"columns\" array");
+        EXPECT_EQ(e.detail(), "Metadata from " + server.url("/api/views/abcd-1234.json") + ".");
+    }
+}
+
 // An HTTP-date Retry-After counts from when the answer arrived, not from when the request was
 // sent: a server that took 2 s to answer "retry at <the whole second after next>" is asked
 // again 1 to 2 s after answering, not 3 to 4 s (the wait once ran from the request), nor after

@@ -63,6 +63,14 @@ CREATE FOREIGN TABLE crimes_narrow (id bigint, ward smallint, beat int, district
     block int) SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2');
 SELECT count(*) FROM crimes_narrow WHERE ward IS NOT NULL;
 SELECT id, block FROM crimes_narrow WHERE block IS NOT NULL LIMIT 1;
+-- The type's own detail is kept, after the row; a domain's CHECK gets a hint of its own.
+CREATE DOMAIN three_chars AS text CHECK (length(VALUE) = 3);
+CREATE FOREIGN TABLE crimes_strict (id bigint, x_coordinate numeric(3,0), beat three_chars)
+    SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2');
+SELECT x_coordinate FROM crimes_strict WHERE x_coordinate IS NOT NULL LIMIT 1;
+SELECT beat FROM crimes_strict WHERE id = 879;
+DROP FOREIGN TABLE crimes_strict;
+DROP DOMAIN three_chars;
 -- The value is quoted as untrusted text: cut on a character boundary (a two-byte character
 -- straddles byte 200 of the first value) and control characters escaped (the second).
 \! curl -s -X POST 'http://127.0.0.1:25480/_control/datasets/z8bn-74gv/clone?to=snip-zips' > /dev/null

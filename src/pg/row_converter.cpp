@@ -76,11 +76,10 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
     scratch_.resize(n);
 }
 
-RowConverter::InvalidValueText RowConverter::invalid_value_text(std::size_t column,
-                                                                const Page &page, std::size_t row,
-                                                                const std::string &relname,
-                                                                std::string_view reason,
-                                                                const std::string &where) const {
+RowConverter::InvalidValueText
+RowConverter::invalid_value_text(std::size_t column, const Page &page, std::size_t row,
+                                 const std::string &relname, std::string_view reason,
+                                 const std::string &where, std::string_view more) const {
     const Column &c = columns_.at(column);
     // Quoted as any untrusted text in a message is: cut on a character boundary, control bytes
     // escaped. The reason, kept as the detail, may quote the whole value. Both are the server's
@@ -90,9 +89,12 @@ RowConverter::InvalidValueText RowConverter::invalid_value_text(std::size_t colu
         database_text_from_utf8(printable_snippet(redact(page.text(row, c.item), secret_), 200));
     const std::string shown_reason =
         database_text_from_utf8(printable_text(redact(reason, secret_), 400));
+    std::string detail = shown_reason + " (" + redact(where, secret_) + ").";
+    if (!more.empty())
+        detail += " " + database_text_from_utf8(printable_text(redact(more, secret_), 400));
     return {"invalid value for column \"" + c.name + "\" of foreign table " + relname + ": " +
                 value,
-            shown_reason + " (" + redact(where, secret_) + ")."};
+            std::move(detail)};
 }
 
 void RowConverter::raise_conversion_error(PgError &error, const Page &page, std::size_t row,
@@ -104,20 +106,28 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
     int category = ERRCODE_TO_CATEGORY(data->sqlerrcode);
     if (category != ERRCODE_DATA_EXCEPTION && category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
         throw error;
-    // The input function's message is in the database's encoding, and may quote the value.
+    // The input function's message and detail (json's 'Token "x" is invalid.') are in the
+    // database's encoding, and may quote the value.
     const char *message = data->message ? data->message : "";
     const std::string reason = utf8_from_database(message, strlen(message));
+    const char *detail = data->detail ? data->detail : "";
+    const std::string more = utf8_from_database(detail, strlen(detail));
     const InvalidValueText text =
-        invalid_value_text(converting_, page, row, relname, reason, where);
+        invalid_value_text(converting_, page, row, relname, reason, where, more);
+    // A character the database's encoding cannot hold is no type mismatch, and a domain's CHECK
+    // refuses values of the right type.
+    const char *hint = "Check the column's type against the dataset's field type; declare it "
+                       "text to see the raw values.";
+    if (data->sqlerrcode == ERRCODE_UNTRANSLATABLE_CHARACTER)
+        hint = "The portal's text is UTF-8; a database in another encoding can hold only the "
+               "characters that encoding has.";
+    else if (category == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
+        hint = "The column's domain refuses the value; declare the column with the domain's "
+               "base type to read every value.";
     pg::call([&] {
         data->message = pstrdup(text.message.c_str());
         data->detail = pstrdup(text.detail.c_str());
-        // A character the database's encoding cannot hold is no type mismatch.
-        data->hint = pstrdup(data->sqlerrcode == ERRCODE_UNTRANSLATABLE_CHARACTER
-                                 ? "The portal's text is UTF-8; a database in another encoding "
-                                   "can hold only the characters that encoding has."
-                                 : "Check the column's type against the dataset's field type; "
-                                   "declare it text to see the raw values.");
+        data->hint = pstrdup(hint);
     });
     throw error;
 }

@@ -55,10 +55,11 @@ class RowConverter {
         std::string message;
         std::string detail;
     };
-    // reason: why the value was refused, as UTF-8.
+    // reason: why the value was refused, as UTF-8; more: what the refusal said beyond it (an
+    // input function's own detail), as UTF-8, after the row.
     InvalidValueText invalid_value_text(std::size_t column, const Page &page, std::size_t row,
                                         const std::string &relname, std::string_view reason,
-                                        const std::string &where) const;
+                                        const std::string &where, std::string_view more = {}) const;
     [[noreturn]] void raise_conversion_error(PgError &error, const Page &page, std::size_t row,
                                              const std::string &relname, const std::string &where);
     // A location a point column cannot read (parse_location's error), worded the same way.

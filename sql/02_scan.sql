@@ -84,6 +84,14 @@ SELECT zip FROM snip_zips WHERE district = '99';
 \! curl -s -X POST -H 'Content-Type: application/json' --data-binary '[{"district":"97","zip":"zip TOKEN-in-the-data-42 here"}]' http://127.0.0.1:25480/_control/datasets/snip-zips/upsert > /dev/null
 CREATE USER MAPPING FOR CURRENT_USER SERVER scan_portal OPTIONS (app_token 'TOKEN-in-the-data-42');
 SELECT zip FROM snip_zips WHERE district = '97';
+-- jsonb's input function adds a context line quoting the text around what it refused (here a
+-- \u0000, which jsonb cannot hold): masked too. json keeps the value as it came.
+\! curl -s -X POST -H 'Content-Type: application/json' --data-binary '[{"district":"94","location":{"latitude":"41.8","longitude":"-87.6","human_address":"TOKEN-in-the-data-42 \u0000"}}]' http://127.0.0.1:25480/_control/datasets/snip-zips/upsert > /dev/null
+CREATE FOREIGN TABLE snip_locations (district text, location jsonb, location_as_sent json
+    OPTIONS (column_name 'location')) SERVER scan_portal OPTIONS (dataset 'snip-zips');
+SELECT location FROM snip_locations WHERE district = '94';
+SELECT strpos(location_as_sent::text, '\u0000') > 0 AS escape_kept
+FROM snip_locations WHERE district = '94';
 DROP USER MAPPING FOR CURRENT_USER SERVER scan_portal;
 \! curl -s -X POST http://127.0.0.1:25480/_control/datasets/snip-zips/drop > /dev/null
 -- A column may read the row identifier, which also keys the pages (selected once).

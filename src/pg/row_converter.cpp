@@ -114,13 +114,19 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
     const std::string more = utf8_from_database(detail, strlen(detail));
     const InvalidValueText text =
         invalid_value_text(converting_, page, row, relname, reason, where, more);
-    // A character the database's encoding cannot hold is no type mismatch, and a domain's CHECK
-    // refuses values of the right type.
+    // jsonb's input function adds a context line quoting the text around the error: the
+    // portal's bytes, which could echo the app token like the value itself.
+    const std::string context = data->context ? redact(data->context, secret_) : std::string();
+    // A character the database cannot hold is no type mismatch: in UTF-8, only \u0000 is one
+    // (jsonb refuses it; json keeps escapes as sent). A domain's CHECK refuses values of the
+    // right type.
     const char *hint = "Check the column's type against the dataset's field type; declare it "
                        "text to see the raw values.";
     if (data->sqlerrcode == ERRCODE_UNTRANSLATABLE_CHARACTER)
-        hint = "The portal's text is UTF-8; a database in another encoding can hold only the "
-               "characters that encoding has.";
+        hint = server_is_utf8_ ? "PostgreSQL text and jsonb cannot hold \\u0000; a json column "
+                                 "keeps the value as it came."
+                               : "The portal's text is UTF-8; a database in another encoding "
+                                 "can hold only the characters that encoding has.";
     else if (category == ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
         hint = "The column's domain refuses the value; declare the column with the domain's "
                "base type to read every value.";
@@ -128,6 +134,8 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
         data->message = pstrdup(text.message.c_str());
         data->detail = pstrdup(text.detail.c_str());
         data->hint = pstrdup(hint);
+        if (data->context)
+            data->context = pstrdup(context.c_str());
     });
     throw error;
 }

@@ -38,8 +38,9 @@ void push_error_context(ErrorContextCallback &callback, const char *text) noexce
 }
 
 void pop_error_context(ErrorContextCallback &callback) noexcept {
-    if (error_context_stack == &callback)
-        error_context_stack = callback.previous;
+    // As Postgres does: the stack as it was at the push, whether or not this one was pushed.
+    Assert(error_context_stack == &callback || error_context_stack == callback.previous);
+    error_context_stack = callback.previous;
 }
 
 } // namespace socrata::pg

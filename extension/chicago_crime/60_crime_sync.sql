@@ -169,7 +169,8 @@ BEGIN
     IF run.status <> 'succeeded' THEN
         RAISE EXCEPTION 'crime_sync() run % failed: %', run.id, run.error
             USING ERRCODE = coalesce(run.error_sqlstate, 'XX000'),
-                  DETAIL = coalesce(run.error_detail, ''),
+                  -- The recorded detail, hint and context, without the label the DETAIL line has.
+                  DETAIL = coalesce(regexp_replace(run.error_detail, '^DETAIL: ', ''), ''),
                   HINT = 'The warehouse is unchanged; the failure is recorded in crime.sync_runs.';
     END IF;
 END

@@ -3,6 +3,7 @@
 #include "error.hpp"
 #include "page.hpp"
 #include "page_fetcher.hpp"
+#include "redact.hpp"
 #include "text_snippet.hpp"
 
 namespace socrata {
@@ -15,7 +16,10 @@ double fetch_row_count(SodaClient &client, const std::string &where) {
     PageFetcher fetcher(client, request, 1);
     Page page;
     if (fetcher.next(page) && page.rows() > 0 && page.kind(0, 0) != ValueKind::Null)
-        return parse_row_count(page.text(0, 0), client.settings().dataset);
+        // The value is the portal's text, which an error quotes: masked like the others.
+        return redacting_errors(client.settings().app_token, [&] {
+            return parse_row_count(page.text(0, 0), client.settings().dataset);
+        });
     return 0;
 }
 

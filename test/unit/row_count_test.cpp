@@ -13,7 +13,7 @@ using socrata::test::LoopbackServer;
 
 namespace {
 
-double count_answered_with(const std::string &body) {
+double count_answered_with(const std::string &body, const std::string &app_token = {}) {
     LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
         LoopbackServer::send_all(fd, http(200, body));
         return true;
@@ -21,6 +21,7 @@ double count_answered_with(const std::string &body) {
     ScanSettings settings;
     settings.base_url = server.url("");
     settings.dataset = "abcd-1234";
+    settings.app_token = app_token;
     SodaClient client(settings, nullptr);
     return fetch_row_count(client, "year = 2015");
 }
@@ -50,5 +51,13 @@ TEST(RowCount, AnythingButDigitsIsAnErrorNamingTheDataset) {
         }
     }
     EXPECT_EQ(parse_row_count("0", "x"), 0.0);
+    // A count that echoes the app token quotes it masked, as every portal text in an error.
+    try {
+        count_answered_with(R"([{"row_count":"n TOKEN-in-the-count-7"}])", "TOKEN-in-the-count-7");
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+        EXPECT_EQ(std::string(e.what()).find("TOKEN"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("\"n ***\""), std::string::npos) << e.what();
+    }
     EXPECT_THROW(parse_row_count(std::string(21, '9'), "x"), Error);
 }

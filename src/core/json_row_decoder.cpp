@@ -717,9 +717,14 @@ std::string JsonRowDecoder::position_detail(const char *p) const {
         out += ".";
     }
     if (p != nullptr && p >= chunk_ && p < chunk_end_) {
-        const std::size_t n = std::min<std::size_t>(std::size_t(chunk_end_ - p), 40);
-        out += (out.empty() ? "" : " ") + std::string("Text at that offset: ") +
-               printable_snippet(std::string_view(p, n), 40) + ".";
+        // Cut by printable_snippet, which marks a cut with "...": redact() masks a token the
+        // server echoed only where a cut shows (its first bytes before a "..."). A quote that
+        // reaches the end of this chunk is cut too, since the body may go on in the next one.
+        const std::string_view rest(p, std::size_t(chunk_end_ - p));
+        std::string quoted = printable_snippet(rest, 40);
+        if (rest.size() <= 40)
+            quoted.insert(quoted.size() - 1, "...");
+        out += (out.empty() ? "" : " ") + std::string("Text at that offset: ") + quoted + ".";
     }
     if (!source_.empty())
         out += (out.empty() ? "" : " ") + std::string("Response from ") + source_ + ".";

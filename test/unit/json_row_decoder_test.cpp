@@ -1,5 +1,6 @@
 #include "error.hpp"
 #include "json_row_decoder.hpp"
+#include "redact.hpp"
 #include "test_support.hpp"
 #include "utf8_validator.hpp"
 
@@ -244,7 +245,8 @@ TEST(JsonRowDecoder, MalformedErrorDetailNamesRowAndField) {
     Error e = decode_error("[{\"a\":\"ok\"},{\"a\":\"bad\\q\"}]");
     EXPECT_NE(std::string(e.detail()).find("In row 2, field \"a\""), std::string::npos)
         << e.detail();
-    EXPECT_NE(std::string(e.detail()).find("\"q\\\"}]\""), std::string::npos) << e.detail();
+    // The quote reaches the end of the chunk: marked as cut (the body might go on).
+    EXPECT_NE(std::string(e.detail()).find("\"q\\\"}]...\""), std::string::npos) << e.detail();
 }
 
 TEST(JsonRowDecoder, NulInStringValueIsAConversionError) {
@@ -300,6 +302,29 @@ TEST(JsonRowDecoder, ErrorObjectBodyReportsServerMessage) {
                 << what;
             EXPECT_NE(e.detail().find("x.test/resource"), std::string::npos) << e.detail();
         }
+    }
+}
+
+// The detail quotes the body at the bad offset. A token the server echoed there and cut by the
+// quote, at its 40 bytes or at the end of the chunk (the body may go on in the next one), shows
+// a cut mark after its first bytes, which is what lets redact() mask them.
+TEST(JsonRowDecoder, TheQuoteOfABadOffsetMarksWhereItIsCut) {
+    const std::string secret = "AbCdEfGh12345678";
+    const std::string body = "[{\"a\":1}" + std::string(30, 'x') + secret + "\"}]";
+    const Error whole = decode_error(body);
+    EXPECT_NE(whole.detail().find("\"" + std::string(30, 'x') + "AbCdEfGh12...\""),
+              std::string::npos)
+        << whole.detail();
+    EXPECT_EQ(redact(whole.detail(), secret).find("AbCd"), std::string::npos);
+
+    Rows rows;
+    JsonRowDecoder d({"a"}, collect_into(rows));
+    try {
+        d.feed(body.substr(0, body.find(secret) + 6)); // the chunk ends inside the token
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+        EXPECT_NE(e.detail().find("AbCdEf...\""), std::string::npos) << e.detail();
+        EXPECT_EQ(redact(e.detail(), secret).find("AbCd"), std::string::npos) << e.detail();
     }
 }
 

@@ -92,6 +92,12 @@ CREATE FOREIGN TABLE snip_locations (district text, location jsonb, location_as_
 SELECT location FROM snip_locations WHERE district = '94';
 SELECT strpos(location_as_sent::text, '\u0000') > 0 AS escape_kept
 FROM snip_locations WHERE district = '94';
+-- An input function that refuses a value under another class than data exceptions (tsvector's
+-- syntax error) keeps its words and SQLSTATE, masked all the same.
+\! curl -s -X POST -H 'Content-Type: application/json' --data-binary '[{"district":"93","zip":"x '"'"'TOKEN-in-the-data-42"}]' http://127.0.0.1:25480/_control/datasets/snip-zips/upsert > /dev/null
+CREATE FOREIGN TABLE snip_words (district text, zip tsvector) SERVER scan_portal
+    OPTIONS (dataset 'snip-zips');
+SELECT zip FROM snip_words WHERE district = '93';
 DROP USER MAPPING FOR CURRENT_USER SERVER scan_portal;
 \! curl -s -X POST http://127.0.0.1:25480/_control/datasets/snip-zips/drop > /dev/null
 -- A column may read the row identifier, which also keys the pages (selected once).

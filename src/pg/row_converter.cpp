@@ -102,10 +102,14 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
     ErrorData *data = error.data();
     // Only a value the column's type (or a domain's CHECK) rejects is the value's fault. A cancel
     // or timeout that lands in an input function, or running out of memory there, keeps its own
-    // message and SQLSTATE.
+    // message and SQLSTATE; so does an input function that refuses a value under another class
+    // (tsvector's syntax error, regclass's unknown relation). Either way its words may quote the
+    // portal's text, which could echo the app token: masked.
     int category = ERRCODE_TO_CATEGORY(data->sqlerrcode);
-    if (category != ERRCODE_DATA_EXCEPTION && category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
+    if (category != ERRCODE_DATA_EXCEPTION && category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION) {
+        mask_secret(data);
         throw error;
+    }
     // The input function's message and detail (json's 'Token "x" is invalid.') are in the
     // database's encoding, and may quote the value.
     const char *message = data->message ? data->message : "";
@@ -114,9 +118,6 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
     const std::string more = utf8_from_database(detail, strlen(detail));
     const InvalidValueText text =
         invalid_value_text(converting_, page, row, relname, reason, where, more);
-    // jsonb's input function adds a context line quoting the text around the error: the
-    // portal's bytes, which could echo the app token like the value itself.
-    const std::string context = data->context ? redact(data->context, secret_) : std::string();
     // A character the database cannot hold is no type mismatch: in UTF-8, only \u0000 is one
     // (jsonb refuses it; json keeps escapes as sent). A domain's CHECK refuses values of the
     // right type.
@@ -134,10 +135,22 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
         data->message = pstrdup(text.message.c_str());
         data->detail = pstrdup(text.detail.c_str());
         data->hint = pstrdup(hint);
-        if (data->context)
-            data->context = pstrdup(context.c_str());
     });
+    // jsonb's input function adds a context line quoting the text around the error.
+    mask_secret(data);
     throw error;
+}
+
+void RowConverter::mask_secret(ErrorData *data) const {
+    if (secret_.empty())
+        return;
+    for (char **part : {&data->message, &data->detail, &data->hint, &data->context}) {
+        if (!*part)
+            continue;
+        const std::string masked = redact(*part, secret_);
+        if (masked != *part)
+            *part = pg::call([&] { return pstrdup(masked.c_str()); });
+    }
 }
 
 void RowConverter::raise_point_error(const Error &error, const Page &page, std::size_t row,

@@ -62,6 +62,8 @@ class RowConverter {
                                         const std::string &where, std::string_view more = {}) const;
     [[noreturn]] void raise_conversion_error(PgError &error, const Page &page, std::size_t row,
                                              const std::string &relname, const std::string &where);
+    // Masks the app token in every text of an error Postgres raised while reading a value.
+    void mask_secret(ErrorData *data) const;
     // A location a point column cannot read (parse_location's error), worded the same way.
     [[noreturn]] void raise_point_error(const Error &error, const Page &page, std::size_t row,
                                         const std::string &relname, const std::string &where,

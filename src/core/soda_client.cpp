@@ -140,8 +140,19 @@ std::string SodaClient::get_document(const std::string &url) {
 DatasetMetadata SodaClient::get_metadata(const std::string &dataset_id) {
     const std::string url = build_metadata_url(settings_.base_url, dataset_id);
     const std::string document = get_document(url);
-    return redacting_errors(settings_.app_token,
-                            [&] { return parse_dataset_metadata(document, url); });
+    DatasetMetadata metadata = redacting_errors(
+        settings_.app_token, [&] { return parse_dataset_metadata(document, url); });
+    // Its texts become catalog comments and column names that every user can read (IMPORT
+    // FOREIGN SCHEMA), and a server could echo the app token in them.
+    if (!settings_.app_token.empty()) {
+        for (std::string *text : {&metadata.id, &metadata.name, &metadata.description})
+            *text = redact(*text, settings_.app_token);
+        for (DatasetColumn &column : metadata.columns)
+            for (std::string *text : {&column.field_name, &column.data_type_name,
+                                      &column.display_name, &column.description})
+                *text = redact(*text, settings_.app_token);
+    }
+    return metadata;
 }
 
 } // namespace socrata

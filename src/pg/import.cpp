@@ -235,8 +235,10 @@ List *import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid) {
                 pending_comments.column_comments.push_back(
                     join_comment(column.display_name, column.description));
             }
+            // The metadata's own id, should a portal answer for an old id with the current one;
+            // the id asked for when it has none a foreign table can take.
             sql += "\n) SERVER " + quote_ident(server_name) + " OPTIONS (dataset " +
-                   quote_literal_text(meta.id.empty() ? ids[t] : meta.id) + ")";
+                   quote_literal_text(is_valid_dataset_id(meta.id) ? meta.id : ids[t]) + ")";
             statements.push_back(std::move(sql));
             comments.push_back(std::move(pending_comments));
         }

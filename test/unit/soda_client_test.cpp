@@ -77,6 +77,32 @@ TEST(SodaClient, UnreadableMetadataNamesItsUrl) {
     }
 }
 
+// Metadata texts become catalog comments and column names every user can read: a server that
+// echoes the app token in them gets it masked.
+TEST(SodaClient, MetadataThatEchoesTheTokenHasItMasked) {
+    LoopbackServer server([](int fd, const std::string &, LoopbackServer &) {
+        LoopbackServer::send_all(
+            fd,
+            http(200, R"({"id":"abcd-1234","name":"n TOKEN-meta-9","description":"TOKEN-meta-9",)"
+                      R"("columns":[{"fieldName":"f_TOKEN-meta-9","dataTypeName":"text",)"
+                      R"("name":"TOKEN-meta-9 d","description":"x TOKEN-meta-9"}]})"));
+        return true;
+    });
+    ScanSettings settings;
+    settings.base_url = server.url("");
+    settings.app_token = "TOKEN-meta-9";
+    SodaClient client(settings, nullptr);
+    const DatasetMetadata m = client.get_metadata("abcd-1234");
+    EXPECT_EQ(m.id, "abcd-1234");
+    EXPECT_EQ(m.name, "n ***");
+    EXPECT_EQ(m.description, "***");
+    ASSERT_EQ(m.columns.size(), 1u);
+    EXPECT_EQ(m.columns[0].field_name, "f_***");
+    EXPECT_EQ(m.columns[0].data_type_name, "text");
+    EXPECT_EQ(m.columns[0].display_name, "*** d");
+    EXPECT_EQ(m.columns[0].description, "x ***");
+}
+
 // An HTTP-date Retry-After counts from when the answer arrived, not from when the request was
 // sent: a server that took 2 s to answer "retry at <the whole second after next>" is asked
 // again 1 to 2 s after answering, not 3 to 4 s (the wait once ran from the request), nor after

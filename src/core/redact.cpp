@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <vector>
 
 namespace socrata {
 
@@ -65,45 +66,64 @@ void mask_cut_prefixes(std::string &text, std::string_view secret) {
 
 // The same at the other end: a quote that starts inside the secret (the JSON decoder quotes the
 // body from a bad offset, which may fall in a token the server echoed) opens with the secret's
-// last bytes, or, cut again, with bytes from its middle. Masks, right after each opening '"', the
+// last bytes, or, cut again, with bytes from its middle. Masks, right after each opening '"' or
+// "..." (jsonb's context line, "JSON data, line 1: ...", starts its quote with a cut mark), the
 // longest such fragment of kMinFragment or more bytes that is either the secret's whole tail or
 // runs up to a cut mark.
+void mask_fragment_at(std::string &text, std::size_t start, std::string_view secret);
+
 void mask_quoted_fragments(std::string &text, std::string_view secret) {
+    constexpr std::string_view kCutMark = "...";
+    for (std::size_t pos = 0; (pos = text.find('"', pos)) != std::string::npos; ++pos)
+        mask_fragment_at(text, pos + 1, secret);
+    for (std::size_t pos = 0; (pos = text.find(kCutMark, pos)) != std::string::npos; ++pos)
+        mask_fragment_at(text, pos + kCutMark.size(), secret);
+}
+
+void mask_fragment_at(std::string &text, std::size_t start, std::string_view secret) {
     constexpr std::size_t kMinFragment = 4;
     constexpr std::string_view kCutMark = "...";
-    std::size_t pos = 0;
-    while ((pos = text.find('"', pos)) != std::string::npos) {
-        const std::size_t start = pos + 1;
-        for (std::size_t from = 1; from + kMinFragment <= secret.size(); ++from) {
-            const std::string_view tail = secret.substr(from);
-            std::size_t n = 0;
-            while (n < tail.size() && start + n < text.size() && text[start + n] == tail[n])
-                ++n;
-            const bool whole_tail = n == tail.size();
-            const bool cut = text.compare(start + n, kCutMark.size(), kCutMark) == 0;
-            if (n >= kMinFragment && (whole_tail || cut)) {
-                text.replace(start, n, kMask);
-                break;
-            }
+    for (std::size_t from = 1; from + kMinFragment <= secret.size(); ++from) {
+        const std::string_view tail = secret.substr(from);
+        std::size_t n = 0;
+        while (n < tail.size() && start + n < text.size() && text[start + n] == tail[n])
+            ++n;
+        const bool whole_tail = n == tail.size();
+        const bool cut = text.compare(start + n, kCutMark.size(), kCutMark) == 0;
+        if (n >= kMinFragment && (whole_tail || cut)) {
+            text.replace(start, n, kMask);
+            return;
         }
-        pos = start;
     }
+}
+
+// The secret as printable_snippet quotes it: '"' and '\\' escaped (other bytes of a token are
+// visible ASCII, which it leaves alone).
+std::string quoted_form(std::string_view secret) {
+    std::string out;
+    for (char c : secret) {
+        if (c == '"' || c == '\\')
+            out += '\\';
+        out += c;
+    }
+    return out;
 }
 
 } // namespace
 
 std::string redact(std::string_view text, std::string_view secret) {
     std::string out(text);
-    replace_all(out, secret);
-    const std::string encoded = percent_encode(secret);
-    if (encoded != secret)
-        replace_all(out, encoded);
-    mask_cut_prefixes(out, secret);
-    if (encoded != secret)
-        mask_cut_prefixes(out, encoded);
-    mask_quoted_fragments(out, secret);
-    if (encoded != secret)
-        mask_quoted_fragments(out, encoded);
+    // As sent, percent-encoded (in a URL) and escaped (in a quote of the server's bytes).
+    std::vector<std::string> forms{std::string(secret)};
+    for (std::string form : {percent_encode(secret), quoted_form(secret)})
+        if (std::find(forms.begin(), forms.end(), form) == forms.end())
+            forms.push_back(std::move(form));
+    for (const std::string &form : forms)
+        replace_all(out, form);
+    for (const std::string &form : forms)
+        mask_cut_prefixes(out, form);
+    for (const std::string &form : forms)
+        mask_quoted_fragments(out, form);
     mask_values_after(out, "app_token=");
     mask_values_after(out, "x-app-token:");
     return out;

@@ -9,11 +9,12 @@
 
 namespace socrata {
 
-// Replaces every occurrence of `secret` (raw and percent-encoded) with "***", and also the
-// value after "app_token=" (covers "$$app_token=" and "%24%24app_token=") and after
-// "X-App-Token:" (any letter case), even when the secret is not given. A quote cut inside the
-// secret ("..." after its first 4 or more bytes, as printable_snippet marks a cut) is masked
-// too, so callers may cut before they redact.
+// Replaces every occurrence of `secret` (raw, percent-encoded, and with '"' and '\\' escaped as
+// printable_snippet quotes them) with "***", and also the value after "app_token=" (covers
+// "$$app_token=" and "%24%24app_token=") and after "X-App-Token:" (any letter case), even when
+// the secret is not given. A quote cut inside the secret is masked too, so callers may cut
+// before they redact: its first 4 or more bytes before a "..." cut mark, its last ones (or a
+// middle run up to a cut mark) after an opening '"' or "...".
 std::string redact(std::string_view text, std::string_view secret = {});
 
 // The same error (kind and HTTP status kept) with its message, detail and hint redacted.

@@ -53,6 +53,24 @@ TEST(Redact, MasksTheLastBytesOfASecretAQuoteStartsIn) {
     EXPECT_EQ(redact("\"%3Dc&x\"", "a/b=c"), "\"***&x\"");
 }
 
+TEST(Redact, MasksTheLastBytesOfASecretAfterALeadingCutMark) {
+    // jsonb's context line quotes the text before the error from a cut: "...<the rest>".
+    const std::string secret = "AbCdEfGh12345678";
+    EXPECT_EQ(redact("JSON data, line 1: ...fGh12345678\", \"x\":\\u0000...", secret),
+              "JSON data, line 1: ...***\", \"x\":\\u0000...");
+    EXPECT_EQ(redact("cut... 5678", secret), "cut... 5678");
+}
+
+// printable_snippet escapes '"' and '\\' in what it quotes, so a token holding them is also
+// looked for in that form.
+TEST(Redact, MasksASecretInTheFormAQuoteEscapesItIn) {
+    const std::string secret = "ab\"cd\\1234";
+    const std::string quoted = printable_snippet("x " + secret + " y");
+    ASSERT_EQ(quoted, "\"x ab\\\"cd\\\\1234 y\"");
+    EXPECT_EQ(redact(quoted, secret), "\"x *** y\"");
+    EXPECT_EQ(redact("x " + secret + " y", secret), "x *** y");
+}
+
 TEST(Redact, EmptySecretChangesNothingElse) {
     EXPECT_EQ(redact("https://data.cityofchicago.org/resource/ijzp-q8t2.json?$limit=5"),
               "https://data.cityofchicago.org/resource/ijzp-q8t2.json?$limit=5");

@@ -44,6 +44,23 @@ SELECT est24_rows('SELECT * FROM est24_remote') = (SELECT count(*) FROM est24_lo
 SELECT count(*) AS count_requests FROM est24_log
 WHERE seq > :mark AND dataset = 'ijzp-q8t2' AND "select" = 'count(*) AS row_count';
 
+-- The cache is per app token: another user (SET ROLE) whose mapping carries another token gets
+-- a count of its own, not one made with the first user's token (which may see more).
+CREATE ROLE est24_other;
+GRANT USAGE ON FOREIGN SERVER est24_srv TO est24_other;
+GRANT SELECT ON est24_remote TO est24_other;
+CREATE USER MAPPING FOR est24_other SERVER est24_srv OPTIONS (app_token 'est24-other-token');
+SELECT max(seq) AS mark FROM est24_log \gset
+SET ROLE est24_other;
+SELECT est24_rows('SELECT * FROM est24_remote') > 0 AS estimated;
+RESET ROLE;
+SELECT count(*) AS count_requests FROM est24_log
+WHERE seq > :mark AND dataset = 'ijzp-q8t2' AND "select" = 'count(*) AS row_count';
+DROP USER MAPPING FOR est24_other SERVER est24_srv;
+REVOKE ALL ON est24_remote FROM est24_other;
+REVOKE USAGE ON FOREIGN SERVER est24_srv FROM est24_other;
+DROP ROLE est24_other;
+
 -- A condition evaluated locally scales the remote count by its selectivity, but never below
 -- one row.
 SELECT est24_rows($q$SELECT * FROM est24_remote WHERE primary_type = 'THEFT'

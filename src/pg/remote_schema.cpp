@@ -72,7 +72,9 @@ bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string>
 }
 
 std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settings, SchemaUse use) {
-    std::string key = settings.base_url + "\n" + settings.dataset;
+    // Keyed by the app token too: after SET ROLE, what one user's token could see (a private
+    // dataset's fields) is not another user's.
+    std::string key = settings.base_url + "\n" + settings.dataset + "\n" + settings.app_token;
     if (auto cached = cache().find(key, std::chrono::steady_clock::now()))
         return cached;
 

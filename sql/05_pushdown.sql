@@ -124,7 +124,8 @@ EXCEPTION WHEN OTHERS THEN
     RAISE NOTICE '% (%)', SQLERRM, SQLSTATE;
 END $$;
 
--- With a user mapping, the app token travels as the X-App-Token header (never in the URL).
+-- With a user mapping, the app token travels as the X-App-Token header (never in the URL); the
+-- metadata is asked for again with it (it is cached per token).
 SELECT max(seq) AS mark FROM request_log \gset
 CREATE USER MAPPING FOR CURRENT_USER SERVER push OPTIONS (app_token 'tok-123');
 SELECT count(*) FROM pcrimes WHERE id = 983;

@@ -1,6 +1,7 @@
 #include "value_text.hpp"
 
 #include "location_value.hpp"
+#include "text_snippet.hpp"
 
 #include <cstdio>
 
@@ -63,8 +64,9 @@ const char *point_text_for(ValueKind kind, std::string_view text, std::string &s
 
 std::string describe_row_position(const Page &page, std::size_t row, std::size_t value_slots,
                                   std::uint64_t row_number) {
+    // The portal's text: control bytes escaped and cut, as any untrusted text in a message.
     if (page.slots() > value_slots && page.kind(row, value_slots) != ValueKind::Null)
-        return ":id " + std::string(page.text(row, value_slots));
+        return ":id " + printable_text(page.text(row, value_slots), 100);
     if (row_number > 0)
         return "row " + std::to_string(row_number) + " of the result";
     return "row " + std::to_string(row + 1) + " of the page";

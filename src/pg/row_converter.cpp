@@ -89,7 +89,8 @@ RowConverter::invalid_value_text(std::size_t column, const Page &page, std::size
         database_text_from_utf8(printable_snippet(redact(page.text(row, c.item), secret_), 200));
     const std::string shown_reason =
         database_text_from_utf8(printable_text(redact(reason, secret_), 400));
-    std::string detail = shown_reason + " (" + redact(where, secret_) + ").";
+    std::string detail =
+        shown_reason + " (" + database_text_from_utf8(redact(where, secret_)) + ").";
     if (!more.empty())
         detail += " " + database_text_from_utf8(printable_text(redact(more, secret_), 400));
     return {"invalid value for column \"" + c.name + "\" of foreign table " + relname + ": " +

@@ -103,6 +103,12 @@ TEST(ValueText, RowPositionPrefersTheRowIdentifier) {
     EXPECT_EQ(describe_row_position(page, 0, 2), "row 1 of the page");
     // Grouped rows carry no identifier: their number in the whole result.
     EXPECT_EQ(describe_row_position(page, 0, 2, 4001), "row 4001 of the result");
+    // A hostile identifier cannot forge a log line or fill the message.
+    page.reset(2);
+    append_row(page, {{ValueKind::String, "x"}, {ValueKind::String, "row-1\nLOG:  forged"}});
+    append_row(page, {{ValueKind::String, "x"}, {ValueKind::String, std::string(5000, 'r')}});
+    EXPECT_EQ(describe_row_position(page, 0, 1), ":id row-1\\x0ALOG:  forged");
+    EXPECT_LT(describe_row_position(page, 1, 1).size(), 120u);
 }
 
 TEST(Page, ReserveLetsAPageFillWithoutMovingItsValues) {

@@ -122,6 +122,10 @@ SET plan_cache_mode = force_generic_plan;
 PREPARE enc_by_block(text) AS SELECT id FROM enc WHERE block = $1;
 EXECUTE enc_by_block(E'\xc3\xa9 ST');
 EXECUTE enc_by_block(E'\xe9 ST');
+-- Its SQLSTATE is Postgres' own for a character with no equivalent in another encoding (22P05).
+\set VERBOSITY sqlstate
+EXECUTE enc_by_block(E'\xe9 ST');
+\set VERBOSITY default
 -- Unless another value is NULL, so that no row can match: then nothing is sent, and nothing fails.
 PREPARE enc_by_block_and_id(text, bigint) AS SELECT id FROM enc WHERE block = $1 AND id = $2;
 EXECUTE enc_by_block_and_id(E'\xe9 ST', NULL);

@@ -20,6 +20,8 @@ const char *to_string(ErrorKind kind) noexcept {
         return "cancelled";
     case ErrorKind::Conversion:
         return "conversion";
+    case ErrorKind::Untranslatable:
+        return "untranslatable";
     case ErrorKind::Protocol:
         return "protocol";
     case ErrorKind::Internal:

@@ -9,16 +9,18 @@
 namespace socrata {
 
 enum class ErrorKind {
-    UnknownOption, // an option name the wrapper does not take where it was given
-    MissingOption, // an option the wrapper needs was not given
-    InvalidOption, // a user-supplied option value or identifier is unusable
-    BadResponse,   // the server sent a body we cannot decode (malformed, truncated, error object)
-    Http,          // the server answered with a non-success HTTP status
-    Network,       // transport failure: DNS, connect, TLS, reset, timeout, stall
-    Cancelled,     // the caller asked us to stop (query cancel, statement timeout)
-    Conversion,    // a well-formed value cannot be represented as requested
-    Protocol,      // the portal broke a contract we rely on (paging, row identifiers, size)
-    Internal,      // the wrapper broke its own contract: a bug, never the user's or portal's fault
+    UnknownOption,  // an option name the wrapper does not take where it was given
+    MissingOption,  // an option the wrapper needs was not given
+    InvalidOption,  // a user-supplied option value or identifier is unusable
+    BadResponse,    // the server sent a body we cannot decode (malformed, truncated, error object)
+    Http,           // the server answered with a non-success HTTP status
+    Network,        // transport failure: DNS, connect, TLS, reset, timeout, stall
+    Cancelled,      // the caller asked us to stop (query cancel, statement timeout)
+    Conversion,     // a well-formed value cannot be represented as requested
+    Untranslatable, // a character one side cannot hold: \u0000 in PostgreSQL text, or bytes that
+                    // are not UTF-8 in what is sent to the portal
+    Protocol,       // the portal broke a contract we rely on (paging, row identifiers, size)
+    Internal,       // the wrapper broke its own contract: a bug, never the user's or portal's fault
 };
 
 // Stable lowercase name of a kind, for logs and tests.

@@ -503,7 +503,7 @@ void JsonRowDecoder::append_code_point(std::uint32_t cp, const char *p) {
     if (cp == 0 && !str_is_key_) {
         // Postgres text cannot hold NUL; refusing is what Postgres' own json->text does.
         failed_ = true;
-        throw Error(ErrorKind::Conversion,
+        throw Error(ErrorKind::Untranslatable,
                     "string value contains \\u0000, which PostgreSQL text cannot store",
                     position_detail(p));
     }

@@ -67,17 +67,17 @@ std::string quote_literal(std::string_view value) {
     for (std::size_t i = 0; i < value.size(); ++i) {
         const char c = value[i];
         if (c == '\0')
-            throw Error(ErrorKind::Conversion, "a SoQL string literal cannot contain NUL",
+            throw Error(ErrorKind::Untranslatable, "a SoQL string literal cannot contain NUL",
                         "NUL at byte " + std::to_string(i) + " of the value.");
         if (!utf8.push(static_cast<unsigned char>(c)))
-            throw Error(ErrorKind::Conversion, "a SoQL string literal must be valid UTF-8",
+            throw Error(ErrorKind::Untranslatable, "a SoQL string literal must be valid UTF-8",
                         "Invalid byte at offset " + std::to_string(i) + " of the value.");
         if (c == '\'')
             out += '\'';
         out += c;
     }
     if (utf8.in_sequence())
-        throw Error(ErrorKind::Conversion, "a SoQL string literal must be valid UTF-8",
+        throw Error(ErrorKind::Untranslatable, "a SoQL string literal must be valid UTF-8",
                     "The value ends inside a multi-byte character.");
     out += '\'';
     return out;

@@ -91,6 +91,8 @@ int sqlstate_for(const Error &e) noexcept {
         return ERRCODE_QUERY_CANCELED;
     case ErrorKind::Conversion:
         return ERRCODE_INVALID_TEXT_REPRESENTATION; // 22P02, as int4in's "twenty"
+    case ErrorKind::Untranslatable:
+        return ERRCODE_UNTRANSLATABLE_CHARACTER; // 22P05, as jsonb's \u0000 or a conversion
     case ErrorKind::Network:
         return ERRCODE_FDW_UNABLE_TO_ESTABLISH_CONNECTION; // HV00N
     case ErrorKind::Internal:

@@ -43,9 +43,9 @@ ComparedValue ScanState::sendable_value(Datum value, bool isnull, Oid type) cons
     try {
         return compared_value_for_datum(value, isnull, type);
     } catch (const Error &e) {
-        if (e.kind() != ErrorKind::Conversion)
+        if (e.kind() != ErrorKind::Untranslatable)
             throw;
-        throw Error(ErrorKind::Conversion,
+        throw Error(ErrorKind::Untranslatable,
                     "cannot send a value compared with a column of foreign table " + relname +
                         " to the portal: " + e.what(),
                     e.detail(),

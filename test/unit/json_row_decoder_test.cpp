@@ -251,7 +251,7 @@ TEST(JsonRowDecoder, MalformedErrorDetailNamesRowAndField) {
 
 TEST(JsonRowDecoder, NulInStringValueIsAConversionError) {
     Error e = decode_error("[{\"a\":\"x\\u0000y\"}]");
-    EXPECT_EQ(e.kind(), ErrorKind::Conversion);
+    EXPECT_EQ(e.kind(), ErrorKind::Untranslatable);
     // In skipped fields and raw JSON it is harmless.
     Rows rows = decode("[{\"b\":\"x\\u0000\",\"c\":{\"d\":\"\\u0000\"}}]", {"c"});
     EXPECT_EQ(rows[0][0], object("{\"d\":\"\\u0000\"}"));

@@ -56,7 +56,7 @@ TEST(QuoteLiteral, RejectsNulAndInvalidUtf8) {
             quote_literal(bad);
             ADD_FAILURE() << "accepted invalid literal";
         } catch (const Error &e) {
-            EXPECT_EQ(e.kind(), ErrorKind::Conversion);
+            EXPECT_EQ(e.kind(), ErrorKind::Untranslatable);
         }
     }
 }

@@ -141,8 +141,10 @@ int acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows, int targ
                         double *totalrows, double *totaldeadrows) {
     // An ANALYZE of several tables stops at the first error: the line says which table it was.
     // Pushed around pg::entry(), so the errors it raises after its body has returned carry it.
-    const char *context_text =
-        pg::entry([&] { return reading_table_context(RelationGetRelid(relation)); });
+    // (The sampler loads the table's options again: its state cannot live in this frame.)
+    const char *context_text = pg::entry([&] {
+        return reading_table_context(load_foreign_table(RelationGetRelid(relation), GetUserId()));
+    });
     ErrorContextCallback context;
     push_error_context(context, context_text);
     const int count = pg::entry([&]() -> int {

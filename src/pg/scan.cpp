@@ -128,7 +128,7 @@ void begin_foreign_scan(ForeignScanState *node, int) {
         Oid relid = scanned_relation(node, &userid);
         ForeignTableInfo table = load_foreign_table(relid, userid);
         state->relname = table.relname;
-        state->error_context = reading_table_context(relid);
+        state->error_context = reading_table_context(table);
         state->plan = scan_plan_from_list(fsplan->fdw_private);
         std::atomic<bool> *flag = &state->cancel_flag;
         state->client =

@@ -1,7 +1,6 @@
 #include "table_error_context.hpp"
 
 #include "pg_guard.hpp"
-#include "table_options.hpp"
 
 namespace socrata::pg {
 
@@ -14,18 +13,9 @@ void add_context_line(void *arg) {
 
 } // namespace
 
-char *reading_table_context(Oid relid) {
-    std::string dataset;
-    for (const auto &[name, value] :
-         to_option_list(pg::call([&] { return GetForeignTable(relid)->options; })))
-        if (name == "dataset")
-            dataset = value;
-    const std::string relname = pg::call([&] {
-        return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)),
-                                          get_rel_name(relid));
-    });
+char *reading_table_context(const ForeignTableInfo &table) {
     const std::string text =
-        "reading foreign table " + relname + (dataset.empty() ? "" : " (dataset " + dataset + ")");
+        "reading foreign table " + table.relname + " (dataset " + table.settings.dataset + ")";
     return pg::call([&] { return pstrdup(text.c_str()); });
 }
 

@@ -12,12 +12,13 @@
 #pragma once
 
 #include "pg_headers.hpp"
+#include "table_options.hpp"
 
 namespace socrata::pg {
 
-// The line's text for foreign table relid, palloc'd in the current memory context. Call it from
-// C++ (it uses pg::call), before the reading starts.
-char *reading_table_context(Oid relid);
+// The line's text for `table`, palloc'd in the current memory context. Call it from C++ (it
+// uses pg::call), before the reading starts.
+char *reading_table_context(const ForeignTableInfo &table);
 
 // Puts `text` on error_context_stack for the errors raised until pop_error_context(callback);
 // a null text adds nothing. `callback` must live in the frame that pops it.

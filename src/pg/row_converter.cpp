@@ -106,11 +106,11 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
     // message and SQLSTATE; so does an input function that refuses a value under another class
     // (tsvector's syntax error, regclass's unknown relation). Either way its words may quote the
     // portal's text, which could echo the app token: masked.
+    // (jsonb's input function also adds a context line quoting the text around the error.)
+    mask_secret(data);
     int category = ERRCODE_TO_CATEGORY(data->sqlerrcode);
-    if (category != ERRCODE_DATA_EXCEPTION && category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION) {
-        mask_secret(data);
+    if (category != ERRCODE_DATA_EXCEPTION && category != ERRCODE_INTEGRITY_CONSTRAINT_VIOLATION)
         throw error;
-    }
     // The input function's message and detail (json's 'Token "x" is invalid.') are in the
     // database's encoding, and may quote the value.
     const char *message = data->message ? data->message : "";
@@ -137,8 +137,6 @@ void RowConverter::raise_conversion_error(PgError &error, const Page &page, std:
         data->detail = pstrdup(text.detail.c_str());
         data->hint = pstrdup(hint);
     });
-    // jsonb's input function adds a context line quoting the text around the error.
-    mask_secret(data);
     throw error;
 }
 

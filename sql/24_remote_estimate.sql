@@ -80,5 +80,15 @@ SELECT est24_rows('SELECT * FROM est24_local') AS default_estimate;
 SELECT count(*) AS count_requests FROM est24_log
 WHERE seq > :mark AND dataset = 'ijzp-q8t2' AND "select" = 'count(*) AS row_count';
 
+-- A count that fails at planning time names the table it was for: in a join, the one whose
+-- portal failed.
+CREATE SERVER est24_down_srv FOREIGN DATA WRAPPER socrata_fdw
+  OPTIONS (base_url 'http://127.0.0.1:25480/fault/status=500,after=1,tag=est24',
+           max_retries '0');
+CREATE FOREIGN TABLE est24_down (id bigint, primary_type text)
+  SERVER est24_down_srv OPTIONS (dataset 'ijzp-q8t2', use_remote_estimate 'true');
+SELECT count(*) FROM est24_remote r JOIN est24_down d USING (id) WHERE r.ward = 1;
+DROP SERVER est24_down_srv CASCADE;
+
 DROP FUNCTION est24_rows(text);
 DROP SERVER est24_srv CASCADE;

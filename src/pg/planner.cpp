@@ -3,6 +3,7 @@
 // can be pushed, estimate sizes and build the ForeignScan node.
 #include "context_owned.hpp"
 #include "estimate.hpp"
+#include "table_error_context.hpp"
 #include "fdw_callbacks.hpp"
 #include "percent_encoding.hpp"
 #include "plan_state.hpp"
@@ -153,11 +154,20 @@ void add_parameterized_paths(PlannerInfo *root, RelOptInfo *baserel, const RelPl
 } // namespace
 
 void get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid) {
+    char *context_text = nullptr;
     pg::entry([&] {
         Oid userid = OidIsValid(baserel->userid) ? baserel->userid : GetUserId();
         auto *info = new_context_owned<RelPlanInfo>(CurrentMemoryContext);
         baserel->fdw_private = info;
         info->table = load_foreign_table(foreigntableid, userid);
+        context_text = planning_table_context(info->table);
+    });
+    // The metadata and the remote count are requests to the portal, whose errors name a URL:
+    // the line says which table of the query they were for. Around pg::entry(), as the scan.
+    ErrorContextCallback context;
+    push_error_context(context, context_text);
+    pg::entry([&] {
+        auto *info = static_cast<RelPlanInfo *>(baserel->fdw_private);
         info->remote = remote_schema_for(info->table.settings, SchemaUse::Planning);
         classify_conditions(root, baserel, *info);
         collect_attrs_used(baserel, *info);
@@ -166,6 +176,7 @@ void get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntab
         info->rows = baserel->rows;
         baserel->tuples = std::max(baserel->tuples, baserel->rows);
     });
+    pop_error_context(context);
 }
 
 void get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {

@@ -11,12 +11,20 @@ void add_context_line(void *arg) {
     errcontext("%s", static_cast<const char *>(arg));
 }
 
+char *table_context(const char *activity, const ForeignTableInfo &table) {
+    const std::string text = std::string(activity) + " foreign table " + table.relname +
+                             " (dataset " + table.settings.dataset + ")";
+    return pg::call([&] { return pstrdup(text.c_str()); });
+}
+
 } // namespace
 
 char *reading_table_context(const ForeignTableInfo &table) {
-    const std::string text =
-        "reading foreign table " + table.relname + " (dataset " + table.settings.dataset + ")";
-    return pg::call([&] { return pstrdup(text.c_str()); });
+    return table_context("reading", table);
+}
+
+char *planning_table_context(const ForeignTableInfo &table) {
+    return table_context("planning a scan of", table);
 }
 
 void push_error_context(ErrorContextCallback &callback, const char *text) noexcept {

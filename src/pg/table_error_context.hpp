@@ -1,6 +1,8 @@
-// The CONTEXT line of an error raised while rows of a foreign table are read:
+// The CONTEXT line of an error raised while rows of a foreign table are read, or while the
+// planner asks the portal about it (its metadata, a remote row count):
 //
 //   CONTEXT:  reading foreign table public.crimes (dataset ijzp-q8t2)
+//   CONTEXT:  planning a scan of foreign table public.crimes (dataset ijzp-q8t2)
 //
 // An HTTP, paging or network error names a URL or a dataset, not the table: in a join of two
 // foreign tables, or in a warehouse sync that reads several, the line says which one failed.
@@ -16,9 +18,10 @@
 
 namespace socrata::pg {
 
-// The line's text for `table`, palloc'd in the current memory context. Call it from C++ (it
-// uses pg::call), before the reading starts.
+// The line's text for `table`, palloc'd in the current memory context. Call them from C++ (they
+// use pg::call), before the reading or the planning starts.
 char *reading_table_context(const ForeignTableInfo &table);
+char *planning_table_context(const ForeignTableInfo &table);
 
 // Puts `text` on error_context_stack for the errors raised until pop_error_context(callback);
 // a null text adds nothing. `callback` must live in the frame that pops it.

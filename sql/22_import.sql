@@ -51,5 +51,20 @@ DROP TABLE imp22.police_stations;
 CREATE TABLE imp22.police_stations (a int);
 SELECT obj_description('imp22.police_stations'::regclass, 'pg_class');
 
+-- The dataset option is the metadata's own id, should the portal answer with another one (an
+-- old id answered with the current one), but never a text that is not a dataset id.
+CREATE SCHEMA imp22_ids;
+CREATE SERVER imp22_moved FOREIGN DATA WRAPPER socrata_fdw
+  OPTIONS (base_url 'http://127.0.0.1:25480/fault/view_id=abcd-1234,tag=imp22');
+IMPORT FOREIGN SCHEMA "z8bn-74gv" FROM SERVER imp22_moved INTO imp22_ids;
+ALTER FOREIGN TABLE imp22_ids.police_stations RENAME TO moved;
+CREATE SERVER imp22_bad_id FOREIGN DATA WRAPPER socrata_fdw
+  OPTIONS (base_url 'http://127.0.0.1:25480/fault/view_id=..%2F..%2Fx%20y,tag=imp22');
+IMPORT FOREIGN SCHEMA "z8bn-74gv" FROM SERVER imp22_bad_id INTO imp22_ids;
+SELECT c.relname, t.ftoptions FROM pg_foreign_table t JOIN pg_class c ON c.oid = t.ftrelid
+WHERE c.relnamespace = 'imp22_ids'::regnamespace ORDER BY c.relname;
+DROP SCHEMA imp22_ids CASCADE;
+DROP SERVER imp22_moved, imp22_bad_id CASCADE;
+
 DROP SCHEMA imp22 CASCADE;
 DROP SERVER imp22_srv CASCADE;

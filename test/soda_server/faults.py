@@ -17,7 +17,7 @@ from wire_values import csv_cell, raw_csv_cells
 
 INT_KEYS = {"status", "after", "times", "truncate", "malformed", "row", "replay", "dropped", "added"}
 FLOAT_KEYS = {"retry_after", "stall", "slow", "delay"}
-STR_KEYS = {"wrongtype", "tag", "id", "message"}
+STR_KEYS = {"wrongtype", "tag", "id", "message", "view_id"}
 ALL_KEYS = INT_KEYS | FLOAT_KEYS | STR_KEYS
 
 

@@ -280,7 +280,11 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
             if kind == "views":
                 if ds is None:
                     raise SodaError(404, pretty(faults.views_not_found(dsid)))
-                body = pretty(ds.metadata())
+                metadata = ds.metadata()
+                if fault_active and spec.get("view_id"):
+                    # A portal answering an old id (or a proxy rewriting it) with another one.
+                    metadata = dict(metadata, id=spec["view_id"])
+                body = pretty(metadata)
                 return self.send_payload(method, 200, "application/json; charset=utf-8", [body], spec if fault_active else None,
                                          extra=[("Last-Modified", http_date(ds.rows_updated_at))])
             if ds is None:

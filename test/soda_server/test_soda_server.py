@@ -1111,6 +1111,15 @@ class FaultTests(unittest.TestCase):
         st, h, b = self.f("status=400,tag=c")
         self.assertEqual(json.loads(b)["code"], "query.compiler.malformed")
 
+    def test_view_id_replaces_the_metadata_id(self):
+        st, h, b = request("/fault/view_id=abcd-1234,tag=v/api/views/%s.json" % CRIMES)
+        self.assertEqual((st, json.loads(b)["id"]), (200, "abcd-1234"))
+        plain = json.loads(request("/api/views/%s.json" % CRIMES)[2])
+        self.assertEqual(dict(json.loads(b), id=CRIMES), plain)
+        # Rows are not affected.
+        st, h, b = self.f("view_id=abcd-1234,tag=v")
+        self.assertEqual(st, 200)
+
     def test_message_rewords_the_error(self):
         # A portal (or its proxy) answering in another language: the spec is percent-decoded.
         st, h, b = self.f("status=403,message=Acc%C3%A8s%20refus%C3%A9,tag=m")

@@ -96,9 +96,13 @@ std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settin
         // The error and its detail, which names the URL: the metadata may come from another
         // place than the rows (a proxy that serves /resource but not /api/views).
         std::string message = text_for_database(e, e.what());
-        if (!e.detail().empty())
-            message += (message.empty() || message.back() == '.' ? " " : ". ") +
-                       text_for_database(e, e.detail());
+        if (!e.detail().empty()) {
+            std::string detail = text_for_database(e, e.detail());
+            if (message.empty())
+                message = std::move(detail);
+            else
+                message += (message.back() == '.' ? " " : ". ") + detail;
+        }
         bool planning = use == SchemaUse::Planning;
         const char *lost = planning ? "nothing of this query is pushed down"
                                     : "ANALYZE names every column it samples";

@@ -1,5 +1,30 @@
 -- Entry point: crime_backfill(), the resumable first load in windows
 
+-- The end of the window that starts at window_start: window_length later, but not past
+-- range_end. A length that does not move the window forward is an error, not a loop that
+-- commits the same window forever while holding the warehouse lock: zero, negative, or of mixed
+-- signs ('1 mon -29 days' compares as one day, but from 2014-01-30 it gives 2014-01-30 again).
+CREATE FUNCTION crime.backfill_window_end(window_start timestamp, window_length interval,
+                                          range_end timestamp)
+RETURNS timestamp
+LANGUAGE plpgsql
+IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF window_length IS NULL OR window_length <= interval '0'
+       OR window_start + window_length <= window_start THEN
+        RAISE EXCEPTION 'crime_backfill: window_length % does not move a window forward from %',
+                        coalesce(window_length::text, 'NULL'), window_start
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Use a positive length without parts of opposite signs, such as ''7 days'' or ''1 month''.';
+    END IF;
+    RETURN least(window_start + window_length, range_end);
+END
+$$;
+COMMENT ON FUNCTION crime.backfill_window_end(timestamp, interval, timestamp) IS
+    'crime_backfill()''s window from window_start: window_length later, at most range_end; an error if that is not later than window_start';
+
 CREATE PROCEDURE @extschema@.crime_backfill(
     start_date    timestamp DEFAULT NULL,
     end_date      timestamp DEFAULT NULL,
@@ -40,6 +65,10 @@ BEGIN
                     USING ERRCODE = 'object_not_in_prerequisite_state',
                           HINT = 'Call crime_backfill() without start_date and end_date to resume it, or with restart => true to start over.';
             END IF;
+            -- A new length is checked before it is stored: a bad one would fail every resume.
+            PERFORM crime.backfill_window_end(state.next_start,
+                                              coalesce(window_length, state.window_length),
+                                              state.range_end);
             -- A previous call that is still "running" ended without recording an outcome (its
             -- session died): the lock we hold proves it is not running any more.
             UPDATE crime.sync_runs r SET status = 'interrupted', finished_at = state.updated_at
@@ -57,10 +86,9 @@ BEGIN
                          state.range_start, state.range_end, state.next_start;
         ELSE
             window_length := coalesce(window_length, interval '7 days');
-            IF window_length <= interval '0' THEN
-                RAISE EXCEPTION 'window_length must be positive, not %', window_length
-                    USING ERRCODE = 'invalid_parameter_value';
-            END IF;
+            -- Checked at once where it can be (a given start), before the portal is asked.
+            PERFORM crime.backfill_window_end(start_date, window_length, 'infinity')
+            WHERE start_date IS NOT NULL;
             IF state.status = 'running' THEN
                 UPDATE crime.sync_runs r SET status = 'interrupted', finished_at = state.updated_at
                 WHERE r.id = state.run_id AND r.status = 'running';
@@ -80,6 +108,7 @@ BEGIN
                 RAISE EXCEPTION 'crime_backfill: start_date (%) must be before end_date (%)', start_date, end_date
                     USING ERRCODE = 'invalid_parameter_value';
             END IF;
+            PERFORM crime.backfill_window_end(start_date, window_length, end_date);
             INSERT INTO crime.sync_runs (kind, watermark_before, watermark_after, details)
             VALUES ('backfill', watermark, watermark,
                     jsonb_build_object('range_start', start_date, 'range_end', end_date,
@@ -111,7 +140,7 @@ BEGIN
         BEGIN
             IF state.next_start < state.range_end THEN
                 window_start := state.next_start;
-                window_end := least(window_start + state.window_length, state.range_end);
+                window_end := crime.backfill_window_end(window_start, state.window_length, state.range_end);
                 started := clock_timestamp();
                 -- The tallies are recounted once, at the end (a backfill is also the way to
                 -- repair crime.incidents after changes by hand, which the tallies do not know of).

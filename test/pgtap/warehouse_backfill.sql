@@ -26,7 +26,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(57);
+SELECT plan(67);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -266,6 +266,43 @@ SELECT dblink_exec('loader', 'SELECT 1 / 0', false) AS failed \gset
 SELECT is(crime.sync_lock_holder(), :loader_pid,
           'after release_sync_lock() the guard is off: a lock taken otherwise is left alone');
 SELECT taken FROM dblink('loader', 'SELECT pg_advisory_unlock(crime.sync_lock_key())::text') AS t (taken text) \gset
+
+-------------------------------------------------------------------------------------------------
+-- 9. A window length that does not move a window forward is refused, at the start and when a
+--    backfill is resumed, instead of committing the same window forever under the lock. '1 mon
+--    -29 days' compares as one day, but 2014-01-30 plus it is 2014-01-30. (A statement_timeout
+--    in the loader session bounds the loop the old code entered.)
+-------------------------------------------------------------------------------------------------
+SELECT dblink_exec('loader', $$SET statement_timeout = '30s'$$) AS set_timeout \gset
+SELECT count(*) AS runs_before FROM crime.sync_runs \gset
+SELECT is(dblink_exec('loader', $$CALL crime_backfill('2014-01-30', '2014-03-01', window_length => '1 mon -29 days')$$, false),
+          'ERROR', 'a window length of mixed signs that goes nowhere from start_date is refused');
+SELECT matches(dblink_error_message('loader'),
+               'window_length 1 mon -29 days does not move a window forward from 2014-01-30',
+               '... naming the length and the date');
+SELECT ok((SELECT count(*) FROM crime.sync_runs) = :runs_before
+          AND (SELECT status FROM crime.backfill_state) = 'done',
+          '... before anything is recorded or started');
+-- An unfinished backfill, as a session that died leaves it.
+UPDATE crime.backfill_state
+SET status = 'running', range_start = '2014-01-01', range_end = '2014-03-01', next_start = '2014-01-30',
+    window_length = '7 days';
+SELECT is(dblink_exec('loader', $$CALL crime_backfill(window_length => '0')$$, false), 'ERROR',
+          'resuming it with a zero length is refused');
+SELECT is(dblink_exec('loader', $$CALL crime_backfill(window_length => '1 mon -29 days')$$, false), 'ERROR',
+          'resuming it with a length that goes nowhere from where it stopped is refused');
+SELECT matches(dblink_error_message('loader'), 'does not move a window forward from 2014-01-30', '... naming where it stopped');
+SELECT ok(window_length = '7 days' AND next_start = '2014-01-30' AND status = 'running'
+          AND (SELECT count(*) FROM crime.sync_runs) = :runs_before,
+          'neither is stored or recorded: the backfill can still be resumed')
+FROM crime.backfill_state;
+SELECT is(crime.sync_lock_holder(), NULL, 'and the lock is free');
+SET statement_timeout = '60s';
+CALL crime_backfill();
+RESET statement_timeout;
+SELECT ok(status = 'done' AND next_start = range_end, 'resumed with its own length, it finishes')
+FROM crime.backfill_state;
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal');
 
 SELECT * FROM finish();
 

@@ -6,7 +6,8 @@
 -- reaches zero is removed. The views read the tallies (thousands of rows, not millions), and
 -- crime.refresh_views() refreshes only the views over a tally that changed. They stay exact as
 -- long as crime.incidents is written only by crime_sync() and crime_backfill(); after changing
--- it by hand, SELECT crime.rebuild_tallies() recounts them.
+-- it by hand, SELECT crime.refresh_views(crime.rebuild_tallies()) recounts them and refreshes
+-- the views.
 CREATE TABLE crime.tally_type_month (
     month        date NOT NULL,
     primary_type text NOT NULL,

@@ -96,7 +96,7 @@ BEGIN
             RAISE EXCEPTION 'the tallies no longer match crime.incidents: a count went below zero'
                 USING ERRCODE = 'data_exception',
                       DETAIL = format('%s has a row where %s.', d.tally, d.impossible),
-                      HINT = 'crime.incidents was changed other than by crime_sync() or crime_backfill(). Run SELECT crime.rebuild_tallies(); then sync again.';
+                      HINT = 'crime.incidents was changed other than by crime_sync() or crime_backfill(). Run SELECT crime.refresh_views(crime.rebuild_tallies()); then sync again.';
         END IF;
     END LOOP;
 END
@@ -133,4 +133,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION crime.rebuild_tallies() IS
-    'Recounts every tally from crime.incidents (the first load does; needed by hand only after changing crime.incidents other than through crime_sync() or crime_backfill()); returns the tallies, for crime.refresh_views()';
+    'Recounts every tally from crime.incidents (the first load does; needed by hand only after changing crime.incidents other than through crime_sync() or crime_backfill()); returns the tallies, for crime.refresh_views(): SELECT crime.refresh_views(crime.rebuild_tallies()) also refreshes the views over them, which no sync would (it refreshes the views over the tallies it changes)';

@@ -190,7 +190,7 @@ CREATE TEMP TABLE run_d2 AS SELECT * FROM crime_sync();
 SELECT is(status, 'failed', 'a sync that would take a tally below zero fails') FROM run_d2;
 SELECT is(error, 'the tallies no longer match crime.incidents: a count went below zero',
           'saying that the tallies are off') FROM run_d2;
-SELECT matches(error_detail, 'SELECT crime\.rebuild_tallies\(\)', 'and how to recount them') FROM run_d2;
+SELECT matches(error_detail, 'SELECT crime\.refresh_views\(crime\.rebuild_tallies\(\)\)', 'and how to recount them') FROM run_d2;
 SELECT is(pg_temp.warehouse_digest(), :'digest_broken', 'and nothing changed');
 SELECT crime.rebuild_tallies() AS recounted \gset
 SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'crime.rebuild_tallies() puts the counts right');

@@ -1,5 +1,18 @@
 -- Entry points: crime_schedule() and crime_unschedule(), the pg_cron job
 
+-- The job's name, one per database. pg_cron keeps one job per name and user: scheduled again
+-- under the same name, the job takes the new schedule and command (pg_cron 1.4 keeps its
+-- database). With one name for every database, a second warehouse (another database, same user)
+-- scheduled as crime_schedule()'s hint says would re-time the first one's job and never run.
+CREATE FUNCTION crime.sync_job_name()
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+RETURN 'crime_sync@' || current_database();
+COMMENT ON FUNCTION crime.sync_job_name() IS
+    'Name of this database''s pg_cron sync job: crime_sync@<database>';
+
 CREATE FUNCTION @extschema@.crime_schedule(cron text DEFAULT '*/15 * * * *')
 RETURNS bigint
 LANGUAGE plpgsql
@@ -18,17 +31,17 @@ BEGIN
         RAISE EXCEPTION 'crime_schedule() needs pg_cron, which is not installed in database "%"', current_database()
             USING ERRCODE = 'feature_not_supported',
                   HINT = format('pg_cron lives in database %I (cron.database_name). Install it there with CREATE EXTENSION pg_cron if needed, then schedule this database''s sync from there: SELECT cron.schedule_in_database(%L, %L, %L, %L);',
-                                cron_database, 'crime_sync', crime_schedule.cron, 'CALL crime.run_scheduled_sync()', current_database());
+                                cron_database, crime.sync_job_name(), crime_schedule.cron, 'CALL crime.run_scheduled_sync()', current_database());
     END IF;
     -- Dynamic SQL: pg_cron is optional, nothing here may depend on it.
     EXECUTE 'SELECT cron.schedule_in_database($1, $2, $3, $4)'
     INTO job_id
-    USING 'crime_sync', crime_schedule.cron, 'CALL crime.run_scheduled_sync()', current_database();
+    USING crime.sync_job_name(), crime_schedule.cron, 'CALL crime.run_scheduled_sync()', current_database();
     RETURN job_id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.crime_schedule(text) IS
-    'Creates or replaces the pg_cron job "crime_sync" that runs CALL crime.run_scheduled_sync() (crime_sync(), failing the job when the sync fails) in this database on the given cron schedule (default every 15 minutes; pg_cron 1.4 reads schedules in GMT) as the current user; returns the job id. Raises a clear error when pg_cron is not installed in this database';
+    'Creates or replaces the pg_cron job "crime_sync@<database>" that runs CALL crime.run_scheduled_sync() (crime_sync(), failing the job when the sync fails) in this database on the given cron schedule (default every 15 minutes; pg_cron 1.4 reads schedules in GMT) as the current user; returns the job id. Raises a clear error when pg_cron is not installed in this database';
 
 CREATE FUNCTION @extschema@.crime_unschedule()
 RETURNS boolean
@@ -41,11 +54,12 @@ BEGIN
     IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
         RAISE EXCEPTION 'crime_unschedule() needs pg_cron, which is not installed in database "%"', current_database()
             USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Jobs for this database are managed from the database named by cron.database_name, with cron.unschedule(''crime_sync'').';
+                  HINT = format('Jobs for this database are managed from the database named by cron.database_name, with SELECT cron.unschedule(%L);',
+                                crime.sync_job_name());
     END IF;
     EXECUTE 'SELECT jobid FROM cron.job WHERE jobname = $1 AND username = current_user AND database = $2'
     INTO job_id
-    USING 'crime_sync', current_database();
+    USING crime.sync_job_name(), current_database();
     IF job_id IS NULL THEN
         RETURN false;
     END IF;
@@ -54,4 +68,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION @extschema@.crime_unschedule() IS
-    'Removes the pg_cron job "crime_sync" of this database and the current user; returns false when there was none. Raises a clear error when pg_cron is not installed in this database';
+    'Removes the pg_cron job "crime_sync@<database>" of this database and the current user; returns false when there was none. Raises a clear error when pg_cron is not installed in this database';

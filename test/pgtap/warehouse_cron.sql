@@ -14,9 +14,11 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 
 SELECT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') AS had_pg_cron,
+       EXISTS (SELECT FROM pg_extension WHERE extname = 'dblink') AS had_dblink,
        EXISTS (SELECT FROM pg_extension WHERE extname = 'socrata_fdw') AS had_socrata_fdw,
        EXISTS (SELECT FROM pg_extension WHERE extname = 'chicago_crime') AS had_chicago_crime \gset
 CREATE EXTENSION IF NOT EXISTS pg_cron;
+CREATE EXTENSION IF NOT EXISTS dblink;
 CREATE EXTENSION IF NOT EXISTS chicago_crime CASCADE;
 SELECT coalesce((SELECT option_value FROM pg_options_to_table(
                      (SELECT srvoptions FROM pg_foreign_server WHERE srvname = 'chicago_data_portal'))
@@ -45,15 +47,15 @@ BEGIN
 END
 $$;
 
-SELECT plan(11);
+SELECT plan(15);
 
 SELECT crime_schedule('*/5 * * * *') AS job_id \gset
 SELECT is(concat_ws(' | ', jobname, schedule, command, database, username),
-          concat_ws(' | ', 'crime_sync', '*/5 * * * *', 'CALL crime.run_scheduled_sync()', current_database(), current_user),
-          'crime_schedule() creates the pg_cron job crime_sync, in this database')
+          concat_ws(' | ', 'crime_sync@' || current_database(), '*/5 * * * *', 'CALL crime.run_scheduled_sync()', current_database(), current_user),
+          'crime_schedule() creates the pg_cron job crime_sync@<database>, in this database')
 FROM cron.job WHERE jobid = :job_id;
 SELECT is(crime_schedule('* * * * *'), :job_id::bigint, 'calling it again replaces the job...');
-SELECT results_eq($$SELECT schedule FROM cron.job WHERE jobname = 'crime_sync'$$, $$VALUES ('* * * * *'::text)$$,
+SELECT results_eq($$SELECT schedule FROM cron.job WHERE jobname = 'crime_sync@' || current_database()$$, $$VALUES ('* * * * *'::text)$$,
                   '... with the new schedule');
 
 SELECT count(*) AS runs_before FROM crime.sync_runs \gset
@@ -66,9 +68,47 @@ SELECT results_eq($$SELECT kind, status FROM crime.sync_runs ORDER BY id LIMIT 1
 SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM crime.portal_crimes),
           'after the scheduled sync the warehouse holds every crime the portal has');
 
+-- A second warehouse, in another database, scheduled by the same user as crime_schedule()'s hint
+-- says there (pg_cron lives in this database only): a job of its own, which leaves this
+-- database's job alone.
+DROP DATABASE IF EXISTS warehouse_cron_second WITH (FORCE);
+CREATE DATABASE warehouse_cron_second;
+SELECT dblink_connect('second', format('dbname=warehouse_cron_second host=%s port=%s',
+                                       split_part(current_setting('unix_socket_directories'), ',', 1),
+                                       current_setting('port'))) AS connected \gset
+SELECT dblink_exec('second', 'SET client_min_messages = warning') AS set \gset
+SELECT dblink_exec('second', 'CREATE EXTENSION chicago_crime CASCADE') AS created \gset
+SELECT dblink_exec('second', $q$
+    CREATE FUNCTION pg_temp.schedule_hint() RETURNS text LANGUAGE plpgsql AS $f$
+    DECLARE
+        hint text;
+    BEGIN
+        PERFORM crime_schedule('0 0 1 1 *');
+        RETURN 'no error';
+    EXCEPTION WHEN feature_not_supported THEN
+        GET STACKED DIAGNOSTICS hint = PG_EXCEPTION_HINT;
+        RETURN hint;
+    END $f$$q$) AS created \gset
+SELECT coalesce(substring(hint FROM 'SELECT cron\.schedule_in_database\([^;]*\)'), '') AS second_command
+FROM dblink('second', 'SELECT pg_temp.schedule_hint()') AS t (hint text) \gset
+SELECT isnt(:'second_command'::text, '', 'in another database, crime_schedule()''s hint gives the command to run here');
+SET warehouse_test.second_command = :'second_command';
+DO $$ BEGIN EXECUTE current_setting('warehouse_test.second_command'); END $$;
+SELECT is((SELECT concat_ws(' | ', jobname, database) FROM cron.job WHERE jobid = :job_id),
+          concat_ws(' | ', 'crime_sync@' || current_database(), current_database()),
+          'run here, it leaves this database''s job as it was');
+SELECT is((SELECT concat_ws(' | ', jobname, database, schedule) FROM cron.job WHERE database = 'warehouse_cron_second'),
+          'crime_sync@warehouse_cron_second | warehouse_cron_second | 0 0 1 1 *',
+          'and adds the other database''s job');
+
 SELECT ok(crime_unschedule(), 'crime_unschedule() removes the job');
-SELECT is((SELECT count(*) FROM cron.job WHERE jobname = 'crime_sync'), 0::bigint, '... which is gone');
+SELECT is((SELECT count(*) FROM cron.job WHERE jobname = 'crime_sync@' || current_database()), 0::bigint, '... which is gone');
+SELECT is((SELECT count(*) FROM cron.job WHERE database = 'warehouse_cron_second'), 1::bigint,
+          '... and only this database''s');
 SELECT ok(NOT crime_unschedule(), 'without a job, crime_unschedule() returns false');
+SELECT cron.unschedule(jobid) FROM cron.job WHERE database = 'warehouse_cron_second' \gset
+SELECT dblink_disconnect('second') AS disconnected \gset
+DROP DATABASE warehouse_cron_second;
 
 SELECT * FROM finish();
 
@@ -81,6 +121,10 @@ DROP EXTENSION chicago_crime;
 \else
 DROP EXTENSION socrata_fdw;
 \endif
+\endif
+\if :had_dblink
+\else
+DROP EXTENSION dblink;
 \endif
 \if :had_pg_cron
 \else

@@ -24,7 +24,7 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
-SELECT plan(49);
+SELECT plan(50);
 
 -------------------------------------------------------------------------------------------------
 -- The extension and the portal
@@ -192,9 +192,12 @@ SELECT results_eq($$SELECT state, message FROM pg_temp.error_of('SELECT crime_sc
                   'crime_schedule() without pg_cron: a clear error');
 SELECT matches((pg_temp.error_of($$SELECT crime_schedule('0 * * * *')$$)).hint,
                CASE WHEN current_setting('cron.database_name', true) IS NULL THEN 'shared_preload_libraries'
-                    ELSE 'SELECT cron\.schedule_in_database\(''crime_sync'', ''0 \* \* \* \*'', ''CALL crime\.run_scheduled_sync\(\)'', ''warehouse_objects_test''\)' END,
+                    ELSE 'SELECT cron\.schedule_in_database\(''crime_sync@warehouse_objects_test'', ''0 \* \* \* \*'', ''CALL crime\.run_scheduled_sync\(\)'', ''warehouse_objects_test''\)' END,
                '... whose hint says how to schedule this database''s sync');
 SELECT is((pg_temp.error_of('SELECT crime_unschedule()')).state, '0A000', 'crime_unschedule() too');
+SELECT is((pg_temp.error_of('SELECT crime_unschedule()')).hint,
+          'Jobs for this database are managed from the database named by cron.database_name, with SELECT cron.unschedule(''crime_sync@warehouse_objects_test'');',
+          '... whose hint names this database''s job');
 
 -------------------------------------------------------------------------------------------------
 -- DROP EXTENSION removes everything

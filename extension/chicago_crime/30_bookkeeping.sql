@@ -85,7 +85,7 @@ COMMENT ON COLUMN crime.backfill_state.range_start IS 'Start of the backfilled r
 COMMENT ON COLUMN crime.backfill_state.range_end IS 'End of the backfilled range of occurrence dates (exclusive)';
 COMMENT ON COLUMN crime.backfill_state.window_length IS 'Length of one window (one transaction)';
 COMMENT ON COLUMN crime.backfill_state.next_start IS 'Start of the next window to load; windows before it are committed';
-COMMENT ON COLUMN crime.backfill_state.source_watermark IS 'Greatest portal updated_on when the backfill started: the sync watermark once it is done, so that crime_sync() picks up every change made during the backfill';
+COMMENT ON COLUMN crime.backfill_state.source_watermark IS 'Greatest portal updated_on when the backfill started: the sync watermark once it is done (unless one is set), so that crime_sync() picks up every change made during the backfill; NULL when the range leaves out some of the portal''s crimes, so that the next crime_sync() reads every row';
 COMMENT ON COLUMN crime.backfill_state.windows_done IS 'Windows committed so far';
 COMMENT ON COLUMN crime.backfill_state.rows_fetched IS 'Rows read from the portal so far';
 COMMENT ON COLUMN crime.backfill_state.started_at IS 'When this backfill was first started';

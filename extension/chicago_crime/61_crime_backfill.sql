@@ -117,9 +117,12 @@ BEGIN
             INSERT INTO crime.backfill_state AS b
                    (status, run_id, range_start, range_end, window_length, next_start, source_watermark)
             -- Not past the present (as in crime_sync(): a row dated in the future would hold the
-            -- sync watermark there).
+            -- sync watermark there). None when the range leaves out crimes the portal has: a
+            -- watermark would tell crime_sync() that it had them all, and it would never read
+            -- those that do not change again.
             VALUES ('running', run.id, start_date, end_date, window_length, start_date,
-                    least(portal.watermark, crime.portal_time(run.started_at)))
+                    CASE WHEN start_date <= portal.first_date AND end_date > portal.last_date
+                         THEN least(portal.watermark, crime.portal_time(run.started_at)) END)
             ON CONFLICT (singleton) DO UPDATE
             SET status = EXCLUDED.status, run_id = EXCLUDED.run_id, range_start = EXCLUDED.range_start,
                 range_end = EXCLUDED.range_end, window_length = EXCLUDED.window_length,
@@ -163,7 +166,8 @@ BEGIN
                 -- The hand-over. The watermark is the portal's greatest updated_on from before the
                 -- first window, so the next sync re-reads everything changed during the backfill.
                 -- An existing watermark (a backfill of a range into a warehouse that already
-                -- syncs) is kept.
+                -- syncs) is kept; a range that left out some of the portal's crimes sets none, so
+                -- the next sync reads every row.
                 IF NOT EXISTS (SELECT FROM crime.sync_state s WHERE s.watermark IS NOT NULL)
                    AND state.source_watermark IS NOT NULL THEN
                     INSERT INTO crime.sync_state AS s (watermark, run_id, updated_at)

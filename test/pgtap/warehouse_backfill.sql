@@ -26,7 +26,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(67);
+SELECT plan(72);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -196,12 +196,34 @@ SELECT id AS skewed_id FROM crime.incidents WHERE occurred_at >= '2014-02-01' OR
 CALL pg_temp.soda_control('/_control/datasets/wtst-back/upsert',
     format($$SELECT '[{"id": "%s", "updated_on": "2099-01-01T00:00:00.000"}]'$$, :skewed_id));
 DELETE FROM crime.sync_state;
-CALL crime_backfill('2014-01-01', '2014-03-01');
+CALL crime_backfill(window_length => '10 years');
 SELECT is((SELECT updated_at FROM crime.incidents WHERE id = :skewed_id), '2099-01-01'::timestamp,
           'the backfill loads the row dated in the future');
 SELECT is((SELECT watermark FROM crime.sync_state),
           (SELECT crime.portal_time(started_at) FROM crime.sync_runs ORDER BY id DESC LIMIT 1),
           'and hands over a watermark that stops at the present');
+
+-------------------------------------------------------------------------------------------------
+-- 6b. A backfill of a range into a warehouse that has no watermark (a first load of a few months
+--     only) hands over none: a watermark would tell crime_sync() that it had every crime, and it
+--     would never read those outside the range that do not change again
+-------------------------------------------------------------------------------------------------
+TRUNCATE crime.incidents;
+DELETE FROM crime.sync_state;
+CALL crime_backfill('2014-01-01', '2014-03-01');
+SELECT is((SELECT count(*) FROM crime.incidents),
+          (SELECT count(*) FROM crime.portal_crimes WHERE date >= '2014-01-01' AND date < '2014-03-01'),
+          'a backfill of a range into an empty warehouse loads the range');
+SELECT is((SELECT watermark FROM crime.sync_state), NULL, 'and sets no watermark');
+SET chicago_crime.detect_deletes = off;
+SET client_min_messages = error; -- not the WARNING about the row of section 6, dated 2099
+SELECT ok(status = 'succeeded' AND rows_fetched = (SELECT count(*) FROM crime.portal_crimes),
+          'so the next sync reads every row, even without the deletion check')
+FROM crime_sync();
+RESET chicago_crime.detect_deletes;
+SET client_min_messages = warning;
+SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'and the warehouse equals the portal');
+SELECT is(pg_temp.tallies_off(), '{}', 'with exact tallies');
 
 -------------------------------------------------------------------------------------------------
 -- 7. A second cancel that lands while the first one is being recorded: the backfill's session,

@@ -18,9 +18,9 @@
  * docs/warehouse.md explains the design: watermark and overlap, deletion detection, failure
  * recording, locking, scheduling and the view definitions.
  *
- * crime_backfill is a procedure that commits, which PostgreSQL refuses under a SET clause, so it
- * runs with its caller's search_path: every reference to this extension's objects, in it and in
- * what it calls, is schema-qualified (crime.).
+ * crime_backfill is a procedure that commits, which PostgreSQL refuses under a SET clause: it sets
+ * search_path itself for each of its transactions. Every reference to this extension's objects is
+ * schema-qualified (crime.) all the same.
  */
 
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION

@@ -52,6 +52,11 @@ BEGIN
     -- Fails at once ("invalid transaction termination") when called inside a transaction block
     -- or from a function, where the per-window commits below are impossible.
     COMMIT;
+    -- The search_path of crime_sync()'s SET clause, which a procedure that commits cannot have:
+    -- set for each transaction (after each COMMIT), so that neither this code nor the functions
+    -- it calls resolve a name through the caller's path, where another role's schema may
+    -- shadow a built-in function or operator.
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
     -- A session-level lock: it must outlive the commits. Every error path below releases it.
     PERFORM crime.take_sync_lock(true);
 
@@ -135,6 +140,7 @@ BEGIN
         RAISE;
     END;
     COMMIT;
+    PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
 
     -- One transaction per step: each window, then the hand-over to crime_sync(). A window's rows
     -- and the progress that skips it commit together, so a resumed backfill neither repeats nor
@@ -197,10 +203,12 @@ BEGIN
             -- backfill marks 'interrupted'.
             PERFORM crime.record_run_error(run.id, err_state, err_message, err_detail, err_hint, err_context);
             COMMIT;
+            PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
             PERFORM crime.release_sync_lock();
             RAISE;
         END;
         COMMIT;
+        PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
         EXIT WHEN run.status = 'succeeded';
         seconds := extract(epoch FROM clock_timestamp() - started);
         RAISE NOTICE 'crime_backfill: [%, %): % rows (% new, % updated, % deleted) in % s, % rows/s',

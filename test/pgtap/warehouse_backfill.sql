@@ -26,7 +26,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(72);
+SELECT plan(75);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -325,6 +325,25 @@ RESET statement_timeout;
 SELECT ok(status = 'done' AND next_start = range_end, 'resumed with its own length, it finishes')
 FROM crime.backfill_state;
 SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse equals the portal');
+
+-------------------------------------------------------------------------------------------------
+-- 10. The caller's search_path does not reach the backfill's code: a function placed before
+--     pg_catalog that shadows a built-in one (as another role's schema could) is not called
+-------------------------------------------------------------------------------------------------
+CREATE SCHEMA shadow;
+CREATE TABLE shadow.calls (called_at timestamptz);
+CREATE FUNCTION shadow.clock_timestamp() RETURNS timestamptz LANGUAGE sql VOLATILE AS $$
+    INSERT INTO shadow.calls VALUES (pg_catalog.clock_timestamp());
+    SELECT pg_catalog.clock_timestamp();
+$$;
+SET search_path = shadow, pg_catalog, public;
+SELECT clock_timestamp() AS called \gset
+SELECT is((SELECT count(*) FROM shadow.calls), 1::bigint,
+          'with the caller''s path, clock_timestamp() is the shadowing function');
+CALL crime_backfill('2014-01-01', '2014-02-01');
+RESET search_path;
+SELECT is((SELECT count(*) FROM shadow.calls), 1::bigint, 'the backfill does not call it');
+SELECT ok(status = 'done', 'and finishes') FROM crime.backfill_state;
 
 SELECT * FROM finish();
 

@@ -165,12 +165,14 @@ DECLARE
 BEGIN
     run := @extschema@.crime_sync();
     -- Keep the run's record, failure included, before reporting the failure as an error.
+    -- (A procedure that commits cannot have a SET search_path: the job's path is the user's
+    -- default, so the one function called after this is qualified.)
     COMMIT;
     IF run.status <> 'succeeded' THEN
         RAISE EXCEPTION 'crime_sync() run % failed: %', run.id, run.error
             USING ERRCODE = coalesce(run.error_sqlstate, 'XX000'),
                   -- The recorded detail, hint and context, without the label the DETAIL line has.
-                  DETAIL = coalesce(regexp_replace(run.error_detail, '^DETAIL: ', ''), ''),
+                  DETAIL = coalesce(pg_catalog.regexp_replace(run.error_detail, '^DETAIL: ', ''), ''),
                   HINT = 'The warehouse is unchanged; the failure is recorded in crime.sync_runs.';
     END IF;
 END

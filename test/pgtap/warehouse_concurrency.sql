@@ -9,18 +9,13 @@
 \ir warehouse/setup.psql
 
 -- The DETAIL of the error a statement raises.
-CREATE FUNCTION pg_temp.error_detail(statement text)
-RETURNS text
+CREATE FUNCTION pg_temp.error_detail(statement text, OUT detail text, OUT hint text)
 LANGUAGE plpgsql
 AS $$
-DECLARE
-    detail text;
 BEGIN
     EXECUTE statement;
-    RETURN NULL;
 EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    RETURN detail;
+    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
 END
 $$;
 
@@ -41,7 +36,7 @@ SELECT dblink_connect('first', :'peer') AS connected \gset
 SELECT dblink_connect('other', :'peer') AS connected \gset
 SELECT pid AS first_pid FROM dblink('first', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(22);
+SELECT plan(24);
 
 SELECT is(status, 'succeeded', 'the first load succeeds') FROM crime_sync();
 
@@ -62,9 +57,16 @@ SELECT ok(pg_temp.wait_until(format('pg_temp.holds_sync_lock(%s)', :first_pid)),
 SELECT throws_ok('SELECT crime_sync()', '55P03',
                  'a chicago_crime sync or backfill is already running in database "warehouse_concurrency_test"',
                  'a second sync is refused: already running');
-SELECT is(pg_temp.error_detail('SELECT crime_sync()'),
+SELECT is((pg_temp.error_detail('SELECT crime_sync()')).detail,
           format('Backend PID %s holds the warehouse''s advisory lock.', :first_pid),
           '... naming the backend that runs the first');
+-- The running sync's row in crime.sync_runs is not committed yet: the hint must not send the
+-- user there to see it.
+SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'running'), 0::bigint,
+          'the running sync is not visible in crime.sync_runs');
+SELECT is((pg_temp.error_detail('SELECT crime_sync()')).hint,
+          'Wait for it to finish and try again. pg_stat_activity shows what that backend runs; a sync shows in crime.sync_runs once its transaction commits, a backfill as soon as it starts (and its progress in crime.backfill_state).',
+          '... and the hint says where a run in progress shows');
 SELECT is(dblink_exec('other', 'CALL crime_backfill()', false), 'ERROR', 'a backfill is refused too');
 SELECT matches(dblink_error_message('other'), 'already running', '... as already running');
 SELECT ok(pg_temp.holds_sync_lock(:first_pid), 'the refusals happened while the first sync was running');

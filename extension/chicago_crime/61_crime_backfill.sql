@@ -48,6 +48,7 @@ DECLARE
     err_detail   text;
     err_hint     text;
     err_context  text;
+    caller_path  text;
 BEGIN
     -- Fails at once ("invalid transaction termination") when called inside a transaction block
     -- or from a function, where the per-window commits below are impossible.
@@ -55,7 +56,9 @@ BEGIN
     -- The search_path of crime_sync()'s SET clause, which a procedure that commits cannot have:
     -- set for each transaction (after each COMMIT), so that neither this code nor the functions
     -- it calls resolve a name through the caller's path, where another role's schema may
-    -- shadow a built-in function or operator.
+    -- shadow a built-in function or operator. The caller's is put back before each return: a
+    -- DO block that calls this goes on in the transaction the last COMMIT began.
+    caller_path := pg_catalog.current_setting('search_path');
     PERFORM pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
     -- A session-level lock: it must outlive the commits. Every error path below releases it.
     PERFORM crime.take_sync_lock(true);
@@ -107,6 +110,7 @@ BEGIN
             IF start_date IS NULL OR end_date IS NULL THEN
                 RAISE NOTICE 'crime_backfill: the portal has no crimes, nothing to do';
                 PERFORM crime.release_sync_lock();
+                PERFORM pg_catalog.set_config('search_path', caller_path, true);
                 RETURN;
             END IF;
             IF start_date >= end_date THEN
@@ -219,6 +223,7 @@ BEGIN
     PERFORM crime.release_sync_lock();
     RAISE NOTICE 'crime_backfill: done, [%, %) in % windows; crime_sync() continues from watermark %',
                  state.range_start, state.range_end, state.windows_done, run.watermark_after;
+    PERFORM pg_catalog.set_config('search_path', caller_path, true);
 END
 $$;
 COMMENT ON PROCEDURE @extschema@.crime_backfill(timestamp, timestamp, interval, boolean) IS

@@ -26,7 +26,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(75);
+SELECT plan(76);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -344,6 +344,17 @@ CALL crime_backfill('2014-01-01', '2014-02-01');
 RESET search_path;
 SELECT is((SELECT count(*) FROM shadow.calls), 1::bigint, 'the backfill does not call it');
 SELECT ok(status = 'done', 'and finishes') FROM crime.backfill_state;
+-- Called from a DO block, which goes on after it in the transaction its last COMMIT began: the
+-- block has the caller's search_path again, in which crime_sync() is found.
+SET search_path = public, pg_catalog;
+DO $$
+BEGIN
+    CALL crime_backfill('2014-01-01', '2014-02-01');
+    PERFORM set_config('warehouse_test.path_after_backfill', current_setting('search_path'), false);
+END $$;
+RESET search_path;
+SELECT is(current_setting('warehouse_test.path_after_backfill'), 'public, pg_catalog',
+          'after the backfill, a DO block that called it has its own search_path again');
 
 SELECT * FROM finish();
 

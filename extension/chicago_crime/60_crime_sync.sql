@@ -166,9 +166,9 @@ BEGIN
     run := @extschema@.crime_sync();
     -- Keep the run's record, failure included, before reporting the failure as an error.
     -- (A procedure that commits cannot have a SET search_path: the job's path is the user's
-    -- default, so the one function called after this is qualified.)
+    -- default, so the operator and the function used after this are qualified.)
     COMMIT;
-    IF run.status <> 'succeeded' THEN
+    IF run.status OPERATOR(pg_catalog.<>) 'succeeded' THEN
         RAISE EXCEPTION 'crime_sync() run % failed: %', run.id, run.error
             USING ERRCODE = coalesce(run.error_sqlstate, 'XX000'),
                   -- The recorded detail, hint and context, without the label the DETAIL line has.

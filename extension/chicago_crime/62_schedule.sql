@@ -4,14 +4,16 @@
 -- under the same name, the job takes the new schedule and command (pg_cron 1.4 keeps its
 -- database). With one name for every database, a second warehouse (another database, same user)
 -- scheduled as crime_schedule()'s hint says would re-time the first one's job and never run.
+-- Of type name, as pg_cron's cron.job.jobname: a long database name is cut to 63 bytes here as it
+-- is there, so that the lookup by name finds the job.
 CREATE FUNCTION crime.sync_job_name()
-RETURNS text
+RETURNS name
 LANGUAGE sql
 STABLE
 SET search_path = pg_catalog, pg_temp
-RETURN 'crime_sync@' || current_database();
+RETURN ('crime_sync@' || current_database())::name;
 COMMENT ON FUNCTION crime.sync_job_name() IS
-    'Name of this database''s pg_cron sync job: crime_sync@<database>';
+    'Name of this database''s pg_cron sync job: crime_sync@<database> (cut to 63 bytes, as a name)';
 
 CREATE FUNCTION @extschema@.crime_schedule(cron text DEFAULT '*/15 * * * *')
 RETURNS bigint

@@ -70,10 +70,12 @@ SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM crime.po
 
 -- A second warehouse, in another database, scheduled by the same user as crime_schedule()'s hint
 -- says there (pg_cron lives in this database only): a job of its own, which leaves this
--- database's job alone.
-DROP DATABASE IF EXISTS warehouse_cron_second WITH (FORCE);
-CREATE DATABASE warehouse_cron_second;
-SELECT dblink_connect('second', format('dbname=warehouse_cron_second host=%s port=%s',
+-- database's job alone. The database's name is as long as a name can be (63 bytes): the job's
+-- name, cut to fit pg_cron's jobname column, is still the one crime.sync_job_name() gives.
+\set second_db second_warehouse_database_whose_name_is_as_long_as_any_name_can
+DROP DATABASE IF EXISTS :"second_db" WITH (FORCE);
+CREATE DATABASE :"second_db";
+SELECT dblink_connect('second', format('dbname=%s host=%s port=%s', :'second_db',
                                        split_part(current_setting('unix_socket_directories'), ',', 1),
                                        current_setting('port'))) AS connected \gset
 SELECT dblink_exec('second', 'SET client_min_messages = warning') AS set \gset
@@ -94,21 +96,24 @@ FROM dblink('second', 'SELECT pg_temp.schedule_hint()') AS t (hint text) \gset
 SELECT isnt(:'second_command'::text, '', 'in another database, crime_schedule()''s hint gives the command to run here');
 SET warehouse_test.second_command = :'second_command';
 DO $$ BEGIN EXECUTE current_setting('warehouse_test.second_command'); END $$;
-SELECT is((SELECT concat_ws(' | ', jobname, database) FROM cron.job WHERE jobid = :job_id),
-          concat_ws(' | ', 'crime_sync@' || current_database(), current_database()),
+SELECT is((SELECT concat_ws(' | ', jobname, database, schedule, command) FROM cron.job WHERE jobid = :job_id),
+          concat_ws(' | ', 'crime_sync@' || current_database(), current_database(), '* * * * *',
+                    'CALL crime.run_scheduled_sync()'),
           'run here, it leaves this database''s job as it was');
-SELECT is((SELECT concat_ws(' | ', jobname, database, schedule) FROM cron.job WHERE database = 'warehouse_cron_second'),
-          'crime_sync@warehouse_cron_second | warehouse_cron_second | 0 0 1 1 *',
-          'and adds the other database''s job');
+SELECT is((SELECT concat_ws(' | ', jobname, schedule) FROM cron.job WHERE database = :'second_db'),
+          (SELECT concat_ws(' | ', name, '0 0 1 1 *')
+           FROM dblink('second', 'SELECT crime.sync_job_name()::text') AS t (name text)),
+          'and adds the other database''s job, named as crime.sync_job_name() there says');
 
 SELECT ok(crime_unschedule(), 'crime_unschedule() removes the job');
 SELECT is((SELECT count(*) FROM cron.job WHERE jobname = 'crime_sync@' || current_database()), 0::bigint, '... which is gone');
-SELECT is((SELECT count(*) FROM cron.job WHERE database = 'warehouse_cron_second'), 1::bigint,
+SELECT is((SELECT count(*) FROM cron.job WHERE database = :'second_db'), 1::bigint,
           '... and only this database''s');
 SELECT ok(NOT crime_unschedule(), 'without a job, crime_unschedule() returns false');
-SELECT cron.unschedule(jobid) FROM cron.job WHERE database = 'warehouse_cron_second' \gset
+-- A count, so that \gset has a row even when the job was never made.
+SELECT count(cron.unschedule(jobid)) AS unscheduled FROM cron.job WHERE database = :'second_db' \gset
 SELECT dblink_disconnect('second') AS disconnected \gset
-DROP DATABASE warehouse_cron_second;
+DROP DATABASE :"second_db";
 
 SELECT * FROM finish();
 

@@ -99,7 +99,7 @@ BEGIN
         USING ERRCODE = 'lock_not_available',
               DETAIL = format('Backend PID %s holds the warehouse''s advisory lock.',
                               coalesce(crime.sync_lock_holder()::text, '?')),
-              HINT = 'Wait for it to finish and try again. pg_stat_activity shows what that backend runs; a sync shows in crime.sync_runs once its transaction commits, a backfill as soon as it starts (and its progress in crime.backfill_state).';
+              HINT = 'Wait for it to finish and try again. pg_stat_activity shows what that backend runs; a sync shows in crime.sync_runs once its transaction commits, a backfill once it has read the portal''s range (and its progress in crime.backfill_state).';
 END
 $$;
 COMMENT ON FUNCTION crime.take_sync_lock(boolean) IS

@@ -3,11 +3,11 @@
 // can be pushed, estimate sizes and build the ForeignScan node.
 #include "context_owned.hpp"
 #include "estimate.hpp"
-#include "table_error_context.hpp"
 #include "fdw_callbacks.hpp"
 #include "percent_encoding.hpp"
 #include "plan_state.hpp"
 #include "soql.hpp"
+#include "table_error_context.hpp"
 
 #include <algorithm>
 

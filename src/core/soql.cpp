@@ -170,11 +170,12 @@ std::vector<std::string> select_for_url(const std::vector<std::string> &items,
                                         bool star_returns_all) {
     if (!star_returns_all || encoded_list_bytes(items) <= kMaxSelectBytes)
         return items;
-    std::vector<std::string> select;
+    // `*` first: the portal's parser takes star selections only at the start of the list
+    // (`:id,*` is a 400, "Star selections must come at the start of the select-list").
+    std::vector<std::string> select{"*"};
     for (const auto &item : items)
         if (star_leaves_out(item))
             select.push_back(item);
-    select.emplace_back("*");
     return select;
 }
 

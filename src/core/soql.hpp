@@ -84,8 +84,9 @@ bool star_leaves_out(std::string_view field) noexcept;
 
 // The $select to send for `items`, field identifiers. When their list takes more than
 // kMaxSelectBytes once encoded and `star_returns_all` (every item is a field the metadata
-// lists, or a ':' field), the items `*` leaves out (star_leaves_out) then `*`: the response
-// carries every field asked for, and the decoder keeps them by name. Otherwise `items` as is.
+// lists, or a ':' field), `*` then the items `*` leaves out (star_leaves_out), in that order
+// because the portal refuses a `*` after other items: the response carries every field asked
+// for, and the decoder keeps them by name. Otherwise `items` as is.
 std::vector<std::string> select_for_url(const std::vector<std::string> &items,
                                         bool star_returns_all);
 

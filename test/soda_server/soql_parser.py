@@ -376,10 +376,18 @@ class Parser:
             distinct = True
         while True:
             t = self.peek()
+            # As the portal's parser: the stars first, the system one (:*) before the user one
+            # (*), then the expressions; ":id,*" is refused.
             if t.is_op("*"):
+                if any(kind == "expr" for kind, _, _ in items):
+                    self.error("Star selections must come at the start of the select-list", t)
                 self.next()
                 items.append(("star", None, None))
             elif t.is_op(":*"):
+                if any(kind == "expr" for kind, _, _ in items):
+                    self.error("Star selections must come at the start of the select-list", t)
+                if any(kind == "star" for kind, _, _ in items):
+                    self.error("System column star selections must come before user column star selections", t)
                 self.next()
                 items.append(("sysstar", None, None))
             else:

@@ -372,11 +372,30 @@ class WireTests(unittest.TestCase):
                 self.assertEqual(g, {k: w[k] for k in names if k in w}, sel)
                 self.assertEqual(list(g), [k for k in names if k in w], sel)
 
+    def test_star_selections_come_first(self):
+        # The portal's parser takes the system star, then the user star, then expressions:
+        # ":id,*" is a 400 (clients have met it live), "*,:id" is how to ask for both.
+        path = "/resource/%s.json" % CRIMES
+        for sel, words in ((":id,*", "Star selections must come at the start of the select-list"),
+                           ("id, *", "Star selections must come at the start of the select-list"),
+                           ("*, :*", "System column star selections must come before user column star selections")):
+            st, h, b = request(path, {"$select": sel, "$limit": 1})
+            self.assertEqual(st, 400, sel)
+            body = json.loads(b)
+            self.assertEqual(body["code"], "query.compiler.malformed", sel)
+            self.assertIn(words, body["message"], sel)
+        for sel in ("*,:id", ":*,*", "*"):
+            st, h, b = request(path, {"$select": sel, "$order": ":id", "$limit": 1})
+            self.assertEqual(st, 200, (sel, b))
+        row = json.loads(request(path, {"$select": "*,:id", "$order": ":id", "$limit": 1})[2])[0]
+        self.assertIn(":id", row)
+        self.assertIn("primary_type", row)
+
     def test_wide_dataset_subsets_and_star(self):
         # wide-cols has 455 fields: a subset leaves over 127 to remove (SQLite's limit on a
         # function's arguments), and `*` sends them all
         path = "/resource/wide-cols.json"
-        full = json.loads(request(path, {"$select": ":id,*", "$order": ":id", "$limit": 200})[2])
+        full = json.loads(request(path, {"$select": "*,:id", "$order": ":id", "$limit": 200})[2])
         self.assertEqual(len(full), 200)
         self.assertEqual(len(full[88]), 5 + 5 * 90 + 1)   # permit 89: 90 contacts, :id
         for sel in (["id", "contact_90_name", ":id"], ["contact_1_name", "contact_45_zipcode"]):
@@ -657,7 +676,7 @@ class StreamTests(unittest.TestCase):
         cls.queries = [
             {"$limit": 2500},
             {"$select": "*,:id", "$limit": 2500},
-            {"$select": ":id,*", "$limit": 2500, "$offset": 3},
+            {"$select": "*,:id", "$limit": 2500, "$offset": 3},
             {"$select": "id,date,block,:id", "$order": ":id", "$limit": 2500},
             {"$select": sel, "$where": cls.recent, "$order": ":id", "$limit": 1200},
             {"$select": sel, "$where": "%s AND :id > '%s'" % (cls.recent, cls.mid_id), "$order": ":id",

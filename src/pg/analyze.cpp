@@ -68,7 +68,7 @@ void Sampler::prepare() {
         plan_.add_column(soql_field(table_, col), col.attnum - 1);
         fields.push_back(col.field);
     }
-    // A table of a few hundred columns samples with `$select=:id,*` (select_for_url).
+    // A table of a few hundred columns samples with `$select=*,:id` (select_for_url).
     plan_.request.star_returns_all =
         star_returns_all(remote_schema_for(table_.settings, SchemaUse::Sampling).get(), fields);
     converter_ = std::make_unique<RowConverter>(RelationGetDescr(relation_), plan_.slot_columns,

@@ -132,6 +132,10 @@ Error error_for_http_status(int status, std::string_view body, std::string_view 
                "cannot supply.";
     else if (status == 404)
         hint = "Check the dataset option (a 4x4 id such as ijzp-q8t2) and the base_url option.";
+    else if (status == 408) // the portal's own query time limit ("errorCode": "request-timeout")
+        hint = "The portal stopped the query at its own time limit, and would again: ask for less "
+               "per request (a smaller page_size, conditions Socrata evaluates that keep fewer "
+               "rows; an aggregate over a whole large dataset costs the most).";
     else if (status == 414)
         hint = "The URL is " + std::to_string(url.size()) +
                " bytes, more than the server accepts. socrata_fdw sends at most " +

@@ -142,6 +142,9 @@ def error_body(status, reason, dataset_id=None, query=None, message=None, views=
         body = views_not_found(dataset_id)
     elif status == 404:
         body = resource_not_found(dataset_id)
+    elif status == 408:
+        # The portal's own query time limit (soda-fountain's request-timeout envelope).
+        body = {"message": "Request timed out", "errorCode": "request-timeout", "data": {}}
     elif status == 429:
         body = {"code": "too_many_requests", "error": True,
                 "message": "Too many requests, please try again later or use an app token"}

@@ -1129,6 +1129,9 @@ class FaultTests(unittest.TestCase):
         self.assertEqual((st, json.loads(b)["code"]), (404, "dataset.missing"))
         st, h, b = self.f("status=400,tag=c")
         self.assertEqual(json.loads(b)["code"], "query.compiler.malformed")
+        # The portal's query time limit: soda-fountain's envelope, errorCode request-timeout.
+        st, h, b = self.f("status=408,tag=c")
+        self.assertEqual((st, json.loads(b)["errorCode"]), (408, "request-timeout"))
 
     def test_view_id_replaces_the_metadata_id(self):
         st, h, b = request("/fault/view_id=abcd-1234,tag=v/api/views/%s.json" % CRIMES)

@@ -78,6 +78,13 @@ TEST(SodaError, ErrorForHttpStatusCarriesStatusMessageUrlAndHint) {
     EXPECT_NE(error_for_http_status(429, "", "u").hint().find("With one"), std::string::npos);
     EXPECT_NE(error_for_http_status(202, "", "u").hint().find("still preparing"),
               std::string::npos);
+    // The portal's query timeout (soda-fountain answers 408 with errorCode request-timeout):
+    // not retried (RetryPolicy), and the hint says to ask for less.
+    const Error timed_out = error_for_http_status(
+        408, R"({"message":"Request timed out","errorCode":"request-timeout","data":{}})", "u");
+    EXPECT_STREQ(timed_out.what(),
+                 "Socrata request failed with HTTP 408: request-timeout: Request timed out");
+    EXPECT_NE(timed_out.hint().find("page_size"), std::string::npos) << timed_out.hint();
 }
 
 TEST(SodaError, AnUrlTooLongIsShortenedAndExplained) {

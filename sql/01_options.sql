@@ -5,7 +5,8 @@ CREATE EXTENSION socrata_fdw;
 CREATE SERVER portal FOREIGN DATA WRAPPER socrata_fdw OPTIONS (
     base_url 'http://127.0.0.1:25480', request_timeout '60', connect_timeout '5',
     stall_timeout '10', page_size '5000', max_retries '2', retry_delay '10',
-    max_retry_delay '100', use_gzip 'false', use_remote_estimate 'false');
+    max_retry_delay '100', use_gzip 'false', use_remote_estimate 'false',
+    text_code_point_order 'false');
 
 -- Unknown options, and options in the wrong place.
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_uri 'http://x');
@@ -25,6 +26,7 @@ CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (page_size '10x');
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (page_size '99999999999999999999');
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (max_retries '-1');
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (use_gzip 'maybe');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (text_code_point_order 'C');
 ALTER SERVER portal OPTIONS (SET page_size 'many');
 
 -- Foreign tables need a valid dataset id.

@@ -2,7 +2,9 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
 RESET client_min_messages;
-CREATE SERVER push FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'http://127.0.0.1:25480');
+-- The test server compares and sorts text by code point: text_code_point_order says so.
+CREATE SERVER push FOREIGN DATA WRAPPER socrata_fdw
+  OPTIONS (base_url 'http://127.0.0.1:25480', text_code_point_order 'true');
 CREATE FOREIGN TABLE pcrimes (
     id bigint, case_number text, date timestamp, block text, iucr text, primary_type text,
     description text, arrest boolean, domestic boolean, beat text, district text, ward int,
@@ -53,6 +55,15 @@ SELECT same_result($q$SELECT id FROM pcrimes WHERE block > 'Z' AND description I
 -- ...but a text range under the C collation is.
 EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE block COLLATE "C" >= '100XX W' AND block COLLATE "C" < '101';
 SELECT same_result($q$SELECT id FROM pcrimes WHERE block COLLATE "C" >= '100XX W' AND block COLLATE "C" < '101'$q$);
+-- Only where the server (or table) says that the portal orders text by code point: by default
+-- (the real portal's order is not known) text ranges and sorts stay local, under C too.
+ALTER SERVER push OPTIONS (DROP text_code_point_order);
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE block COLLATE "C" >= '100XX W' AND block COLLATE "C" < '101';
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE year = 2019 ORDER BY block COLLATE "C" LIMIT 3;
+ALTER FOREIGN TABLE pcrimes OPTIONS (ADD text_code_point_order 'true');
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE year = 2019 ORDER BY block COLLATE "C" LIMIT 3;
+ALTER FOREIGN TABLE pcrimes OPTIONS (DROP text_code_point_order);
+ALTER SERVER push OPTIONS (ADD text_code_point_order 'true');
 -- A local column type that differs from the remote type (community_area is text remotely).
 EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE community_area = 25;
 SELECT same_result($q$SELECT id FROM pcrimes WHERE community_area = 25$q$);

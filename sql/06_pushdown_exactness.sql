@@ -4,7 +4,8 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
 RESET client_min_messages;
-CREATE SERVER exact06 FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'http://127.0.0.1:25480');
+CREATE SERVER exact06 FOREIGN DATA WRAPPER socrata_fdw
+  OPTIONS (base_url 'http://127.0.0.1:25480', text_code_point_order 'true');
 CREATE FOREIGN TABLE ecrimes (
     id bigint, date timestamp, block text, beat text, ward int, fbi_code text,
     updated_on timestamp, latitude float8,

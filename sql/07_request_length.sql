@@ -7,7 +7,8 @@
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
 RESET client_min_messages;
-CREATE SERVER wide FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'http://127.0.0.1:25480');
+CREATE SERVER wide FOREIGN DATA WRAPPER socrata_fdw
+  OPTIONS (base_url 'http://127.0.0.1:25480', text_code_point_order 'true');
 CREATE SCHEMA wide;
 IMPORT FOREIGN SCHEMA "wide-cols" FROM SERVER wide INTO wide;
 SELECT count(*) AS columns FROM information_schema.columns

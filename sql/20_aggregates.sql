@@ -3,7 +3,7 @@ SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
 RESET client_min_messages;
 CREATE SERVER agg20_srv FOREIGN DATA WRAPPER socrata_fdw
-  OPTIONS (base_url 'http://127.0.0.1:25480');
+  OPTIONS (base_url 'http://127.0.0.1:25480', text_code_point_order 'true');
 CREATE FOREIGN TABLE agg20_crimes (id bigint, case_number text, date timestamp, block text,
   iucr text, primary_type text, description text, location_description text, arrest boolean,
   domestic boolean, beat text, district text, ward int, community_area int, fbi_code text,

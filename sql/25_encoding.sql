@@ -27,7 +27,7 @@ CREATE DATABASE socrata_fdw_sql_ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTY
 SET client_encoding = 'UTF8';
 CREATE EXTENSION socrata_fdw;
 CREATE SERVER enc_srv FOREIGN DATA WRAPPER socrata_fdw
-    OPTIONS (base_url 'http://127.0.0.1:25480');
+    OPTIONS (base_url 'http://127.0.0.1:25480', text_code_point_order 'true');
 CREATE FOREIGN TABLE enc (id bigint, block text) SERVER enc_srv OPTIONS (dataset 'encd-test');
 CREATE FOREIGN TABLE enc_euro (id bigint, block text) SERVER enc_srv
     OPTIONS (dataset 'encd-euro');
@@ -97,7 +97,7 @@ FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 
 SET client_encoding = 'UTF8';
 CREATE EXTENSION socrata_fdw;
 CREATE SERVER enc_srv FOREIGN DATA WRAPPER socrata_fdw
-    OPTIONS (base_url 'http://127.0.0.1:25480');
+    OPTIONS (base_url 'http://127.0.0.1:25480', text_code_point_order 'true');
 CREATE FOREIGN TABLE enc_euro (id bigint, block text) SERVER enc_srv
     OPTIONS (dataset 'encd-euro');
 SELECT id, block FROM enc_euro WHERE block = '€ ST';
@@ -114,7 +114,7 @@ SELECT max(block) FROM enc_euro WHERE id IN (879, 983, 1001, 1002, 1012);
 \c socrata_fdw_sql_ascii
 CREATE EXTENSION socrata_fdw;
 CREATE SERVER enc_srv FOREIGN DATA WRAPPER socrata_fdw
-    OPTIONS (base_url 'http://127.0.0.1:25480');
+    OPTIONS (base_url 'http://127.0.0.1:25480', text_code_point_order 'true');
 CREATE FOREIGN TABLE enc (id bigint, block text) SERVER enc_srv OPTIONS (dataset 'encd-test');
 SELECT id FROM enc WHERE block = E'\xc3\xa9 ST';
 SELECT count(*) FROM enc WHERE block = E'\xe9 ST';

@@ -38,6 +38,7 @@ const std::vector<OptionSpec> &option_specs() {
         {"use_gzip", {S::Server}, T::Bool},
         {"response_format", {S::Server, S::Table}, T::Format},
         {"use_remote_estimate", {S::Server, S::Table}, T::Bool},
+        {"text_code_point_order", {S::Server, S::Table}, T::Bool},
         {"app_token", {S::UserMapping}, T::Token},
         {"dataset", {S::Table}, T::Dataset},
         {"column_name", {S::Column}, T::FieldName},
@@ -195,6 +196,8 @@ ScanSettings make_scan_settings(const OptionList &server, const OptionList &user
                 s.response_format = parse_response_format_option(name, value);
             else if (name == "use_remote_estimate")
                 s.use_remote_estimate = parse_bool_option(name, value);
+            else if (name == "text_code_point_order")
+                s.text_code_point_order = parse_bool_option(name, value);
         }
     };
     apply(server);

@@ -31,6 +31,11 @@ struct ScanSettings {
     bool use_gzip = true;
     ResponseFormat response_format = ResponseFormat::Auto;
     bool use_remote_estimate = false;
+    // Whether the portal compares and sorts text by code point, as Postgres' C collation does.
+    // Not known of the real portal (its Postgres indexes text with text_pattern_ops, which
+    // suggests a locale's order): text ranges, min/max and ORDER BY on text stay local unless a
+    // server or table says so.
+    bool text_code_point_order = false;
 };
 
 // Throws Error(InvalidOption) naming the option, the value and where it may be used, with a

@@ -330,7 +330,9 @@ bool deparse_null_test(NullTest *test, DeparseContext &ctx, std::string &out) {
 
 } // namespace
 
-bool text_compares_by_code_point(Oid collation) {
+bool text_compares_by_code_point(const DeparseContext &ctx, Oid collation) {
+    if (!ctx.table || !ctx.table->settings.text_code_point_order)
+        return false;
     bool c_collation =
         collation == C_COLLATION_OID || collation == POSIX_COLLATION_OID ||
         (OidIsValid(collation) && pg::call([&] { return lc_collate_is_c(collation); }));
@@ -339,7 +341,7 @@ bool text_compares_by_code_point(Oid collation) {
 
 bool text_order_is_remote(const DeparseContext &ctx, AttrNumber attnum, Oid collation) {
     return remote_type_of(ctx, attnum) == RemoteType::Text &&
-           text_compares_by_code_point(collation);
+           text_compares_by_code_point(ctx, collation);
 }
 
 bool is_deterministic_collation(Oid collation) {

@@ -43,9 +43,11 @@ std::string remote_column(const DeparseContext &ctx, AttrNumber attnum);
 std::string deparse_order(List *pathkeys, DeparseContext &ctx);
 
 // Shared with the aggregate and ORDER BY pushdown (upper_paths.cpp):
-// SoQL compares text by code point, which only the C (or POSIX) collation matches, and only in
-// a database whose encoding's bytes sort as their code points (UTF8, LATIN1, SQL_ASCII).
-bool text_compares_by_code_point(Oid collation);
+// Whether the portal compares text as Postgres does under `collation`: only where the
+// text_code_point_order option says the portal compares by code point (not known of the real
+// portal), which only the C (or POSIX) collation matches, and only in a database whose
+// encoding's bytes sort as their code points (UTF8, LATIN1, SQL_ASCII).
+bool text_compares_by_code_point(const DeparseContext &ctx, Oid collation);
 // Whether Socrata orders this text column as Postgres does under `collation` (ranges, sorts,
 // min/max): where text_compares_by_code_point, and for a field the metadata calls text, never `:id`
 // (RemoteType::RowId).

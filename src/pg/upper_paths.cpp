@@ -352,7 +352,7 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
 bool text_key_is_remote(Expr *output, const DeparseContext &base, Oid collation) {
     if (IsA(output, Var))
         return text_order_is_remote(base, reinterpret_cast<Var *>(output)->varattno, collation);
-    return text_compares_by_code_point(collation);
+    return text_compares_by_code_point(base, collation);
 }
 
 // ORDER BY over a pushed aggregate: sort by the output aliases ("a2 DESC, g1 ASC"), then by

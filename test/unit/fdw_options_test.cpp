@@ -159,6 +159,14 @@ TEST(FdwOptions, EveryOptionReachesItsSetting) {
     EXPECT_FALSE(make_scan_settings({{"use_remote_estimate", "on"}}, {},
                                     {{"dataset", "ijzp-q8t2"}, {"use_remote_estimate", "off"}})
                      .use_remote_estimate);
+    // Text order is the portal's own unless a server or table says it is by code point.
+    EXPECT_FALSE(make_scan_settings({}, {}, {{"dataset", "ijzp-q8t2"}}).text_code_point_order);
+    EXPECT_TRUE(
+        make_scan_settings({{"text_code_point_order", "true"}}, {}, {{"dataset", "ijzp-q8t2"}})
+            .text_code_point_order);
+    EXPECT_FALSE(make_scan_settings({{"text_code_point_order", "true"}}, {},
+                                    {{"dataset", "ijzp-q8t2"}, {"text_code_point_order", "false"}})
+                     .text_code_point_order);
 }
 
 // An option out of place names the kind of object it was set on.

@@ -49,6 +49,24 @@ def http_date(epoch):
 # HTTP handler
 
 
+
+# soda-fountain's rule (Exporter.scala): the two headers only while together they stay under
+# 5,000 characters (its front end limits headers to 6 kB), with a deprecation warning either way.
+SODA2_HEADERS_LIMIT = 5000
+SODA2_DEPRECATED = ("X-SODA2-Fields and X-SODA2-Types are deprecated.  "
+                    "Use the c-json output format if you require this information.")
+SODA2_SUPPRESSED = ("X-SODA2-Fields and X-SODA2-Types are deprecated and have been suppressed for "
+                    "being too large.  Use the c-json output format if you require this information.")
+
+
+def soda2_field_headers(fields, types):
+    fields_json = json.dumps(fields, separators=(",", ":"))
+    types_json = json.dumps(types, separators=(",", ":"))
+    if len(fields_json) + len(types_json) < SODA2_HEADERS_LIMIT:
+        return [("X-SODA2-Fields", fields_json), ("X-SODA2-Types", types_json),
+                ("X-SODA2-Warning", SODA2_DEPRECATED)]
+    return [("X-SODA2-Warning", SODA2_SUPPRESSED)]
+
 class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "nginx"
@@ -354,9 +372,7 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
         ctype = "application/json;charset=utf-8" if rendered.fmt == "json" else "text/csv; charset=utf-8"
         lm = http_date(ds.rows_updated_at)
         etag = self.etag(ds, query + "|" + rendered.fmt, gz)
-        extra = [
-            ("X-SODA2-Fields", json.dumps(rendered.fields, separators=(",", ":"))),
-            ("X-SODA2-Types", json.dumps(rendered.types, separators=(",", ":"))),
+        extra = soda2_field_headers(rendered.fields, rendered.types) + [
             ("X-SODA2-Data-Out-Of-Date", "false"),
             ("X-SODA2-Truth-Last-Modified", lm),
             ("X-SODA2-Secondary-Last-Modified", lm),

@@ -404,6 +404,19 @@ class WireTests(unittest.TestCase):
             for g, w in zip(json.loads(b), full):
                 self.assertEqual(g, {k: w[k] for k in sel if k in w})
 
+    def test_soda2_field_headers_are_left_out_when_too_large(self):
+        # soda-fountain sends X-SODA2-Fields/-Types only while together they stay under 5,000
+        # characters, and a deprecation warning either way (the rest of wide-cols' 456 fields
+        # would take about 12 kB).
+        st, h, b = request("/resource/wide-cols.json", {"$select": "*,:id", "$limit": 1})
+        self.assertEqual(st, 200)
+        self.assertNotIn("x-soda2-fields", h)
+        self.assertNotIn("x-soda2-types", h)
+        self.assertIn("suppressed for being too large", h["x-soda2-warning"])
+        st, h, b = request("/resource/%s.json" % CRIMES, {"$limit": 1})
+        self.assertIn("x-soda2-fields", h)
+        self.assertTrue(h["x-soda2-warning"].startswith("X-SODA2-Fields and X-SODA2-Types are deprecated."))
+
     def test_csv(self):
         st, h, b = request("/resource/%s.csv" % CRIMES, {"$limit": 5, "$where": "block IS NOT NULL"})
         self.assertEqual(st, 200)

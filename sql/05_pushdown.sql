@@ -60,6 +60,10 @@ SELECT same_result($q$SELECT id FROM pcrimes WHERE block COLLATE "C" >= '100XX W
 ALTER SERVER push OPTIONS (DROP text_code_point_order);
 EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE block COLLATE "C" >= '100XX W' AND block COLLATE "C" < '101';
 EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE year = 2019 ORDER BY block COLLATE "C" LIMIT 3;
+-- (min/max of text, and a grouped text key's order, too; sql/20_aggregates has them pushed.)
+EXPLAIN (COSTS OFF) SELECT min(block COLLATE "C") FROM pcrimes WHERE year = 2019;
+EXPLAIN (COSTS OFF) SELECT block COLLATE "C" AS b, count(*) FROM pcrimes WHERE year = 2019
+GROUP BY 1 ORDER BY 1 LIMIT 3;
 ALTER FOREIGN TABLE pcrimes OPTIONS (ADD text_code_point_order 'true');
 EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE year = 2019 ORDER BY block COLLATE "C" LIMIT 3;
 ALTER FOREIGN TABLE pcrimes OPTIONS (DROP text_code_point_order);

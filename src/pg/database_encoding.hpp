@@ -20,7 +20,8 @@ std::string utf8_from_database(const char *text, std::size_t length);
 // character the encoding cannot hold is written as \uXXXX (or \UXXXXXXXX) rather than failing.
 std::string database_text_from_utf8(std::string_view utf8);
 
-// Whether the database's C collation orders text as the portal does, by code point: true for
+// Whether the database's C collation orders text by code point (as a portal with the
+// text_code_point_order option does): true for
 // UTF8 (byte order is code point order), LATIN1 (each byte is its code point) and SQL_ASCII
 // (its text arrives as UTF-8), false for encodings like WIN1252, whose byte 0x80 is U+20AC.
 bool database_bytes_order_as_code_points();

@@ -1,8 +1,8 @@
 // Deparsing WHERE clauses and sort keys to SoQL. A construct is pushed only when Socrata gives
 // the same answer Postgres would: the column's local type must agree with the field's remote
-// type, text ordering needs the C collation in an encoding whose bytes sort as code points
-// (SoQL compares code points), and floats/numerics must be finite. Everything else stays a
-// local filter, so results never depend on pushdown.
+// type, text ordering needs the text_code_point_order option (the portal's own text order is not
+// known), the C collation and an encoding whose bytes sort as code points, and floats/numerics
+// must be finite. Everything else stays a local filter, so results never depend on pushdown.
 #include "deparse.hpp"
 
 #include "database_encoding.hpp"

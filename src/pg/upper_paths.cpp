@@ -8,7 +8,8 @@
 //  - count(*), count(col) on any remotely usable column; sum only on exact number columns
 //    (int2/4/8, numeric: float sums depend on the order of addition); avg of integer columns
 //    as sum and count, divided locally as Postgres's avg divides; min/max on numbers and
-//    timestamps, and on text only under the C collation (SoQL compares code points);
+//    timestamps, and on text only where text_code_point_order says the portal compares text by
+//    code point, under the C collation;
 //  - LIMIT/OFFSET only as constants, over the plain scan, its pushed ORDER BY, or a pushed
 //    grouped aggregate.
 //

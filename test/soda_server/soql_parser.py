@@ -386,7 +386,7 @@ class Parser:
             elif t.is_op(":*"):
                 if any(kind == "expr" for kind, _, _ in items):
                     self.error("Star selections must come at the start of the select-list", t)
-                if any(kind == "star" for kind, _, _ in items):
+                if any(kind in ("star", "sysstar") for kind, _, _ in items):
                     self.error("System column star selections must come before user column star selections", t)
                 self.next()
                 items.append(("sysstar", None, None))

@@ -378,7 +378,8 @@ class WireTests(unittest.TestCase):
         path = "/resource/%s.json" % CRIMES
         for sel, words in ((":id,*", "Star selections must come at the start of the select-list"),
                            ("id, *", "Star selections must come at the start of the select-list"),
-                           ("*, :*", "System column star selections must come before user column star selections")):
+                           ("*, :*", "System column star selections must come before user column star selections"),
+                           (":*, :*", "System column star selections must come before user column star selections")):
             st, h, b = request(path, {"$select": sel, "$limit": 1})
             self.assertEqual(st, 400, sel)
             body = json.loads(b)

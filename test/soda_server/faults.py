@@ -143,11 +143,13 @@ def error_body(status, reason, dataset_id=None, query=None, message=None, views=
     elif status == 404:
         body = resource_not_found(dataset_id)
     elif status == 408:
-        # The portal's own query time limit (soda-fountain's request-timeout envelope).
-        body = {"message": "Request timed out", "errorCode": "request-timeout", "data": {}}
+        # The portal's own query time limit: soda-fountain's RequestTimedOut (responses.scala),
+        # in its envelope (SodaUtils.response).
+        body = {"message": "Request timed out", "errorCode": "request-timeout",
+                "data": {"customTimeout": None}}
     elif status == 429:
-        body = {"code": "too_many_requests", "error": True,
-                "message": "Too many requests, please try again later or use an app token"}
+        # soda-fountain's TooManyRequests, in the same envelope.
+        body = {"message": "Too many requests", "errorCode": "too-many-requests", "data": {}}
     elif status == 202:
         body = {"code": "processing", "error": False,
                 "message": "Request is being processed; retry it later to get the result"}

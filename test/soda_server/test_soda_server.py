@@ -1119,7 +1119,7 @@ class FaultTests(unittest.TestCase):
         s3, _h, b3 = self.f(spec)
         self.assertEqual((s1, s2, s3), (429, 429, 200))
         self.assertEqual(h1["retry-after"], "1")
-        self.assertTrue(json.loads(b1)["error"])
+        self.assertEqual(json.loads(b1)["errorCode"], "too-many-requests")
         self.assertEqual(len(json.loads(b3)), 5)
 
     def test_after(self):

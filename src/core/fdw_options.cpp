@@ -159,6 +159,10 @@ void validate_options(OptionScope scope, const OptionList &options) {
                     "Add OPTIONS (dataset '<4x4 id>'), e.g. dataset 'ijzp-q8t2'.");
 }
 
+std::string portal_cache_key(const ScanSettings &settings) {
+    return settings.base_url + "\n" + settings.dataset + "\n" + settings.app_token;
+}
+
 ScanSettings make_scan_settings(const OptionList &server, const OptionList &user_mapping,
                                 const OptionList &table) {
     ScanSettings s;

@@ -38,6 +38,11 @@ struct ScanSettings {
     bool text_code_point_order = false;
 };
 
+// The key of a per-backend cache of the portal's answers for a dataset (its metadata, row
+// counts): the portal, the dataset and the app token, since after SET ROLE what one user's
+// token could see (a private dataset) is not another user's.
+std::string portal_cache_key(const ScanSettings &settings);
+
 // Throws Error(InvalidOption) naming the option, the value and where it may be used, with a
 // hint listing the valid options of that scope.
 void validate_option(OptionScope scope, const std::string &name, const std::string &value);

@@ -12,6 +12,8 @@ namespace socrata {
 namespace {
 
 constexpr std::string_view kMask = "***";
+// How printable_snippet marks a quote it cut.
+constexpr std::string_view kCutMark = "...";
 
 void replace_all(std::string &text, std::string_view needle) {
     if (needle.empty())
@@ -50,7 +52,6 @@ void mask_values_after(std::string &text, std::string_view key) {
 // be worth masking what may be ordinary text.
 void mask_cut_prefixes(std::string &text, std::string_view secret) {
     constexpr std::size_t kMinCutPrefix = 4;
-    constexpr std::string_view kCutMark = "...";
     std::size_t pos = 0;
     while ((pos = text.find(kCutMark, pos)) != std::string::npos) {
         for (std::size_t n = std::min(secret.size(), pos); n >= kMinCutPrefix; --n) {
@@ -64,25 +65,10 @@ void mask_cut_prefixes(std::string &text, std::string_view secret) {
     }
 }
 
-// The same at the other end: a quote that starts inside the secret (the JSON decoder quotes the
-// body from a bad offset, which may fall in a token the server echoed) opens with the secret's
-// last bytes, or, cut again, with bytes from its middle. Masks, right after each opening '"' or
-// "..." (jsonb's context line, "JSON data, line 1: ...", starts its quote with a cut mark), the
-// longest such fragment of kMinFragment or more bytes that is either the secret's whole tail or
-// runs up to a cut mark.
-void mask_fragment_at(std::string &text, std::size_t start, std::string_view secret);
-
-void mask_quoted_fragments(std::string &text, std::string_view secret) {
-    constexpr std::string_view kCutMark = "...";
-    for (std::size_t pos = 0; (pos = text.find('"', pos)) != std::string::npos; ++pos)
-        mask_fragment_at(text, pos + 1, secret);
-    for (std::size_t pos = 0; (pos = text.find(kCutMark, pos)) != std::string::npos; ++pos)
-        mask_fragment_at(text, pos + kCutMark.size(), secret);
-}
-
+// At `start`, the longest fragment of `secret` of kMinFragment or more bytes that is either its
+// whole tail or runs up to a cut mark, masked.
 void mask_fragment_at(std::string &text, std::size_t start, std::string_view secret) {
     constexpr std::size_t kMinFragment = 4;
-    constexpr std::string_view kCutMark = "...";
     for (std::size_t from = 1; from + kMinFragment <= secret.size(); ++from) {
         const std::string_view tail = secret.substr(from);
         std::size_t n = 0;
@@ -95,6 +81,18 @@ void mask_fragment_at(std::string &text, std::size_t start, std::string_view sec
             return;
         }
     }
+}
+
+// mask_cut_prefixes at the other end: a quote that starts inside the secret (the JSON decoder
+// quotes the body from a bad offset, which may fall in a token the server echoed) opens with the
+// secret's last bytes, or, cut again, with bytes from its middle. Masks such a fragment
+// (mask_fragment_at) right after each opening '"' or "..." (jsonb's context line, "JSON data,
+// line 1: ...", starts its quote with a cut mark).
+void mask_quoted_fragments(std::string &text, std::string_view secret) {
+    for (std::size_t pos = 0; (pos = text.find('"', pos)) != std::string::npos; ++pos)
+        mask_fragment_at(text, pos + 1, secret);
+    for (std::size_t pos = 0; (pos = text.find(kCutMark, pos)) != std::string::npos; ++pos)
+        mask_fragment_at(text, pos + kCutMark.size(), secret);
 }
 
 // The secret as printable_snippet quotes it: '"' and '\\' escaped (other bytes of a token are

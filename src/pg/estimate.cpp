@@ -1,6 +1,7 @@
 #include "estimate.hpp"
 
 #include "expiring_cache.hpp"
+#include "fdw_options.hpp"
 #include "pg_guard.hpp"
 #include "row_count.hpp"
 
@@ -17,10 +18,7 @@ constexpr double kDefaultRows = 100000.0;
 double remote_row_count(const ScanSettings &settings, const std::string &where) {
     // Per backend; see expiring_cache.hpp for why entries age out and how many are kept.
     static ExpiringCache<double> counts(256, std::chrono::minutes(10));
-    // Keyed by the app token too: after SET ROLE, a count that one user's token could see (a
-    // private dataset) is not another user's to plan with.
-    std::string key =
-        settings.base_url + "\n" + settings.dataset + "\n" + settings.app_token + "\n" + where;
+    std::string key = portal_cache_key(settings) + "\n" + where;
     if (auto cached = counts.find(key, std::chrono::steady_clock::now()))
         return *cached;
     SodaClient client(settings, cancel_requested);

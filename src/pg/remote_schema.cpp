@@ -4,6 +4,7 @@
 #include "dataset_metadata.hpp"
 #include "error.hpp"
 #include "expiring_cache.hpp"
+#include "fdw_options.hpp"
 #include "pg_guard.hpp"
 #include "soda_client.hpp"
 #include "soql.hpp"
@@ -72,9 +73,7 @@ bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string>
 }
 
 std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settings, SchemaUse use) {
-    // Keyed by the app token too: after SET ROLE, what one user's token could see (a private
-    // dataset's fields) is not another user's.
-    std::string key = settings.base_url + "\n" + settings.dataset + "\n" + settings.app_token;
+    std::string key = portal_cache_key(settings);
     if (auto cached = cache().find(key, std::chrono::steady_clock::now()))
         return cached;
 

@@ -198,3 +198,16 @@ TEST(FdwOptions, ResponseFormatIsAutoJsonOrCsvOnServerOrTable) {
     EXPECT_NE(error_of(OptionScope::Server, {{"response_format", "CSV"}}), "");
     EXPECT_NE(error_of(OptionScope::UserMapping, {{"response_format", "csv"}}), "");
 }
+
+// Cached answers are per portal, dataset and app token.
+TEST(FdwOptions, PortalCacheKeysTellTokensApart) {
+    ScanSettings a;
+    a.dataset = "ijzp-q8t2";
+    ScanSettings b = a;
+    b.app_token = "other-token";
+    ScanSettings c = a;
+    c.dataset = "z8bn-74gv";
+    EXPECT_EQ(portal_cache_key(a), portal_cache_key(ScanSettings(a)));
+    EXPECT_NE(portal_cache_key(a), portal_cache_key(b));
+    EXPECT_NE(portal_cache_key(a), portal_cache_key(c));
+}

@@ -90,3 +90,14 @@ COMMENT ON COLUMN crime.backfill_state.windows_done IS 'Windows committed so far
 COMMENT ON COLUMN crime.backfill_state.rows_fetched IS 'Rows read from the portal so far';
 COMMENT ON COLUMN crime.backfill_state.started_at IS 'When this backfill was first started';
 COMMENT ON COLUMN crime.backfill_state.updated_at IS 'When the last window was committed';
+
+-- Not dumped: a restore leaves the views unpopulated, and the first refresh after it records
+-- its own present.
+CREATE TABLE crime.views_state (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    present   timestamp NOT NULL
+);
+COMMENT ON TABLE crime.views_state IS
+    'The present as of which crime.refresh_views() last brought the views that leave out dates after the present (monthly_trend, crime_rate_trend, holiday_crime) up to date (at most one row): when the present passes a date the portal gave in the future, they change with no change to their tallies';
+COMMENT ON COLUMN crime.views_state.singleton IS 'Always true: the table holds at most one row';
+COMMENT ON COLUMN crime.views_state.present IS 'crime.portal_time(now()) of that refresh: Chicago''s local time';

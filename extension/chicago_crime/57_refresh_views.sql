@@ -17,7 +17,20 @@ AS $$
 DECLARE
     v         record;
     refreshed text[] := '{}';
+    present   timestamp := crime.portal_time(now());   -- what the views compare dates with
+    last      timestamp;
 BEGIN
+    -- monthly_trend, crime_rate_trend and holiday_crime leave out the months and days after the
+    -- present (an incident the portal dates in the future is a data error). Once the present
+    -- passes such a date they change, though no count has: refresh them as if their tallies had.
+    -- (No row, as after a restore: refresh them too.)
+    SELECT s.present INTO last FROM crime.views_state s;
+    IF last IS NULL
+       OR EXISTS (SELECT FROM crime.tally_day d WHERE d.day > last AND d.day <= present)
+       OR EXISTS (SELECT FROM crime.tally_type_month m WHERE m.month > last AND m.month <= present) THEN
+        changed := changed || ARRAY['crime.tally_day'::regclass, 'crime.tally_type_month'::regclass];
+    END IF;
+
     -- The extension's materialized views that read one of the changed tables, or a view refreshed
     -- here, or were never populated, found through the dependencies of their rewrite rules. A view
     -- comes after the views it reads (depth: the longest chain of the extension's views below it).
@@ -63,8 +76,12 @@ BEGIN
                        CASE WHEN v.populated THEN 'CONCURRENTLY' ELSE '' END, v.view);
         refreshed := refreshed || v.view::text;
     END LOOP;
+    -- The views now show the data as of this present, whether refreshed or not: nothing that
+    -- compares with the present changed since the last time.
+    INSERT INTO crime.views_state AS s (present) VALUES (present)
+    ON CONFLICT (singleton) DO UPDATE SET present = EXCLUDED.present;
     RETURN refreshed;
 END
 $$;
 COMMENT ON FUNCTION crime.refresh_views(regclass[]) IS
-    'Refreshes (CONCURRENTLY when populated) the extension''s materialized views that depend on any of the given tables or on a view it refreshes, and any that were never populated, each once and after the views it reads; returns their names in the order refreshed';
+    'Refreshes (CONCURRENTLY when populated) the extension''s materialized views that depend on any of the given tables or on a view it refreshes, any that were never populated, and those that leave out dates after the present when the present has passed a date of the data since the last call (crime.views_state), each once and after the views it reads; returns their names in the order refreshed';

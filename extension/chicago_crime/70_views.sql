@@ -87,9 +87,11 @@ CREATE MATERIALIZED VIEW crime.crime_rate_trend AS
 WITH bounds AS (
     -- The month of the latest incident is usually incomplete: the periods end before it. An
     -- incident dated after the present (a data error, e.g. 2099) is not the latest: it would
-    -- move both periods past all the data.
-    SELECT max(m.month)::timestamp AS period_end FROM crime.tally_type_month m
-    WHERE m.month <= crime.portal_time(now())
+    -- move both periods past all the data. Compared by day, as holiday_crime does: one dated
+    -- later in the current month would otherwise make that month the latest. (date_trunc over
+    -- timestamp: the session's time zone must not move the month.)
+    SELECT date_trunc('month', max(d.day)::timestamp) AS period_end FROM crime.tally_day d
+    WHERE d.day <= crime.portal_time(now())
 ),
 months AS (
     SELECT m AS month, row_number() OVER (ORDER BY m) AS month_no
@@ -176,7 +178,7 @@ WITH NO DATA;
 
 CREATE UNIQUE INDEX late_night_safety_key ON crime.late_night_safety (community_area);
 COMMENT ON MATERIALIZED VIEW crime.late_night_safety IS
-    'Incidents between 22:00 and 04:00 (local time, 04:00 excluded) per community area, all 77 areas, safest (fewest) first. Incidents without a community area (most of the bundled data) are not counted; counts are not adjusted for population';
+    'Incidents between 22:00 and 04:00 (local time, 04:00 excluded) per community area, all 77 areas, ranked by safety_rank (1 = fewest). Incidents without a community area (most of the bundled data) are not counted; counts are not adjusted for population';
 COMMENT ON COLUMN crime.late_night_safety.community_area IS 'Community area number (1-77)';
 COMMENT ON COLUMN crime.late_night_safety.community_area_name IS 'Community area name';
 COMMENT ON COLUMN crime.late_night_safety.late_night_incidents IS 'Incidents that occurred between 22:00 and 04:00';

@@ -14,7 +14,7 @@ LANGUAGE sql
 AS $$
     SELECT pg_temp.warehouse_digest(ARRAY['incidents.synced_at', 'sync_state.updated_at', 'sync_state.run_id',
                                           'backfill_state.run_id', 'backfill_state.started_at',
-                                          'backfill_state.updated_at'])
+                                          'backfill_state.updated_at', 'views_state.present'])
 $$;
 
 CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-back');

@@ -54,7 +54,7 @@ SELECT results_eq($$SELECT c.relname::text COLLATE "default", array_to_string(t.
 -- Tables
 -------------------------------------------------------------------------------------------------
 SELECT tables_are('crime', ARRAY['incidents', 'police_stations', 'wards', 'community_areas', 'holidays',
-                                 'sync_runs', 'sync_state', 'backfill_state', 'tally_type_month',
+                                 'sync_runs', 'sync_state', 'views_state', 'backfill_state', 'tally_type_month',
                                  'tally_theft_block_year', 'tally_community_area', 'tally_day',
                                  'tally_district_ward'],
                   'the warehouse tables');

@@ -28,7 +28,7 @@ CREATE TEMP TABLE src_wards (
 CREATE TEMP TABLE src_areas (community_area integer, name text);
 \copy src_areas FROM 'data/community_areas.csv' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(30);
+SELECT plan(36);
 
 SELECT is(status, 'succeeded', 'the bundled data is synced') FROM crime_sync();
 SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM src), 'all of it');
@@ -290,6 +290,40 @@ SELECT is(:'future_months'::text, '2099-01-01 ALL 1; 2099-01-01 THEFT 1',
           'monthly_trend: the 2099 incident is shown in its month, with no months of zeros up to it');
 SELECT is(:'future_holidays'::text, :'before_holidays',
           'holiday_crime: an incident dated 2099 adds no holidays and changes no baseline');
+
+-- Dated tomorrow: within the current month on most days (not on a month's last, where this
+-- checks the 2099 case again), so comparing by month would take this month as the latest.
+BEGIN;
+SELECT (crime.portal_time(now()) + interval '1 day')::date AS tomorrow \gset
+INSERT INTO crime.tally_type_month VALUES (date_trunc('month', :'tomorrow'::timestamp), 'THEFT', 1, 0, 99999998);
+INSERT INTO crime.tally_day VALUES (:'tomorrow', 1);
+REFRESH MATERIALIZED VIEW crime.crime_rate_trend;
+SELECT coalesce(string_agg(t::text, '; ' ORDER BY t::text), 'no rows') AS tomorrow_trend FROM crime.crime_rate_trend t \gset
+ROLLBACK;
+SELECT is(:'tomorrow_trend'::text, :'before_trend',
+          'crime_rate_trend: an incident dated tomorrow does not move the periods either');
+
+-- Once the present passes such a date, the three views change with no change to the counts:
+-- crime.refresh_views() refreshes them when a day or month of the tallies lies between the
+-- present of its last call (crime.views_state) and this one. Here the last call is moved back
+-- three days and yesterday gets an incident. Within a transaction, rolled back.
+BEGIN;
+SELECT (crime.portal_time(now()) - interval '1 day')::date AS yesterday \gset
+INSERT INTO crime.tally_day VALUES (:'yesterday', 1)
+ON CONFLICT (day) DO UPDATE SET incidents = crime.tally_day.incidents + 1;
+SELECT is(crime.refresh_views('{}'), '{}',
+          'refresh_views: no date of the data lies between its last call and now, so nothing is refreshed');
+UPDATE crime.views_state SET present = crime.portal_time(now()) - interval '3 days';
+SELECT is(crime.refresh_views('{}'),
+          '{crime.arrest_rates,crime.crime_rate_trend,crime.holiday_crime,crime.monthly_trend}',
+          'refresh_views: a day of the data between its last call and now refreshes the views that leave out future dates (and arrest_rates, which reads the same tally)');
+SELECT is((SELECT present FROM crime.views_state), crime.portal_time(now()),
+          'and records the present they now show');
+SELECT is(crime.refresh_views('{}'), '{}', 'so the next call refreshes nothing');
+DELETE FROM crime.views_state;
+SELECT ok(crime.refresh_views('{}') @> '{crime.holiday_crime}',
+          'refresh_views: with no present recorded (as after a restore), the three views are refreshed');
+ROLLBACK;
 
 -------------------------------------------------------------------------------------------------
 -- The session's time zone does not change what a refresh computes, even where daylight saving

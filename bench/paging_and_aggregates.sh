@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Two measurements behind design choices of socrata_fdw, printed (not asserted):
-#  1. keyset paging ($where=:id > last) vs offset paging ($offset=K): time of one page deep in a
-#     dataset of N rows, and of the whole pull, with plain curl against the local SODA server;
+#  1. keyset paging ($where=:id > last) vs offset paging ($offset=K): time of the first page and
+#     of one page deep in a dataset of N rows, with plain curl against the local SODA server;
 #  2. bytes received for `SELECT primary_type, count(*) ... GROUP BY 1` with the aggregate pushed
 #     down vs. computed locally (HAVING count(*) >= 0 keeps it local), over N rows.
 #   bench/paging_and_aggregates.sh [N]     (default 100000; uses bench/out/crimes-N.csv.gz)

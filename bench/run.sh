@@ -3,8 +3,8 @@
 # alternatives, on generated crimes data served by the local SODA server.
 #   bench/run.sh [--sizes 100000,1000000] [--quick] [--page-size 10000] [--gzip]
 #                [--backfill-window '1 year'] [--huge-pages | --shmem-thp] [--shared-buffers 256MB]
-# Uses its own cluster and SODA server (RUN_DIR=.run/bench, ports 25433/25481 unless set in the
-# environment), so a running `make demo`/`make test` set-up is left alone; stops both on exit.
+# Uses its own cluster and SODA server (.run/bench, ports 25433/25481; BENCH_RUN_DIR,
+# BENCH_PGPORT and BENCH_SODA_PORT override them, PGPORT and RUN_DIR do not), so a running `make demo`/`make test` set-up is left alone; stops both on exit.
 # Generated data is cached in bench/out/ (git-ignored); the report goes to
 # bench/out/report-<date>.txt. Expects the extensions installed (`make bench` does that).
 # The cluster's shared memory is in ordinary 4 kB pages (huge_pages = off). --huge-pages reserves

@@ -33,7 +33,7 @@ CREATE INDEX incidents_occurred_at_idx ON crime.incidents (occurred_at);
 CREATE INDEX incidents_primary_type_occurred_at_idx ON crime.incidents (primary_type, occurred_at);
 
 COMMENT ON TABLE crime.incidents IS
-    'One row per crime reported to the Chicago Police Department, copied from the portal (dataset ijzp-q8t2) by crime_sync() and crime_backfill(). About 80% of the records lack case_number, iucr, fbi_code, block, coordinates or community_area in the bundled test data: missing values are NULL';
+    'One row per crime reported to the Chicago Police Department, copied from the portal (dataset ijzp-q8t2) by crime_sync() and crime_backfill(). In the bundled test data about 93% of the records lack case_number, iucr, fbi_code, coordinates or community_area, and 82% block: missing values are NULL';
 COMMENT ON COLUMN crime.incidents.id IS 'Unique identifier of the record (CPD); the portal''s id';
 COMMENT ON COLUMN crime.incidents.case_number IS 'CPD Records Division number, unique to the incident';
 COMMENT ON COLUMN crime.incidents.occurred_at IS 'When the incident occurred (sometimes a best estimate), Chicago local time; the portal''s date';
@@ -175,7 +175,7 @@ CREATE TABLE crime.holidays (
     PRIMARY KEY (year, holiday)
 );
 COMMENT ON TABLE crime.holidays IS
-    'US federal holidays (5 U.S.C. 6103) for every year present in crime.incidents, computed by crime.us_federal_holidays() and refreshed by every sync';
+    'US federal holidays (5 U.S.C. 6103) for every year from the first to the last of crime.incidents, computed by crime.us_federal_holidays() and refreshed by every sync';
 COMMENT ON COLUMN crime.holidays.year IS 'Year of the holiday';
 COMMENT ON COLUMN crime.holidays.holiday IS 'Official name of the holiday';
 COMMENT ON COLUMN crime.holidays.holiday_date IS 'The day of the holiday itself (e.g. December 25)';

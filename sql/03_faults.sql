@@ -109,6 +109,8 @@ DROP SERVER wrongpoint CASCADE;
 -- A stalled body is abandoned after stall_timeout and retried.
 SELECT fault_table('stalled', 'stall=30,after=1,times=1');
 SELECT count(*) FROM stalled WHERE year = 2015;
+SELECT fault_table('stalled_explained', 'stall=30,after=1,times=1,tag=explained');
+SELECT socrata_explain('SELECT count(*) FROM stalled_explained WHERE year = 2015');
 -- Without retries, the error says so. (Were stall_timeout ignored, the body would come whole
 -- after its 30 s pause, and the count with it.)
 SELECT fault_table('stalled_once', 'stall=30,after=1,times=1,tag=once', 0);

@@ -24,7 +24,7 @@ SELECT reltuples FROM pg_class WHERE oid = 'ana23_crimes'::regclass;
 SELECT attname, null_frac = 0 AS no_nulls, n_distinct
 FROM pg_stats WHERE tablename = 'ana23_crimes' AND attname IN ('arrest', 'id')
 ORDER BY attname;
-SELECT count(*) > 0 AS has_stats FROM pg_stats
+SELECT count(*) AS columns_with_stats FROM pg_stats
 WHERE tablename = 'ana23_crimes' AND attname IN ('date', 'primary_type', 'ward', 'location');
 SELECT "select", "order", "limit", status, count(*),
        count(DISTINCT coalesce("offset", '0')) AS offsets

@@ -19,20 +19,23 @@ $$;
 
 CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-back');
 -- Each request a little slow, so that the backfill is surely midway when it is cancelled.
-SELECT :'soda_url' || '/fault/delay=0.05,tag=' || md5(clock_timestamp()::text) AS slow_url \gset
+SELECT 'delay=0.05,tag=' || md5(clock_timestamp()::text) AS slow_spec \gset
+SELECT :'soda_url' || '/fault/' || :'slow_spec' AS slow_url \gset
 ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'slow_url');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(76);
+SELECT plan(77);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
 -------------------------------------------------------------------------------------------------
 SELECT throws_ok('CALL crime_backfill()', '2D000', 'invalid transaction termination',
                  'crime_backfill() inside a function or transaction block fails at once');
+-- (What it wrote would be rolled back with throws_ok's subtransaction; the portal's count is not.)
+SELECT is(pg_temp.fault_requests(:'slow_spec'), 0::bigint, '... before asking the portal anything');
 SELECT is((SELECT count(*) FROM crime.sync_runs), 0::bigint, '... and records nothing');
 
 -------------------------------------------------------------------------------------------------

@@ -63,9 +63,10 @@ SELECT is(:'refused_detail',
           format('Backend PID %s holds the warehouse''s advisory lock.', :first_pid),
           '... naming the backend that runs the first');
 -- The running sync's row in crime.sync_runs is not committed yet: the hint must not send the
--- user there to see it.
+-- user there to see it. (A guard on that premise: should crime_sync() ever record its start in
+-- a transaction of its own, this fails and the hint must change.)
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'running'), 0::bigint,
-          'the running sync is not visible in crime.sync_runs');
+          'the running sync is not visible in crime.sync_runs (the premise of the hint)');
 SELECT is(:'refused_hint'::text,
           'Wait for it to finish and try again. pg_stat_activity shows what that backend runs; a sync shows in crime.sync_runs once its transaction commits, a backfill once it has read the portal''s range (and its progress in crime.backfill_state).',
           '... and the hint says where a run in progress shows');

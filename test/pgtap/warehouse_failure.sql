@@ -14,7 +14,7 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(61);
+SELECT plan(62);
 
 -------------------------------------------------------------------------------------------------
 -- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
@@ -22,12 +22,14 @@ SELECT plan(61);
 -------------------------------------------------------------------------------------------------
 CREATE TEMP TABLE declared_indexes AS
     SELECT pg_get_indexdef(indexrelid) AS def FROM pg_index WHERE indrelid = 'crime.incidents'::regclass;
-SELECT 'status=500,after=3,tag=' || md5(clock_timestamp()::text) AS first_fault \gset
+-- Requests: the metadata, the row count, then the pages: the 5th request is the 3rd page.
+SELECT 'status=500,after=4,tag=' || md5(clock_timestamp()::text) AS first_fault \gset
 SELECT :'soda_url' || '/fault/' || :'first_fault' AS first_fault_url \gset
 ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'first_fault_url');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (ADD page_size '100');
 CREATE TEMP TABLE run_0 AS SELECT * FROM crime_sync();
 SELECT is(status, 'failed', 'a first load that fails on its 3rd page returns status failed') FROM run_0;
+SELECT is(pg_temp.fault_requests(:'first_fault'), 5::bigint, '... after two pages were loaded');
 SELECT is((SELECT count(*) FROM crime.incidents), 0::bigint, '... and leaves crime.incidents empty');
 SELECT set_eq($$SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid = 'crime.incidents'::regclass$$,
               $$SELECT def FROM declared_indexes$$, '... with its indexes and primary key, as declared');
@@ -84,9 +86,10 @@ SELECT pg_temp.warehouse_digest() AS digest_before,
        (SELECT watermark FROM crime.sync_state) AS watermark_before \gset
 
 -------------------------------------------------------------------------------------------------
--- A. The portal fails on the 3rd request, after two good pages of the changed rows
+-- A. The portal fails on the 3rd page of the changed rows, after two good ones were merged
 -------------------------------------------------------------------------------------------------
-SELECT 'status=500,after=2,tag=' || md5(clock_timestamp()::text) AS fault_spec \gset
+-- Requests: the metadata, the summary, then the pages: the 5th request is the 3rd page.
+SELECT 'status=500,after=4,tag=' || md5(clock_timestamp()::text) AS fault_spec \gset
 SELECT :'soda_url' || '/fault/' || :'fault_spec' AS fault_url \gset
 ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'fault_url');
 -- 100 rows a page: the 250 changed rows take 3 pages
@@ -94,7 +97,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (ADD page_size '100');
 
 CREATE TEMP TABLE run_a AS SELECT * FROM crime_sync();
 SELECT is(status, 'failed', 'a sync that fails midway returns status failed') FROM run_a;
-SELECT is(pg_temp.fault_requests(:'fault_spec'), 3::bigint, 'it failed on the 3rd request, after 2 pages');
+SELECT is(pg_temp.fault_requests(:'fault_spec'), 5::bigint, 'it failed on the 5th request, the 3rd page, after 2 pages were merged');
 SELECT matches(error, 'HTTP 500', 'the error text is recorded') FROM run_a;
 SELECT is(error_sqlstate, 'HV000', 'its SQLSTATE is recorded') FROM run_a;
 SELECT matches(error_detail, 'crime\.merge_incidents', 'so is where it happened') FROM run_a;

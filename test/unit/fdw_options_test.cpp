@@ -200,14 +200,22 @@ TEST(FdwOptions, ResponseFormatIsAutoJsonOrCsvOnServerOrTable) {
 }
 
 // Cached answers are per portal, dataset and app token.
-TEST(FdwOptions, PortalCacheKeysTellTokensApart) {
+TEST(FdwOptions, PortalCacheKeysTellPortalsDatasetsAndTokensApart) {
     ScanSettings a;
     a.dataset = "ijzp-q8t2";
-    ScanSettings b = a;
-    b.app_token = "other-token";
-    ScanSettings c = a;
-    c.dataset = "z8bn-74gv";
-    EXPECT_EQ(portal_cache_key(a), portal_cache_key(ScanSettings(a)));
-    EXPECT_NE(portal_cache_key(a), portal_cache_key(b));
-    EXPECT_NE(portal_cache_key(a), portal_cache_key(c));
+    ScanSettings token = a;
+    token.app_token = "other-token";
+    ScanSettings dataset = a;
+    dataset.dataset = "z8bn-74gv";
+    ScanSettings portal = a;
+    portal.base_url = "https://data.cityofnewyork.us";
+    EXPECT_NE(portal_cache_key(a), portal_cache_key(token));
+    EXPECT_NE(portal_cache_key(a), portal_cache_key(dataset));
+    EXPECT_NE(portal_cache_key(a), portal_cache_key(portal));
+    // What does not change the portal's answers shares one entry.
+    ScanSettings paging = a;
+    paging.page_size = 500;
+    paging.max_retries = 0;
+    paging.response_format = ResponseFormat::Json;
+    EXPECT_EQ(portal_cache_key(a), portal_cache_key(paging));
 }

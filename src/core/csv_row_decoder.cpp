@@ -45,10 +45,7 @@ void CsvRowDecoder::feed(const char *data, std::size_t size) {
             case State::FieldStart:
                 if (!record_started_)
                     begin_record(p);
-                target_ = in_header_                    ? kHeaderTarget
-                          : col_ < column_field_.size() ? column_field_[col_]
-                                                        : FieldSlotMap::kNotWanted;
-                field_start_ = in_header_ ? header_buf_.size() : row_buf_.size();
+                begin_field();
                 if (*p == '"') {
                     state_ = State::Quoted;
                     ++p;
@@ -164,7 +161,9 @@ void CsvRowDecoder::finish() {
     case State::Unquoted:
     case State::QuoteInQuoted:
     case State::FieldStart:
-        if (record_started_) { // a last record without a line end
+        if (record_started_) {               // a last record without a line end
+            if (state_ == State::FieldStart) // it ends with a delimiter: an empty last field
+                begin_field();
             end_field(nullptr, state_ == State::QuoteInQuoted);
             end_record(nullptr);
         }
@@ -175,6 +174,14 @@ void CsvRowDecoder::finish() {
     if (in_header_)
         throw Error(ErrorKind::BadResponse, "CSV response has no header line", from);
     failed_ = false;
+}
+
+// Where the field at col_ goes: the header, its column's slot, or nowhere.
+void CsvRowDecoder::begin_field() {
+    target_ = in_header_                    ? kHeaderTarget
+              : col_ < column_field_.size() ? column_field_[col_]
+                                            : FieldSlotMap::kNotWanted;
+    field_start_ = in_header_ ? header_buf_.size() : row_buf_.size();
 }
 
 void CsvRowDecoder::begin_record(const char *p) {

@@ -60,6 +60,7 @@ class CsvRowDecoder {
     };
 
     void begin_record(const char *p);
+    void begin_field();
     void append(const char *p, std::size_t n);
     const char *take_utf8_byte(const char *p);
     void end_field(const char *p, bool quoted);

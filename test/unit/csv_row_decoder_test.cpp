@@ -88,6 +88,19 @@ TEST(CsvRowDecoder, AQuotedEmptyLastFieldIsTheEmptyString) {
     EXPECT_EQ(rows[2], (std::vector<Cell>{str("z"), str("")})); // no line end after it
 }
 
+TEST(CsvRowDecoder, AnEmptyLastFieldAtTheBodysEndLeavesTheFieldBeforeIt) {
+    // No line end after the last record, which ends with a delimiter: its last field is NULL
+    // and the quoted empty field before it stays the empty string.
+    for (const char *end : {"", "\n"}) {
+        Rows rows = decode(std::string("\"a\",\"b\",\"c\"\n\"x\",\"\",\n\"y\",\"\",") + end,
+                           {"a", "b", "c"});
+        ASSERT_EQ(rows.size(), 2u) << "end: '" << end << "'";
+        EXPECT_EQ(rows[0], (std::vector<Cell>{str("x"), str(""), null()}));
+        EXPECT_EQ(rows[1], (std::vector<Cell>{str("y"), str(""), null()}))
+            << "end: '" << end << "'";
+    }
+}
+
 TEST(CsvRowDecoder, ChunkBoundariesAnywhereGiveIdenticalRows) {
     const std::string real = read_fixture("crimes_head.csv");
     const std::vector<std::string> real_fields = {"id", "block", "date", "longitude"};

@@ -144,6 +144,21 @@ SELECT count(*) AS rows_compared,
                            OR t.latitude::float8 IS DISTINCT FROM c.latitude
                            OR t.longitude::float8 IS DISTINCT FROM c.longitude) AS differing
 FROM crimes_text t JOIN from_csv c USING (id);
+-- A json or jsonb column takes a value as JSON has it (a checkbox is a boolean, CSV's text would
+-- be "false"): a scan that reads one asks for JSON, so the value does not depend on what else
+-- the query reads. A domain over jsonb or point reads as its base type does.
+CREATE DOMAIN json_doc AS jsonb;
+CREATE DOMAIN map_point AS point;
+CREATE FOREIGN TABLE crimes_as_json (id bigint, arrest jsonb, ward json_doc, block json_doc,
+    spot map_point OPTIONS (column_name 'location'), location jsonb)
+    SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT arrest FROM crimes_as_json;
+SELECT jsonb_typeof(arrest) AS arrest, count(*) FROM crimes_as_json GROUP BY 1 ORDER BY 1;
+SELECT jsonb_typeof(arrest) AS arrest, count(*) FROM crimes_as_json
+WHERE location IS NULL OR location IS NOT NULL GROUP BY 1 ORDER BY 1;
+SELECT jsonb_typeof(ward) AS ward, jsonb_typeof(block) AS block, count(*)
+FROM crimes_as_json GROUP BY 1, 2 ORDER BY 1, 2;
+SELECT id, spot FROM crimes_as_json WHERE spot IS NOT NULL ORDER BY id LIMIT 2;
 -- response_format 'csv' on the server forces CSV even for the point, which then arrives as
 -- its CSV text (WKT) in a JSON string; a bad value is refused.
 ALTER SERVER scan_portal OPTIONS (ADD response_format 'csv');

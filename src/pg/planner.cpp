@@ -249,6 +249,7 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
         // A whole-row reference (attno 0) needs every column.
         bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, info->attrs_used);
         std::vector<std::string> fields;
+        bool into_json = false;
         for (const ColumnInfo &col : info->table.columns) {
             if (col.dropped ||
                 (!whole_row &&
@@ -256,9 +257,10 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
                 continue;
             plan.add_column(soql_field(info->table, col), col.attnum - 1);
             fields.push_back(col.field);
+            into_json = into_json || col.takes_json();
         }
         plan.request.csv =
-            use_csv(info->table.settings.response_format, info->remote.get(), fields);
+            use_csv(info->table.settings.response_format, info->remote.get(), fields, into_json);
         plan.request.star_returns_all = star_returns_all(info->remote.get(), fields);
 
         List *fdw_private = scan_plan_to_list(plan);

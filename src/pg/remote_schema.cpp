@@ -53,10 +53,10 @@ bool RemoteSchema::reads_same_in_csv(const std::string &field) const {
 }
 
 bool use_csv(ResponseFormat format, const RemoteSchema *remote,
-             const std::vector<std::string> &fields) {
+             const std::vector<std::string> &fields, bool into_json) {
     if (format != ResponseFormat::Auto)
         return format == ResponseFormat::Csv;
-    if (!remote)
+    if (!remote || into_json)
         return false;
     for (const auto &field : fields)
         if (!remote->reads_same_in_csv(field))

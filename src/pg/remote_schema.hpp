@@ -28,9 +28,11 @@ struct RemoteSchema {
 };
 
 // Whether a scan of these fields asks for CSV (ScanRequest::csv): as the option says, and for
-// `auto` when the dataset's types are known and every field reads the same as from JSON.
+// `auto` when the dataset's types are known and every field reads the same as from JSON. A
+// json or jsonb column (into_json) takes a value as JSON has it, a checkbox's true rather than
+// CSV's "true": such a scan reads JSON, so that its values do not depend on the other columns.
 bool use_csv(ResponseFormat format, const RemoteSchema *remote,
-             const std::vector<std::string> &fields);
+             const std::vector<std::string> &fields, bool into_json);
 
 // Whether `$select=<named>,*` returns every one of these fields (ScanRequest::star_returns_all):
 // each is a field the metadata lists, or one a request names besides `*` (star_leaves_out:

@@ -26,8 +26,10 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
         c.name = NameStr(attr->attname);
         c.typmod = attr->atttypmod;
         Oid type = attr->atttypid;
-        c.form = (type == JSONBOID || type == JSONOID) ? TextForm::Json
-                 : type == POINTOID                    ? TextForm::Point
+        // A domain's value is read as its base type's (then its input function checks it).
+        Oid base = pg::call([&] { return getBaseType(type); });
+        c.form = (base == JSONBOID || base == JSONOID) ? TextForm::Json
+                 : base == POINTOID                    ? TextForm::Point
                                                        : TextForm::AsIs;
         switch (type) {
         case INT2OID:

@@ -98,6 +98,7 @@ ForeignTableInfo load_foreign_table(Oid relid, Oid userid) {
         col.dropped = attr->attisdropped;
         if (col.dropped)
             continue;
+        col.base_type = pg::call([&] { return getBaseType(col.type); });
         List *options = pg::call([&] { return GetForeignColumnOptions(relid, attr->attnum); });
         col.field = field_name_for_column(col.name, to_option_list(options));
     }

@@ -12,9 +12,13 @@ struct ColumnInfo {
     std::string name;  // Postgres column name
     std::string field; // SODA field name
     Oid type = InvalidOid;
+    Oid base_type = InvalidOid; // type, or a domain's base type
     int32 typmod = -1;
     Oid collation = InvalidOid;
     bool dropped = false;
+
+    // json or jsonb, or a domain over one: the column takes the value as JSON has it.
+    bool takes_json() const { return base_type == JSONOID || base_type == JSONBOID; }
 };
 
 struct ForeignTableInfo {

@@ -532,6 +532,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
     List *vars = pg::call(
         [&] { return pull_var_clause(reinterpret_cast<Node *>(base->reltarget->exprs), 0); });
     std::vector<std::string> fields;
+    bool into_json = false;
     foreach (cell, vars) {
         auto *expr = static_cast<Expr *>(lfirst(cell));
         if (!IsA(expr, Var))
@@ -546,10 +547,12 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         int position = list_length(candidate.scan_tlist);
         plan.add_column(soql_field(info->table, col), position);
         fields.push_back(col.field);
+        into_json = into_json || col.takes_json();
         append_scan_target(candidate, expr, pg::call([&] { return pstrdup(col.name.c_str()); }));
     }
 
-    plan.request.csv = use_csv(info->table.settings.response_format, info->remote.get(), fields);
+    plan.request.csv =
+        use_csv(info->table.settings.response_format, info->remote.get(), fields, into_json);
 
     // Cheaper than Limit over the scan: Socrata stops after the rows asked for.
     add_limit_path(root, output_rel, std::move(candidate), base->rows, kStartupCost - 1);

@@ -159,6 +159,13 @@ WHERE location IS NULL OR location IS NOT NULL GROUP BY 1 ORDER BY 1;
 SELECT jsonb_typeof(ward) AS ward, jsonb_typeof(block) AS block, count(*)
 FROM crimes_as_json GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT id, spot FROM crimes_as_json WHERE spot IS NOT NULL ORDER BY id LIMIT 2;
+-- Socrata reads field names case-folded, '-' as '_': a column_name spelled otherwise than the
+-- metadata is sent and read under the metadata's spelling, which the response names it by.
+CREATE FOREIGN TABLE stations_spelled (d text OPTIONS (column_name 'DISTRICT'),
+    name text OPTIONS (column_name 'District-Name')) SERVER scan_portal OPTIONS (dataset 'z8bn-74gv');
+EXPLAIN (VERBOSE, COSTS OFF) SELECT d, name FROM stations_spelled WHERE d = '1';
+SELECT d, name FROM stations_spelled WHERE d IN ('1', '2') ORDER BY d;
+SELECT count(*) AS rows, count(d) AS with_district FROM (SELECT d FROM stations_spelled OFFSET 0) s;
 -- response_format 'csv' on the server forces CSV even for the point, which then arrives as
 -- its CSV text (WKT) in a JSON string; a bad value is refused.
 ALTER SERVER scan_portal OPTIONS (ADD response_format 'csv');

@@ -61,6 +61,8 @@ class Sampler {
 
 void Sampler::prepare() {
     table_ = load_foreign_table(RelationGetRelid(relation_), GetUserId());
+    auto remote = remote_schema_for(table_.settings, SchemaUse::Sampling);
+    adopt_field_spellings(table_, remote.get());
     std::vector<std::string> fields;
     for (const ColumnInfo &col : table_.columns) {
         if (col.dropped)
@@ -69,8 +71,7 @@ void Sampler::prepare() {
         fields.push_back(col.field);
     }
     // A table of a few hundred columns samples with `$select=*,:id` (select_for_url).
-    plan_.request.star_returns_all =
-        star_returns_all(remote_schema_for(table_.settings, SchemaUse::Sampling).get(), fields);
+    plan_.request.star_returns_all = star_returns_all(remote.get(), fields);
     converter_ = std::make_unique<RowConverter>(RelationGetDescr(relation_), plan_.slot_columns,
                                                 plan_.slot_items, CurrentMemoryContext,
                                                 table_.settings.app_token);

@@ -169,6 +169,7 @@ void get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntab
     pg::entry([&] {
         auto *info = static_cast<RelPlanInfo *>(baserel->fdw_private);
         info->remote = remote_schema_for(info->table.settings, SchemaUse::Planning);
+        adopt_field_spellings(info->table, info->remote.get());
         classify_conditions(root, baserel, *info);
         collect_attrs_used(baserel, *info);
 

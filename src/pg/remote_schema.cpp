@@ -8,6 +8,7 @@
 #include "pg_guard.hpp"
 #include "soda_client.hpp"
 #include "soql.hpp"
+#include "table_options.hpp"
 
 #include <algorithm>
 
@@ -46,6 +47,34 @@ RemoteType RemoteSchema::type_of(const std::string &field) const {
         return RemoteType::Other; // fixed timestamps with a zone: not comparable as floating
     auto it = fields.find(field);
     return it == fields.end() ? RemoteType::Other : it->second;
+}
+
+std::string RemoteSchema::spelling_of(const std::string &field) const {
+    if (fields.count(field) > 0)
+        return {};
+    auto fold = [](std::string_view name) {
+        std::string folded(name);
+        for (char &c : folded)
+            c = c == '-' ? '_' : (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+        return folded;
+    };
+    const std::string wanted = fold(field);
+    for (const auto &entry : fields)
+        if (fold(entry.first) == wanted)
+            return entry.first;
+    return {};
+}
+
+void adopt_field_spellings(ForeignTableInfo &table, const RemoteSchema *remote) {
+    if (!remote)
+        return;
+    for (ColumnInfo &col : table.columns) {
+        if (col.dropped)
+            continue;
+        std::string spelling = remote->spelling_of(col.field);
+        if (!spelling.empty())
+            col.field = std::move(spelling);
+    }
 }
 
 bool RemoteSchema::reads_same_in_csv(const std::string &field) const {

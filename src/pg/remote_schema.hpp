@@ -25,7 +25,18 @@ struct RemoteSchema {
     // System fields exist on every dataset.
     RemoteType type_of(const std::string &field) const;
     bool reads_same_in_csv(const std::string &field) const;
+    // The metadata's spelling of a field that `field` names only in another letter case or
+    // with '-' for '_' (Socrata reads names so folded: soql-reference's AbstractName); empty
+    // when `field` is spelled as the metadata has it, or names no field.
+    std::string spelling_of(const std::string &field) const;
 };
+
+struct ForeignTableInfo;
+
+// Columns whose column_name spells a field otherwise than the metadata read it under the
+// metadata's spelling: the portal accepts `DISTRICT` for `district`, but the response may
+// name the field either way, and a name the response does not use reads as all NULL.
+void adopt_field_spellings(ForeignTableInfo &table, const RemoteSchema *remote);
 
 // Whether a scan of these fields asks for CSV (ScanRequest::csv): as the option says, and for
 // `auto` when the dataset's types are known and every field reads the same as from JSON. A

@@ -174,6 +174,24 @@ EXPLAIN (COSTS OFF) SELECT id FROM prows WHERE row_id LIKE 'row-%';
 EXPLAIN (COSTS OFF) SELECT id FROM prows ORDER BY row_id LIMIT 3;
 EXPLAIN (COSTS OFF) SELECT min(row_id) FROM prows;
 EXPLAIN (COSTS OFF) SELECT row_id, count(*) FROM prows GROUP BY row_id ORDER BY row_id LIMIT 3;
+-- A text that is no row id ('row-' and three groups of four letters) equals no row, but the
+-- portal refuses it with HTTP 400: it is sent as a comparison that holds for no row (for <>,
+-- every row), and left out of an IN list; a join's keys are rendered the same way.
+SELECT count(*) FROM prows WHERE row_id = 'JA123456';
+EXPLAIN (COSTS OFF) SELECT id FROM prows WHERE row_id = 'JA123456';
+SELECT count(*) FROM prows WHERE row_id <> 'JA123456';
+SELECT id FROM prows WHERE row_id IN (:'some_row', 'JA123456');
+EXPLAIN (COSTS OFF) SELECT id FROM prows WHERE row_id NOT IN ('JA123456', 'row-x');
+CREATE TEMP TABLE wanted_rows (row_id text);
+INSERT INTO wanted_rows VALUES (:'some_row'), ('JA123456');
+SET enable_hashjoin = off; SET enable_mergejoin = off;
+SELECT p.id FROM wanted_rows w JOIN prows p ON p.row_id = w.row_id;
+RESET enable_hashjoin; RESET enable_mergejoin;
+-- Nor is :id compared with a text field: SoQL compares two fields of the same type only.
+CREATE FOREIGN TABLE prows_cases (row_id text OPTIONS (column_name ':id'), case_number text)
+    SERVER push OPTIONS (dataset 'ijzp-q8t2');
+SELECT count(*) FROM prows_cases WHERE row_id = case_number;
+EXPLAIN (COSTS OFF) SELECT case_number FROM prows_cases WHERE row_id = case_number;
 
 -- A url field's value is an object ({"url": ...}): declared text, the column holds that JSON,
 -- while SoQL would compare the url part and has no LIKE for it. Nothing on it is pushed.

@@ -115,6 +115,24 @@ CompareOp flipped(CompareOp op) noexcept {
     }
 }
 
+bool is_row_id_literal(std::string_view literal) noexcept {
+    if (literal == "null")
+        return true;
+    constexpr std::string_view kPrefix = "'row-";
+    constexpr std::string_view kAlphabet = "23456789abcdefghijkmnpqrstuvwxyz";
+    constexpr std::string_view kJoiners = "-._~";
+    if (literal.size() != kPrefix.size() + 14 + 1 || literal.substr(0, kPrefix.size()) != kPrefix ||
+        literal.back() != '\'')
+        return false;
+    std::string_view id = literal.substr(kPrefix.size(), 14);
+    for (std::size_t i = 0; i < id.size(); ++i) {
+        std::string_view allowed = (i == 4 || i == 9) ? kJoiners : kAlphabet;
+        if (allowed.find(id[i]) == std::string_view::npos)
+            return false;
+    }
+    return true;
+}
+
 std::string comparison_soql(std::string_view column, CompareOp op, const ComparedValue &value) {
     std::string col(column);
     // `column = column` is true for a non-null value and null for a null one, as a comparison
@@ -123,6 +141,10 @@ std::string comparison_soql(std::string_view column, CompareOp op, const Compare
     auto plain = [&](CompareOp o) {
         return "(" + col + " " + std::string(soql_spelling(o)) + " " + value.literal + ")";
     };
+    // Only = and != are sent for :id (its order is not that of its text).
+    if (column == ":id" && value.kind == ComparedValue::Kind::Exact &&
+        (op == CompareOp::Eq || op == CompareOp::Ne) && !is_row_id_literal(value.literal))
+        return always(op == CompareOp::Ne);
     switch (value.kind) {
     case ComparedValue::Kind::Exact:
         return plain(op);

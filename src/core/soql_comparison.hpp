@@ -37,8 +37,14 @@ struct ComparedValue {
 };
 
 // "(column op value)" or its equivalent for a value SoQL cannot write; `column` is a quoted
-// identifier (soql.hpp).
+// identifier (soql.hpp). A text that is no row id, compared with :id, equals no row.
 std::string comparison_soql(std::string_view column, CompareOp op, const ComparedValue &value);
+
+// Whether a SoQL literal may be compared with :id: null, or a quoted row id ('row-' and three
+// groups of four letters of Socrata's alphabet joined by '-', '.', '_' or '~', as soql-types'
+// LongFormatter writes them). The portal refuses any other text with HTTP 400
+// (query.soql.type-mismatch), though no row has it.
+bool is_row_id_literal(std::string_view literal) noexcept;
 
 // The placeholder for `column op <runtime value number index>` in a planned $where.
 std::string runtime_comparison(std::size_t index, std::string_view column, CompareOp op);

@@ -69,17 +69,10 @@ bool value_type_fits(ValueClass column_class, Oid value_type) {
     return class_of_type(value_type) == column_class;
 }
 
-// The remote type of the field a column of the scanned table reads (Other when unknown).
-RemoteType remote_type_of(const DeparseContext &ctx, AttrNumber attnum) {
-    if (!ctx.remote || attnum <= 0 || attnum > static_cast<AttrNumber>(ctx.table->columns.size()))
-        return RemoteType::Other;
-    return ctx.remote->type_of(ctx.table->columns[attnum - 1].field);
-}
-
 bool remote_type_fits(ValueClass local, RemoteType remote) {
     switch (local) {
     case ValueClass::Number:
-        return remote == RemoteType::Number;
+        return remote == RemoteType::Number || remote == RemoteType::Double;
     case ValueClass::Text:
         return remote == RemoteType::Text || remote == RemoteType::RowId;
     case ValueClass::Timestamp:
@@ -194,6 +187,10 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     const Operand &other = left.is_column ? right : left;
     if (other.is_column ? other.cls != column.cls : !value_type_fits(column.cls, other.type))
         return false;
+    // SoQL compares two fields of the same type only (soql-reference's Eq(a, a) and the like):
+    // text with :id, or a number with a double, is refused with HTTP 400.
+    if (other.is_column && remote_type_of(ctx, column.attnum) != remote_type_of(ctx, other.attnum))
+        return false;
 
     if (op_name == "~~" || op_name == "!~~") {
         // LIKE: Socrata has the same % and _ wildcards but no escape character, so only a
@@ -287,14 +284,23 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
         return false;
     std::string list;
     for (int i = 0; i < count; ++i) {
+        std::string literal;
         try {
-            // No space after the comma: it would take 3 bytes of URL per element.
-            list += (i ? "," : "") + soql_literal_for_datum(elements[i], nulls[i], element_type);
+            literal = soql_literal_for_datum(elements[i], nulls[i], element_type);
         } catch (const Error &) {
             return false;
         }
+        // A text that is no row id equals no row, and the portal would refuse the list for it.
+        if (column.text == ":id" && !is_row_id_literal(literal))
+            continue;
+        // No space after the comma: it would take 3 bytes of URL per element.
+        list += (list.empty() ? "" : ",") + literal;
     }
-    out += "(" + column.text + (in ? " IN (" : " NOT IN (") + list + "))";
+    if (list.empty()) // only texts that are no row ids: IN holds for no row, NOT IN for all
+        out += comparison_soql(column.text, in ? CompareOp::Eq : CompareOp::Ne,
+                               {ComparedValue::Kind::Exact, "''"});
+    else
+        out += "(" + column.text + (in ? " IN (" : " NOT IN (") + list + "))";
     return true;
 }
 
@@ -355,6 +361,12 @@ Expr *strip_relabel(Expr *expr) {
     while (expr && IsA(expr, RelabelType))
         expr = reinterpret_cast<RelabelType *>(expr)->arg;
     return expr;
+}
+
+RemoteType remote_type_of(const DeparseContext &ctx, AttrNumber attnum) {
+    if (!ctx.remote || attnum <= 0 || attnum > static_cast<AttrNumber>(ctx.table->columns.size()))
+        return RemoteType::Other;
+    return ctx.remote->type_of(ctx.table->columns[attnum - 1].field);
 }
 
 std::string remote_column(const DeparseContext &ctx, AttrNumber attnum) {

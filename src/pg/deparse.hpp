@@ -39,6 +39,9 @@ bool deparse_condition_into(Expr *expr, DeparseContext &ctx, BoundedConjunction 
 // remotely (dropped, or a type whose remote semantics differ).
 std::string remote_column(const DeparseContext &ctx, AttrNumber attnum);
 
+// The remote type of the field a column of the scanned table reads (Other when unknown).
+RemoteType remote_type_of(const DeparseContext &ctx, AttrNumber attnum);
+
 // "$order" text for the pathkeys, or empty if any key cannot be sorted remotely the same way.
 std::string deparse_order(List *pathkeys, DeparseContext &ctx);
 

@@ -17,8 +17,10 @@ namespace socrata::pg {
 namespace {
 
 RemoteType remote_type_for(const std::string &data_type_name) {
-    if (data_type_name == "number" || data_type_name == "double" || data_type_name == "money")
+    if (data_type_name == "number" || data_type_name == "money")
         return RemoteType::Number;
+    if (data_type_name == "double")
+        return RemoteType::Double;
     // Not url: its value is an object ({"url": ..., "description": ...}), and SoQL compares
     // the url part where Postgres would compare that object's text, and has no LIKE on it.
     if (data_type_name == "text")

@@ -16,7 +16,10 @@ namespace socrata::pg {
 // RowId is `:id`: the portal shows a row's id as text but keeps a number behind it (the text
 // is an obfuscated form of it), so `$order=:id` and `:id > 'row-...'` follow the number, not the
 // text. Only equality and IN agree with a comparison of the text.
-enum class RemoteType { Text, RowId, Number, CalendarDate, Checkbox, Other };
+// Number is SoQL's exact decimal (number, money: numeric on the portal's Postgres), Double its
+// binary floating point (double precision there): the portal sums a double column in floating
+// point, and compares a number with a double only after a cast.
+enum class RemoteType { Text, RowId, Number, Double, CalendarDate, Checkbox, Other };
 
 struct RemoteSchema {
     std::unordered_map<std::string, RemoteType> fields; // SODA field name -> type

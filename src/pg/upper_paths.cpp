@@ -6,7 +6,8 @@
 //  - GROUP BY plain columns or date_trunc('month'|'year', <timestamp column>)
 //    (SoQL date_trunc_ym / date_trunc_y); no grouping sets, no HAVING;
 //  - count(*), count(col) on any remotely usable column; sum only on exact number columns
-//    (int2/4/8, numeric: float sums depend on the order of addition); avg of integer columns
+//    (int2/4/8, numeric: float sums depend on the order of addition) over exact fields (not a
+//    double, which the portal sums in floating point); avg of integer columns
 //    as sum and count, divided locally as Postgres's avg divides; min/max on numbers and
 //    timestamps, and on text only where text_code_point_order says the portal compares text by
 //    code point, under the C collation;
@@ -114,6 +115,12 @@ bool is_text(Oid type) {
     return type == TEXTOID || type == VARCHAROID;
 }
 
+// Whether the portal sums the column's field exactly: not a double, which it sums in floating
+// point (0.1 + 0.2 gives 0.30000000000000004, where Postgres sums the decimal text exactly).
+bool sums_exactly(const DeparseContext &ctx, AttrNumber attnum) {
+    return remote_type_of(ctx, attnum) != RemoteType::Double;
+}
+
 // A grouping expression in SoQL, or empty.
 std::string deparse_group_expr(Expr *expr, const DeparseContext &ctx) {
     // Rows are grouped under the expression's collation (GROUP BY block COLLATE "x"), which the
@@ -177,7 +184,7 @@ std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
     if (name == "count")
         ok = true;
     else if (name == "sum")
-        ok = is_exact_number(type);
+        ok = is_exact_number(type) && sums_exactly(ctx, column.var->varattno);
     // avg is not asked for as such: Socrata's digits could differ from Postgres's. An integer
     // column's avg is pushed as its sum and count (add_grouping_paths), and RowConverter divides
     // them the way Postgres's own avg does.
@@ -199,7 +206,7 @@ bool avg_as_sum_and_count(Aggref *agg, const DeparseContext &ctx, std::string &s
         return false;
     auto *arg = static_cast<TargetEntry *>(linitial(agg->args));
     RemoteColumn column = column_of(arg->expr, ctx);
-    if (!column || !is_integer(column.var->vartype))
+    if (!column || !is_integer(column.var->vartype) || !sums_exactly(ctx, column.var->varattno))
         return false;
     sum = "sum(" + column.name + ")";
     count = "count(" + column.name + ")";

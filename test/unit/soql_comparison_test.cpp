@@ -26,6 +26,27 @@ TEST(Comparison, ExactValuesAreComparedAsTheyAre) {
     EXPECT_EQ(flipped(CompareOp::Ne), CompareOp::Ne);
 }
 
+TEST(Comparison, RowIdsAreWrittenAsTheyAreOtherTextsEqualNoRow) {
+    EXPECT_TRUE(is_row_id_literal("'row-qrmu.9ivh_kszp'"));
+    EXPECT_TRUE(is_row_id_literal("'row-2222-zzzz~a2b3'"));
+    EXPECT_TRUE(is_row_id_literal("null"));
+    for (const char *text :
+         {"'foo'", "''", "'ROW-QRMU.9IVH_KSZP'", "'row-qrmu.9ivh_ksz'", "'row-qrmu.9ivh_kszpp'",
+          "'row-qrmu,9ivh_kszp'", "'row-qrm1.9ivh_kszp'", "'row-qrmu.9ivh_kszl'",
+          "row-qrmu.9ivh_kszp", "'rv-qrmu.9ivh_kszp'"})
+        EXPECT_FALSE(is_row_id_literal(text)) << text;
+    EXPECT_EQ(comparison_soql(":id", CompareOp::Eq, exact("'row-qrmu.9ivh_kszp'")),
+              "(:id = 'row-qrmu.9ivh_kszp')");
+    // The portal would refuse the text with HTTP 400; Postgres finds it equal to no row.
+    EXPECT_EQ(comparison_soql(":id", CompareOp::Eq, exact("'foo'")), "(:id != :id)");
+    EXPECT_EQ(comparison_soql(":id", CompareOp::Ne, exact("'foo'")), "(:id = :id)");
+    EXPECT_EQ(comparison_soql("case_number", CompareOp::Eq, exact("'foo'")),
+              "(case_number = 'foo')");
+    // Runtime values (a join's keys) are rendered the same way.
+    EXPECT_EQ(render_where(runtime_comparison(0, ":id", CompareOp::Eq), {exact("'JA123'")}),
+              "(:id != :id)");
+}
+
 TEST(Comparison, ValueBetweenTwoColumnValuesUsesTheLowerOne) {
     // date compared with 00:00:00.0005: no date lies between .000 and .001.
     ComparedValue v{ComparedValue::Kind::Between, "'2001-01-01T00:00:00.000'"};

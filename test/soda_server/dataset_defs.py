@@ -1,11 +1,13 @@
 """What the server serves: the column types (dataTypeName -> SoQL type), Column
 and SysColumn (a dataset's user and system columns, with the SQL that reads
 them), and the definitions of the four Chicago datasets, of the synthetic wide
-one (wide_dataset) and of the request-log dataset (their columns and the
-portal's metadata).  Plain data, apart from the Dataset machinery so that it
-can be read, and checked against the portal's metadata, on its own.
+and doubles ones (wide_dataset, doubles_dataset) and of the request-log dataset
+(their columns and the portal's metadata).  Plain data, apart from the Dataset
+machinery so that it can be read, and checked against the portal's metadata, on
+its own.
 """
 
+import doubles_dataset
 import wide_dataset
 
 # ---------------------------------------------------------------------------
@@ -14,6 +16,8 @@ import wide_dataset
 # dataTypeName (metadata) -> SoQL type (X-SODA2-Types)
 SOQL_TYPE = {
     "number": "number",
+    # a binary floating-point number (PostgreSQL's double precision on the portal)
+    "double": "double",
     "text": "text",
     "url": "url",
     "phone": "text",
@@ -277,6 +281,16 @@ DEFS["wide-cols"] = dict(
     attribution="soda test server", attributionLink="", category="Test",
     createdAt=1700000000, publicationDate=1700000000, tags=["test"],
     fixed_updated="2024-12-31T00:00:00.000Z", first_col_id=9200001)
+
+# Synthetic, for the double type (which no Chicago dataset has): 5 rows made by the server.
+DEFS["dbls-test"] = dict(
+    name="Doubles (test)", file=None, generate=doubles_dataset.write_csv,
+    columns=doubles_dataset.columns, key="label",
+    description="Synthetic: a double field and a number field holding the same values, for "
+                "tests of the double type (not a portal dataset).",
+    attribution="soda test server", attributionLink="", category="Test",
+    createdAt=1700000000, publicationDate=1700000000, tags=["test"],
+    fixed_updated="2024-12-31T00:00:00.000Z", first_col_id=9300001)
 
 REQLOG_ID = "reqs-logs"
 REQLOG_DEF = dict(

@@ -90,6 +90,8 @@ class Dataset:
         for c in self.columns:
             if c.soql_type == "number":
                 cols.append("%s NUMERIC" % c.sql)   # int or float values
+            elif c.soql_type == "double":
+                cols.append("%s REAL" % c.sql)
             elif c.soql_type == "boolean":
                 cols.append("%s INTEGER" % c.sql)
             elif c.soql_type in ("point", "location"):
@@ -136,6 +138,8 @@ class Dataset:
                 if isinstance(nv, float):
                     self.real_number_fields.add(c.field)
                 row.append(nv)
+            elif t == "double":
+                row.append(v)       # its float already
             elif t == "boolean":
                 row.append(None if v is None else (1 if v else 0))
             elif t == "point":

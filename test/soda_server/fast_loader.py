@@ -25,7 +25,8 @@ def make_fast_loader(ds, header):
             continue
         i = src.get(c.field)
         if i is None:
-            lines.append("    %s = ''" % v)
+            # a double is None or its float (below), never text
+            lines.append("    %s = %s" % (v, "None" if c.soql_type == "double" else "''"))
             continue
         lines.append("    %s = rec[%d]" % (v, i))
         t = c.soql_type
@@ -33,7 +34,7 @@ def make_fast_loader(ds, header):
             lines.append("    if %s and (len(%s) != 23 or %s[10] != 'T' or %s[19] != '.'): %s = FLT(%s)" % ((v,) * 6))
         elif t == "boolean":
             lines.append("    %s = (BOOLS[%s] if %s in BOOLS else NBOOL(%s)) if %s else None" % ((v,) * 5))
-        elif t in ("point", "location"):
+        elif t in ("point", "location", "double"):
             lines.append("    %s = NORM(COL[%d], %s) if %s else None" % (v, c.index, v, v))
     if derived:
         _pf, lonf, latf = ds.point
@@ -87,6 +88,8 @@ def make_fast_loader(ds, header):
             out.append("NUM(%s) if %s else None" % (v, v))
         elif t == "boolean":
             out.append("None if %s is None else (1 if %s else 0)" % (v, v))
+        elif t == "double":
+            out.append(v)       # not `or None`: 0.0 is a value
         elif t == "point":
             if c.field == derived:
                 out.append("%s_j" % v)

@@ -190,8 +190,8 @@ def malform_csv(body):
 
 
 def invalid_value(soql_type):
-    if soql_type == "number":
-        return "twenty"
+    if soql_type in ("number", "double"):
+        return "twenty"     # a double may come as a string too, but one holding a number
     if soql_type in ("floating_timestamp", "fixed_timestamp"):
         return "not a date"
     if soql_type == "boolean":

@@ -25,6 +25,8 @@ from wire_values import encode_str
 def _json_ser(t):
     if t == "number":
         return lambda v: '"' + sqlite_db.format_number(v) + '"'
+    if t == "double":
+        return wire_values.double_text       # a JSON number
     if t == "boolean":
         return lambda v: "true" if v else "false"
     if t in ("point", "location"):
@@ -50,6 +52,8 @@ def _wkt(v):
 def _csv_ser(t):
     if t == "number":
         return lambda v: '"' + sqlite_db.format_number(v) + '"'
+    if t == "double":
+        return lambda v: '"' + wire_values.double_text(v) + '"'
     if t == "boolean":
         return lambda v: '"true"' if v else '"false"'
     if t in ("point", "location"):

@@ -14,7 +14,7 @@ from soql_parser import Node
 # Translation
 
 AGGREGATES = {"count", "sum", "avg", "min", "max"}
-ORDERABLE = {"number", "text", "floating_timestamp", "fixed_timestamp", "boolean",
+ORDERABLE = {"number", "double", "text", "floating_timestamp", "fixed_timestamp", "boolean",
              "row_identifier", "row_version", "url"}
 
 DATE_TRUNC = {
@@ -193,7 +193,11 @@ class Translator:
         return Expr("NULL", [], "null", lit=("null", None))
 
     def coerce_to(self, x, typ, what, pos):
-        """Implicitly convert a text literal to the other operand's type."""
+        """Implicitly convert a text literal to the other operand's type, or a number literal
+        to a double (the portal casts it: soql-reference's number to double). Nothing else
+        becomes a double (a text literal, a number field): the type check then refuses it."""
+        if typ == "double" and x.lit is not None and x.lit[0] == "number":
+            return Expr("?", [float(x.lit[1])], "double")
         if x.lit is None or x.lit[0] != "text" or typ in ("text", "null", None):
             return x
         s = x.lit[1]
@@ -238,9 +242,9 @@ class Translator:
         op = e.a
         if op == "neg":
             a = self.tr(e.b[0], ctx)
-            if a.type not in ("number", "null"):
+            if a.type not in ("number", "double", "null"):
                 raise self.mismatch("op$-", a.type, e.pos)
-            return Expr("(-%s)" % a.sql, a.params, "number", a.agg)
+            return Expr("(-%s)" % a.sql, a.params, "number" if a.type == "null" else a.type, a.agg)
         a = self.tr(e.b[0], ctx)
         b = self.tr(e.b[1], ctx)
         if op in ("=", "!=", "<", "<=", ">", ">="):
@@ -261,6 +265,8 @@ class Translator:
             bo = self.text_of(b)
             return Expr("(%s || %s)" % (ao[0], bo[0]), ao[1] + bo[1], "text", a.agg or b.agg)
         # arithmetic
+        if "double" in (a.type, b.type):
+            return self.double_arithmetic(op, a, b, e.pos)
         b = self.coerce_to(b, "number", op, e.pos)
         a = self.coerce_to(a, "number", op, e.pos)
         for x in (a, b):
@@ -271,6 +277,16 @@ class Translator:
         else:
             sql = "(%s %s %s)" % (a.sql, op, b.sql)
         return Expr(sql, a.params + b.params, "number", a.agg or b.agg)
+
+    def double_arithmetic(self, op, a, b, pos):
+        """a op b where one is a double: the other must be one too, or a number literal (cast);
+        a text literal is not converted (it could only be a number). No %: PostgreSQL has no
+        modulo of double precision, so the portal fails such a query."""
+        a, b = self.coerce_to(a, "double", op, pos), self.coerce_to(b, "double", op, pos)
+        for x in (a, b):
+            if x.type not in ("double", "null") or op == "%":
+                raise self.mismatch("op$" + op, x.type, pos)
+        return Expr("(%s %s %s)" % (a.sql, op, b.sql), a.params + b.params, "double", a.agg or b.agg)
 
     @staticmethod
     def decimal_literal(x):
@@ -305,7 +321,8 @@ class Translator:
                 return Expr("soql_numtext(%s)" % sql, params, "text", a.agg)
             if a.type == "boolean":
                 return Expr("(CASE %s WHEN 1 THEN 'true' WHEN 0 THEN 'false' END)" % a.sql, a.params, "text", a.agg)
-            if a.type in ("point", "location"):
+            if a.type in ("point", "location", "double"):
+                # a double's text (PostgreSQL's float8 output) is not modelled here
                 raise self.mismatch("::text", a.type, e.pos)
             return Expr(a.sql, a.params, "text", a.agg)
         if t == "number":
@@ -316,6 +333,8 @@ class Translator:
             if a.type in ("number", "null"):
                 return a
             raise self.mismatch("::number", a.type, e.pos)
+        if t == "double":
+            return self.cast_to_double(a, e)
         if t in ("floating_timestamp", "fixed_timestamp"):
             if a.lit is not None and a.lit[0] == "text":
                 return self.coerce_to(a, t, "::" + t, e.pos)
@@ -332,6 +351,19 @@ class Translator:
                 return a
             raise self.mismatch("::boolean", a.type, e.pos)
         raise NoSuchFunction("No such function '::%s'" % t, e.pos, {"function": "::" + t})
+
+    def cast_to_double(self, a, e):
+        """::double takes a number (a text literal as the number it holds), as soql-reference's
+        only cast to double does."""
+        if a.lit is not None and a.lit[0] == "text":
+            a = self.coerce_to(a, "number", "::double", e.pos)
+        if a.lit is not None and a.lit[0] == "number":
+            return self.coerce_to(a, "double", "::double", e.pos)
+        if a.type == "number":
+            return Expr("CAST(%s AS REAL)" % a.sql, a.params, "double", a.agg)
+        if a.type in ("double", "null"):
+            return Expr(a.sql, a.params, "double", a.agg)
+        raise self.mismatch("::double", a.type, e.pos)
 
     def function(self, e, ctx):
         name = e.a
@@ -352,6 +384,10 @@ class Translator:
             distinct = "DISTINCT " if e.c else ""
             if name == "count":
                 return Expr("count(%s%s)" % (distinct, a.sql), a.params, "number", True)
+            if name in ("sum", "avg") and a.type == "double":
+                # added in floating point, one value after another, as PostgreSQL's sum and avg
+                # of double precision (SQLite's own may compensate the rounding, from 3.43 on)
+                return Expr("soql_float%s(%s%s)" % (name, distinct, a.sql), a.params, "double", True)
             if name in ("sum", "avg"):
                 if a.type not in ("number", "null"):
                     raise self.mismatch(name, a.type, e.pos)

@@ -110,6 +110,31 @@ class _DecimalSum:
         return format(self.total.normalize(), "f")
 
 
+class _FloatSum:
+    """sum() of doubles as the portal's PostgreSQL adds double precision: in binary floating
+    point, each value added to the total in turn (0.1 + 0.2 = 0.30000000000000004). SQLite's
+    own sum() compensates the rounding from 3.43 on (Kahan-Babuska-Neumaier)."""
+
+    def __init__(self):
+        self.total = None
+        self.n = 0
+
+    def step(self, v):
+        if v is not None:
+            self.total = float(v) if self.total is None else self.total + float(v)
+            self.n += 1
+
+    def finalize(self):
+        return self.total
+
+
+class _FloatAvg(_FloatSum):
+    """avg() of doubles: the floating-point sum divided by the count, as PostgreSQL's."""
+
+    def finalize(self):
+        return None if self.total is None else self.total / self.n
+
+
 def _py_within_box(lat, lon, nw_lat, nw_lon, se_lat, se_lon):
     if lat is None or lon is None or None in (nw_lat, nw_lon, se_lat, se_lon):
         return None
@@ -157,6 +182,8 @@ def _setup_connection(conn):
     conn.create_function("soql_tofixed", 1, _lenient(soql_literals.fixed_literal), **det)
     conn.create_function("soql_numcmp", 2, _py_numcmp, **det)
     conn.create_aggregate("soql_decsum", 1, _DecimalSum)
+    conn.create_aggregate("soql_floatsum", 1, _FloatSum)
+    conn.create_aggregate("soql_floatavg", 1, _FloatAvg)
     conn.create_function("soql_within_box", 6, _py_within_box, **det)
     conn.create_function("soql_within_circle", 5, _py_within_circle, **det)
     conn.create_function("soql_rowid", 1, encode_row_id, **det)

@@ -42,11 +42,13 @@ import soql_literals  # noqa: E402
 import soql_output_names  # noqa: E402
 import soql_parser  # noqa: E402
 import sqlite_db  # noqa: E402
+import wire_values  # noqa: E402
 
 PY = "/usr/bin/python3"
 SERVER = os.path.join(HERE, "soda_server.py")
 DATA = os.path.join(REPO, "data")
 CRIMES = "ijzp-q8t2"
+DOUBLES = "dbls-test"
 
 
 def free_port():
@@ -1102,6 +1104,105 @@ class SoQLTests(unittest.TestCase):
         self.assertEqual(st, 404)
         self.assertEqual(json.loads(b), {"code": "dataset.missing", "error": True, "message": "Not found",
                                          "data": {"id": "abcd-1234"}})
+
+
+# ---------------------------------------------------------------------------
+# The double type (dbls-test)
+
+
+class DoubleTests(unittest.TestCase):
+    def mismatch(self, params):
+        st, h, b = request("/resource/%s.json" % DOUBLES, params)
+        self.assertEqual((st, json.loads(b)["errorCode"]), (400, "query.soql.type-mismatch"), params)
+
+    def test_metadata_and_headers_say_double(self):
+        m = rows("/api/views/%s.json" % DOUBLES)
+        self.assertEqual(m["name"], "Doubles (test)")
+        self.assertEqual({c["fieldName"]: c["dataTypeName"] for c in m["columns"]},
+                         {"label": "text", "amount": "double", "exact": "number"})
+        st, h, b = request("/resource/%s.json" % DOUBLES, {"$limit": 1})
+        self.assertEqual(json.loads(h["x-soda2-types"]), ["text", "double", "number"])
+
+    def test_a_double_is_a_json_number_and_csv_text(self):
+        # soda-fountain's JsonColumnRep.DoubleRep writes a JNumber, NumberRep a string; in CSV
+        # both are their text, quoted as every cell
+        st, h, b = request("/resource/%s.json" % DOUBLES)
+        self.assertIn(b'{"label":"one tenth","amount":0.1,"exact":"0.1"}', b)
+        self.assertIn(b'{"label":"nothing"}', b)
+        r = json.loads(b)
+        self.assertEqual([x.get("amount") for x in r], [0.1, 0.2, 2.5, None, 1000.25])
+        self.assertEqual([x.get("exact") for x in r], ["0.1", "0.2", "2.5", None, "1000.25"])
+        st, h, b = request("/resource/%s.csv" % DOUBLES)
+        self.assertEqual(b.decode().splitlines(), [
+            '"label","amount","exact"', '"one tenth","0.1","0.1"', '"one fifth","0.2","0.2"',
+            '"two and a half","2.5","2.5"', '"nothing",,', '"a thousand and a quarter","1000.25","1000.25"'])
+        # the same from rows built per value ($select out of column order)
+        st, h, b = request("/resource/%s.json" % DOUBLES, {"$select": "exact, amount", "$limit": 1})
+        self.assertEqual(b, b'[{"exact":"0.1","amount":0.1}]\n')
+        st, h, b = request("/resource/%s.csv" % DOUBLES, {"$select": "exact, amount", "$limit": 1})
+        self.assertEqual(b, b'"exact","amount"\n"0.1","0.1"\n')
+
+    def test_sum_of_doubles_is_floating_point(self):
+        # the portal adds double precision as PostgreSQL does, a number as an exact decimal
+        q = {"$select": "sum(amount), sum(exact)", "$where": "amount < 1"}
+        st, h, b = request("/resource/%s.json" % DOUBLES, q)
+        self.assertEqual(b, b'[{"sum_amount":0.30000000000000004,"sum_exact":"0.3"}]\n')
+        self.assertEqual(json.loads(h["x-soda2-types"]), ["double", "number"])
+        b = request("/resource/%s.csv" % DOUBLES, q)[2]
+        self.assertEqual(b, b'"sum_amount","sum_exact"\n"0.30000000000000004","0.3"\n')
+        r = res({"$select": "sum(amount), avg(amount), min(amount), max(amount), count(amount)"}, DOUBLES)
+        self.assertEqual(r, [{"sum_amount": 0.1 + 0.2 + 2.5 + 1000.25, "avg_amount": (0.1 + 0.2 + 2.5 + 1000.25) / 4,
+                              "min_amount": 0.1, "max_amount": 1000.25, "count_amount": "4"}])
+
+    def test_a_double_compared_with_a_number_field_is_a_type_mismatch(self):
+        # as text with :id: SoQL has no implicit conversion between the two types, and a text
+        # literal can only become a number, never a double
+        for where in ("amount = exact", "exact < amount", "amount in (exact)", "amount = '0.1'",
+                      "amount + exact > 0"):
+            self.mismatch({"$where": where})
+        self.mismatch({"$select": "amount % 2"})      # PostgreSQL has no % of double precision
+
+    def test_a_double_compared_with_a_number_literal(self):
+        # the literal is cast to double (soql-reference: number to double)
+        def labels(where):
+            return [x["label"] for x in res({"$select": "label", "$where": where}, DOUBLES)]
+
+        self.assertEqual(labels("amount > 0.15"), ["one fifth", "two and a half", "a thousand and a quarter"])
+        self.assertEqual(labels("amount = 0.1"), ["one tenth"])
+        self.assertEqual(labels("0.2 >= amount"), ["one tenth", "one fifth"])
+        self.assertEqual(labels("amount in (0.2, 2.5)"), ["one fifth", "two and a half"])
+        self.assertEqual(labels("amount between 2 and 1001"), ["two and a half", "a thousand and a quarter"])
+        self.assertEqual(labels("amount + 0.2 = 0.30000000000000004"), ["one tenth"])
+        self.assertEqual(labels("exact::double = amount"), ["one tenth", "one fifth", "two and a half",
+                                                           "a thousand and a quarter"])
+        self.assertEqual(res({"$select": "amount", "$order": "amount DESC", "$limit": 2}, DOUBLES),
+                         [{}, {"amount": 1000.25}])     # nulls first descending
+
+    def test_double_text_is_javas(self):
+        # Double.toString: plain from 10^-3 to 10^7, scientific outside, always a fraction
+        for v, want in ((0.1, "0.1"), (3.0, "3.0"), (-2.5, "-2.5"), (0.0, "0.0"), (0.001, "0.001"),
+                        (123456.789, "123456.789"), (9999999.0, "9999999.0"), (1e7, "1.0E7"),
+                        (12345678.9, "1.23456789E7"), (1.5e-4, "1.5E-4"), (1e21, "1.0E21"),
+                        (0.30000000000000004, "0.30000000000000004")):
+            self.assertEqual(wire_values.double_text(v), want)
+
+    def test_fast_loader_matches_generic_path(self):
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "doubles.csv")
+            with open(p, "w", encoding="utf-8") as f:
+                f.write("label,amount,exact\nzero,0,0\nminus zero,-0.0,0\ntiny,1e-5,0.00001\nnone,,\n")
+            db = sqlite_db.Database()
+            out = []
+            for slow in (False, True):
+                ds = datasets.Dataset(db, DOUBLES, dataset_defs.DEFS[DOUBLES])
+                ds.load_csv(p, slow=slow)
+                with db.reader() as c:
+                    out.append(c.execute("SELECT * FROM %s ORDER BY _sid" % ds.table).fetchall())
+            self.assertEqual(out[0], out[1])
+            self.assertEqual([r[5] for r in out[0]], [b'{"label":"zero","amount":0.0,"exact":"0"}',
+                                                      b'{"label":"minus zero","amount":-0.0,"exact":"0"}',
+                                                      b'{"label":"tiny","amount":1.0E-5,"exact":"0.00001"}',
+                                                      b'{"label":"none"}'])
 
 
 # ---------------------------------------------------------------------------

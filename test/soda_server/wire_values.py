@@ -5,6 +5,7 @@ Dataset because the loaders, the upserts and the server's output all share
 these rules.
 """
 
+import decimal
 import json
 import math
 import re
@@ -52,6 +53,21 @@ def norm_number(v):
             raise BadValue("expected a finite number")
         return t
     raise BadValue("expected a number")
+
+
+def norm_double(v):
+    """A double's value: a JSON number, or a string holding one (soda-fountain's
+    JsonColumnRep.DoubleRep takes both) -> float. NaN and the infinities, which the portal
+    also takes (as strings), are refused: SQLite's REAL would turn NaN into a NULL."""
+    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
+        raise BadValue("expected a number")
+    try:
+        f = float(v.strip() if isinstance(v, str) else v)
+    except (ValueError, OverflowError):
+        raise BadValue("expected a number, got %r" % v)
+    if not math.isfinite(f):
+        raise BadValue("expected a finite number")
+    return f
 
 
 def norm_bool(v):
@@ -128,6 +144,8 @@ def normalise(col, v):
         return str(v) if v != "" else None
     if t == "number":
         return norm_number(v)
+    if t == "double":
+        return norm_double(v)
     if t == "floating_timestamp":
         try:
             return norm_floating(v)
@@ -156,6 +174,29 @@ def normalise(col, v):
 # Serialization
 
 
+def double_text(v):
+    """A double's text as soda-fountain writes it, in JSON (an unquoted number) and CSV alike:
+    Java's Double.toString, plain from 10^-3 up to 10^7 ("0.1", "1000.25", "3.0") and in
+    Java's scientific form outside ("1.0E7", "1.5E-4"), with the shortest digits that read
+    back as the same double (Python's repr's; so does Java from JDK 19, older ones sometimes
+    wrote a digit more)."""
+    if v == 0:
+        return "-0.0" if math.copysign(1.0, v) < 0 else "0.0"
+    sign, digits, exp = decimal.Decimal(repr(float(v))).normalize().as_tuple()
+    digits = "".join(map(str, digits))
+    point = len(digits) + exp          # digits before the decimal point
+    if -3 <= point - 1 < 7:
+        if point <= 0:
+            text = "0." + "0" * -point + digits
+        elif point >= len(digits):
+            text = digits + "0" * (point - len(digits)) + ".0"
+        else:
+            text = digits[:point] + "." + digits[point:]
+    else:
+        text = "%s.%sE%d" % (digits[0], digits[1:] or "0", point - 1)
+    return "-" + text if sign else text
+
+
 def json_value(col, v):
     t = col.soql_type
     if t == "text":
@@ -164,6 +205,8 @@ def json_value(col, v):
         return url_json(v)
     if t == "number" or t == "floating_timestamp":
         return '"' + v + '"'
+    if t == "double":
+        return double_text(v)       # a JSON number, where a number is a string
     if t == "boolean":
         return "true" if v else "false"
     if t == "point":
@@ -207,6 +250,8 @@ def csv_value(col, v):
         return csv_cell(v)    # a url without a description is its url
     if t == "number" or t == "floating_timestamp":
         return '"' + v + '"'
+    if t == "double":
+        return '"' + double_text(v) + '"'
     if t == "boolean":
         return '"true"' if v else '"false"'
     if t == "point":

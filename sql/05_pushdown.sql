@@ -205,6 +205,21 @@ EXPLAIN (COSTS OFF) SELECT district FROM pstations WHERE website LIKE '%central%
 EXPLAIN (COSTS OFF) SELECT district FROM pstations WHERE website > 'http' ORDER BY website LIMIT 3;
 EXPLAIN (COSTS OFF) SELECT max(website) FROM pstations;
 
+-- A double field is binary floating point on the portal, which sums it so (0.1 + 0.2 gives
+-- 0.30000000000000004): its sum stays local, even into numeric, where a number field's is
+-- pushed. Comparisons with constants are pushed; a double compared with a number field is
+-- not (SoQL refuses fields of two types).
+CREATE FOREIGN TABLE pdoubles (label text, amount float8, amount_exact numeric
+    OPTIONS (column_name 'amount'), exact numeric) SERVER push OPTIONS (dataset 'dbls-test');
+SELECT sum(amount_exact) AS sum_of_double, sum(exact) AS sum_of_number
+FROM pdoubles WHERE amount < 1;
+EXPLAIN (COSTS OFF) SELECT sum(amount_exact) FROM pdoubles;
+EXPLAIN (COSTS OFF) SELECT sum(exact) FROM pdoubles;
+SELECT label FROM pdoubles WHERE amount > 0.15 ORDER BY label;
+EXPLAIN (COSTS OFF) SELECT label FROM pdoubles WHERE amount > 0.15;
+SELECT label FROM pdoubles WHERE amount_exact = exact ORDER BY label;
+EXPLAIN (COSTS OFF) SELECT label FROM pdoubles WHERE amount_exact = exact;
+
 DROP SERVER push CASCADE;
 DROP FUNCTION same_result;
 DROP FUNCTION plan_lines;

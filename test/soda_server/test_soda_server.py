@@ -150,6 +150,19 @@ def num(s):
 # Units (no server needed)
 
 
+def load_both_ways(dataset_id, csv_path):
+    """The stored rows of a dataset loaded from csv_path by the fast loader, then by the generic
+    one."""
+    db = sqlite_db.Database()
+    out = []
+    for slow in (False, True):
+        ds = datasets.Dataset(db, dataset_id, dataset_defs.DEFS[dataset_id])
+        ds.load_csv(csv_path, slow=slow)
+        with db.reader() as c:
+            out.append(c.execute("SELECT * FROM %s ORDER BY _sid" % ds.table).fetchall())
+    return out
+
+
 class UnitTests(unittest.TestCase):
     def test_synthetic_names(self):
         cases = {
@@ -242,13 +255,7 @@ class UnitTests(unittest.TestCase):
                 w = csv.writer(f, lineterminator="\n")
                 w.writerow(header)
                 w.writerows(tricky)
-            db = sqlite_db.Database()
-            out = []
-            for slow in (False, True):
-                ds = datasets.Dataset(db, CRIMES, dataset_defs.DEFS[CRIMES])
-                ds.load_csv(p, slow=slow)
-                with db.reader() as c:
-                    out.append(c.execute("SELECT * FROM %s ORDER BY _sid" % ds.table).fetchall())
+            out = load_both_ways(CRIMES, p)
             self.assertEqual(out[0], out[1])
             j = [json.loads(r[5]) for r in out[0]]
             self.assertEqual(j[0]["block"], '010XX W "Q" ST, #2')
@@ -1191,13 +1198,7 @@ class DoubleTests(unittest.TestCase):
             p = os.path.join(d, "doubles.csv")
             with open(p, "w", encoding="utf-8") as f:
                 f.write("label,amount,exact\nzero,0,0\nminus zero,-0.0,0\ntiny,1e-5,0.00001\nnone,,\n")
-            db = sqlite_db.Database()
-            out = []
-            for slow in (False, True):
-                ds = datasets.Dataset(db, DOUBLES, dataset_defs.DEFS[DOUBLES])
-                ds.load_csv(p, slow=slow)
-                with db.reader() as c:
-                    out.append(c.execute("SELECT * FROM %s ORDER BY _sid" % ds.table).fetchall())
+            out = load_both_ways(DOUBLES, p)
             self.assertEqual(out[0], out[1])
             self.assertEqual([r[5] for r in out[0]], [b'{"label":"zero","amount":0.0,"exact":"0"}',
                                                       b'{"label":"minus zero","amount":-0.0,"exact":"0"}',

@@ -219,6 +219,13 @@ SELECT label FROM pdoubles WHERE amount > 0.15 ORDER BY label;
 EXPLAIN (COSTS OFF) SELECT label FROM pdoubles WHERE amount > 0.15;
 SELECT label FROM pdoubles WHERE amount_exact = exact ORDER BY label;
 EXPLAIN (COSTS OFF) SELECT label FROM pdoubles WHERE amount_exact = exact;
+-- The portal reads a number compared with a double field as a double: a constant that is no
+-- double's shortest decimal stays local (0.10000000000000000001 is the double 0.1 there, and
+-- more than 0.1 here).
+SELECT label FROM pdoubles WHERE amount_exact < 0.10000000000000000001;
+EXPLAIN (COSTS OFF) SELECT label FROM pdoubles WHERE amount_exact < 0.10000000000000000001;
+EXPLAIN (COSTS OFF) SELECT label FROM pdoubles WHERE amount_exact IN (0.1, 2.5);
+EXPLAIN (COSTS OFF) SELECT label FROM pdoubles WHERE amount_exact IN (0.1, 0.10000000000000000001);
 
 DROP SERVER push CASCADE;
 DROP FUNCTION same_result;

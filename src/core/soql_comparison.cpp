@@ -3,6 +3,11 @@
 #include "error.hpp"
 
 #include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <optional>
+#include <string>
 #include <utility>
 
 namespace socrata {
@@ -23,6 +28,59 @@ constexpr std::array<std::pair<CompareOp, std::string_view>, 6> kSpellings{{
     {CompareOp::Gt, ">"},
     {CompareOp::Ge, ">="},
 }};
+
+// A decimal number as its sign, significant digits (no leading or trailing zeros) and the
+// power of ten of the first digit; nullopt for anything else. "-0.0500" is {true, "5", -2}.
+struct Decimal {
+    bool negative = false;
+    std::string digits;
+    long exponent = 0;
+    bool operator==(const Decimal &o) const {
+        return negative == o.negative && digits == o.digits && exponent == o.exponent;
+    }
+};
+
+std::optional<Decimal> parse_decimal(std::string_view text) {
+    Decimal d;
+    std::size_t i = 0;
+    if (i < text.size() && (text[i] == '-' || text[i] == '+'))
+        d.negative = text[i++] == '-';
+    long point = -1; // digits before the decimal point
+    long seen = 0;
+    for (; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '.' && point < 0) {
+            point = seen;
+        } else if (c >= '0' && c <= '9') {
+            d.digits += c;
+            ++seen;
+        } else {
+            break;
+        }
+    }
+    if (seen == 0)
+        return std::nullopt;
+    if (point < 0)
+        point = seen;
+    long exp10 = 0;
+    if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+        std::string_view rest = text.substr(i + 1);
+        if (!rest.empty() && rest[0] == '+')
+            rest.remove_prefix(1);
+        auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), exp10);
+        if (ec != std::errc() || end != rest.data() + rest.size())
+            return std::nullopt;
+    } else if (i != text.size()) {
+        return std::nullopt;
+    }
+    std::size_t first = d.digits.find_first_not_of('0');
+    if (first == std::string::npos)
+        return Decimal{}; // zero, whatever its sign
+    std::size_t last = d.digits.find_last_not_of('0');
+    d.exponent = point - 1 - static_cast<long>(first) + exp10;
+    d.digits = d.digits.substr(first, last - first + 1);
+    return d;
+}
 
 [[noreturn]] void malformed(std::string_view planned) {
     throw Error(ErrorKind::Internal, "malformed runtime comparison in a planned $where",
@@ -131,6 +189,26 @@ bool is_row_id_literal(std::string_view literal) noexcept {
             return false;
     }
     return true;
+}
+
+bool reads_back_from_double(std::string_view literal) noexcept {
+    if (literal == "null")
+        return true;
+    try {
+        std::optional<Decimal> given = parse_decimal(literal);
+        if (!given)
+            return false;
+        double d = std::strtod(std::string(literal).c_str(), nullptr);
+        if (!std::isfinite(d))
+            return false;
+        char shortest[64];
+        auto [end, ec] = std::to_chars(shortest, shortest + sizeof shortest, d);
+        if (ec != std::errc())
+            return false;
+        return parse_decimal(std::string_view(shortest, std::size_t(end - shortest))) == given;
+    } catch (...) { // std::string's allocation
+        return false;
+    }
 }
 
 std::string comparison_soql(std::string_view column, CompareOp op, const ComparedValue &value) {

@@ -46,6 +46,13 @@ std::string comparison_soql(std::string_view column, CompareOp op, const Compare
 // (query.soql.type-mismatch), though no row has it.
 bool is_row_id_literal(std::string_view literal) noexcept;
 
+// Whether a SoQL number literal may be compared with a double field: null, or a number that
+// is the shortest decimal of a double. The portal reads the literal as a double, and a value
+// Postgres holds as that double's shortest decimal (a numeric column) then compares with the
+// literal as the double compares with the other: `0.1` qualifies, `0.10000000000000000001`
+// (the double 0.1 on the portal, more than 0.1 in Postgres) and 2^53 + 1 do not.
+bool reads_back_from_double(std::string_view literal) noexcept;
+
 // The placeholder for `column op <runtime value number index>` in a planned $where.
 std::string runtime_comparison(std::size_t index, std::string_view column, CompareOp op);
 

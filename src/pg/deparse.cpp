@@ -72,7 +72,8 @@ bool value_type_fits(ValueClass column_class, Oid value_type) {
 bool remote_type_fits(ValueClass local, RemoteType remote) {
     switch (local) {
     case ValueClass::Number:
-        return remote == RemoteType::Number || remote == RemoteType::Double;
+        return remote == RemoteType::Number || remote == RemoteType::Money ||
+               remote == RemoteType::Double;
     case ValueClass::Text:
         return remote == RemoteType::Text || remote == RemoteType::RowId;
     case ValueClass::Timestamp:
@@ -188,8 +189,13 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     if (other.is_column ? other.cls != column.cls : !value_type_fits(column.cls, other.type))
         return false;
     // SoQL compares two fields of the same type only (soql-reference's Eq(a, a) and the like):
-    // text with :id, or a number with a double, is refused with HTTP 400.
+    // text with :id, or a number with a money or a double, is refused with HTTP 400.
     if (other.is_column && remote_type_of(ctx, column.attnum) != remote_type_of(ctx, other.attnum))
+        return false;
+    // The portal reads a number compared with a double field as a double: only a constant that
+    // is a double's shortest decimal compares there as here (a runtime value is not checked).
+    if (!other.is_column && remote_type_of(ctx, column.attnum) == RemoteType::Double &&
+        (other.runtime || !reads_back_from_double(other.constant.literal)))
         return false;
 
     if (op_name == "~~" || op_name == "!~~") {
@@ -293,6 +299,9 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
         // A text that is no row id equals no row, and the portal would refuse the list for it.
         if (column.text == ":id" && !is_row_id_literal(literal))
             continue;
+        if (remote_type_of(ctx, column.attnum) == RemoteType::Double &&
+            !reads_back_from_double(literal))
+            return false;
         // No space after the comma: it would take 3 bytes of URL per element.
         list += (list.empty() ? "" : ",") + literal;
     }

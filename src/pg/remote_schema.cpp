@@ -17,8 +17,10 @@ namespace socrata::pg {
 namespace {
 
 RemoteType remote_type_for(const std::string &data_type_name) {
-    if (data_type_name == "number" || data_type_name == "money")
+    if (data_type_name == "number")
         return RemoteType::Number;
+    if (data_type_name == "money")
+        return RemoteType::Money;
     if (data_type_name == "double")
         return RemoteType::Double;
     // Not url: its value is an object ({"url": ..., "description": ...}), and SoQL compares

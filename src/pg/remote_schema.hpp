@@ -16,10 +16,11 @@ namespace socrata::pg {
 // RowId is `:id`: the portal shows a row's id as text but keeps a number behind it (the text
 // is an obfuscated form of it), so `$order=:id` and `:id > 'row-...'` follow the number, not the
 // text. Only equality and IN agree with a comparison of the text.
-// Number is SoQL's exact decimal (number, money: numeric on the portal's Postgres), Double its
-// binary floating point (double precision there): the portal sums a double column in floating
-// point, and compares a number with a double only after a cast.
-enum class RemoteType { Text, RowId, Number, Double, CalendarDate, Checkbox, Other };
+// Number and Money are SoQL's exact decimals (numeric on the portal's Postgres), Double its
+// binary floating point (double precision there): the portal sums a double in floating point
+// and reads a number literal compared with one as a double. SoQL compares two fields only when
+// they have one type: a number field with a money or a double field is refused.
+enum class RemoteType { Text, RowId, Number, Money, Double, CalendarDate, Checkbox, Other };
 
 struct RemoteSchema {
     std::unordered_map<std::string, RemoteType> fields; // SODA field name -> type

@@ -23,7 +23,9 @@ BEGIN
     -- monthly_trend, crime_rate_trend and holiday_crime leave out the months and days after the
     -- present (an incident the portal dates in the future is a data error). Once the present
     -- passes such a date they change, though no count has: refresh them as if their tallies had.
-    -- (No row, as after a restore: refresh them too.)
+    -- (No row, as after a restore: refresh them too.) One call at a time: a call that read the
+    -- present before another committed could record a later present than its views show.
+    LOCK TABLE crime.views_state IN SHARE ROW EXCLUSIVE MODE;
     SELECT s.present INTO last FROM crime.views_state s;
     IF last IS NULL
        OR EXISTS (SELECT FROM crime.tally_day d WHERE d.day > last AND d.day <= present)

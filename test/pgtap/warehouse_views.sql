@@ -28,7 +28,7 @@ CREATE TEMP TABLE src_wards (
 CREATE TEMP TABLE src_areas (community_area integer, name text);
 \copy src_areas FROM 'data/community_areas.csv' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(36);
+SELECT plan(37);
 
 SELECT is(status, 'succeeded', 'the bundled data is synced') FROM crime_sync();
 SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM src), 'all of it');
@@ -320,6 +320,15 @@ SELECT is(crime.refresh_views('{}'),
 SELECT is((SELECT present FROM crime.views_state), crime.portal_time(now()),
           'and records the present they now show');
 SELECT is(crime.refresh_views('{}'), '{}', 'so the next call refreshes nothing');
+-- The first of the current month passed, though no day of the data did (an incident dated
+-- later this month): monthly_trend, which compares months, gets the month's row.
+UPDATE crime.views_state
+SET present = date_trunc('month', crime.portal_time(now())) - interval '1 day';
+INSERT INTO crime.tally_type_month
+VALUES (date_trunc('month', crime.portal_time(now())), 'THEFT', 1, 0, 99999997);
+SELECT is(crime.refresh_views('{}'),
+          '{crime.arrest_rates,crime.crime_rate_trend,crime.holiday_crime,crime.monthly_trend}',
+          'refresh_views: so does a month of the data that began between its last call and now');
 DELETE FROM crime.views_state;
 SELECT ok(crime.refresh_views('{}') @> '{crime.holiday_crime}',
           'refresh_views: with no present recorded (as after a restore), the three views are refreshed');

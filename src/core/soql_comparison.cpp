@@ -201,8 +201,11 @@ bool reads_back_from_double(std::string_view literal) noexcept {
         double d = std::strtod(std::string(literal).c_str(), nullptr);
         if (!std::isfinite(d))
             return false;
+        // Scientific: in fixed notation to_chars writes a large whole double's exact digits
+        // (2^55 as 36028797018963968), not its shortest ones (3.602879701896397e16).
         char shortest[64];
-        auto [end, ec] = std::to_chars(shortest, shortest + sizeof shortest, d);
+        auto [end, ec] =
+            std::to_chars(shortest, shortest + sizeof shortest, d, std::chars_format::scientific);
         if (ec != std::errc())
             return false;
         return parse_decimal(std::string_view(shortest, std::size_t(end - shortest))) == given;

@@ -194,7 +194,9 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
         return false;
     // The portal reads a number compared with a double field as a double: only a constant that
     // is a double's shortest decimal compares there as here (a runtime value is not checked).
-    if (!other.is_column && remote_type_of(ctx, column.attnum) == RemoteType::Double &&
+    // (A float8 column compares doubles on both sides.)
+    if (!other.is_column && column.type != FLOAT8OID &&
+        remote_type_of(ctx, column.attnum) == RemoteType::Double &&
         (other.runtime || !reads_back_from_double(other.constant.literal)))
         return false;
 
@@ -299,7 +301,7 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
         // A text that is no row id equals no row, and the portal would refuse the list for it.
         if (column.text == ":id" && !is_row_id_literal(literal))
             continue;
-        if (remote_type_of(ctx, column.attnum) == RemoteType::Double &&
+        if (column.type != FLOAT8OID && remote_type_of(ctx, column.attnum) == RemoteType::Double &&
             !reads_back_from_double(literal))
             return false;
         // No space after the comma: it would take 3 bytes of URL per element.

@@ -48,14 +48,16 @@ TEST(Comparison, RowIdsAreWrittenAsTheyAreOtherTextsEqualNoRow) {
 }
 
 TEST(Comparison, ANumberComparedWithADoubleMustBeADoublesShortestDecimal) {
-    for (const char *literal : {"0.1", "0.10", "-0.5", "2.5", "1000.25", "0", "-0", "0.0", "28",
-                                "9007199254740992", "1e+21", "1E-5", "0.30000000000000004",
-                                "123456789012345", "null"})
+    for (const char *literal :
+         {"0.1", "0.10", "-0.5", "2.5", "1000.25", "0", "-0", "0.0", "28", "9007199254740992",
+          "1e+21", "1E-5", "0.30000000000000004", "123456789012345", "36028797018963970", "null"})
         EXPECT_TRUE(reads_back_from_double(literal)) << literal;
     // The portal reads these as a double that Postgres's numeric does not equal.
-    for (const char *literal : {"0.10000000000000000001", "0.1000000000000000055511151231257827",
-                                "9007199254740993", "0.3000000000000000444", "1e400", "'0.1'",
-                                "", "-", "1.2.3", "1e", "0x10", "NaN"})
+    for (const char *literal :
+         {"0.10000000000000000001", "0.1000000000000000055511151231257827", "9007199254740993",
+          "0.3000000000000000444", "1e400", "'0.1'",
+          // 2^55's exact digits: Postgres holds the double as ...970
+          "36028797018963968", "-9223372036854775808", "", "-", "1.2.3", "1e", "0x10", "NaN"})
         EXPECT_FALSE(reads_back_from_double(literal)) << literal;
 }
 

@@ -65,10 +65,12 @@ std::optional<Decimal> parse_decimal(std::string_view text) {
     long exp10 = 0;
     if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
         std::string_view rest = text.substr(i + 1);
-        if (!rest.empty() && rest[0] == '+')
+        if (rest.size() > 1 && rest[0] == '+' && rest[1] != '-')
             rest.remove_prefix(1);
         auto [end, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), exp10);
-        if (ec != std::errc() || end != rest.data() + rest.size())
+        // (Far past any double: the sum below must not overflow.)
+        if (ec != std::errc() || end != rest.data() + rest.size() || exp10 > 100000 ||
+            exp10 < -100000)
             return std::nullopt;
     } else if (i != text.size()) {
         return std::nullopt;

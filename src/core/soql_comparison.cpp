@@ -216,11 +216,14 @@ bool reads_back_from_double(std::string_view literal) noexcept {
     }
 }
 
+std::string always_soql(std::string_view column, bool holds) {
+    std::string col(column);
+    return "(" + col + (holds ? " = " : " != ") + col + ")";
+}
+
 std::string comparison_soql(std::string_view column, CompareOp op, const ComparedValue &value) {
     std::string col(column);
-    // `column = column` is true for a non-null value and null for a null one, as a comparison
-    // that holds for every value is in Postgres; `column != column` is its false counterpart.
-    auto always = [&](bool holds) { return "(" + col + (holds ? " = " : " != ") + col + ")"; };
+    auto always = [&](bool holds) { return always_soql(column, holds); };
     auto plain = [&](CompareOp o) {
         return "(" + col + " " + std::string(soql_spelling(o)) + " " + value.literal + ")";
     };

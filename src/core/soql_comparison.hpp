@@ -36,6 +36,11 @@ struct ComparedValue {
     std::string literal;
 };
 
+// `(column = column)` when `holds`, else `(column != column)`: a comparison that holds for every
+// non-null value of the column, or for none, and is null for a null one, as such a comparison
+// is in Postgres.
+std::string always_soql(std::string_view column, bool holds);
+
 // "(column op value)" or its equivalent for a value SoQL cannot write; `column` is a quoted
 // identifier (soql.hpp). A text that is no row id, compared with :id, equals no row.
 std::string comparison_soql(std::string_view column, CompareOp op, const ComparedValue &value);

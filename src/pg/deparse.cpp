@@ -114,6 +114,13 @@ struct Operand {
     Expr *runtime = nullptr; // a runtime value
 };
 
+// Whether the portal reads a number compared with this column as a double: its field is a
+// double, and the column is not float8 (which compares doubles on both sides). Then only a
+// constant that is a double's shortest decimal (reads_back_from_double) compares there as here.
+bool compares_numbers_as_doubles(const DeparseContext &ctx, const Operand &column) {
+    return column.type != FLOAT8OID && remote_type_of(ctx, column.attnum) == RemoteType::Double;
+}
+
 // Registers a runtime value; returns its index in ctx.runtime_values.
 std::size_t add_runtime_value(DeparseContext &ctx, Expr *expr) {
     std::size_t index = list_length(ctx.runtime_values);
@@ -192,11 +199,8 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     // text with :id, or a number with a money or a double, is refused with HTTP 400.
     if (other.is_column && remote_type_of(ctx, column.attnum) != remote_type_of(ctx, other.attnum))
         return false;
-    // The portal reads a number compared with a double field as a double: only a constant that
-    // is a double's shortest decimal compares there as here (a runtime value is not checked).
-    // (A float8 column compares doubles on both sides.)
-    if (!other.is_column && column.type != FLOAT8OID &&
-        remote_type_of(ctx, column.attnum) == RemoteType::Double &&
+    // (A runtime value is not checked, so not sent.)
+    if (!other.is_column && compares_numbers_as_doubles(ctx, column) &&
         (other.runtime || !reads_back_from_double(other.constant.literal)))
         return false;
 
@@ -290,6 +294,7 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
     });
     if (count == 0)
         return false;
+    const bool as_doubles = compares_numbers_as_doubles(ctx, column);
     std::string list;
     for (int i = 0; i < count; ++i) {
         std::string literal;
@@ -301,15 +306,13 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
         // A text that is no row id equals no row, and the portal would refuse the list for it.
         if (column.text == ":id" && !is_row_id_literal(literal))
             continue;
-        if (column.type != FLOAT8OID && remote_type_of(ctx, column.attnum) == RemoteType::Double &&
-            !reads_back_from_double(literal))
+        if (as_doubles && !reads_back_from_double(literal))
             return false;
         // No space after the comma: it would take 3 bytes of URL per element.
         list += (list.empty() ? "" : ",") + literal;
     }
     if (list.empty()) // only texts that are no row ids: IN holds for no row, NOT IN for all
-        out += comparison_soql(column.text, in ? CompareOp::Eq : CompareOp::Ne,
-                               {ComparedValue::Kind::Exact, "''"});
+        out += always_soql(column.text, !in);
     else
         out += "(" + column.text + (in ? " IN (" : " NOT IN (") + list + "))";
     return true;

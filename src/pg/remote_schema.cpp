@@ -16,6 +16,15 @@ namespace socrata::pg {
 
 namespace {
 
+// A field name as Socrata reads it (soql-reference's AbstractName): in lower case, '-' as '_'.
+// ASCII only: field names are identifiers.
+std::string folded_field_name(std::string_view name) {
+    std::string folded(name);
+    for (char &c : folded)
+        c = c == '-' ? '_' : (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+    return folded;
+}
+
 RemoteType remote_type_for(const std::string &data_type_name) {
     if (data_type_name == "number")
         return RemoteType::Number;
@@ -56,17 +65,8 @@ RemoteType RemoteSchema::type_of(const std::string &field) const {
 std::string RemoteSchema::spelling_of(const std::string &field) const {
     if (fields.count(field) > 0)
         return {};
-    auto fold = [](std::string_view name) {
-        std::string folded(name);
-        for (char &c : folded)
-            c = c == '-' ? '_' : (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
-        return folded;
-    };
-    const std::string wanted = fold(field);
-    for (const auto &entry : fields)
-        if (fold(entry.first) == wanted)
-            return entry.first;
-    return {};
+    auto it = by_folded_name.find(folded_field_name(field));
+    return it == by_folded_name.end() ? std::string() : it->second;
 }
 
 void adopt_field_spellings(ForeignTableInfo &table, const RemoteSchema *remote) {
@@ -116,6 +116,7 @@ std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settin
         DatasetMetadata metadata = client.get_metadata(settings.dataset);
         for (const auto &column : metadata.columns) {
             schema.fields[column.field_name] = remote_type_for(column.data_type_name);
+            schema.by_folded_name.emplace(folded_field_name(column.field_name), column.field_name);
             if (csv_reads_like_json(column.data_type_name))
                 schema.csv_like_json.insert(column.field_name);
         }

@@ -25,6 +25,8 @@ enum class RemoteType { Text, RowId, Number, Money, Double, CalendarDate, Checkb
 struct RemoteSchema {
     std::unordered_map<std::string, RemoteType> fields; // SODA field name -> type
     std::unordered_set<std::string> csv_like_json;      // fields that read the same from CSV
+    // Field names as Socrata reads them (folded_field_name) -> the metadata's spelling.
+    std::unordered_map<std::string, std::string> by_folded_name;
 
     // System fields exist on every dataset.
     RemoteType type_of(const std::string &field) const;

@@ -56,6 +56,15 @@ SELECT fault_table('garbled_csv', 'malformed=1,after=1');
 SELECT count(*) FROM garbled_csv WHERE id + 0 > 0;
 SELECT fault_table('cut_csv', 'truncate=1,after=1', 1);
 SELECT count(*) FROM cut_csv WHERE id + 0 > 0;
+-- A CSV body that nothing but a closed connection ends (no Content-Length, no chunked
+-- encoding, as an HTTP/1.0 proxy sends it), cut at a line end, looks whole: its short page is
+-- not taken as the last. One row asked for in JSON (whose closing bracket shows its end) finds
+-- that rows follow, and the scan reads them: every row, as from the whole body.
+SELECT fault_table('cut_unframed', 'unframed=1,truncate=1,after=1,times=1');
+SELECT count(*) FROM cut_unframed WHERE id + 0 > 0;
+SELECT fault_table('unframed', 'unframed=1,after=1');
+SELECT socrata_explain('SELECT count(*) FROM unframed WHERE id + 0 > 0');
+SELECT count(*) FROM unframed WHERE id + 0 > 0;
 -- A server, or a cache in front of it, that answers every page with the first one (it ignores
 -- the paging condition) is an error at the second page, not a scan that never ends.
 SELECT fault_table('replayed', 'replay=1,after=1');

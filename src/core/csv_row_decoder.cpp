@@ -134,7 +134,7 @@ void CsvRowDecoder::feed(const char *data, std::size_t size) {
     consumed_ += size;
 }
 
-void CsvRowDecoder::finish() {
+void CsvRowDecoder::finish(bool end_marked) {
     if (failed_)
         throw Error(ErrorKind::Internal, "CSV row decoder used again after it reported an error");
     chunk_ = nullptr;
@@ -152,16 +152,23 @@ void CsvRowDecoder::finish() {
                         from);
     }
     case State::Quoted:
-        throw Error(
-            ErrorKind::BadResponse,
-            "truncated response body: it ended at byte offset " + std::to_string(consumed_) +
-                " inside a quoted field of " +
-                (in_header_ ? std::string("the header") : "record " + std::to_string(rows_ + 1)),
-            from, "The connection may have been cut short; retrying the query may help.");
+        throw Error(ErrorKind::BadResponse,
+                    "truncated response body: it ended at byte offset " +
+                        std::to_string(consumed_) + " inside a quoted field of " + record_name(),
+                    from, "The connection may have been cut short; retrying the query may help.");
     case State::Unquoted:
     case State::QuoteInQuoted:
     case State::FieldStart:
-        if (record_started_) {               // a last record without a line end
+        if (record_started_) { // a last record without a line end
+            if (!end_marked)
+                throw Error(ErrorKind::BadResponse,
+                            "truncated response body: it ended at byte offset " +
+                                std::to_string(consumed_) + " inside " + record_name(),
+                            (from.empty() ? from : from + " ") +
+                                "The response did not mark where its body ends (no "
+                                "Content-Length, no chunked encoding).",
+                            "The connection may have been cut short; retrying the query may "
+                            "help.");
             if (state_ == State::FieldStart) // it ends with a delimiter: an empty last field
                 begin_field();
             end_field(nullptr, state_ == State::QuoteInQuoted);
@@ -174,6 +181,10 @@ void CsvRowDecoder::finish() {
     if (in_header_)
         throw Error(ErrorKind::BadResponse, "CSV response has no header line", from);
     failed_ = false;
+}
+
+std::string CsvRowDecoder::record_name() const {
+    return in_header_ ? std::string("the header") : "record " + std::to_string(rows_ + 1);
 }
 
 // Where the field at col_ goes: the header, its column's slot, or nowhere.

@@ -35,7 +35,10 @@ class CsvRowDecoder {
     void feed(std::string_view chunk) { feed(chunk.data(), chunk.size()); }
     // Call once after the last chunk: completes a final record without a newline, throws if
     // the body was empty, ended inside a quoted field, or was a JSON error object.
-    void finish();
+    // `end_marked` false: nothing but the connection's close showed where the body ends
+    // (BodyEnd::ConnectionClosed), so a last record without its line end was cut short, and
+    // is an error rather than a record. The portal ends every record with one.
+    void finish(bool end_marked = true);
 
     std::uint64_t rows() const noexcept { return rows_; }
     std::uint64_t bytes_consumed() const noexcept { return consumed_; }
@@ -69,6 +72,8 @@ class CsvRowDecoder {
     [[noreturn]] void fail(const char *p, const std::string &what);
     [[noreturn]] void fail_on_nul(const char *p);
     std::string position_detail() const;
+    // "the header" or "record N": what the body ended inside.
+    std::string record_name() const;
 
     FieldSlotMap fields_;
     RowCallback on_row_;

@@ -1,5 +1,6 @@
 #include "http_client.hpp"
 
+#include "ascii_case.hpp"
 #include "error.hpp"
 #include "redact.hpp"
 
@@ -59,6 +60,10 @@ struct Transfer {
     bool cancelled = false;
     bool status_sent = false;
     int status = 0;
+    // Of the current response's header block: what tells where its body ends.
+    bool http1 = false;
+    bool length_known = false;
+    bool chunked = false;
 };
 
 void capture(Transfer &t) noexcept {
@@ -85,6 +90,8 @@ void send_status(Transfer &t) {
         return;
     t.status_sent = true;
     t.response->status = t.status;
+    t.response->body_end =
+        t.http1 && !t.length_known && !t.chunked ? BodyEnd::ConnectionClosed : BodyEnd::Marked;
     t.response->received_at = std::chrono::system_clock::now();
     t.sink->on_status(t.status);
 }
@@ -99,6 +106,9 @@ std::size_t on_header(char *data, std::size_t size, std::size_t count, void *use
         if (line.rfind("HTTP/", 0) == 0) { // a new response (e.g. after 100 Continue)
             const std::size_t sp = line.find(' ');
             t.status = sp == std::string::npos ? 0 : std::atoi(line.c_str() + sp + 1);
+            t.http1 = line.rfind("HTTP/1.", 0) == 0;
+            t.length_known = false;
+            t.chunked = false;
             t.response->retry_after.clear();
             t.response->location.clear();
             return n;
@@ -124,6 +134,10 @@ std::size_t on_header(char *data, std::size_t size, std::size_t count, void *use
             t.response->request_id = value;
         else if (name == "location")
             t.response->location = value;
+        else if (name == "content-length")
+            t.length_known = true;
+        else if (name == "transfer-encoding")
+            t.chunked = find_ignoring_case(value, "chunked") != std::string_view::npos;
         t.sink->on_header(name, value);
         return n;
     } catch (...) {

@@ -37,8 +37,17 @@ struct HttpRequest {
     std::function<bool()> should_cancel; // polled while waiting; true aborts (Error Cancelled)
 };
 
+// How a response's body ended. HTTP/1 lets a server send a body with neither Content-Length
+// nor chunked encoding and end it by closing the connection; a connection cut short then looks
+// just like a whole body, so a reader that cannot tell its own end (CSV) must not trust it.
+enum class BodyEnd {
+    Marked,           // by Content-Length, the last chunk, or HTTP/2's framing
+    ConnectionClosed, // only by the server closing the connection
+};
+
 struct HttpResponse {
     int status = 0;
+    BodyEnd body_end = BodyEnd::Marked;
     std::string content_type;
     std::string retry_after;
     std::string request_id;           // X-Socrata-RequestId

@@ -71,9 +71,10 @@ class BodyDecoder {
         else
             json_->feed(data, size);
     }
-    void finish() {
+    // JSON shows its own end (the array's closing bracket); CSV does not (CsvRowDecoder).
+    void finish(BodyEnd end) {
         if (csv_)
-            csv_->finish();
+            csv_->finish(end == BodyEnd::Marked);
         else
             json_->finish();
     }
@@ -250,7 +251,7 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     };
 
     std::optional<BodyDecoder> decoder;
-    client_.stream(
+    const BodyEnd body_end = client_.stream(
         url,
         [&] {
             // A retried request starts over with a fresh decoder; rows already handed on are
@@ -261,7 +262,7 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
             decoder.emplace(request_.csv, fields, on_row, shown_url);
         },
         [&](const char *data, std::size_t size) { decoder->feed(data, size); });
-    redacting_errors(settings.app_token, [&] { decoder->finish(); }); // may quote the body
+    redacting_errors(settings.app_token, [&] { decoder->finish(body_end); }); // may quote the body
     if (to_skip > 0)
         throw rows_changed_on_retry("The retried page has fewer rows than the " +
                                     std::to_string(handed_on) + " already read");
@@ -273,12 +274,45 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     ++stats.pages;
     stats.rows += rows;
     returned_ += static_cast<std::int64_t>(rows);
-    if (rows < wanted)
-        done_ = true;
+    if (rows < wanted) {
+        // A short page is the last one, unless nothing but a closed connection ended a CSV
+        // body: a connection cut at a line end would then pass for the end of the data.
+        done_ = body_end == BodyEnd::Marked || !request_.csv ||
+                (request_.limit >= 0 && returned_ >= request_.limit) || !rows_follow(fields);
+        if (!done_ && rows == 0)
+            throw Error(ErrorKind::BadResponse,
+                        "a CSV page of the portal's answer ended before its first row",
+                        "The response did not mark where its body ends (no Content-Length, no "
+                        "chunked encoding), and rows follow where it ended. URL: " +
+                            shown_url + ".",
+                        "The connection may have been cut short; retrying the query may help.");
+    }
     if (publish && page.rows() > 0) {
         (*publish)(page);
         page.reset(slots_);
     }
+    return rows > 0;
+}
+
+bool PageFetcher::rows_follow(const std::vector<std::string> &fields) {
+    SoqlQuery q = page_query(); // where the next page would start
+    if (overlaps_previous_page())
+        q.offset = q.offset.value_or(0) + 1; // past the row the next page would repeat
+    q.limit = 1;
+    const ScanSettings &settings = client_.settings();
+    const std::string url = build_resource_url(settings.base_url, settings.dataset, "json", q);
+    const std::string shown_url = redact(url, settings.app_token);
+    std::size_t rows = 0;
+    std::optional<JsonRowDecoder> decoder;
+    client_.stream(
+        url,
+        [&] {
+            rows = 0;
+            decoder.emplace(
+                fields, [&](const RowView &) { ++rows; }, shown_url);
+        },
+        [&](const char *data, std::size_t size) { decoder->feed(data, size); });
+    redacting_errors(settings.app_token, [&] { decoder->finish(); });
     return rows > 0;
 }
 

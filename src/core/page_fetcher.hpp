@@ -48,6 +48,10 @@ class PageFetcher {
     bool overlaps_previous_page() const noexcept;
     SoqlQuery page_query() const;
     bool fetch(Page &page, std::size_t chunk_rows, const ChunkSink *publish);
+    // Whether the portal holds rows past those returned so far: asks for the next one in JSON,
+    // which shows where its body ends. For a short CSV page whose end nothing but a closed
+    // connection showed (BodyEnd::ConnectionClosed).
+    bool rows_follow(const std::vector<std::string> &fields);
 
     SodaClient &client_;
     ScanRequest request_;

@@ -59,16 +59,17 @@ void SodaClient::sleep_before_retry(int delay_ms) {
     }
 }
 
-void SodaClient::stream(const std::string &url, const std::function<void()> &on_attempt,
-                        const std::function<void(const char *, std::size_t)> &on_body) {
+BodyEnd SodaClient::stream(const std::string &url, const std::function<void()> &on_attempt,
+                           const std::function<void(const char *, std::size_t)> &on_body) {
     // Every error out of a transfer is redacted once here: besides the URL, it may quote the
     // server's error body or the bytes a decoder stopped at, which can echo the token.
-    redacting_errors(settings_.app_token, [&] { stream_with_retries(url, on_attempt, on_body); });
+    return redacting_errors(settings_.app_token,
+                            [&] { return stream_with_retries(url, on_attempt, on_body); });
 }
 
-void SodaClient::stream_with_retries(
-    const std::string &url, const std::function<void()> &on_attempt,
-    const std::function<void(const char *, std::size_t)> &on_body) {
+BodyEnd
+SodaClient::stream_with_retries(const std::string &url, const std::function<void()> &on_attempt,
+                                const std::function<void(const char *, std::size_t)> &on_body) {
     // Errors quote `url` and the server's words as they are: stream() redacts them.
     for (int attempt = 0;; ++attempt) {
         on_attempt();
@@ -84,7 +85,7 @@ void SodaClient::stream_with_retries(
             stats_.bytes_received += response.bytes_received;
             status = response.status;
             if (SuccessOrErrorSink::is_success(status))
-                return;
+                return response.body_end;
             outcome.http_status = status;
             outcome.retry_after = response.retry_after;
             outcome.received_at = response.received_at;

@@ -32,9 +32,10 @@ class SodaClient {
     // GETs url and streams the body of a successful response to on_body. on_attempt runs
     // before every attempt, so the consumer can start over after a failed one. Throws
     // Error(Http | Network | BadResponse | Cancelled) once retries are exhausted, with the app
-    // token masked wherever the server's words are quoted.
-    void stream(const std::string &url, const std::function<void()> &on_attempt,
-                const std::function<void(const char *, std::size_t)> &on_body);
+    // token masked wherever the server's words are quoted. Returns how the body's end was shown
+    // (BodyEnd).
+    BodyEnd stream(const std::string &url, const std::function<void()> &on_attempt,
+                   const std::function<void(const char *, std::size_t)> &on_body);
 
     // GETs a small document (metadata, a count) whole.
     std::string get_document(const std::string &url);
@@ -47,8 +48,8 @@ class SodaClient {
     FetchStats &stats() noexcept { return stats_; }
 
   private:
-    void stream_with_retries(const std::string &url, const std::function<void()> &on_attempt,
-                             const std::function<void(const char *, std::size_t)> &on_body);
+    BodyEnd stream_with_retries(const std::string &url, const std::function<void()> &on_attempt,
+                                const std::function<void(const char *, std::size_t)> &on_body);
     HttpRequest make_request(const std::string &url) const;
     void sleep_before_retry(int delay_ms);
 

@@ -15,7 +15,8 @@ import threading
 
 from wire_values import csv_cell, raw_csv_cells
 
-INT_KEYS = {"status", "after", "times", "truncate", "malformed", "row", "replay", "dropped", "added"}
+INT_KEYS = {"status", "after", "times", "truncate", "malformed", "row", "replay", "dropped", "added",
+            "unframed"}
 FLOAT_KEYS = {"retry_after", "stall", "slow", "delay"}
 STR_KEYS = {"wrongtype", "tag", "id", "message", "view_id"}
 ALL_KEYS = INT_KEYS | FLOAT_KEYS | STR_KEYS
@@ -187,6 +188,16 @@ def malform_csv(body):
         return b'"'
     cut = max(1, len(body) // 2)
     return body[:cut] + b'"broken"x,\n'
+
+
+def cut_at_line_end(body):
+    """The body up to the last line end at or before its half, but never before its first line
+    end (a CSV header line): a CSV body that looks whole, missing its later records."""
+    first = body.find(b"\n") + 1
+    if first == 0:
+        return body
+    cut = body.rfind(b"\n", 0, len(body) // 2 + 1) + 1
+    return body[:max(first, cut)]
 
 
 def invalid_value(soql_type):

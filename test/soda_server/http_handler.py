@@ -388,7 +388,8 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
             return
         if spec and spec.get("wrongtype") and rendered.rows:
             self.apply_wrongtype(ds, rendered, spec)
-        stream = (not spec or not any(spec.get(k) for k in ("truncate", "malformed", "stall", "slow"))) and (
+        stream = (not spec or not any(spec.get(k) for k in ("truncate", "malformed", "stall", "slow",
+                                                            "unframed"))) and (
             self.request_version != "HTTP/1.0") and (
             cfg.chunked == "always" or (cfg.chunked == "auto" and (rendered.count is None
                                                                    or rendered.count > cfg.chunk_rows)))
@@ -447,6 +448,15 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
             self.send_chunk(pending, pending_len)
         self.sendv([b"0\r\n\r\n"])
 
+    def close_after_body(self):
+        """End the response by closing the connection: the client reads to its end."""
+        self.wfile.flush()
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
     def send_chunk(self, parts, n):
         self.sendv([b"%x\r\n" % n] + parts + [b"\r\n"])
         self.sent_bytes += n
@@ -465,6 +475,11 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
         body = parts[0] if len(parts) == 1 else b"".join(parts)
         if spec and spec.get("malformed") and not error and status == 200:
             body = faults.malform_json(body) if ctype.startswith("application/json") else faults.malform_csv(body)
+        # Ended only by closing the connection (no Content-Length, no chunks), as an HTTP/1.0
+        # proxy sends a body; with truncate, cut at a line end, where a CSV body looks whole.
+        unframed = bool(spec and spec.get("unframed")) and not error
+        if unframed and spec.get("truncate"):
+            body = faults.cut_at_line_end(body)
         if gz is None:
             gz = self.wants_gzip()
         headers = [("Content-Type", ctype)] + self.base_headers() + list(extra)
@@ -474,21 +489,21 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
                 _gzip(body, self.server.cfg.gzip_level)
             headers.append(("Content-Encoding", "gzip"))
             self.used_gzip = True
-        headers.append(("Content-Length", str(len(body))))
+        headers.append(("Connection", "close") if unframed else ("Content-Length", str(len(body))))
         self.start(status, headers)
         self.last_status = status
         if method == "HEAD":
             self.finish_log(status, 0)
             return
+        if unframed:
+            self.finish_log(status, len(body))
+            self.write(body)
+            self.close_after_body()
+            return
         if spec and spec.get("truncate") and not error:
             self.finish_log(status, len(body) // 2)
             self.write(body[:len(body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
+            self.close_after_body()
             return
         if spec and spec.get("stall") and not error:
             first = body[:max(1, len(body) // 2)]

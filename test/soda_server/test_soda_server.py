@@ -34,6 +34,7 @@ sys.path.insert(0, HERE)
 
 import dataset_defs  # noqa: E402
 import dataset_registry  # noqa: E402
+import faults  # noqa: E402
 import datasets  # noqa: E402
 import row_ids  # noqa: E402
 import soql  # noqa: E402
@@ -1316,6 +1317,28 @@ class FaultTests(unittest.TestCase):
         with self.assertRaises(http.client.IncompleteRead):
             r.read()
         c.close()
+
+    def test_unframed(self):
+        """unframed: no Content-Length, no chunks, the body ends where the connection closes;
+        with truncate, it is cut at a line end (a CSV body that looks whole)."""
+        params = {"$limit": 20, "$order": ":id", "$select": "id,:id"}
+        whole = request("/resource/%s.csv" % CRIMES, params)[2]
+        for spec, gz in (("unframed=1", False), ("unframed=1,tag=gz", True)):
+            st, h, b = request("/fault/%s/resource/%s.csv" % (spec, CRIMES), params,
+                               headers={"Accept-Encoding": "gzip"} if gz else None)
+            self.assertEqual(st, 200)
+            self.assertNotIn("content-length", h)
+            self.assertNotIn("transfer-encoding", h)
+            self.assertEqual(h.get("connection"), "close")
+            self.assertEqual(gzip.decompress(b) if gz else b, whole)
+        st, h, b = request("/fault/unframed=1,truncate=1/resource/%s.csv" % CRIMES, params)
+        self.assertNotIn("content-length", h)
+        self.assertTrue(b.endswith(b"\n"))
+        self.assertTrue(whole.startswith(b))
+        lines = b.count(b"\n")
+        self.assertTrue(2 <= lines <= 11, lines)     # the header and about half the records
+        self.assertEqual(faults.cut_at_line_end(b"a,b\n1,2\n"), b"a,b\n")
+        self.assertEqual(faults.cut_at_line_end(b"a,b"), b"a,b")
 
     def test_malformed(self):
         st, h, b = self.f("malformed=1")

@@ -101,6 +101,37 @@ TEST(CsvRowDecoder, AnEmptyLastFieldAtTheBodysEndLeavesTheFieldBeforeIt) {
     }
 }
 
+// When only a closed connection showed where the body ends, a last record without its line
+// end was cut short (the portal ends every record with one): an error, not a shorter value.
+TEST(CsvRowDecoder, ALastRecordWithoutItsLineEndIsACutWhenTheBodysEndWasNotMarked) {
+    for (const char *body :
+         {"\"a\",\"b\"\n\"x\",\"1\"\n\"y\",2", "\"a\",\"b\"\n\"x\",\"1\"\n\"y\",",
+          "\"a\",\"b\"\n\"x\",\"1\"\n\"y\",\"2\""}) {
+        Rows rows;
+        CsvRowDecoder d({"a", "b"}, collect_into(rows), "http://h/resource/abcd-1234.csv");
+        d.feed(body);
+        try {
+            d.finish(false);
+            ADD_FAILURE() << "no error for " << body;
+        } catch (const Error &e) {
+            EXPECT_EQ(e.kind(), ErrorKind::BadResponse);
+            EXPECT_NE(std::string(e.what()).find("truncated response body"), std::string::npos)
+                << e.what();
+            EXPECT_NE(std::string(e.what()).find("record 2"), std::string::npos) << e.what();
+            EXPECT_NE(e.detail().find("did not mark where its body ends"), std::string::npos)
+                << e.detail();
+            EXPECT_NE(e.detail().find("http://h/resource/abcd-1234.csv"), std::string::npos);
+        }
+        EXPECT_EQ(rows.size(), 1u) << body;
+    }
+    // Ended at a line end, the same body is whole as far as CSV can tell.
+    Rows rows;
+    CsvRowDecoder d({"a", "b"}, collect_into(rows));
+    d.feed("\"a\",\"b\"\n\"x\",\"1\"\r\n\"y\",\"2\"\n");
+    d.finish(false);
+    EXPECT_EQ(rows.size(), 2u);
+}
+
 TEST(CsvRowDecoder, ChunkBoundariesAnywhereGiveIdenticalRows) {
     const std::string real = read_fixture("crimes_head.csv");
     const std::vector<std::string> real_fields = {"id", "block", "date", "longitude"};

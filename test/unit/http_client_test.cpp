@@ -179,6 +179,36 @@ TEST(HttpClient, EmptyBodyStillReportsStatus) {
     EXPECT_EQ(sink.statuses, std::vector<int>{202});
 }
 
+// A body with neither Content-Length nor chunked encoding ends when the server closes the
+// connection, which a cut connection looks just like: the response says so. A 100 Continue's
+// header block before it does not count.
+TEST(HttpClient, TellsABodyEndedOnlyByTheConnectionClosing) {
+    LoopbackServer server([](int fd, const std::string &req, LoopbackServer &) {
+        if (req.find("/length") != std::string::npos) {
+            LoopbackServer::send_all(fd, response(200, "OK", "a,b\n"));
+            return true;
+        }
+        if (req.find("/chunked") != std::string::npos) {
+            LoopbackServer::send_all(fd, "HTTP/1.1 200 OK\r\nTransfer-Encoding: Chunked\r\n\r\n"
+                                         "4\r\na,b\n\r\n0\r\n\r\n");
+            return true;
+        }
+        LoopbackServer::send_all(fd, "HTTP/1.1 100 Continue\r\nContent-Length: 0\r\n\r\n"
+                                     "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\na,b\n");
+        return false;
+    });
+    HttpClient client;
+    for (const char *path : {"/length", "/chunked", "/closed"}) {
+        RecordingSink sink;
+        HttpResponse r = client.perform(request_for(server.url(path)), sink);
+        EXPECT_EQ(r.status, 200) << path;
+        EXPECT_EQ(sink.body, "a,b\n") << path;
+        EXPECT_EQ(r.body_end,
+                  std::string(path) == "/closed" ? BodyEnd::ConnectionClosed : BodyEnd::Marked)
+            << path;
+    }
+}
+
 // libcurl's callbacks, and any thread it starts (its threaded resolver), must not take the
 // backend's signals: they run with SIGINT and SIGALRM blocked; the caller's mask comes back.
 TEST(HttpClient, TransfersRunWithAsynchronousSignalsBlocked) {

@@ -132,6 +132,94 @@ TEST(PageFetcher, CsvRequestsPageTheSameWay) {
             << r;
 }
 
+// A CSV response ended only by the server closing the connection (no Content-Length, no
+// chunked encoding), as an HTTP/1.0 proxy sends it.
+std::string closed_csv(const std::string &body) {
+    return "HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nConnection: close\r\n\r\n" + body;
+}
+
+// Rows 1 to 3 two per page, but the first page cut after its first row, at a line end, and
+// every CSV response ended by closing the connection. JSON requests (which show their own
+// end) are answered whole.
+bool serve_cut_csv_pages(int fd, const std::string &request) {
+    const std::string line = request.substr(0, request.find('\r'));
+    const bool json = line.find(".json?") != std::string::npos;
+    std::string rows; // "n,:id" records after the position the request asks for
+    if (line.find("%3Aid%20%3E%20%27row-c%27") != std::string::npos)
+        rows = "";
+    else if (line.find("%3Aid%20%3E%20%27row-a%27") != std::string::npos)
+        rows = "2,row-b\n3,row-c\n";
+    else
+        rows = "1,row-a\n"; // cut: row-b is missing
+    if (json) {
+        const std::string body = rows.empty() ? "[]" : R"([{"n":"2",":id":"row-b"}])";
+        LoopbackServer::send_all(fd, http(200, body));
+        return true;
+    }
+    LoopbackServer::send_all(fd, closed_csv("n,:id\n" + rows));
+    return false;
+}
+
+TEST(PageFetcher, AShortCsvPageEndedOnlyByAClosedConnectionIsCheckedInJson) {
+    LoopbackServer server([](int fd, const std::string &req, LoopbackServer &) {
+        return serve_cut_csv_pages(fd, req);
+    });
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    request.csv = true;
+    PageFetcher fetcher(client, request, 2);
+    EXPECT_EQ(fetch_all(fetcher), (std::vector<std::string>{"1", "2", "3"}));
+    auto requests = server.requests();
+    ASSERT_EQ(requests.size(), 5u);
+    // The short first page, then one row asked for in JSON past it: there is one, so paging
+    // goes on; the empty third page is checked the same way.
+    EXPECT_NE(requests[1].find("GET /resource/abcd-1234.json?$select=n%2C%3Aid&$where=%3Aid%20%3E"
+                               "%20%27row-a%27&$order=%3Aid&$limit=1 "),
+              std::string::npos)
+        << requests[1];
+    EXPECT_NE(requests[2].find(".csv?"), std::string::npos) << requests[2];
+    EXPECT_NE(requests[4].find(".json?"), std::string::npos) << requests[4];
+    EXPECT_EQ(client.stats().requests, 5u);
+}
+
+TEST(PageFetcher, AnEmptyCsvPageCutBeforeItsRowsIsAnError) {
+    LoopbackServer server([](int fd, const std::string &req, LoopbackServer &) {
+        if (req.find(".json?") != std::string::npos) {
+            LoopbackServer::send_all(fd, http(200, R"([{"n":"1",":id":"row-a"}])"));
+            return true;
+        }
+        LoopbackServer::send_all(fd, closed_csv("n,:id\n"));
+        return false;
+    });
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    request.csv = true;
+    PageFetcher fetcher(client, request, 2);
+    Error e = first_page_error_of(fetcher);
+    EXPECT_EQ(e.kind(), ErrorKind::BadResponse);
+    EXPECT_NE(std::string(e.what()).find("ended before its first row"), std::string::npos)
+        << e.what();
+    EXPECT_NE(e.detail().find("/resource/abcd-1234.csv?"), std::string::npos) << e.detail();
+    EXPECT_EQ(server.requests().size(), 2u);
+}
+
+// JSON shows its own end (the closing bracket), so a JSON page needs no such check.
+TEST(PageFetcher, AShortJsonPageEndedByAClosedConnectionIsTheLast) {
+    LoopbackServer server([](int fd, const std::string &, LoopbackServer &) {
+        LoopbackServer::send_all(fd, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" +
+                                         std::string(R"([{"n":"1",":id":"row-a"}])"));
+        return false;
+    });
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    PageFetcher fetcher(client, request, 2);
+    EXPECT_EQ(fetch_all(fetcher), (std::vector<std::string>{"1"}));
+    EXPECT_EQ(server.requests().size(), 1u);
+}
+
 // A column that reads :id itself: the paging key is not selected a second time (Socrata
 // answers 400 "Duplicate alias"), yet fills both the column's slot and the key's.
 TEST(PageFetcher, AColumnReadingTheRowIdentifierSharesItWithThePagingKey) {

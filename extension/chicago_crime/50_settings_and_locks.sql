@@ -45,6 +45,27 @@ RETURN pg_catalog.date_trunc('milliseconds', at AT TIME ZONE 'America/Chicago');
 COMMENT ON FUNCTION crime.portal_time(timestamptz) IS
     'The instant as the portal writes its floating timestamps (updated_on, date): Chicago''s local time. The sync watermark never goes past the run''s start in this time';
 
+-- Floating timestamps only go back when Chicago's clocks do: at the end of daylight-saving time
+-- the hour from 01:00 comes twice, so an updated_on written in the second one can be earlier than
+-- one written in the first.
+CREATE FUNCTION crime.portal_clock_set_back(earlier timestamptz, later timestamptz)
+RETURNS interval
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN greatest(((earlier AT TIME ZONE 'America/Chicago') - (earlier AT TIME ZONE 'UTC'))
+                - ((later AT TIME ZONE 'America/Chicago') - (later AT TIME ZONE 'UTC')),
+                interval '0');
+COMMENT ON FUNCTION crime.portal_clock_set_back(timestamptz, timestamptz) IS
+    'How far Chicago''s clocks are set back at the second instant from the first: one hour across the end of daylight-saving time, else zero (and zero when the first is NULL)';
+
+CREATE FUNCTION crime.incremental_since(watermark timestamp, watermark_set_at timestamptz,
+                                        run_started_at timestamptz, overlap interval)
+RETURNS timestamp
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN least(watermark, crime.portal_time(run_started_at)) - overlap
+       - crime.portal_clock_set_back(watermark_set_at, run_started_at);
+COMMENT ON FUNCTION crime.incremental_since(timestamp, timestamptz, timestamptz, interval) IS
+    'Where crime_sync() starts reading changed rows (updated_on at or after it): the watermark, or the run''s present if that is earlier, minus chicago_crime.sync_overlap, and minus the hour Chicago''s clocks were set back if they were since the run that set the watermark (an update written in the repeated hour is stamped earlier than that watermark)';
+
 CREATE FUNCTION crime.sync_lock_key()
 RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

@@ -8,6 +8,7 @@ AS $$
 DECLARE
     run            crime.sync_runs;
     watermark      timestamp;
+    watermark_set  timestamptz;   -- when the run that set the watermark started
     overlap        interval;
     detect_deletes boolean;
     check_interval interval;
@@ -30,7 +31,8 @@ BEGIN
                   HINT = 'Resume the backfill with CALL crime_backfill(); crime_sync() continues incrementally once it is done.';
     END IF;
 
-    SELECT s.watermark INTO watermark FROM crime.sync_state s;
+    SELECT s.watermark, coalesce(r.started_at, s.updated_at) INTO watermark, watermark_set
+    FROM crime.sync_state s LEFT JOIN crime.sync_runs r ON r.id = s.run_id;
     INSERT INTO crime.sync_runs (kind, watermark_before, watermark_after)
     VALUES ('sync', watermark, watermark)
     RETURNING * INTO run;
@@ -60,17 +62,20 @@ BEGIN
         -- empty (the first run, or a table emptied by hand: a watermark left from before must not
         -- limit the load). The watermark never passes the present: one row the portal dated in
         -- the future would otherwise hold every later run past the updates made in between (a
-        -- watermark set so before this check existed is read as the present too).
+        -- watermark set so before this check existed is read as the present too). Across the
+        -- end of daylight-saving time the read starts an hour earlier (incremental_since).
         first_load := NOT EXISTS (SELECT FROM crime.incidents);
         merged := crime.merge_incidents(updated_since =>
             CASE WHEN NOT first_load AND watermark IS NOT NULL   -- (least() would drop a NULL)
-                 THEN least(watermark, present) - overlap END);
+                 THEN crime.incremental_since(watermark, watermark_set, run.started_at, overlap) END);
         changed := merged.tallies;
         run.rows_fetched := merged.fetched;
         run.inserted := merged.inserted;
         run.updated := merged.updated;
         run.unchanged := merged.fetched - merged.inserted - merged.updated;
-        IF merged.max_updated_at > present THEN
+        -- In the hour after the clocks are set back, the present is earlier than the updates
+        -- written in the hour before: those are not in the future.
+        IF merged.max_updated_at > present + crime.portal_clock_set_back(run.started_at - interval '1 hour', run.started_at) THEN
             RAISE WARNING 'crime_sync(): the portal has a row updated in the future (updated_on %)', merged.max_updated_at
                 USING DETAIL = format('The watermark stops at the present, %s (Chicago time).', present),
                       HINT = 'The row is synced; later runs keep reading from the present minus chicago_crime.sync_overlap.';

@@ -1,5 +1,6 @@
 #include "dataset_metadata.hpp"
 
+#include "ascii_case.hpp"
 #include "error.hpp"
 
 #include <nlohmann/json.hpp>
@@ -115,10 +116,8 @@ std::string postgres_column_name_for(std::string_view field) {
         const unsigned char c = static_cast<unsigned char>(field[i]);
         if ((c & 0xC0) == 0x80)
             continue; // continuation byte: its character already became one '_'
-        if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')
-            name += char(c);
-        else if (c >= 'A' && c <= 'Z')
-            name += char(c - 'A' + 'a');
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')
+            name += ascii_lower(char(c));
         else
             name += '_';
     }

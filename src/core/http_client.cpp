@@ -7,7 +7,6 @@
 #include <curl/curl.h>
 #include <pthread.h>
 
-#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -121,11 +120,9 @@ std::size_t on_header(char *data, std::size_t size, std::size_t count, void *use
         const std::size_t colon = line.find(':');
         if (colon == std::string::npos)
             return n;
-        std::string name = line.substr(0, colon);
+        const std::string name = ascii_lowercase(std::string_view(line).substr(0, colon));
         std::string value = line.substr(colon + 1);
         value.erase(0, value.find_first_not_of(" \t"));
-        for (auto &c : name)
-            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
         if (name == "retry-after")
             t.response->retry_after = value;
         else if (name == "content-type")

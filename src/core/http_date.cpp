@@ -1,6 +1,7 @@
 #include "http_date.hpp"
 
-#include <cctype>
+#include "ascii_case.hpp"
+
 #include <string>
 #include <vector>
 
@@ -56,7 +57,7 @@ bool all_alpha(std::string_view s) {
     if (s.empty())
         return false;
     for (char c : s)
-        if (!std::isalpha(static_cast<unsigned char>(c)))
+        if (!is_ascii_letter(c))
             return false;
     return true;
 }

@@ -1,5 +1,6 @@
 #include "option_values.hpp"
 
+#include "ascii_case.hpp"
 #include "error.hpp"
 #include "text_snippet.hpp"
 
@@ -36,16 +37,6 @@ std::string url_without_secrets(std::string_view url) {
     return shown;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i)
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i])))
-            return false;
-    return true;
-}
-
 bool is_lower_alnum(char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
 }
@@ -54,18 +45,11 @@ bool is_hex(char c) {
     return std::isxdigit(static_cast<unsigned char>(c)) != 0;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char &c : out)
-        c = char(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-}
-
 // RFC 3986 path characters: unreserved, sub-delims, ':', '@', '/' and %XX.
 bool valid_path(std::string_view path) {
     for (std::size_t i = 0; i < path.size(); ++i) {
         const char c = path[i];
-        if (std::isalnum(static_cast<unsigned char>(c)) ||
+        if (is_ascii_alnum(c) ||
             std::string_view("-._~!$&'()*+,;=:@/").find(c) != std::string_view::npos)
             continue;
         if (c == '%' && i + 2 < path.size() && is_hex(path[i + 1]) && is_hex(path[i + 2])) {
@@ -114,10 +98,10 @@ std::int64_t parse_int_option(std::string_view name, std::string_view text, std:
 
 bool parse_bool_option(std::string_view name, std::string_view text) {
     for (const char *t : {"true", "on", "yes", "1"})
-        if (iequals(text, t))
+        if (equals_ignoring_case(text, t))
             return true;
     for (const char *f : {"false", "off", "no", "0"})
-        if (iequals(text, f))
+        if (equals_ignoring_case(text, f))
             return false;
     bad_value(name, text, {}, "Use true or false.");
 }
@@ -164,7 +148,7 @@ std::string validate_base_url(std::string_view text, std::string_view name) {
     std::string_view rest;
     const std::size_t colon = text.find("://");
     if (colon != std::string_view::npos)
-        scheme = lower(text.substr(0, colon));
+        scheme = ascii_lowercase(text.substr(0, colon));
     if (scheme != "http" && scheme != "https")
         bad_value(name, shown, "Only http:// and https:// URLs are supported.", example);
     rest = text.substr(colon + 3);
@@ -210,7 +194,7 @@ std::string validate_base_url(std::string_view text, std::string_view name) {
         if (host.empty())
             bad_value(name, shown, "The URL has no host name.", example);
         for (char c : host)
-            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_')
+            if (!is_ascii_alnum(c) && c != '-' && c != '.' && c != '_')
                 bad_value(name, shown, "The host name contains an invalid character.", example);
     }
     if (!port.empty()) {
@@ -228,13 +212,13 @@ std::string validate_base_url(std::string_view text, std::string_view name) {
                   example);
     while (!path.empty() && path.back() == '/')
         path.remove_suffix(1);
-    const std::string lower_path = lower(path);
+    const std::string lower_path = ascii_lowercase(path);
     if (lower_path.find("/resource/") != std::string::npos ||
         lower_path.rfind("/resource", 0) == 0 || lower_path.find("/api/") != std::string::npos ||
         lower_path == "/api")
         bad_value(name, shown, "The URL points into the API rather than at the portal.",
                   example + " The dataset id goes in the foreign table's dataset option.");
-    return scheme + "://" + lower(host) + (port.empty() ? "" : ":" + std::string(port)) +
+    return scheme + "://" + ascii_lowercase(host) + (port.empty() ? "" : ":" + std::string(port)) +
            std::string(path);
 }
 

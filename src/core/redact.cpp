@@ -4,7 +4,6 @@
 #include "percent_encoding.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <vector>
 
 namespace socrata {
@@ -26,8 +25,8 @@ void replace_all(std::string &text, std::string_view needle) {
 }
 
 bool ends_value(char c) {
-    return std::isspace(static_cast<unsigned char>(c)) || c == '&' || c == '#' || c == '"' ||
-           c == '\'' || c == '<' || c == '>' || c == ',' || c == ';' || c == ')';
+    return is_ascii_space(c) || c == '&' || c == '#' || c == '"' || c == '\'' || c == '<' ||
+           c == '>' || c == ',' || c == ';' || c == ')';
 }
 
 // Masks the value following each `key` (lowercase) in `text`.

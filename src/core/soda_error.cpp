@@ -6,8 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cctype>
-
 namespace socrata {
 
 namespace {
@@ -33,8 +31,7 @@ std::string plain_text_message(std::string_view body) {
             continue;
         }
         if (c == '<' && i + 1 < body.size() &&
-            (std::isalpha(static_cast<unsigned char>(body[i + 1])) || body[i + 1] == '/' ||
-             body[i + 1] == '!')) {
+            (is_ascii_letter(body[i + 1]) || body[i + 1] == '/' || body[i + 1] == '!')) {
             in_tag = true;
             continue;
         }

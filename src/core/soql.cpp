@@ -1,12 +1,11 @@
 #include "soql.hpp"
 
+#include "ascii_case.hpp"
 #include "error.hpp"
 #include "option_values.hpp"
 #include "percent_encoding.hpp"
 #include "text_snippet.hpp"
 #include "utf8_validator.hpp"
-
-#include <cctype>
 
 namespace socrata {
 
@@ -30,7 +29,7 @@ bool is_lower_part(char c) {
     return is_lower_start(c) || (c >= '0' && c <= '9');
 }
 bool is_quotable_start(char c) {
-    return std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == '$' || c == '-';
+    return is_ascii_letter(c) || c == '_' || c == '$' || c == '-';
 }
 bool is_quotable_part(char c) {
     return is_quotable_start(c) || (c >= '0' && c <= '9');
@@ -90,7 +89,7 @@ bool is_soql_keyword(std::string_view word) noexcept {
             continue;
         bool same = true;
         for (std::size_t i = 0; i < kw.size() && same; ++i)
-            same = std::tolower(static_cast<unsigned char>(word[i])) == kw[i];
+            same = ascii_lower(word[i]) == kw[i];
         if (same)
             return true;
     }

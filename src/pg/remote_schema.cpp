@@ -1,6 +1,7 @@
 // Remote field types, read from the dataset's metadata and kept per backend for 10 minutes.
 #include "remote_schema.hpp"
 
+#include "ascii_case.hpp"
 #include "dataset_metadata.hpp"
 #include "error.hpp"
 #include "expiring_cache.hpp"
@@ -21,7 +22,7 @@ namespace {
 std::string folded_field_name(std::string_view name) {
     std::string folded(name);
     for (char &c : folded)
-        c = c == '-' ? '_' : (c >= 'A' && c <= 'Z') ? char(c - 'A' + 'a') : c;
+        c = c == '-' ? '_' : ascii_lower(c);
     return folded;
 }
 

@@ -18,6 +18,7 @@
 // columns are filled from the select items (aliased, "count(*) AS a1") as the plan's
 // slot_items and slot_divisors say: an avg takes two items, its sum and its count ("a2_n").
 // Its plan is made by upper_foreign_plan(), which get_foreign_plan() calls for upper relations.
+#include "ascii_case.hpp"
 #include "context_owned.hpp"
 #include "fdw_callbacks.hpp"
 #include "plan_state.hpp"
@@ -36,7 +37,6 @@ extern "C" {
 }
 
 #include <algorithm>
-#include <cctype>
 
 namespace socrata::pg {
 
@@ -141,10 +141,8 @@ std::string deparse_group_expr(Expr *expr, const DeparseContext &ctx) {
         if (!IsA(unit, Const) || reinterpret_cast<Const *>(unit)->constisnull)
             return {};
         Datum unit_value = reinterpret_cast<Const *>(unit)->constvalue;
-        std::string unit_name =
-            pg::call([&] { return text_to_cstring(DatumGetTextPP(unit_value)); });
-        std::transform(unit_name.begin(), unit_name.end(), unit_name.begin(),
-                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const std::string unit_name =
+            ascii_lowercase(pg::call([&] { return text_to_cstring(DatumGetTextPP(unit_value)); }));
         const char *soql_func = unit_name == "month"  ? "date_trunc_ym"
                                 : unit_name == "year" ? "date_trunc_y"
                                                       : nullptr;

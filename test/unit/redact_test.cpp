@@ -1,4 +1,3 @@
-#include "ascii_case.hpp"
 #include "redact.hpp"
 #include "text_snippet.hpp"
 
@@ -112,13 +111,4 @@ TEST(Redact, RedactedErrorKeepsKindAndStatus) {
         EXPECT_EQ(thrown.kind(), ErrorKind::BadResponse);
         EXPECT_STREQ(thrown.what(), "near ***");
     }
-}
-
-TEST(AsciiCase, FindsALowercaseNeedleInAnyLetterCase) {
-    EXPECT_EQ(find_ignoring_case("<HTML><Title>x", "<title>"), 6u);
-    EXPECT_EQ(find_ignoring_case("a App_Token=1 app_token=2", "app_token=", 3), 14u);
-    EXPECT_EQ(find_ignoring_case("abc", "abcd"), std::string_view::npos);
-    EXPECT_EQ(find_ignoring_case("", ""), 0u);
-    // Only ASCII letters fold: the bytes of "É" (C3 89) never match "é" (C3 A9).
-    EXPECT_EQ(find_ignoring_case("\xC3\x89", "\xC3\xA9"), std::string_view::npos);
 }

@@ -26,6 +26,13 @@
 -- complain if script is sourced in psql, rather than via CREATE EXTENSION
 \echo Use "CREATE EXTENSION chicago_crime CASCADE" to load this file. \quit
 
+-- Names in this script are bound when it runs (views, SQL-standard function bodies, defaults): to
+-- pg_catalog's and this extension's only. CREATE EXTENSION puts the extension's schema (public) on
+-- the path, and an operator or function another role created there for a better-matching type
+-- (= (integer, numeric), say) would be built into the views and run with the privileges of
+-- whoever refreshes them. CREATE EXTENSION restores the caller's path afterwards.
+SELECT pg_catalog.set_config('search_path', 'pg_catalog, pg_temp', true);
+
 CREATE SCHEMA crime;
 COMMENT ON SCHEMA crime IS
     'chicago_crime warehouse: Chicago crimes from the city data portal, reference data and analyst views';

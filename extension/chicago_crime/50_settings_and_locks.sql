@@ -12,6 +12,7 @@ COMMENT ON FUNCTION crime.setting(text, text) IS
 CREATE FUNCTION crime.typed_setting(name text, default_value text, sample anyelement)
 RETURNS anyelement
 LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     value constant text := crime.setting(name, default_value);
@@ -100,6 +101,7 @@ COMMENT ON FUNCTION crime.guard_session_lock(bigint, boolean) IS
 CREATE FUNCTION crime.take_sync_lock(session_level boolean)
 RETURNS void
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF session_level THEN

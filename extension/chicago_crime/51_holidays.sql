@@ -3,6 +3,7 @@
 CREATE FUNCTION crime.us_federal_holidays(from_year integer, to_year integer)
 RETURNS TABLE (year integer, holiday text, holiday_date date, observed_date date)
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     IF from_year < 1971 THEN

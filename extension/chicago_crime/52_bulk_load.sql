@@ -10,6 +10,7 @@ COMMENT ON FUNCTION crime.bulk_insert(regclass, text) IS
 CREATE FUNCTION crime.query_rows(query text, row_type anyelement)
 RETURNS SETOF anyelement
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
     -- RETURN QUERY may run its query with parallel workers (PostgreSQL 14 and later).

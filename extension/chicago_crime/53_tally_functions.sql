@@ -82,6 +82,7 @@ COMMENT ON FUNCTION crime.tally_statement(text, text, boolean) IS
 CREATE FUNCTION crime.prune_tallies()
 RETURNS void
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     d          record;
@@ -107,6 +108,7 @@ COMMENT ON FUNCTION crime.prune_tallies() IS
 CREATE FUNCTION crime.rebuild_tallies()
 RETURNS regclass[]
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 SET jit = off -- see refresh_views
 -- Each tally reads the whole table: sequentially, through a 256 KB ring of buffers, never by an
 -- index or bitmap scan, which would bring the table into the shared buffer cache page by page

@@ -13,6 +13,7 @@ CREATE FUNCTION crime.merge_incidents(
     OUT max_updated_at timestamp,
     OUT tallies regclass[])
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 SET jit = off -- see refresh_views
 AS $$
 DECLARE

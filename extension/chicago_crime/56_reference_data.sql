@@ -3,6 +3,7 @@
 CREATE FUNCTION crime.replace_if_changed(target regclass, source_rows jsonb)
 RETURNS boolean
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     columns text;
@@ -56,6 +57,7 @@ COMMENT ON FUNCTION crime.link_address(jsonb) IS
 CREATE FUNCTION crime.refresh_reference_data()
 RETURNS regclass[]
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     changed    regclass[] := '{}';

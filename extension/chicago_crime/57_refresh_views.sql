@@ -3,6 +3,7 @@
 CREATE FUNCTION crime.refresh_views(changed regclass[])
 RETURNS text[]
 LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
 -- No JIT: compiling the views' aggregations saves little here, and loading LLVM maps some
 -- 50 MB of libraries into the backend.
 SET jit = off

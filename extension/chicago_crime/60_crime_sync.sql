@@ -162,13 +162,25 @@ $$;
 COMMENT ON FUNCTION @extschema@.crime_sync() IS
     'Brings the warehouse up to date with the portal and returns the run''s crime.sync_runs row. First run: full load; later runs: rows with updated_on >= watermark - chicago_crime.sync_overlap (default 1 day), upserted by id (unchanged rows are not rewritten), then deletions found by comparing the portal''s row count and id sum with the warehouse''s and, when they differ or no run has within chicago_crime.full_check_interval (default 1 day), the same per month (chicago_crime.detect_deletes, default on), reference tables, and the materialized views that depend on what changed (CONCURRENTLY). All or nothing: on failure it changes nothing, records the error in crime.sync_runs, raises a WARNING and returns the failed run (status = ''failed''); CALL crime.run_scheduled_sync() turns that into an error. Raises SQLSTATE 55P03 when another sync or backfill is running';
 
+-- crime_sync(), bound when the extension is created: the job's call, resolved when it runs, could
+-- otherwise find an overload another role added to the extension's schema (public) since, and
+-- fail as ambiguous, or call that one.
+CREATE FUNCTION crime.sync_bound()
+RETURNS crime.sync_runs
+LANGUAGE sql
+BEGIN ATOMIC
+    SELECT @extschema@.crime_sync();
+END;
+COMMENT ON FUNCTION crime.sync_bound() IS
+    'crime_sync(), as crime.run_scheduled_sync() calls it: bound to the extension''s own function when the extension was created';
+
 CREATE PROCEDURE crime.run_scheduled_sync()
 LANGUAGE plpgsql
 AS $$
 DECLARE
     run crime.sync_runs;
 BEGIN
-    run := @extschema@.crime_sync();
+    run := crime.sync_bound();
     -- Keep the run's record, failure included, before reporting the failure as an error.
     -- (A procedure that commits cannot have a SET search_path: the job's path is the user's
     -- default, so the operator and the function used after this are qualified.)

@@ -36,6 +36,7 @@ extern "C" {
 #include "rewrite/rewriteHandler.h"
 #include "storage/bufmgr.h"
 #include "utils/acl.h"
+#include "utils/lsyscache.h"
 #include "utils/rls.h"
 
 PGDLLEXPORT Datum socrata_bulk_insert(PG_FUNCTION_ARGS);
@@ -295,7 +296,17 @@ void shutdown_callback(DestReceiver *self) {
 
 void destroy_callback(DestReceiver *) {}
 
+// Before the lock: a caller who may insert into no column of the table must not hold its
+// RowExclusiveLock while the query is planned (a queue for everyone's stronger locks behind
+// it). The full check, column by column, follows once the query's columns are known.
+void check_may_insert_somewhere(Oid target) {
+    if (pg_class_aclcheck(target, GetUserId(), ACL_INSERT) != ACLCHECK_OK &&
+        pg_attribute_aclcheck_all(target, GetUserId(), ACL_INSERT, ACLMASK_ANY) != ACLCHECK_OK)
+        aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, get_rel_name(target));
+}
+
 uint64 bulk_insert(Oid target, const char *query) {
+    check_may_insert_somewhere(target);
     Relation rel = table_open(target, RowExclusiveLock);
     check_target(rel);
     List *range_table = list_make1(insert_rte(rel));

@@ -70,6 +70,19 @@ TEST(Redact, MasksASecretInTheFormAQuoteEscapesItIn) {
     EXPECT_EQ(redact("x " + secret + " y", secret), "x *** y");
 }
 
+// A server may echo the token changed (helper-46's portal echoed a piece of it and its lower
+// case): any run of 8 bytes or more of it goes, in any letter case; 7 stay.
+TEST(Redact, MasksLongRunsOfTheSecretInAnyLetterCase) {
+    const std::string token = "Tk9SecretXYZ42aBc";
+    EXPECT_EQ(redact("mid=9SecretXYZ42a lower=tk9secretxyz42abc upper=TK9SECRETXYZ42ABC", token),
+              "mid=*** lower=*** upper=***");
+    EXPECT_EQ(redact("a 8-run SecretXY here", token), "a 8-run *** here");
+    EXPECT_EQ(redact("a 7-run SecretX here", token), "a 7-run SecretX here");
+    EXPECT_EQ(redact("ordinary text about secrets", token), "ordinary text about secrets");
+    // A secret shorter than 8 bytes is masked only whole.
+    EXPECT_EQ(redact("abcdefg ABCDEFG", "abcdefg"), "*** ABCDEFG");
+}
+
 TEST(Redact, EmptySecretChangesNothingElse) {
     EXPECT_EQ(redact("https://data.cityofchicago.org/resource/ijzp-q8t2.json?$limit=5"),
               "https://data.cityofchicago.org/resource/ijzp-q8t2.json?$limit=5");

@@ -13,6 +13,10 @@ CREATE FUNCTION crime.typed_setting(name text, default_value text, sample anyele
 RETURNS anyelement
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 AS $$
 DECLARE
     value constant text := crime.setting(name, default_value);
@@ -102,6 +106,10 @@ CREATE FUNCTION crime.take_sync_lock(session_level boolean)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 AS $$
 BEGIN
     IF session_level THEN

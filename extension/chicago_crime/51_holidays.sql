@@ -4,6 +4,10 @@ CREATE FUNCTION crime.us_federal_holidays(from_year integer, to_year integer)
 RETURNS TABLE (year integer, holiday text, holiday_date date, observed_date date)
 LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 AS $$
 BEGIN
     IF from_year < 1971 THEN

@@ -11,6 +11,10 @@ CREATE FUNCTION crime.query_rows(query text, row_type anyelement)
 RETURNS SETOF anyelement
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 AS $$
 BEGIN
     -- RETURN QUERY may run its query with parallel workers (PostgreSQL 14 and later).

@@ -83,6 +83,10 @@ CREATE FUNCTION crime.prune_tallies()
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 AS $$
 DECLARE
     d          record;
@@ -109,6 +113,10 @@ CREATE FUNCTION crime.rebuild_tallies()
 RETURNS regclass[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 SET jit = off -- see refresh_views
 -- Each tally reads the whole table: sequentially, through a 256 KB ring of buffers, never by an
 -- index or bitmap scan, which would bring the table into the shared buffer cache page by page

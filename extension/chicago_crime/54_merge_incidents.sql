@@ -14,6 +14,10 @@ CREATE FUNCTION crime.merge_incidents(
     OUT tallies regclass[])
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 SET jit = off -- see refresh_views
 AS $$
 DECLARE

@@ -4,6 +4,10 @@ CREATE FUNCTION crime.replace_if_changed(target regclass, source_rows jsonb)
 RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 AS $$
 DECLARE
     columns text;
@@ -58,6 +62,10 @@ CREATE FUNCTION crime.refresh_reference_data()
 RETURNS regclass[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 AS $$
 DECLARE
     changed    regclass[] := '{}';

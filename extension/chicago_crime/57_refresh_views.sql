@@ -4,6 +4,10 @@ CREATE FUNCTION crime.refresh_views(changed regclass[])
 RETURNS text[]
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 -- No JIT: compiling the views' aggregations saves little here, and loading LLVM maps some
 -- 50 MB of libraries into the backend.
 SET jit = off

@@ -4,6 +4,10 @@ CREATE FUNCTION @extschema@.crime_sync()
 RETURNS crime.sync_runs
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 AS $$
 DECLARE
     run            crime.sync_runs;

@@ -1,5 +1,15 @@
 -- Entry point: crime_backfill(), the resumable first load in windows
 
+-- An interval as text in PostgreSQL's own style whatever the session's IntervalStyle
+-- ('1 year', not 'P1Y'): crime.sync_runs.details keeps the same form for every run.
+CREATE FUNCTION crime.interval_text(value interval)
+RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET IntervalStyle = 'postgres'
+RETURN value::text;
+COMMENT ON FUNCTION crime.interval_text(interval) IS
+    'The interval as text in IntervalStyle postgres (''1 year''), whatever the session''s';
+
 -- The end of the window that starts at window_start: window_length later, but not past
 -- range_end. A length that does not move the window forward is an error, not a loop that
 -- commits the same window forever while holding the warehouse lock: zero, negative, or of mixed
@@ -10,6 +20,10 @@ RETURNS timestamp
 LANGUAGE plpgsql
 IMMUTABLE
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 AS $$
 BEGIN
     IF window_length IS NULL OR window_length <= interval '0'
@@ -84,7 +98,7 @@ BEGIN
             INSERT INTO crime.sync_runs (kind, watermark_before, watermark_after, details)
             VALUES ('backfill', watermark, watermark,
                     jsonb_build_object('range_start', state.range_start, 'range_end', state.range_end,
-                                       'window_length', coalesce(window_length, state.window_length),
+                                       'window_length', crime.interval_text(coalesce(window_length, state.window_length)),
                                        'resumed_at', state.next_start))
             RETURNING * INTO run;
             UPDATE crime.backfill_state b
@@ -121,7 +135,7 @@ BEGIN
             INSERT INTO crime.sync_runs (kind, watermark_before, watermark_after, details)
             VALUES ('backfill', watermark, watermark,
                     jsonb_build_object('range_start', start_date, 'range_end', end_date,
-                                       'window_length', window_length))
+                                       'window_length', crime.interval_text(window_length)))
             RETURNING * INTO run;
             INSERT INTO crime.backfill_state AS b
                    (status, run_id, range_start, range_end, window_length, next_start, source_watermark)

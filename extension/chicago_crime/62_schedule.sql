@@ -19,6 +19,10 @@ CREATE FUNCTION @extschema@.crime_schedule(cron text DEFAULT '*/15 * * * *')
 RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 AS $$
 DECLARE
     cron_database text := current_setting('cron.database_name', true);
@@ -49,6 +53,10 @@ CREATE FUNCTION @extschema@.crime_unschedule()
 RETURNS boolean
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 AS $$
 DECLARE
     job_id bigint;

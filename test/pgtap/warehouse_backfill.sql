@@ -27,7 +27,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(77);
+SELECT plan(78);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -117,7 +117,15 @@ SELECT ok(status = 'succeeded' AND inserted = 0 AND updated = 0 AND deleted = 0,
 SELECT ok(rows_fetched < 100, 'and reads only the rows since the watermark') FROM run;
 
 DELETE FROM crime.incidents WHERE occurred_at >= '2014-01-10' AND occurred_at < '2014-01-20';
+-- Under session settings that write dates and intervals otherwise (helper-48: German, MDY wrote
+-- a window's bound 08.01.2014 and read it back as 1 August), the same windows and record.
+SET DateStyle = 'German, MDY';
+SET IntervalStyle = 'iso_8601';
 CALL crime_backfill('2014-01-01', '2014-03-01');
+RESET DateStyle;
+RESET IntervalStyle;
+SELECT is(details->>'window_length', '7 days', 'the run records its window length in one form, whatever IntervalStyle')
+FROM crime.sync_runs ORDER BY id DESC LIMIT 1;
 SELECT ok(status = 'done' AND window_length = '7 days' AND windows_done = 9,
           'by default a window is one week') FROM crime.backfill_state;
 SELECT is(inserted, (SELECT count(*) FROM crime.portal_crimes WHERE date >= '2014-01-10' AND date < '2014-01-20'),

@@ -21,7 +21,7 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(121);
+SELECT plan(123);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
@@ -455,6 +455,30 @@ ROLLBACK;
 CREATE TEMP TABLE run_after_dst AS SELECT * FROM crime_sync();
 SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the next run with the usual overlap takes the row in');
 
+-- Session settings that write values otherwise do not change what a sync reads or writes
+-- (helper-48): the bounds it sends went through DateStyle ('SQL, YMD' failed every run, 'German,
+-- MDY' read a wrong month and lost updates), its regular expressions through
+-- standard_conforming_strings (off failed every run), and the police stations' coordinates
+-- through extra_float_digits (-15 stored 41.858... as 40).
+SELECT id AS settings_id FROM crime.incidents ORDER BY id OFFSET 1075 LIMIT 1 \gset
+CALL pg_temp.arson_now(:settings_id);
+UPDATE crime.police_stations SET latitude = latitude + 1 WHERE district = (SELECT min(district) FROM crime.police_stations);
+SET DateStyle = 'SQL, YMD';
+SET standard_conforming_strings = off;
+SET extra_float_digits = -15;
+SET IntervalStyle = 'sql_standard';
+CREATE TEMP TABLE run_settings AS SELECT * FROM crime_sync();
+RESET DateStyle;
+RESET standard_conforming_strings;
+RESET extra_float_digits;
+RESET IntervalStyle;
+SELECT ok(status = 'succeeded' AND (SELECT primary_type FROM crime.incidents WHERE id = :settings_id) = 'ARSON',
+          format('under other DateStyle, standard_conforming_strings and extra_float_digits the sync reads the update (%s)', coalesce(error, status)))
+FROM run_settings;
+SELECT is((SELECT count(*) FROM crime.police_stations s JOIN crime.portal_police_stations p USING (district)
+           WHERE s.latitude IS DISTINCT FROM p.latitude OR s.longitude IS DISTINCT FROM p.longitude), 0::bigint,
+          'and writes the police stations'' coordinates with every digit');
+
 -------------------------------------------------------------------------------------------------
 -- 9. A table emptied by hand is loaded whole, whatever watermark is left
 -------------------------------------------------------------------------------------------------
@@ -568,7 +592,7 @@ SELECT throws_ok($$SELECT crime.only_removable_rows('crime.monthly_trend')$$, '4
                  '... and a materialized view is refused');
 
 RESET client_min_messages;
-SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 21::bigint,
+SELECT is((SELECT count(*) FROM crime.sync_runs WHERE kind = 'sync' AND status = 'succeeded'), 22::bigint,
           'crime.sync_runs has one row per run');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE finished_at IS NULL OR error IS NOT NULL), 0::bigint,
           'every run finished without error');

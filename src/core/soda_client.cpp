@@ -30,8 +30,10 @@ const char *accept_header_for(std::string_view url) {
 
 } // namespace
 
-SodaClient::SodaClient(ScanSettings settings, CancelCheck should_cancel)
+SodaClient::SodaClient(ScanSettings settings, CancelCheck should_cancel,
+                       std::unique_ptr<HttpClient> http)
     : settings_(std::move(settings)), should_cancel_(std::move(should_cancel)),
+      http_(http ? std::move(http) : std::make_unique<HttpClient>()),
       retry_(RetryPolicy{settings_.max_retries, settings_.retry_delay_ms,
                          settings_.max_retry_delay_ms}) {}
 
@@ -81,7 +83,7 @@ SodaClient::stream_with_retries(const std::string &url, const std::function<void
         std::string outcome_location; // a redirect's Location
         ++stats_.requests;
         try {
-            HttpResponse response = http_.perform(make_request(url), sink);
+            HttpResponse response = http_->perform(make_request(url), sink);
             stats_.bytes_received += response.bytes_received;
             status = response.status;
             if (SuccessOrErrorSink::is_success(status))

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 
 namespace socrata {
@@ -21,13 +22,24 @@ struct FetchStats {
     std::uint64_t rows = 0;
     std::uint64_t bytes_received = 0; // on the wire (compressed if gzip)
     std::uint64_t retries = 0;
+
+    FetchStats &operator+=(const FetchStats &other) noexcept {
+        requests += other.requests;
+        pages += other.pages;
+        rows += other.rows;
+        bytes_received += other.bytes_received;
+        retries += other.retries;
+        return *this;
+    }
 };
 
 class SodaClient {
   public:
     using CancelCheck = std::function<bool()>;
 
-    SodaClient(ScanSettings settings, CancelCheck should_cancel);
+    // `http`: the client to send with (HttpClientPool::take()), or a new one.
+    SodaClient(ScanSettings settings, CancelCheck should_cancel,
+               std::unique_ptr<HttpClient> http = nullptr);
 
     // GETs url and streams the body of a successful response to on_body. on_attempt runs
     // before every attempt, so the consumer can start over after a failed one. Throws
@@ -44,6 +56,10 @@ class SodaClient {
     // redacted as stream()'s are, the parser's (which quote the document) included.
     DatasetMetadata get_metadata(const std::string &dataset_id);
 
+    // Hands the HTTP client, with its open connections, back (to HttpClientPool::give_back);
+    // no request may be sent after.
+    std::unique_ptr<HttpClient> release_http() noexcept { return std::move(http_); }
+
     const ScanSettings &settings() const noexcept { return settings_; }
     FetchStats &stats() noexcept { return stats_; }
 
@@ -55,7 +71,7 @@ class SodaClient {
 
     ScanSettings settings_;
     CancelCheck should_cancel_;
-    HttpClient http_;
+    std::unique_ptr<HttpClient> http_;
     RetryDecider retry_;
     FetchStats stats_;
 };

@@ -1,10 +1,15 @@
 // Executor callbacks: run the planned SoQL query page by page and turn each decoded row into a
 // tuple. The C++ scan state lives on the heap and is deleted with the query's memory context,
-// so an ERROR (after which EndForeignScan is never called) leaks nothing.
+// so an ERROR (after which EndForeignScan is never called) leaks nothing. A scan holds its HTTP
+// client (a socket pair, and the connection it keeps alive), worker thread and pages only while
+// it has rows to read: it takes the client when it starts and gives it back to the process's
+// pool when its rows run out, so a query of hundreds of scans, or a cursor over finished ones,
+// does not hold a connection per scan (nor run out of file descriptors).
 #include "context_owned.hpp"
 #include "fdw_callbacks.hpp"
 #include "background_fetcher.hpp"
 #include "database_encoding.hpp"
+#include "http_client_pool.hpp"
 #include "page_fetcher.hpp"
 #include "plan_state.hpp"
 #include "row_converter.hpp"
@@ -14,13 +19,21 @@ namespace socrata::pg {
 
 namespace {
 
+// Idle clients of this backend. Never freed: at exit the kernel closes their sockets, and
+// libcurl is not cleaned up after the Postgres code that exit runs.
+HttpClientPool &idle_http_clients() {
+    static auto *pool = new HttpClientPool(2);
+    return *pool;
+}
+
 class ScanState {
   public:
     ScanPlan plan;
+    ScanSettings settings;
     std::string relname;
     const char *error_context = nullptr;  // "reading foreign table ...", in the query's context
     std::atomic<bool> cancel_flag{false}; // raised to stop the worker's transfers
-    std::unique_ptr<SodaClient> client;
+    std::unique_ptr<SodaClient> client;   // while the scan reads; then back to the pool
     std::unique_ptr<PageFetcher> fetcher;
     std::unique_ptr<BackgroundFetcher> prefetch; // after client/fetcher: destroyed first
     Page page;
@@ -29,9 +42,13 @@ class ScanState {
     std::unique_ptr<RowConverter> converter;
     List *runtime_states = NIL; // ExprState per runtime value
     bool started = false;
-    FetchStats final_stats; // kept for EXPLAIN ANALYZE after the client is gone
+    FetchStats finished_stats; // of the clients given back, for EXPLAIN ANALYZE
 
     void start(ForeignScanState *node);
+    // Stops the worker and gives the client back, its counters kept; frees the pages.
+    void release_transfer();
+    // The requests of the whole scan so far, rescans included.
+    FetchStats stats() const;
     ComparedValue sendable_value(Datum value, bool isnull, Oid type) const;
     void fill_slot(TupleTableSlot *slot, MemoryContext row_context);
 };
@@ -76,6 +93,11 @@ void ScanState::start(ForeignScanState *node) {
     next_row = 0;
     rows_read = 0;
     started = true;
+    if (!client) {
+        std::atomic<bool> *flag = &cancel_flag;
+        client = std::make_unique<SodaClient>(
+            settings, [flag] { return flag->load(); }, idle_http_clients().take());
+    }
     // Before any value is converted: a NULL here matches no row, whatever the other values are,
     // so a value that could not be sent must not fail the query.
     for (int index : plan.null_rejecting_values)
@@ -90,6 +112,24 @@ void ScanState::start(ForeignScanState *node) {
     fetcher = std::make_unique<PageFetcher>(*client, request, client->settings().page_size);
     cancel_flag = false;
     prefetch = std::make_unique<BackgroundFetcher>(*fetcher, cancel_flag, cancel_requested);
+}
+
+void ScanState::release_transfer() {
+    prefetch.reset(); // joins the worker before the client's counters are read
+    fetcher.reset();
+    if (client) {
+        finished_stats += client->stats();
+        idle_http_clients().give_back(client->release_http());
+        client.reset();
+    }
+    page = Page();
+}
+
+FetchStats ScanState::stats() const {
+    FetchStats all = finished_stats;
+    if (client)
+        all += client->stats();
+    return all;
 }
 
 void ScanState::fill_slot(TupleTableSlot *slot, MemoryContext row_context) {
@@ -130,9 +170,7 @@ void begin_foreign_scan(ForeignScanState *node, int) {
         state->relname = table.relname;
         state->error_context = reading_table_context(table);
         state->plan = scan_plan_from_list(fsplan->fdw_private);
-        std::atomic<bool> *flag = &state->cancel_flag;
-        state->client =
-            std::make_unique<SodaClient>(table.settings, [flag] { return flag->load(); });
+        state->settings = table.settings;
 
         state->converter = std::make_unique<RowConverter>(
             node->ss.ss_ScanTupleSlot->tts_tupleDescriptor, state->plan.slot_columns,
@@ -157,7 +195,7 @@ TupleTableSlot *iterate_foreign_scan(ForeignScanState *node) {
             state->next_row = 0;
             if (!state->prefetch || !state->prefetch->next(state->page)) {
                 // Stay at the end if called again: the last page's rows must not come back.
-                state->page.reset(0);
+                state->release_transfer();
                 pg::call([&] { ExecClearTuple(slot); });
                 return slot;
             }
@@ -185,14 +223,8 @@ void end_foreign_scan(ForeignScanState *node) {
     pg::entry([&] {
         // The state itself goes with the query context; release the connection and the page
         // buffer now, since the query may go on for a while.
-        if (ScanState *state = state_of(node)) {
-            state->prefetch.reset(); // joins the worker before its counters are read
-            if (state->client)
-                state->final_stats = state->client->stats();
-            state->fetcher.reset();
-            state->client.reset();
-            state->page = Page();
-        }
+        if (ScanState *state = state_of(node))
+            state->release_transfer();
     });
 }
 
@@ -214,9 +246,12 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
             for (int i = 0; i < list_length(state->runtime_states); ++i)
                 names.push_back({ComparedValue::Kind::Exact, "$" + std::to_string(i + 1)});
             request.where = render_where(request.where, names);
-            PageFetcher preview(*state->client, request, state->client->settings().page_size);
+            // Sends nothing: the client is only what a PageFetcher describes a request with.
+            SodaClient describer(state->settings, nullptr, idle_http_clients().take());
+            PageFetcher preview(describer, request, state->settings.page_size);
             query = preview.describe();
             path = preview.first_request_path();
+            idle_http_clients().give_back(describer.release_http());
         }
         // The SoQL is UTF-8, as sent; its literals came from the database, so they convert back.
         query = database_text_from_utf8(query);
@@ -224,7 +259,7 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
         if (es->verbose)
             pg::call([&] { ExplainPropertyText("Socrata request", path.c_str(), es); });
         if (es->analyze) {
-            FetchStats stats = state->client ? state->client->stats() : state->final_stats;
+            FetchStats stats = state->stats();
             pg::call([&] {
                 ExplainPropertyInteger("Socrata pages", nullptr, stats.pages, es);
                 ExplainPropertyInteger("Socrata bytes received", nullptr, stats.bytes_received, es);

@@ -3,6 +3,10 @@
 #include "error.hpp"
 #include "pg_guard.hpp"
 
+// libpq/libpq.h declares it, but includes libpq-be.h and with it the GSSAPI headers, which a
+// build machine need not have (PostgreSQL 14 and later export it with this signature).
+extern "C" bool pq_check_connection(void);
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -40,6 +44,26 @@ ErrorData *copy_error_data() noexcept {
 }
 
 } // namespace
+
+bool cancel_requested() noexcept {
+    if (!InterruptPending)
+        return false;
+    if (QueryCancelPending || ProcDiePending)
+        return true;
+    // Postgres checks the client's socket (client_connection_check_interval) in
+    // CHECK_FOR_INTERRUPTS, which a transfer waiting on the portal does not reach: a backend
+    // whose client has gone went on waiting for a stalled response. A client gone stops the
+    // transfer, and CHECK_FOR_INTERRUPTS then ends the backend; a client still there leaves the
+    // check pending, for CHECK_FOR_INTERRUPTS to re-arm its timer.
+    if (CheckClientConnectionPending) {
+        try {
+            return !call([] { return pq_check_connection(); });
+        } catch (...) {
+            return true; // the check failed: stop, and let CHECK_FOR_INTERRUPTS tell
+        }
+    }
+    return false;
+}
 
 ErrorData *run_catching_pg_error(void (*fn)(void *), void *arg) noexcept {
     MemoryContext caller_context = CurrentMemoryContext;

@@ -73,11 +73,10 @@ template <typename F> decltype(auto) call(F &&f) {
 }
 
 // True when Postgres wants the current statement to stop (query cancel, statement_timeout,
-// termination). Only reads flags the signal handlers set, so it is safe from any C++ code on
-// the backend's thread; CHECK_FOR_INTERRUPTS later raises the matching error.
-inline bool cancel_requested() noexcept {
-    return InterruptPending && (QueryCancelPending || ProcDiePending);
-}
+// termination, a client gone: client_connection_check_interval). Reads the flags the signal
+// handlers set and, when the connection check is due, polls the client's socket; the backend's
+// thread only. CHECK_FOR_INTERRUPTS later raises the matching error.
+bool cancel_requested() noexcept;
 
 // What an entry point caught, held in plain C memory so no C++ object is alive when it is
 // re-raised. Filled by capture_current_exception(), consumed by raise_captured().

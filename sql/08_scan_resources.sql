@@ -25,7 +25,8 @@ MOVE ALL IN forty;  -- every scan has run out; the cursor stays open
 SELECT open_fds() - :fds_before AS more_fds_than_before;
 COMMIT;
 -- A nested loop rescans its inner foreign scan for every outer row: each rescan takes the
--- client the one before gave back, so the connection is reused (and the answer right).
+-- client the one before gave back (test/unit/http_client_pool_test.cpp shows its connection
+-- is reused), and the answer is right.
 SET enable_hashjoin = off;
 SET enable_mergejoin = off;
 SET enable_material = off;
@@ -35,5 +36,19 @@ RESET enable_hashjoin;
 RESET enable_mergejoin;
 RESET enable_material;
 SELECT open_fds() - :fds_before AS more_fds_than_before;
+-- EXPLAIN ANALYZE of a scan that has run out shows the query it sent, its runtime value in (not
+-- $1, which plain EXPLAIN shows).
+CREATE FUNCTION socrata_query_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $f$
+DECLARE
+    line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || query LOOP
+        IF line ~ 'Socrata (query|pages)' THEN
+            RETURN NEXT line;
+        END IF;
+    END LOOP;
+END $f$;
+SELECT socrata_query_lines($$SELECT * FROM iucr_codes WHERE iucr = (SELECT '0110')$$);
+DROP FUNCTION socrata_query_lines(text);
 DROP SERVER resources_portal CASCADE;
 DROP FUNCTION open_fds();

@@ -52,6 +52,7 @@ CREATE TABLE crime.sync_state (
     singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     watermark  timestamp,
     run_id     bigint REFERENCES crime.sync_runs (id),
+    read_at    timestamptz,
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE crime.sync_state IS
@@ -59,6 +60,7 @@ COMMENT ON TABLE crime.sync_state IS
 COMMENT ON COLUMN crime.sync_state.singleton IS 'Always true: the table holds at most one row';
 COMMENT ON COLUMN crime.sync_state.watermark IS 'Greatest portal updated_on the warehouse has fully taken in; the next sync fetches rows updated at or after watermark - chicago_crime.sync_overlap';
 COMMENT ON COLUMN crime.sync_state.run_id IS 'The run that set the watermark';
+COMMENT ON COLUMN crime.sync_state.read_at IS 'When the portal was read for the watermark: the start of the sync, or of the backfill, that read it (the watermark is at most Chicago''s local time then)';
 COMMENT ON COLUMN crime.sync_state.updated_at IS 'When the watermark was set';
 
 CREATE TABLE crime.backfill_state (

@@ -52,24 +52,28 @@ COMMENT ON FUNCTION crime.portal_time(timestamptz) IS
 
 -- Floating timestamps only go back when Chicago's clocks do: at the end of daylight-saving time
 -- the hour from 01:00 comes twice, so an updated_on written in the second one can be earlier than
--- one written in the first.
-CREATE FUNCTION crime.portal_clock_set_back(earlier timestamptz, later timestamptz)
+-- one written in the first. It matters to a watermark read in the hour before the change (at
+-- most its local time, so from 01:00 on); one read earlier is below the whole repeated hour,
+-- however long after the change the next run comes. So: whether the clocks went back within
+-- the hour after `read_at`, and before `later`.
+CREATE FUNCTION crime.portal_clock_set_back(read_at timestamptz, later timestamptz)
 RETURNS interval
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN greatest(((earlier AT TIME ZONE 'America/Chicago') - (earlier AT TIME ZONE 'UTC'))
-                - ((later AT TIME ZONE 'America/Chicago') - (later AT TIME ZONE 'UTC')),
+RETURN greatest(((read_at AT TIME ZONE 'America/Chicago') - (read_at AT TIME ZONE 'UTC'))
+                - ((least(later, read_at + interval '1 hour') AT TIME ZONE 'America/Chicago')
+                   - (least(later, read_at + interval '1 hour') AT TIME ZONE 'UTC')),
                 interval '0');
 COMMENT ON FUNCTION crime.portal_clock_set_back(timestamptz, timestamptz) IS
-    'How far Chicago''s clocks are set back at the second instant from the first: one hour across the end of daylight-saving time, else zero (and zero when the first is NULL)';
+    'How far Chicago''s clocks were set back within the hour after the first instant and before the second: one hour when the end of daylight-saving time came then, else zero (and zero when the first is NULL). A watermark read in that hour can be above updates written in the repeated hour';
 
-CREATE FUNCTION crime.incremental_since(watermark timestamp, watermark_set_at timestamptz,
+CREATE FUNCTION crime.incremental_since(watermark timestamp, watermark_read_at timestamptz,
                                         run_started_at timestamptz, overlap interval)
 RETURNS timestamp
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN least(watermark, crime.portal_time(run_started_at)) - overlap
-       - crime.portal_clock_set_back(watermark_set_at, run_started_at);
+       - crime.portal_clock_set_back(watermark_read_at, run_started_at);
 COMMENT ON FUNCTION crime.incremental_since(timestamp, timestamptz, timestamptz, interval) IS
-    'Where crime_sync() starts reading changed rows (updated_on at or after it): the watermark, or the run''s present if that is earlier, minus chicago_crime.sync_overlap, and minus the hour Chicago''s clocks were set back if they were since the run that set the watermark (an update written in the repeated hour is stamped earlier than that watermark)';
+    'Where crime_sync() starts reading changed rows (updated_on at or after it): the watermark, or the run''s present if that is earlier, minus chicago_crime.sync_overlap, and minus the hour Chicago''s clocks were set back if the watermark was read in the hour before they were (an update written in the repeated hour is stamped earlier than that watermark)';
 
 CREATE FUNCTION crime.sync_lock_key()
 RETURNS bigint

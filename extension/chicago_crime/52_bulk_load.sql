@@ -22,7 +22,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION crime.query_rows(text, anyelement) IS
-    'The rows of query, as row_type (pass NULL::type): lets INSERT ... SELECT * FROM crime.query_rows(...) compute its rows with parallel workers';
+    'The rows of query, as row_type (pass NULL::type): lets INSERT ... SELECT * FROM crime.query_rows(...) compute its rows with parallel workers. Internal: the query runs with the warehouse''s fixed settings (search_path pg_catalog, pg_temp: names schema-qualified)';
 
 CREATE FUNCTION crime.only_removable_rows(target regclass)
 RETURNS boolean

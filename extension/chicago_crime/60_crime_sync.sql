@@ -12,7 +12,7 @@ AS $$
 DECLARE
     run            crime.sync_runs;
     watermark      timestamp;
-    watermark_set  timestamptz;   -- when the run that set the watermark started
+    watermark_read timestamptz;   -- when the portal was read for the watermark
     overlap        interval;
     detect_deletes boolean;
     check_interval interval;
@@ -35,8 +35,8 @@ BEGIN
                   HINT = 'Resume the backfill with CALL crime_backfill(); crime_sync() continues incrementally once it is done.';
     END IF;
 
-    SELECT s.watermark, coalesce(r.started_at, s.updated_at) INTO watermark, watermark_set
-    FROM crime.sync_state s LEFT JOIN crime.sync_runs r ON r.id = s.run_id;
+    SELECT s.watermark, coalesce(s.read_at, s.updated_at) INTO watermark, watermark_read
+    FROM crime.sync_state s;
     INSERT INTO crime.sync_runs (kind, watermark_before, watermark_after)
     VALUES ('sync', watermark, watermark)
     RETURNING * INTO run;
@@ -71,7 +71,7 @@ BEGIN
         first_load := NOT EXISTS (SELECT FROM crime.incidents);
         merged := crime.merge_incidents(updated_since =>
             CASE WHEN NOT first_load AND watermark IS NOT NULL   -- (least() would drop a NULL)
-                 THEN crime.incremental_since(watermark, watermark_set, run.started_at, overlap) END);
+                 THEN crime.incremental_since(watermark, watermark_read, run.started_at, overlap) END);
         changed := merged.tallies;
         run.rows_fetched := merged.fetched;
         run.inserted := merged.inserted;
@@ -131,10 +131,11 @@ BEGIN
         run.views_refreshed := crime.refresh_views(changed);
 
         IF run.watermark_after IS DISTINCT FROM watermark THEN
-            INSERT INTO crime.sync_state AS s (watermark, run_id, updated_at)
-            VALUES (run.watermark_after, run.id, now())
+            INSERT INTO crime.sync_state AS s (watermark, run_id, read_at, updated_at)
+            VALUES (run.watermark_after, run.id, run.started_at, now())
             ON CONFLICT (singleton) DO UPDATE
-            SET watermark = EXCLUDED.watermark, run_id = EXCLUDED.run_id, updated_at = EXCLUDED.updated_at;
+            SET watermark = EXCLUDED.watermark, run_id = EXCLUDED.run_id, read_at = EXCLUDED.read_at,
+                updated_at = EXCLUDED.updated_at;
         END IF;
 
         UPDATE crime.sync_runs r

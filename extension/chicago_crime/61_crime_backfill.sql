@@ -194,11 +194,12 @@ BEGIN
                 -- the next sync reads every row.
                 IF NOT EXISTS (SELECT FROM crime.sync_state s WHERE s.watermark IS NOT NULL)
                    AND state.source_watermark IS NOT NULL THEN
-                    INSERT INTO crime.sync_state AS s (watermark, run_id, updated_at)
-                    VALUES (state.source_watermark, run.id, now())
+                    -- Read when the backfill first started, which a resumed one is not.
+                    INSERT INTO crime.sync_state AS s (watermark, run_id, read_at, updated_at)
+                    VALUES (state.source_watermark, run.id, state.started_at, now())
                     ON CONFLICT (singleton) DO UPDATE
                     SET watermark = EXCLUDED.watermark, run_id = EXCLUDED.run_id,
-                        updated_at = EXCLUDED.updated_at;
+                        read_at = EXCLUDED.read_at, updated_at = EXCLUDED.updated_at;
                 END IF;
                 changed := crime.rebuild_tallies() || crime.refresh_reference_data();
                 run.views_refreshed := crime.refresh_views(changed);

@@ -116,7 +116,7 @@ std::string postgres_column_name_for(std::string_view field) {
         const unsigned char c = static_cast<unsigned char>(field[i]);
         if ((c & 0xC0) == 0x80)
             continue; // continuation byte: its character already became one '_'
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')
+        if (is_ascii_alnum(char(c)) || c == '_')
             name += ascii_lower(char(c));
         else
             name += '_';

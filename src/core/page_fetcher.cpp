@@ -277,8 +277,7 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     if (rows < wanted) {
         // A short page is the last one, unless nothing but a closed connection ended a CSV
         // body: a connection cut at a line end would then pass for the end of the data.
-        done_ = body_end == BodyEnd::Marked || !request_.csv ||
-                (request_.limit >= 0 && returned_ >= request_.limit) || !rows_follow(fields);
+        done_ = body_end == BodyEnd::Marked || !request_.csv || !rows_follow(fields);
         if (!done_ && rows == 0)
             throw Error(ErrorKind::BadResponse,
                         "a CSV page of the portal's answer ended before its first row",

@@ -43,6 +43,10 @@ class ScanState {
     List *runtime_states = NIL; // ExprState per runtime value
     bool started = false;
     FetchStats finished_stats; // of the clients given back, for EXPLAIN ANALYZE
+    // The last request's query and path, runtime values in, kept for EXPLAIN ANALYZE once the
+    // fetcher is gone.
+    std::string sent_query;
+    std::string sent_path;
 
     void start(ForeignScanState *node);
     // Stops the worker and gives the client back, its counters kept; frees the pages.
@@ -116,6 +120,10 @@ void ScanState::start(ForeignScanState *node) {
 
 void ScanState::release_transfer() {
     prefetch.reset(); // joins the worker before the client's counters are read
+    if (fetcher) {
+        sent_query = fetcher->describe();
+        sent_path = fetcher->first_request_path();
+    }
     fetcher.reset();
     if (client) {
         finished_stats += client->stats();
@@ -239,6 +247,9 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
         if (state->fetcher) {
             query = state->fetcher->describe();
             path = state->fetcher->first_request_path();
+        } else if (!state->sent_query.empty()) { // ran out of rows (EXPLAIN ANALYZE)
+            query = state->sent_query;
+            path = state->sent_path;
         } else {
             // Not started (plain EXPLAIN): runtime values are shown as $1, $2...
             ScanRequest request = state->plan.request;

@@ -12,7 +12,7 @@ CREATE FUNCTION pg_temp.end_state()
 RETURNS text
 LANGUAGE sql
 AS $$
-    SELECT pg_temp.warehouse_digest(ARRAY['incidents.synced_at', 'sync_state.updated_at', 'sync_state.run_id',
+    SELECT pg_temp.warehouse_digest(ARRAY['incidents.synced_at', 'sync_state.updated_at', 'sync_state.run_id', 'sync_state.read_at',
                                           'backfill_state.run_id', 'backfill_state.started_at',
                                           'backfill_state.updated_at', 'views_state.present'])
 $$;
@@ -27,7 +27,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(78);
+SELECT plan(79);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -95,6 +95,9 @@ SELECT is((SELECT md5(string_agg(id || '/' || updated_at, ',' ORDER BY id)) FROM
           'id/updated_at checksum equals the source''s');
 SELECT is((SELECT watermark FROM crime.sync_state), (SELECT max(updated_on) FROM crime.portal_crimes),
           'the watermark is handed over to crime_sync()');
+SELECT ok((SELECT read_at FROM crime.sync_state) = (SELECT started_at FROM crime.backfill_state)
+          AND (SELECT started_at FROM crime.backfill_state) < (SELECT max(started_at) FROM crime.sync_runs),
+          'with when the portal was read for it: when the backfill first started, not when it resumed');
 SELECT is((SELECT count(*) FROM crime.monthly_trend WHERE incidents > 0), (SELECT count(*) FROM (
               SELECT DISTINCT date_trunc('month', date), primary_type FROM crime.portal_crimes
               UNION ALL SELECT DISTINCT date_trunc('month', date), NULL FROM crime.portal_crimes) AS s),

@@ -24,7 +24,7 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
-SELECT plan(50);
+SELECT plan(51);
 
 -------------------------------------------------------------------------------------------------
 -- The extension and the portal
@@ -198,6 +198,21 @@ SELECT is((pg_temp.error_of('SELECT crime_unschedule()')).state, '0A000', 'crime
 SELECT is((pg_temp.error_of('SELECT crime_unschedule()')).hint,
           'Jobs for this database are managed from the database named by cron.database_name, with SELECT cron.unschedule(''crime_sync@warehouse_objects_test'');',
           '... whose hint names this database''s job');
+
+-- Every PL/pgSQL function of the extension fixes its search_path and the settings that format
+-- values (docs/warehouse.md, "Other roles' objects" and "Session settings"): a new one without
+-- them would run other roles' operators, or read the caller's DateStyle.
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text
+                FROM pg_proc p
+                JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+                WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'chicago_crime')
+                  AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'plpgsql')
+                  AND p.prokind = 'f'
+                  AND NOT (coalesce(p.proconfig, '{}') @> ARRAY['search_path=pg_catalog, pg_temp',
+                           'DateStyle=ISO, YMD', 'IntervalStyle=postgres', 'extra_float_digits=3',
+                           'standard_conforming_strings=on'])
+                ORDER BY 1),
+          '{}'::text[], 'every PL/pgSQL function of the extension sets its search_path and value formats');
 
 -------------------------------------------------------------------------------------------------
 -- DROP EXTENSION removes everything

@@ -21,7 +21,7 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(123);
+SELECT plan(127);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
@@ -411,13 +411,19 @@ SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the warehouse eq
 -- watermark of 01:49 taken by a run at 01:50 CDT. The next run, at 01:20 CST with a 15-minute
 -- overlap, must read from before 01:02 (helper-47's case: it missed the row for good).
 SELECT is(crime.portal_clock_set_back('2026-11-01 06:50+00', '2026-11-01 07:20+00'), interval '1 hour',
-          'the clocks set back across 07:00 UTC on 1 November 2026: one hour');
+          'the clocks set back within the hour after the watermark was read: one hour');
+SELECT is(crime.portal_clock_set_back('2026-11-01 06:50+00', '2027-04-01 12:00+00'), interval '1 hour',
+          'the same however long after the change the next run comes (daylight time again by then)');
+SELECT is(crime.portal_clock_set_back('2026-11-01 05:30+00', '2026-11-01 07:20+00'), interval '0',
+          'a watermark read before 01:00 CDT is below the whole repeated hour: not set back');
+SELECT is(crime.portal_clock_set_back('2026-11-01 06:50+00', '2026-11-01 06:55+00'), interval '0',
+          'the next run before the change: not set back');
 SELECT is(crime.portal_clock_set_back('2026-10-25 06:50+00', '2026-10-25 07:20+00'), interval '0',
           'a week before: not set back');
 SELECT is(crime.portal_clock_set_back('2026-03-08 07:50+00', '2026-03-08 08:20+00'), interval '0',
           'set forward (floating times jump ahead, they do not repeat): not set back');
 SELECT is(crime.portal_clock_set_back(NULL, '2026-11-01 07:20+00'), interval '0',
-          'no instant the watermark was set at: not set back');
+          'no instant the watermark was read at: not set back');
 SELECT is(crime.incremental_since('2026-11-01 01:49', '2026-11-01 06:50+00', '2026-11-01 07:20+00',
                                   interval '15 minutes'),
           '2026-11-01 00:05'::timestamp,
@@ -425,7 +431,7 @@ SELECT is(crime.incremental_since('2026-11-01 01:49', '2026-11-01 06:50+00', '20
 SELECT is(crime.incremental_since('2026-11-01 01:20', '2026-11-01 07:20+00', '2026-11-01 07:35+00',
                                   interval '15 minutes'),
           '2026-11-01 01:05'::timestamp,
-          'the run after it, whose watermark was set after the change, reads from watermark minus overlap');
+          'the run after it, whose watermark was read after the change, reads from watermark minus overlap');
 SELECT is(crime.incremental_since('2026-11-08 01:49', '2026-11-08 07:50+00', '2026-11-08 08:20+00',
                                   interval '15 minutes'),
           '2026-11-08 01:34'::timestamp, 'a week later, the same times read from watermark minus overlap');
@@ -433,24 +439,28 @@ SELECT is(crime.incremental_since('2099-01-01', '2026-11-08 07:50+00', '2026-11-
                                   interval '1 day'),
           '2026-11-07 02:20'::timestamp, 'a watermark in the future counts as the run''s present');
 -- crime_sync() itself, with a 15-minute overlap: a row updated 40 minutes before the watermark
--- is read when the run that set the watermark started before a setting back of the clocks (here
--- moved into July, in daylight time), and not otherwise. Which case this is depends on the
--- season the test runs in (from March to November, daylight time now too: not set back).
+-- is read when the watermark was read in the hour before the clocks went back (its instant set
+-- to 06:50 UTC on 2 November 2025, ten minutes before that year's change), and not when it was
+-- read at another time.
 SELECT id AS dst_id FROM crime.incidents ORDER BY id OFFSET 1050 LIMIT 1 \gset
-SELECT crime.portal_clock_set_back('2026-07-01 12:00+00', now()) > interval '0' AS set_back \gset
-BEGIN;
-SET LOCAL chicago_crime.sync_overlap = '15 minutes';
-UPDATE crime.sync_state SET watermark = crime.portal_time(now()) - interval '30 minutes';
-UPDATE crime.sync_runs SET started_at = '2026-07-01 12:00+00'
-WHERE id = (SELECT run_id FROM crime.sync_state);
 CALL pg_temp.soda_control('/_control/datasets/wtst-sync/upsert', format($$
     SELECT jsonb_build_array(jsonb_build_object('id', %L, 'primary_type', 'ARSON', 'updated_on', %L))$$,
     :'dst_id', to_char(crime.portal_time(now()) - interval '70 minutes', 'YYYY-MM-DD"T"HH24:MI:SS".000"')));
+BEGIN;
+SET LOCAL chicago_crime.sync_overlap = '15 minutes';
+UPDATE crime.sync_state SET watermark = crime.portal_time(now()) - interval '30 minutes',
+                            read_at = '2025-11-02 05:00+00';
+CREATE TEMP TABLE run_no_dst AS SELECT * FROM crime_sync();
+SELECT isnt((SELECT primary_type FROM crime.incidents WHERE id = :dst_id), 'ARSON',
+            'a watermark read two hours before the change: the run reads from watermark minus overlap') FROM run_no_dst;
+ROLLBACK;
+BEGIN;
+SET LOCAL chicago_crime.sync_overlap = '15 minutes';
+UPDATE crime.sync_state SET watermark = crime.portal_time(now()) - interval '30 minutes',
+                            read_at = '2025-11-02 06:50+00';
 CREATE TEMP TABLE run_dst AS SELECT * FROM crime_sync();
-SELECT is((SELECT primary_type = 'ARSON' FROM crime.incidents WHERE id = :dst_id), :'set_back'::boolean,
-          CASE WHEN :'set_back' THEN 'a watermark set before the clocks went back: the run reads an hour further back'
-               ELSE 'no setting back since the watermark was set: the run reads from watermark minus overlap' END)
-FROM run_dst;
+SELECT is((SELECT primary_type FROM crime.incidents WHERE id = :dst_id), 'ARSON',
+          'a watermark read ten minutes before the change: the run reads an hour further back') FROM run_dst;
 ROLLBACK;
 CREATE TEMP TABLE run_after_dst AS SELECT * FROM crime_sync();
 SELECT is(pg_temp.incidents_digest(), pg_temp.portal_digest(), 'the next run with the usual overlap takes the row in');

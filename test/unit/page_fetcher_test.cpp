@@ -887,3 +887,49 @@ TEST(PageFetcher, MoreRowsThanThePageAskedForIsAnError) {
     EXPECT_STREQ(e.what(), "the portal sent more than the 2 rows a page asked for");
     EXPECT_NE(e.detail().find("$limit=2"), std::string::npos) << e.detail();
 }
+
+// The same check under $offset paging, where each page after the first starts one row early:
+// the JSON row asked for is the one past the page, not the page's last row again (which would
+// make the empty last page look followed by rows, and fail the scan).
+TEST(PageFetcher, AShortOffsetPageEndedByAClosedConnectionIsCheckedPastItsLastRow) {
+    auto number_after = [](const std::string &line, const std::string &key) {
+        const std::size_t at = line.find(key);
+        return at == std::string::npos ? 0 : std::stoi(line.substr(at + key.size()));
+    };
+    int csv_requests = 0;
+    LoopbackServer server([&](int fd, const std::string &req, LoopbackServer &) {
+        const std::string line = req.substr(0, req.find('\r'));
+        const int offset = number_after(line, "$offset=");
+        const int first = offset + 1;
+        int last = std::min(5, offset + number_after(line, "$limit="));
+        if (line.find(".json?") != std::string::npos) {
+            LoopbackServer::send_all(fd, http(200, rows_body(first, last)));
+            return true;
+        }
+        if (++csv_requests == 2)
+            last = first + 1; // cut: the row it repeats and one of its own
+        std::string body = "n,:id\n";
+        for (int n = first; n <= last; ++n) {
+            char id[16];
+            std::snprintf(id, sizeof id, "row-%05d", n);
+            body += std::to_string(n) + "," + id + "\n";
+        }
+        LoopbackServer::send_all(fd, closed_csv(body));
+        return false;
+    });
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    request.order = "n";
+    request.keyset = false;
+    request.csv = true;
+    PageFetcher fetcher(client, request, 2);
+    EXPECT_EQ(fetch_all(fetcher), numbers(1, 5));
+    std::vector<std::string> probes;
+    for (const std::string &r : server.requests())
+        if (r.find(".json?") != std::string::npos)
+            probes.push_back(r.substr(0, r.find('\r')));
+    ASSERT_EQ(probes.size(), 2u);
+    EXPECT_NE(probes[0].find("$limit=1&$offset=3 "), std::string::npos) << probes[0];
+    EXPECT_NE(probes[1].find("$limit=1&$offset=5 "), std::string::npos) << probes[1];
+}

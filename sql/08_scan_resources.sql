@@ -51,4 +51,28 @@ END $f$;
 SELECT socrata_query_lines($$SELECT * FROM iucr_codes WHERE iucr = (SELECT '0110')$$);
 DROP FUNCTION socrata_query_lines(text);
 DROP SERVER resources_portal CASCADE;
-DROP FUNCTION open_fds();
+
+-- A cursor opened outside a savepoint whose query fails inside it stays, failed, until the
+-- transaction ends: its scan's worker (here fetching the page after the one that failed) and
+-- transfer stop when the savepoint's work is undone, not then (helper-49: 50 such cursors kept
+-- 50 threads and connections).
+CREATE SERVER damaged_portal FOREIGN DATA WRAPPER socrata_fdw
+    OPTIONS (base_url 'http://127.0.0.1:25480/fault/wrongtype=ward,row=500,after=1,tag=resources',
+             page_size '1000');
+CREATE FOREIGN TABLE damaged_crimes (id bigint, ward integer) SERVER damaged_portal
+    OPTIONS (dataset 'ijzp-q8t2');
+CREATE FUNCTION backend_threads() RETURNS integer LANGUAGE sql
+RETURN (SELECT count(*) FROM pg_ls_dir('/proc/' || pg_backend_pid() || '/task'));
+BEGIN;
+DECLARE damaged CURSOR FOR SELECT id, ward FROM damaged_crimes;
+SAVEPOINT before_fetch;
+\set VERBOSITY terse
+FETCH ALL FROM damaged;
+\set VERBOSITY default
+ROLLBACK TO before_fetch;
+SELECT pg_sleep(0.5);  -- time for a worker that was not stopped to fetch on
+SELECT backend_threads() AS threads_while_the_failed_cursor_stays;
+FETCH 1 FROM damaged;
+ROLLBACK;
+DROP FUNCTION backend_threads();
+DROP SERVER damaged_portal CASCADE;

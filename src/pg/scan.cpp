@@ -15,6 +15,13 @@
 #include "row_converter.hpp"
 #include "table_error_context.hpp"
 
+extern "C" {
+#include "utils/resowner.h"
+}
+
+#include <algorithm>
+#include <vector>
+
 namespace socrata::pg {
 
 namespace {
@@ -26,10 +33,27 @@ HttpClientPool &idle_http_clients() {
     return *pool;
 }
 
+class ScanState;
+
+// The scans of this backend, each with the resource owner current when it began: its portal's.
+std::vector<ScanState *> &live_scans() {
+    static auto *scans = new std::vector<ScanState *>();
+    return *scans;
+}
+
 class ScanState {
   public:
+    ScanState() { live_scans().push_back(this); }
+    ~ScanState() {
+        auto &scans = live_scans();
+        scans.erase(std::remove(scans.begin(), scans.end(), this), scans.end());
+    }
+    ScanState(const ScanState &) = delete;
+    ScanState &operator=(const ScanState &) = delete;
+
     ScanPlan plan;
     ScanSettings settings;
+    ResourceOwner owner = nullptr;
     std::string relname;
     const char *error_context = nullptr;  // "reading foreign table ...", in the query's context
     std::atomic<bool> cancel_flag{false}; // raised to stop the worker's transfers
@@ -148,6 +172,33 @@ void ScanState::fill_slot(TupleTableSlot *slot, MemoryContext row_context) {
     pg::call([&] { ExecStoreVirtualTuple(slot); });
 }
 
+// A cursor whose query fails inside a subtransaction (a savepoint, a PL/pgSQL block with an
+// EXCEPTION clause) while it was opened outside it is kept, failed, until the transaction ends,
+// and its scan with it: its worker, transfer and connection would live on for nothing. When
+// its portal's resource owner is released on abort, the scan's transfer is stopped and its
+// client given back. (A scan that ends normally is released by EndForeignScan.)
+void release_aborted_scans(ResourceReleasePhase phase, bool is_commit, bool, void *) {
+    if (phase != RESOURCE_RELEASE_BEFORE_LOCKS || is_commit)
+        return;
+    for (ScanState *scan : live_scans()) {
+        if (scan->owner != CurrentResourceOwner)
+            continue;
+        try {
+            scan->release_transfer();
+        } catch (...) {
+            // Out of memory while keeping its counters: the state goes with its memory context.
+        }
+    }
+}
+
+void watch_for_aborted_scans() {
+    static bool registered = false;
+    if (!registered) {
+        pg::call([] { RegisterResourceReleaseCallback(release_aborted_scans, nullptr); });
+        registered = true;
+    }
+}
+
 ScanState *state_of(ForeignScanState *node) {
     return static_cast<ScanState *>(node->fdw_state);
 }
@@ -169,7 +220,9 @@ void begin_foreign_scan(ForeignScanState *node, int) {
     pg::entry([&] {
         auto *fsplan = reinterpret_cast<ForeignScan *>(node->ss.ps.plan);
         EState *estate = node->ss.ps.state;
+        watch_for_aborted_scans();
         auto *state = new_context_owned<ScanState>(estate->es_query_cxt);
+        state->owner = CurrentResourceOwner;
         node->fdw_state = state;
 
         Oid userid = InvalidOid;

@@ -71,9 +71,10 @@ CREATE FUNCTION crime.incremental_since(watermark timestamp, watermark_read_at t
 RETURNS timestamp
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN least(watermark, crime.portal_time(run_started_at)) - overlap
-       - crime.portal_clock_set_back(watermark_read_at, run_started_at);
+       - CASE WHEN watermark_read_at IS NULL THEN interval '1 hour'  -- unknown: as if it had been
+              ELSE crime.portal_clock_set_back(watermark_read_at, run_started_at) END;
 COMMENT ON FUNCTION crime.incremental_since(timestamp, timestamptz, timestamptz, interval) IS
-    'Where crime_sync() starts reading changed rows (updated_on at or after it): the watermark, or the run''s present if that is earlier, minus chicago_crime.sync_overlap, and minus the hour Chicago''s clocks were set back if the watermark was read in the hour before they were (an update written in the repeated hour is stamped earlier than that watermark)';
+    'Where crime_sync() starts reading changed rows (updated_on at or after it): the watermark, or the run''s present if that is earlier, minus chicago_crime.sync_overlap, and minus the hour Chicago''s clocks were set back if the watermark was read in the hour before they were (an update written in the repeated hour is stamped earlier than that watermark), or if when it was read is not known';
 
 CREATE FUNCTION crime.sync_lock_key()
 RETURNS bigint

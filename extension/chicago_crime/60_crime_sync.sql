@@ -35,8 +35,7 @@ BEGIN
                   HINT = 'Resume the backfill with CALL crime_backfill(); crime_sync() continues incrementally once it is done.';
     END IF;
 
-    SELECT s.watermark, coalesce(s.read_at, s.updated_at) INTO watermark, watermark_read
-    FROM crime.sync_state s;
+    SELECT s.watermark, s.read_at INTO watermark, watermark_read FROM crime.sync_state s;
     INSERT INTO crime.sync_runs (kind, watermark_before, watermark_after)
     VALUES ('sync', watermark, watermark)
     RETURNING * INTO run;

@@ -145,7 +145,9 @@ BEGIN
             -- those that do not change again.
             VALUES ('running', run.id, start_date, end_date, window_length, start_date,
                     CASE WHEN start_date <= portal.first_date AND end_date > portal.last_date
-                         THEN least(portal.watermark, crime.portal_time(run.started_at)) END)
+                         -- at most the local time of backfill_state.started_at, now(), which
+                         -- the sync watermark's read_at will be
+                         THEN least(portal.watermark, crime.portal_time(now())) END)
             ON CONFLICT (singleton) DO UPDATE
             SET status = EXCLUDED.status, run_id = EXCLUDED.run_id, range_start = EXCLUDED.range_start,
                 range_end = EXCLUDED.range_end, window_length = EXCLUDED.window_length,

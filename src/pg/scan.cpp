@@ -35,7 +35,8 @@ HttpClientPool &idle_http_clients() {
 
 class ScanState;
 
-// The scans of this backend, each with the resource owner current when it began: its portal's.
+// The scans of this backend, each with the resource owner current when it began: its portal's
+// (for a query run through SPI, the subtransaction's).
 std::vector<ScanState *> &live_scans() {
     static auto *scans = new std::vector<ScanState *>();
     return *scans;
@@ -121,6 +122,8 @@ void ScanState::start(ForeignScanState *node) {
     next_row = 0;
     rows_read = 0;
     started = true;
+    sent_query.clear(); // this loop's, once it has run out
+    sent_path.clear();
     if (!client) {
         std::atomic<bool> *flag = &cancel_flag;
         client = std::make_unique<SodaClient>(
@@ -177,17 +180,19 @@ void ScanState::fill_slot(TupleTableSlot *slot, MemoryContext row_context) {
 // and its scan with it: its worker, transfer and connection would live on for nothing. When
 // its portal's resource owner is released on abort, the scan's transfer is stopped and its
 // client given back. (A scan that ends normally is released by EndForeignScan.)
-void release_aborted_scans(ResourceReleasePhase phase, bool is_commit, bool, void *) {
+void release_aborted_scans(ResourceReleasePhase phase, bool is_commit, bool, void *) noexcept {
     if (phase != RESOURCE_RELEASE_BEFORE_LOCKS || is_commit)
         return;
-    for (ScanState *scan : live_scans()) {
-        if (scan->owner != CurrentResourceOwner)
-            continue;
-        try {
+    try {
+        for (ScanState *scan : live_scans()) {
+            if (scan->owner != CurrentResourceOwner)
+                continue;
+            // The owner is deleted with the subtransaction, and its address may be reused.
+            scan->owner = nullptr;
             scan->release_transfer();
-        } catch (...) {
-            // Out of memory while keeping its counters: the state goes with its memory context.
         }
+    } catch (...) {
+        // Out of memory while keeping a scan's counters: it goes with its memory context.
     }
 }
 

@@ -214,8 +214,8 @@ CALL crime_backfill(window_length => '10 years');
 SELECT is((SELECT updated_at FROM crime.incidents WHERE id = :skewed_id), '2099-01-01'::timestamp,
           'the backfill loads the row dated in the future');
 SELECT is((SELECT watermark FROM crime.sync_state),
-          (SELECT crime.portal_time(started_at) FROM crime.sync_runs ORDER BY id DESC LIMIT 1),
-          'and hands over a watermark that stops at the present');
+          (SELECT crime.portal_time(read_at) FROM crime.sync_state),
+          'and hands over a watermark that stops at the present: the local time it was read at');
 
 -------------------------------------------------------------------------------------------------
 -- 6b. A backfill of a range into a warehouse that has no watermark (a first load of a few months

@@ -69,7 +69,9 @@ class ScanState {
     bool started = false;
     FetchStats finished_stats; // of the clients given back, for EXPLAIN ANALYZE
     // The last request's query and path, runtime values in, kept for EXPLAIN ANALYZE once the
-    // fetcher is gone.
+    // fetcher is gone. Only under EXPLAIN ANALYZE (auto_explain's too): a nested loop's inner
+    // scan runs out once per outer row, and nothing else reads them.
+    bool explained = false;
     std::string sent_query;
     std::string sent_path;
 
@@ -147,7 +149,7 @@ void ScanState::start(ForeignScanState *node) {
 
 void ScanState::release_transfer() {
     prefetch.reset(); // joins the worker before the client's counters are read
-    if (fetcher) {
+    if (fetcher && explained) {
         sent_query = fetcher->describe();
         sent_path = fetcher->first_request_path();
     }
@@ -228,6 +230,7 @@ void begin_foreign_scan(ForeignScanState *node, int) {
         watch_for_aborted_scans();
         auto *state = new_context_owned<ScanState>(estate->es_query_cxt);
         state->owner = CurrentResourceOwner;
+        state->explained = estate->es_instrument != 0;
         node->fdw_state = state;
 
         Oid userid = InvalidOid;

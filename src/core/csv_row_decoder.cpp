@@ -155,7 +155,7 @@ void CsvRowDecoder::finish(bool end_marked) {
         throw Error(ErrorKind::BadResponse,
                     "truncated response body: it ended at byte offset " +
                         std::to_string(consumed_) + " inside a quoted field of " + record_name(),
-                    from, "The connection may have been cut short; retrying the query may help.");
+                    from, kCutShortHint);
     case State::Unquoted:
     case State::QuoteInQuoted:
     case State::FieldStart:
@@ -164,11 +164,7 @@ void CsvRowDecoder::finish(bool end_marked) {
                 throw Error(ErrorKind::BadResponse,
                             "truncated response body: it ended at byte offset " +
                                 std::to_string(consumed_) + " inside " + record_name(),
-                            (from.empty() ? from : from + " ") +
-                                "The response did not mark where its body ends (no "
-                                "Content-Length, no chunked encoding).",
-                            "The connection may have been cut short; retrying the query may "
-                            "help.");
+                            (from.empty() ? from : from + " ") + kBodyEndNotMarked, kCutShortHint);
             if (state_ == State::FieldStart) // it ends with a delimiter: an empty last field
                 begin_field();
             end_field(nullptr, state_ == State::QuoteInQuoted);

@@ -23,6 +23,12 @@ enum class ErrorKind {
     Internal,       // the wrapper broke its own contract: a bug, never the user's or portal's fault
 };
 
+// The words of a truncated response body's errors, whichever decoder or check finds it.
+inline constexpr const char *kCutShortHint =
+    "The connection may have been cut short; retrying the query may help.";
+inline constexpr const char *kBodyEndNotMarked =
+    "The response did not mark where its body ends (no Content-Length, no chunked encoding).";
+
 // Stable lowercase name of a kind, for logs and tests.
 const char *to_string(ErrorKind kind) noexcept;
 

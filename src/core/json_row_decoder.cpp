@@ -217,8 +217,7 @@ void JsonRowDecoder::finish() {
     throw Error(ErrorKind::BadResponse,
                 "truncated response body: it ended at byte offset " + std::to_string(consumed_) +
                     " " + where,
-                source_.empty() ? std::string() : "Response from " + source_ + ".",
-                "The connection may have been cut short; retrying the query may help.");
+                source_.empty() ? std::string() : "Response from " + source_ + ".", kCutShortHint);
 }
 
 const char *JsonRowDecoder::on_body_start(const char *p, const char *end) {

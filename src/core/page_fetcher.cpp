@@ -281,10 +281,9 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
         if (!done_ && rows == 0)
             throw Error(ErrorKind::BadResponse,
                         "a CSV page of the portal's answer ended before its first row",
-                        "The response did not mark where its body ends (no Content-Length, no "
-                        "chunked encoding), and rows follow where it ended. URL: " +
-                            shown_url + ".",
-                        "The connection may have been cut short; retrying the query may help.");
+                        std::string(kBodyEndNotMarked) +
+                            " Rows follow where it ended. URL: " + shown_url + ".",
+                        kCutShortHint);
     }
     if (publish && page.rows() > 0) {
         (*publish)(page);

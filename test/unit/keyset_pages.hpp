@@ -6,16 +6,28 @@
 
 namespace socrata::test {
 
-// A JSON page of rows n = first..last with :id row-<n>, zero-padded so that :id order is n order.
+// The :id of row n: row-<n>, zero-padded so that :id order is n order.
+inline std::string row_id(int n) {
+    char id[16];
+    std::snprintf(id, sizeof id, "row-%05d", n);
+    return id;
+}
+
+// A JSON page of rows n = first..last with their :id.
 inline std::string rows_body(int first, int last) {
     std::string body = "[";
-    for (int n = first; n <= last; ++n) {
-        char id[16];
-        std::snprintf(id, sizeof id, "row-%05d", n);
+    for (int n = first; n <= last; ++n)
         body += std::string(n > first ? "," : "") + R"({"n":")" + std::to_string(n) +
-                R"(",":id":")" + id + R"("})";
-    }
+                R"(",":id":")" + row_id(n) + R"("})";
     return body + "]";
+}
+
+// The same rows as a CSV page: a header naming the fields, then one record per row.
+inline std::string rows_csv(int first, int last) {
+    std::string body = "n,:id\n";
+    for (int n = first; n <= last; ++n)
+        body += std::to_string(n) + "," + row_id(n) + "\n";
+    return body;
 }
 
 // The head of a 200 JSON response announcing all of `body`, and the body up to `end`: the rest

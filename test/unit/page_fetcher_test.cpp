@@ -16,6 +16,7 @@ using socrata::test::http;
 using socrata::test::LoopbackServer;
 using socrata::test::response_up_to;
 using socrata::test::rows_body;
+using socrata::test::rows_csv;
 
 namespace {
 
@@ -892,29 +893,19 @@ TEST(PageFetcher, MoreRowsThanThePageAskedForIsAnError) {
 // the JSON row asked for is the one past the page, not the page's last row again (which would
 // make the empty last page look followed by rows, and fail the scan).
 TEST(PageFetcher, AShortOffsetPageEndedByAClosedConnectionIsCheckedPastItsLastRow) {
-    auto number_after = [](const std::string &line, const std::string &key) {
-        const std::size_t at = line.find(key);
-        return at == std::string::npos ? 0 : std::stoi(line.substr(at + key.size()));
-    };
     int csv_requests = 0;
     LoopbackServer server([&](int fd, const std::string &req, LoopbackServer &) {
         const std::string line = req.substr(0, req.find('\r'));
-        const int offset = number_after(line, "$offset=");
+        const int offset = static_cast<int>(query_number(line, "$offset"));
         const int first = offset + 1;
-        int last = std::min(5, offset + number_after(line, "$limit="));
+        int last = std::min(5, offset + static_cast<int>(query_number(line, "$limit")));
         if (line.find(".json?") != std::string::npos) {
             LoopbackServer::send_all(fd, http(200, rows_body(first, last)));
             return true;
         }
         if (++csv_requests == 2)
             last = first + 1; // cut: the row it repeats and one of its own
-        std::string body = "n,:id\n";
-        for (int n = first; n <= last; ++n) {
-            char id[16];
-            std::snprintf(id, sizeof id, "row-%05d", n);
-            body += std::to_string(n) + "," + id + "\n";
-        }
-        LoopbackServer::send_all(fd, closed_csv(body));
+        LoopbackServer::send_all(fd, closed_csv(rows_csv(first, last)));
         return false;
     });
     SodaClient client(settings_for(server), nullptr);

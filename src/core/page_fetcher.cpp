@@ -169,6 +169,13 @@ SoqlQuery PageFetcher::page_query() const {
     return q;
 }
 
+PageFetcher::PageUrl PageFetcher::url_for(const SoqlQuery &q, std::string_view format) const {
+    const ScanSettings &settings = client_.settings();
+    std::string url = build_resource_url(settings.base_url, settings.dataset, format, q);
+    std::string shown = redact(url, settings.app_token);
+    return {std::move(url), std::move(shown)};
+}
+
 bool PageFetcher::next(Page &page) {
     return fetch(page, 0, nullptr);
 }
@@ -185,10 +192,9 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
         return false;
     }
     SoqlQuery q = page_query();
-    const ScanSettings &settings = client_.settings();
-    std::string url =
-        build_resource_url(settings.base_url, settings.dataset, format_of(request_), q);
-    const std::string shown_url = redact(url, settings.app_token);
+    const PageUrl page_url = url_for(q, format_of(request_));
+    const std::string &url = page_url.sent;
+    const std::string &shown_url = page_url.shown;
 
     // One slot per requested item, then the paging key: the decoder fills slots by field name,
     // so :id can fill two when a column reads it too.
@@ -262,7 +268,8 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
             decoder.emplace(request_.csv, fields, on_row, shown_url);
         },
         [&](const char *data, std::size_t size) { decoder->feed(data, size); });
-    redacting_errors(settings.app_token, [&] { decoder->finish(body_end); }); // may quote the body
+    redacting_errors(client_.settings().app_token,
+                     [&] { decoder->finish(body_end); }); // may quote the body
     if (to_skip > 0)
         throw rows_changed_on_retry("The retried page has fewer rows than the " +
                                     std::to_string(handed_on) + " already read");
@@ -297,20 +304,18 @@ bool PageFetcher::rows_follow(const std::vector<std::string> &fields) {
     if (overlaps_previous_page())
         q.offset = q.offset.value_or(0) + 1; // past the row the next page would repeat
     q.limit = 1;
-    const ScanSettings &settings = client_.settings();
-    const std::string url = build_resource_url(settings.base_url, settings.dataset, "json", q);
-    const std::string shown_url = redact(url, settings.app_token);
+    const PageUrl page_url = url_for(q, "json");
     std::size_t rows = 0;
     std::optional<JsonRowDecoder> decoder;
     client_.stream(
-        url,
+        page_url.sent,
         [&] {
             rows = 0;
             decoder.emplace(
-                fields, [&](const RowView &) { ++rows; }, shown_url);
+                fields, [&](const RowView &) { ++rows; }, page_url.shown);
         },
         [&](const char *data, std::size_t size) { decoder->feed(data, size); });
-    redacting_errors(settings.app_token, [&] { decoder->finish(); });
+    redacting_errors(client_.settings().app_token, [&] { decoder->finish(); });
     return rows > 0;
 }
 

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace socrata {
@@ -47,6 +48,12 @@ class PageFetcher {
     // (PageContinuity::overlaps).
     bool overlaps_previous_page() const noexcept;
     SoqlQuery page_query() const;
+    // A page's request URL, and the same with the app token masked, for messages.
+    struct PageUrl {
+        std::string sent;
+        std::string shown;
+    };
+    PageUrl url_for(const SoqlQuery &q, std::string_view format) const;
     bool fetch(Page &page, std::size_t chunk_rows, const ChunkSink *publish);
     // Whether the portal holds rows past those returned so far: asks for the next one in JSON,
     // which shows where its body ends. For a short CSV page whose end nothing but a closed

@@ -33,9 +33,8 @@ const char *accept_header_for(std::string_view url) {
 SodaClient::SodaClient(ScanSettings settings, CancelCheck should_cancel,
                        std::unique_ptr<HttpClient> http)
     : settings_(std::move(settings)), should_cancel_(std::move(should_cancel)),
-      http_(http ? std::move(http) : std::make_unique<HttpClient>()),
-      retry_(RetryPolicy{settings_.max_retries, settings_.retry_delay_ms,
-                         settings_.max_retry_delay_ms}) {}
+      http_(std::move(http)), retry_(RetryPolicy{settings_.max_retries, settings_.retry_delay_ms,
+                                                 settings_.max_retry_delay_ms}) {}
 
 HttpRequest SodaClient::make_request(const std::string &url) const {
     HttpRequest request;
@@ -73,6 +72,8 @@ BodyEnd
 SodaClient::stream_with_retries(const std::string &url, const std::function<void()> &on_attempt,
                                 const std::function<void(const char *, std::size_t)> &on_body) {
     // Errors quote `url` and the server's words as they are: stream() redacts them.
+    if (!http_) // only now: a client that only describes requests opens nothing
+        http_ = std::make_unique<HttpClient>();
     for (int attempt = 0;; ++attempt) {
         on_attempt();
         SuccessOrErrorSink sink(on_body);

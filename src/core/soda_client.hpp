@@ -37,7 +37,8 @@ class SodaClient {
   public:
     using CancelCheck = std::function<bool()>;
 
-    // `http`: the client to send with (HttpClientPool::take()), or a new one.
+    // `http`: the client to send with (HttpClientPool::take()); without one, a new one is made
+    // for the first request.
     SodaClient(ScanSettings settings, CancelCheck should_cancel,
                std::unique_ptr<HttpClient> http = nullptr);
 
@@ -57,7 +58,7 @@ class SodaClient {
     DatasetMetadata get_metadata(const std::string &dataset_id);
 
     // Hands the HTTP client, with its open connections, back (to HttpClientPool::give_back);
-    // no request may be sent after.
+    // null if no request was sent and none was given. No request may be sent after.
     std::unique_ptr<HttpClient> release_http() noexcept { return std::move(http_); }
 
     const ScanSettings &settings() const noexcept { return settings_; }

@@ -126,16 +126,16 @@ void ScanState::start(ForeignScanState *node) {
     started = true;
     sent_query.clear(); // this loop's, once it has run out
     sent_path.clear();
-    if (!client) {
-        std::atomic<bool> *flag = &cancel_flag;
-        client = std::make_unique<SodaClient>(
-            settings, [flag] { return flag->load(); }, idle_http_clients().take());
-    }
     // Before any value is converted: a NULL here matches no row, whatever the other values are,
     // so a value that could not be sent must not fail the query.
     for (int index : plan.null_rejecting_values)
         if (runtime.at(static_cast<std::size_t>(index)).isnull)
             return; // no row can match: no request (iterate sees no fetcher)
+    if (!client) {
+        std::atomic<bool> *flag = &cancel_flag;
+        client = std::make_unique<SodaClient>(
+            settings, [flag] { return flag->load(); }, idle_http_clients().take());
+    }
     std::vector<ComparedValue> values;
     values.reserve(runtime.size());
     for (const RuntimeValue &v : runtime)
@@ -318,12 +318,12 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
             for (int i = 0; i < list_length(state->runtime_states); ++i)
                 names.push_back({ComparedValue::Kind::Exact, "$" + std::to_string(i + 1)});
             request.where = render_where(request.where, names);
-            // Sends nothing: the client is only what a PageFetcher describes a request with.
-            SodaClient describer(state->settings, nullptr, idle_http_clients().take());
+            // Sends nothing, so opens nothing: the client is only what a PageFetcher describes a
+            // request with.
+            SodaClient describer(state->settings, nullptr);
             PageFetcher preview(describer, request, state->settings.page_size);
             query = preview.describe();
             path = preview.first_request_path();
-            idle_http_clients().give_back(describer.release_http());
         }
         // The SoQL is UTF-8, as sent; its literals came from the database, so they convert back.
         query = database_text_from_utf8(query);

@@ -138,3 +138,20 @@ TEST(SodaClient, AnHttpDateRetryAfterCountsFromTheAnswer) {
     EXPECT_GT(gap.count(), 900) << "ms between the 503 and the retry";
     EXPECT_LT(gap.count(), 2600) << "ms between the 503 and the retry";
 }
+
+// A client that was given no HTTP client makes one for its first request, not before: EXPLAIN
+// builds one only to describe a request, and must not open (or take from the pool) anything.
+TEST(SodaClient, MakesItsHttpClientOnlyForItsFirstRequest) {
+    LoopbackServer server([](int fd, const std::string &, LoopbackServer &) {
+        LoopbackServer::send_all(fd, http(200, "[]"));
+        return true;
+    });
+    ScanSettings settings;
+    settings.base_url = server.url("");
+    SodaClient describer(settings, nullptr);
+    EXPECT_EQ(describer.release_http(), nullptr);
+
+    SodaClient sender(settings, nullptr);
+    sender.get_document(server.url("/resource/abcd-1234.json"));
+    EXPECT_NE(sender.release_http(), nullptr);
+}

@@ -41,6 +41,11 @@ SELECT sum(i % 90 + 1) AS contact_names FROM generate_series(1, 200) i;
 EXPLAIN (COSTS OFF)
 SELECT id, contact_90_name FROM wide.wide_test_dataset WHERE contact_90_name IS NOT NULL;
 SELECT id, contact_90_name FROM wide.wide_test_dataset WHERE contact_90_name IS NOT NULL;
+-- A pushed LIMIT reads every column the same way (it once named them all: HTTP 414).
+EXPLAIN (COSTS OFF) SELECT * FROM wide.wide_test_dataset LIMIT 3;
+SELECT id, permit_, contact_1_name, length(s::text) AS row_text
+  FROM (SELECT * FROM wide.wide_test_dataset LIMIT 3) s ORDER BY id;
+SELECT last_select();
 -- ANALYZE samples every column the same way.
 ANALYZE wide.wide_test_dataset;
 SELECT last_select();

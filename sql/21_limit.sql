@@ -35,6 +35,13 @@ PREPARE lim21_q(bigint) AS SELECT id FROM lim21_crimes ORDER BY id LIMIT $1;
 EXPLAIN (COSTS OFF) EXECUTE lim21_q(2);
 EXECUTE lim21_q(2);
 DEALLOCATE lim21_q;
+-- A NULL parameter compared by a whole condition matches no row: under a pushed LIMIT too, the
+-- scan sends no request (Socrata pages: 0; the request log below has no "ward = null").
+PREPARE lim21_ward(int) AS SELECT id FROM lim21_crimes WHERE ward = $1 LIMIT 3;
+SET plan_cache_mode = force_generic_plan;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE lim21_ward(NULL);
+RESET plan_cache_mode;
+DEALLOCATE lim21_ward;
 
 -- Over a pushed aggregate: top N by count, and groups by a key with OFFSET.
 EXPLAIN (VERBOSE, COSTS OFF)

@@ -260,9 +260,7 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
             fields.push_back(col.field);
             into_json = into_json || col.takes_json();
         }
-        plan.request.csv =
-            use_csv(info->table.settings.response_format, info->remote.get(), fields, into_json);
-        plan.request.star_returns_all = star_returns_all(info->remote.get(), fields);
+        choose_response_form(plan.request, info->table, info->remote.get(), fields, into_json);
 
         List *fdw_private = scan_plan_to_list(plan);
         return pg::call([&] {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "fdw_options.hpp"
+#include "scan_request.hpp"
 
 #include <memory>
 #include <string>
@@ -55,6 +56,13 @@ bool use_csv(ResponseFormat format, const RemoteSchema *remote,
 // each is a field the metadata lists, or one a request names besides `*` (star_leaves_out:
 // system and computed region fields).
 bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string> &fields);
+
+// How a scan that reads these fields asks for them: in CSV or JSON (use_csv, with the table's
+// response_format), and as `*` when naming them all would make the URL too long
+// (star_returns_all). Every plan that reads a table's columns decides the same way.
+void choose_response_form(ScanRequest &request, const ForeignTableInfo &table,
+                          const RemoteSchema *remote, const std::vector<std::string> &fields,
+                          bool into_json);
 
 // Who asks for the schema, which decides what the WARNING says is lost without it.
 enum class SchemaUse {

@@ -525,6 +525,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
     candidate.base = info;
     ScanPlan &plan = candidate.plan;
     plan.request.where = info->where;
+    plan.null_rejecting_values = info->null_rejecting_values;
     plan.request.limit = limit;
     plan.request.offset = offset;
     plan.dataset_label = info->table.settings.dataset;
@@ -556,8 +557,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         append_scan_target(candidate, expr, pg::call([&] { return pstrdup(col.name.c_str()); }));
     }
 
-    plan.request.csv =
-        use_csv(info->table.settings.response_format, info->remote.get(), fields, into_json);
+    choose_response_form(plan.request, info->table, info->remote.get(), fields, into_json);
 
     // Cheaper than Limit over the scan: Socrata stops after the rows asked for.
     add_limit_path(root, output_rel, std::move(candidate), base->rows, kStartupCost - 1);

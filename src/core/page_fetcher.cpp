@@ -326,9 +326,11 @@ std::string PageFetcher::describe() const {
 
 std::string PageFetcher::first_request_path() const {
     PageFetcher first(client_, request_, page_size_);
-    SoqlQuery q = first.page_query();
-    return "/resource/" + client_.settings().dataset + "." + format_of(request_) + "?" +
-           q.to_query_string();
+    const std::string url = first.url_for(first.page_query(), format_of(request_)).shown;
+    // What follows the scheme and host: base_url may have a path of its own.
+    const std::size_t host = url.find("://");
+    const std::size_t path = url.find('/', host == std::string::npos ? 0 : host + 3);
+    return path == std::string::npos ? url : url.substr(path);
 }
 
 } // namespace socrata

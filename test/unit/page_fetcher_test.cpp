@@ -419,6 +419,26 @@ TEST(PageFetcher, DescribesTheFirstRequestForExplain) {
     EXPECT_TRUE(server.requests().empty()) << "describing sends nothing";
 }
 
+// A base_url with a path of its own (a portal behind a proxy's prefix): the request's path starts
+// with it, in EXPLAIN as on the wire.
+TEST(PageFetcher, TheFirstRequestsPathKeepsTheBaseUrlsPath) {
+    LoopbackServer server(
+        [](int fd, const std::string &req, LoopbackServer &) { return serve_pages(fd, req); });
+    ScanSettings settings = settings_for(server);
+    settings.base_url = server.url("/portal/v2/");
+    SodaClient client(settings, nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    PageFetcher fetcher(client, request, 10);
+    EXPECT_EQ(fetcher.first_request_path(),
+              "/portal/v2/resource/abcd-1234.json?$select=n%2C%3Aid&$order=%3Aid&$limit=10");
+    Page page;
+    fetcher.next(page);
+    ASSERT_FALSE(server.requests().empty());
+    EXPECT_EQ(server.requests()[0].rfind("GET " + fetcher.first_request_path() + " ", 0), 0u)
+        << server.requests()[0];
+}
+
 // A scan of more fields than a URL should carry asks for `*` (with its paging key) and keeps
 // the fields it needs, by name, from rows that carry every field of the dataset.
 TEST(PageFetcher, AWideSelectIsSentAsStarAndItsFieldsFoundByName) {

@@ -1,6 +1,7 @@
 // Maps a field name seen in a response to the output slots that want it. This lookup runs once
 // per field per row on the bulk-load path, so it is an open-addressing table probed with a cheap
-// hash of length and a few bytes, confirmed by length + memcmp: no allocation, no std::string.
+// hash of length and a few bytes, confirmed by length and a byte-by-byte compare: no allocation,
+// no std::string.
 #pragma once
 
 #include <cstddef>

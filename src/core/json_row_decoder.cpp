@@ -48,7 +48,7 @@ JsonRowDecoder::JsonRowDecoder(const std::vector<std::string> &slot_fields, RowC
                                std::string source, DecoderLimits limits)
     : fields_(slot_fields), on_row_(std::move(on_row)), source_(std::move(source)),
       limits_(limits) {
-    refs_.resize(fields_.field_count(), FieldRef{ValueKind::Null, 0, 0, 0});
+    refs_.resize(fields_.field_count(), FieldRef{ValueKind::Null, 0, 0});
     slot_values_.resize(fields_.slot_count());
     stack_.reserve(std::size_t(std::max(limits_.max_depth, 2)));
 }
@@ -653,7 +653,6 @@ void JsonRowDecoder::open_container(const char *p, char type) {
 }
 
 void JsonRowDecoder::close_container(const char *p, char type) {
-    (void)type;
     if (capturing())
         append_raw(p, 1);
     const std::size_t depth = stack_.size();

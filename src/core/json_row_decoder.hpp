@@ -56,7 +56,6 @@ class JsonRowDecoder {
     // Where the current row keeps one wanted field's value inside row_buf_.
     struct FieldRef {
         ValueKind kind;
-        std::uint32_t pad;
         std::size_t offset;
         std::size_t length;
     };

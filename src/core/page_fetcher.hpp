@@ -2,7 +2,6 @@
 // SodaClient), decodes the body as it streams in, and stops after the last page.
 #pragma once
 
-#include "fdw_options.hpp"
 #include "page_continuity.hpp"
 #include "page.hpp"
 #include "scan_request.hpp"
@@ -11,7 +10,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>

@@ -3,7 +3,6 @@
 #include "location_value.hpp"
 #include "text_snippet.hpp"
 
-#include <cstdio>
 
 namespace socrata {
 

@@ -13,9 +13,11 @@ void get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntablei
 ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntableid,
                               ForeignPath *best_path, List *tlist, List *scan_clauses,
                               Plan *outer_plan);
+
+// upper_paths.cpp: aggregate, sort and limit relations; GetForeignPlan for them
+// (get_foreign_plan forwards).
 void get_foreign_upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
                              RelOptInfo *output_rel, void *extra);
-// upper_paths.cpp: GetForeignPlan for an aggregate/limit relation (get_foreign_plan forwards).
 ForeignScan *upper_foreign_plan(PlannerInfo *root, RelOptInfo *rel, Oid foreigntableid,
                                 ForeignPath *best_path, List *tlist, List *scan_clauses,
                                 Plan *outer_plan);

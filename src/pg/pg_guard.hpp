@@ -13,6 +13,7 @@
 
 #include <exception>
 #include <string>
+#include <type_traits>
 
 namespace socrata {
 class Error;

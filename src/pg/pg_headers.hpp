@@ -1,6 +1,6 @@
 // The one place that includes PostgreSQL's server headers into C++.
 //
-// C++ and nlohmann headers must come first: Postgres's port.h redefines snprintf, printf,
+// C++ standard headers must come first: Postgres's port.h redefines snprintf, printf,
 // strerror and friends as macros, which breaks the standard library if it is included later.
 #pragma once
 

@@ -9,8 +9,10 @@
 #include "page.hpp"
 #include "pg_guard.hpp"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace socrata::pg {
 

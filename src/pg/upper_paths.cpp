@@ -164,11 +164,17 @@ bool is_plain_builtin_aggregate(const Aggref *agg) {
            agg->aggfnoid < FirstGenbkiObjectId;
 }
 
+// The aggregate's function name; empty for an OID with no function (get_func_name's NULL).
+std::string aggregate_name(const Aggref *agg) {
+    const char *name = pg::call([&] { return get_func_name(agg->aggfnoid); });
+    return name ? name : "";
+}
+
 // An aggregate call in SoQL, or empty.
 std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
     if (!is_plain_builtin_aggregate(agg))
         return {};
-    std::string name = pg::call([&] { return get_func_name(agg->aggfnoid); });
+    const std::string name = aggregate_name(agg);
     if (name == "count" && agg->aggstar)
         return "count(*)";
     if (list_length(agg->args) != 1)
@@ -200,7 +206,7 @@ bool avg_as_sum_and_count(Aggref *agg, const DeparseContext &ctx, std::string &s
                           std::string &count) {
     if (!is_plain_builtin_aggregate(agg) || list_length(agg->args) != 1)
         return false;
-    if (pg::call([&] { return std::string_view(get_func_name(agg->aggfnoid)) != "avg"; }))
+    if (aggregate_name(agg) != "avg")
         return false;
     auto *arg = static_cast<TargetEntry *>(linitial(agg->args));
     RemoteColumn column = column_of(arg->expr, ctx);

@@ -4,6 +4,7 @@
 #include "context_owned.hpp"
 #include "estimate.hpp"
 #include "fdw_callbacks.hpp"
+#include "path_costs.hpp"
 #include "percent_encoding.hpp"
 #include "plan_state.hpp"
 #include "soql.hpp"
@@ -14,10 +15,6 @@
 namespace socrata::pg {
 
 namespace {
-
-// Costs: a request costs a round trip; each row costs parsing and conversion.
-constexpr double kStartupCost = 100.0;
-constexpr double kPerRowCost = 0.01;
 
 // Deparses one whole condition of the scan into `where`. One that is a strict operator
 // (every comparison pushed is) between a column and a runtime value is false for every row
@@ -200,10 +197,10 @@ void get_foreign_paths(PlannerInfo *root, RelOptInfo *baserel, Oid) {
             return;
         pg::call([&] {
             List *fdw_private = list_make1(makeString(pstrdup(order.c_str())));
-            add_path(baserel,
-                     reinterpret_cast<Path *>(create_foreignscan_path(
-                         root, baserel, nullptr, baserel->rows, kStartupCost, total * 1.05,
-                         root->query_pathkeys, baserel->lateral_relids, nullptr, fdw_private)));
+            add_path(baserel, reinterpret_cast<Path *>(create_foreignscan_path(
+                                  root, baserel, nullptr, baserel->rows, kStartupCost,
+                                  total * kSortedScanFactor, root->query_pathkeys,
+                                  baserel->lateral_relids, nullptr, fdw_private)));
         });
     });
 }

@@ -21,6 +21,7 @@
 #include "ascii_case.hpp"
 #include "context_owned.hpp"
 #include "fdw_callbacks.hpp"
+#include "path_costs.hpp"
 #include "plan_state.hpp"
 #include "soql.hpp"
 
@@ -41,9 +42,6 @@ extern "C" {
 namespace socrata::pg {
 
 namespace {
-
-constexpr double kStartupCost = 100.0;
-constexpr double kPerRowCost = 0.01;
 
 // What an upper relation pushed to Socrata needs at GetForeignPlan time.
 struct UpperRelInfo {
@@ -443,7 +441,7 @@ void add_ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *out
     candidate.plan.request.order = order;
     // Cheaper than sorting locally (beyond add_path's 1% fuzz).
     add_upper_path(root, output_rel, std::move(candidate), root->upper_targets[UPPERREL_ORDERED],
-                   input_rel->rows, kStartupCost - 5, root->sort_pathkeys);
+                   input_rel->rows, kStartupCost - kPushedSortDiscount, root->sort_pathkeys);
 }
 
 // The value of a constant LIMIT/OFFSET expression: false if not a constant.
@@ -493,7 +491,8 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
         UpperRelInfo candidate = *input;
         candidate.plan.request.limit = limit;
         candidate.plan.request.offset = offset;
-        add_limit_path(root, output_rel, std::move(candidate), input_rel->rows, kStartupCost - 10);
+        add_limit_path(root, output_rel, std::move(candidate), input_rel->rows,
+                       kStartupCost - kPushedLimitOverAggregateDiscount);
         return;
     }
 
@@ -566,7 +565,8 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
     choose_response_form(plan.request, info->table, info->remote.get(), fields, into_json);
 
     // Cheaper than Limit over the scan: Socrata stops after the rows asked for.
-    add_limit_path(root, output_rel, std::move(candidate), base->rows, kStartupCost - 1);
+    add_limit_path(root, output_rel, std::move(candidate), base->rows,
+                   kStartupCost - kPushedLimitDiscount);
 }
 
 } // namespace

@@ -9,13 +9,21 @@ source "$(dirname "$0")/env.sh"
 DIR=$RUN_DIR/soda
 PIDFILE=$DIR/server.pid
 
+# Whether pid is a test server (a pid file can outlive its server, and the pid be reused by any
+# process, which stop must not kill).
+is_test_server() {
+    tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -q '/soda_server\.py$'
+}
+
 stop() {
     [[ -f $PIDFILE ]] || return 0
     local pid
     pid=$(cat "$PIDFILE")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
+    if [[ $pid =~ ^[0-9]+$ ]] && is_test_server "$pid"; then
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+    fi
     rm -f "$PIDFILE"
 }
 
@@ -33,14 +41,19 @@ start() {
     local timeout=${SODA_START_TIMEOUT:-900} started=${EPOCHREALTIME//[.,]/} limit elapsed note=30
     limit=$(awk -v t="$timeout" 'BEGIN { printf "%d", t * 1000000 }')
     while :; do
-        if grep -q ready "$DIR/server.out" 2>/dev/null; then
-            echo "soda: $(grep ready "$DIR/server.out" | head -1) at $SODA_URL"
+        # The whole line: "Address already in use" contains "ready" too.
+        if grep -q '^ready: ' "$DIR/server.out" 2>/dev/null; then
+            echo "soda: $(grep '^ready: ' "$DIR/server.out" | head -1) at $SODA_URL"
             return 0
         fi
         if ! kill -0 "$pid" 2>/dev/null; then
             rm -f "$PIDFILE"
             echo "soda: server failed to start:" >&2
             cat "$DIR/server.out" >&2
+            if grep -q 'Address already in use' "$DIR/server.out"; then
+                echo "soda: port $SODA_PORT is taken (another set-up's server? \`make stop\` there)," \
+                    "or choose another: SODA_PORT=NNNNN" >&2
+            fi
             exit 1
         fi
         elapsed=$((${EPOCHREALTIME//[.,]/} - started))

@@ -96,6 +96,37 @@ class SodaScriptTests(unittest.TestCase):
         self.assertIn("soda: server failed to start", err)
         self.assert_no_server_left()
 
+    def test_a_port_in_use_fails_the_start(self):
+        # Once read as ready ("Address already in use" contains "ready"), so that make test went
+        # on against whatever held the port.
+        import socket
+        holder = socket.socket()
+        holder.bind(("127.0.0.1", self.port))
+        holder.listen(1)
+        try:
+            r = self.soda("start")
+        finally:
+            holder.close()
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertNotIn("soda: ready", r.stdout)
+        self.assertIn("port %d is taken" % self.port, r.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.run_dir, "soda", "server.pid")))
+        self.assert_no_server_left()
+
+    def test_stop_kills_only_a_test_server(self):
+        # A pid file left behind (a server killed with -9) may name a pid since reused.
+        other = subprocess.Popen(["sleep", "60"])
+        try:
+            os.makedirs(os.path.join(self.run_dir, "soda"))
+            with open(os.path.join(self.run_dir, "soda", "server.pid"), "w") as f:
+                f.write("%d\n" % other.pid)
+            self.assertEqual(self.soda("stop").returncode, 0)
+            self.assertIsNone(other.poll(), "stop killed a process that is not a test server")
+            self.assertFalse(os.path.exists(os.path.join(self.run_dir, "soda", "server.pid")))
+        finally:
+            other.kill()
+            other.wait()
+
 
 if __name__ == "__main__":
     unittest.main()

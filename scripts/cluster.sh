@@ -25,6 +25,20 @@ start() {
     rm -rf "$PGDATA" "$PGHOST"
     mkdir -p "$RUN_DIR" "$PGHOST"
     chown postgres: "$RUN_DIR" "$PGHOST"
+    # The server runs as postgres, which must reach $RUN_DIR through every directory above it: a
+    # clone under /root, or made with umask 077, is closed to it.
+    if ! as_postgres test -x "$RUN_DIR" -a -w "$RUN_DIR"; then
+        echo "cluster: the postgres user cannot enter $RUN_DIR (a directory above it is closed to" \
+            "other users, e.g. /root). Clone the repository elsewhere (e.g. under /srv or /tmp)," \
+            "or set RUN_DIR to a directory postgres can reach, e.g. RUN_DIR=/tmp/chicago-crime-run" >&2
+        exit 1
+    fi
+    # The server's socket path (directory + /.s.PGSQL.<port>) must fit in 107 bytes.
+    if ((${#PGHOST} + 10 + ${#PGPORT} > 107)); then
+        echo "cluster: the socket directory $PGHOST is too long for a Unix socket (at most 107" \
+            "bytes with /.s.PGSQL.$PGPORT): set RUN_DIR to a shorter path" >&2
+        exit 1
+    fi
     # shellcheck disable=SC2086 # options, word-split on purpose
     as_postgres "$PG_BINDIR/initdb" -D "$PGDATA" -U postgres --auth=trust --encoding=UTF8 \
         --locale=C.UTF-8 ${CLUSTER_INITDB_OPTIONS:-} >/dev/null
@@ -44,8 +58,12 @@ cron.use_background_workers = on
 log_min_messages = warning
 ${CLUSTER_CONF:-}
 CONF
-    as_postgres "$PG_BINDIR/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 60 start >/dev/null
-    "$PG_BINDIR/psql" -X -q -d postgres -c "CREATE DATABASE $PGDATABASE" >/dev/null
+    if ! as_postgres "$PG_BINDIR/pg_ctl" -D "$PGDATA" -l "$LOG" -w -t 60 start >/dev/null; then
+        echo "cluster: PostgreSQL did not start; the end of $LOG:" >&2
+        tail -n 20 "$LOG" >&2
+        exit 1
+    fi
+    "$PG_BINDIR/psql" -X -q -d postgres -v db="$PGDATABASE" <<<'CREATE DATABASE :"db"' >/dev/null
     echo "cluster: PostgreSQL $("$PG_BINDIR/postgres" -V | awk '{print $3}') on socket $PGHOST port $PGPORT, database $PGDATABASE"
 }
 

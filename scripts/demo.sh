@@ -49,6 +49,6 @@ The same objects work against data.cityofchicago.org (or any Socrata portal):
     SELECT * FROM crime_sync();
 
 The cluster and the SODA server are still running. Explore with:
-    psql -h $PGHOST -p $PGPORT -U postgres $PGDATABASE
+    psql -h $(printf %q "$PGHOST") -p $PGPORT -U postgres $(printf %q "$PGDATABASE")
 Stop them with: make stop
 EOF

@@ -3,6 +3,11 @@
 -- only its sample. And a backend that loaded the wrapper gives large freed blocks back to the
 -- system (src/core/malloc_policy.hpp).
 \set ON_ERROR_STOP 1
+\getenv soda_url SODA_URL
+\if :{?soda_url}
+\else
+\set soda_url http://127.0.0.1:25480
+\endif
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS pgtap;
 CREATE EXTENSION IF NOT EXISTS socrata_fdw;
@@ -10,7 +15,7 @@ BEGIN;
 SELECT plan(5);
 
 CREATE SERVER mem_portal FOREIGN DATA WRAPPER socrata_fdw
-    OPTIONS (base_url 'http://127.0.0.1:25480', page_size '5000');
+    OPTIONS (base_url :'soda_url', page_size '5000');
 CREATE FOREIGN TABLE mem_crimes (
     id bigint, case_number text, date timestamp, block text, iucr text, primary_type text,
     description text, location_description text, arrest boolean, domestic boolean,

@@ -47,7 +47,9 @@ SELECT pg_temp.tallies_digest(:'peer') AS tallies_before,
        (SELECT count(*) FROM crime.incidents) AS incidents_before,
        (SELECT watermark FROM crime.sync_state) AS watermark_before \gset
 
-SELECT format('-h %s -p %s', split_part(current_setting('unix_socket_directories'), ',', 1),
+-- Quoted for the shell: the socket directory is under the repository, whose path may hold a space.
+SELECT format('-h ''%s'' -p %s',
+              replace(split_part(current_setting('unix_socket_directories'), ',', 1), '''', '''\'''''),
               current_setting('port')) AS server_args,
        '/tmp/chicago_crime_dump_' || pg_backend_pid() || '.dump' AS dump_file \gset
 DROP DATABASE IF EXISTS :"restored_db" WITH (FORCE);
@@ -55,9 +57,7 @@ CREATE DATABASE :"restored_db";
 CALL pg_temp.run(format('pg_dump %s -Fc -f %s %s', :'server_args', :'dump_file', current_database()));
 CALL pg_temp.run(format('pg_restore %s --exit-on-error -d %s %s && rm -f %s',
                         :'server_args', :'restored_db', :'dump_file', :'dump_file'));
-SELECT format('dbname=%s host=%s port=%s', :'restored_db',
-              split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port'))
-       AS restored \gset
+SELECT pg_temp.conninfo(:'restored_db') AS restored \gset
 SELECT dblink_connect('restored', :'restored') AS connected \gset
 
 SELECT is((SELECT n FROM dblink('restored', 'SELECT count(*) FROM crime.incidents') AS t (n bigint)),

@@ -14,8 +14,11 @@ namespace socrata {
 constexpr bool is_ascii_letter(char c) noexcept {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
+constexpr bool is_ascii_digit(char c) noexcept {
+    return c >= '0' && c <= '9';
+}
 constexpr bool is_ascii_alnum(char c) noexcept {
-    return is_ascii_letter(c) || (c >= '0' && c <= '9');
+    return is_ascii_letter(c) || is_ascii_digit(c);
 }
 // Space, tab, line feed, vertical tab, form feed, carriage return: isspace in the C locale.
 constexpr bool is_ascii_space(char c) noexcept {

@@ -61,9 +61,4 @@ bool is_deterministic_collation(Oid collation);
 // expr without the binary-compatible casts (RelabelType) around it.
 Expr *strip_relabel(Expr *expr);
 
-// A value (a constant, or a runtime value once evaluated) as compared with a column: its SoQL
-// literal, or where it falls if SoQL cannot write it (soql_comparison.hpp). Throws Error for a
-// value with no SoQL form at all (NaN, a type SoQL has no literal for).
-ComparedValue compared_value_for_datum(Datum value, bool isnull, Oid type);
-
 } // namespace socrata::pg

@@ -9,6 +9,7 @@
 #include "fdw_callbacks.hpp"
 #include "background_fetcher.hpp"
 #include "database_encoding.hpp"
+#include "datum_literal.hpp"
 #include "http_client_pool.hpp"
 #include "page_fetcher.hpp"
 #include "plan_state.hpp"

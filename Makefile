@@ -77,8 +77,17 @@ DATA_built = extension/chicago_crime--1.0.sql
 DATA = $(filter-out $(DATA_built),$(wildcard extension/*--*.sql))
 PGFILEDESC = "socrata_fdw - foreign data wrapper for Socrata open data portals"
 
-# pg_regress: sql/*.sql against expected/*.out, in file-name order.
+# pg_regress: sql/*.sql against expected/*.out, in file-name order. The tests and their expected
+# outputs (error details quote URLs) name the SODA test server's default address, so a run set up
+# on another SODA_PORT is refused rather than sent to whatever listens on the default one.
 REGRESS = $(sort $(basename $(notdir $(wildcard sql/*.sql))))
+installcheck: regress-soda-port
+.PHONY: regress-soda-port
+regress-soda-port:
+	@if [ -n "$$SODA_PORT" ] && [ "$$SODA_PORT" != 25480 ]; then \
+	    echo "pg_regress's tests name the SODA test server at http://127.0.0.1:25480, and" \
+	         "SODA_PORT is $$SODA_PORT: run them on a set-up with the default SODA_PORT." >&2; \
+	    exit 1; fi
 
 # Server headers as system headers: they are not warning-clean C++.
 PG_INCLUDEDIR_SERVER := $(shell $(PG_CONFIG) --includedir-server)

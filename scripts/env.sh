@@ -1,5 +1,6 @@
 # Sourced by the other scripts: where the throwaway cluster and the local SODA server live.
-# Override any of these in the environment to run a second, independent set-up.
+# Override any of these in the environment to run a second, independent set-up (pg_regress's
+# tests need the default SODA_PORT: make installcheck refuses another).
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export RUN_DIR=${RUN_DIR:-$REPO_ROOT/.run}
 # Ports below 32768, outside Linux's ephemeral range (32768-60999): a port in that range can be

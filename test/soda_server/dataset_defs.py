@@ -1,13 +1,14 @@
 """What the server serves: the column types (dataTypeName -> SoQL type), Column
 and SysColumn (a dataset's user and system columns, with the SQL that reads
-them), and the definitions of the four Chicago datasets, of the synthetic wide
-and doubles ones (wide_dataset, doubles_dataset) and of the request-log dataset
-(their columns and the portal's metadata).  Plain data, apart from the Dataset
-machinery so that it can be read, and checked against the portal's metadata, on
-its own.
+them), and the definitions of the four Chicago datasets, of the synthetic wide,
+doubles and types ones (wide_dataset, doubles_dataset, types_dataset) and of the
+request-log dataset (their columns and the portal's metadata).  Plain data,
+apart from the Dataset machinery so that it can be read, and checked against the
+portal's metadata, on its own.
 """
 
 import doubles_dataset
+import types_dataset
 import wide_dataset
 
 # ---------------------------------------------------------------------------
@@ -20,12 +21,23 @@ SOQL_TYPE = {
     "double": "double",
     "text": "text",
     "url": "url",
-    "phone": "text",
+    # the types below only typs-test has (types_dataset); the Chicago phone and email
+    # columns are plain text on the portal
+    "money": "money",
+    "percent": "number",
+    "phone": "phone",
     "email": "text",
+    "html": "text",
+    "date": "fixed_timestamp",
     "calendar_date": "floating_timestamp",
     "checkbox": "boolean",
     "point": "point",
     "location": "location",
+    "line": "line",
+    "multipolygon": "multipolygon",
+    "photo": "photo",
+    "document": "document",
+    "blob": "blob",
 }
 
 SYSTEM_TYPES = {":id": "row_identifier", ":created_at": "fixed_timestamp",
@@ -54,7 +66,7 @@ class Column:
         self.table_column_id = colid - 178_000_000 if colid > 178_000_000 else colid + 1000
         self.sql = "c_%d" % index
         self.out_sql = self.sql
-        if self.soql_type == "number":
+        if self.soql_type in ("number", "money"):
             # the exact decimal text, read back from the pre-serialized row
             self.out_sql = "json_extract(CAST(_json AS TEXT), '$.\"%s\"')" % self.field
         if self.soql_type in ("point", "location"):
@@ -291,6 +303,18 @@ DEFS["dbls-test"] = dict(
     attribution="soda test server", attributionLink="", category="Test",
     createdAt=1700000000, publicationDate=1700000000, tags=["test"],
     fixed_updated="2024-12-31T00:00:00.000Z", first_col_id=9300001)
+
+# Synthetic, for the types no Chicago dataset has (money, percent, url with a description, phone,
+# email, html, date, line, multipolygon, photo, document, blob): 7 rows made by the server.
+DEFS[types_dataset.DATASET_ID] = dict(
+    name="Types (test)", file=None, generate=types_dataset.write_csv,
+    dataset_class=types_dataset.dataset_class,
+    columns=types_dataset.columns, key="label",
+    description="Synthetic: one field of each Socrata type the Chicago datasets lack, in the "
+                "portal's wire forms (not a portal dataset).",
+    attribution="soda test server", attributionLink="", category="Test",
+    createdAt=1700000000, publicationDate=1700000000, tags=["test"],
+    fixed_updated="2024-12-31T00:00:00.000Z", first_col_id=9400001)
 
 REQLOG_ID = "reqs-logs"
 REQLOG_DEF = dict(

@@ -43,7 +43,7 @@ class Registry:
             if d.get("generate"):
                 # rows made by the server itself (wide_dataset), through a temporary file
                 with tempfile.TemporaryDirectory(prefix="soda-") as tmp:
-                    ds = Dataset(self.db, dsid, d, self.key_order)
+                    ds = d.get("dataset_class", Dataset)(self.db, dsid, d, self.key_order)
                     timings[dsid] = ds.load_csv(d["generate"](tmp))
                 new[dsid] = ds
                 continue
@@ -72,7 +72,8 @@ class Registry:
         src = self.get(src_id)
         if src is None:
             raise KeyError(src_id)
-        ds = Dataset(self.db, new_id, dict(src.d, **(metadata or {})), self.key_order)
+        ds = src.d.get("dataset_class", Dataset)(self.db, new_id, dict(src.d, **(metadata or {})),
+                                                 self.key_order)
         ds.copy_from(src)
         with self.lock:
             old = self.datasets.get(new_id)

@@ -25,39 +25,69 @@ from wire_values import encode_str
 def _json_ser(t):
     if t == "number":
         return lambda v: '"' + sqlite_db.format_number(v) + '"'
+    if t == "money":
+        # a column's or an aggregate's decimal text, or the number of an arithmetic expression
+        return lambda v: '"' + (wire_values.decimal_json_text(v) if isinstance(v, str)
+                                else sqlite_db.format_number(v)) + '"'
     if t == "double":
         return wire_values.double_text       # a JSON number
     if t == "boolean":
         return lambda v: "true" if v else "false"
-    if t in ("point", "location"):
-        return lambda v: v
+    if t in ("point", "location", "line", "multipolygon", "phone", "document"):
+        return lambda v: v                   # stored as their JSON
     if t == "text":
         return lambda v: encode_str(v if isinstance(v, str) else sqlite_db.format_number(v))
     if t == "url":
-        return wire_values.url_json
+        return _url_json
     return lambda v: encode_str(str(v))
 
 
+def _url_json(v):
+    """A stored url: its url (the Chicago links have no description), or its JSON object
+    (typs-test's, some with a description)."""
+    return v if v.startswith("{") else wire_values.url_json(v)
+
+
 def _wkt(v):
-    """A stored point or location (its JSON) -> its CSV text."""
+    """A stored geometry (its GeoJSON) or location (its JSON) -> its CSV text."""
     try:
         o = json.loads(v)
         if "coordinates" in o:
-            return "POINT (%s %s)" % tuple(o["coordinates"])
+            return wire_values.wkt(o["type"], o["coordinates"])
         return wire_values.location_csv_text((o["latitude"], o["longitude"], o.get("human_address")))
     except Exception:
         return str(v)
 
 
+def _csv_text_of_json(to_text, *keys):
+    """A serializer of a value stored as its JSON object: the object's parts (None for a
+    missing one), in the order of keys, -> to_text -> the CSV cell."""
+    def ser(v):
+        o = json.loads(v)
+        return wire_values.csv_cell(to_text(*[o.get(k) for k in keys]))
+    return ser
+
+
 def _csv_ser(t):
     if t == "number":
         return lambda v: '"' + sqlite_db.format_number(v) + '"'
+    if t == "money":
+        return lambda v: '"' + (wire_values.decimal_csv_text(v) if isinstance(v, str)
+                                else sqlite_db.format_number(v)) + '"'
     if t == "double":
         return lambda v: '"' + wire_values.double_text(v) + '"'
     if t == "boolean":
         return lambda v: '"true"' if v else '"false"'
-    if t in ("point", "location"):
+    if t in ("point", "location", "line", "multipolygon"):
         return lambda v: wire_values.csv_cell(_wkt(v))
+    if t == "phone":
+        return _csv_text_of_json(wire_values.phone_csv_text, "phone_number", "phone_type")
+    if t == "document":
+        return _csv_text_of_json(wire_values.document_csv_text, "file_id", "content_type", "filename")
+    if t == "url":
+        # stored as its url or its JSON object (see _url_json)
+        of_json = _csv_text_of_json(wire_values.url_csv_text, "url", "description")
+        return lambda v: of_json(v) if v.startswith("{") else wire_values.csv_cell(v)
     return lambda v: wire_values.csv_cell(v if isinstance(v, str) else sqlite_db.format_number(v))
 
 

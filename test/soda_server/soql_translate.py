@@ -6,6 +6,8 @@ the parser (which knows no schema) and from the compilation of a whole query
 (soql.py), which runs a Translator over each clause.
 """
 
+import decimal
+
 from soql_errors import AggregateInUngrouped, NoSuchColumn, NoSuchFunction, NotInGroupBy, ParseError, TypeMismatch
 from soql_literals import BOOL_TEXT, beyond_double, fixed_literal, floating_literal, number_value
 from soql_parser import Node
@@ -14,7 +16,7 @@ from soql_parser import Node
 # Translation
 
 AGGREGATES = {"count", "sum", "avg", "min", "max"}
-ORDERABLE = {"number", "double", "text", "floating_timestamp", "fixed_timestamp", "boolean",
+ORDERABLE = {"number", "double", "money", "text", "floating_timestamp", "fixed_timestamp", "boolean",
              "row_identifier", "row_version", "url"}
 
 DATE_TRUNC = {
@@ -56,9 +58,10 @@ class Translator:
     """Translates parsed SoQL over one dataset schema.
 
     schema: object with .columns_by_field (field -> Column) where Column has
-    .field, .soql_type (number, text, floating_timestamp, boolean, point,
-    location), .sql (numeric/comparison column), .out_sql (output column),
-    and .lat_sql/.lon_sql for geo columns.  System columns are included.
+    .field, .soql_type (dataset_defs.SOQL_TYPE's: number, double, money, text,
+    floating_timestamp, boolean, point, location, ...), .sql (numeric/comparison
+    column), .out_sql (output column), and .lat_sql/.lon_sql for geo columns.
+    System columns are included.
     """
 
     def __init__(self, schema, dataset_label="alpha.1", decode_row_id=None):
@@ -194,10 +197,14 @@ class Translator:
 
     def coerce_to(self, x, typ, what, pos):
         """Implicitly convert a text literal to the other operand's type, or a number literal
-        to a double (the portal casts it: soql-reference's number to double). Nothing else
-        becomes a double (a text literal, a number field): the type check then refuses it."""
+        to a double (the portal casts it: soql-reference's number to double) or to money (so
+        does a text literal holding a number: `price > '100'`, as the portal's documentation
+        writes it). Nothing else becomes a double or money (a text literal to a double, a number
+        field): the type check then refuses it."""
         if typ == "double" and x.lit is not None and x.lit[0] == "number":
             return Expr("?", [float(x.lit[1])], "double")
+        if typ == "money" and x.lit is not None and x.lit[0] in ("number", "text"):
+            return self.money_literal(x.lit[1].strip(), pos)
         if x.lit is None or x.lit[0] != "text" or typ in ("text", "null", None):
             return x
         s = x.lit[1]
@@ -228,6 +235,17 @@ class Translator:
                                {"dataset": self.dataset_label, "value": s, "type": typ})
         return x
 
+    def money_literal(self, s, pos):
+        """A literal's text -> money: compared as its number, output as its text (which must
+        then read as a decimal too)."""
+        try:
+            decimal.Decimal(s)
+            v = number_value(s)
+        except (ValueError, decimal.InvalidOperation):
+            raise TypeMismatch("Cannot convert '%s' to money" % s, pos,
+                               {"dataset": self.dataset_label, "value": s, "type": "money"})
+        return Expr("?", [v], "money", out_sql="?", out_params=[s], lit=("number", s))
+
     def check_same(self, a, b, what, pos):
         if a.type == "null" or b.type == "null":
             return
@@ -242,7 +260,7 @@ class Translator:
         op = e.a
         if op == "neg":
             a = self.tr(e.b[0], ctx)
-            if a.type not in ("number", "double", "null"):
+            if a.type not in ("number", "double", "money", "null"):
                 raise self.mismatch("op$-", a.type, e.pos)
             return Expr("(-%s)" % a.sql, a.params, "number" if a.type == "null" else a.type, a.agg)
         a = self.tr(e.b[0], ctx)
@@ -265,6 +283,8 @@ class Translator:
             bo = self.text_of(b)
             return Expr("(%s || %s)" % (ao[0], bo[0]), ao[1] + bo[1], "text", a.agg or b.agg)
         # arithmetic
+        if "money" in (a.type, b.type):
+            return self.money_arithmetic(op, a, b, e.pos)
         if "double" in (a.type, b.type):
             return self.double_arithmetic(op, a, b, e.pos)
         b = self.coerce_to(b, "number", op, e.pos)
@@ -272,11 +292,35 @@ class Translator:
         for x in (a, b):
             if x.type not in ("number", "null"):
                 raise self.mismatch("op$" + op, x.type, e.pos)
+        return self.decimal_arithmetic(op, a, b, "number")
+
+    @staticmethod
+    def decimal_arithmetic(op, a, b, typ):
+        """a op b of numbers or money; / in floating point (SQLite divides integers as
+        integers: 7 / 2 is 3 there)."""
         if op == "/":
             sql = "(CAST(%s AS REAL) / %s)" % (a.sql, b.sql)
         else:
             sql = "(%s %s %s)" % (a.sql, op, b.sql)
-        return Expr(sql, a.params + b.params, "number", a.agg or b.agg)
+        return Expr(sql, a.params + b.params, typ, a.agg or b.agg)
+
+    def money_arithmetic(self, op, a, b, pos):
+        """a op b where one is money, as soql-reference's money operators: + and - of two moneys
+        (a number or text literal read as money; a number field is refused), * of money and a
+        number (either side), / of money by a number; no %."""
+        if op in ("+", "-"):
+            a, b = self.coerce_to(a, "money", op, pos), self.coerce_to(b, "money", op, pos)
+            for x in (a, b):
+                if x.type not in ("money", "null"):
+                    raise self.mismatch("op$" + op, x.type, pos)
+        elif op in ("*", "/"):
+            if a.type != "money" and op == "*":
+                a, b = b, a
+            if a.type != "money" or b.type not in ("number", "null"):
+                raise self.mismatch("op$" + op, b.type if a.type == "money" else a.type, pos)
+        else:
+            raise self.mismatch("op$" + op, "money", pos)
+        return self.decimal_arithmetic(op, a, b, "money")
 
     def double_arithmetic(self, op, a, b, pos):
         """a op b where one is a double: the other must be one too, or a number literal (cast);
@@ -384,6 +428,13 @@ class Translator:
             distinct = "DISTINCT " if e.c else ""
             if name == "count":
                 return Expr("count(%s%s)" % (distinct, a.sql), a.params, "number", True)
+            if a.type == "money":
+                # compared and sorted by SQLite's aggregate; output by soql_money<name>, which
+                # keeps the decimals' digits as the portal's numeric does (SQLite's, over the
+                # NUMERIC column, would give 1250 for 1250.00 and add in floating point)
+                exact, exact_params = a.output()
+                return Expr("%s(%s%s)" % (name, distinct, a.sql), a.params, "money", True,
+                            out_sql="soql_money%s(%s%s)" % (name, distinct, exact), out_params=exact_params)
             if name in ("sum", "avg") and a.type == "double":
                 # added in floating point, one value after another, as PostgreSQL's sum and avg
                 # of double precision (SQLite's own may compensate the rounding, from 3.43 on)

@@ -8,6 +8,7 @@ Database with it.
 
 import contextlib
 import datetime
+import decimal
 import math
 import os
 import queue
@@ -110,6 +111,60 @@ class _DecimalSum:
         return format(self.total.normalize(), "f")
 
 
+class _MoneySum(_DecimalSum):
+    """sum() of money as the portal's PostgreSQL adds numeric: exact, with the largest scale
+    of the values added (1250.00 + 0.99 = 1250.99, 10.50 + 0.50 = 11.00). Like soql_decsum,
+    for the value a query outputs, as text."""
+
+    def finalize(self):
+        return None if self.total is None else format(self.total, "f")
+
+
+class _MoneyAvg(_MoneySum):
+    """avg() of money as PostgreSQL's avg of numeric: the exact sum divided by the count, to
+    16 decimal places at least (PostgreSQL's select_div_scale), more if the values have more."""
+
+    def __init__(self):
+        super().__init__()
+        self.n = 0
+
+    def step(self, v):
+        super().step(v)
+        if v is not None:
+            self.n += 1
+
+    def finalize(self):
+        if self.total is None:
+            return None
+        with decimal.localcontext() as ctx:
+            ctx.prec = 40
+            q = self.total / self.n
+        return format(q.quantize(decimal.Decimal(1).scaleb(-max(16, -self.total.as_tuple().exponent))), "f")
+
+
+class _MoneyMax:
+    """max() of money: the value with its own digits, as numeric keeps its scale (SQLite's
+    max of the NUMERIC column would give 1250 for 1250.00). The first of equal values wins."""
+    sign = 1
+
+    def __init__(self):
+        self.best = None
+
+    def step(self, v):
+        if v is not None:
+            x = soql_literals.exact_number(v)
+            if self.best is None or (x - self.best) * self.sign > 0:
+                self.best = x
+
+    def finalize(self):
+        return None if self.best is None else format(self.best, "f")
+
+
+class _MoneyMin(_MoneyMax):
+    """min() of money, as max()."""
+    sign = -1
+
+
 class _FloatSum:
     """sum() of doubles as the portal's PostgreSQL adds double precision: in binary floating
     point, each value added to the total in turn (0.1 + 0.2 = 0.30000000000000004). SQLite's
@@ -162,8 +217,7 @@ def format_number(v):
     if isinstance(v, float):
         if v.is_integer() and abs(v) < 1e16:
             return str(int(v))
-        from decimal import Decimal
-        return format(Decimal(repr(v)), "f")
+        return format(decimal.Decimal(repr(v)), "f")
     return str(v)
 
 
@@ -184,6 +238,10 @@ def _setup_connection(conn):
     conn.create_aggregate("soql_decsum", 1, _DecimalSum)
     conn.create_aggregate("soql_floatsum", 1, _FloatSum)
     conn.create_aggregate("soql_floatavg", 1, _FloatAvg)
+    conn.create_aggregate("soql_moneysum", 1, _MoneySum)
+    conn.create_aggregate("soql_moneyavg", 1, _MoneyAvg)
+    conn.create_aggregate("soql_moneymax", 1, _MoneyMax)
+    conn.create_aggregate("soql_moneymin", 1, _MoneyMin)
     conn.create_function("soql_within_box", 6, _py_within_box, **det)
     conn.create_function("soql_within_circle", 5, _py_within_circle, **det)
     conn.create_function("soql_rowid", 1, encode_row_id, **det)

@@ -1208,6 +1208,96 @@ class DoubleTests(unittest.TestCase):
 
 
 # ---------------------------------------------------------------------------
+# The other Socrata types (typs-test)
+
+TYPES = "typs-test"
+
+
+class TypesTests(unittest.TestCase):
+    def mismatch(self, params):
+        st, h, b = request("/resource/%s.json" % TYPES, params)
+        self.assertEqual((st, json.loads(b)["errorCode"]), (400, "query.soql.type-mismatch"), params)
+
+    def labels(self, where):
+        return [x["label"] for x in res({"$select": "label", "$where": where}, TYPES)]
+
+    def test_metadata_and_headers(self):
+        m = rows("/api/views/%s.json" % TYPES)
+        self.assertEqual({c["fieldName"]: (c["dataTypeName"], c["renderTypeName"]) for c in m["columns"]}["price"],
+                         ("money", "money"))
+        self.assertEqual([c["dataTypeName"] for c in m["columns"]],
+                         ["text", "money", "number", "percent", "url", "phone", "email", "html", "date",
+                          "point", "location", "line", "multipolygon", "photo", "document", "blob"])
+        st, h, b = request("/resource/%s.json" % TYPES, {"$limit": 1})
+        self.assertEqual(json.loads(h["x-soda2-types"]),
+                         ["text", "money", "number", "number", "url", "phone", "text", "text", "fixed_timestamp",
+                          "point", "location", "line", "multipolygon", "photo", "document", "blob"])
+
+    def test_json_wire_forms(self):
+        r = {x["label"]: x for x in rows("/resource/%s.json" % TYPES)}
+        a = r["alpha"]
+        self.assertEqual((a["price"], a["share"], a["opened"]), ("1250.00", "12.5", "2024-03-10T08:30:00.000Z"))
+        self.assertEqual(a["homepage"], {"url": "https://www.chicago.gov/city/en/depts/bacp.html",
+                                         "description": "Business Affairs"})
+        self.assertEqual(a["phone"], {"phone_number": "312-744-4006", "phone_type": "Work"})
+        self.assertEqual(a["route"], {"type": "LineString", "coordinates": [[-87.6318, 41.8837], [-87.6298, 41.8781]]})
+        self.assertEqual(a["area"]["type"], "MultiPolygon")
+        self.assertEqual(a["attachment"], {"file_id": "7b1d8c2e-0001", "content_type": "application/pdf",
+                                           "filename": "annual report.pdf"})
+        self.assertEqual((a["photo"], a["blob"]), ("3f2c1a9e-photo-alpha.jpg", "a0b1c2d3e4f5"))
+        self.assertEqual(r["charlie"]["homepage"], {"description": "No website yet"})
+        self.assertEqual(r["charlie"]["phone"], {"phone_type": "Cell"})
+        self.assertEqual(r["delta"], {"label": "delta"})
+        self.assertEqual(r["bravo"]["share"], "0.0000005")          # JSON: toPlainString
+
+    def test_csv_wire_forms(self):
+        st, h, b = request("/resource/%s.csv" % TYPES)
+        r = {x["label"]: x for x in csv.DictReader(io.StringIO(b.decode()))}
+        self.assertEqual(r["alpha"]["homepage"], "Business Affairs (https://www.chicago.gov/city/en/depts/bacp.html)")
+        self.assertEqual(r["alpha"]["phone"], "Work: 312-744-4006")
+        self.assertEqual(r["alpha"]["route"], "LINESTRING (-87.6318 41.8837, -87.6298 41.8781)")
+        self.assertEqual(r["alpha"]["attachment"],
+                         "7b1d8c2e-0001?filename=annual+report.pdf&content_type=application%2Fpdf")
+        self.assertEqual(r["bravo"]["share"], "5E-7")                # CSV: BigDecimal.toString
+        self.assertEqual(r["charlie"]["homepage"], "No website yet")
+        self.assertEqual(r["charlie"]["phone"], "Cell")
+        self.assertTrue(r["bravo"]["area"].startswith("MULTIPOLYGON (((-87.7 41.9, "))
+        self.assertIn(b'"delta",,,,,,,,,,,,,,,\n', b)
+        # the same from rows built per value ($select out of column order)
+        st, h, b = request("/resource/%s.csv" % TYPES, {"$select": "phone, homepage, price", "$limit": 1})
+        self.assertEqual(b, b'"phone","homepage","price"\n"Work: 312-744-4006",'
+                            b'"Business Affairs (https://www.chicago.gov/city/en/depts/bacp.html)","1250.00"\n')
+        st, h, b = request("/resource/%s.json" % TYPES, {"$select": "price, homepage", "$limit": 1})
+        self.assertEqual(json.loads(b), [{"price": "1250.00", "homepage": {
+            "url": "https://www.chicago.gov/city/en/depts/bacp.html", "description": "Business Affairs"}}])
+
+    def test_money_compares_with_number_literals_not_number_fields(self):
+        self.assertEqual(self.labels("price > 100"), ["alpha", "echo", "foxtrot"])
+        self.assertEqual(self.labels("price > '100'"), ["alpha", "echo", "foxtrot"])
+        self.assertEqual(self.labels("price in (0.99, 1250)"), ["alpha", "bravo", "echo"])
+        self.assertEqual(self.labels("price between -50 and 0.99"), ["bravo", "charlie", "golf"])
+        self.assertEqual(self.labels("price + 1 > 2"), ["alpha", "echo", "foxtrot"])
+        for where in ("price = budget", "budget < price", "price in (budget)", "price = 'abc'",
+                      "price + budget > 0", "phone = 'Work: 312-744-4006'", "blob = '00'", "route > 'x'"):
+            self.mismatch({"$where": where})
+
+    def test_money_aggregates_are_exact(self):
+        q = {"$select": "sum(price), min(price), max(price), count(price)"}
+        st, h, b = request("/resource/%s.json" % TYPES, q)
+        self.assertEqual(json.loads(b), [{"sum_price": "100002458.88", "min_price": "-42.10",
+                                          "max_price": "99999999.99", "count_price": "6"}])
+        self.assertEqual(json.loads(h["x-soda2-types"]), ["money", "money", "money", "number"])
+        r = res({"$select": "price, sum(price)", "$group": "price", "$where": "price > 100"}, TYPES)
+        self.assertEqual(r, [{"price": "1250.00", "sum_price": "2500.00"},
+                             {"price": "99999999.99", "sum_price": "99999999.99"}])
+
+    def test_fixed_timestamp_compares_as_utc(self):
+        self.assertEqual(self.labels("opened >= '2024-03-10T08:30:00'"), ["alpha", "charlie", "golf"])
+        self.assertEqual(self.labels("opened >= '2024-03-10T09:30:00+01:00'"), ["alpha", "charlie", "golf"])
+        self.mismatch({"$where": "opened > 5"})
+
+
+# ---------------------------------------------------------------------------
 # Faults
 
 

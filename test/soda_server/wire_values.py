@@ -9,6 +9,7 @@ import decimal
 import json
 import math
 import re
+import urllib.parse
 
 import soql_literals
 
@@ -238,10 +239,76 @@ def raw_csv_cells(line):
             return cells
 
 
-def url_json(v):
+def _json_object(pairs):
+    """An object of the string parts that are there (the portal leaves a missing one out)."""
+    return "{" + ",".join('"%s":%s' % (k, encode_str(v)) for k, v in pairs if v is not None) + "}"
+
+
+def url_json(url, description=None):
     """A url value as the portal's JSON writes it: an object whose missing parts are left out
-    (here always the description)."""
-    return '{"url":' + encode_str(v) + '}'
+    (the Chicago links have no description; some of typs-test's have no url)."""
+    return _json_object((("url", url), ("description", description)))
+
+
+def url_csv_text(url, description):
+    """A url's CSV text (soda-fountain's CsvColumnRep): "description (url)", or the one part there is."""
+    if url is not None and description is not None:
+        return "%s (%s)" % (description, url)
+    return url if url is not None else description
+
+
+def phone_json(number, phone_type):
+    """A phone as the portal's JSON writes it (soda-fountain's JsonColumnRep), missing parts left out."""
+    return _json_object((("phone_number", number), ("phone_type", phone_type)))
+
+
+def phone_csv_text(number, phone_type):
+    """A phone's CSV text (soda-fountain's CsvColumnRep): "Type: number", or the one part there is."""
+    return ": ".join(x for x in (phone_type, number) if x is not None)
+
+
+def document_json(file_id, content_type, filename):
+    """A document as the portal's JSON writes it (soda-fountain's JsonColumnRep), missing parts
+    left out."""
+    return _json_object((("file_id", file_id), ("content_type", content_type), ("filename", filename)))
+
+
+def document_csv_text(file_id, content_type, filename):
+    """A document's CSV text (soda-fountain's CsvColumnRep): its file id, then the filename and
+    content type as a URL-encoded query ("id?filename=a+b.pdf&content_type=application%2Fpdf")."""
+    query = [(k, v) for k, v in (("filename", filename), ("content_type", content_type)) if v is not None]
+    return file_id + ("?" + urllib.parse.urlencode(query) if query else "")
+
+
+def decimal_json_text(text):
+    """A money's (or typs-test's number's) JSON text, soda-fountain's ClientNumberRep and
+    ClientMoneyRep.decimalToString: toPlainString unless the scale passes 20 (then toString)."""
+    d = decimal.Decimal(text)
+    if abs(d.as_tuple().exponent) > 20:
+        return str(d)
+    return format(d, "f")
+
+
+def decimal_csv_text(text):
+    """A money's (or typs-test's number's) CSV text, CsvColumnRep.NumberRep and MoneyRep:
+    BigDecimal.toString, scientific when the exponent is positive or the adjusted exponent
+    below -6 (Python's Decimal.__str__ has the same rule)."""
+    return str(decimal.Decimal(text))
+
+
+def wkt(kind, coords):
+    """A geometry's CSV text (JtsCodecs' WKT), from its GeoJSON type and coordinates (numbers
+    or their text): "LINESTRING (x y, x y)"."""
+    def pt(p):
+        return " ".join(str(x) for x in p)
+    if kind == "Point":
+        return "POINT (%s)" % pt(coords)
+    if kind == "LineString":
+        return "LINESTRING (%s)" % ", ".join(pt(p) for p in coords)
+    if kind == "MultiPolygon":
+        return "MULTIPOLYGON (%s)" % ", ".join(
+            "(%s)" % ", ".join("(%s)" % ", ".join(pt(p) for p in ring) for ring in poly) for poly in coords)
+    raise ValueError(kind)
 
 
 def csv_value(col, v):

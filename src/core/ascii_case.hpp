@@ -17,6 +17,9 @@ constexpr bool is_ascii_letter(char c) noexcept {
 constexpr bool is_ascii_digit(char c) noexcept {
     return c >= '0' && c <= '9';
 }
+constexpr bool is_ascii_hex_digit(char c) noexcept {
+    return is_ascii_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
 constexpr bool is_ascii_alnum(char c) noexcept {
     return is_ascii_letter(c) || is_ascii_digit(c);
 }

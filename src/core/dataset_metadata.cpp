@@ -123,7 +123,7 @@ std::string postgres_column_name_for(std::string_view field) {
     }
     if (name.empty())
         name = "column";
-    if (name[0] >= '0' && name[0] <= '9')
+    if (is_ascii_digit(name[0]))
         name.insert(0, "_");
     // PostgreSQL's system column names cannot name a column (GIS datasets have xmin and xmax).
     for (const char *system : {"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid"})

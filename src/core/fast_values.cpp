@@ -1,5 +1,7 @@
 #include "fast_values.hpp"
 
+#include "ascii_case.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <system_error>
@@ -106,7 +108,7 @@ std::optional<double> parse_double(std::string_view text) {
     if (text.empty() || text.size() > 64)
         return std::nullopt;
     for (char c : text)
-        if (!((c >= '0' && c <= '9') || c == '.' || c == '-' || c == 'e' || c == 'E'))
+        if (!(is_ascii_digit(c) || c == '.' || c == '-' || c == 'e' || c == 'E'))
             return std::nullopt;
     double value = 0;
     auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);

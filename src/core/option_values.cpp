@@ -5,7 +5,6 @@
 #include "text_snippet.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <limits>
 
 namespace socrata {
@@ -38,11 +37,7 @@ std::string url_without_secrets(std::string_view url) {
 }
 
 bool is_lower_alnum(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-}
-
-bool is_hex(char c) {
-    return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+    return (c >= 'a' && c <= 'z') || is_ascii_digit(c);
 }
 
 // RFC 3986 path characters: unreserved, sub-delims, ':', '@', '/' and %XX.
@@ -52,7 +47,8 @@ bool valid_path(std::string_view path) {
         if (is_ascii_alnum(c) ||
             std::string_view("-._~!$&'()*+,;=:@/").find(c) != std::string_view::npos)
             continue;
-        if (c == '%' && i + 2 < path.size() && is_hex(path[i + 1]) && is_hex(path[i + 2])) {
+        if (c == '%' && i + 2 < path.size() && is_ascii_hex_digit(path[i + 1]) &&
+            is_ascii_hex_digit(path[i + 2])) {
             i += 2;
             continue;
         }
@@ -172,7 +168,7 @@ std::string validate_base_url(std::string_view text, std::string_view name) {
         if (close == 1)
             bad_value(name, shown, "The IPv6 address between '[' and ']' is empty.", example);
         for (char c : host.substr(1, close - 1))
-            if (!is_hex(c) && c != ':' && c != '.')
+            if (!is_ascii_hex_digit(c) && c != ':' && c != '.')
                 bad_value(name, shown, "The IPv6 address is malformed.", example);
         std::string_view after = host.substr(close + 1);
         host = host.substr(0, close + 1);

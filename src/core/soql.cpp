@@ -26,13 +26,13 @@ bool is_lower_start(char c) {
     return (c >= 'a' && c <= 'z') || c == '_';
 }
 bool is_lower_part(char c) {
-    return is_lower_start(c) || (c >= '0' && c <= '9');
+    return is_lower_start(c) || is_ascii_digit(c);
 }
 bool is_quotable_start(char c) {
     return is_ascii_letter(c) || c == '_' || c == '$' || c == '-';
 }
 bool is_quotable_part(char c) {
-    return is_quotable_start(c) || (c >= '0' && c <= '9');
+    return is_quotable_start(c) || is_ascii_digit(c);
 }
 
 [[noreturn]] void unquotable(std::string_view name, const char *why) {

@@ -1,5 +1,6 @@
 #include "soql_comparison.hpp"
 
+#include "ascii_case.hpp"
 #include "error.hpp"
 
 #include <array>
@@ -51,7 +52,7 @@ std::optional<Decimal> parse_decimal(std::string_view text) {
         char c = text[i];
         if (c == '.' && point < 0) {
             point = seen;
-        } else if (c >= '0' && c <= '9') {
+        } else if (is_ascii_digit(c)) {
             d.digits += c;
             ++seen;
         } else {

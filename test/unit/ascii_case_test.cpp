@@ -30,6 +30,10 @@ TEST(AsciiCase, LowercasesAndComparesAsciiLettersOnly) {
     EXPECT_TRUE(is_ascii_letter('q') && is_ascii_letter('Q') && !is_ascii_letter('\xC9'));
     EXPECT_TRUE(is_ascii_alnum('7') && !is_ascii_alnum('_'));
     EXPECT_TRUE(is_ascii_space('\t') && is_ascii_space('\r') && !is_ascii_space('\xA0'));
+    EXPECT_TRUE(is_ascii_digit('0') && is_ascii_digit('9') && !is_ascii_digit('/') &&
+                !is_ascii_digit(':'));
+    EXPECT_TRUE(is_ascii_hex_digit('f') && is_ascii_hex_digit('F') && is_ascii_hex_digit('0') &&
+                !is_ascii_hex_digit('g') && !is_ascii_hex_digit('\xB2'));
 }
 
 namespace {

@@ -164,8 +164,18 @@ void RowConverter::raise_point_error(const Error &error, const Page &page, std::
 void RowConverter::convert(const Page &page, std::size_t row, Datum *values, bool *nulls,
                            MemoryContext target, const std::string &relname,
                            std::size_t value_slots, std::uint64_t row_number) {
-    std::size_t n = columns_.size();
-    // First the pure C++ part: fast paths and the texts the input functions will read.
+    prepare_values(page, row, relname, value_slots, row_number);
+    try {
+        build_datums(values, nulls, target);
+    } catch (PgError &error) {
+        raise_conversion_error(error, page, row, relname,
+                               describe_row_position(page, row, value_slots, row_number));
+    }
+}
+
+void RowConverter::prepare_values(const Page &page, std::size_t row, const std::string &relname,
+                                  std::size_t value_slots, std::uint64_t row_number) {
+    const std::size_t n = columns_.size();
     for (std::size_t i = 0; i < n; ++i) {
         const Column &c = columns_[i];
         texts_[i] = nullptr;
@@ -239,49 +249,44 @@ void RowConverter::convert(const Page &page, std::size_t row, Datum *values, boo
             break;
         }
     }
+}
 
-    // Then the Postgres part, under one guard for the whole row.
+void RowConverter::build_datums(Datum *values, bool *nulls, MemoryContext target) {
+    const std::size_t n = columns_.size();
     std::fill(nulls, nulls + natts_, true);
-    try {
-        pg::call([&] {
-            MemoryContext old = MemoryContextSwitchTo(target);
-            for (std::size_t i = 0; i < n; ++i) {
-                const Column &c = columns_[i];
-                converting_ = static_cast<int>(i);
-                if (is_ready_[i] && c.fast == Fast::NumericInteger) {
-                    // The same numeric as numeric_in gives for the digits (scale 0).
-                    values[c.column] = NumericGetDatum(int64_to_numeric(DatumGetInt64(ready_[i])));
-                } else if (is_ready_[i]) {
-                    values[c.column] = ready_[i];
-                } else if (!texts_[i]) {
-                    continue;
-                } else if (c.divisor >= 0) {
-                    Datum sum =
-                        DirectFunctionCall3(numeric_in, CStringGetDatum(texts_[i]),
-                                            ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-                    Datum count =
-                        DirectFunctionCall3(numeric_in, CStringGetDatum(divisor_texts_[i]),
-                                            ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-                    values[c.column] = DirectFunctionCall2(numeric_div, sum, count);
-                } else if (c.fast == Fast::Text) {
-                    values[c.column] =
-                        PointerGetDatum(cstring_to_text_with_len(texts_[i], lengths_[i]));
-                } else {
-                    // The portal speaks UTF-8; a database in another encoding gets converted
-                    // text (an error names the character that has no equivalent).
-                    char *input = const_cast<char *>(texts_[i]);
-                    if (!server_is_utf8_)
-                        input = pg_any_to_server(input, static_cast<int>(lengths_[i]), PG_UTF8);
-                    values[c.column] = InputFunctionCall(c.input, input, c.ioparam, c.typmod);
-                }
-                nulls[c.column] = false;
+    pg::call([&] {
+        MemoryContext old = MemoryContextSwitchTo(target);
+        for (std::size_t i = 0; i < n; ++i) {
+            const Column &c = columns_[i];
+            converting_ = static_cast<int>(i);
+            if (is_ready_[i] && c.fast == Fast::NumericInteger) {
+                // The same numeric as numeric_in gives for the digits (scale 0).
+                values[c.column] = NumericGetDatum(int64_to_numeric(DatumGetInt64(ready_[i])));
+            } else if (is_ready_[i]) {
+                values[c.column] = ready_[i];
+            } else if (!texts_[i]) {
+                continue;
+            } else if (c.divisor >= 0) {
+                Datum sum = DirectFunctionCall3(numeric_in, CStringGetDatum(texts_[i]),
+                                                ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+                Datum count = DirectFunctionCall3(numeric_in, CStringGetDatum(divisor_texts_[i]),
+                                                  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+                values[c.column] = DirectFunctionCall2(numeric_div, sum, count);
+            } else if (c.fast == Fast::Text) {
+                values[c.column] =
+                    PointerGetDatum(cstring_to_text_with_len(texts_[i], lengths_[i]));
+            } else {
+                // The portal speaks UTF-8; a database in another encoding gets converted
+                // text (an error names the character that has no equivalent).
+                char *input = const_cast<char *>(texts_[i]);
+                if (!server_is_utf8_)
+                    input = pg_any_to_server(input, static_cast<int>(lengths_[i]), PG_UTF8);
+                values[c.column] = InputFunctionCall(c.input, input, c.ioparam, c.typmod);
             }
-            MemoryContextSwitchTo(old);
-        });
-    } catch (PgError &error) {
-        raise_conversion_error(error, page, row, relname,
-                               describe_row_position(page, row, value_slots, row_number));
-    }
+            nulls[c.column] = false;
+        }
+        MemoryContextSwitchTo(old);
+    });
 }
 
 } // namespace socrata::pg

@@ -36,6 +36,15 @@ class RowConverter {
                  std::uint64_t row_number = 0);
 
   private:
+    // The pure C++ half of convert: each value through its fast path into ready_, or into the
+    // text its input function will read (texts_, lengths_). The other arguments as convert's,
+    // for a location's error.
+    void prepare_values(const Page &page, std::size_t row, const std::string &relname,
+                        std::size_t value_slots, std::uint64_t row_number);
+    // The Postgres half, under one guard for the whole row: the Datums, in `target`. Throws
+    // PgError, with converting_ naming the column.
+    void build_datums(Datum *values, bool *nulls, MemoryContext target);
+
     enum class Fast { None, Int2, Int4, Int8, Bool, Timestamp, Float8, NumericInteger, Text };
     enum class TextForm { AsIs, Json, Point };
 

@@ -77,6 +77,8 @@ class ScanState {
     std::string sent_path;
 
     void start(ForeignScanState *node);
+    // Stops the worker and drops the request and its rows; the client stays for the next loop.
+    void drop_request();
     // Stops the worker and gives the client back, its counters kept; frees the pages.
     void release_transfer();
     // The requests of the whole scan so far, rescans included.
@@ -119,10 +121,7 @@ void ScanState::start(ForeignScanState *node) {
         v.type = pg::call([&] { return exprType(reinterpret_cast<Node *>(state->expr)); });
         runtime.push_back(v);
     }
-    prefetch.reset();
-    fetcher.reset();
-    page.reset(0);
-    next_row = 0;
+    drop_request();
     rows_read = 0;
     started = true;
     sent_query.clear(); // this loop's, once it has run out
@@ -146,6 +145,13 @@ void ScanState::start(ForeignScanState *node) {
     fetcher = std::make_unique<PageFetcher>(*client, request, client->settings().page_size);
     cancel_flag = false;
     prefetch = std::make_unique<BackgroundFetcher>(*fetcher, cancel_flag, cancel_requested);
+}
+
+void ScanState::drop_request() {
+    prefetch.reset(); // joins the worker before the fetcher it reads through goes
+    fetcher.reset();
+    page.reset(0);
+    next_row = 0;
 }
 
 void ScanState::release_transfer() {
@@ -282,10 +288,7 @@ void rescan_foreign_scan(ForeignScanState *node) {
         ScanState *state = state_of(node);
         // Parameters may have changed: evaluate them again on the next fetch.
         state->started = false;
-        state->prefetch.reset();
-        state->fetcher.reset();
-        state->page.reset(0);
-        state->next_row = 0;
+        state->drop_request();
     });
 }
 

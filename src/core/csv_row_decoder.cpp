@@ -1,17 +1,14 @@
 #include "csv_row_decoder.hpp"
 
 #include "byte_scan.hpp"
+#include "decoder_support.hpp"
 #include "error.hpp"
-#include "soda_error.hpp"
 #include "text_snippet.hpp"
-
-#include <algorithm>
 
 namespace socrata {
 
 namespace {
 
-constexpr std::size_t kErrorBodyCap = 64 * 1024;
 constexpr int kHeaderTarget = -2; // the current field is a header name
 
 } // namespace
@@ -26,7 +23,7 @@ CsvRowDecoder::CsvRowDecoder(const std::vector<std::string> &slot_fields, RowCal
 
 void CsvRowDecoder::feed(const char *data, std::size_t size) {
     if (failed_)
-        throw Error(ErrorKind::Internal, "CSV row decoder used again after it reported an error");
+        throw_used_after_error("CSV");
     chunk_ = data;
     const char *p = data;
     const char *const end = data + size;
@@ -36,12 +33,10 @@ void CsvRowDecoder::feed(const char *data, std::size_t size) {
             case State::BodyStart:
                 state_ = *p == '{' ? State::ErrorObject : State::FieldStart;
                 break;
-            case State::ErrorObject: {
-                std::size_t room = kErrorBodyCap - std::min(kErrorBodyCap, error_body_.size());
-                error_body_.append(p, std::min(room, std::size_t(end - p)));
+            case State::ErrorObject:
+                error_body_.append(p, std::size_t(end - p));
                 p = end;
                 break;
-            }
             case State::FieldStart:
                 if (!record_started_)
                     begin_record(p);
@@ -136,21 +131,16 @@ void CsvRowDecoder::feed(const char *data, std::size_t size) {
 
 void CsvRowDecoder::finish(bool end_marked) {
     if (failed_)
-        throw Error(ErrorKind::Internal, "CSV row decoder used again after it reported an error");
+        throw_used_after_error("CSV");
     chunk_ = nullptr;
     failed_ = true; // whatever happens below, the decoder is finished
-    const std::string from = source_.empty() ? std::string() : "Response from " + source_ + ".";
+    const std::string from = response_from(source_);
     switch (state_) {
     case State::BodyStart:
         throw Error(ErrorKind::BadResponse, "empty response body: expected a CSV header line",
                     from);
-    case State::ErrorObject: {
-        SodaError e = parse_soda_error(error_body_);
-        throw Error(ErrorKind::BadResponse,
-                    "Socrata returned an error object instead of CSV rows: " + e.message,
-                    (e.code.empty() ? std::string() : "Socrata error code: " + e.code + ". ") +
-                        from);
-    }
+    case State::ErrorObject:
+        throw error_body_.to_error("CSV rows", source_);
     case State::Quoted:
         throw Error(ErrorKind::BadResponse,
                     "truncated response body: it ended at byte offset " +
@@ -160,11 +150,14 @@ void CsvRowDecoder::finish(bool end_marked) {
     case State::QuoteInQuoted:
     case State::FieldStart:
         if (record_started_) { // a last record without a line end
-            if (!end_marked)
+            if (!end_marked) {
+                std::string detail = from;
+                add_sentence(detail, kBodyEndNotMarked);
                 throw Error(ErrorKind::BadResponse,
                             "truncated response body: it ended at byte offset " +
                                 std::to_string(consumed_) + " inside " + record_name(),
-                            (from.empty() ? from : from + " ") + kBodyEndNotMarked, kCutShortHint);
+                            detail, kCutShortHint);
+            }
             if (state_ == State::FieldStart) // it ends with a delimiter: an empty last field
                 begin_field();
             end_field(nullptr, state_ == State::QuoteInQuoted);
@@ -208,12 +201,11 @@ void CsvRowDecoder::append(const char *p, std::size_t n) {
     if (target_ == kHeaderTarget) {
         header_buf_.append(p, n);
         if (header_buf_.size() - field_start_ > limits_.max_value_bytes)
-            fail(p, "header field larger than " + std::to_string(limits_.max_value_bytes >> 20) +
-                        " MB");
+            fail(p, too_large("header field", limits_.max_value_bytes));
     } else if (target_ >= 0) {
         row_buf_.append(p, n);
         if (row_buf_.size() - field_start_ > limits_.max_value_bytes)
-            fail(p, "value larger than " + std::to_string(limits_.max_value_bytes >> 20) + " MB");
+            fail(p, too_large("value", limits_.max_value_bytes));
     }
 }
 
@@ -247,7 +239,7 @@ void CsvRowDecoder::end_field(const char *p, bool quoted) {
             r.present = quoted || r.length != 0; // empty and unquoted = NULL; "" = ''
         }
         if (row_buf_.size() > limits_.max_row_bytes)
-            fail(p, "row larger than " + std::to_string(limits_.max_row_bytes >> 20) + " MB");
+            fail(p, too_large("row", limits_.max_row_bytes));
     }
     ++col_;
 }
@@ -289,8 +281,7 @@ std::string CsvRowDecoder::position_detail() const {
     if (!in_header_ && col_ < header_.size())
         out += " (" + printable_snippet(header_[col_], 60) + ")";
     out += ".";
-    if (!source_.empty())
-        out += " Response from " + source_ + ".";
+    add_sentence(out, response_from(source_));
     return out;
 }
 

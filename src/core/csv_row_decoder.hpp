@@ -11,6 +11,7 @@
 #pragma once
 
 #include "byte_buffer.hpp"
+#include "decoder_support.hpp"
 #include "field_slot_map.hpp"
 #include "row_view.hpp"
 #include "utf8_validator.hpp"
@@ -97,7 +98,7 @@ class CsvRowDecoder {
     Utf8Validator utf8_;
     std::uint64_t record_offset_ = 0;
 
-    std::string error_body_;
+    ErrorObjectBody error_body_;
     const char *chunk_ = nullptr;
     std::uint64_t consumed_ = 0;
     std::uint64_t rows_ = 0;

@@ -1,8 +1,8 @@
 #include "json_row_decoder.hpp"
 
 #include "byte_scan.hpp"
+#include "decoder_support.hpp"
 #include "error.hpp"
-#include "soda_error.hpp"
 #include "text_snippet.hpp"
 
 #include <algorithm>
@@ -11,8 +11,6 @@
 namespace socrata {
 
 namespace {
-
-constexpr std::size_t kErrorBodyCap = 64 * 1024;
 
 inline bool is_ws(char c) {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t';
@@ -55,7 +53,7 @@ JsonRowDecoder::JsonRowDecoder(const std::vector<std::string> &slot_fields, RowC
 
 void JsonRowDecoder::feed(const char *data, std::size_t size) {
     if (failed_)
-        throw Error(ErrorKind::Internal, "JSON row decoder used again after it reported an error");
+        throw_used_after_error("JSON");
     chunk_ = data;
     chunk_end_ = data + size;
     const char *p = data;
@@ -66,12 +64,10 @@ void JsonRowDecoder::feed(const char *data, std::size_t size) {
             case State::BodyStart:
                 p = on_body_start(p, end);
                 break;
-            case State::ErrorObject: {
-                std::size_t room = kErrorBodyCap - std::min(kErrorBodyCap, error_body_.size());
-                error_body_.append(p, std::min(room, std::size_t(end - p)));
+            case State::ErrorObject:
+                error_body_.append(p, std::size_t(end - p));
                 p = end;
                 break;
-            }
             case State::ArrayFirst:
                 p = skip_ws(p, end);
                 if (p == end)
@@ -155,7 +151,7 @@ void JsonRowDecoder::feed(const char *data, std::size_t size) {
                 bool done = false;
                 p = scan_string(p, end, done);
                 if (done)
-                    finish_string();
+                    finish_string(p);
                 break;
             }
             case State::Number: {
@@ -163,7 +159,7 @@ void JsonRowDecoder::feed(const char *data, std::size_t size) {
                 p = scan_number(p, end, done);
                 if (done) {
                     if (!capturing() && stack_.size() == 2 && cur_field_ >= 0)
-                        end_field_value(ValueKind::Number);
+                        end_field_value(ValueKind::Number, p);
                     state_ = State::AfterValue;
                 }
                 break;
@@ -172,7 +168,7 @@ void JsonRowDecoder::feed(const char *data, std::size_t size) {
                 bool done = false;
                 p = scan_literal(p, end, done);
                 if (done)
-                    finish_literal();
+                    finish_literal(p);
                 break;
             }
             case State::Done:
@@ -191,7 +187,7 @@ void JsonRowDecoder::feed(const char *data, std::size_t size) {
 
 void JsonRowDecoder::finish() {
     if (failed_)
-        throw Error(ErrorKind::Internal, "JSON row decoder used again after it reported an error");
+        throw_used_after_error("JSON");
     failed_ = true; // whatever happens below, the decoder is finished
     switch (state_) {
     case State::Done:
@@ -199,15 +195,9 @@ void JsonRowDecoder::finish() {
         return;
     case State::BodyStart:
         throw Error(ErrorKind::BadResponse, "empty response body: expected a JSON array of rows",
-                    source_.empty() ? std::string() : "Response from " + source_ + ".");
-    case State::ErrorObject: {
-        SodaError e = parse_soda_error(error_body_);
-        std::string detail = e.code.empty() ? std::string() : "Socrata error code: " + e.code + ".";
-        if (!source_.empty())
-            detail += (detail.empty() ? "" : " ") + std::string("Response from ") + source_ + ".";
-        throw Error(ErrorKind::BadResponse,
-                    "Socrata returned an error object instead of rows: " + e.message, detail);
-    }
+                    response_from(source_));
+    case State::ErrorObject:
+        throw error_body_.to_error("rows", source_);
     default:
         break;
     }
@@ -217,7 +207,7 @@ void JsonRowDecoder::finish() {
     throw Error(ErrorKind::BadResponse,
                 "truncated response body: it ended at byte offset " + std::to_string(consumed_) +
                     " " + where,
-                source_.empty() ? std::string() : "Response from " + source_ + ".", kCutShortHint);
+                response_from(source_), kCutShortHint);
 }
 
 const char *JsonRowDecoder::on_body_start(const char *p, const char *end) {
@@ -261,10 +251,9 @@ const char *JsonRowDecoder::begin_value(const char *p, const char *end) {
             if (q < end && *q == '"') {
                 if (field_value) {
                     if (std::size_t(q - p - 1) > limits_.max_value_bytes)
-                        fail(p, "value larger than " +
-                                    std::to_string(limits_.max_value_bytes >> 20) + " MB");
+                        fail_too_large(p, "value", limits_.max_value_bytes);
                     row_buf_.append(p + 1, std::size_t(q - p - 1));
-                    end_field_value(ValueKind::String);
+                    end_field_value(ValueKind::String, q + 1);
                 }
                 state_ = State::AfterValue;
                 return q + 1;
@@ -281,7 +270,7 @@ const char *JsonRowDecoder::begin_value(const char *p, const char *end) {
         bool done = false;
         const char *q = scan_string(p + 1, end, done);
         if (done)
-            finish_string();
+            finish_string(q);
         return q;
     }
     case '{':
@@ -437,7 +426,7 @@ const char *JsonRowDecoder::scan_escape(const char *p, const char *end) {
                 fail(p, "invalid escape sequence in string");
             }
             if (str_mode_ == StrMode::Unescape)
-                append_str(&out, 1);
+                append_str(&out, 1, p);
             else if (str_mode_ == StrMode::Verbatim)
                 append_str(p, 1);
             str_step_ = StrStep::Plain;
@@ -527,10 +516,10 @@ void JsonRowDecoder::append_code_point(std::uint32_t cp, const char *p) {
         buf[3] = char(0x80 | (cp & 0x3F));
         n = 4;
     }
-    append_str(buf, n);
+    append_str(buf, n, p);
 }
 
-void JsonRowDecoder::finish_string() {
+void JsonRowDecoder::finish_string(const char *end) {
     state_ = State::AfterValue;
     if (str_is_key_) {
         state_ = State::Colon;
@@ -539,7 +528,7 @@ void JsonRowDecoder::finish_string() {
         return;
     }
     if (stack_.size() == 2 && cur_field_ >= 0)
-        end_field_value(ValueKind::String);
+        end_field_value(ValueKind::String, end);
 }
 
 const char *JsonRowDecoder::scan_number(const char *p, const char *end, bool &done) {
@@ -628,17 +617,20 @@ const char *JsonRowDecoder::scan_literal(const char *p, const char *end, bool &d
     return p;
 }
 
-void JsonRowDecoder::finish_literal() {
+void JsonRowDecoder::finish_literal(const char *end) {
     state_ = State::AfterValue;
     const std::size_t len = std::strlen(literal_);
+    // The bytes appended are the literal's spelling, not the body's; a size error points at its
+    // first byte in this chunk (its start, or this chunk's if it began in an earlier one).
+    const char *at = std::size_t(end - chunk_) >= len ? end - len : chunk_;
     if (capturing()) {
-        append_raw(literal_, len);
+        append_raw(literal_, len, at);
     } else if (stack_.size() == 2 && cur_field_ >= 0) {
         if (literal_ == kNull) {
             refs_[std::size_t(cur_field_)].kind = ValueKind::Null;
         } else {
-            append_raw(literal_, len);
-            end_field_value(ValueKind::Bool);
+            append_raw(literal_, len, at);
+            end_field_value(ValueKind::Bool, end);
         }
     }
 }
@@ -660,7 +652,7 @@ void JsonRowDecoder::close_container(const char *p, char type) {
     state_ = State::AfterValue;
     if (depth == capture_depth_) {
         capture_depth_ = 0;
-        end_field_value(type == 'o' ? ValueKind::Object : ValueKind::Array);
+        end_field_value(type == 'o' ? ValueKind::Object : ValueKind::Array, p + 1);
     } else if (depth == 2) {
         emit_row();
     } else if (depth == 1) {
@@ -668,13 +660,13 @@ void JsonRowDecoder::close_container(const char *p, char type) {
     }
 }
 
-void JsonRowDecoder::end_field_value(ValueKind kind) {
+void JsonRowDecoder::end_field_value(ValueKind kind, const char *end) {
     FieldRef &r = refs_[std::size_t(cur_field_)];
     r.kind = kind;
     r.offset = value_start_;
     r.length = row_buf_.size() - value_start_;
     if (row_buf_.size() > limits_.max_row_bytes)
-        fail(chunk_, "row larger than " + std::to_string(limits_.max_row_bytes >> 20) + " MB");
+        fail_too_large(end, "row", limits_.max_row_bytes);
 }
 
 void JsonRowDecoder::emit_row() {
@@ -692,18 +684,18 @@ void JsonRowDecoder::emit_row() {
     on_row_(row);
 }
 
-void JsonRowDecoder::append_raw(const char *p, std::size_t n) {
-    row_buf_.append(p, n);
+void JsonRowDecoder::append_raw(const char *bytes, std::size_t n, const char *at) {
+    row_buf_.append(bytes, n);
     if (row_buf_.size() - value_start_ > limits_.max_value_bytes)
-        fail(chunk_, "value larger than " + std::to_string(limits_.max_value_bytes >> 20) + " MB");
+        fail_too_large(at, "value", limits_.max_value_bytes);
 }
 
-void JsonRowDecoder::append_str(const char *p, std::size_t n) {
+void JsonRowDecoder::append_str(const char *bytes, std::size_t n, const char *at) {
     if (str_out_ == nullptr)
         return;
-    str_out_->append(p, n);
+    str_out_->append(bytes, n);
     if (str_out_->size() - str_base_ > limits_.max_value_bytes)
-        fail(p, "value larger than " + std::to_string(limits_.max_value_bytes >> 20) + " MB");
+        fail_too_large(at, "value", limits_.max_value_bytes);
 }
 
 std::string JsonRowDecoder::position_detail(const char *p) const {
@@ -722,11 +714,14 @@ std::string JsonRowDecoder::position_detail(const char *p) const {
         std::string quoted = printable_snippet(rest, 40);
         if (rest.size() <= 40)
             quoted.insert(quoted.size() - 1, "...");
-        out += (out.empty() ? "" : " ") + std::string("Text at that offset: ") + quoted + ".";
+        add_sentence(out, "Text at that offset: " + quoted + ".");
     }
-    if (!source_.empty())
-        out += (out.empty() ? "" : " ") + std::string("Response from ") + source_ + ".";
+    add_sentence(out, response_from(source_));
     return out;
+}
+
+void JsonRowDecoder::fail_too_large(const char *p, const char *what, std::size_t limit) {
+    fail(p, too_large(what, limit));
 }
 
 void JsonRowDecoder::fail(const char *p, const std::string &what) {

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "byte_buffer.hpp"
+#include "decoder_support.hpp"
 #include "field_slot_map.hpp"
 #include "row_view.hpp"
 #include "utf8_validator.hpp"
@@ -66,20 +67,30 @@ class JsonRowDecoder {
     void begin_string(StrMode mode, ByteBuffer *out, bool is_key);
     const char *scan_string(const char *p, const char *end, bool &done);
     const char *scan_escape(const char *p, const char *end);
-    void finish_string();
+    void finish_string(const char *end);
     const char *scan_number(const char *p, const char *end, bool &done);
     const char *scan_literal(const char *p, const char *end, bool &done);
-    void finish_literal();
+    void finish_literal(const char *end);
     void open_container(const char *p, char type);
     void close_container(const char *p, char type);
-    void end_field_value(ValueKind kind);
+    // Records the wanted value just read. `end` is where it ended (the byte after it, in this
+    // chunk or at its end): the offset a row-size error names. finish_string/_literal pass it on.
+    void end_field_value(ValueKind kind, const char *end);
     void emit_row();
-    void append_raw(const char *p, std::size_t n);
-    void append_str(const char *p, std::size_t n);
+    // Append n bytes of a value. A size error is reported at the bytes' offset, so the two-argument
+    // forms take bytes of the current chunk; bytes from elsewhere (a literal's spelling, an
+    // escape's character) come with `at`, the chunk position they stand for.
+    void append_raw(const char *p, std::size_t n) { append_raw(p, n, p); }
+    void append_raw(const char *bytes, std::size_t n, const char *at);
+    void append_str(const char *p, std::size_t n) { append_str(p, n, p); }
+    void append_str(const char *bytes, std::size_t n, const char *at);
     void append_code_point(std::uint32_t cp, const char *p);
     bool capturing() const noexcept { return capture_depth_ != 0; }
 
     [[noreturn]] void fail(const char *p, const std::string &what);
+    // A value or row past its limit. Out of line, with its arguments in registers, so that the
+    // size checks on the hot path keep no stack frame.
+    [[noreturn]] void fail_too_large(const char *p, const char *what, std::size_t limit);
     std::string position_detail(const char *p) const;
 
     FieldSlotMap fields_;
@@ -117,7 +128,7 @@ class JsonRowDecoder {
     const char *literal_ = nullptr;
     std::size_t literal_pos_ = 0;
 
-    std::string error_body_; // the first 64 KB of an error-object body
+    ErrorObjectBody error_body_;
 
     // Position bookkeeping: offset of byte p is consumed_ + (p - chunk_).
     const char *chunk_ = nullptr;

@@ -208,6 +208,17 @@ TEST(CsvRowDecoder, MalformedInputNamesOffsetAndRecord) {
 TEST(CsvRowDecoder, ErrorObjectBody) {
     Error e = decode_error(read_fixture("socrata_error_403_body__sodapy_test_data.json"));
     EXPECT_NE(std::string(e.what()).find("You must be logged in"), std::string::npos) << e.what();
+    // The code and the body's source, in the detail (the same sentences as JsonRowDecoder's).
+    Rows rows;
+    CsvRowDecoder d({"a"}, collect_into(rows), "https://x.test/resource/abcd-1234.csv");
+    d.feed(read_fixture("socrata_error_400_query.compiler.malformed__sfgov_example.json"));
+    try {
+        d.finish();
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e2) {
+        EXPECT_EQ(e2.detail(), "Socrata error code: query.compiler.malformed. Response from "
+                               "https://x.test/resource/abcd-1234.csv.");
+    }
 }
 
 TEST(CsvRowDecoder, ValueSizeLimit) {

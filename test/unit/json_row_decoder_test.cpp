@@ -282,6 +282,49 @@ TEST(JsonRowDecoder, RejectsAbsurdNestingAndSizes) {
     EXPECT_EQ(rows.at(0)[0], str("short"));
 }
 
+TEST(JsonRowDecoder, SizeErrorsNameTheValuesOffsetNotTheChunks) {
+    // Each body in one chunk: the offset of its start, 0, would say nothing about the value.
+    DecoderLimits small;
+    small.max_value_bytes = 16;
+    // Raw JSON: the number's digits that cross the limit (its first digit is at 18).
+    const std::string array = "[{\"a\":\"ok\"},{\"a\":[" + std::string(20, '1') + "]}]";
+    Error e1 = decode_error(array, {"a"}, small);
+    EXPECT_STREQ(e1.what(), "malformed JSON in response body at byte offset 19: value larger "
+                            "than 0 MB");
+    EXPECT_EQ(e1.detail(), "In row 2, field \"a\". Text at that offset: \"" + std::string(19, '1') +
+                               "]}]...\".");
+    // A literal is appended from its spelling, not the body: the offset is where it starts.
+    const std::string literals = "[{\"a\":[true,true,true,true,true]}]";
+    Error e2 = decode_error(literals, {"a"}, small);
+    EXPECT_STREQ(e2.what(),
+                 "malformed JSON in response body at byte offset 22: value larger than 0 MB");
+    // ... or, if it began in an earlier chunk, where this chunk starts.
+    Rows rows;
+    JsonRowDecoder d({"a"}, collect_into(rows), "", small);
+    d.feed(literals.substr(0, 24)); // "tr" of the fourth true
+    try {
+        d.feed(literals.substr(24));
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e) {
+        EXPECT_STREQ(e.what(),
+                     "malformed JSON in response body at byte offset 24: value larger than 0 MB");
+    }
+    // An escape's character is appended from a local: the offset is the escape's.
+    const std::string escaped = "[{\"a\":\"" + std::string(16, 'y') + "\\n\"}]";
+    Error e3 = decode_error(escaped, {"a"}, small);
+    EXPECT_STREQ(e3.what(),
+                 "malformed JSON in response body at byte offset 24: value larger than 0 MB");
+
+    // A row: where the value that took it past the limit ended.
+    DecoderLimits small_row;
+    small_row.max_row_bytes = 16;
+    const std::string row = R"([{"a":"xxxxxx","b":"yyyyyy","c":"zzzzzz"}])";
+    Error e4 = decode_error(row, {"a", "b", "c"}, small_row);
+    EXPECT_EQ(std::string(e4.what()), "malformed JSON in response body at byte offset " +
+                                          std::to_string(row.find('}')) + ": row larger than 0 MB");
+    EXPECT_EQ(e4.detail(), "In row 1, field \"c\". Text at that offset: \"}]...\".");
+}
+
 TEST(JsonRowDecoder, ErrorObjectBodyReportsServerMessage) {
     for (const char *name : {"socrata_error_403_body__sodapy_test_data.json",
                              "socrata_error_400_query.compiler.malformed__sfgov_example.json"}) {

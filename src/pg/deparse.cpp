@@ -127,10 +127,11 @@ std::size_t add_runtime_value(DeparseContext &ctx, Expr *expr) {
 
 bool deparse_operand(Expr *expr, DeparseContext &ctx, Operand &out) {
     expr = strip_relabel(expr);
-    auto *var = IsA(expr, Var) ? reinterpret_cast<Var *>(expr) : nullptr;
-    if (var && var->varlevelsup != 0)
+    // An outer query's column: is_runtime_constant would not see it (contain_var_clause looks at
+    // this level only).
+    if (IsA(expr, Var) && reinterpret_cast<Var *>(expr)->varlevelsup != 0)
         return false;
-    if (var && static_cast<Index>(var->varno) == ctx.rel->relid) {
+    if (Var *var = column_var(expr, ctx)) {
         out.text = remote_column(ctx, var->varattno);
         if (out.text.empty())
             return false;
@@ -170,14 +171,16 @@ std::optional<CompareOp> compare_op(const std::string &name) {
     return std::nullopt;
 }
 
-bool is_builtin(Oid oid) {
-    return oid < FirstGenbkiObjectId;
+// The name of a built-in operator given two arguments, or null for any other (whose meaning
+// the name does not tell).
+const char *builtin_binary_op_name(Oid opno, List *args) {
+    if (!is_builtin(opno) || list_length(args) != 2)
+        return nullptr;
+    return pg::call([&] { return get_opname(opno); });
 }
 
 bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
-    if (!is_builtin(op->opno) || list_length(op->args) != 2)
-        return false;
-    char *name = pg::call([&] { return get_opname(op->opno); });
+    const char *name = builtin_binary_op_name(op->opno, op->args);
     if (!name)
         return false;
     std::string op_name = name;
@@ -244,9 +247,7 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
 }
 
 bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &out) {
-    if (!is_builtin(op->opno) || list_length(op->args) != 2)
-        return false;
-    char *name = pg::call([&] { return get_opname(op->opno); });
+    const char *name = builtin_binary_op_name(op->opno, op->args);
     if (!name)
         return false;
     bool in = op->useOr && std::strcmp(name, "=") == 0;
@@ -364,6 +365,33 @@ Expr *strip_relabel(Expr *expr) {
     return expr;
 }
 
+bool is_builtin(Oid oid) {
+    return oid < FirstGenbkiObjectId;
+}
+
+Var *column_var(Expr *expr, const DeparseContext &ctx) {
+    expr = strip_relabel(expr);
+    if (!expr || !IsA(expr, Var))
+        return nullptr;
+    auto *var = reinterpret_cast<Var *>(expr);
+    if (static_cast<Index>(var->varno) != ctx.rel->relid || var->varlevelsup != 0)
+        return nullptr;
+    return var;
+}
+
+bool default_btree_order(const PathKey *key, Oid type, bool *descending) {
+    if (key->pk_eclass->ec_has_volatile)
+        return false;
+    Oid default_family = pg::call([&] {
+        Oid opclass = GetDefaultOpClass(type, BTREE_AM_OID);
+        return OidIsValid(opclass) ? get_opclass_family(opclass) : InvalidOid;
+    });
+    if (key->pk_opfamily != default_family)
+        return false;
+    *descending = key->pk_strategy == BTGreaterStrategyNumber;
+    return key->pk_nulls_first == *descending;
+}
+
 RemoteType remote_type_of(const DeparseContext &ctx, AttrNumber attnum) {
     if (!ctx.remote || attnum <= 0 || attnum > static_cast<AttrNumber>(ctx.table->columns.size()))
         return RemoteType::Other;
@@ -457,19 +485,13 @@ std::string deparse_order(List *pathkeys, DeparseContext &ctx) {
     foreach (cell, pathkeys) {
         auto *key = static_cast<PathKey *>(lfirst(cell));
         EquivalenceClass *ec = key->pk_eclass;
-        if (ec->ec_has_volatile)
-            return {};
         Var *var = nullptr;
         ListCell *member_cell;
         foreach (member_cell, ec->ec_members) {
             auto *member = static_cast<EquivalenceMember *>(lfirst(member_cell));
-            Expr *e = strip_relabel(member->em_expr);
-            if (IsA(e, Var) &&
-                static_cast<Index>(reinterpret_cast<Var *>(e)->varno) == ctx.rel->relid &&
-                reinterpret_cast<Var *>(e)->varlevelsup == 0) {
-                var = reinterpret_cast<Var *>(e);
+            var = column_var(member->em_expr, ctx);
+            if (var)
                 break;
-            }
         }
         if (!var)
             return {};
@@ -478,16 +500,8 @@ std::string deparse_order(List *pathkeys, DeparseContext &ctx) {
         if (column.empty() || (cls == ValueClass::Text &&
                                !text_order_is_remote(ctx, var->varattno, ec->ec_collation)))
             return {};
-        // Only the default btree ordering of the type, with Postgres's default NULL placement
-        // (Socrata, backed by Postgres, sorts NULLs last ascending and first descending).
-        Oid default_family = pg::call([&] {
-            Oid opclass = GetDefaultOpClass(var->vartype, BTREE_AM_OID);
-            return OidIsValid(opclass) ? get_opclass_family(opclass) : InvalidOid;
-        });
-        if (key->pk_opfamily != default_family)
-            return {};
-        bool descending = key->pk_strategy == BTGreaterStrategyNumber;
-        if (key->pk_nulls_first != descending)
+        bool descending;
+        if (!default_btree_order(key, var->vartype, &descending))
             return {};
         order += (order.empty() ? "" : ", ") + column + (descending ? " DESC" : " ASC");
     }

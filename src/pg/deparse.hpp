@@ -46,6 +46,18 @@ RemoteType remote_type_of(const DeparseContext &ctx, AttrNumber attnum);
 std::string deparse_order(List *pathkeys, DeparseContext &ctx);
 
 // Shared with the aggregate and ORDER BY pushdown (upper_paths.cpp):
+// Whether the sort key, over no volatile expression, sorts values of `type` in the type's
+// default btree ordering with Postgres's default NULL placement: the only orders Socrata (backed
+// by Postgres, NULLs last ascending and first descending) gives the same way. If so, sets
+// *descending.
+bool default_btree_order(const PathKey *key, Oid type, bool *descending);
+// Whether the operator, function or aggregate is one of Postgres's own, with an OID assigned by
+// hand in its catalog data (postgres_fdw's cutoff), so that its name says what it does: a
+// user's `=` or `sum` in another schema may mean anything.
+bool is_builtin(Oid oid);
+// The Var that expr is (under binary-compatible casts) if it is a column of the scanned table
+// (ctx.rel) of this query level, else null.
+Var *column_var(Expr *expr, const DeparseContext &ctx);
 // Whether the portal compares text as Postgres does under `collation`: only where the
 // text_code_point_order option says the portal compares by code point (not known of the real
 // portal), which only the C (or POSIX) collation matches, and only in a database whose

@@ -26,10 +26,7 @@
 #include "soql.hpp"
 
 extern "C" {
-#include "access/stratnum.h"
 #include "catalog/pg_aggregate.h"
-#include "catalog/pg_am.h"
-#include "commands/defrem.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_namespace.h"
 #include "utils/fmgroids.h"
@@ -43,15 +40,23 @@ namespace socrata::pg {
 
 namespace {
 
+// What a pushed aggregate computes in one scan tuple column.
+enum class ItemKind { GroupKey, Aggregate };
+
+// One column of a pushed aggregate's scan tuple.
+struct ScanItem {
+    std::string alias; // the output name of its select item ("g1", "a2"...)
+    ItemKind kind = ItemKind::Aggregate;
+    bool divided = false; // an avg, computed locally as sum / count
+};
+
 // What an upper relation pushed to Socrata needs at GetForeignPlan time.
 struct UpperRelInfo {
     RelPlanInfo *base = nullptr; // the scanned table's planning info
     ScanPlan plan;
-    List *scan_tlist = NIL;                 // TargetEntry list: the scan tuple
-    std::vector<std::string> aliases;       // output name of scan tuple column i ("g1", "a2"...)
-    std::vector<std::string> group_aliases; // the grouping columns' aliases
-    std::vector<int> divided;               // scan tuple positions computed as sum / count
-    bool grouped = false; // an aggregate relation (GROUP BY pushed or ungrouped aggregates)
+    List *scan_tlist = NIL;      // TargetEntry list: the scan tuple
+    std::vector<ScanItem> items; // of an aggregate relation: scan tuple column i
+    bool grouped = false;        // an aggregate relation (GROUP BY pushed or ungrouped aggregates)
 };
 
 bool is_ours(RelOptInfo *rel) {
@@ -84,11 +89,8 @@ struct RemoteColumn {
 
 // The base relation's column behind expr, if the portal can read it.
 RemoteColumn column_of(Expr *expr, const DeparseContext &ctx) {
-    expr = strip_relabel(expr);
-    if (!expr || !IsA(expr, Var))
-        return {};
-    const auto *var = reinterpret_cast<Var *>(expr);
-    if (static_cast<Index>(var->varno) != ctx.rel->relid || var->varlevelsup != 0)
+    const Var *var = column_var(expr, ctx);
+    if (!var)
         return {};
     std::string name = remote_column(ctx, var->varattno);
     if (name.empty())
@@ -159,7 +161,7 @@ std::string deparse_group_expr(Expr *expr, const DeparseContext &ctx) {
 bool is_plain_builtin_aggregate(const Aggref *agg) {
     return agg->aggsplit == AGGSPLIT_SIMPLE && agg->aggorder == NIL && agg->aggdistinct == NIL &&
            agg->aggfilter == nullptr && !agg->aggvariadic && agg->aggkind == AGGKIND_NORMAL &&
-           agg->aggfnoid < FirstGenbkiObjectId;
+           is_builtin(agg->aggfnoid);
 }
 
 // The aggregate's function name; empty for an OID with no function (get_func_name's NULL).
@@ -239,10 +241,10 @@ void append_scan_target(UpperRelInfo &upper, Expr *expr, char *name) {
 
 // Column `position` of the scan tuple reads `soql`; with a `divisor_soql` it is that value
 // divided by the divisor's (an avg as sum / count).
-void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, const char *prefix,
+void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, ItemKind kind,
                    const std::string &divisor_soql = {}) {
     int position = list_length(upper.scan_tlist);
-    std::string alias = std::string(prefix) + std::to_string(position + 1);
+    std::string alias = (kind == ItemKind::GroupKey ? "g" : "a") + std::to_string(position + 1);
     auto &select = upper.plan.request.select;
     int item = static_cast<int>(select.size());
     select.push_back(soql + " AS " + alias);
@@ -250,11 +252,8 @@ void add_scan_item(UpperRelInfo &upper, Expr *expr, const std::string &soql, con
     if (!divisor_soql.empty()) {
         divisor = static_cast<int>(select.size());
         select.push_back(divisor_soql + " AS " + alias + "_n");
-        upper.divided.push_back(position);
     }
-    upper.aliases.push_back(alias);
-    if (prefix[0] == 'g')
-        upper.group_aliases.push_back(alias);
+    upper.items.push_back({std::move(alias), kind, divisor >= 0});
     upper.plan.slot_columns.push_back(position);
     upper.plan.slot_items.push_back(item);
     upper.plan.slot_divisors.push_back(divisor);
@@ -297,7 +296,7 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
             return;
         if (in_scan_tlist(candidate, expr))
             continue;
-        add_scan_item(candidate, expr, soql, "g");
+        add_scan_item(candidate, expr, soql, ItemKind::GroupKey);
         group += (group.empty() ? "" : ", ") + soql;
     }
     // Then the aggregates, also those inside expressions (count(*) + 1): Postgres computes
@@ -320,13 +319,13 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
                 auto *agg = reinterpret_cast<Aggref *>(node);
                 std::string sum, count;
                 if (avg_as_sum_and_count(agg, ctx, sum, count)) {
-                    add_scan_item(candidate, node, sum, "a", count);
+                    add_scan_item(candidate, node, sum, ItemKind::Aggregate, count);
                     continue;
                 }
                 std::string soql = deparse_aggregate(agg, ctx);
                 if (soql.empty())
                     return;
-                add_scan_item(candidate, node, soql, "a");
+                add_scan_item(candidate, node, soql, ItemKind::Aggregate);
             } else if (!in_scan_tlist(candidate, node)) {
                 return; // a column outside the grouping keys (functionally dependent): local
             }
@@ -381,8 +380,6 @@ void add_ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *out
     foreach (cell, root->sort_pathkeys) {
         auto *key = static_cast<PathKey *>(lfirst(cell));
         EquivalenceClass *ec = key->pk_eclass;
-        if (ec->ec_has_volatile)
-            return;
         int position = -1;
         Expr *found = nullptr;
         ListCell *member_cell;
@@ -409,29 +406,21 @@ void add_ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *out
         if (is_text(type) ? !text_key_is_remote(strip_relabel(found), base, ec->ec_collation)
                           : !(is_number(type) || type == TIMESTAMPOID || type == BOOLOID))
             return;
-        Oid default_family = pg::call([&] {
-            Oid opclass = GetDefaultOpClass(type, BTREE_AM_OID);
-            return OidIsValid(opclass) ? get_opclass_family(opclass) : InvalidOid;
-        });
-        if (key->pk_opfamily != default_family)
+        bool descending;
+        if (!default_btree_order(key, type, &descending))
             return;
-        bool descending = key->pk_strategy == BTGreaterStrategyNumber;
-        if (key->pk_nulls_first != descending)
-            return;
+        const ScanItem &item = input->items[position];
         // An avg is computed locally from a sum and a count: Socrata cannot sort by it.
-        if (std::find(input->divided.begin(), input->divided.end(), position) !=
-            input->divided.end())
+        if (item.divided)
             return;
-        order += (order.empty() ? "" : ", ") + input->aliases[position] +
-                 (descending ? " DESC" : " ASC");
+        order += (order.empty() ? "" : ", ") + item.alias + (descending ? " DESC" : " ASC");
         keys.push_back(position);
     }
-    for (std::size_t i = 0; i < input->aliases.size(); ++i) {
-        const std::string &alias = input->aliases[i];
-        bool is_group = std::find(input->group_aliases.begin(), input->group_aliases.end(),
-                                  alias) != input->group_aliases.end();
-        if (is_group && std::find(keys.begin(), keys.end(), static_cast<int>(i)) == keys.end())
-            order += ", " + alias;
+    for (std::size_t i = 0; i < input->items.size(); ++i) {
+        const ScanItem &item = input->items[i];
+        if (item.kind == ItemKind::GroupKey &&
+            std::find(keys.begin(), keys.end(), static_cast<int>(i)) == keys.end())
+            order += ", " + item.alias;
     }
 
     if (encoded_shape_bytes(input->plan.request.select, input->plan.request.group, order) >

@@ -180,33 +180,8 @@ struct HeaderList {
     ~HeaderList() { curl_slist_free_all(list); }
 };
 
-} // namespace
-
-HttpClient::HttpClient() {
-    global_init();
-    curl_ = curl_easy_init();
-    multi_ = curl_multi_init();
-    if (!curl_ || !multi_) {
-        if (curl_)
-            curl_easy_cleanup(static_cast<CURL *>(curl_));
-        if (multi_)
-            curl_multi_cleanup(static_cast<CURLM *>(multi_));
-        throw Error(ErrorKind::Network, "could not initialise libcurl");
-    }
-}
-
-HttpClient::~HttpClient() {
-    curl_easy_cleanup(static_cast<CURL *>(curl_));
-    curl_multi_cleanup(static_cast<CURLM *>(multi_));
-}
-
-HttpResponse HttpClient::perform(const HttpRequest &request, BodySink &sink) {
-    CURL *curl = static_cast<CURL *>(curl_);
-    CURLM *multi = static_cast<CURLM *>(multi_);
-    HttpResponse response;
-    Transfer t{curl, &request, &sink, &response, nullptr};
-    const std::string shown_url = redact(request.url);
-
+// The transfer's options: the URL, timeouts, keep-alive, gzip, and the callbacks that feed `t`.
+void set_transfer_options(CURL *curl, const HttpRequest &request, Transfer &t) {
     curl_easy_reset(curl); // options only: the connection cache lives in the multi handle
     curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
@@ -237,20 +212,12 @@ HttpResponse HttpClient::perform(const HttpRequest &request, BodySink &sink) {
     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
+}
 
-    HeaderList headers;
-    for (const auto &h : request.headers) {
-        curl_slist *next = curl_slist_append(headers.list, h.c_str());
-        if (!next)
-            throw std::bad_alloc();
-        headers.list = next;
-    }
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
-
-    char error_buffer[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
-
-    CURLcode rc = CURLE_OK;
+// Runs the transfer until it is done, fails, or is cancelled (checked at least every kPollMs).
+// Returns the multi interface's status; `rc` gets the transfer's own result once it is done.
+CURLMcode run_transfer(CURLM *multi, CURL *curl, Transfer &t, CURLcode &rc) {
+    rc = CURLE_OK;
     CURLMcode mrc = curl_multi_add_handle(multi, curl);
     const AsyncSignalsBlocked blocked_while_transferring; // see AsyncSignalsBlocked
     bool finished = false;
@@ -271,8 +238,11 @@ HttpResponse HttpClient::perform(const HttpRequest &request, BodySink &sink) {
             [&] { mrc = curl_multi_poll(multi, nullptr, 0, kPollMs, nullptr); });
     }
     curl_multi_remove_handle(multi, curl); // aborts the transfer if it is still running
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+    return mrc;
+}
 
+// What the transfer received, and its status if no header block ended (send_status).
+void record_transfer(CURL *curl, HttpResponse &response) {
     curl_off_t downloaded = 0;
     curl_easy_getinfo(curl, CURLINFO_SIZE_DOWNLOAD_T, &downloaded);
     long header_bytes = 0;
@@ -287,6 +257,50 @@ HttpResponse HttpClient::perform(const HttpRequest &request, BodySink &sink) {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
         response.status = static_cast<int>(status);
     }
+}
+
+} // namespace
+
+HttpClient::HttpClient() {
+    global_init();
+    curl_ = curl_easy_init();
+    multi_ = curl_multi_init();
+    if (!curl_ || !multi_) {
+        if (curl_)
+            curl_easy_cleanup(static_cast<CURL *>(curl_));
+        if (multi_)
+            curl_multi_cleanup(static_cast<CURLM *>(multi_));
+        throw Error(ErrorKind::Network, "could not initialise libcurl");
+    }
+}
+
+HttpClient::~HttpClient() {
+    curl_easy_cleanup(static_cast<CURL *>(curl_));
+    curl_multi_cleanup(static_cast<CURLM *>(multi_));
+}
+
+HttpResponse HttpClient::perform(const HttpRequest &request, BodySink &sink) {
+    CURL *curl = static_cast<CURL *>(curl_);
+    HttpResponse response;
+    Transfer t{curl, &request, &sink, &response, nullptr};
+    const std::string shown_url = redact(request.url);
+    set_transfer_options(curl, request, t);
+
+    HeaderList headers;
+    for (const auto &h : request.headers) {
+        curl_slist *next = curl_slist_append(headers.list, h.c_str());
+        if (!next)
+            throw std::bad_alloc();
+        headers.list = next;
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.list);
+    char error_buffer[CURL_ERROR_SIZE] = {};
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error_buffer);
+
+    CURLcode rc = CURLE_OK;
+    const CURLMcode mrc = run_transfer(static_cast<CURLM *>(multi_), curl, t, rc);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
+    record_transfer(curl, response);
 
     if (t.error)
         std::rethrow_exception(t.error);

@@ -12,8 +12,6 @@ namespace socrata {
 
 namespace {
 
-const char kRowIdField[] = ":id";
-
 // A $select item is `expression` or `expression AS alias`.
 const char kAliasSeparator[] = " AS ";
 

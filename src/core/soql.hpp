@@ -21,6 +21,9 @@
 
 namespace socrata {
 
+// The row identifier every Socrata dataset has: the paging key, and a column a table may read.
+inline constexpr char kRowIdField[] = ":id";
+
 // 'text' with quotes doubled. Throws Error(Conversion) for NUL or invalid UTF-8, which Socrata
 // cannot compare against anything meaningful.
 std::string quote_literal(std::string_view value);

@@ -2,6 +2,7 @@
 
 #include "ascii_case.hpp"
 #include "error.hpp"
+#include "soql.hpp"
 
 #include <array>
 #include <charconv>
@@ -229,7 +230,7 @@ std::string comparison_soql(std::string_view column, CompareOp op, const Compare
         return "(" + col + " " + std::string(soql_spelling(o)) + " " + value.literal + ")";
     };
     // Only = and != are sent for :id (its order is not that of its text).
-    if (column == ":id" && value.kind == ComparedValue::Kind::Exact &&
+    if (column == kRowIdField && value.kind == ComparedValue::Kind::Exact &&
         (op == CompareOp::Eq || op == CompareOp::Ne) && !is_row_id_literal(value.literal))
         return always(op == CompareOp::Ne);
     switch (value.kind) {

@@ -292,7 +292,7 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
             return false;
         }
         // A text that is no row id equals no row, and the portal would refuse the list for it.
-        if (column.text == ":id" && !is_row_id_literal(literal))
+        if (column.text == kRowIdField && !is_row_id_literal(literal))
             continue;
         if (as_doubles && !reads_back_from_double(literal))
             return false;

@@ -55,7 +55,7 @@ ExpiringCache<RemoteSchema> &cache() {
 } // namespace
 
 RemoteType RemoteSchema::type_of(const std::string &field) const {
-    if (field == ":id")
+    if (field == kRowIdField)
         return RemoteType::RowId;
     if (field == ":updated_at" || field == ":created_at")
         return RemoteType::Other; // fixed timestamps with a zone: not comparable as floating
@@ -83,7 +83,7 @@ void adopt_field_spellings(ForeignTableInfo &table, const RemoteSchema *remote) 
 }
 
 bool RemoteSchema::reads_same_in_csv(const std::string &field) const {
-    return field == ":id" || csv_like_json.count(field) > 0;
+    return field == kRowIdField || csv_like_json.count(field) > 0;
 }
 
 bool use_csv(ResponseFormat format, const RemoteSchema *remote,

@@ -100,9 +100,16 @@ def log(msg):
     print("bench: " + msg, file=sys.stderr, flush=True)
 
 
+def conninfo_value(v):
+    """A libpq connection-string value, quoted: the socket directory is under the repository,
+    whose path may hold a space."""
+    return "'" + str(v).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def dsn(db=None):
     return "host=%s port=%s dbname=%s user=postgres" % (
-        os.environ["PGHOST"], os.environ["PGPORT"], db or os.environ.get("PGDATABASE", "chicago"))
+        conninfo_value(os.environ["PGHOST"]), conninfo_value(os.environ["PGPORT"]),
+        conninfo_value(db or os.environ.get("PGDATABASE", "chicago")))
 
 
 # --------------------------------------------------------------------------------------------

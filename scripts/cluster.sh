@@ -34,7 +34,9 @@ start() {
         exit 1
     fi
     # The server's socket path (directory + /.s.PGSQL.<port>) must fit in 107 bytes.
-    if ((${#PGHOST} + 10 + ${#PGPORT} > 107)); then
+    local socket_bytes
+    socket_bytes=$(LC_ALL=C; printf '%s' "$PGHOST/.s.PGSQL.$PGPORT" | wc -c)
+    if ((socket_bytes > 107)); then
         echo "cluster: the socket directory $PGHOST is too long for a Unix socket (at most 107" \
             "bytes with /.s.PGSQL.$PGPORT): set RUN_DIR to a shorter path" >&2
         exit 1
@@ -45,7 +47,7 @@ start() {
     cat >>"$PGDATA/postgresql.conf" <<CONF
 listen_addresses = ''
 port = $PGPORT
-unix_socket_directories = '$PGHOST'
+unix_socket_directories = '${PGHOST//\'/\'\'}'
 fsync = off
 synchronous_commit = off
 full_page_writes = off
@@ -53,7 +55,7 @@ shared_buffers = 256MB
 max_wal_size = 4GB
 max_worker_processes = 16
 shared_preload_libraries = 'pg_cron'
-cron.database_name = '$PGDATABASE'
+cron.database_name = '${PGDATABASE//\'/\'\'}'
 cron.use_background_workers = on
 log_min_messages = warning
 ${CLUSTER_CONF:-}
@@ -63,7 +65,8 @@ CONF
         tail -n 20 "$LOG" >&2
         exit 1
     fi
-    "$PG_BINDIR/psql" -X -q -d postgres -v db="$PGDATABASE" <<<'CREATE DATABASE :"db"' >/dev/null
+    "$PG_BINDIR/psql" -X -q -d postgres -v ON_ERROR_STOP=1 -v db="$PGDATABASE" \
+        <<<'CREATE DATABASE :"db"' >/dev/null
     echo "cluster: PostgreSQL $("$PG_BINDIR/postgres" -V | awk '{print $3}') on socket $PGHOST port $PGPORT, database $PGDATABASE"
 }
 

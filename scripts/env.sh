@@ -12,8 +12,9 @@ export PGUSER=postgres
 export PGDATABASE=${PGDATABASE:-chicago}
 export SODA_PORT=${SODA_PORT:-25480}
 # libpq settings that would take psql elsewhere than the cluster above (a service file's host, a
-# host address) or change what the tests see (PGOPTIONS): never this set-up's.
-unset PGSERVICE PGSERVICEFILE PGHOSTADDR PGOPTIONS
+# host address) or change what the tests see (session options, time zone, date style, client
+# encoding): never this set-up's. (Sourced in your own shell, it unsets them there too.)
+unset PGSERVICE PGSERVICEFILE PGHOSTADDR PGOPTIONS PGTZ PGDATESTYLE PGCLIENTENCODING
 export SODA_URL="http://127.0.0.1:$SODA_PORT"
 PG_BINDIR=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 PYTHON=/usr/bin/python3   # Debian's, with its modules (a pyenv shim may shadow python3)

@@ -9,10 +9,13 @@ source "$(dirname "$0")/env.sh"
 DIR=$RUN_DIR/soda
 PIDFILE=$DIR/server.pid
 
-# Whether pid is a test server (a pid file can outlive its server, and the pid be reused by any
-# process, which stop must not kill).
+# Whether pid is this set-up's test server, the one writing $PIDFILE (a pid file can outlive its
+# server, and the pid be reused by any process, another set-up's server included, which stop
+# must not kill).
 is_test_server() {
-    tr '\0' '\n' <"/proc/$1/cmdline" 2>/dev/null | grep -q '/soda_server\.py$'
+    local args
+    args=$({ tr '\0' '\n' <"/proc/$1/cmdline"; } 2>/dev/null) || return 1
+    grep -q '/soda_server\.py$' <<<"$args" && grep -qxF -- "$PIDFILE" <<<"$args"
 }
 
 stop() {
@@ -51,8 +54,9 @@ start() {
             echo "soda: server failed to start:" >&2
             cat "$DIR/server.out" >&2
             if grep -q 'Address already in use' "$DIR/server.out"; then
-                echo "soda: port $SODA_PORT is taken (another set-up's server? \`make stop\` there)," \
-                    "or choose another: SODA_PORT=NNNNN" >&2
+                echo "soda: port $SODA_PORT is taken (another set-up's server? \`make stop\` there)." \
+                    "Another SODA_PORT serves a set-up of your own, but pg_regress (make test," \
+                    "make installcheck) needs the default, 25480." >&2
             fi
             exit 1
         fi

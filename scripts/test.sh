@@ -18,7 +18,8 @@ cleanup() { scripts/soda.sh stop >/dev/null 2>&1; scripts/cluster.sh stop >/dev/
 trap cleanup EXIT
 # Ctrl-C ends the run (the EXIT trap then stops the cluster and the server), rather than killing
 # the suite that runs and going on with the next ones against a stopped server.
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 regress() {
     make --no-print-directory installcheck && return 0

@@ -54,11 +54,17 @@ SELECT label FROM typ09.t WHERE price > 0.98999999999999999999 AND price < 0.990
 -- A number field is another type: price = budget is never sent (the portal refuses it).
 EXPLAIN (VERBOSE, COSTS OFF) SELECT label FROM typ09.t WHERE price = budget;
 SELECT label, price, budget FROM typ09.t WHERE price = budget ORDER BY label;
--- Sorted remotely: nulls last ascending, first descending, on both sides.
+-- Sorted remotely: nulls last ascending, first descending, on both sides. The rows come in the
+-- portal's order (the prices only: two rows tie); the same query over the local rows agrees.
 EXPLAIN (VERBOSE, COSTS OFF) SELECT label, price FROM typ09.t ORDER BY price DESC LIMIT 3;
-SELECT label, price FROM typ09.t ORDER BY price DESC, label LIMIT 3;
-SELECT (SELECT array_agg(price ORDER BY price) FROM typ09.t)
-     = (SELECT array_agg(price ORDER BY price) FROM typ09.l) AS same;
+SELECT price FROM typ09.t ORDER BY price DESC LIMIT 3;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT label, price FROM typ09.t ORDER BY price LIMIT 4;
+SELECT (SELECT array_agg(price) FROM (SELECT price FROM typ09.t ORDER BY price DESC LIMIT 3) s)
+     = (SELECT array_agg(price) FROM (SELECT price FROM typ09.l ORDER BY price DESC LIMIT 3) s)
+       AS same_descending,
+       (SELECT array_agg(price) FROM (SELECT price FROM typ09.t ORDER BY price LIMIT 4) s)
+     = (SELECT array_agg(price) FROM (SELECT price FROM typ09.l ORDER BY price LIMIT 4) s)
+       AS same_ascending;
 -- Aggregates: sum, min and max of money are exact decimals with their own digits.
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT sum(price), min(price), max(price), count(price), count(*) FROM typ09.t;

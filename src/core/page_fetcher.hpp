@@ -35,7 +35,8 @@ class PageFetcher {
 
     // The SoQL parameters of the first page, decoded, e.g. "$select=id, date&$where=..."
     std::string describe() const;
-    // The path and query string of the first page, as sent (URL-encoded).
+    // The path and query string of the first page, as sent (URL-encoded), base_url's own path
+    // included; the app token masked should a literal spell it (redact()).
     std::string first_request_path() const;
 
     // Slots of the page that hold the request's select items (the rest is paging state).

@@ -38,7 +38,8 @@ class SodaClient {
     using CancelCheck = std::function<bool()>;
 
     // `http`: the client to send with (HttpClientPool::take()); without one, a new one is made
-    // for the first request.
+    // for the first request, on the thread that sends it (libcurl's global set-up included,
+    // the first time): a client sent from a worker thread must be given one.
     SodaClient(ScanSettings settings, CancelCheck should_cancel,
                std::unique_ptr<HttpClient> http = nullptr);
 

@@ -3,7 +3,6 @@
 #include "location_value.hpp"
 #include "text_snippet.hpp"
 
-
 namespace socrata {
 
 void append_json_string(std::string &out, std::string_view s) {

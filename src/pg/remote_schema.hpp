@@ -59,7 +59,8 @@ bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string>
 
 // How a scan that reads these fields asks for them: in CSV or JSON (use_csv, with the table's
 // response_format), and as `*` when naming them all would make the URL too long
-// (star_returns_all). Every plan that reads a table's columns decides the same way.
+// (star_returns_all). Every scan plan decides the same way (a plain scan, one under a pushed
+// LIMIT); ANALYZE's sample asks for `*` the same way but always reads JSON.
 void choose_response_form(ScanRequest &request, const ForeignTableInfo &table,
                           const RemoteSchema *remote, const std::vector<std::string> &fields,
                           bool into_json);

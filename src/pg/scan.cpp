@@ -316,7 +316,8 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
             query = state->sent_query;
             path = state->sent_path;
         } else {
-            // Not started (plain EXPLAIN): runtime values are shown as $1, $2...
+            // Not started (plain EXPLAIN), or started without a request (a NULL value no row
+            // can match, under EXPLAIN ANALYZE): runtime values are shown as $1, $2...
             ScanRequest request = state->plan.request;
             std::vector<ComparedValue> names;
             for (int i = 0; i < list_length(state->runtime_states); ++i)

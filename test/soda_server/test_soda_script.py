@@ -127,6 +127,25 @@ class SodaScriptTests(unittest.TestCase):
             other.kill()
             other.wait()
 
+    def test_stop_leaves_another_set_ups_server(self):
+        # A stale pid file may name a pid that another set-up's test server now has.
+        other_dir = tempfile.mkdtemp(prefix="soda_script_other_")
+        other_port = free_port()
+        other_env = dict(self.env, RUN_DIR=other_dir, SODA_PORT=str(other_port))
+        try:
+            r = subprocess.run(["bash", SCRIPT, "start"], env=other_env, text=True,
+                               capture_output=True, timeout=120)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            [other_pid] = server_pids(other_port)
+            os.makedirs(os.path.join(self.run_dir, "soda"))
+            with open(os.path.join(self.run_dir, "soda", "server.pid"), "w") as f:
+                f.write("%d\n" % other_pid)
+            self.assertEqual(self.soda("stop").returncode, 0)
+            self.assertEqual(server_pids(other_port), [other_pid], "stop killed another set-up's server")
+        finally:
+            subprocess.run(["bash", SCRIPT, "stop"], env=other_env, capture_output=True)
+            shutil.rmtree(other_dir, ignore_errors=True)
+
 
 if __name__ == "__main__":
     unittest.main()

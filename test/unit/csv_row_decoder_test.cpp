@@ -219,6 +219,15 @@ TEST(CsvRowDecoder, ErrorObjectBody) {
         EXPECT_EQ(e2.detail(), "Socrata error code: query.compiler.malformed. Response from "
                                "https://x.test/resource/abcd-1234.csv.");
     }
+    // Without a source, the code alone (it once ended with a stray space).
+    CsvRowDecoder unnamed({"a"}, collect_into(rows));
+    unnamed.feed(read_fixture("socrata_error_400_query.compiler.malformed__sfgov_example.json"));
+    try {
+        unnamed.finish();
+        ADD_FAILURE() << "no error";
+    } catch (const Error &e3) {
+        EXPECT_EQ(e3.detail(), "Socrata error code: query.compiler.malformed.");
+    }
 }
 
 TEST(CsvRowDecoder, ValueSizeLimit) {

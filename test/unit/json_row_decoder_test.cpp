@@ -282,7 +282,7 @@ TEST(JsonRowDecoder, RejectsAbsurdNestingAndSizes) {
     EXPECT_EQ(rows.at(0)[0], str("short"));
 }
 
-TEST(JsonRowDecoder, SizeErrorsNameTheValuesOffsetNotTheChunks) {
+TEST(JsonRowDecoder, SizeErrorsNameWhereTheValueCrossesTheLimitNotTheChunksStart) {
     // Each body in one chunk: the offset of its start, 0, would say nothing about the value.
     DecoderLimits small;
     small.max_value_bytes = 16;

@@ -84,22 +84,24 @@ class Dataset:
             self.create_table()
 
     # -- schema
+    def column_ddl(self, c):
+        """The SQLite columns that store column c (a subclass adds the types it stores
+        otherwise)."""
+        if c.soql_type == "number":
+            return ["%s NUMERIC" % c.sql]   # int or float values
+        if c.soql_type == "double":
+            return ["%s REAL" % c.sql]
+        if c.soql_type == "boolean":
+            return ["%s INTEGER" % c.sql]
+        if c.soql_type in ("point", "location"):
+            return ["%s TEXT" % c.sql, "%s REAL" % c.lat_sql, "%s REAL" % c.lon_sql]
+        return ["%s TEXT" % c.sql]
+
     def create_table(self):
         cols = ["_sid INTEGER PRIMARY KEY", "_rid TEXT NOT NULL", "_created TEXT NOT NULL",
                 "_updated TEXT NOT NULL", "_vc INTEGER NOT NULL", "_json BLOB NOT NULL", "_csv BLOB NOT NULL"]
         for c in self.columns:
-            if c.soql_type == "number":
-                cols.append("%s NUMERIC" % c.sql)   # int or float values
-            elif c.soql_type == "double":
-                cols.append("%s REAL" % c.sql)
-            elif c.soql_type == "boolean":
-                cols.append("%s INTEGER" % c.sql)
-            elif c.soql_type in ("point", "location"):
-                cols.append("%s TEXT" % c.sql)
-                cols.append("%s REAL" % c.lat_sql)
-                cols.append("%s REAL" % c.lon_sql)
-            else:
-                cols.append("%s TEXT" % c.sql)
+            cols += self.column_ddl(c)
         self.ddl_cols = cols
         with self.db.writer() as conn:
             conn.execute("DROP TABLE IF EXISTS %s" % self.table)

@@ -210,23 +210,14 @@ def _dataset_class():
             for c in self.columns:
                 if c.soql_type == "url":
                     c.out_sql = "u_%d" % c.index
-            cols = ["_sid INTEGER PRIMARY KEY", "_rid TEXT NOT NULL", "_created TEXT NOT NULL",
-                    "_updated TEXT NOT NULL", "_vc INTEGER NOT NULL", "_json BLOB NOT NULL",
-                    "_csv BLOB NOT NULL"]
-            for c in self.columns:
-                if c.soql_type in ("number", "money"):
-                    cols.append("%s NUMERIC" % c.sql)
-                elif c.soql_type in ("point", "location"):
-                    cols += ["%s TEXT" % c.sql, "%s REAL" % c.lat_sql, "%s REAL" % c.lon_sql]
-                elif c.soql_type == "url":
-                    cols += ["%s TEXT" % c.sql, "u_%d TEXT" % c.index]
-                else:
-                    cols.append("%s TEXT" % c.sql)
-            self.ddl_cols = cols
-            with self.db.writer() as conn:
-                conn.execute("DROP TABLE IF EXISTS %s" % self.table)
-                conn.execute("CREATE TABLE %s (%s)" % (self.table, ", ".join(cols)))
-            self.insert_sql = None
+            super().create_table()
+
+        def column_ddl(self, c):
+            if c.soql_type == "money":
+                return ["%s NUMERIC" % c.sql]
+            if c.soql_type == "url":
+                return ["%s TEXT" % c.sql, "u_%d TEXT" % c.index]
+            return super().column_ddl(c)
 
         def build(self, sid, vals, created, updated, vc):
             jparts, cparts = [], []

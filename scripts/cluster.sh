@@ -18,6 +18,14 @@ stop() {
     if [[ -f $PGDATA/postmaster.pid ]]; then
         as_postgres "$PG_BINDIR/pg_ctl" -D "$PGDATA" -m immediate -w stop >/dev/null 2>&1 || true
     fi
+    # A server whose run directory was deleted under it (rm -rf .run, git clean -fdx) has no pid
+    # file left to be stopped by: found by its command line, it gets an immediate shutdown.
+    local pid pattern
+    pattern=$(printf '%s' "$PG_BINDIR/postgres -D $PGDATA" | sed 's/[][\\.*^$+?(){}|]/\\&/g')
+    for pid in $(pgrep -u postgres -x -f "$pattern" || true); do
+        kill -QUIT "$pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    done
 }
 
 start() {

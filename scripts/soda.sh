@@ -18,16 +18,26 @@ is_test_server() {
     grep -q '/soda_server\.py$' <<<"$args" && grep -qxF -- "$PIDFILE" <<<"$args"
 }
 
+end_server() {
+    kill "$1" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$1" 2>/dev/null || true
+}
+
 stop() {
-    [[ -f $PIDFILE ]] || return 0
     local pid
-    pid=$(cat "$PIDFILE")
-    if [[ $pid =~ ^[0-9]+$ ]] && is_test_server "$pid"; then
-        kill "$pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -9 "$pid" 2>/dev/null || true
+    if [[ -f $PIDFILE ]]; then
+        pid=$(cat "$PIDFILE")
+        if [[ $pid =~ ^[0-9]+$ ]] && is_test_server "$pid"; then
+            end_server "$pid"
+        fi
+        rm -f "$PIDFILE"
     fi
-    rm -f "$PIDFILE"
+    # A server whose run directory was deleted under it (rm -rf .run, git clean -fdx) has no pid
+    # file left: found by its command line, which names this set-up's pid file.
+    for pid in $(pgrep -f '/soda_server\.py' || true); do
+        if is_test_server "$pid"; then end_server "$pid"; fi
+    done
 }
 
 start() {

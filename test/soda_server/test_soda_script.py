@@ -146,6 +146,14 @@ class SodaScriptTests(unittest.TestCase):
             subprocess.run(["bash", SCRIPT, "stop"], env=other_env, capture_output=True)
             shutil.rmtree(other_dir, ignore_errors=True)
 
+    def test_stop_ends_a_server_whose_run_directory_was_deleted(self):
+        # rm -rf .run (git clean -fdx) under a running demo: no pid file is left to stop it by.
+        r = self.soda("start")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        shutil.rmtree(self.run_dir)
+        self.assertEqual(self.soda("stop").returncode, 0)
+        self.assert_no_server_left()
+
 
 if __name__ == "__main__":
     unittest.main()

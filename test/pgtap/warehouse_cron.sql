@@ -75,11 +75,8 @@ SELECT is((SELECT count(*) FROM crime.incidents), (SELECT count(*) FROM crime.po
 \set second_db second_warehouse_database_whose_name_is_as_long_as_any_name_can
 DROP DATABASE IF EXISTS :"second_db" WITH (FORCE);
 CREATE DATABASE :"second_db";
--- The socket directory is under the repository, whose path may hold a space: quoted.
-SELECT dblink_connect('second', format('dbname=%s host=''%s'' port=%s', :'second_db',
-                                       replace(replace(split_part(current_setting('unix_socket_directories'),
-                                                                  ',', 1), '\', '\\'), '''', '\'''),
-                                       current_setting('port'))) AS connected \gset
+\ir warehouse/conninfo.psql
+SELECT dblink_connect('second', pg_temp.conninfo(:'second_db')) AS connected \gset
 SELECT dblink_exec('second', 'SET client_min_messages = warning') AS set \gset
 SELECT dblink_exec('second', 'CREATE EXTENSION chicago_crime CASCADE') AS created \gset
 SELECT dblink_exec('second', $q$

@@ -5,11 +5,16 @@
 #  2. bytes received for `SELECT primary_type, count(*) ... GROUP BY 1` with the aggregate pushed
 #     down vs. computed locally (HAVING count(*) >= 0 keeps it local), over N rows.
 #   bench/paging_and_aggregates.sh [N]     (default 100000; uses bench/out/crimes-N.csv.gz)
-# Own cluster and server (ports 25434/25482), stopped on exit.
+# Own cluster and server (.run/bench-paging, ports 25434/25482; BENCH_PAGING_RUN_DIR,
+# BENCH_PAGING_PGPORT and BENCH_PAGING_SODA_PORT override them), stopped on exit.
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 N=${1:-100000}
-export RUN_DIR=$REPO/.run/bench-paging PGPORT=25434 SODA_PORT=25482
+export RUN_DIR=${BENCH_PAGING_RUN_DIR:-$REPO/.run/bench-paging}
+export PGPORT=${BENCH_PAGING_PGPORT:-25434}
+export SODA_PORT=${BENCH_PAGING_SODA_PORT:-25482}
+unset PGHOST_DIR
+export PGDATABASE=chicago
 source "$REPO/scripts/env.sh"
 DATA=$REPO/bench/out/crimes-$N.csv.gz
 mkdir -p "$REPO/bench/out"

@@ -2,6 +2,7 @@
 
 #include "ascii_case.hpp"
 #include "error.hpp"
+#include "json_member.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -13,11 +14,6 @@ namespace socrata {
 namespace {
 
 constexpr std::size_t kMaxIdentifierBytes = 63; // NAMEDATALEN - 1
-
-std::string string_member(const nlohmann::json &object, const char *key) {
-    auto it = object.find(key);
-    return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
 
 bool has_flag(const nlohmann::json &column, const char *flag) {
     auto it = column.find("flags");

@@ -1,6 +1,7 @@
 #include "soda_error.hpp"
 
 #include "ascii_case.hpp"
+#include "json_member.hpp"
 #include "soql.hpp"
 #include "text_snippet.hpp"
 
@@ -71,13 +72,6 @@ std::string url_for_message(std::string_view url) {
         return std::string(url);
     return std::string(url.substr(0, kMaxUrlBytes)) + "... (" + std::to_string(url.size()) +
            " bytes)";
-}
-
-std::string string_member(const nlohmann::json &obj, const char *key) {
-    auto it = obj.find(key);
-    if (it != obj.end() && it->is_string())
-        return it->get<std::string>();
-    return {};
 }
 
 } // namespace

@@ -13,36 +13,12 @@ namespace {
 
 Rows decode(const std::string &body, const std::vector<std::string> &fields,
             const std::vector<std::size_t> &chunks = {}) {
-    Rows rows;
-    CsvRowDecoder d(fields, collect_into(rows), "https://example.test/resource/abcd-1234.csv");
-    if (chunks.empty()) {
-        d.feed(body);
-    } else {
-        std::size_t pos = 0, i = 0;
-        while (pos < body.size()) {
-            std::size_t n = std::min(chunks[i++ % chunks.size()], body.size() - pos);
-            d.feed(body.data() + pos, n);
-            pos += n;
-        }
-    }
-    d.finish();
-    EXPECT_EQ(d.rows(), rows.size());
-    EXPECT_EQ(d.bytes_consumed(), body.size());
-    return rows;
+    return decode_with<CsvRowDecoder>(body, fields, chunks);
 }
 
 Error decode_error(const std::string &body, const std::vector<std::string> &fields = {"a"},
                    DecoderLimits limits = {}) {
-    Rows rows;
-    CsvRowDecoder d(fields, collect_into(rows), "", limits);
-    try {
-        d.feed(body);
-        d.finish();
-    } catch (const Error &e) {
-        return e;
-    }
-    ADD_FAILURE() << "no error for body: " << body;
-    return Error(ErrorKind::Protocol, "none");
+    return decode_error_with<CsvRowDecoder>(body, fields, limits);
 }
 
 const std::string kTricky = "\"a\",\"b\",c,\"d\"\r\n"

@@ -16,25 +16,10 @@ namespace {
 const std::vector<std::string> kCrimeFields = {"id",       "date", "arrest", "beat",
                                                "location", "ward", "id"};
 
-// Decodes `body` split into chunks of the given sizes (cycled); 0 = one shot.
+// Decodes `body` in chunks of the given sizes (cycled); none = one piece.
 Rows decode(const std::string &body, const std::vector<std::string> &fields,
             const std::vector<std::size_t> &chunks = {}) {
-    Rows rows;
-    JsonRowDecoder d(fields, collect_into(rows), "https://example.test/resource/abcd-1234.json");
-    if (chunks.empty()) {
-        d.feed(body);
-    } else {
-        std::size_t pos = 0, i = 0;
-        while (pos < body.size()) {
-            std::size_t n = std::min(chunks[i++ % chunks.size()], body.size() - pos);
-            d.feed(body.data() + pos, n);
-            pos += n;
-        }
-    }
-    d.finish();
-    EXPECT_EQ(d.rows(), rows.size());
-    EXPECT_EQ(d.bytes_consumed(), body.size());
-    return rows;
+    return decode_with<JsonRowDecoder>(body, fields, chunks);
 }
 
 Rows decode_random_chunks(const std::string &body, const std::vector<std::string> &fields,
@@ -50,16 +35,7 @@ Rows decode_random_chunks(const std::string &body, const std::vector<std::string
 // The Error thrown while decoding `body` in one piece (fails the test if none is thrown).
 Error decode_error(const std::string &body, const std::vector<std::string> &fields = {"a"},
                    DecoderLimits limits = {}) {
-    Rows rows;
-    JsonRowDecoder d(fields, collect_into(rows), "", limits);
-    try {
-        d.feed(body);
-        d.finish();
-    } catch (const Error &e) {
-        return e;
-    }
-    ADD_FAILURE() << "no error for body: " << body;
-    return Error(ErrorKind::Protocol, "none");
+    return decode_error_with<JsonRowDecoder>(body, fields, limits);
 }
 
 // A body exercising every kind of value, escape and nesting, for chunking tests.

@@ -1,7 +1,13 @@
-// Helpers shared by the unit tests: fixture loading and row collection.
+// Helpers shared by the unit tests: fixture loading, row collection and decoder driving.
 #pragma once
 
+#include "error.hpp"
 #include "row_view.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstddef>
 
 #include <fstream>
 #include <optional>
@@ -66,6 +72,45 @@ inline Cell array(std::string s) {
 }
 inline Cell null() {
     return Cell{};
+}
+
+// Decodes `body` with a row decoder (JsonRowDecoder, CsvRowDecoder) fed in chunks of the given
+// sizes (cycled; none = one piece), and checks the decoder's own row and byte counts.
+template <class Decoder>
+Rows decode_with(const std::string &body, const std::vector<std::string> &fields,
+                 const std::vector<std::size_t> &chunks = {}) {
+    Rows rows;
+    Decoder d(fields, collect_into(rows), "https://example.test/resource/abcd-1234.json");
+    if (chunks.empty()) {
+        d.feed(body);
+    } else {
+        std::size_t pos = 0, i = 0;
+        while (pos < body.size()) {
+            std::size_t n = std::min(chunks[i++ % chunks.size()], body.size() - pos);
+            d.feed(body.data() + pos, n);
+            pos += n;
+        }
+    }
+    d.finish();
+    EXPECT_EQ(d.rows(), rows.size());
+    EXPECT_EQ(d.bytes_consumed(), body.size());
+    return rows;
+}
+
+// The Error a row decoder throws on `body` fed in one piece (fails the test if none is thrown).
+template <class Decoder>
+Error decode_error_with(const std::string &body, const std::vector<std::string> &fields,
+                        DecoderLimits limits) {
+    Rows rows;
+    Decoder d(fields, collect_into(rows), "", limits);
+    try {
+        d.feed(body);
+        d.finish();
+    } catch (const Error &e) {
+        return e;
+    }
+    ADD_FAILURE() << "no error for body: " << body;
+    return Error(ErrorKind::Protocol, "none");
 }
 
 } // namespace socrata::test

@@ -39,9 +39,11 @@ void mask_values_after(std::string &text, std::string_view key) {
         std::size_t end = start;
         while (end < text.size() && !ends_value(text[end]))
             ++end;
-        if (end > start && text.compare(start, end - start, kMask) != 0)
+        if (end > start && text.compare(start, end - start, kMask) != 0) {
             text.replace(start, end - start, kMask);
-        pos = start + kMask.size();
+            end = start + kMask.size();
+        }
+        pos = end; // after an empty value, the next key may start right here
     }
 }
 

@@ -104,6 +104,15 @@ TEST(Redact, MasksAppTokenHeaders) {
               "headers: [X-APP-TOKEN: ***, Accept: x]");
 }
 
+TEST(Redact, MasksAKeyRightAfterAnEmptyValue) {
+    // An empty value is skipped by its own length (none), not the mask's: a key starting in
+    // the three bytes after it was once missed (found by fuzzing).
+    EXPECT_EQ(redact("app_token=&app_token=abcdef"), "app_token=&app_token=***");
+    EXPECT_EQ(redact("X-App-Token:\r\nX-App-Token: s3cr3tT0ken"),
+              "X-App-Token:\r\nX-App-Token: ***");
+    EXPECT_EQ(redact("$$app_token=&$$app_token=x"), "$$app_token=&$$app_token=***");
+}
+
 TEST(Redact, SecretAndPatternsTogether) {
     const std::string out =
         redact("GET /r.json?$$app_token=tok1 X-App-Token: tok1 body mentions tok1", "tok1");

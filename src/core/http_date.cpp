@@ -123,7 +123,15 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
     if (d < 1 || d > days_in_month(y, unsigned(m)))
         return std::nullopt;
     const long long epoch_seconds = days_from_civil(y, unsigned(m), d) * 86400 + *secs;
-    return std::chrono::system_clock::time_point(std::chrono::seconds(epoch_seconds));
+    // system_clock counts nanoseconds in 64 bits: saturate rather than overflow past its range.
+    using Clock = std::chrono::system_clock;
+    constexpr long long kLimit =
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::duration::max()).count();
+    if (epoch_seconds > kLimit)
+        return Clock::time_point::max();
+    if (epoch_seconds < -kLimit)
+        return Clock::time_point::min();
+    return Clock::time_point(std::chrono::seconds(epoch_seconds));
 }
 
 } // namespace socrata

@@ -57,8 +57,9 @@ parse_retry_after(std::string_view value, std::chrono::system_clock::time_point 
     const auto when = parse_http_date(value);
     if (!when)
         return std::nullopt;
-    const auto delta = std::chrono::duration_cast<std::chrono::milliseconds>(*when - now);
-    return std::max(delta, std::chrono::milliseconds(0));
+    if (*when <= now) // also keeps the subtraction below from overflowing
+        return std::chrono::milliseconds(0);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(*when - now);
 }
 
 RetryDecision RetryDecider::decide(int attempt, const AttemptOutcome &outcome) {

@@ -119,6 +119,24 @@ TEST(ParseRetryAfter, Forms) {
         EXPECT_FALSE(parse_retry_after(bad, now).has_value()) << bad;
 }
 
+TEST(ParseRetryAfter, DatesBeyondTheClocksRange) {
+    // system_clock counts nanoseconds in 64 bits (years 1677-2262); dates past that once
+    // overflowed (found by fuzzing): year 9999 wrapped to 1816 (no wait), 1600 to 2185.
+    const auto now = system_clock::time_point(seconds(784111777));
+    EXPECT_GT(parse_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", now).value(), hours(24 * 365));
+    EXPECT_EQ(parse_retry_after("Sun, 06 Nov 1600 08:49:37 GMT", now), milliseconds(0));
+    RetryDecider decider(RetryPolicy{5, 100, 1000}, 9);
+    EXPECT_EQ(decider.decide(1, status(503, "Fri, 31 Dec 9999 23:59:59 GMT")).delay_ms,
+              kMaxRetryAfterMs);
+}
+
+TEST(HttpDate, SaturatesAtTheClocksLimits) {
+    EXPECT_EQ(parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"), system_clock::time_point::max());
+    EXPECT_EQ(parse_http_date("Sun, 06 Nov 1600 08:49:37 GMT"), system_clock::time_point::min());
+    EXPECT_EQ(parse_http_date("Tue, 01 Jan 2262 00:00:00 GMT")->time_since_epoch(),
+              seconds(9214646400));
+}
+
 TEST(HttpDate, KnownInstants) {
     EXPECT_EQ(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT")->time_since_epoch(), seconds(0));
     EXPECT_EQ(parse_http_date("Tue, 29 Feb 2000 12:00:00 GMT")->time_since_epoch(),

@@ -304,6 +304,9 @@ const char *JsonRowDecoder::begin_key(const char *p, const char *end) {
         const char *s = p + 1;
         const char *q = find_json_string_special(s, end);
         if (q < end && *q == '"') {
+            // Limited like a name that arrives in pieces (append_str), though nothing is copied.
+            if (std::size_t(q - s) > limits_.max_value_bytes)
+                fail_too_large(p, "field name", limits_.max_value_bytes);
             cur_field_ = fields_.find(s, std::size_t(q - s));
             state_ = State::Colon;
             // The colon and value usually follow at once: skip a trip through the switch.
@@ -695,7 +698,7 @@ void JsonRowDecoder::append_str(const char *bytes, std::size_t n, const char *at
         return;
     str_out_->append(bytes, n);
     if (str_out_->size() - str_base_ > limits_.max_value_bytes)
-        fail_too_large(at, "value", limits_.max_value_bytes);
+        fail_too_large(at, str_out_ == &key_buf_ ? "field name" : "value", limits_.max_value_bytes);
 }
 
 std::string JsonRowDecoder::position_detail(const char *p) const {

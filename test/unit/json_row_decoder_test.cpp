@@ -258,6 +258,30 @@ TEST(JsonRowDecoder, RejectsAbsurdNestingAndSizes) {
     EXPECT_EQ(rows.at(0)[0], str("short"));
 }
 
+TEST(JsonRowDecoder, FieldNamesAreLimitedHoweverTheBodyIsSplit) {
+    // A name that arrived whole once passed unchecked, while the same name split across chunks
+    // failed as a "value" (found by fuzzing).
+    DecoderLimits small;
+    small.max_value_bytes = 16;
+    const std::string body = "[{\"" + std::string(40, 'k') + "\":\"v\"}]";
+    for (std::size_t piece : {body.size(), std::size_t(3)}) {
+        Rows rows;
+        JsonRowDecoder d({"a"}, collect_into(rows), "", small);
+        try {
+            for (std::size_t pos = 0; pos < body.size(); pos += piece)
+                d.feed(body.data() + pos, std::min(piece, body.size() - pos));
+            d.finish();
+            ADD_FAILURE() << "no error in pieces of " << piece;
+        } catch (const Error &e) {
+            EXPECT_NE(std::string(e.what()).find("field name larger than"), std::string::npos)
+                << e.what();
+        }
+    }
+    // Names within the limit are no error, escaped or not.
+    Rows rows = decode_with<JsonRowDecoder>("[{\"a\":\"v\",\"\\u0062\":1}]", {"a", "b"}, {3});
+    EXPECT_EQ(rows, (Rows{{str("v"), num("1")}}));
+}
+
 TEST(JsonRowDecoder, SizeErrorsNameWhereTheValueCrossesTheLimitNotTheChunksStart) {
     // Each body in one chunk: the offset of its start, 0, would say nothing about the value.
     DecoderLimits small;

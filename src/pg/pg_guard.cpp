@@ -137,6 +137,17 @@ char *copy_text_for_database(const Error &error, const std::string &text) noexce
     }
 }
 
+// A palloc'd copy of `text`, or nullptr if there is none or no memory for one (never raises).
+char *copy_to_palloc(const char *text) {
+    if (!text)
+        return nullptr;
+    const Size size = strlen(text) + 1;
+    auto *copy = static_cast<char *>(palloc_extended(size, MCXT_ALLOC_NO_OOM));
+    if (copy)
+        memcpy(copy, text, size);
+    return copy;
+}
+
 } // namespace
 
 CapturedError capture_current_exception() noexcept {
@@ -175,10 +186,15 @@ void raise_captured(CapturedError &c) {
     if (c.pg_error)
         ReThrowError(c.pg_error); // keeps SQLSTATE, detail, hint, context
 
-    // Move the texts from malloc to palloc so nothing leaks when ereport longjmps.
-    char *message = c.message ? pstrdup(c.message) : pstrdup("socrata_fdw error");
-    char *detail = c.detail ? pstrdup(c.detail) : nullptr;
-    char *hint = c.hint ? pstrdup(c.hint) : nullptr;
+    // Move the texts from malloc to palloc so nothing leaks when ereport longjmps. The copies
+    // must not raise before the free()s (pstrdup would, out of memory): a text that cannot be
+    // copied is left out, and a message replaced by a fixed one.
+    const char *message = copy_to_palloc(c.message);
+    const char *detail = copy_to_palloc(c.detail);
+    const char *hint = copy_to_palloc(c.hint);
+    if (!message)
+        message = c.message ? "socrata_fdw error (out of memory while reporting it)"
+                            : "socrata_fdw error";
     free(c.message);
     free(c.detail);
     free(c.hint);

@@ -14,7 +14,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 # ---------------------------------------------------------------------------------------------
 # Entry points (no PGXS needed)
 # ---------------------------------------------------------------------------------------------
-.PHONY: deps demo test bench unit format tidy stop
+.PHONY: deps demo test bench unit fuzz format tidy stop
 
 deps:
 	@scripts/install-deps.sh
@@ -30,6 +30,14 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory install
 	@bench/run.sh $(BENCH_ARGS)
+
+# libFuzzer over the pure C++ core's parsers (test/fuzz/core/README.md): the seed corpora once,
+# then FUZZ_SECONDS (default 60) of fuzzing per harness. Needs clang, installed here on demand.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/install-deps.sh --fuzz
+	@test/fuzz/core/run.sh smoke
+	@test/fuzz/core/run.sh fuzz $(FUZZ_SECONDS)
 
 # Stops the throwaway cluster and the local SODA server, if running.
 stop:
@@ -57,7 +65,7 @@ unit: build/unit_tests
 
 -include $(UNIT_OBJS:.o=.d)
 
-ALL_CXX := $(wildcard src/*/*.cpp src/*/*.hpp test/unit/*.cpp bench/*.cpp)
+ALL_CXX := $(wildcard src/*/*.cpp src/*/*.hpp test/unit/*.cpp test/unit/*.hpp test/fuzz/core/*.cpp test/fuzz/core/*.hpp bench/*.cpp)
 format:
 	clang-format -i $(ALL_CXX)
 

@@ -2,6 +2,7 @@
 # Installs the Debian 12 packages the project needs, only those missing (idempotent, no TTY).
 #   scripts/install-deps.sh          build + test + demo packages (psycopg2: the pushdown fuzzer)
 #   scripts/install-deps.sh --bench  also the benchmark baselines' Python packages
+#   scripts/install-deps.sh --fuzz   also clang and its libFuzzer runtime (`make fuzz`)
 set -euo pipefail
 
 packages=(
@@ -10,9 +11,10 @@ packages=(
     libtap-parser-sourcehandler-pgtap-perl
     libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev
 )
-if [[ "${1:-}" == "--bench" ]]; then
-    packages+=(python3-pandas python3-requests)
-fi
+case "${1:-}" in
+    --bench) packages+=(python3-pandas python3-requests) ;;
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Every test, in one run: GoogleTest (pure C++), the SODA test server's self-tests, pg_regress
-# (sql/ + expected/), a randomized differential test of pushdown (test/fuzz/), pgTAP
-# (test/pgtap/*.sql via pg_prove) and a crash-recovery check (test/crash_recovery.sh), against a
-# fresh throwaway cluster and the local SODA server on the bundled data. Exits non-zero on any
-# failure.
+# Every test, in one run: GoogleTest (pure C++), the C++ fuzz harnesses over their seeds
+# (test/fuzz/core/), the SODA test server's self-tests, pg_regress (sql/ + expected/), a
+# randomized differential test of pushdown (test/fuzz/), pgTAP (test/pgtap/*.sql via pg_prove)
+# and a crash-recovery check (test/crash_recovery.sh), against a fresh throwaway cluster and the
+# local SODA server on the bundled data. Exits non-zero on any failure.
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$REPO_ROOT"
@@ -46,6 +46,9 @@ pgtap() {
 }
 
 suite "unit (GoogleTest)" make --no-print-directory unit
+# The fuzz harnesses' seed corpora, each input once, under AddressSanitizer and UBSan (g++):
+# keeps the harnesses building and their findings fixed (test/fuzz/core/README.md).
+suite "C++ fuzz seeds (ASan/UBSan)" test/fuzz/core/run.sh smoke
 suite "SODA test server self-tests" "$PYTHON" -m unittest discover -s test/soda_server -p 'test_*.py'
 # With page checksums: every page read back from disk is verified, those crime.bulk_insert
 # writes straight to the file included.

@@ -192,11 +192,7 @@ Outcome reference(std::string_view body, const std::vector<std::string> &fields,
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size) {
     fuzz::Input in(data, size);
     const std::uint8_t opts = in.byte();
-    std::vector<std::size_t> sizes;
-    for (int i = 0; i < (opts & 7); ++i) {
-        const std::uint8_t b = in.byte();
-        sizes.push_back(b < 128 ? b % 9 : b);
-    }
+    const std::vector<std::size_t> sizes = fuzz::chunk_sizes(in, opts & 7);
     const bool tiny = opts & 8;
     const std::vector<std::string> &fields = (opts & 16) ? kFieldsB : kFieldsA;
     const bool end_marked = !(opts & 32);

@@ -69,6 +69,17 @@ class Input {
     std::size_t n_;
 };
 
+// `count` chunk sizes for feed_in_chunks, one input byte each: mostly tiny (0-8 bytes, so that
+// chunk boundaries fall inside tokens), sometimes up to 255.
+inline std::vector<std::size_t> chunk_sizes(Input &in, int count) {
+    std::vector<std::size_t> sizes;
+    for (int i = 0; i < count; ++i) {
+        const std::uint8_t b = in.byte();
+        sizes.push_back(b < 128 ? b % 9 : b);
+    }
+    return sizes;
+}
+
 // Feeds `body` to `feed(ptr, n)` in chunks whose sizes cycle through `sizes` (0 allowed, so
 // empty feeds happen too; an all-zero list is one piece). Each chunk is copied into its own
 // heap block of exactly its size, freed right after the call, so that ASan sees any read past

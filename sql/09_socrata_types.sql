@@ -81,16 +81,51 @@ SELECT price > 1000 AS big, sum(price), sum(budget) FROM typ09.l WHERE price >= 
 EXPLAIN (VERBOSE, COSTS OFF) SELECT avg(price) FROM typ09.t;
 SELECT avg(price) FROM typ09.t;
 
--- The other types: kept local (percent is a number, email and html are text, date a fixed
--- timestamp on the portal, but the wrapper does not push them), and correct.
+-- Percent is a SoQL number, email and html are SoQL text, date a fixed timestamp (an instant):
+-- their conditions, sorts and aggregates are sent, and answer as the local ones would.
 EXPLAIN (VERBOSE, COSTS OFF) SELECT label FROM typ09.t WHERE share > 1;
 SELECT label, share FROM typ09.t WHERE share > 1 ORDER BY share;
+SELECT label FROM typ09.t WHERE share + 0 > 1 ORDER BY share; -- the same, filtered locally
 EXPLAIN (VERBOSE, COSTS OFF) SELECT label FROM typ09.t WHERE opened >= '2024-03-10 08:30:00+00';
 SELECT label, opened FROM typ09.t WHERE opened >= '2024-03-10 08:30:00+00' ORDER BY opened, label;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT max(opened), min(opened), count(opened) FROM typ09.t;
 SELECT max(opened), min(opened), count(opened) FROM typ09.t;
 EXPLAIN (VERBOSE, COSTS OFF) SELECT label FROM typ09.t WHERE contact_email = 'bravo@example.org';
+SELECT label FROM typ09.t WHERE contact_email = 'bravo@example.org';
 SELECT label FROM typ09.t WHERE lower(contact_email) LIKE 'charlie@%';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT label FROM typ09.t WHERE notes_html LIKE '%"hi"%';
 SELECT label FROM typ09.t WHERE notes_html LIKE '%"hi"%';
+
+-- An instant is sent in UTC, whatever the session's TimeZone: 03:30 CDT is 08:30 UTC.
+SET TimeZone = 'America/Chicago';
+EXPLAIN (VERBOSE, COSTS OFF) SELECT label FROM typ09.t WHERE opened >= '2024-03-10 03:30:00';
+SELECT label, opened FROM typ09.t WHERE opened >= '2024-03-10 03:30:00' ORDER BY opened, label;
+-- Sorted by the portal, the NULL last as here.
+EXPLAIN (VERBOSE, COSTS OFF) SELECT label, opened FROM typ09.t ORDER BY opened;
+SELECT label, opened FROM typ09.t ORDER BY opened, label;
+RESET TimeZone;
+SET TimeZone = 'UTC';
+-- Past the millisecond the portal holds: no value lies between 23:59:59.999 and the next one.
+EXPLAIN (VERBOSE, COSTS OFF)
+  SELECT label FROM typ09.t WHERE opened > '2023-12-31 23:59:59.9995+00';
+SELECT label FROM typ09.t WHERE opened > '2023-12-31 23:59:59.9995+00' ORDER BY label;
+SELECT label FROM typ09.t WHERE opened <= '2023-12-31 23:59:59.9995+00' ORDER BY label;
+-- A value known when the scan starts is sent too (now() is a timestamptz)...
+EXPLAIN (VERBOSE, COSTS OFF) SELECT label FROM typ09.t WHERE opened < now() - interval '1 day';
+SELECT count(*) FROM typ09.t WHERE opened < now() - interval '1 day';
+-- ... but not a timestamp or a date: Postgres converts them in the TimeZone of the execution.
+EXPLAIN (VERBOSE, COSTS OFF)
+  SELECT label FROM typ09.t WHERE opened >= '2024-03-10 08:30:00'::timestamp;
+SELECT label FROM typ09.t WHERE opened >= '2024-03-10 08:30:00'::timestamp ORDER BY label;
+-- The system fields :created_at and :updated_at are fixed timestamps too.
+CREATE FOREIGN TABLE typ09.crimes (id bigint, updated_on timestamp,
+  updated_at timestamptz OPTIONS (column_name ':updated_at'))
+  SERVER typ09_srv OPTIONS (dataset 'ijzp-q8t2');
+EXPLAIN (VERBOSE, COSTS OFF)
+  SELECT count(*) FROM typ09.crimes WHERE updated_at >= '2018-02-10 15:50:01+00';
+SELECT count(*) FROM typ09.crimes WHERE updated_at >= '2018-02-10 15:50:01+00'
+  AND updated_at < '2018-02-10 15:50:02+00';
+SELECT count(*) FROM typ09.crimes WHERE updated_on = '2018-02-10 15:50:01';
 -- Nested values read as the JSON the portal sends.
 SELECT label, homepage->>'url' AS url, homepage->>'description' AS description,
        phone->>'phone_type' AS phone_type, phone->>'phone_number' AS phone_number

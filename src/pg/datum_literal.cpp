@@ -19,9 +19,13 @@ namespace socrata::pg {
 
 namespace {
 
-// A floating timestamp literal, to the millisecond, and where ts lies against the values a
-// timestamp column can hold: those the portal sends, years 1 to 9999, whole milliseconds.
-ComparedValue floating_timestamp(Timestamp ts) {
+// A timestamp literal, to the millisecond, and where ts lies against the values a timestamp
+// column can hold: those the portal sends, years 1 to 9999, whole milliseconds. A floating
+// timestamp is written as it is; a fixed one (a timestamptz: microseconds since 2000-01-01 UTC,
+// as a timestamp is since its own midnight) in UTC, with the zone the portal's values carry.
+enum class TimestampKind { Floating, Fixed };
+
+ComparedValue timestamp_literal(Timestamp ts, TimestampKind kind) {
     if (TIMESTAMP_IS_NOBEGIN(ts))
         return {ComparedValue::Kind::BelowAll, {}};
     if (TIMESTAMP_IS_NOEND(ts))
@@ -36,8 +40,9 @@ ComparedValue floating_timestamp(Timestamp ts) {
     if (tm.tm_year > 9999)
         return {ComparedValue::Kind::AboveAll, {}};
     char buf[64];
-    snprintf(buf, sizeof buf, "'%04d-%02d-%02dT%02d:%02d:%02d.%03d'", tm.tm_year, tm.tm_mon,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(fsec / 1000));
+    snprintf(buf, sizeof buf, "'%04d-%02d-%02dT%02d:%02d:%02d.%03d%s'", tm.tm_year, tm.tm_mon,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(fsec / 1000),
+             kind == TimestampKind::Fixed ? "Z" : "");
     return {fsec % 1000 == 0 ? ComparedValue::Kind::Exact : ComparedValue::Kind::Between, buf};
 }
 
@@ -85,7 +90,9 @@ ComparedValue compared_value_for_datum(Datum value, bool isnull, Oid type) {
                 quote_literal(utf8_from_database(chars, std::strlen(chars)))};
     }
     case TIMESTAMPOID:
-        return floating_timestamp(DatumGetTimestamp(value));
+        return timestamp_literal(DatumGetTimestamp(value), TimestampKind::Floating);
+    case TIMESTAMPTZOID:
+        return timestamp_literal(DatumGetTimestampTz(value), TimestampKind::Fixed);
     case DATEOID: {
         // A date past timestamp's range (294277 AD on) is later than every timestamp, as
         // Postgres's own timestamp-date comparisons take it; date_timestamp would raise.
@@ -96,7 +103,7 @@ ComparedValue compared_value_for_datum(Datum value, bool isnull, Oid type) {
             return {ComparedValue::Kind::AboveAll, {}};
         if (overflow < 0)
             return {ComparedValue::Kind::BelowAll, {}};
-        return floating_timestamp(ts);
+        return timestamp_literal(ts, TimestampKind::Floating);
     }
     default:
         throw Error(ErrorKind::Conversion, "no SoQL literal for this type");

@@ -31,8 +31,9 @@ namespace socrata::pg {
 
 namespace {
 
-// What kind of values an operand holds, as far as comparison semantics go.
-enum class ValueClass { None, Number, Text, Timestamp, Boolean };
+// What kind of values an operand holds, as far as comparison semantics go. Timestamp is a
+// floating timestamp, Instant a timestamptz: a point in time, whatever the session's TimeZone.
+enum class ValueClass { None, Number, Text, Timestamp, Instant, Boolean };
 
 ValueClass class_of_type(Oid type) {
     switch (type) {
@@ -48,6 +49,8 @@ ValueClass class_of_type(Oid type) {
         return ValueClass::Text;
     case TIMESTAMPOID:
         return ValueClass::Timestamp;
+    case TIMESTAMPTZOID:
+        return ValueClass::Instant;
     case BOOLOID:
         return ValueClass::Boolean;
     default:
@@ -59,7 +62,9 @@ ValueClass class_of_type(Oid type) {
 // timestamptz against a timestamp column: Postgres then converts the column's value to
 // timestamptz in the session's TimeZone, and around a daylight-saving change no single
 // floating timestamp gives the same answer (local times in the skipped hour convert to instants
-// after the ones just past it). `localtimestamp - interval '7 days'` is pushed.
+// after the ones just past it). `localtimestamp - interval '7 days'` is pushed. Nor timestamp
+// or date against a timestamptz column: Postgres converts the value in the TimeZone of the
+// execution, which a plan made in another may not share. `now() - interval '1 day'` is pushed.
 bool value_type_fits(ValueClass column_class, Oid value_type) {
     if (column_class == ValueClass::Timestamp)
         return value_type == TIMESTAMPOID || value_type == DATEOID;
@@ -75,6 +80,8 @@ bool remote_type_fits(ValueClass local, RemoteType remote) {
         return remote == RemoteType::Text || remote == RemoteType::RowId;
     case ValueClass::Timestamp:
         return remote == RemoteType::CalendarDate;
+    case ValueClass::Instant:
+        return remote == RemoteType::FixedTimestamp;
     case ValueClass::Boolean:
         return remote == RemoteType::Checkbox;
     case ValueClass::None:

@@ -26,8 +26,11 @@ std::string folded_field_name(std::string_view name) {
     return folded;
 }
 
+// The metadata's dataTypeName -> the SoQL type behind it. Percent is a SoQL number, email and
+// html are SoQL text, date a fixed timestamp: the portal filters and sorts them as such. The
+// SoQL names themselves are accepted where the metadata uses them.
 RemoteType remote_type_for(const std::string &data_type_name) {
-    if (data_type_name == "number")
+    if (data_type_name == "number" || data_type_name == "percent")
         return RemoteType::Number;
     if (data_type_name == "money")
         return RemoteType::Money;
@@ -35,11 +38,13 @@ RemoteType remote_type_for(const std::string &data_type_name) {
         return RemoteType::Double;
     // Not url: its value is an object ({"url": ..., "description": ...}), and SoQL compares
     // the url part where Postgres would compare that object's text, and has no LIKE on it.
-    if (data_type_name == "text")
+    if (data_type_name == "text" || data_type_name == "email" || data_type_name == "html")
         return RemoteType::Text;
-    if (data_type_name == "calendar_date")
+    if (data_type_name == "calendar_date" || data_type_name == "floating_timestamp")
         return RemoteType::CalendarDate;
-    if (data_type_name == "checkbox")
+    if (data_type_name == "date" || data_type_name == "fixed_timestamp")
+        return RemoteType::FixedTimestamp;
+    if (data_type_name == "checkbox" || data_type_name == "boolean")
         return RemoteType::Checkbox;
     return RemoteType::Other;
 }
@@ -58,7 +63,7 @@ RemoteType RemoteSchema::type_of(const std::string &field) const {
     if (field == kRowIdField)
         return RemoteType::RowId;
     if (field == ":updated_at" || field == ":created_at")
-        return RemoteType::Other; // fixed timestamps with a zone: not comparable as floating
+        return RemoteType::FixedTimestamp;
     auto it = fields.find(field);
     return it == fields.end() ? RemoteType::Other : it->second;
 }

@@ -21,7 +21,19 @@ namespace socrata::pg {
 // binary floating point (double precision there): the portal sums a double in floating point
 // and reads a number literal compared with one as a double. SoQL compares two fields only when
 // they have one type: a number field with a money or a double field is refused.
-enum class RemoteType { Text, RowId, Number, Money, Double, CalendarDate, Checkbox, Other };
+// CalendarDate is a floating timestamp (no zone), FixedTimestamp an instant (the metadata's
+// "date", and the system fields :created_at and :updated_at), which the portal writes in UTC.
+enum class RemoteType {
+    Text,
+    RowId,
+    Number,
+    Money,
+    Double,
+    CalendarDate,
+    FixedTimestamp,
+    Checkbox,
+    Other
+};
 
 struct RemoteSchema {
     std::unordered_map<std::string, RemoteType> fields; // SODA field name -> type

@@ -111,6 +111,11 @@ bool is_number(Oid type) {
     return is_exact_number(type) || type == FLOAT8OID;
 }
 
+// A floating or a fixed timestamp column (remote_column() checked the field's type).
+bool is_timestamp(Oid type) {
+    return type == TIMESTAMPOID || type == TIMESTAMPTZOID;
+}
+
 bool is_text(Oid type) {
     return type == TEXTOID || type == VARCHAROID;
 }
@@ -193,7 +198,7 @@ std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
     // column's avg is pushed as its sum and count (add_grouping_paths), and RowConverter divides
     // them the way Postgres's own avg does.
     else if (name == "min" || name == "max")
-        ok = is_number(type) || type == TIMESTAMPOID ||
+        ok = is_number(type) || is_timestamp(type) ||
              (is_text(type) && text_order_is_remote(ctx, column.var->varattno, agg->inputcollid));
     if (!ok)
         return {};
@@ -404,7 +409,7 @@ void add_ordered_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *out
             return;
         Oid type = pg::call([&] { return exprType(reinterpret_cast<Node *>(found)); });
         if (is_text(type) ? !text_key_is_remote(strip_relabel(found), base, ec->ec_collation)
-                          : !(is_number(type) || type == TIMESTAMPOID || type == BOOLOID))
+                          : !(is_number(type) || is_timestamp(type) || type == BOOLOID))
             return;
         bool descending;
         if (!default_btree_order(key, type, &descending))

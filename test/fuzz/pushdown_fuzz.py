@@ -125,6 +125,7 @@ COLUMNS = [
     ("ts0", "timestamp(0)", "date", "ts", None),
     ("date_d", "date", "date", "ts", None),
     ("date_tz", "timestamptz", "date", "ts", None),
+    ("updated_at", "timestamptz", ":updated_at", "ts", None),  # a fixed timestamp remotely
     ("block_c", 'text COLLATE "C"', "block", "text", None),
     ("block_ci", "text COLLATE fz_ci", "block", "text", "ci"),
     ("ward_n", "numeric", "ward", "num", None),
@@ -580,7 +581,9 @@ class Gen:
             if k < 0.3:
                 t, tags = self.pick(TS_RUNTIME)
                 return Const(t, None, tags)
-            pool = self.s.get(col[2]) or [datetime.datetime(2015, 1, 1)]
+            # :updated_at is updated_on in UTC on the test server
+            field = "updated_on" if col[2] == ":updated_at" else col[2]
+            pool = self.s.get(field) or [datetime.datetime(2015, 1, 1)]
             v = self.pick(pool)
             if isinstance(v, datetime.date) and not isinstance(v, datetime.datetime):
                 v = datetime.datetime(v.year, v.month, v.day)
@@ -982,7 +985,7 @@ class Gen:
                           is_group=True)
             elif k < 0.85:
                 unit = self.pick(["month", "year", "day", "MONTH", "Year", "mon", "week", "quarter"])
-                c = self.pick(["date", "updated_on", "date", "date_tz", "ts0"])
+                c = self.pick(["date", "updated_on", "date", "date_tz", "ts0", "updated_at"])
                 it = Item(["date_trunc('%s', %s)" % (unit, c)],
                           {"grp:date_trunc", "unit:" + unit.lower(), "grp:" + c}, is_group=True)
             else:

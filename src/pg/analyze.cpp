@@ -64,14 +64,17 @@ void Sampler::prepare() {
     auto remote = remote_schema_for(table_.settings, SchemaUse::Sampling);
     adopt_field_spellings(table_, remote.get());
     std::vector<std::string> fields;
+    bool into_json = false;
     for (const ColumnInfo &col : table_.columns) {
         if (col.dropped)
             continue;
         plan_.add_column(soql_field(table_, col), col.attnum - 1);
         fields.push_back(col.field);
+        into_json = into_json || col.takes_json();
     }
-    // A table of a few hundred columns samples with `$select=*,:id` (select_for_url).
-    plan_.request.star_returns_all = star_returns_all(remote.get(), fields);
+    // As a scan of every column would: CSV where it reads the same as JSON, and a table of a
+    // few hundred columns with `$select=*,:id` (select_for_url).
+    choose_response_form(plan_.request, table_, remote.get(), fields, into_json);
     converter_ = std::make_unique<RowConverter>(RelationGetDescr(relation_), plan_.slot_columns,
                                                 plan_.slot_items, CurrentMemoryContext,
                                                 table_.settings.app_token);

@@ -95,10 +95,6 @@ std::vector<std::size_t> key_slots(const ScanRequest &request, bool rows_carry_i
     return slots.size() == keys.size() ? slots : std::vector<std::size_t>{};
 }
 
-// What a page's values take in its arena, per value, on average: the crimes dataset's
-// columns average 8 bytes with their terminators.
-constexpr std::size_t kBytesPerValue = 8;
-
 const char *format_of(const ScanRequest &request) {
     return request.csv ? "csv" : "json";
 }
@@ -181,18 +177,7 @@ bool PageFetcher::next_in_chunks(Page &chunk, std::size_t chunk_rows, const Chun
     return fetch(chunk, std::max<std::size_t>(1, chunk_rows), &publish);
 }
 
-bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *publish) {
-    if (done_)
-        return false;
-    if (request_.limit >= 0 && returned_ >= request_.limit) {
-        done_ = true;
-        return false;
-    }
-    SoqlQuery q = page_query();
-    const PageUrl page_url = url_for(q, format_of(request_));
-    const std::string &url = page_url.sent;
-    const std::string &shown_url = page_url.shown;
-
+std::vector<std::string> PageFetcher::slot_fields() const {
     // One slot per requested item, then the paging key: the decoder fills slots by field name,
     // so :id can fill two when a column reads it too.
     std::vector<std::string> fields;
@@ -201,99 +186,67 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
         fields.push_back(output_field_name(item));
     if (rows_carry_id_ || fields.empty())
         fields.emplace_back(kRowIdField);
-    const bool overlap = overlaps_previous_page();
+    return fields;
+}
+
+bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *publish) {
+    if (done_)
+        return false;
+    if (request_.limit >= 0 && returned_ >= request_.limit) {
+        done_ = true;
+        return false;
+    }
+    SoqlQuery q = page_query();
+    const PageUrl url = url_for(q, format_of(request_));
+    const std::vector<std::string> fields = slot_fields();
     const auto limit = static_cast<std::size_t>(*q.limit); // rows the response may hold
-    const std::size_t wanted = limit - (overlap ? 1 : 0);  // of which this page's own
-    // Chunks double in size through a page: the first rows go out early, and the page costs a
-    // few handovers (1,000 + 2,000 + 4,000 + 3,000 rows for 10,000), not ten. Only a scan's first
-    // page is handed over in chunks at all (BackgroundFetcher; docs/benchmark.md).
-    std::size_t chunk_target = chunk_rows;
-    auto fill_rows = [&] { return publish ? std::min(chunk_target, wanted) : wanted; };
-    auto start_filling = [&] {
-        page.reset(slots_);
-        page.reserve(fill_rows(), fill_rows() * slots_ * kBytesPerValue);
-    };
+    const std::size_t wanted = limit - (overlaps_previous_page() ? 1 : 0); // this page's own
 
-    continuity_.start_page(shown_url, q.offset.value_or(0), returned_ == 0);
-    std::size_t handed_on = 0; // rows of this page already given to `publish`
-    std::size_t to_skip = 0;   // after a retry: rows of the new response already handed on
-    auto rows_changed_on_retry = [&](const std::string &what) {
-        return Error(ErrorKind::Protocol,
-                     "the portal's rows changed while a page was being retried",
-                     what + ". URL: " + shown_url + ".", "Run the query again.");
-    };
-    auto on_row = [&](const RowView &row) {
-        // More rows than $limit would grow a page without bound and pass a pushed-down LIMIT.
-        if (row.row_index() >= limit)
-            throw Error(ErrorKind::Protocol,
-                        "the portal sent more than the " + std::to_string(limit) +
-                            " rows a page asked for",
-                        "URL: " + shown_url + ".");
-        if (row.row_index() == 0 && !continuity_.first_row(row))
-            return; // the previous page's last row, sent again to show where this page starts
-        if (to_skip > 0) {
-            // Pages are in a total order (ending with :id, or the groups'), so the same request
-            // sends the same rows unless the portal's data changed in between; check where the
-            // handed-on rows end (the last row held is the last handed on).
-            if (--to_skip == 0 && continuity_.tells_rows_apart() &&
-                continuity_.key(row) != continuity_.held_key())
-                throw rows_changed_on_retry("Row " + std::to_string(handed_on) +
-                                            " of the retried page was " + continuity_.held_label() +
-                                            " before the retry; now " + continuity_.label(row));
-            return;
-        }
-        continuity_.add(row);
-        page.append(row);
-        if (publish && page.rows() == chunk_target) {
-            continuity_.hold_last_row(page);
-            handed_on += page.rows();
-            (*publish)(page);
-            chunk_target *= 2;
-            start_filling();
-        }
-    };
-
+    continuity_.start_page(url.shown, q.offset.value_or(0), returned_ == 0);
+    // Only a scan's first page is handed over in chunks at all (BackgroundFetcher;
+    // docs/benchmark.md).
+    PageFill fill(page, continuity_, slots_, limit, wanted, chunk_rows, publish, url.shown);
     std::optional<BodyDecoder> decoder;
     const BodyEnd body_end = client_.stream(
-        url,
+        url.sent,
         [&] {
-            // A retried request starts over with a fresh decoder; rows already handed on are
-            // skipped, the others decoded again.
-            start_filling();
-            continuity_.restart_page(handed_on);
-            to_skip = handed_on;
-            decoder.emplace(request_.csv, fields, on_row, shown_url);
+            // A retried request starts over with a fresh decoder.
+            fill.restart();
+            decoder.emplace(
+                request_.csv, fields, [&fill](const RowView &row) { fill.add(row); }, url.shown);
         },
         [&](const char *data, std::size_t size) { decoder->feed(data, size); });
     redacting_errors(client_.settings().app_token,
                      [&] { decoder->finish(body_end); }); // may quote the body
-    if (to_skip > 0)
-        throw rows_changed_on_retry("The retried page has fewer rows than the " +
-                                    std::to_string(handed_on) + " already read");
+    const std::size_t rows = fill.finish();
 
-    const std::size_t rows = handed_on + page.rows();
-    continuity_.hold_last_row(page);
     continuity_.finish_page(rows > 0);
     auto &stats = client_.stats();
     ++stats.pages;
     stats.rows += rows;
     returned_ += static_cast<std::int64_t>(rows);
-    if (rows < wanted) {
-        // A short page is the last one, unless nothing but a closed connection ended a CSV
-        // body: a connection cut at a line end would then pass for the end of the data.
-        done_ = body_end == BodyEnd::Marked || !request_.csv || !rows_follow(fields);
-        if (!done_ && rows == 0)
-            throw Error(ErrorKind::BadResponse,
-                        "a CSV page of the portal's answer ended before its first row",
-                        std::string(kBodyEndNotMarked) +
-                            " Rows follow where it ended. URL: " + shown_url + ".",
-                        kCutShortHint);
-    }
+    if (rows < wanted)
+        done_ = short_page_is_last(body_end, rows, fields, url.shown);
     if (publish && page.rows() > 0) {
         (*publish)(page);
         page.reset(slots_);
     }
     return rows > 0;
+}
+
+bool PageFetcher::short_page_is_last(BodyEnd body_end, std::size_t rows,
+                                     const std::vector<std::string> &fields,
+                                     const std::string &shown_url) {
+    // A short page is the last one, unless nothing but a closed connection ended a CSV body: a
+    // connection cut at a line end would then pass for the end of the data.
+    if (body_end == BodyEnd::Marked || !request_.csv || !rows_follow(fields))
+        return true;
+    if (rows == 0)
+        throw Error(
+            ErrorKind::BadResponse, "a CSV page of the portal's answer ended before its first row",
+            std::string(kBodyEndNotMarked) + " Rows follow where it ended. URL: " + shown_url + ".",
+            kCutShortHint);
+    return false;
 }
 
 bool PageFetcher::rows_follow(const std::vector<std::string> &fields) {

@@ -2,8 +2,9 @@
 // SodaClient), decodes the body as it streams in, and stops after the last page.
 #pragma once
 
-#include "page_continuity.hpp"
 #include "page.hpp"
+#include "page_continuity.hpp"
+#include "page_fill.hpp"
 #include "scan_request.hpp"
 #include "soda_client.hpp"
 #include "soql.hpp"
@@ -24,7 +25,7 @@ class PageFetcher {
     bool next(Page &page);
 
     // Takes the rows of a chunk: swaps `chunk` with an empty page it may reuse.
-    using ChunkSink = std::function<void(Page &chunk)>;
+    using ChunkSink = PageFill::ChunkSink;
     // Like next, but hands the page's rows to `publish` while the page is still arriving, in
     // chunks of chunk_rows rows, then twice, four times as many... (the last one may be
     // shorter), so the caller can start on the first rows before the portal has sent the rest.
@@ -53,7 +54,13 @@ class PageFetcher {
         std::string shown;
     };
     PageUrl url_for(const SoqlQuery &q, std::string_view format) const;
+    // The names the decoder fills a row's slots by: the select items' output names, then the
+    // paging key.
+    std::vector<std::string> slot_fields() const;
     bool fetch(Page &page, std::size_t chunk_rows, const ChunkSink *publish);
+    // After a page with fewer rows than it wanted: whether it was the last one.
+    bool short_page_is_last(BodyEnd body_end, std::size_t rows,
+                            const std::vector<std::string> &fields, const std::string &shown_url);
     // Whether the portal holds rows past those returned so far: asks for the next one in JSON,
     // which shows where its body ends. For a short CSV page whose end nothing but a closed
     // connection showed (BodyEnd::ConnectionClosed).

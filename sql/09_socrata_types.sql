@@ -110,6 +110,13 @@ EXPLAIN (VERBOSE, COSTS OFF)
   SELECT label FROM typ09.t WHERE opened > '2023-12-31 23:59:59.9995+00';
 SELECT label FROM typ09.t WHERE opened > '2023-12-31 23:59:59.9995+00' ORDER BY label;
 SELECT label FROM typ09.t WHERE opened <= '2023-12-31 23:59:59.9995+00' ORDER BY label;
+-- Instants SoQL cannot write (infinite, past 9999, before year 1) are sent as the comparison
+-- they amount to against the portal's values: every non-null value, or none.
+EXPLAIN (VERBOSE, COSTS OFF) SELECT label FROM typ09.t WHERE opened < '10000-01-01 00:00:00+00';
+SELECT count(*) FROM typ09.t WHERE opened < '10000-01-01 00:00:00+00';
+SELECT count(*) FROM typ09.t WHERE opened > '0044-03-15 00:00:00+00 BC';
+SELECT count(*) FROM typ09.t WHERE opened = '-infinity';
+SELECT count(*) FROM typ09.t WHERE opened < (SELECT 'infinity'::timestamptz);
 -- A value known when the scan starts is sent too (now() is a timestamptz)...
 EXPLAIN (VERBOSE, COSTS OFF) SELECT label FROM typ09.t WHERE opened < now() - interval '1 day';
 SELECT count(*) FROM typ09.t WHERE opened < now() - interval '1 day';

@@ -124,6 +124,13 @@ SELECT count(*) FROM typ09.t WHERE opened < now() - interval '1 day';
 EXPLAIN (VERBOSE, COSTS OFF)
   SELECT label FROM typ09.t WHERE opened >= '2024-03-10 08:30:00'::timestamp;
 SELECT label FROM typ09.t WHERE opened >= '2024-03-10 08:30:00'::timestamp ORDER BY label;
+-- A fixed timestamp's text as the portal writes it ("...Z") reads as timestamptz_in reads it.
+CREATE FOREIGN TABLE typ09.o (label text, opened timestamptz,
+  opened_txt text OPTIONS (column_name 'opened'))
+  SERVER typ09_srv OPTIONS (dataset 'typs-test');
+SELECT label, opened, opened_txt FROM typ09.o
+WHERE opened IS DISTINCT FROM opened_txt::timestamptz;
+SELECT count(opened) FROM typ09.o;
 -- The system fields :created_at and :updated_at are fixed timestamps too.
 CREATE FOREIGN TABLE typ09.crimes (id bigint, updated_on timestamp,
   updated_at timestamptz OPTIONS (column_name ':updated_at'))
@@ -133,6 +140,12 @@ EXPLAIN (VERBOSE, COSTS OFF)
 SELECT count(*) FROM typ09.crimes WHERE updated_at >= '2018-02-10 15:50:01+00'
   AND updated_at < '2018-02-10 15:50:02+00';
 SELECT count(*) FROM typ09.crimes WHERE updated_on = '2018-02-10 15:50:01';
+CREATE FOREIGN TABLE typ09.crimes_txt (updated_at timestamptz OPTIONS (column_name ':updated_at'),
+  updated_at_txt text OPTIONS (column_name ':updated_at'))
+  SERVER typ09_srv OPTIONS (dataset 'ijzp-q8t2');
+SELECT count(*) AS rows, count(*) FILTER (
+         WHERE updated_at IS DISTINCT FROM updated_at_txt::timestamptz) AS differing
+FROM typ09.crimes_txt;
 -- Nested values read as the JSON the portal sends.
 SELECT label, homepage->>'url' AS url, homepage->>'description' AS description,
        phone->>'phone_type' AS phone_type, phone->>'phone_number' AS phone_number

@@ -74,6 +74,13 @@ std::optional<std::int64_t> parse_floating_timestamp(std::string_view t) {
     return days * kMicrosPerDay + ((hour * 60LL + minute) * 60 + second) * 1000000LL + micros;
 }
 
+std::optional<std::int64_t> parse_fixed_timestamp(std::string_view t) {
+    if (t.empty() || t.back() != 'Z')
+        return std::nullopt;
+    t.remove_suffix(1);
+    return parse_floating_timestamp(t);
+}
+
 std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t min,
                                           std::int64_t max) {
     if (text.empty() || text.size() > 20)

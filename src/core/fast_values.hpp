@@ -16,6 +16,11 @@ namespace socrata {
 // Years 1-9999 only.
 std::optional<std::int64_t> parse_floating_timestamp(std::string_view text);
 
+// The same followed by "Z" (a fixed timestamp as the portal writes it, in UTC, e.g.
+// "2024-03-10T08:30:00.000Z"), as a timestamptz: microseconds since 2000-01-01 00:00:00 UTC.
+// Any other offset falls back to the Postgres parser.
+std::optional<std::int64_t> parse_fixed_timestamp(std::string_view text);
+
 // A decimal integer in [min, max]: optional '-', digits, nothing else.
 std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t min,
                                           std::int64_t max);

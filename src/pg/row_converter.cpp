@@ -54,6 +54,9 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
         case TIMESTAMPOID:
             c.fast = c.typmod < 0 ? Fast::Timestamp : Fast::None; // typmod: let Postgres round
             break;
+        case TIMESTAMPTZOID:
+            c.fast = c.typmod < 0 ? Fast::TimestampTz : Fast::None;
+            break;
         case TEXTOID:
             c.fast = server_is_utf8_ ? Fast::Text : Fast::None;
             break;
@@ -213,6 +216,10 @@ void RowConverter::prepare_values(const Page &page, std::size_t row, const std::
         case Fast::Timestamp:
             if (auto v = parse_floating_timestamp(text))
                 ready_[i] = TimestampGetDatum(*v), is_ready_[i] = true;
+            break;
+        case Fast::TimestampTz:
+            if (auto v = parse_fixed_timestamp(text))
+                ready_[i] = TimestampTzGetDatum(*v), is_ready_[i] = true;
             break;
         case Fast::Float8:
             if (auto v = parse_double(text))

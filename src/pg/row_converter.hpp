@@ -45,7 +45,18 @@ class RowConverter {
     // PgError, with converting_ naming the column.
     void build_datums(Datum *values, bool *nulls, MemoryContext target);
 
-    enum class Fast { None, Int2, Int4, Int8, Bool, Timestamp, Float8, NumericInteger, Text };
+    enum class Fast {
+        None,
+        Int2,
+        Int4,
+        Int8,
+        Bool,
+        Timestamp,
+        TimestampTz,
+        Float8,
+        NumericInteger,
+        Text
+    };
     enum class TextForm { AsIs, Json, Point };
 
     struct Column {

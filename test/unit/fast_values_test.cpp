@@ -28,6 +28,19 @@ TEST(FastValues, AnythingElseFallsBackToThePostgresParser) {
         EXPECT_FALSE(parse_floating_timestamp(t).has_value()) << t;
 }
 
+TEST(FastValues, FixedTimestampsInUtcAsPostgresMicroseconds) {
+    EXPECT_EQ(parse_fixed_timestamp("2000-01-01T00:00:00Z"), 0);
+    EXPECT_EQ(parse_fixed_timestamp("2000-01-01T00:00:00.000Z"), 0);
+    // SELECT extract(epoch FROM timestamptz '2024-03-10T08:30:00Z' - '2000-01-01Z') * 1e6
+    EXPECT_EQ(parse_fixed_timestamp("2024-03-10T08:30:00.000Z"), 763374600000000LL);
+    EXPECT_EQ(parse_fixed_timestamp("1999-12-31T23:59:59.999Z"), -1000);
+    for (const char *t :
+         {"", "Z", "2024-03-10T08:30:00.000", "2024-03-10T08:30:00.000+00:00",
+          "2024-03-10T08:30:00.000-05", "2024-03-10T08:30:00.000z", "2024-03-10T08:30:00.Z",
+          "2024-02-30T00:00:00Z", "2024-03-10T08:30:00.000ZZ"})
+        EXPECT_FALSE(parse_fixed_timestamp(t).has_value()) << t;
+}
+
 TEST(FastValues, IntegersWithinBounds) {
     EXPECT_EQ(parse_integer("0", INT32_MIN, INT32_MAX), 0);
     EXPECT_EQ(parse_integer("-42", INT32_MIN, INT32_MAX), -42);

@@ -203,8 +203,6 @@ bool PageFetcher::fetch(Page &page, std::size_t chunk_rows, const ChunkSink *pub
     const std::size_t wanted = limit - (overlaps_previous_page() ? 1 : 0); // this page's own
 
     continuity_.start_page(url.shown, q.offset.value_or(0), returned_ == 0);
-    // Only a scan's first page is handed over in chunks at all (BackgroundFetcher;
-    // docs/benchmark.md).
     PageFill fill(page, continuity_, slots_, limit, wanted, chunk_rows, publish, url.shown);
     std::optional<BodyDecoder> decoder;
     const BodyEnd body_end = client_.stream(

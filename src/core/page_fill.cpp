@@ -59,7 +59,8 @@ void PageFill::add(const RowView &row) {
     continuity_.add(row);
     page_.append(row);
     // Chunks double in size through a page: the first rows go out early, and the page costs a
-    // few handovers (1,000 + 2,000 + 4,000 + 3,000 rows for 10,000), not ten.
+    // few handovers (1,000 + 2,000 + 4,000 + 3,000 rows for 10,000), not ten. Only a scan's
+    // first page is handed over in chunks at all (BackgroundFetcher; docs/benchmark.md).
     if (publish_ && page_.rows() == chunk_target_) {
         continuity_.hold_last_row(page_);
         handed_on_ += page_.rows();

@@ -4,9 +4,9 @@
 // where they ended.
 #pragma once
 
+#include "error.hpp"
 #include "page.hpp"
 #include "page_continuity.hpp"
-#include "error.hpp"
 #include "row_view.hpp"
 
 #include <cstddef>
@@ -17,12 +17,13 @@ namespace socrata {
 
 class PageFill {
   public:
-    // Takes the rows of a chunk: swaps `chunk` with an empty page it may reuse.
+    // Takes the rows of a chunk (PageFetcher::next_in_chunks).
     using ChunkSink = std::function<void(Page &chunk)>;
 
     // `limit`: the rows the response may hold; `wanted`: those of them that are the page's own
     // (one fewer when the page starts on the previous page's last row). With `publish`, the
-    // first chunk holds `chunk_rows` rows and each next one twice as many.
+    // first chunk holds `chunk_rows` rows and each next one twice as many. Keeps references to
+    // page, continuity and shown_url, which must outlive it.
     PageFill(Page &page, PageContinuity &continuity, std::size_t slots, std::size_t limit,
              std::size_t wanted, std::size_t chunk_rows, const ChunkSink *publish,
              const std::string &shown_url);

@@ -20,9 +20,10 @@ namespace socrata::pg {
 namespace {
 
 // A timestamp literal, to the millisecond, and where ts lies against the values a timestamp
-// column can hold: those the portal sends, years 1 to 9999, whole milliseconds. A floating
-// timestamp is written as it is; a fixed one (a timestamptz: microseconds since 2000-01-01 UTC,
-// as a timestamp is since its own midnight) in UTC, with the zone the portal's values carry.
+// column can hold: those the portal sends, years 1 to 9999, whole milliseconds. A timestamp
+// counts microseconds from 2000-01-01 00:00 with no zone, a timestamptz from 2000-01-01 00:00
+// UTC: read the same way, the one is written as it is (floating), the other in UTC with the "Z"
+// the portal's fixed timestamps carry.
 enum class TimestampKind { Floating, Fixed };
 
 ComparedValue timestamp_literal(Timestamp ts, TimestampKind kind) {

@@ -79,7 +79,7 @@ bool remote_type_fits(ValueClass local, RemoteType remote) {
     case ValueClass::Text:
         return remote == RemoteType::Text || remote == RemoteType::RowId;
     case ValueClass::Timestamp:
-        return remote == RemoteType::CalendarDate;
+        return remote == RemoteType::FloatingTimestamp;
     case ValueClass::Instant:
         return remote == RemoteType::FixedTimestamp;
     case ValueClass::Boolean:

@@ -41,7 +41,7 @@ RemoteType remote_type_for(const std::string &data_type_name) {
     if (data_type_name == "text" || data_type_name == "email" || data_type_name == "html")
         return RemoteType::Text;
     if (data_type_name == "calendar_date" || data_type_name == "floating_timestamp")
-        return RemoteType::CalendarDate;
+        return RemoteType::FloatingTimestamp;
     if (data_type_name == "date" || data_type_name == "fixed_timestamp")
         return RemoteType::FixedTimestamp;
     if (data_type_name == "checkbox" || data_type_name == "boolean")

@@ -21,15 +21,15 @@ namespace socrata::pg {
 // binary floating point (double precision there): the portal sums a double in floating point
 // and reads a number literal compared with one as a double. SoQL compares two fields only when
 // they have one type: a number field with a money or a double field is refused.
-// CalendarDate is a floating timestamp (no zone), FixedTimestamp an instant (the metadata's
-// "date", and the system fields :created_at and :updated_at), which the portal writes in UTC.
+// FloatingTimestamp has no zone (the metadata's calendar_date); FixedTimestamp is an instant
+// (the metadata's date, and the system fields :created_at and :updated_at), written in UTC.
 enum class RemoteType {
     Text,
     RowId,
     Number,
     Money,
     Double,
-    CalendarDate,
+    FloatingTimestamp,
     FixedTimestamp,
     Checkbox,
     Other
@@ -72,7 +72,7 @@ bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string>
 // How a scan that reads these fields asks for them: in CSV or JSON (use_csv, with the table's
 // response_format), and as `*` when naming them all would make the URL too long
 // (star_returns_all). Every scan plan decides the same way (a plain scan, one under a pushed
-// LIMIT); ANALYZE's sample asks for `*` the same way but always reads JSON.
+// LIMIT), and so does ANALYZE's sample (analyze.cpp).
 void choose_response_form(ScanRequest &request, const ForeignTableInfo &table,
                           const RemoteSchema *remote, const std::vector<std::string> &fields,
                           bool into_json);
@@ -80,7 +80,7 @@ void choose_response_form(ScanRequest &request, const ForeignTableInfo &table,
 // Who asks for the schema, which decides what the WARNING says is lost without it.
 enum class SchemaUse {
     Planning, // nothing of the query is pushed down
-    Sampling, // ANALYZE's sample names every column in $select (no `*` for a wide table)
+    Sampling, // ANALYZE's sample names every column in $select (no `*`), and reads JSON
 };
 
 // The cached schema of the scan's dataset, fetching it on first use and when 10 minutes old.

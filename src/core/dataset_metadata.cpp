@@ -77,8 +77,11 @@ DatasetMetadata parse_dataset_metadata(std::string_view json, std::string_view s
 }
 
 bool csv_reads_like_json(std::string_view data_type_name) {
+    // soda-fountain writes these with one renderer per SoQL type in both formats (CsvColumnRep,
+    // JsonColumnRep): percent is a number, email and html are text, date a fixed timestamp.
     for (const char *type :
-         {"text", "number", "double", "money", "checkbox", "calendar_date", "floating_timestamp"})
+         {"text", "email", "html", "number", "percent", "double", "money", "checkbox",
+          "calendar_date", "floating_timestamp", "date", "fixed_timestamp"})
         if (data_type_name == type)
             return true;
     return false;

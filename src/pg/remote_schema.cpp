@@ -88,7 +88,9 @@ void adopt_field_spellings(ForeignTableInfo &table, const RemoteSchema *remote) 
 }
 
 bool RemoteSchema::reads_same_in_csv(const std::string &field) const {
-    return field == kRowIdField || csv_like_json.count(field) > 0;
+    // The system fields: :id a text, :created_at and :updated_at fixed timestamps.
+    return field == kRowIdField || field == ":created_at" || field == ":updated_at" ||
+           csv_like_json.count(field) > 0;
 }
 
 bool use_csv(ResponseFormat format, const RemoteSchema *remote,

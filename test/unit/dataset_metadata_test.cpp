@@ -149,10 +149,11 @@ TEST(DatasetMetadata, ImportedNamesOfTheCrimesDatasetAreUnique) {
 
 TEST(DatasetMetadata, OnlyScalarTypesReadTheSameFromCsv) {
     for (const char *type :
-         {"text", "number", "double", "money", "checkbox", "calendar_date", "floating_timestamp"})
+         {"text", "email", "html", "number", "percent", "double", "money", "checkbox",
+          "calendar_date", "floating_timestamp", "date", "fixed_timestamp"})
         EXPECT_TRUE(csv_reads_like_json(type)) << type;
     // Objects in JSON, other text in CSV (WKT, "url (description)"), or unknown.
-    for (const char *type : {"point", "location", "url", "photo", "multipolygon", "json", "",
-                             "fixed_timestamp", "Text"})
+    for (const char *type : {"point", "location", "url", "phone", "photo", "document", "blob",
+                             "multipolygon", "line", "json", "", "Text"})
         EXPECT_FALSE(csv_reads_like_json(type)) << type;
 }

@@ -69,6 +69,15 @@ SELECT same06($q$SELECT id FROM ecrimes WHERE date = '2001-01-01 00:00:00.0005'$
 EXPLAIN (COSTS OFF) SELECT id FROM ecrimes WHERE date >= '2015-01-01 00:00:00.0005';
 SELECT same06($q$SELECT id FROM ecrimes WHERE date >= '2015-01-01 00:00:00.0005'$q$);
 SELECT same06($q$SELECT id FROM ecrimes WHERE '2015-01-01 00:00:00.0005' > date$q$);
+-- In a list, such a value equals no row: it is left out, and the rest of the list is sent.
+EXPLAIN (COSTS OFF) SELECT id FROM ecrimes
+WHERE date IN ('2001-01-01 00:00:00', '2001-01-01 00:00:00.0005', 'infinity');
+SELECT same06($q$SELECT id FROM ecrimes
+WHERE date IN ('2001-01-01 00:00:00', '2001-01-01 00:00:00.0005', 'infinity')$q$);
+EXPLAIN (COSTS OFF) SELECT id FROM ecrimes
+WHERE date NOT IN ('2001-01-01 00:00:00.0005', '10000-01-01');
+SELECT same06($q$SELECT id FROM ecrimes
+WHERE date NOT IN ('2001-01-01 00:00:00.0005', '10000-01-01')$q$);
 
 -- Runtime values SoQL cannot write (infinite, before year 1, after 9999, finer than a
 -- millisecond) are compared the same way when the scan starts; they once raised errors.

@@ -111,12 +111,4 @@ ComparedValue compared_value_for_datum(Datum value, bool isnull, Oid type) {
     }
 }
 
-std::string soql_literal_for_datum(Datum value, bool isnull, Oid type) {
-    ComparedValue compared = compared_value_for_datum(value, isnull, type);
-    if (compared.kind != ComparedValue::Kind::Exact)
-        throw Error(ErrorKind::Conversion, "a timestamp SoQL cannot write exactly",
-                    "SoQL timestamps hold years 1 to 9999, to the millisecond.");
-    return compared.literal;
-}
-
 } // namespace socrata::pg

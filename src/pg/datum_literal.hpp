@@ -15,8 +15,4 @@ namespace socrata::pg {
 // has no literal for).
 ComparedValue compared_value_for_datum(Datum value, bool isnull, Oid type);
 
-// The SoQL literal of a list element: only a value SoQL can write exactly (an IN list has no
-// room for the comparison forms of soql_comparison.hpp). Throws Error otherwise.
-std::string soql_literal_for_datum(Datum value, bool isnull, Oid type);
-
 } // namespace socrata::pg

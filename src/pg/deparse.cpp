@@ -292,13 +292,18 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
     const bool as_doubles = compares_numbers_as_doubles(ctx, column);
     std::string list;
     for (int i = 0; i < count; ++i) {
-        std::string literal;
+        ComparedValue value;
         try {
-            literal = soql_literal_for_datum(elements[i], nulls[i], element_type);
+            value = compared_value_for_datum(elements[i], nulls[i], element_type);
         } catch (const Error &) {
-            return false;
+            return false; // e.g. NaN
         }
-        // A text that is no row id equals no row, and the portal would refuse the list for it.
+        // A timestamp finer than a millisecond or outside the years 1 to 9999 equals no value
+        // the portal holds, as a text that is no row id equals no row (which the portal would
+        // refuse the list for): left out.
+        if (value.kind != ComparedValue::Kind::Exact)
+            continue;
+        const std::string &literal = value.literal;
         if (column.text == kRowIdField && !is_row_id_literal(literal))
             continue;
         if (as_doubles && !reads_back_from_double(literal))
@@ -306,7 +311,7 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
         // No space after the comma: it would take 3 bytes of URL per element.
         list += (list.empty() ? "" : ",") + literal;
     }
-    if (list.empty()) // only texts that are no row ids: IN holds for no row, NOT IN for all
+    if (list.empty()) // only values no row has: IN holds for no row, NOT IN for all
         out += always_soql(column.text, !in);
     else
         out += "(" + column.text + (in ? " IN (" : " NOT IN (") + list + "))";

@@ -7,7 +7,8 @@
 //    outside the clock's range saturates instead of overflowing (UBSan);
 //  - parse_retry_after / RetryDecider::decide: no UB, a delay in [0, 120000] ms;
 //  - parse_floating_timestamp equals an independent computation (timegm) for what it accepts,
-//    and accepts every canonical timestamp of years 1-9999;
+//    and accepts every canonical timestamp of years 1-9999; parse_fixed_timestamp reads the
+//    same text followed by "Z" the same, and nothing without the Z;
 //  - parse_integer agrees with std::from_chars and the bounds;
 //  - parse_double gives strtod's double, and nothing strtod reports out of range (0 or inf);
 //  - parse_location throws only Error(Conversion), returns finite coordinates, and
@@ -69,6 +70,13 @@ bool digits_at(std::string_view t, std::size_t pos, std::size_t n, int &out) {
 
 void floating_timestamp(std::string_view t) {
     const auto got = parse_floating_timestamp(t);
+    // A fixed timestamp is the same text followed by "Z", read the same; nothing else.
+    const std::string with_z = std::string(t) + "Z";
+    FUZZ_CHECK(parse_fixed_timestamp(with_z) == got,
+               "fixed timestamp " + with_z + " read otherwise than without its Z");
+    if (t.empty() || t.back() != 'Z')
+        FUZZ_CHECK(!parse_fixed_timestamp(t).has_value(),
+                   "accepted a fixed timestamp without its Z: " + std::string(t));
     // Independent reading of the documented form.
     int y, mo, d, h, mi, s;
     bool form = t.size() >= 19 && digits_at(t, 0, 4, y) && t[4] == '-' && digits_at(t, 5, 2, mo) &&

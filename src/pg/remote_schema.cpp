@@ -153,7 +153,7 @@ std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settin
         }
         bool planning = use == SchemaUse::Planning;
         const char *lost = planning ? "nothing of this query is pushed down"
-                                    : "ANALYZE names every column it samples";
+                                    : "ANALYZE names every column it samples, in JSON";
         const char *hint = planning ? "Filters, sorts and aggregates run locally, after every row "
                                       "is fetched. The next query asks for the metadata again."
                                     : "A dataset of a few hundred columns may then be refused as "

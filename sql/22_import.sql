@@ -23,6 +23,22 @@ SELECT count(*) FROM (SELECT * FROM imp22.police_stations) s;
 SELECT * FROM imp22.ward_offices ORDER BY ward LIMIT 2;
 SELECT count(*) FROM (SELECT * FROM imp22.ward_offices) s;
 
+-- system_fields: the row id, and when the row was created and last changed at the portal, a
+-- fixed timestamp whose filters are sent (the changes of a period, on any dataset).
+CREATE SCHEMA imp22_sys;
+IMPORT FOREIGN SCHEMA "z8bn-74gv" FROM SERVER imp22_srv INTO imp22_sys
+  OPTIONS (system_fields 'true');
+SELECT attname, format_type(atttypid, atttypmod), attfdwoptions,
+       col_description(attrelid, attnum)
+FROM pg_attribute WHERE attrelid = 'imp22_sys.police_stations'::regclass
+  AND attname LIKE 'row\_%' ORDER BY attnum;
+SELECT count(*), count(row_id), min(row_created_at) <= min(row_updated_at) AS created_first
+FROM imp22_sys.police_stations;
+EXPLAIN (VERBOSE, COSTS OFF) SELECT district FROM imp22_sys.police_stations
+WHERE row_updated_at >= '2000-01-01 00:00:00+00';
+SELECT count(*) FROM imp22_sys.police_stations WHERE row_updated_at >= '2000-01-01 00:00:00+00';
+DROP SCHEMA imp22_sys CASCADE;
+
 -- LIMIT TO and EXCEPT name the table names.
 DROP SCHEMA imp22 CASCADE;
 CREATE SCHEMA imp22;
@@ -44,6 +60,10 @@ EXCEPTION WHEN OTHERS THEN
   RAISE NOTICE 'unknown dataset fails; the message mentions 404: %', strpos(SQLERRM, '404') > 0;
 END $$;
 IMPORT FOREIGN SCHEMA "z8bn-74gv" FROM SERVER imp22_srv INTO imp22 OPTIONS (x 'y');
+IMPORT FOREIGN SCHEMA "z8bn-74gv" FROM SERVER imp22_srv INTO imp22
+  OPTIONS (system_fields 'maybe');
+IMPORT FOREIGN SCHEMA "z8bn-74gv" FROM SERVER imp22_srv INTO imp22
+  OPTIONS (system_fields 'true', system_fields 'false');
 -- A failed import (the table exists) leaves no comments for the next table created.
 CREATE TABLE imp22.police_stations (a int);
 IMPORT FOREIGN SCHEMA "z8bn-74gv" FROM SERVER imp22_srv INTO imp22;

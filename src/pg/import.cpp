@@ -5,7 +5,8 @@
 // One foreign table per dataset, named after the dataset's name made Postgres-friendly
 // ("Crimes - 2001 to Present" -> crimes___2001_to_present; the id when the name is empty).
 // LIMIT TO / EXCEPT name those table names. Columns: one per field, named with
-// postgres_column_name_for, typed with postgres_type_for, always with OPTIONS (column_name).
+// postgres_column_name_for, typed with postgres_type_for, always with OPTIONS (column_name);
+// with OPTIONS (system_fields 'true'), also the system fields :id, :created_at and :updated_at.
 // See docs/import-foreign-schema.md.
 //
 // Comments. PostgreSQL 15 executes only CREATE FOREIGN TABLE statements from the list this
@@ -37,7 +38,9 @@ extern "C" {
 #include "utils/snapmgr.h"
 }
 
+#include <algorithm>
 #include <deque>
+#include <set>
 
 namespace socrata::pg {
 
@@ -177,6 +180,55 @@ bool table_selected(ImportForeignSchemaStmt *stmt, const std::string &name) {
     return stmt->list_type == FDW_IMPORT_SCHEMA_LIMIT_TO ? listed : !listed;
 }
 
+// IMPORT's own options.
+struct ImportOptions {
+    bool system_fields = false; // also import :id, :created_at and :updated_at
+};
+
+ImportOptions import_options(List *options) {
+    ImportOptions out;
+    std::set<std::string> seen;
+    ListCell *cell;
+    foreach (cell, options) {
+        auto *def = static_cast<DefElem *>(lfirst(cell));
+        const std::string name = def->defname;
+        const std::string value = pg::call([&] { return defGetString(def); });
+        if (name != "system_fields")
+            throw Error(ErrorKind::UnknownOption,
+                        "invalid option " + printable_snippet(name, 100) +
+                            " for IMPORT FOREIGN SCHEMA of socrata_fdw",
+                        {}, "The only option is system_fields (true or false).");
+        if (!seen.insert(name).second)
+            throw Error(ErrorKind::InvalidOption,
+                        "option \"" + name + "\" given twice to IMPORT FOREIGN SCHEMA");
+        out.system_fields = parse_bool_option(name, value);
+    }
+    return out;
+}
+
+// The system fields every dataset has (dev.socrata.com, "System Fields"), as system_fields
+// imports them: the row id as text, the times as the fixed timestamps they are.
+const DatasetColumn kSystemColumns[] = {
+    {":id", "text", "Row id", "The portal's identifier of the row (system field :id)."},
+    {":created_at", "fixed_timestamp", "Created at",
+     "When the row was created at the portal (system field :created_at)."},
+    {":updated_at", "fixed_timestamp", "Updated at",
+     "When the row last changed at the portal (system field :updated_at)."},
+};
+
+// The fields a table gets: the metadata's, then the system fields asked for that it lacks.
+std::vector<DatasetColumn> imported_columns(const DatasetMetadata &meta,
+                                            const ImportOptions &options) {
+    std::vector<DatasetColumn> columns = meta.columns;
+    if (!options.system_fields)
+        return columns;
+    for (const DatasetColumn &system : kSystemColumns)
+        if (std::none_of(meta.columns.begin(), meta.columns.end(),
+                         [&](const DatasetColumn &c) { return c.field_name == system.field_name; }))
+            columns.push_back(system);
+    return columns;
+}
+
 // The metadata is UTF-8; the comment is stored in the database's encoding.
 std::string join_comment(const std::string &title, const std::string &description) {
     if (description.empty())
@@ -190,9 +242,7 @@ std::string join_comment(const std::string &title, const std::string &descriptio
 
 List *import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid) {
     return pg::entry([&]() -> List * {
-        if (stmt->options != NIL)
-            throw Error(ErrorKind::UnknownOption,
-                        "IMPORT FOREIGN SCHEMA of socrata_fdw takes no options");
+        const ImportOptions options = import_options(stmt->options);
         ScanSettings settings = load_server_settings(serverOid, GetUserId());
         std::vector<std::string> ids = dataset_ids(stmt->remote_schema);
         std::string server_name = pg::call([&] { return GetForeignServer(serverOid)->servername; });
@@ -215,8 +265,9 @@ List *import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid) {
             const DatasetMetadata &meta = datasets[t];
             if (!table_selected(stmt, table_names[t]))
                 continue;
+            const std::vector<DatasetColumn> fields = imported_columns(meta, options);
             std::vector<std::string> columns;
-            for (const auto &column : meta.columns)
+            for (const auto &column : fields)
                 columns.push_back(postgres_column_name_for(column.field_name));
             make_unique_names(columns);
 
@@ -227,8 +278,8 @@ List *import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid) {
             pending_comments.table_comment = join_comment(meta.name, meta.description);
             std::string sql = "CREATE FOREIGN TABLE " + quote_ident(stmt->local_schema) + "." +
                               quote_ident(table_names[t]) + " (";
-            for (std::size_t c = 0; c < meta.columns.size(); ++c) {
-                const DatasetColumn &column = meta.columns[c];
+            for (std::size_t c = 0; c < fields.size(); ++c) {
+                const DatasetColumn &column = fields[c];
                 sql += (c ? ",\n  " : "\n  ") + quote_ident(columns[c]) + " " +
                        postgres_type_for(column.data_type_name) + " OPTIONS (column_name " +
                        quote_literal_text(column.field_name) + ")";

@@ -72,6 +72,9 @@ CREATE SERVER ana23_down FOREIGN DATA WRAPPER socrata_fdw
 CREATE FOREIGN TABLE ana23_down_crimes (id bigint) SERVER ana23_down
   OPTIONS (dataset 'ijzp-q8t2');
 ANALYZE ana23_stations, ana23_down_crimes;
+-- Without metadata the sample is read in JSON, unless the table forces CSV.
+ALTER FOREIGN TABLE ana23_down_crimes OPTIONS (ADD response_format 'csv');
+ANALYZE ana23_down_crimes;
 DROP SERVER ana23_down CASCADE;
 
 DROP SERVER ana23_srv CASCADE;

@@ -200,7 +200,7 @@ ImportOptions import_options(List *options) {
                         {}, "The only option is system_fields (true or false).");
         if (!seen.insert(name).second)
             throw Error(ErrorKind::InvalidOption,
-                        "option \"" + name + "\" given twice to IMPORT FOREIGN SCHEMA");
+                        "option \"" + name + "\" is given more than once");
         out.system_fields = parse_bool_option(name, value);
     }
     return out;

@@ -152,8 +152,11 @@ std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settin
                 message += (message.back() == '.' ? " " : ". ") + detail;
         }
         bool planning = use == SchemaUse::Planning;
+        // Without the types, response_format auto reads JSON (use_csv); csv stays csv.
         const char *lost = planning ? "nothing of this query is pushed down"
-                                    : "ANALYZE names every column it samples, in JSON";
+                           : settings.response_format == ResponseFormat::Csv
+                               ? "ANALYZE names every column it samples"
+                               : "ANALYZE names every column it samples, in JSON";
         const char *hint = planning ? "Filters, sorts and aggregates run locally, after every row "
                                       "is fetched. The next query asks for the metadata again."
                                     : "A dataset of a few hundred columns may then be refused as "

@@ -80,7 +80,8 @@ void choose_response_form(ScanRequest &request, const ForeignTableInfo &table,
 // Who asks for the schema, which decides what the WARNING says is lost without it.
 enum class SchemaUse {
     Planning, // nothing of the query is pushed down
-    Sampling, // ANALYZE's sample names every column in $select (no `*`), and reads JSON
+    Sampling, // ANALYZE's sample names every column in $select (no `*`), in JSON unless csv is
+              // forced
 };
 
 // The cached schema of the scan's dataset, fetching it on first use and when 10 minutes old.

@@ -76,27 +76,38 @@ DatasetMetadata parse_dataset_metadata(std::string_view json, std::string_view s
     return out;
 }
 
-bool csv_reads_like_json(std::string_view data_type_name) {
-    // soda-fountain writes these with one renderer per SoQL type in both formats (CsvColumnRep,
-    // JsonColumnRep): percent is a number, email and html are text, date a fixed timestamp.
-    for (const char *type :
-         {"text", "email", "html", "number", "percent", "double", "money", "checkbox",
-          "calendar_date", "floating_timestamp", "date", "fixed_timestamp"})
-        if (data_type_name == type)
-            return true;
-    return false;
+std::string_view soql_type_for(std::string_view t) {
+    if (t == "percent")
+        return "number";
+    if (in(t, {"email", "html"}))
+        return "text";
+    if (t == "date")
+        return "fixed_timestamp";
+    if (t == "calendar_date")
+        return "floating_timestamp";
+    return t;
 }
 
-std::string postgres_type_for(std::string_view t) {
-    if (in(t, {"number", "money", "percent", "stars"}))
+bool csv_reads_like_json(std::string_view data_type_name) {
+    // soda-fountain writes these with one renderer per SoQL type in both formats (CsvColumnRep,
+    // JsonColumnRep).
+    return in(soql_type_for(data_type_name), {"text", "number", "double", "money", "checkbox",
+                                              "floating_timestamp", "fixed_timestamp"});
+}
+
+std::string postgres_type_for(std::string_view data_type_name) {
+    // stars, flag, drop_down_list and dataset_link: older types, typed here by their values'
+    // form only (their SoQL type is not known, so nothing else relies on them).
+    const std::string_view t = soql_type_for(data_type_name);
+    if (in(t, {"number", "money", "stars"}))
         return "numeric";
     if (t == "double")
         return "double precision";
-    if (in(t, {"text", "email", "html", "flag", "drop_down_list", "dataset_link"}))
+    if (in(t, {"text", "flag", "drop_down_list", "dataset_link"}))
         return "text";
-    if (in(t, {"calendar_date", "floating_timestamp"}))
+    if (t == "floating_timestamp")
         return "timestamp";
-    if (in(t, {"date", "fixed_timestamp"}))
+    if (t == "fixed_timestamp")
         return "timestamptz";
     if (in(t, {"checkbox", "boolean"}))
         return "boolean";

@@ -28,6 +28,11 @@ struct DatasetMetadata {
 // text is not a view with a columns array; `source` (a redacted URL) goes into the detail.
 DatasetMetadata parse_dataset_metadata(std::string_view json, std::string_view source = {});
 
+// The SoQL type behind a metadata dataTypeName where the two differ: percent is a SoQL number,
+// email and html are text, date is a fixed_timestamp, calendar_date a floating_timestamp (what
+// soda-fountain writes in the X-SODA2-Types header). Any other name is returned as it is.
+std::string_view soql_type_for(std::string_view data_type_name);
+
 // The Postgres type for a Socrata dataTypeName, chosen so that the value as sent on the wire
 // reads without loss through the type's input function:
 //   number, money, percent, stars          -> numeric (sent as decimal strings: exact)

@@ -26,27 +26,32 @@ std::string folded_field_name(std::string_view name) {
     return folded;
 }
 
-// The metadata's dataTypeName -> the SoQL type behind it. Percent is a SoQL number, email and
-// html are SoQL text, date a fixed timestamp: the portal filters and sorts them as such. The
-// SoQL names themselves are accepted where the metadata uses them.
+// The metadata's dataTypeName -> how the portal filters and sorts its values: by the SoQL type
+// behind it (soql_type_for: percent is a number, email and html are text...).
 RemoteType remote_type_for(const std::string &data_type_name) {
-    if (data_type_name == "number" || data_type_name == "percent")
+    const std::string_view type = soql_type_for(data_type_name);
+    if (type == "number")
         return RemoteType::Number;
-    if (data_type_name == "money")
+    if (type == "money")
         return RemoteType::Money;
-    if (data_type_name == "double")
+    if (type == "double")
         return RemoteType::Double;
     // Not url: its value is an object ({"url": ..., "description": ...}), and SoQL compares
     // the url part where Postgres would compare that object's text, and has no LIKE on it.
-    if (data_type_name == "text" || data_type_name == "email" || data_type_name == "html")
+    if (type == "text")
         return RemoteType::Text;
-    if (data_type_name == "calendar_date" || data_type_name == "floating_timestamp")
+    if (type == "floating_timestamp")
         return RemoteType::FloatingTimestamp;
-    if (data_type_name == "date" || data_type_name == "fixed_timestamp")
+    if (type == "fixed_timestamp")
         return RemoteType::FixedTimestamp;
-    if (data_type_name == "checkbox" || data_type_name == "boolean")
+    if (type == "checkbox" || type == "boolean")
         return RemoteType::Checkbox;
     return RemoteType::Other;
+}
+
+// The system fields whose values are fixed timestamps (dev.socrata.com, "System Fields").
+bool is_system_timestamp(const std::string &field) {
+    return field == ":created_at" || field == ":updated_at";
 }
 
 // Per backend: base_url + dataset -> schema. A dataset's fields can change (a new column, a
@@ -62,7 +67,7 @@ ExpiringCache<RemoteSchema> &cache() {
 RemoteType RemoteSchema::type_of(const std::string &field) const {
     if (field == kRowIdField)
         return RemoteType::RowId;
-    if (field == ":updated_at" || field == ":created_at")
+    if (is_system_timestamp(field))
         return RemoteType::FixedTimestamp;
     auto it = fields.find(field);
     return it == fields.end() ? RemoteType::Other : it->second;
@@ -89,8 +94,7 @@ void adopt_field_spellings(ForeignTableInfo &table, const RemoteSchema *remote) 
 
 bool RemoteSchema::reads_same_in_csv(const std::string &field) const {
     // The system fields: :id a text, :created_at and :updated_at fixed timestamps.
-    return field == kRowIdField || field == ":created_at" || field == ":updated_at" ||
-           csv_like_json.count(field) > 0;
+    return field == kRowIdField || is_system_timestamp(field) || csv_like_json.count(field) > 0;
 }
 
 bool use_csv(ResponseFormat format, const RemoteSchema *remote,

@@ -98,6 +98,17 @@ TEST(PostgresTypeFor, MapsEverySodaType) {
         EXPECT_EQ(postgres_type_for(soda), pg) << soda;
 }
 
+TEST(SoqlTypeFor, NamesTheSoqlTypeBehindLegacyDataTypeNames) {
+    EXPECT_EQ(soql_type_for("percent"), "number");
+    EXPECT_EQ(soql_type_for("email"), "text");
+    EXPECT_EQ(soql_type_for("html"), "text");
+    EXPECT_EQ(soql_type_for("date"), "fixed_timestamp");
+    EXPECT_EQ(soql_type_for("calendar_date"), "floating_timestamp");
+    for (const char *same : {"number", "text", "money", "double", "checkbox", "point", "url",
+                             "fixed_timestamp", "floating_timestamp", "stars", ""})
+        EXPECT_EQ(soql_type_for(same), same) << same;
+}
+
 TEST(PostgresColumnNameFor, MakesUsableNames) {
     EXPECT_EQ(postgres_column_name_for("primary_type"), "primary_type");
     EXPECT_EQ(postgres_column_name_for(":@computed_region_awaf_s7ux"), "computed_region_awaf_s7ux");

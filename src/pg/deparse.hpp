@@ -45,7 +45,7 @@ RemoteType remote_type_of(const DeparseContext &ctx, AttrNumber attnum);
 // "$order" text for the pathkeys, or empty if any key cannot be sorted remotely the same way.
 std::string deparse_order(List *pathkeys, DeparseContext &ctx);
 
-// Shared with the aggregate and ORDER BY pushdown (upper_paths.cpp):
+// Shared with the aggregate and ORDER BY pushdown (aggregate_paths.cpp):
 // Whether the sort key, over no volatile expression, sorts values of `type` in the type's
 // default btree ordering with Postgres's default NULL placement: the only orders Socrata (backed
 // by Postgres, NULLs last ascending and first descending) gives the same way. If so, sets

@@ -14,8 +14,8 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
                               ForeignPath *best_path, List *tlist, List *scan_clauses,
                               Plan *outer_plan);
 
-// upper_paths.cpp: aggregate, sort and limit relations; GetForeignPlan for them
-// (get_foreign_plan forwards).
+// upper_paths.cpp: aggregate, sort and limit relations (aggregate_paths.cpp, limit_paths.cpp);
+// GetForeignPlan for them (get_foreign_plan forwards).
 void get_foreign_upper_paths(PlannerInfo *root, UpperRelationKind stage, RelOptInfo *input_rel,
                              RelOptInfo *output_rel, void *extra);
 ForeignScan *upper_foreign_plan(PlannerInfo *root, RelOptInfo *rel, Oid foreigntableid,

@@ -12,6 +12,53 @@ extern "C" {
 
 namespace socrata::pg {
 
+namespace {
+
+// The type's input function, looked up once, in `context`; its I/O parameter in *ioparam.
+FmgrInfo *input_function_for(Oid type, MemoryContext context, Oid *ioparam) {
+    return pg::call([&] {
+        Oid func;
+        getTypeInputInfo(type, &func, ioparam);
+        auto *flinfo = static_cast<FmgrInfo *>(MemoryContextAlloc(context, sizeof(FmgrInfo)));
+        fmgr_info_cxt(func, flinfo, context);
+        return flinfo;
+    });
+}
+
+} // namespace
+
+RowConverter::Fast RowConverter::fast_path_for(Oid type, int32 typmod, bool server_is_utf8) {
+    switch (type) {
+    case INT2OID:
+        return Fast::Int2;
+    case INT4OID:
+        return Fast::Int4;
+    case INT8OID:
+        return Fast::Int8;
+    case BOOLOID:
+        return Fast::Bool;
+    case FLOAT8OID:
+        return Fast::Float8;
+    case NUMERICOID:
+        // Integral values (coordinates, counts): no typmod, so no rounding to apply.
+        return typmod < 0 ? Fast::NumericInteger : Fast::None;
+    case TIMESTAMPOID:
+        return typmod < 0 ? Fast::Timestamp : Fast::None; // typmod: let Postgres round
+    case TIMESTAMPTZOID:
+        return typmod < 0 ? Fast::TimestampTz : Fast::None;
+    case TEXTOID:
+        return server_is_utf8 ? Fast::Text : Fast::None;
+    default:
+        return Fast::None;
+    }
+}
+
+RowConverter::TextForm RowConverter::text_form_for(Oid base_type) {
+    if (base_type == JSONBOID || base_type == JSONOID)
+        return TextForm::Json;
+    return base_type == POINTOID ? TextForm::Point : TextForm::AsIs;
+}
+
 RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
                            const std::vector<int> &items, MemoryContext context, std::string secret,
                            const std::vector<int> &divisors)
@@ -28,48 +75,9 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
         Oid type = attr->atttypid;
         // A domain's value is read as its base type's (then its input function checks it).
         Oid base = pg::call([&] { return getBaseType(type); });
-        c.form = (base == JSONBOID || base == JSONOID) ? TextForm::Json
-                 : base == POINTOID                    ? TextForm::Point
-                                                       : TextForm::AsIs;
-        switch (type) {
-        case INT2OID:
-            c.fast = Fast::Int2;
-            break;
-        case INT4OID:
-            c.fast = Fast::Int4;
-            break;
-        case INT8OID:
-            c.fast = Fast::Int8;
-            break;
-        case BOOLOID:
-            c.fast = Fast::Bool;
-            break;
-        case FLOAT8OID:
-            c.fast = Fast::Float8;
-            break;
-        case NUMERICOID:
-            // Integral values (coordinates, counts): no typmod, so no rounding to apply.
-            c.fast = c.typmod < 0 ? Fast::NumericInteger : Fast::None;
-            break;
-        case TIMESTAMPOID:
-            c.fast = c.typmod < 0 ? Fast::Timestamp : Fast::None; // typmod: let Postgres round
-            break;
-        case TIMESTAMPTZOID:
-            c.fast = c.typmod < 0 ? Fast::TimestampTz : Fast::None;
-            break;
-        case TEXTOID:
-            c.fast = server_is_utf8_ ? Fast::Text : Fast::None;
-            break;
-        default:
-            break;
-        }
-        c.input = pg::call([&] {
-            Oid func;
-            getTypeInputInfo(type, &func, &c.ioparam);
-            auto *flinfo = static_cast<FmgrInfo *>(MemoryContextAlloc(context, sizeof(FmgrInfo)));
-            fmgr_info_cxt(func, flinfo, context);
-            return flinfo;
-        });
+        c.form = text_form_for(base);
+        c.fast = fast_path_for(type, c.typmod, server_is_utf8_);
+        c.input = input_function_for(type, context, &c.ioparam);
         columns_.push_back(std::move(c));
     }
     std::size_t n = columns_.size();
@@ -176,6 +184,68 @@ void RowConverter::convert(const Page &page, std::size_t row, Datum *values, boo
     }
 }
 
+// Inlined: it runs once per value, in the scan's innermost loop.
+[[gnu::always_inline]] inline bool RowConverter::read_fast(Fast fast, std::string_view text,
+                                                           Datum &out) {
+    switch (fast) {
+    case Fast::Int2:
+        if (auto v = parse_integer(text, PG_INT16_MIN, PG_INT16_MAX))
+            return out = Int16GetDatum(static_cast<int16>(*v)), true;
+        break;
+    case Fast::Int4:
+        if (auto v = parse_integer(text, PG_INT32_MIN, PG_INT32_MAX))
+            return out = Int32GetDatum(static_cast<int32>(*v)), true;
+        break;
+    case Fast::Int8:
+        if (auto v = parse_integer(text, PG_INT64_MIN, PG_INT64_MAX))
+            return out = Int64GetDatum(*v), true;
+        break;
+    case Fast::Bool:
+        if (auto v = parse_checkbox(text))
+            return out = BoolGetDatum(*v), true;
+        break;
+    case Fast::Timestamp:
+        if (auto v = parse_floating_timestamp(text))
+            return out = TimestampGetDatum(*v), true;
+        break;
+    case Fast::TimestampTz:
+        if (auto v = parse_fixed_timestamp(text))
+            return out = TimestampTzGetDatum(*v), true;
+        break;
+    case Fast::Float8:
+        if (auto v = parse_double(text))
+            return out = Float8GetDatum(*v), true;
+        break;
+    case Fast::NumericInteger:
+        // The int64 for now; the numeric is allocated in build_datums, under the guard.
+        if (auto v = parse_integer(text, PG_INT64_MIN, PG_INT64_MAX))
+            return out = Int64GetDatum(*v), true;
+        break;
+    case Fast::Text:
+    case Fast::None:
+        break;
+    }
+    return false;
+}
+
+inline void RowConverter::prepare_text(std::size_t i, const Page &page, std::size_t row,
+                                       ValueKind kind, std::string_view text) {
+    switch (columns_[i].form) {
+    case TextForm::Json:
+        texts_[i] = json_text_for(kind, text, scratch_[i]);
+        lengths_[i] = scratch_[i].size();
+        break;
+    case TextForm::Point:
+        texts_[i] = point_text_for(kind, text, scratch_[i]);
+        lengths_[i] = scratch_[i].size();
+        break;
+    case TextForm::AsIs:
+        texts_[i] = page.c_str(row, columns_[i].item);
+        lengths_[i] = text.size();
+        break;
+    }
+}
+
 void RowConverter::prepare_values(const Page &page, std::size_t row, const std::string &relname,
                                   std::size_t value_slots, std::uint64_t row_number) {
     const std::size_t n = columns_.size();
@@ -186,74 +256,28 @@ void RowConverter::prepare_values(const Page &page, std::size_t row, const std::
         ValueKind kind = page.kind(row, c.item);
         if (kind == ValueKind::Null)
             continue;
-        std::string_view text = page.text(row, c.item);
         if (c.divisor >= 0) {
             // sum / count; no rows (count 0 or absent) is NULL, as avg over nothing.
-            std::string_view count = page.text(row, c.divisor);
-            if (page.kind(row, c.divisor) != ValueKind::Null && count != "0") {
+            if (page.kind(row, c.divisor) != ValueKind::Null && page.text(row, c.divisor) != "0") {
                 texts_[i] = page.c_str(row, c.item);
                 divisor_texts_[i] = page.c_str(row, c.divisor);
             }
             continue;
         }
-        switch (c.fast) {
-        case Fast::Int2:
-            if (auto v = parse_integer(text, PG_INT16_MIN, PG_INT16_MAX))
-                ready_[i] = Int16GetDatum(static_cast<int16>(*v)), is_ready_[i] = true;
-            break;
-        case Fast::Int4:
-            if (auto v = parse_integer(text, PG_INT32_MIN, PG_INT32_MAX))
-                ready_[i] = Int32GetDatum(static_cast<int32>(*v)), is_ready_[i] = true;
-            break;
-        case Fast::Int8:
-            if (auto v = parse_integer(text, PG_INT64_MIN, PG_INT64_MAX))
-                ready_[i] = Int64GetDatum(*v), is_ready_[i] = true;
-            break;
-        case Fast::Bool:
-            if (auto v = parse_checkbox(text))
-                ready_[i] = BoolGetDatum(*v), is_ready_[i] = true;
-            break;
-        case Fast::Timestamp:
-            if (auto v = parse_floating_timestamp(text))
-                ready_[i] = TimestampGetDatum(*v), is_ready_[i] = true;
-            break;
-        case Fast::TimestampTz:
-            if (auto v = parse_fixed_timestamp(text))
-                ready_[i] = TimestampTzGetDatum(*v), is_ready_[i] = true;
-            break;
-        case Fast::Float8:
-            if (auto v = parse_double(text))
-                ready_[i] = Float8GetDatum(*v), is_ready_[i] = true;
-            break;
-        case Fast::NumericInteger:
-            // The int64 for now; the numeric is allocated below, under the guard.
-            if (auto v = parse_integer(text, PG_INT64_MIN, PG_INT64_MAX))
-                ready_[i] = Int64GetDatum(*v), is_ready_[i] = true;
-            break;
-        case Fast::Text:
-        case Fast::None:
-            break;
-        }
-        if (is_ready_[i])
+        std::string_view text = page.text(row, c.item);
+        if (read_fast(c.fast, text, ready_[i])) {
+            is_ready_[i] = true;
             continue;
-        switch (c.form) {
-        case TextForm::Json:
-            texts_[i] = json_text_for(kind, text, scratch_[i]);
-            lengths_[i] = scratch_[i].size();
-            break;
-        case TextForm::Point:
-            try {
-                texts_[i] = point_text_for(kind, text, scratch_[i]);
-            } catch (const Error &error) {
-                raise_point_error(error, page, row, relname,
-                                  describe_row_position(page, row, value_slots, row_number), i);
-            }
-            lengths_[i] = scratch_[i].size();
-            break;
-        case TextForm::AsIs:
-            texts_[i] = page.c_str(row, c.item);
-            lengths_[i] = text.size();
-            break;
+        }
+        if (c.form != TextForm::Point) {
+            prepare_text(i, page, row, kind, text);
+            continue;
+        }
+        try {
+            prepare_text(i, page, row, kind, text);
+        } catch (const Error &error) {
+            raise_point_error(error, page, row, relname,
+                              describe_row_position(page, row, value_slots, row_number), i);
         }
     }
 }

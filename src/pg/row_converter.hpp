@@ -44,6 +44,10 @@ class RowConverter {
     // The Postgres half, under one guard for the whole row: the Datums, in `target`. Throws
     // PgError, with converting_ naming the column.
     void build_datums(Datum *values, bool *nulls, MemoryContext target);
+    // The text value i's input function reads (texts_[i], lengths_[i]), in its column's form. A
+    // location a point column cannot read raises socrata::Error.
+    void prepare_text(std::size_t i, const Page &page, std::size_t row, ValueKind kind,
+                      std::string_view text);
 
     enum class Fast {
         None,
@@ -58,6 +62,13 @@ class RowConverter {
         Text
     };
     enum class TextForm { AsIs, Json, Point };
+
+    // The fast path for a column of the type (with its typmod), if it has one.
+    static Fast fast_path_for(Oid type, int32 typmod, bool server_is_utf8);
+    // How a value is written for the input function of a column of the (base) type.
+    static TextForm text_form_for(Oid base_type);
+    // The value as a Datum, if the fast path reads it; false sends it to the input function.
+    static bool read_fast(Fast fast, std::string_view text, Datum &out);
 
     struct Column {
         int column = 0;

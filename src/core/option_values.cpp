@@ -130,92 +130,128 @@ void validate_dataset_id(std::string_view name, std::string_view text) {
                   "Use the id from the dataset's URL, e.g. 'ijzp-q8t2' for Chicago crimes.");
 }
 
-std::string validate_base_url(std::string_view text, std::string_view name) {
-    const std::string example = "Use the portal's root URL, e.g. 'https://data.cityofchicago.org'.";
-    const std::string shown = url_without_secrets(text);
-    for (char ch : text) {
-        const unsigned char c = static_cast<unsigned char>(ch);
-        if (c <= 0x20 || c >= 0x7F)
-            bad_value(name, shown,
-                      "URLs may not contain white space, control or non-ASCII characters.",
-                      example);
+namespace {
+
+// Refuses a base_url value, quoted without its secrets: what the checks below share.
+struct BaseUrlRefusal {
+    std::string_view name;
+    std::string shown;
+
+    [[noreturn]] void
+    operator()(std::string detail,
+               std::string hint =
+                   "Use the portal's root URL, e.g. 'https://data.cityofchicago.org'.") const {
+        bad_value(name, shown, std::move(detail), std::move(hint));
     }
-    std::string scheme;
-    std::string_view rest;
-    const std::size_t colon = text.find("://");
-    if (colon != std::string_view::npos)
-        scheme = ascii_lowercase(text.substr(0, colon));
-    if (scheme != "http" && scheme != "https")
-        bad_value(name, shown, "Only http:// and https:// URLs are supported.", example);
-    rest = text.substr(colon + 3);
-    if (rest.find_first_of("?#") != std::string_view::npos)
-        bad_value(name, shown, "The URL may not have a query string or fragment.", example);
+};
 
-    const std::size_t slash = rest.find('/');
-    std::string_view authority = rest.substr(0, slash);
-    std::string_view path =
-        slash == std::string_view::npos ? std::string_view() : rest.substr(slash);
-    if (authority.find('@') != std::string_view::npos)
-        bad_value(name, shown, "The URL may not contain a user name or password.",
-                  "Put the app token in a user mapping: OPTIONS (app_token '...').");
-
-    std::string_view host = authority;
+// The host and the port (empty if none) of a URL's authority.
+struct HostAndPort {
+    std::string_view host;
     std::string_view port;
-    if (!host.empty() && host.front() == '[') { // IPv6 literal
-        const std::size_t close = host.find(']');
-        if (close == std::string_view::npos)
-            bad_value(name, shown, "The IPv6 address is not closed with ']'.", example);
-        if (close == 1)
-            bad_value(name, shown, "The IPv6 address between '[' and ']' is empty.", example);
-        for (char c : host.substr(1, close - 1))
-            if (!is_ascii_hex_digit(c) && c != ':' && c != '.')
-                bad_value(name, shown, "The IPv6 address is malformed.", example);
-        std::string_view after = host.substr(close + 1);
-        host = host.substr(0, close + 1);
-        if (!after.empty()) {
-            if (after.front() != ':')
-                bad_value(name, shown, "Unexpected text after the IPv6 address.", example);
-            port = after.substr(1);
-            if (port.empty())
-                bad_value(name, shown, "The port after ':' is missing.", example);
-        }
-    } else {
-        const std::size_t pc = host.find(':');
-        if (pc != std::string_view::npos) {
-            port = host.substr(pc + 1);
-            host = host.substr(0, pc);
-            if (port.empty())
-                bad_value(name, shown, "The port after ':' is missing.", example);
-        }
-        if (host.empty())
-            bad_value(name, shown, "The URL has no host name.", example);
-        for (char c : host)
-            if (!is_ascii_alnum(c) && c != '-' && c != '.' && c != '_')
-                bad_value(name, shown, "The host name contains an invalid character.", example);
+};
+
+// "[::1]" or "[::1]:8080": the brackets stay with the host.
+HostAndPort split_ipv6_authority(std::string_view authority, const BaseUrlRefusal &refuse) {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos)
+        refuse("The IPv6 address is not closed with ']'.");
+    if (close == 1)
+        refuse("The IPv6 address between '[' and ']' is empty.");
+    for (char c : authority.substr(1, close - 1))
+        if (!is_ascii_hex_digit(c) && c != ':' && c != '.')
+            refuse("The IPv6 address is malformed.");
+    HostAndPort split{authority.substr(0, close + 1), {}};
+    std::string_view after = authority.substr(close + 1);
+    if (after.empty())
+        return split;
+    if (after.front() != ':')
+        refuse("Unexpected text after the IPv6 address.");
+    split.port = after.substr(1);
+    if (split.port.empty())
+        refuse("The port after ':' is missing.");
+    return split;
+}
+
+// "host" or "host:port", the host a name or an IPv4 address.
+HostAndPort split_host_authority(std::string_view authority, const BaseUrlRefusal &refuse) {
+    HostAndPort split{authority, {}};
+    const std::size_t colon = authority.find(':');
+    if (colon != std::string_view::npos) {
+        split.port = authority.substr(colon + 1);
+        split.host = authority.substr(0, colon);
+        if (split.port.empty())
+            refuse("The port after ':' is missing.");
     }
-    if (!port.empty()) {
-        if (port.front() == '0')
-            bad_value(name, shown,
-                      "The port must be a number from 1 to 65535, without leading zeros.", example);
-        if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)
-            bad_value(name, shown, "The port must be a number from 1 to 65535.", example);
-        const int n = std::stoi(std::string(port));
-        if (n < 1 || n > 65535)
-            bad_value(name, shown, "The port must be a number from 1 to 65535.", example);
-    }
+    if (split.host.empty())
+        refuse("The URL has no host name.");
+    for (char c : split.host)
+        if (!is_ascii_alnum(c) && c != '-' && c != '.' && c != '_')
+            refuse("The host name contains an invalid character.");
+    return split;
+}
+
+void check_port(std::string_view port, const BaseUrlRefusal &refuse) {
+    if (port.empty())
+        return;
+    if (port.front() == '0')
+        refuse("The port must be a number from 1 to 65535, without leading zeros.");
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos)
+        refuse("The port must be a number from 1 to 65535.");
+    const int n = std::stoi(std::string(port));
+    if (n < 1 || n > 65535)
+        refuse("The port must be a number from 1 to 65535.");
+}
+
+// The path without its trailing slashes, if it can be the portal's root: not an API path
+// (/resource/<id>.json, /api/views/<id>), which users paste from the dataset's page.
+std::string_view portal_path(std::string_view path, const BaseUrlRefusal &refuse) {
     if (!valid_path(path))
-        bad_value(name, shown, "The path contains a character that must be percent-encoded.",
-                  example);
+        refuse("The path contains a character that must be percent-encoded.");
     while (!path.empty() && path.back() == '/')
         path.remove_suffix(1);
     const std::string lower_path = ascii_lowercase(path);
     if (lower_path.find("/resource/") != std::string::npos ||
         lower_path.rfind("/resource", 0) == 0 || lower_path.find("/api/") != std::string::npos ||
         lower_path == "/api")
-        bad_value(name, shown, "The URL points into the API rather than at the portal.",
-                  example + " The dataset id goes in the foreign table's dataset option.");
-    return scheme + "://" + ascii_lowercase(host) + (port.empty() ? "" : ":" + std::string(port)) +
-           std::string(path);
+        refuse("The URL points into the API rather than at the portal.",
+               "Use the portal's root URL, e.g. 'https://data.cityofchicago.org'. The dataset id "
+               "goes in the foreign table's dataset option.");
+    return path;
+}
+
+} // namespace
+
+std::string validate_base_url(std::string_view text, std::string_view name) {
+    const BaseUrlRefusal refuse{name, url_without_secrets(text)};
+    for (char ch : text) {
+        const unsigned char c = static_cast<unsigned char>(ch);
+        if (c <= 0x20 || c >= 0x7F)
+            refuse("URLs may not contain white space, control or non-ASCII characters.");
+    }
+    const std::size_t colon = text.find("://");
+    if (colon == std::string_view::npos)
+        refuse("Only http:// and https:// URLs are supported.");
+    const std::string scheme = ascii_lowercase(text.substr(0, colon));
+    if (scheme != "http" && scheme != "https")
+        refuse("Only http:// and https:// URLs are supported.");
+    const std::string_view rest = text.substr(colon + 3);
+    if (rest.find_first_of("?#") != std::string_view::npos)
+        refuse("The URL may not have a query string or fragment.");
+
+    const std::size_t slash = rest.find('/');
+    const std::string_view authority = rest.substr(0, slash);
+    if (authority.find('@') != std::string_view::npos)
+        refuse("The URL may not contain a user name or password.",
+               "Put the app token in a user mapping: OPTIONS (app_token '...').");
+    const HostAndPort split = !authority.empty() && authority.front() == '['
+                                  ? split_ipv6_authority(authority, refuse)
+                                  : split_host_authority(authority, refuse);
+    check_port(split.port, refuse);
+    const std::string_view path = portal_path(
+        slash == std::string_view::npos ? std::string_view() : rest.substr(slash), refuse);
+    return scheme + "://" + ascii_lowercase(split.host) +
+           (split.port.empty() ? "" : ":" + std::string(split.port)) + std::string(path);
 }
 
 } // namespace socrata

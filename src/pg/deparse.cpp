@@ -186,6 +186,48 @@ const char *builtin_binary_op_name(Oid opno, List *args) {
     return pg::call([&] { return get_opname(opno); });
 }
 
+// Whether Socrata can compare the column with the other operand (a column or a value) as
+// Postgres does: same value class, same remote type for two columns, and for a number column
+// the portal compares as doubles, a constant that reads back the same from a double.
+bool operands_compare_remotely(const Operand &column, const Operand &other,
+                               const DeparseContext &ctx) {
+    if (other.is_column ? other.cls != column.cls : !value_type_fits(column.cls, other.type))
+        return false;
+    // SoQL compares two fields of the same type only (soql-reference's Eq(a, a) and the like):
+    // text with :id, or a number with a money or a double, is refused with HTTP 400.
+    if (other.is_column && remote_type_of(ctx, column.attnum) != remote_type_of(ctx, other.attnum))
+        return false;
+    // (A runtime value is not checked, so not sent.)
+    return other.is_column || !compares_numbers_as_doubles(ctx, column) ||
+           (!other.runtime && reads_back_from_double(other.constant.literal));
+}
+
+// LIKE / NOT LIKE (`~~`, `!~~`): Socrata has the same % and _ wildcards but no escape
+// character, so only a constant pattern without backslashes, over a text field, is sent.
+bool deparse_like(const OpExpr *op, bool negated, const Operand &left, const Operand &right,
+                  const DeparseContext &ctx, std::string &out) {
+    if (!left.is_column || right.is_column || left.cls != ValueClass::Text || right.runtime ||
+        right.constant.kind != ComparedValue::Kind::Exact ||
+        remote_type_of(ctx, left.attnum) != RemoteType::Text)
+        return false;
+    // Postgres refuses LIKE under a nondeterministic collation: leave it that error.
+    if (!is_deterministic_collation(op->inputcollid) ||
+        right.constant.literal.find('\\') != std::string::npos)
+        return false;
+    out += "(" + left.text + (negated ? " NOT LIKE " : " LIKE ") + right.constant.literal + ")";
+    return true;
+}
+
+// Whether the portal compares the text operands as Postgres does under the operator's
+// collation: equality under any deterministic one, order only where the portal's is known.
+bool text_comparison_is_remote(CompareOp compare, const Operand &column, const Operand &other,
+                               const DeparseContext &ctx, Oid collation) {
+    if (compare == CompareOp::Eq || compare == CompareOp::Ne)
+        return is_deterministic_collation(collation);
+    return text_order_is_remote(ctx, column.attnum, collation) &&
+           (!other.is_column || text_order_is_remote(ctx, other.attnum, collation));
+}
+
 bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     const char *name = builtin_binary_op_name(op->opno, op->args);
     if (!name)
@@ -200,45 +242,16 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
         return false; // constant-only clauses are Postgres's business (and rare)
     const Operand &column = left.is_column ? left : right;
     const Operand &other = left.is_column ? right : left;
-    if (other.is_column ? other.cls != column.cls : !value_type_fits(column.cls, other.type))
+    if (!operands_compare_remotely(column, other, ctx))
         return false;
-    // SoQL compares two fields of the same type only (soql-reference's Eq(a, a) and the like):
-    // text with :id, or a number with a money or a double, is refused with HTTP 400.
-    if (other.is_column && remote_type_of(ctx, column.attnum) != remote_type_of(ctx, other.attnum))
-        return false;
-    // (A runtime value is not checked, so not sent.)
-    if (!other.is_column && compares_numbers_as_doubles(ctx, column) &&
-        (other.runtime || !reads_back_from_double(other.constant.literal)))
-        return false;
-
-    if (op_name == "~~" || op_name == "!~~") {
-        // LIKE: Socrata has the same % and _ wildcards but no escape character, so only a
-        // constant pattern without backslashes is sent.
-        if (!left.is_column || right.is_column || column.cls != ValueClass::Text || right.runtime ||
-            right.constant.kind != ComparedValue::Kind::Exact ||
-            remote_type_of(ctx, left.attnum) != RemoteType::Text)
-            return false;
-        // Postgres refuses LIKE under a nondeterministic collation: leave it that error.
-        if (!is_deterministic_collation(op->inputcollid) ||
-            right.constant.literal.find('\\') != std::string::npos)
-            return false;
-        out += "(" + left.text + (op_name == "~~" ? " LIKE " : " NOT LIKE ") +
-               right.constant.literal + ")";
-        return true;
-    }
+    if (op_name == "~~" || op_name == "!~~")
+        return deparse_like(op, op_name == "!~~", left, right, ctx, out);
 
     std::optional<CompareOp> known = compare_op(op_name);
-    if (!known)
+    if (!known || (column.cls == ValueClass::Text &&
+                   !text_comparison_is_remote(*known, column, other, ctx, op->inputcollid)))
         return false;
     CompareOp compare = *known;
-    if (column.cls == ValueClass::Text) {
-        bool equality = compare == CompareOp::Eq || compare == CompareOp::Ne;
-        if (equality ? !is_deterministic_collation(op->inputcollid)
-                     : !text_order_is_remote(ctx, column.attnum, op->inputcollid) ||
-                           (other.is_column &&
-                            !text_order_is_remote(ctx, other.attnum, op->inputcollid)))
-            return false;
-    }
     if (other.is_column) {
         out += "(" + left.text + " " + std::string(soql_spelling(compare)) + " " + right.text + ")";
         return true;
@@ -250,6 +263,55 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
         out += runtime_comparison(add_runtime_value(ctx, other.runtime), column.text, compare);
     else
         out += comparison_soql(column.text, compare, other.constant);
+    return true;
+}
+
+// The elements of a constant array (non-null) of element_type, in the current memory context.
+struct ArrayElements {
+    Datum *values = nullptr;
+    bool *nulls = nullptr;
+    int count = 0;
+};
+
+ArrayElements deconstruct_constant_array(const Const *array, Oid element_type) {
+    ArrayElements elements;
+    pg::call([&] {
+        ArrayType *arr = DatumGetArrayTypeP(array->constvalue);
+        int16 typlen;
+        bool typbyval;
+        char typalign;
+        get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
+        deconstruct_array(arr, element_type, typlen, typbyval, typalign, &elements.values,
+                          &elements.nulls, &elements.count);
+    });
+    return elements;
+}
+
+// The SoQL list ("1,2,3") of the elements the column could equal; false if one cannot be
+// written so that the portal compares it as Postgres does.
+bool soql_value_list(const ArrayElements &elements, Oid element_type, const Operand &column,
+                     const DeparseContext &ctx, std::string &list) {
+    const bool as_doubles = compares_numbers_as_doubles(ctx, column);
+    for (int i = 0; i < elements.count; ++i) {
+        ComparedValue value;
+        try {
+            value = compared_value_for_datum(elements.values[i], elements.nulls[i], element_type);
+        } catch (const Error &) {
+            return false; // e.g. NaN
+        }
+        // A timestamp finer than a millisecond or outside the years 1 to 9999 equals no value
+        // the portal holds, as a text that is no row id equals no row (which the portal would
+        // refuse the list for): left out.
+        if (value.kind != ComparedValue::Kind::Exact)
+            continue;
+        const std::string &literal = value.literal;
+        if (column.text == kRowIdField && !is_row_id_literal(literal))
+            continue;
+        if (as_doubles && !reads_back_from_double(literal))
+            return false;
+        // No space after the comma: it would take 3 bytes of URL per element.
+        list += (list.empty() ? "" : ",") + literal;
+    }
     return true;
 }
 
@@ -276,41 +338,10 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
     if (!OidIsValid(element_type) || !value_type_fits(column.cls, element_type))
         return false;
 
-    Datum *elements = nullptr;
-    bool *nulls = nullptr;
-    int count = 0;
-    pg::call([&] {
-        ArrayType *arr = DatumGetArrayTypeP(c->constvalue);
-        int16 typlen;
-        bool typbyval;
-        char typalign;
-        get_typlenbyvalalign(element_type, &typlen, &typbyval, &typalign);
-        deconstruct_array(arr, element_type, typlen, typbyval, typalign, &elements, &nulls, &count);
-    });
-    if (count == 0)
-        return false;
-    const bool as_doubles = compares_numbers_as_doubles(ctx, column);
+    ArrayElements elements = deconstruct_constant_array(c, element_type);
     std::string list;
-    for (int i = 0; i < count; ++i) {
-        ComparedValue value;
-        try {
-            value = compared_value_for_datum(elements[i], nulls[i], element_type);
-        } catch (const Error &) {
-            return false; // e.g. NaN
-        }
-        // A timestamp finer than a millisecond or outside the years 1 to 9999 equals no value
-        // the portal holds, as a text that is no row id equals no row (which the portal would
-        // refuse the list for): left out.
-        if (value.kind != ComparedValue::Kind::Exact)
-            continue;
-        const std::string &literal = value.literal;
-        if (column.text == kRowIdField && !is_row_id_literal(literal))
-            continue;
-        if (as_doubles && !reads_back_from_double(literal))
-            return false;
-        // No space after the comma: it would take 3 bytes of URL per element.
-        list += (list.empty() ? "" : ",") + literal;
-    }
+    if (elements.count == 0 || !soql_value_list(elements, element_type, column, ctx, list))
+        return false;
     if (list.empty()) // only values no row has: IN holds for no row, NOT IN for all
         out += always_soql(column.text, !in);
     else

@@ -21,6 +21,82 @@ CsvRowDecoder::CsvRowDecoder(const std::vector<std::string> &slot_fields, RowCal
     slot_values_.resize(fields_.slot_count());
 }
 
+// The state steps below each take the bytes from p that their state reads and return where
+// the next state begins. feed() runs one per state change, so they are forced inline: the
+// calls would cost more than the short steps (a delimiter, a quote) themselves.
+[[gnu::always_inline]] inline const char *CsvRowDecoder::on_field_start(const char *p) {
+    if (!record_started_)
+        begin_record(p);
+    begin_field();
+    if (*p == '"') {
+        state_ = State::Quoted;
+        return p + 1;
+    }
+    state_ = State::Unquoted; // a delimiter here is an empty field
+    return p;
+}
+
+// At a ',' or a line end that ends a field (quoted or not).
+[[gnu::always_inline]] inline const char *CsvRowDecoder::end_field_at(const char *p, bool quoted) {
+    const char c = *p;
+    end_field(p, quoted);
+    if (c == ',') {
+        state_ = State::FieldStart;
+    } else {
+        end_record(p);
+        state_ = c == '\r' ? State::AfterCR : State::FieldStart;
+    }
+    return p + 1;
+}
+
+[[gnu::always_inline]] inline const char *CsvRowDecoder::on_unquoted(const char *p,
+                                                                     const char *end) {
+    if (utf8_.in_sequence())
+        return take_utf8_byte(p);
+    const char *s = p;
+    p = find_csv_unquoted_special(p, end, ',');
+    append(s, std::size_t(p - s));
+    if (p == end)
+        return p;
+    const char c = *p;
+    if (c == ',' || c == '\n' || c == '\r')
+        return end_field_at(p, false);
+    if (c == '"')
+        fail(p, "'\"' inside an unquoted field");
+    if (c == '\0')
+        fail_on_nul(p);
+    return take_utf8_byte(p);
+}
+
+[[gnu::always_inline]] inline const char *CsvRowDecoder::on_quoted(const char *p, const char *end) {
+    if (utf8_.in_sequence())
+        return take_utf8_byte(p);
+    const char *s = p;
+    p = find_csv_quoted_special(p, end);
+    append(s, std::size_t(p - s));
+    if (p == end)
+        return p;
+    if (*p == '"') {
+        state_ = State::QuoteInQuoted;
+        return p + 1;
+    }
+    if (*p == '\0')
+        fail_on_nul(p);
+    return take_utf8_byte(p);
+}
+
+[[gnu::always_inline]] inline const char *CsvRowDecoder::on_quote_in_quoted(const char *p) {
+    const char c = *p;
+    if (c == '"') { // an escaped quote
+        append(p, 1);
+        state_ = State::Quoted;
+        return p + 1;
+    }
+    if (c == ',' || c == '\n' || c == '\r')
+        return end_field_at(p, true);
+    fail(p, "expected ',' or a line end after a closing '\"'");
+}
+
 void CsvRowDecoder::feed(const char *data, std::size_t size) {
     if (failed_)
         throw_used_after_error("CSV");
@@ -38,83 +114,17 @@ void CsvRowDecoder::feed(const char *data, std::size_t size) {
                 p = end;
                 break;
             case State::FieldStart:
-                if (!record_started_)
-                    begin_record(p);
-                begin_field();
-                if (*p == '"') {
-                    state_ = State::Quoted;
-                    ++p;
-                } else {
-                    state_ = State::Unquoted; // a delimiter here is an empty field
-                }
+                p = on_field_start(p);
                 break;
-            case State::Unquoted: {
-                if (utf8_.in_sequence()) {
-                    p = take_utf8_byte(p);
-                    break;
-                }
-                const char *s = p;
-                p = find_csv_unquoted_special(p, end, ',');
-                append(s, std::size_t(p - s));
-                if (p == end)
-                    break;
-                const char c = *p;
-                if (c == ',') {
-                    end_field(p, false);
-                    state_ = State::FieldStart;
-                    ++p;
-                } else if (c == '\n' || c == '\r') {
-                    end_field(p, false);
-                    end_record(p);
-                    state_ = c == '\r' ? State::AfterCR : State::FieldStart;
-                    ++p;
-                } else if (c == '"') {
-                    fail(p, "'\"' inside an unquoted field");
-                } else if (c == '\0') {
-                    fail_on_nul(p);
-                } else {
-                    p = take_utf8_byte(p);
-                }
+            case State::Unquoted:
+                p = on_unquoted(p, end);
                 break;
-            }
-            case State::Quoted: {
-                if (utf8_.in_sequence()) {
-                    p = take_utf8_byte(p);
-                    break;
-                }
-                const char *s = p;
-                p = find_csv_quoted_special(p, end);
-                append(s, std::size_t(p - s));
-                if (p == end)
-                    break;
-                if (*p == '"') {
-                    state_ = State::QuoteInQuoted;
-                    ++p;
-                } else if (*p == '\0') {
-                    fail_on_nul(p);
-                } else {
-                    p = take_utf8_byte(p);
-                }
+            case State::Quoted:
+                p = on_quoted(p, end);
                 break;
-            }
-            case State::QuoteInQuoted: {
-                const char c = *p;
-                if (c == '"') {
-                    append(p, 1);
-                    state_ = State::Quoted;
-                } else if (c == ',') {
-                    end_field(p, true);
-                    state_ = State::FieldStart;
-                } else if (c == '\n' || c == '\r') {
-                    end_field(p, true);
-                    end_record(p);
-                    state_ = c == '\r' ? State::AfterCR : State::FieldStart;
-                } else {
-                    fail(p, "expected ',' or a line end after a closing '\"'");
-                }
-                ++p;
+            case State::QuoteInQuoted:
+                p = on_quote_in_quoted(p);
                 break;
-            }
             case State::AfterCR:
                 if (*p == '\n')
                     ++p;

@@ -63,6 +63,13 @@ class CsvRowDecoder {
         bool present;
     };
 
+    // One step of feed() in each state (p < end); returns where the next step begins.
+    const char *on_field_start(const char *p);
+    const char *on_unquoted(const char *p, const char *end);
+    const char *on_quoted(const char *p, const char *end);
+    const char *on_quote_in_quoted(const char *p);
+    const char *end_field_at(const char *p, bool quoted);
+
     void begin_record(const char *p);
     void begin_field();
     void append(const char *p, std::size_t n);

@@ -54,6 +54,9 @@ another order; such group keys (and min/max under that collation) are now compar
 (fold_spellings()). Seed 3 used to report a grouped sum(lon_f4), and
 seed 11 (--runtime 0.4 --prepared 0.3) groups by lon_f4: equal results whose rows this script
 paired up wrongly, since fixed in sort_key().
+Two of those kinds are told apart and counted as outcomes, not mismatches (session 37): an
+error 0A000 on one side against no rows on the other ("error-unevaluated"), and a local query
+whose EXPLAIN fails with the same error ("error-planning-local", the statistics case).
 """
 
 import argparse
@@ -1332,7 +1335,14 @@ def evaluate(runner, q):
     full = None
     if q.compare_mode() == "subset" and fres[0] == "rows" and lres[0] == "rows":
         full, _ = runner.run(no_limit(q), LT)
-    return compare(q, fres, lres, full), fres, lres, fsql, lsql
+    d = compare(q, fres, lres, full)
+    # The local table has statistics; the foreign one has none (not analyzed). The planner
+    # estimates a LIKE's selectivity by running it over the statistics' values, so a LIKE
+    # under a nondeterministic collation fails while planning the local query only.
+    if d == "error-local-only" and lres[1] == "0A000" and \
+            runner.explain(q, LT)[0].startswith("(EXPLAIN failed: ERROR:  nondeterministic"):
+        d = "error-planning-local"
+    return d, fres, lres, fsql, lsql
 
 
 def fault_requests(soda_url, spec):
@@ -1342,7 +1352,8 @@ def fault_requests(soda_url, spec):
 
 
 def is_mismatch(d):
-    return d not in (None, "float", "float-order", "numeric-rounding", "error-unevaluated")
+    return d not in (None, "float", "float-order", "numeric-rounding", "error-unevaluated",
+                 "error-planning-local")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -51,6 +51,106 @@ JsonRowDecoder::JsonRowDecoder(const std::vector<std::string> &slot_fields, RowC
     stack_.reserve(std::size_t(std::max(limits_.max_depth, 2)));
 }
 
+// The state steps below each read from p (p < end) what their state expects and return where
+// the next step begins. feed() runs one or more per value, so they are forced inline: the calls
+// would cost more than the short steps (a ',', a ':') themselves.
+
+[[gnu::always_inline]] inline const char *JsonRowDecoder::on_array_first(const char *p,
+                                                                         const char *end) {
+    p = skip_ws(p, end);
+    if (p == end)
+        return p;
+    if (*p == ']') {
+        close_container(p, 'a');
+        return p + 1;
+    }
+    return begin_value(p, end);
+}
+
+[[gnu::always_inline]] inline const char *JsonRowDecoder::on_object_first(const char *p,
+                                                                          const char *end) {
+    p = skip_ws(p, end);
+    if (p == end)
+        return p;
+    if (*p == '"')
+        return begin_key(p, end);
+    if (*p != '}')
+        fail(p, "expected a field name or '}'");
+    close_container(p, 'o');
+    return p + 1;
+}
+
+[[gnu::always_inline]] inline const char *JsonRowDecoder::on_object_key(const char *p,
+                                                                        const char *end) {
+    p = skip_ws(p, end);
+    if (p == end)
+        return p;
+    if (*p != '"')
+        fail(p, "expected a field name after ','");
+    return begin_key(p, end);
+}
+
+[[gnu::always_inline]] inline const char *JsonRowDecoder::on_colon(const char *p, const char *end) {
+    p = skip_ws(p, end);
+    if (p == end)
+        return p;
+    if (*p != ':')
+        fail(p, "expected ':' after a field name");
+    if (capturing())
+        append_raw(p, 1);
+    ++p;
+    state_ = State::Value;
+    // The value usually follows at once: skip a trip through feed()'s switch.
+    p = skip_ws(p, end);
+    if (p != end)
+        p = begin_value(p, end);
+    return p;
+}
+
+[[gnu::always_inline]] inline const char *JsonRowDecoder::on_after_value(const char *p,
+                                                                         const char *end) {
+    p = skip_ws(p, end);
+    if (p == end)
+        return p;
+    if (*p == ',') {
+        if (capturing())
+            append_raw(p, 1);
+        ++p;
+        if (stack_.back() != 'o') {
+            state_ = State::Value;
+            return p;
+        }
+        state_ = State::ObjectKey;
+        // The key usually follows at once: skip a trip through feed()'s switch.
+        p = skip_ws(p, end);
+        if (p != end && *p == '"')
+            p = begin_key(p, end);
+        return p;
+    }
+    if (*p == '}' && stack_.back() == 'o') {
+        close_container(p, 'o');
+        return p + 1;
+    }
+    if (*p == ']' && stack_.back() == 'a') {
+        close_container(p, 'a');
+        return p + 1;
+    }
+    fail(p, stack_.back() == 'o' ? "expected ',' or '}' after a value"
+                                 : "expected ',' or ']' after a value");
+}
+
+[[gnu::always_inline]] inline const char *JsonRowDecoder::on_number(const char *p,
+                                                                    const char *end) {
+    bool done = false;
+    p = scan_number(p, end, done);
+    if (done) {
+        if (!capturing() && stack_.size() == 2 && cur_field_ >= 0)
+            end_field_value(ValueKind::Number, p);
+        state_ = State::AfterValue;
+    }
+    return p;
+}
+
 void JsonRowDecoder::feed(const char *data, std::size_t size) {
     if (failed_)
         throw_used_after_error("JSON");
@@ -69,15 +169,7 @@ void JsonRowDecoder::feed(const char *data, std::size_t size) {
                 p = end;
                 break;
             case State::ArrayFirst:
-                p = skip_ws(p, end);
-                if (p == end)
-                    break;
-                if (*p == ']') {
-                    close_container(p, 'a');
-                    ++p;
-                } else {
-                    p = begin_value(p, end);
-                }
+                p = on_array_first(p, end);
                 break;
             case State::Value:
                 p = skip_ws(p, end);
@@ -85,67 +177,16 @@ void JsonRowDecoder::feed(const char *data, std::size_t size) {
                     p = begin_value(p, end);
                 break;
             case State::ObjectFirst:
-                p = skip_ws(p, end);
-                if (p == end)
-                    break;
-                if (*p == '"') {
-                    p = begin_key(p, end);
-                } else if (*p == '}') {
-                    close_container(p, 'o');
-                    ++p;
-                } else {
-                    fail(p, "expected a field name or '}'");
-                }
+                p = on_object_first(p, end);
                 break;
             case State::ObjectKey:
-                p = skip_ws(p, end);
-                if (p == end)
-                    break;
-                if (*p != '"')
-                    fail(p, "expected a field name after ','");
-                p = begin_key(p, end);
+                p = on_object_key(p, end);
                 break;
             case State::Colon:
-                p = skip_ws(p, end);
-                if (p == end)
-                    break;
-                if (*p != ':')
-                    fail(p, "expected ':' after a field name");
-                if (capturing())
-                    append_raw(p, 1);
-                ++p;
-                state_ = State::Value;
-                // The value usually follows at once: skip a trip through the switch.
-                p = skip_ws(p, end);
-                if (p != end)
-                    p = begin_value(p, end);
+                p = on_colon(p, end);
                 break;
             case State::AfterValue:
-                p = skip_ws(p, end);
-                if (p == end)
-                    break;
-                if (*p == ',') {
-                    if (capturing())
-                        append_raw(p, 1);
-                    ++p;
-                    if (stack_.back() == 'o') {
-                        state_ = State::ObjectKey;
-                        p = skip_ws(p, end);
-                        if (p != end && *p == '"')
-                            p = begin_key(p, end);
-                    } else {
-                        state_ = State::Value;
-                    }
-                } else if (*p == '}' && stack_.back() == 'o') {
-                    close_container(p, 'o');
-                    ++p;
-                } else if (*p == ']' && stack_.back() == 'a') {
-                    close_container(p, 'a');
-                    ++p;
-                } else {
-                    fail(p, stack_.back() == 'o' ? "expected ',' or '}' after a value"
-                                                 : "expected ',' or ']' after a value");
-                }
+                p = on_after_value(p, end);
                 break;
             case State::String: {
                 bool done = false;
@@ -154,16 +195,9 @@ void JsonRowDecoder::feed(const char *data, std::size_t size) {
                     finish_string(p);
                 break;
             }
-            case State::Number: {
-                bool done = false;
-                p = scan_number(p, end, done);
-                if (done) {
-                    if (!capturing() && stack_.size() == 2 && cur_field_ >= 0)
-                        end_field_value(ValueKind::Number, p);
-                    state_ = State::AfterValue;
-                }
+            case State::Number:
+                p = on_number(p, end);
                 break;
-            }
             case State::Literal: {
                 bool done = false;
                 p = scan_literal(p, end, done);

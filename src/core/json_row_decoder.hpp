@@ -61,7 +61,14 @@ class JsonRowDecoder {
         std::size_t length;
     };
 
+    // One step of feed() in each state (p < end); returns where the next step begins.
     const char *on_body_start(const char *p, const char *end);
+    const char *on_array_first(const char *p, const char *end);
+    const char *on_object_first(const char *p, const char *end);
+    const char *on_object_key(const char *p, const char *end);
+    const char *on_colon(const char *p, const char *end);
+    const char *on_after_value(const char *p, const char *end);
+    const char *on_number(const char *p, const char *end);
     const char *begin_value(const char *p, const char *end);
     const char *begin_key(const char *p, const char *end);
     void begin_string(StrMode mode, ByteBuffer *out, bool is_key);

@@ -22,8 +22,9 @@ CsvRowDecoder::CsvRowDecoder(const std::vector<std::string> &slot_fields, RowCal
 }
 
 // The state steps below each take the bytes from p that their state reads and return where
-// the next state begins. feed() runs one per state change, so they are forced inline: the
-// calls would cost more than the short steps (a delimiter, a quote) themselves.
+// the next step begins. feed() runs one per field boundary, chunk end and non-ASCII byte
+// inside a field, so they are forced inline: the calls would cost more than the short steps
+// (a delimiter, a quote) themselves.
 [[gnu::always_inline]] inline const char *CsvRowDecoder::on_field_start(const char *p) {
     if (!record_started_)
         begin_record(p);

@@ -150,7 +150,7 @@ std::string deparse_aggregate(Aggref *agg, const DeparseContext &ctx) {
     else if (name == "sum")
         ok = is_exact_number(type) && sums_exactly(ctx, column.var->varattno);
     // avg is not asked for as such: Socrata's digits could differ from Postgres's. An integer
-    // column's avg is pushed as its sum and count (add_grouping_paths), and RowConverter divides
+    // column's avg is pushed as its sum and count (add_aggregate), and RowConverter divides
     // them the way Postgres's own avg does.
     else if (name == "min" || name == "max")
         ok = is_number(type) || is_timestamp(type) ||
@@ -375,7 +375,8 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
     UpperRelInfo candidate;
     candidate.base = info;
     std::string group;
-    // Grouping expressions first, so that aggregates find their arguments' keys.
+    // Grouping keys first: a plain column in another expression is pushed only as one of them
+    // (add_aggregates looks it up in the scan tuple).
     if (!add_group_keys(root, target, ctx, candidate, group) ||
         !add_aggregates(root, target, ctx, candidate) || candidate.plan.request.select.empty())
         return;

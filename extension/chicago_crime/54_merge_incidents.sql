@@ -1,5 +1,96 @@
 -- Merging: the one statement that brings portal rows into crime.incidents and its tallies
 
+-- The first load: crime.incidents is empty, so nothing can conflict. A bulk insert replaces
+-- the upsert, and every index, the primary key included, is built once at the end, which is
+-- several times cheaper than maintaining it row by row.
+CREATE FUNCTION crime.load_into_empty_incidents(portal_query text)
+RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
+SET jit = off -- see refresh_views
+AS $$
+DECLARE
+    index_defs text[];
+    index_names text[];
+    index_def text;
+    primary_key_name name;
+    primary_key_def text;
+    inserted bigint;
+BEGIN
+    -- The table is empty, so holding its lock until commit blocks nobody's data. The primary
+    -- key stays if a foreign key depends on it.
+    LOCK TABLE crime.incidents IN ACCESS EXCLUSIVE MODE;
+    IF EXISTS (SELECT FROM crime.incidents) THEN
+        RAISE EXCEPTION 'crime.incidents is not empty'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'crime.load_into_empty_incidents() is the first load; crime_sync() merges into a table with rows.';
+    END IF;
+    -- crime.bulk_insert appends to the file, after the pages an aborted load left there
+    -- (or rows deleted by hand): those would stay ahead of every new row for good, a
+    -- table twice its size after one failed first load. TRUNCATE starts a new file, when
+    -- that takes nothing any transaction can see (it is not MVCC-safe: a snapshot older
+    -- than a DELETE, or a row committed after this transaction's snapshot), when no
+    -- foreign key points at the table (TRUNCATE would empty the other table too), and
+    -- when no publication would send the TRUNCATE to subscribers.
+    IF pg_catalog.pg_relation_size('crime.incidents') > 0
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint f
+                       WHERE f.contype = 'f' AND f.confrelid = 'crime.incidents'::regclass)
+       AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_tables p
+                       WHERE p.schemaname = 'crime' AND p.tablename = 'incidents')
+       AND crime.only_removable_rows('crime.incidents') THEN
+        TRUNCATE crime.incidents;
+    END IF;
+    SELECT array_agg(pg_catalog.pg_get_indexdef(x.indexrelid)),
+           array_agg(x.indexrelid::regclass::text)
+    INTO index_defs, index_names
+    FROM pg_catalog.pg_index x
+    WHERE x.indrelid = 'crime.incidents'::regclass AND NOT x.indisprimary;
+    SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid)
+    INTO primary_key_name, primary_key_def
+    FROM pg_catalog.pg_constraint k
+    WHERE k.conrelid = 'crime.incidents'::regclass AND k.contype = 'p'
+      AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint f
+                      WHERE f.contype = 'f' AND f.confrelid = k.conrelid);
+    IF index_names IS NOT NULL THEN
+        EXECUTE 'DROP INDEX ' || array_to_string(index_names, ', ');
+    END IF;
+    IF primary_key_name IS NOT NULL THEN
+        EXECUTE format('ALTER TABLE crime.incidents DROP CONSTRAINT %I', primary_key_name);
+    END IF;
+
+    -- Not INSERT's write path, which would pass the whole table through the shared
+    -- buffer cache: with the lock the DROPs took and no index left, crime.bulk_insert
+    -- writes the pages straight to the file (with a primary key kept, through COPY's
+    -- ring of buffers).
+    inserted := crime.bulk_insert('crime.incidents', portal_query);
+
+    IF primary_key_name IS NOT NULL THEN
+        BEGIN
+            EXECUTE format('ALTER TABLE crime.incidents ADD CONSTRAINT %I %s',
+                           primary_key_name, primary_key_def);
+        EXCEPTION WHEN unique_violation THEN
+            -- What the upsert would have refused too: one id sent twice in one pass.
+            GET STACKED DIAGNOSTICS index_def = PG_EXCEPTION_DETAIL;
+            RAISE EXCEPTION 'the portal sent the same crime id more than once in one pass'
+                USING ERRCODE = 'unique_violation', DETAIL = index_def,
+                      HINT = 'Nothing was loaded; run crime_sync() again.';
+        END;
+    END IF;
+    IF index_defs IS NOT NULL THEN
+        FOREACH index_def IN ARRAY index_defs LOOP
+            EXECUTE index_def;
+        END LOOP;
+    END IF;
+    RETURN inserted;
+END
+$$;
+COMMENT ON FUNCTION crime.load_into_empty_incidents(text) IS
+    'The first load: inserts the rows of portal_query (crime.incidents'' columns) into the empty crime.incidents through crime.bulk_insert, with its indexes and primary key dropped first and built again after, under an ACCESS EXCLUSIVE lock held until commit. Refuses a table with rows. Returns the number of rows inserted. Internal: called by crime.merge_incidents()';
+
 CREATE FUNCTION crime.merge_incidents(
     updated_since   timestamp DEFAULT NULL,
     occurred_from   timestamp DEFAULT NULL,
@@ -25,11 +116,6 @@ DECLARE
     where_clause text;
     portal_query text;
     portal_summary text;
-    index_defs text[];
-    index_names text[];
-    index_def text;
-    primary_key_name name;
-    primary_key_def text;
     removed_ids bigint[];
     batch bigint[];
     batch_inserted bigint;
@@ -154,68 +240,9 @@ BEGIN
         END IF;
 
         IF NOT EXISTS (SELECT FROM crime.incidents) THEN
-            -- Into an empty table (the first load) nothing can conflict: a bulk insert
-            -- replaces the upsert, and every index, the primary key included, is built once
-            -- at the end, which is several times cheaper than
-            -- maintaining it row by row. The table is empty, so holding its lock until commit
-            -- blocks nobody's data. The primary key stays if a foreign key depends on it.
-            LOCK TABLE crime.incidents IN ACCESS EXCLUSIVE MODE;
-            -- crime.bulk_insert appends to the file, after the pages an aborted load left there
-            -- (or rows deleted by hand): those would stay ahead of every new row for good, a
-            -- table twice its size after one failed first load. TRUNCATE starts a new file, when
-            -- that takes nothing any transaction can see (it is not MVCC-safe: a snapshot older
-            -- than a DELETE, or a row committed after this transaction's snapshot), when no
-            -- foreign key points at the table (TRUNCATE would empty the other table too), and
-            -- when no publication would send the TRUNCATE to subscribers.
-            IF pg_catalog.pg_relation_size('crime.incidents') > 0
-               AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint f
-                               WHERE f.contype = 'f' AND f.confrelid = 'crime.incidents'::regclass)
-               AND NOT EXISTS (SELECT FROM pg_catalog.pg_publication_tables p
-                               WHERE p.schemaname = 'crime' AND p.tablename = 'incidents')
-               AND crime.only_removable_rows('crime.incidents') THEN
-                TRUNCATE crime.incidents;
-            END IF;
-            SELECT array_agg(pg_catalog.pg_get_indexdef(x.indexrelid)),
-                   array_agg(x.indexrelid::regclass::text)
-            INTO index_defs, index_names
-            FROM pg_catalog.pg_index x
-            WHERE x.indrelid = 'crime.incidents'::regclass AND NOT x.indisprimary;
-            SELECT k.conname, pg_catalog.pg_get_constraintdef(k.oid)
-            INTO primary_key_name, primary_key_def
-            FROM pg_catalog.pg_constraint k
-            WHERE k.conrelid = 'crime.incidents'::regclass AND k.contype = 'p'
-              AND NOT EXISTS (SELECT FROM pg_catalog.pg_constraint f
-                              WHERE f.contype = 'f' AND f.confrelid = k.conrelid);
-            IF index_names IS NOT NULL THEN
-                EXECUTE 'DROP INDEX ' || array_to_string(index_names, ', ');
-            END IF;
-            IF primary_key_name IS NOT NULL THEN
-                EXECUTE format('ALTER TABLE crime.incidents DROP CONSTRAINT %I', primary_key_name);
-            END IF;
-
-            -- Not INSERT's write path, which would pass the whole table through the shared
-            -- buffer cache: with the lock the DROPs took and no index left, crime.bulk_insert
-            -- writes the pages straight to the file (with a primary key kept, through COPY's
-            -- ring of buffers).
-            inserted := crime.bulk_insert('crime.incidents', portal_query);
-
-            IF primary_key_name IS NOT NULL THEN
-                BEGIN
-                    EXECUTE format('ALTER TABLE crime.incidents ADD CONSTRAINT %I %s',
-                                   primary_key_name, primary_key_def);
-                EXCEPTION WHEN unique_violation THEN
-                    -- What the upsert would have refused too: one id sent twice in one pass.
-                    GET STACKED DIAGNOSTICS index_def = PG_EXCEPTION_DETAIL;
-                    RAISE EXCEPTION 'the portal sent the same crime id more than once in one pass'
-                        USING ERRCODE = 'unique_violation', DETAIL = index_def,
-                              HINT = 'Nothing was loaded; run crime_sync() again.';
-                END;
-            END IF;
-            IF index_defs IS NOT NULL THEN
-                FOREACH index_def IN ARRAY index_defs LOOP
-                    EXECUTE index_def;
-                END LOOP;
-            END IF;
+            -- The first load: nothing can conflict, so no upsert (and no tally adjustments:
+            -- they are counted once, after the load).
+            inserted := crime.load_into_empty_incidents(portal_query);
             tallies := CASE WHEN keep_tallies THEN crime.rebuild_tallies() ELSE '{}' END;
             fetched := greatest(fetched, inserted);
             RETURN;

@@ -52,6 +52,17 @@ bool only_at(std::string_view hay, std::string_view needle, std::size_t from) {
     return n == 1;
 }
 
+// The text with each "\xNN" that printable_snippet writes for a byte it cannot show replaced
+// by "\x..": its hex digits and the text after them could spell the secret a check looks for
+// ("\xf3" then "3333" holds "33333").
+std::string without_hex_escapes(const std::string &text) {
+    std::string out = text;
+    for (std::size_t p = out.find("\\x"); p != std::string::npos; p = out.find("\\x", p + 1))
+        if (p + 4 <= out.size() && is_ascii_hex_digit(out[p + 2]) && is_ascii_hex_digit(out[p + 3]))
+            out.replace(p + 2, 2, "..");
+    return out;
+}
+
 void int_option(fuzz::Input &in) {
     std::int64_t bounds[2];
     for (auto &b : bounds) {
@@ -95,7 +106,8 @@ void base_url(std::string_view t) {
         // fixed texts, whose words, "data." of the example, say, a user name may happen to be).
         const std::string what = e.what();
         const std::size_t quote = what.find("\": ");
-        const std::string msg = quote == std::string::npos ? what : what.substr(quote + 3);
+        const std::string msg =
+            without_hex_escapes(quote == std::string::npos ? what : what.substr(quote + 3));
         // The secrets of a URL: its user info, and what follows '?' or '#'.
         const std::size_t cut = t.find_first_of("?#");
         if (cut != std::string_view::npos && t.size() - cut - 1 >= 4 &&

@@ -52,14 +52,28 @@ bool only_at(std::string_view hay, std::string_view needle, std::size_t from) {
     return n == 1;
 }
 
-// The text with each "\xNN" that printable_snippet writes for a byte it cannot show replaced
-// by "\x..": its hex digits and the text after them could spell the secret a check looks for
-// ("\xf3" then "3333" holds "33333").
-std::string without_hex_escapes(const std::string &text) {
-    std::string out = text;
-    for (std::size_t p = out.find("\\x"); p != std::string::npos; p = out.find("\\x", p + 1))
-        if (p + 4 <= out.size() && is_ascii_hex_digit(out[p + 2]) && is_ascii_hex_digit(out[p + 3]))
-            out.replace(p + 2, 2, "..");
+// What printable_snippet quoted, back as it was: without the quotes around it, and its escapes
+// (\\, \", \xNN) undone. An escape's characters next to the text around them could spell the
+// secret a check looks for ("\xF3" then "3333" holds "33333"; "LL\LL", quoted "LL\\LL",
+// holds "L\\L").
+std::string unquoted(const std::string &quoted) {
+    std::string text = quoted;
+    if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
+        text = text.substr(1, text.size() - 2);
+    std::string out;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] != '\\' || i + 1 == text.size()) {
+            out += text[i];
+        } else if (text[i + 1] == '\\' || text[i + 1] == '"') {
+            out += text[++i];
+        } else if (text[i + 1] == 'x' && i + 3 < text.size() && is_ascii_hex_digit(text[i + 2]) &&
+                   is_ascii_hex_digit(text[i + 3])) {
+            out += static_cast<char>(std::stoi(text.substr(i + 2, 2), nullptr, 16));
+            i += 3;
+        } else {
+            out += text[i];
+        }
+    }
     return out;
 }
 
@@ -107,7 +121,7 @@ void base_url(std::string_view t) {
         const std::string what = e.what();
         const std::size_t quote = what.find("\": ");
         const std::string msg =
-            without_hex_escapes(quote == std::string::npos ? what : what.substr(quote + 3));
+            unquoted(quote == std::string::npos ? what : what.substr(quote + 3));
         // The secrets of a URL: its user info, and what follows '?' or '#'.
         const std::size_t cut = t.find_first_of("?#");
         if (cut != std::string_view::npos && t.size() - cut - 1 >= 4 &&

@@ -89,7 +89,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION crime.load_into_empty_incidents(text) IS
-    'The first load: inserts the rows of portal_query (crime.incidents'' columns) into the empty crime.incidents through crime.bulk_insert, with its indexes and primary key dropped first and built again after, under an ACCESS EXCLUSIVE lock held until commit. Refuses a table with rows. Returns the number of rows inserted. Internal: called by crime.merge_incidents()';
+    'The first load: inserts the rows of portal_query (crime.incidents'' columns) into the empty crime.incidents through crime.bulk_insert, with its indexes and primary key dropped first and built again after, under an ACCESS EXCLUSIVE lock held until commit. Refuses a table with rows its snapshot sees (under REPEATABLE READ, a row committed after the snapshot is not refused but kept beside the loaded ones). Returns the number of rows inserted. Internal: called by crime.merge_incidents()';
 
 CREATE FUNCTION crime.merge_incidents(
     updated_since   timestamp DEFAULT NULL,

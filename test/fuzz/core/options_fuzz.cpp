@@ -52,14 +52,17 @@ bool only_at(std::string_view hay, std::string_view needle, std::size_t from) {
     return n == 1;
 }
 
-// What printable_snippet quoted, back as it was: without the quotes around it, and its escapes
-// (\\, \", \xNN) undone. An escape's characters next to the text around them could spell the
-// secret a check looks for ("\xF3" then "3333" holds "33333"; "LL\LL", quoted "LL\\LL",
-// holds "L\\L").
+// What printable_snippet quoted, back as it was: without the quotes around it and the "..." it
+// adds when it cuts (a URL ending in "..." loses it too: fewer texts to find), and with its
+// escapes (\\, \", \xNN) undone. An escape's characters next to the text around them could spell
+// the secret a check looks for ("\xF3" then "3333" holds "33333"; "LL\LL", quoted "LL\\LL", holds
+// "L\\L").
 std::string unquoted(const std::string &quoted) {
     std::string text = quoted;
     if (text.size() >= 2 && text.front() == '"' && text.back() == '"')
         text = text.substr(1, text.size() - 2);
+    if (text.size() >= 3 && text.compare(text.size() - 3, 3, "...") == 0)
+        text.resize(text.size() - 3);
     std::string out;
     for (std::size_t i = 0; i < text.size(); ++i) {
         if (text[i] != '\\' || i + 1 == text.size()) {
@@ -133,8 +136,8 @@ void base_url(std::string_view t) {
             const std::size_t start = scheme + 3;
             const std::size_t end = std::min(t.find_first_of("/?#", start), t.size());
             const std::size_t at = t.substr(start, end - start).rfind('@');
-            // (Letters and digits only: printable_snippet writes a control byte elsewhere in
-            // the URL as "\xNN", which user info spelling "\x00" would match.)
+            // (Letters, digits and ':' only: the error adds text of its own, the mask "***"
+            // and the cut mark "...", which other user info could spell.)
             bool alnum = true;
             for (char c : t.substr(start, at == std::string_view::npos ? 0 : at))
                 alnum = alnum && (is_ascii_alnum(c) || c == ':');

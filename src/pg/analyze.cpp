@@ -63,18 +63,13 @@ void Sampler::prepare() {
     table_ = load_foreign_table(RelationGetRelid(relation_), GetUserId());
     auto remote = remote_schema_for(table_.settings, SchemaUse::Sampling);
     adopt_field_spellings(table_, remote.get());
-    std::vector<std::string> fields;
-    bool into_json = false;
-    for (const ColumnInfo &col : table_.columns) {
-        if (col.dropped)
-            continue;
-        plan_.add_column(soql_field(table_, col), col.attnum - 1);
-        fields.push_back(col.field);
-        into_json = into_json || col.takes_json();
-    }
+    RowScanColumns columns(plan_, table_);
+    for (const ColumnInfo &col : table_.columns)
+        if (!col.dropped)
+            columns.add(col, col.attnum - 1);
     // As a scan of every column would: CSV where it reads the same as JSON, and a table of a
     // few hundred columns with `$select=*,:id` (select_for_url).
-    choose_response_form(plan_.request, table_, remote.get(), fields, into_json);
+    columns.choose_response_form(remote.get());
     converter_ = std::make_unique<RowConverter>(RelationGetDescr(relation_), plan_.slot_columns,
                                                 plan_.slot_items, CurrentMemoryContext,
                                                 table_.settings.app_token);

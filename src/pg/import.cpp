@@ -24,6 +24,7 @@
 #include "option_values.hpp"
 #include "pg_guard.hpp"
 #include "soda_client.hpp"
+#include "soql.hpp"
 #include "table_options.hpp"
 #include "text_snippet.hpp"
 
@@ -40,7 +41,6 @@ extern "C" {
 
 #include <algorithm>
 #include <deque>
-#include <set>
 
 namespace socrata::pg {
 
@@ -187,7 +187,7 @@ struct ImportOptions {
 
 ImportOptions import_options(List *options) {
     ImportOptions out;
-    std::set<std::string> seen;
+    bool system_fields_given = false;
     ListCell *cell;
     foreach (cell, options) {
         auto *def = static_cast<DefElem *>(lfirst(cell));
@@ -198,10 +198,11 @@ ImportOptions import_options(List *options) {
                         "invalid option " + printable_snippet(name, 100) +
                             " for IMPORT FOREIGN SCHEMA of socrata_fdw",
                         {}, "The only option is system_fields (true or false).");
-        if (!seen.insert(name).second)
+        if (system_fields_given)
             throw Error(ErrorKind::InvalidOption,
                         "option \"" + name + "\" is given more than once");
         out.system_fields = parse_bool_option(name, value);
+        system_fields_given = true;
     }
     return out;
 }
@@ -209,7 +210,7 @@ ImportOptions import_options(List *options) {
 // The system fields every dataset has (dev.socrata.com, "System Fields"), as system_fields
 // imports them: the row id as text, the times as the fixed timestamps they are.
 const DatasetColumn kSystemColumns[] = {
-    {":id", "text", "Row id", "The portal's identifier of the row (system field :id)."},
+    {kRowIdField, "text", "Row id", "The portal's identifier of the row (system field :id)."},
     {":created_at", "fixed_timestamp", "Created at",
      "When the row was created at the portal (system field :created_at)."},
     {":updated_at", "fixed_timestamp", "Updated at",

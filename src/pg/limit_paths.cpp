@@ -83,8 +83,7 @@ bool add_scan_columns(RelOptInfo *base, const RelPlanInfo &info, UpperRelInfo &c
     ScanPlan &plan = candidate.plan;
     List *vars = pg::call(
         [&] { return pull_var_clause(reinterpret_cast<Node *>(base->reltarget->exprs), 0); });
-    std::vector<std::string> fields;
-    bool into_json = false;
+    RowScanColumns columns(plan, info.table);
     ListCell *cell;
     foreach (cell, vars) {
         auto *expr = static_cast<Expr *>(lfirst(cell));
@@ -97,13 +96,10 @@ bool add_scan_columns(RelOptInfo *base, const RelPlanInfo &info, UpperRelInfo &c
         const ColumnInfo &col = info.table.columns[var->varattno - 1];
         if (col.dropped || in_scan_tlist(candidate, expr))
             continue;
-        int position = list_length(candidate.scan_tlist);
-        plan.add_column(soql_field(info.table, col), position);
-        fields.push_back(col.field);
-        into_json = into_json || col.takes_json();
+        columns.add(col, list_length(candidate.scan_tlist));
         append_scan_target(candidate, expr, pg::call([&] { return pstrdup(col.name.c_str()); }));
     }
-    choose_response_form(plan.request, info.table, info.remote.get(), fields, into_json);
+    columns.choose_response_form(info.remote.get());
     return true;
 }
 

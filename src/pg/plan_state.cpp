@@ -48,6 +48,17 @@ void ScanPlan::add_column(const std::string &item, int column) {
     slot_items.push_back(static_cast<int>(found - request.select.begin()));
 }
 
+void RowScanColumns::add(const ColumnInfo &column, int position) {
+    plan_.add_column(soql_field(table_, column), position);
+    fields_.push_back(column.field);
+    into_json_ = into_json_ || column.takes_json();
+}
+
+void RowScanColumns::choose_response_form(const RemoteSchema *remote) const {
+    plan_.request.csv = use_csv(table_.settings.response_format, remote, fields_, into_json_);
+    plan_.request.star_returns_all = star_returns_all(remote, fields_);
+}
+
 DeparseContext deparse_context_for(PlannerInfo *root, RelOptInfo *rel, const RelPlanInfo &info) {
     DeparseContext ctx;
     ctx.root = root;

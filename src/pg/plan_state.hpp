@@ -44,6 +44,27 @@ struct ScanPlan {
     std::string dataset_label; // for EXPLAIN and messages
 };
 
+// The table columns a row scan reads, added to its plan one by one, and then the form it asks
+// for them in. Every row scan decides the same way: a plain scan, one under a pushed LIMIT, and
+// ANALYZE's sample.
+class RowScanColumns {
+  public:
+    RowScanColumns(ScanPlan &plan, const ForeignTableInfo &table) : plan_(plan), table_(table) {}
+
+    // Column `position` (0-based, of the scan tuple) reads the table's column `column`.
+    void add(const ColumnInfo &column, int position);
+    // Sets the request's form for the columns added: CSV or JSON (use_csv, with the table's
+    // response_format), and `*` when naming them all would make the URL too long
+    // (star_returns_all).
+    void choose_response_form(const RemoteSchema *remote) const;
+
+  private:
+    ScanPlan &plan_;
+    const ForeignTableInfo &table_;
+    std::vector<std::string> fields_;
+    bool into_json_ = false; // a json or jsonb column reads JSON (use_csv)
+};
+
 List *scan_plan_to_list(const ScanPlan &plan);
 ScanPlan scan_plan_from_list(List *list);
 

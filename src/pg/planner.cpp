@@ -246,18 +246,15 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
         }
         // A whole-row reference (attno 0) needs every column.
         bool whole_row = bms_is_member(0 - FirstLowInvalidHeapAttributeNumber, info->attrs_used);
-        std::vector<std::string> fields;
-        bool into_json = false;
+        RowScanColumns columns(plan, info->table);
         for (const ColumnInfo &col : info->table.columns) {
             if (col.dropped ||
                 (!whole_row &&
                  !bms_is_member(col.attnum - FirstLowInvalidHeapAttributeNumber, info->attrs_used)))
                 continue;
-            plan.add_column(soql_field(info->table, col), col.attnum - 1);
-            fields.push_back(col.field);
-            into_json = into_json || col.takes_json();
+            columns.add(col, col.attnum - 1);
         }
-        choose_response_form(plan.request, info->table, info->remote.get(), fields, into_json);
+        columns.choose_response_form(info->remote.get());
 
         List *fdw_private = scan_plan_to_list(plan);
         return pg::call([&] {

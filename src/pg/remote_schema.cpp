@@ -117,13 +117,6 @@ bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string>
     });
 }
 
-void choose_response_form(ScanRequest &request, const ForeignTableInfo &table,
-                          const RemoteSchema *remote, const std::vector<std::string> &fields,
-                          bool into_json) {
-    request.csv = use_csv(table.settings.response_format, remote, fields, into_json);
-    request.star_returns_all = star_returns_all(remote, fields);
-}
-
 std::shared_ptr<const RemoteSchema> remote_schema_for(const ScanSettings &settings, SchemaUse use) {
     std::string key = portal_cache_key(settings);
     if (auto cached = cache().find(key, std::chrono::steady_clock::now()))

@@ -69,14 +69,6 @@ bool use_csv(ResponseFormat format, const RemoteSchema *remote,
 // system and computed region fields).
 bool star_returns_all(const RemoteSchema *remote, const std::vector<std::string> &fields);
 
-// How a scan that reads these fields asks for them: in CSV or JSON (use_csv, with the table's
-// response_format), and as `*` when naming them all would make the URL too long
-// (star_returns_all). Every scan plan decides the same way (a plain scan, one under a pushed
-// LIMIT), and so does ANALYZE's sample (analyze.cpp).
-void choose_response_form(ScanRequest &request, const ForeignTableInfo &table,
-                          const RemoteSchema *remote, const std::vector<std::string> &fields,
-                          bool into_json);
-
 // Who asks for the schema, which decides what the WARNING says is lost without it.
 enum class SchemaUse {
     Planning, // nothing of the query is pushed down

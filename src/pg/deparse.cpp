@@ -24,6 +24,7 @@ extern "C" {
 #include "utils/pg_locale.h"
 }
 
+#include <algorithm>
 #include <cstring>
 #include <optional>
 
@@ -62,7 +63,8 @@ ValueClass class_of_type(Oid type) {
 // timestamptz against a timestamp column: Postgres then converts the column's value to
 // timestamptz in the session's TimeZone, and around a daylight-saving change no single
 // floating timestamp gives the same answer (local times in the skipped hour convert to instants
-// after the ones just past it). `localtimestamp - interval '7 days'` is pushed. Nor timestamp
+// after the ones just past it). `localtimestamp - interval '7 days'` is pushed; `now() -
+// interval '7 days'` stays local, with a wider condition sent (deparse_widened_op). Nor timestamp
 // or date against a timestamptz column: Postgres converts the value in the TimeZone of the
 // execution, which a plan made in another may not share. `now() - interval '1 day'` is pushed.
 bool value_type_fits(ValueClass column_class, Oid value_type) {
@@ -464,11 +466,62 @@ namespace {
 void forget_runtime_values_after(DeparseContext &ctx, int length) {
     if (list_length(ctx.runtime_values) == length)
         return;
+    auto &widened = ctx.widened_values;
+    widened.erase(std::remove_if(widened.begin(), widened.end(),
+                                 [length](const WidenedValue &v) { return v.index >= length; }),
+                  widened.end());
     ctx.runtime_values =
         length == 0 ? NIL : pg::call([&] { return list_truncate(ctx.runtime_values, length); });
 }
 
+// A timestamp column compared (`<`, `<=`, `>`, `>=`, `=`) with a timestamptz value, a constant
+// or one known when the scan starts: the comparisons with local-time bounds that every row it
+// holds for satisfies (local_time_bounds.hpp), each on a runtime value the scan turns into its
+// bound. The value is registered once per bound.
+bool deparse_widened_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
+    const char *name = builtin_binary_op_name(op->opno, op->args);
+    std::optional<CompareOp> known = name ? compare_op(name) : std::nullopt;
+    if (!known)
+        return false;
+    Operand left, right;
+    if (!deparse_operand(static_cast<Expr *>(linitial(op->args)), ctx, left) ||
+        !deparse_operand(static_cast<Expr *>(lsecond(op->args)), ctx, right) ||
+        left.is_column == right.is_column)
+        return false;
+    const Operand &column = left.is_column ? left : right;
+    const Operand &value = left.is_column ? right : left;
+    if (column.cls != ValueClass::Timestamp || value.type != TIMESTAMPTZOID)
+        return false;
+    Expr *value_expr =
+        strip_relabel(static_cast<Expr *>(left.is_column ? lsecond(op->args) : linitial(op->args)));
+    // The column first: `now() < date` is `date > now()`.
+    std::vector<BoundComparison> bounds =
+        bound_comparisons(left.is_column ? *known : flipped(*known));
+    if (bounds.empty())
+        return false;
+    std::string text;
+    for (const BoundComparison &bound : bounds) {
+        auto index = static_cast<int>(add_runtime_value(ctx, value_expr));
+        ctx.widened_values.push_back({index, bound.side});
+        text += (text.empty() ? "" : " AND ") +
+                runtime_comparison(static_cast<std::size_t>(index), column.text, bound.op);
+    }
+    out += bounds.size() == 1 ? text : "(" + text + ")";
+    return true;
+}
+
 } // namespace
+
+bool deparse_widened_condition_into(Expr *expr, DeparseContext &ctx, BoundedConjunction &where) {
+    if (!expr || !IsA(expr, OpExpr))
+        return false;
+    const int saved_length = list_length(ctx.runtime_values);
+    std::string text;
+    if (deparse_widened_op(reinterpret_cast<OpExpr *>(expr), ctx, text) && where.add(text))
+        return true;
+    forget_runtime_values_after(ctx, saved_length);
+    return false;
+}
 
 bool deparse_condition(Expr *expr, DeparseContext &ctx, std::string &out) {
     if (!expr)

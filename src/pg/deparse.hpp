@@ -7,6 +7,7 @@
 // evaluated once when the scan starts (scan.cpp).
 #pragma once
 
+#include "local_time_bounds.hpp"
 #include "pg_headers.hpp"
 #include "remote_schema.hpp"
 #include "soql.hpp"
@@ -14,6 +15,12 @@
 #include "table_options.hpp"
 
 namespace socrata::pg {
+
+// A runtime value sent not as itself but as a bound on local times (local_time_bounds.hpp).
+struct WidenedValue {
+    int index; // in DeparseContext::runtime_values
+    BoundSide side;
+};
 
 struct DeparseContext {
     PlannerInfo *root = nullptr;
@@ -24,6 +31,8 @@ struct DeparseContext {
     // A parameterized scan's outer relations: their columns are runtime values (a nested loop
     // sets them per outer row and rescans). Null for a plain scan.
     Relids outer_relids = nullptr;
+    // Runtime values of widened conditions (deparse_widened_condition_into), by index.
+    std::vector<WidenedValue> widened_values;
 };
 
 // Appends the SoQL for expr to out and returns true, or returns false (out unchanged) when
@@ -34,6 +43,14 @@ bool deparse_condition(Expr *expr, DeparseContext &ctx, std::string &out);
 // returns false (where and ctx unchanged) when it must be evaluated locally, including when it
 // would make the request too long to send (BoundedConjunction, soql.hpp).
 bool deparse_condition_into(Expr *expr, DeparseContext &ctx, BoundedConjunction &where);
+
+// For a clause that stays local because it compares a timestamp column with a timestamptz
+// value (`date > now() - interval '30 days'`): ANDs into `where` a wider condition the portal
+// can evaluate, on local-time bounds the scan computes when it starts (local_time_bounds.hpp),
+// so that the portal sends only the rows near the answer; returns false (where and ctx
+// unchanged) when there is none. Every row the clause holds for satisfies the wider condition,
+// and Postgres still evaluates the clause itself on the rows that come back.
+bool deparse_widened_condition_into(Expr *expr, DeparseContext &ctx, BoundedConjunction &where);
 
 // SoQL identifier of a column of the scanned table, or empty if the column cannot be used
 // remotely (dropped, or a type whose remote semantics differ).

@@ -10,8 +10,8 @@ namespace {
 
 // fdw_private is a flat list: [select items (List of String), where, order, group, limit,
 // offset, keyset ("1"/"0"), csv ("1"/"0"), star returns all ("1"/"0"), slot columns (IntList),
-// slot items (IntList), slot divisors (IntList), null-rejecting values (IntList), dataset
-// label].
+// slot items (IntList), slot divisors (IntList), null-rejecting values (IntList), widened
+// values (IntList: index and side, in turn), dataset label].
 enum PlanItem {
     Select,
     Where,
@@ -26,6 +26,7 @@ enum PlanItem {
     SlotItems,
     SlotDivisors,
     NullRejecting,
+    Widened,
     Label,
     Count
 };
@@ -36,6 +37,21 @@ Node *string_node(const std::string &s) {
 
 std::string string_at(List *list, int index) {
     return strVal(list_nth(list, index));
+}
+
+Node *int_list_node(const std::vector<int> &values) {
+    List *list = NIL;
+    for (int value : values)
+        list = pg::call([&] { return lappend_int(list, value); });
+    return reinterpret_cast<Node *>(list);
+}
+
+std::vector<int> ints_at(List *list, int index) {
+    std::vector<int> values;
+    ListCell *cell;
+    foreach (cell, static_cast<List *>(list_nth(list, index)))
+        values.push_back(lfirst_int(cell));
+    return values;
 }
 
 } // namespace
@@ -74,20 +90,14 @@ List *scan_plan_to_list(const ScanPlan &plan) {
         Node *node = string_node(item); // its own pg::call: never nest one inside another
         select = pg::call([&] { return lappend(select, node); });
     }
-    List *slots = NIL;
-    for (int column : plan.slot_columns)
-        slots = pg::call([&] { return lappend_int(slots, column); });
-    List *items_of_slots = NIL;
-    for (int item : plan.slot_items)
-        items_of_slots = pg::call([&] { return lappend_int(items_of_slots, item); });
-    List *divisors = NIL;
-    for (std::size_t i = 0; i < plan.slot_items.size(); ++i) {
-        int divisor = i < plan.slot_divisors.size() ? plan.slot_divisors[i] : -1;
-        divisors = pg::call([&] { return lappend_int(divisors, divisor); });
+    std::vector<int> divisors;
+    for (std::size_t i = 0; i < plan.slot_items.size(); ++i)
+        divisors.push_back(i < plan.slot_divisors.size() ? plan.slot_divisors[i] : -1);
+    std::vector<int> widened;
+    for (const WidenedValue &value : plan.widened_values) {
+        widened.push_back(value.index);
+        widened.push_back(static_cast<int>(value.side));
     }
-    List *null_rejecting = NIL;
-    for (int index : plan.null_rejecting_values)
-        null_rejecting = pg::call([&] { return lappend_int(null_rejecting, index); });
 
     Node *items[Count] = {
         reinterpret_cast<Node *>(select),
@@ -99,10 +109,11 @@ List *scan_plan_to_list(const ScanPlan &plan) {
         string_node(plan.request.keyset ? "1" : "0"),
         string_node(plan.request.csv ? "1" : "0"),
         string_node(plan.request.star_returns_all ? "1" : "0"),
-        reinterpret_cast<Node *>(slots),
-        reinterpret_cast<Node *>(items_of_slots),
-        reinterpret_cast<Node *>(divisors),
-        reinterpret_cast<Node *>(null_rejecting),
+        int_list_node(plan.slot_columns),
+        int_list_node(plan.slot_items),
+        int_list_node(divisors),
+        int_list_node(plan.null_rejecting_values),
+        int_list_node(widened),
         string_node(plan.dataset_label),
     };
     List *list = NIL;
@@ -124,14 +135,13 @@ ScanPlan scan_plan_from_list(List *list) {
     plan.request.keyset = string_at(list, Keyset) == "1";
     plan.request.csv = string_at(list, Csv) == "1";
     plan.request.star_returns_all = string_at(list, StarReturnsAll) == "1";
-    foreach (cell, static_cast<List *>(list_nth(list, SlotColumns)))
-        plan.slot_columns.push_back(lfirst_int(cell));
-    foreach (cell, static_cast<List *>(list_nth(list, SlotItems)))
-        plan.slot_items.push_back(lfirst_int(cell));
-    foreach (cell, static_cast<List *>(list_nth(list, SlotDivisors)))
-        plan.slot_divisors.push_back(lfirst_int(cell));
-    foreach (cell, static_cast<List *>(list_nth(list, NullRejecting)))
-        plan.null_rejecting_values.push_back(lfirst_int(cell));
+    plan.slot_columns = ints_at(list, SlotColumns);
+    plan.slot_items = ints_at(list, SlotItems);
+    plan.slot_divisors = ints_at(list, SlotDivisors);
+    plan.null_rejecting_values = ints_at(list, NullRejecting);
+    std::vector<int> widened = ints_at(list, Widened);
+    for (std::size_t i = 0; i + 1 < widened.size(); i += 2)
+        plan.widened_values.push_back({widened[i], static_cast<BoundSide>(widened[i + 1])});
     plan.dataset_label = string_at(list, Label);
     return plan;
 }

@@ -30,19 +30,34 @@ bool deparse_whole_condition(Expr *clause, DeparseContext &ctx, BoundedConjuncti
     return true;
 }
 
+// A condition that stays local may still narrow the request: its wider form is sent
+// (deparse_widened_condition_into). Its operators are strict, so a NULL value matches no row.
+void narrow_by_local_condition(Expr *clause, DeparseContext &ctx, BoundedConjunction &where,
+                               std::vector<int> &null_rejecting) {
+    const std::size_t widened_before = ctx.widened_values.size();
+    if (!deparse_widened_condition_into(clause, ctx, where) ||
+        !pg::call([&] { return op_strict(reinterpret_cast<OpExpr *>(clause)->opno); }))
+        return;
+    for (std::size_t i = widened_before; i < ctx.widened_values.size(); ++i)
+        null_rejecting.push_back(ctx.widened_values[i].index);
+}
+
 void classify_conditions(PlannerInfo *root, RelOptInfo *baserel, RelPlanInfo &info) {
     DeparseContext ctx = deparse_context_for(root, baserel, info);
     BoundedConjunction where;
     ListCell *cell;
     foreach (cell, baserel->baserestrictinfo) {
         auto *rinfo = static_cast<RestrictInfo *>(lfirst(cell));
-        if (deparse_whole_condition(rinfo->clause, ctx, where, info.null_rejecting_values))
+        if (deparse_whole_condition(rinfo->clause, ctx, where, info.null_rejecting_values)) {
             info.remote_conds = pg::call([&] { return lappend(info.remote_conds, rinfo); });
-        else
+        } else {
             info.local_conds = pg::call([&] { return lappend(info.local_conds, rinfo); });
+            narrow_by_local_condition(rinfo->clause, ctx, where, info.null_rejecting_values);
+        }
     }
     info.where = where.text();
     info.runtime_values = ctx.runtime_values;
+    info.widened_values = ctx.widened_values;
 }
 
 void collect_attrs_used(RelOptInfo *baserel, RelPlanInfo &info) {
@@ -225,6 +240,7 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
         where.add(info->where); // built within the same budget, so it fits
         ScanPlan plan;
         plan.null_rejecting_values = info->null_rejecting_values;
+        plan.widened_values = info->widened_values;
         List *local_quals = NIL;
         ListCell *cell;
         foreach (cell, scan_clauses) {

@@ -60,6 +60,11 @@ statistics (fz_lt_nostats) and compared as usual; and a foreign side that found 
 the local side failed on the LIKE counts as "error-unevaluated", not a mismatch, only if no
 local row satisfies the WHERE whatever its case-insensitive conditions give (each taken as
 NULL), or under LIMIT 0.
+Session 38: the same holds for any value the local side's filter could not compute (SQLSTATE
+class 22, e.g. a parameter 'Infinity' cast to bigint) where the foreign side found no rows, if
+the semi-join or one of the WHERE's top-level conjuncts holds for no local row: a plan that
+tests that one first never computes the others (seed 1, --runtime 0.4 --prepared 0.3, before
+Pacific/Apia and Australia/Lord_Howe joined the time zones).
 """
 
 import argparse
@@ -884,9 +889,10 @@ class Gen:
     # ---- settings
     def settings(self, q):
         if self.chance(0.25):
-            tz = self.pick(["UTC", "America/Chicago", "Asia/Kolkata", "Europe/London", "America/Chicago"])
+            tz = self.pick(["UTC", "America/Chicago", "Asia/Kolkata", "Europe/London", "America/Chicago",
+                            "Australia/Lord_Howe", "Pacific/Apia"])
             tags = {"set:tz"}
-            if tz in ("America/Chicago", "Europe/London"):
+            if tz in ("America/Chicago", "Europe/London", "Australia/Lord_Howe", "Pacific/Apia"):
                 tags.add("dst")
             if self.ok(tags):
                 q.settings["TimeZone"] = tz
@@ -1356,6 +1362,31 @@ def surely_matching_rows(runner, q):
     return res[1][0][0] if res[0] == "rows" else None
 
 
+def data_exception_local_only(d, lres):
+    """Whether only the local side failed, on a value it could not compute (SQLSTATE class 22:
+    a cast out of range, a division by zero)."""
+    return d == "error-local-only" and lres[1].startswith("22")
+
+
+def no_row_can_match(runner, q):
+    """Whether the semi-join alone, or one of the WHERE's top-level conjuncts, holds for no
+    local row: then no row matches whatever the other conditions give."""
+    if isinstance(q.where, Node) and q.where.op == "and":
+        conjuncts = q.where.kids
+    else:
+        conjuncts = [q.where] if q.where is not None else []
+    for where in ([None] if q.semijoin else []) + conjuncts:
+        q2 = copy.copy(q)
+        q2.where = where
+        q2.select = [Item(["count(*)"])]
+        q2.distinct, q2.group, q2.having, q2.order = False, [], None, []
+        q2.limit = q2.offset = None
+        res, _ = runner.run(q2, LT)
+        if res[0] == "rows" and res[1][0][0] == 0:
+            return True
+    return False
+
+
 def evaluate(runner, q):
     fres, fsql = runner.run(q, q.table)
 
@@ -1382,6 +1413,11 @@ def evaluate(runner, q):
     #   the local table can without the LIKE: no row may match whatever the LIKE gives.
     if local_ci_like_error(d, lres) and fres[0] == "rows" and not fres[1] and \
             (q.limit == "0" or surely_matching_rows(runner, q) == 0):
+        d = "error-unevaluated"
+    # - The same for any value the filter cannot compute, if one condition alone rules out
+    #   every row (a plan that tests it first computes nothing else).
+    if data_exception_local_only(d, lres) and fres[0] == "rows" and not fres[1] and \
+            no_row_can_match(runner, q):
         d = "error-unevaluated"
     return d, fres, lres, fsql, lsql
 

@@ -1,0 +1,72 @@
+#include "session_zone_bounds.hpp"
+
+#include "pg_guard.hpp"
+
+extern "C" {
+#include "pgtime.h"
+}
+
+#include <algorithm>
+#include <optional>
+
+namespace socrata::pg {
+
+namespace {
+
+// How far from the instant the offsets are gathered. A local time t whose instant t - offset(t)
+// lies beyond this window compares with the instant the same way on either side of the bounds
+// as long as the window is wider than the difference between any two offsets of the zone:
+// Postgres accepts offsets of up to 167 hours (a POSIX zone such as 'FOO+167'), so two differ
+// by at most 334 hours, under 14 days. Zones of the time zone database stay within 16 hours.
+constexpr pg_time_t kWindowSeconds = 15 * SECS_PER_DAY;
+// More transitions than any zone has in a month: past it, the zone is not believed.
+constexpr int kMaxTransitions = 64;
+
+// The least and greatest UTC offsets the session's time zone applies within the window around
+// the instant, each transition's offset before and after it included; nullopt if the zone
+// cannot tell.
+std::optional<OffsetRange> session_offsets_near(TimestampTz instant) {
+    return pg::call([&]() -> std::optional<OffsetRange> {
+        const pg_time_t at = timestamptz_to_time_t(instant);
+        const pg_time_t until = at + kWindowSeconds;
+        pg_time_t from = at - kWindowSeconds;
+        std::optional<OffsetRange> range;
+        auto include = [&range](long offset) {
+            if (!range)
+                range = OffsetRange{offset, offset};
+            range->least = std::min<std::int64_t>(range->least, offset);
+            range->greatest = std::max<std::int64_t>(range->greatest, offset);
+        };
+        for (int i = 0; i < kMaxTransitions; ++i) {
+            long before = 0, after = 0;
+            int before_dst = 0, after_dst = 0;
+            pg_time_t boundary = 0;
+            int found = pg_next_dst_boundary(&from, &before, &before_dst, &boundary, &after,
+                                             &after_dst, session_timezone);
+            if (found < 0)
+                return std::nullopt;
+            include(before); // in effect at `from`, and up to the boundary
+            if (found == 0 || boundary > until)
+                return range;
+            include(after);
+            from = boundary; // the next search starts after it
+        }
+        return std::nullopt;
+    });
+}
+
+} // namespace
+
+Timestamp local_time_bound_in_session_zone(TimestampTz instant, BoundSide side) {
+    std::optional<OffsetRange> offsets = session_offsets_near(instant);
+    if (!offsets)
+        return side == BoundSide::Lower ? DT_NOBEGIN : DT_NOEND;
+    Timestamp bound = local_time_bound(instant, *offsets, side);
+    // Past Postgres's range on one side, the bound means that side's infinity
+    // (local_time_bounds.hpp), which the literal then says.
+    if (!TIMESTAMP_NOT_FINITE(bound) && !IS_VALID_TIMESTAMP(bound))
+        bound = bound < 0 ? DT_NOBEGIN : DT_NOEND;
+    return bound;
+}
+
+} // namespace socrata::pg

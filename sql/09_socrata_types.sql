@@ -120,10 +120,38 @@ SELECT count(*) FROM typ09.t WHERE opened < (SELECT 'infinity'::timestamptz);
 -- A value known when the scan starts is sent too (now() is a timestamptz)...
 EXPLAIN (VERBOSE, COSTS OFF) SELECT label FROM typ09.t WHERE opened < now() - interval '1 day';
 SELECT count(*) FROM typ09.t WHERE opened < now() - interval '1 day';
--- ... but not a timestamp or a date: Postgres converts them in the TimeZone of the execution.
+-- ... and so is a timestamp or a date, as the instant Postgres reads it as in the TimeZone of
+-- the execution: the scan converts it when it starts ($1), so a plan prepared in one zone
+-- answers in another as Postgres does. (They stayed local filters.)
 EXPLAIN (VERBOSE, COSTS OFF)
   SELECT label FROM typ09.t WHERE opened >= '2024-03-10 08:30:00'::timestamp;
 SELECT label FROM typ09.t WHERE opened >= '2024-03-10 08:30:00'::timestamp ORDER BY label;
+-- 02:30 on 10 March 2024 does not exist in Chicago: Postgres reads it as 08:30 UTC, when two
+-- rows were opened, and 02:31 as 08:31. Midnight of 1 January 2024 is 06:00 UTC there, 15:00
+-- UTC the day before in Tokyo (a row was opened at 23:59:59.999 UTC). A count is pushed with
+-- the converted value too. Each answer is compared with typ09.l (local filters).
+SET plan_cache_mode = force_generic_plan;
+PREPARE since09(timestamp) AS SELECT array_agg(label ORDER BY label) FROM typ09.t WHERE opened >= $1;
+PREPARE count_since09(date) AS SELECT count(*) FROM typ09.t WHERE $1 <= opened;
+EXPLAIN (VERBOSE, COSTS OFF) EXECUTE count_since09('2024-01-01');
+SET TimeZone = 'America/Chicago';
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) EXECUTE since09('2024-03-10 02:30:00');
+EXECUTE since09('2024-03-10 02:30:00');
+SELECT array_agg(label ORDER BY label) FROM typ09.l WHERE opened >= '2024-03-10 02:30:00'::timestamp;
+EXECUTE since09('2024-03-10 02:31:00');
+SELECT array_agg(label ORDER BY label) FROM typ09.l WHERE opened >= '2024-03-10 02:31:00'::timestamp;
+EXECUTE count_since09('2024-01-01');
+SELECT count(*) FROM typ09.l WHERE '2024-01-01'::date <= opened;
+SET TimeZone = 'Asia/Tokyo';
+EXECUTE since09('2024-03-10 12:00:00');
+SELECT array_agg(label ORDER BY label) FROM typ09.l WHERE opened >= '2024-03-10 12:00:00'::timestamp;
+EXECUTE count_since09('2024-01-01');
+SELECT count(*) FROM typ09.l WHERE '2024-01-01'::date <= opened;
+EXECUTE count_since09('infinity');
+EXECUTE count_since09('-infinity');
+SELECT count(opened) FROM typ09.l;
+RESET TimeZone;
+RESET plan_cache_mode;
 -- A fixed timestamp's text as the portal writes it ("...Z") reads as timestamptz_in reads it.
 CREATE FOREIGN TABLE typ09.o (label text, opened timestamptz,
   opened_txt text OPTIONS (column_name 'opened'))

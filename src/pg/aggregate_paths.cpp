@@ -383,6 +383,7 @@ void add_grouping_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *ou
 
     ScanRequest &request = candidate.plan.request;
     request.where = info->where;
+    candidate.plan.converted_values = info->converted_values;
     request.group = group;
     request.order = group; // offset paging needs a stable order of the groups
     if (encoded_shape_bytes(request.select, group, request.order) > kMaxAggregateShapeBytes)

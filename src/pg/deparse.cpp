@@ -65,8 +65,9 @@ ValueClass class_of_type(Oid type) {
 // floating timestamp gives the same answer (local times in the skipped hour convert to instants
 // after the ones just past it). `localtimestamp - interval '7 days'` is pushed; `now() -
 // interval '7 days'` stays local, with a wider condition sent (deparse_widened_op). Nor timestamp
-// or date against a timestamptz column: Postgres converts the value in the TimeZone of the
-// execution, which a plan made in another may not share. `now() - interval '1 day'` is pushed.
+// or date against a timestamptz column as they are: Postgres converts the value in the TimeZone
+// of the execution, which a plan made in another may not share; deparse_session_instant sends
+// it converted when the scan starts. `now() - interval '1 day'` is pushed.
 bool value_type_fits(ValueClass column_class, Oid value_type) {
     if (column_class == ValueClass::Timestamp)
         return value_type == TIMESTAMPOID || value_type == DATEOID;
@@ -230,6 +231,18 @@ bool text_comparison_is_remote(CompareOp compare, const Operand &column, const O
            (!other.is_column || text_order_is_remote(ctx, other.attnum, collation));
 }
 
+// A timestamptz column compared with a timestamp or date value (`updated_at >= current_date`):
+// Postgres reads the value as an instant in the session's TimeZone, one instant for every row,
+// and compares instants. So the comparison is sent on that instant, which the scan computes
+// when it starts, in the zone of the execution (a prepared plan may run in another).
+bool deparse_session_instant(CompareOp compare, const Operand &column, Expr *value,
+                             DeparseContext &ctx, std::string &out) {
+    std::size_t index = add_runtime_value(ctx, value);
+    ctx.converted_values.push_back({static_cast<int>(index), ValueConversion::SessionInstant});
+    out += runtime_comparison(index, column.text, compare);
+    return true;
+}
+
 bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     const char *name = builtin_binary_op_name(op->opno, op->args);
     if (!name)
@@ -244,6 +257,14 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
         return false; // constant-only clauses are Postgres's business (and rare)
     const Operand &column = left.is_column ? left : right;
     const Operand &other = left.is_column ? right : left;
+    if (column.cls == ValueClass::Instant && !other.is_column &&
+        (other.type == TIMESTAMPOID || other.type == DATEOID)) {
+        std::optional<CompareOp> known = compare_op(op_name);
+        Expr *value = strip_relabel(
+            static_cast<Expr *>(left.is_column ? lsecond(op->args) : linitial(op->args)));
+        return known && deparse_session_instant(left.is_column ? *known : flipped(*known), column,
+                                                value, ctx, out);
+    }
     if (!operands_compare_remotely(column, other, ctx))
         return false;
     if (op_name == "~~" || op_name == "!~~")
@@ -466,10 +487,10 @@ namespace {
 void forget_runtime_values_after(DeparseContext &ctx, int length) {
     if (list_length(ctx.runtime_values) == length)
         return;
-    auto &widened = ctx.widened_values;
-    widened.erase(std::remove_if(widened.begin(), widened.end(),
-                                 [length](const WidenedValue &v) { return v.index >= length; }),
-                  widened.end());
+    auto &converted = ctx.converted_values;
+    converted.erase(std::remove_if(converted.begin(), converted.end(),
+                                   [length](const ConvertedValue &v) { return v.index >= length; }),
+                    converted.end());
     ctx.runtime_values =
         length == 0 ? NIL : pg::call([&] { return list_truncate(ctx.runtime_values, length); });
 }
@@ -502,7 +523,9 @@ bool deparse_widened_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     std::string text;
     for (const BoundComparison &bound : bounds) {
         auto index = static_cast<int>(add_runtime_value(ctx, value_expr));
-        ctx.widened_values.push_back({index, bound.side});
+        ctx.converted_values.push_back({index, bound.side == BoundSide::Lower
+                                                   ? ValueConversion::LowerLocalTime
+                                                   : ValueConversion::UpperLocalTime});
         text += (text.empty() ? "" : " AND ") +
                 runtime_comparison(static_cast<std::size_t>(index), column.text, bound.op);
     }

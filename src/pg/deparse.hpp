@@ -16,10 +16,16 @@
 
 namespace socrata::pg {
 
-// A runtime value sent not as itself but as a bound on local times (local_time_bounds.hpp).
-struct WidenedValue {
+// How the scan turns a runtime value into the value it sends, when not as itself.
+enum class ValueConversion {
+    LowerLocalTime, // a timestamptz, as the least local time it can be (local_time_bounds.hpp)
+    UpperLocalTime, // a timestamptz, as the greatest local time it can be
+    SessionInstant, // a timestamp or date, as the instant it is in the session's TimeZone
+};
+
+struct ConvertedValue {
     int index; // in DeparseContext::runtime_values
-    BoundSide side;
+    ValueConversion conversion;
 };
 
 struct DeparseContext {
@@ -31,8 +37,8 @@ struct DeparseContext {
     // A parameterized scan's outer relations: their columns are runtime values (a nested loop
     // sets them per outer row and rescans). Null for a plain scan.
     Relids outer_relids = nullptr;
-    // Runtime values of widened conditions (deparse_widened_condition_into), by index.
-    std::vector<WidenedValue> widened_values;
+    // Runtime values the scan converts before sending them, by index.
+    std::vector<ConvertedValue> converted_values;
 };
 
 // Appends the SoQL for expr to out and returns true, or returns false (out unchanged) when

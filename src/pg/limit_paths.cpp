@@ -133,6 +133,7 @@ void add_final_paths(PlannerInfo *root, RelOptInfo *input_rel, RelOptInfo *outpu
     ScanPlan &plan = candidate.plan;
     plan.request.where = info->where;
     plan.null_rejecting_values = info->null_rejecting_values;
+    plan.converted_values = info->converted_values;
     plan.request.limit = limit;
     plan.request.offset = offset;
     plan.dataset_label = info->table.settings.dataset;

@@ -10,8 +10,8 @@ namespace {
 
 // fdw_private is a flat list: [select items (List of String), where, order, group, limit,
 // offset, keyset ("1"/"0"), csv ("1"/"0"), star returns all ("1"/"0"), slot columns (IntList),
-// slot items (IntList), slot divisors (IntList), null-rejecting values (IntList), widened
-// values (IntList: index and side, in turn), dataset label].
+// slot items (IntList), slot divisors (IntList), null-rejecting values (IntList), converted
+// values (IntList: index and conversion, in turn), dataset label].
 enum PlanItem {
     Select,
     Where,
@@ -26,7 +26,7 @@ enum PlanItem {
     SlotItems,
     SlotDivisors,
     NullRejecting,
-    Widened,
+    Converted,
     Label,
     Count
 };
@@ -93,10 +93,10 @@ List *scan_plan_to_list(const ScanPlan &plan) {
     std::vector<int> divisors;
     for (std::size_t i = 0; i < plan.slot_items.size(); ++i)
         divisors.push_back(i < plan.slot_divisors.size() ? plan.slot_divisors[i] : -1);
-    std::vector<int> widened;
-    for (const WidenedValue &value : plan.widened_values) {
-        widened.push_back(value.index);
-        widened.push_back(static_cast<int>(value.side));
+    std::vector<int> converted;
+    for (const ConvertedValue &value : plan.converted_values) {
+        converted.push_back(value.index);
+        converted.push_back(static_cast<int>(value.conversion));
     }
 
     Node *items[Count] = {
@@ -113,7 +113,7 @@ List *scan_plan_to_list(const ScanPlan &plan) {
         int_list_node(plan.slot_items),
         int_list_node(divisors),
         int_list_node(plan.null_rejecting_values),
-        int_list_node(widened),
+        int_list_node(converted),
         string_node(plan.dataset_label),
     };
     List *list = NIL;
@@ -139,9 +139,10 @@ ScanPlan scan_plan_from_list(List *list) {
     plan.slot_items = ints_at(list, SlotItems);
     plan.slot_divisors = ints_at(list, SlotDivisors);
     plan.null_rejecting_values = ints_at(list, NullRejecting);
-    std::vector<int> widened = ints_at(list, Widened);
-    for (std::size_t i = 0; i + 1 < widened.size(); i += 2)
-        plan.widened_values.push_back({widened[i], static_cast<BoundSide>(widened[i + 1])});
+    std::vector<int> converted = ints_at(list, Converted);
+    for (std::size_t i = 0; i + 1 < converted.size(); i += 2)
+        plan.converted_values.push_back(
+            {converted[i], static_cast<ValueConversion>(converted[i + 1])});
     plan.dataset_label = string_at(list, Label);
     return plan;
 }

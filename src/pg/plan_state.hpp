@@ -15,8 +15,8 @@ struct RelPlanInfo {
     List *local_conds = NIL;                    // RestrictInfos evaluated by Postgres
     List *runtime_values = NIL;
     std::string where;
-    std::vector<int> null_rejecting_values;   // see ScanPlan
-    std::vector<WidenedValue> widened_values; // see ScanPlan
+    std::vector<int> null_rejecting_values;       // see ScanPlan
+    std::vector<ConvertedValue> converted_values; // see ScanPlan
     Bitmapset *attrs_used = nullptr; // columns the query needs (offset by FirstLowInvalid...)
     double rows = 0;
 };
@@ -38,9 +38,10 @@ struct ScanPlan {
     // one is NULL no row matches, and the scan returns none without asking (a nested loop's
     // NULL keys, a NULL parameter). Never set for an aggregate, which has a row for no rows.
     std::vector<int> null_rejecting_values;
-    // Runtime values (timestamptz) the scan sends as local-time bounds, not as themselves
-    // (deparse_widened_condition_into): the conditions they come from stay local too.
-    std::vector<WidenedValue> widened_values;
+    // Runtime values the scan converts when it starts, before sending them: timestamptz
+    // values as local-time bounds (deparse_widened_condition_into: their conditions stay local
+    // too), timestamp and date values compared with a timestamptz column as instants.
+    std::vector<ConvertedValue> converted_values;
 
     // Column `column` reads the SoQL select item `item`; an item asked for twice is selected
     // once (Socrata rejects duplicate names in $select).

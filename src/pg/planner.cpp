@@ -34,12 +34,12 @@ bool deparse_whole_condition(Expr *clause, DeparseContext &ctx, BoundedConjuncti
 // (deparse_widened_condition_into). Its operators are strict, so a NULL value matches no row.
 void narrow_by_local_condition(Expr *clause, DeparseContext &ctx, BoundedConjunction &where,
                                std::vector<int> &null_rejecting) {
-    const std::size_t widened_before = ctx.widened_values.size();
+    const int values_before = list_length(ctx.runtime_values);
     if (!deparse_widened_condition_into(clause, ctx, where) ||
         !pg::call([&] { return op_strict(reinterpret_cast<OpExpr *>(clause)->opno); }))
         return;
-    for (std::size_t i = widened_before; i < ctx.widened_values.size(); ++i)
-        null_rejecting.push_back(ctx.widened_values[i].index);
+    for (int index = values_before; index < list_length(ctx.runtime_values); ++index)
+        null_rejecting.push_back(index);
 }
 
 void classify_conditions(PlannerInfo *root, RelOptInfo *baserel, RelPlanInfo &info) {
@@ -57,7 +57,7 @@ void classify_conditions(PlannerInfo *root, RelOptInfo *baserel, RelPlanInfo &in
     }
     info.where = where.text();
     info.runtime_values = ctx.runtime_values;
-    info.widened_values = ctx.widened_values;
+    info.converted_values = ctx.converted_values;
 }
 
 void collect_attrs_used(RelOptInfo *baserel, RelPlanInfo &info) {
@@ -235,12 +235,12 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
         // parameters).
         DeparseContext ctx = deparse_context_for(root, baserel, *info);
         ctx.runtime_values = pg::call([&] { return list_copy(info->runtime_values); });
+        ctx.converted_values = info->converted_values;
         ctx.outer_relids = PATH_REQ_OUTER(&best_path->path);
         BoundedConjunction where;
         where.add(info->where); // built within the same budget, so it fits
         ScanPlan plan;
         plan.null_rejecting_values = info->null_rejecting_values;
-        plan.widened_values = info->widened_values;
         List *local_quals = NIL;
         ListCell *cell;
         foreach (cell, scan_clauses) {
@@ -255,6 +255,7 @@ ForeignScan *get_foreign_plan(PlannerInfo *root, RelOptInfo *baserel, Oid foreig
         }
 
         plan.request.where = where.text();
+        plan.converted_values = ctx.converted_values; // the join clauses' too
         plan.dataset_label = info->table.settings.dataset;
         if (best_path->fdw_private != NIL) {
             plan.request.order = strVal(linitial(best_path->fdw_private));

@@ -14,7 +14,7 @@
 #include "page_fetcher.hpp"
 #include "plan_state.hpp"
 #include "row_converter.hpp"
-#include "session_zone_bounds.hpp"
+#include "session_zone_values.hpp"
 #include "table_error_context.hpp"
 
 extern "C" {
@@ -122,14 +122,13 @@ void ScanState::start(ForeignScanState *node) {
         v.type = pg::call([&] { return exprType(reinterpret_cast<Node *>(state->expr)); });
         runtime.push_back(v);
     }
-    // A timestamptz compared with a timestamp column by a condition that also stays local is
-    // sent as the local time it bounds, in this execution's time zone.
-    for (const WidenedValue &widened : plan.widened_values) {
-        RuntimeValue &v = runtime.at(static_cast<std::size_t>(widened.index));
-        if (!v.isnull)
-            v.value = TimestampGetDatum(
-                local_time_bound_in_session_zone(DatumGetTimestampTz(v.value), widened.side));
-        v.type = TIMESTAMPOID;
+    for (const ConvertedValue &converted : plan.converted_values) {
+        RuntimeValue &v = runtime.at(static_cast<std::size_t>(converted.index));
+        if (v.isnull)
+            continue; // sent as null, or not at all (null_rejecting_values)
+        TypedValue sent = convert_in_session_zone(v.value, v.type, converted.conversion);
+        v.value = sent.value;
+        v.type = sent.type;
     }
     drop_request();
     rows_read = 0;

@@ -1,4 +1,4 @@
-#include "session_zone_bounds.hpp"
+#include "session_zone_values.hpp"
 
 #include "pg_guard.hpp"
 
@@ -67,6 +67,42 @@ Timestamp local_time_bound_in_session_zone(TimestampTz instant, BoundSide side) 
     if (!TIMESTAMP_NOT_FINITE(bound) && !IS_VALID_TIMESTAMP(bound))
         bound = bound < 0 ? DT_NOBEGIN : DT_NOEND;
     return bound;
+}
+
+namespace {
+
+// Postgres's own conversion, as its timestamp-timestamptz and date-timestamptz comparisons make
+// it: a value past timestamptz's range is beyond every finite instant, so its infinity.
+TimestampTz instant_in_session_zone(Datum value, Oid type) {
+    int overflow = 0;
+    TimestampTz instant = pg::call([&] {
+        return type == DATEOID
+                   ? date2timestamptz_opt_overflow(DatumGetDateADT(value), &overflow)
+                   : timestamp2timestamptz_opt_overflow(DatumGetTimestamp(value), &overflow);
+    });
+    if (overflow > 0)
+        return DT_NOEND;
+    if (overflow < 0)
+        return DT_NOBEGIN;
+    return instant;
+}
+
+} // namespace
+
+TypedValue convert_in_session_zone(Datum value, Oid type, ValueConversion conversion) {
+    switch (conversion) {
+    case ValueConversion::LowerLocalTime:
+    case ValueConversion::UpperLocalTime: {
+        BoundSide side =
+            conversion == ValueConversion::LowerLocalTime ? BoundSide::Lower : BoundSide::Upper;
+        return {
+            TimestampGetDatum(local_time_bound_in_session_zone(DatumGetTimestampTz(value), side)),
+            TIMESTAMPOID};
+    }
+    case ValueConversion::SessionInstant:
+        return {TimestampTzGetDatum(instant_in_session_zone(value, type)), TIMESTAMPTZOID};
+    }
+    return {value, type};
 }
 
 } // namespace socrata::pg

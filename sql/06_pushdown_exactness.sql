@@ -184,6 +184,17 @@ RESET TimeZone;
 RESET plan_cache_mode;
 SELECT "where" FROM request_log06 WHERE seq > :mark AND dataset = 'ijzp-q8t2' ORDER BY seq;
 
+-- Postgres compares each row in the TimeZone of the moment it reads it; the portal filtered
+-- them with bounds of the zone the scan started in. A cursor read on after SET TimeZone would
+-- mix both: it is refused, until the cursor is opened again.
+BEGIN;
+SET LOCAL TimeZone = 'America/Chicago';
+DECLARE zone06 CURSOR FOR SELECT id FROM ecrimes WHERE date >= '2020-01-01 00:00:00-06'::timestamptz;
+FETCH 1 FROM zone06;
+SET LOCAL TimeZone = 'UTC';
+FETCH 1 FROM zone06;
+ROLLBACK;
+
 -- A clause that takes a runtime value and then stays local after all (an OR whose other arm
 -- cannot be sent) gives the value back: the next runtime value is $2 of the request. (The
 -- first is a smallint, sent as any integer.) The count is the local copy's.

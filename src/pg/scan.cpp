@@ -69,6 +69,9 @@ class ScanState {
     std::unique_ptr<RowConverter> converter;
     List *runtime_states = NIL; // ExprState per runtime value
     bool started = false;
+    // The TimeZone the request's converted values were computed in (plan.converted_values),
+    // while it is open; null if it has none.
+    const pg_tz *request_zone = nullptr;
     FetchStats finished_stats; // of the clients given back, for EXPLAIN ANALYZE
     // The last request's query and path, runtime values in, kept for EXPLAIN ANALYZE once the
     // fetcher is gone. Only under EXPLAIN ANALYZE (auto_explain's too): a nested loop's inner
@@ -78,6 +81,8 @@ class ScanState {
     std::string sent_path;
 
     void start(ForeignScanState *node);
+    // Refuses to go on in another TimeZone than the request's.
+    void check_time_zone() const;
     // Stops the worker and drops the request and its rows; the client stays for the next loop.
     void drop_request();
     // Stops the worker and gives the client back, its counters kept; frees the pages.
@@ -133,6 +138,7 @@ void ScanState::start(ForeignScanState *node) {
     drop_request();
     rows_read = 0;
     started = true;
+    request_zone = plan.converted_values.empty() ? nullptr : session_timezone;
     sent_query.clear(); // this loop's, once it has run out
     sent_path.clear();
     // Before any value is converted: a NULL here matches no row, whatever the other values are,
@@ -154,6 +160,23 @@ void ScanState::start(ForeignScanState *node) {
     fetcher = std::make_unique<PageFetcher>(*client, request, client->settings().page_size);
     cancel_flag = false;
     prefetch = std::make_unique<BackgroundFetcher>(*fetcher, cancel_flag, cancel_requested);
+}
+
+// Postgres compares each row as it comes, in the TimeZone of that moment; the portal filtered
+// them all with values converted in the zone the scan started in. A cursor fetched on after
+// SET TimeZone would mix the two.
+void ScanState::check_time_zone() const {
+    if (!request_zone || request_zone == session_timezone || (!prefetch && next_row >= page.rows()))
+        return; // no request, or no row left to compare
+    std::string name = relname;
+    pg::call([&] {
+        ereport(ERROR,
+                (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                 errmsg("TimeZone changed during a scan of foreign table %s", name.c_str()),
+                 errdetail("Its request compares timestamps converted in the TimeZone the scan "
+                           "started in."),
+                 errhint("Set TimeZone before opening the cursor, or open it again.")));
+    });
 }
 
 void ScanState::drop_request() {
@@ -276,6 +299,7 @@ TupleTableSlot *iterate_foreign_scan(ForeignScanState *node) {
         TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
         if (!state->started)
             state->start(node);
+        state->check_time_zone();
         if (state->next_row >= state->page.rows()) {
             state->next_row = 0;
             if (!state->prefetch || !state->prefetch->next(state->page)) {
@@ -310,12 +334,31 @@ void end_foreign_scan(ForeignScanState *node) {
     });
 }
 
+namespace {
+
+// What the placeholders of converted values stand for, in plain EXPLAIN: "$1 lower local-time
+// bound, ...". Empty if there are none.
+std::string converted_values_text(const ScanPlan &plan) {
+    std::string text;
+    for (const ConvertedValue &value : plan.converted_values) {
+        const char *meaning =
+            value.conversion == ValueConversion::LowerLocalTime   ? "lower local-time bound"
+            : value.conversion == ValueConversion::UpperLocalTime ? "upper local-time bound"
+                                                                  : "instant in the TimeZone";
+        text += (text.empty() ? "$" : ", $") + std::to_string(value.index + 1) + " " + meaning;
+    }
+    return text;
+}
+
+} // namespace
+
 void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
     pg::entry([&] {
         ScanState *state = state_of(node);
         if (!state)
             return;
         std::string query, path;
+        bool placeholders = false; // runtime values shown as $1, $2...
         if (state->prefetch)
             state->prefetch->stop(); // the scan is over; its counters must be quiet
         if (state->fetcher) {
@@ -327,6 +370,7 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
         } else {
             // Not started (plain EXPLAIN), or started without a request (a NULL value no row
             // can match, under EXPLAIN ANALYZE): runtime values are shown as $1, $2...
+            placeholders = true;
             ScanRequest request = state->plan.request;
             std::vector<ComparedValue> names;
             for (int i = 0; i < list_length(state->runtime_states); ++i)
@@ -342,6 +386,9 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
         // The SoQL is UTF-8, as sent; its literals came from the database, so they convert back.
         query = database_text_from_utf8(query);
         pg::call([&] { ExplainPropertyText("Socrata query", query.c_str(), es); });
+        if (std::string values = converted_values_text(state->plan);
+            placeholders && !values.empty())
+            pg::call([&] { ExplainPropertyText("Socrata values", values.c_str(), es); });
         if (es->verbose)
             pg::call([&] { ExplainPropertyText("Socrata request", path.c_str(), es); });
         if (es->analyze) {

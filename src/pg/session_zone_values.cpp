@@ -13,11 +13,14 @@ namespace socrata::pg {
 
 namespace {
 
-// How far from the instant the offsets are gathered. A local time t whose instant t - offset(t)
-// lies beyond this window compares with the instant the same way on either side of the bounds
-// as long as the window is wider than the difference between any two offsets of the zone:
-// Postgres accepts offsets of up to 167 hours (a POSIX zone such as 'FOO+167'), so two differ
-// by at most 334 hours, under 14 days. Zones of the time zone database stay within 16 hours.
+// How far from the instant the offsets are gathered. The offset Postgres gives a local time t is
+// one in effect near its instant t - offset(t): at it, or at a transition it looks for from a
+// day before (DetermineTimeZoneOffset, for times in a gap or an overlap). A t whose instant is
+// outside the window compares with the instant the same way on either side of the bounds if
+// the window reaches forward by the greatest difference between two offsets of the zone and
+// back by the greatest offset and a day. Postgres accepts offsets of up to 167 hours (a POSIX
+// zone such as 'FOO+167'): 334 and 191 hours, both under 15 days. Zones of the time zone
+// database stay within 16 hours.
 constexpr pg_time_t kWindowSeconds = 15 * SECS_PER_DAY;
 // More transitions than any zone has in a month: past it, the zone is not believed.
 constexpr int kMaxTransitions = 64;
@@ -37,6 +40,7 @@ std::optional<OffsetRange> session_offsets_near(TimestampTz instant) {
             range->least = std::min<std::int64_t>(range->least, offset);
             range->greatest = std::max<std::int64_t>(range->greatest, offset);
         };
+        bool retried = false;
         for (int i = 0; i < kMaxTransitions; ++i) {
             long before = 0, after = 0;
             int before_dst = 0, after_dst = 0;
@@ -46,10 +50,18 @@ std::optional<OffsetRange> session_offsets_near(TimestampTz instant) {
             if (found < 0)
                 return std::nullopt;
             include(before); // in effect at `from`, and up to the boundary
+            if (found == 0 && !retried) {
+                // Asked exactly at the last transition the zone lists, it answers "no more"
+                // even where a rule repeats after it; a second later it goes on by the rule.
+                retried = true;
+                from += 1;
+                continue;
+            }
             if (found == 0 || boundary > until)
                 return range;
             include(after);
             from = boundary; // the next search starts after it
+            retried = false;
         }
         return std::nullopt;
     });

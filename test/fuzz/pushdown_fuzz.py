@@ -58,13 +58,16 @@ Since session 37 two of those kinds are checked instead of reported: a local que
 while being planned (the statistics case) is answered by a copy of the local table without
 statistics (fz_lt_nostats) and compared as usual; and a foreign side that found no rows where
 the local side failed on the LIKE counts as "error-unevaluated", not a mismatch, only if no
-local row satisfies the WHERE whatever its case-insensitive conditions give (each taken as
-NULL), or under LIMIT 0.
-Session 38: the same holds for any value the local side's filter could not compute (SQLSTATE
-class 22, e.g. a parameter 'Infinity' cast to bigint) where the foreign side found no rows, if
-the semi-join or one of the WHERE's top-level conjuncts holds for no local row: a plan that
-tests that one first never computes the others (seed 1, --runtime 0.4 --prepared 0.3, before
-Pacific/Apia and Australia/Lord_Howe joined the time zones).
+local row could satisfy the WHERE whatever its case-insensitive conditions give (with each
+taken as NULL, the WHERE is false for every row; session 37 asked only that it be true for
+none, which a wrong empty answer could pass), or under LIMIT 0.
+Session 38: the same holds for any error the local side's filter raised while it ran (SQLSTATE
+class 22, e.g. a parameter 'Infinity' cast to bigint; 42P22, text compared under two
+collations) where the foreign side found no rows, if no local row could match whatever one of
+the WHERE's conditions gives (the WHERE with that condition as NULL is not false for any row,
+and runs): a plan that tests the others first never runs it (seed 1, --runtime 0.4 --prepared
+0.3, before Pacific/Apia and Australia/Lord_Howe joined the time zones; seed 11, --runtime 0.5
+--prepared 0.4).
 """
 
 import argparse
@@ -263,6 +266,8 @@ class Query:
                 return rp(t.parts)
             if t.op == "not":
                 return "NOT (%s)" % rt(t.kids[0])
+            if t.op == "is not false":
+                return "(%s) IS NOT FALSE" % rt(t.kids[0])
             return "(" + (" %s " % t.op.upper()).join(rt(k) for k in t.kids) + ")"
 
         sel = ", ".join(rp(i.parts) for i in self.select)
@@ -1350,11 +1355,13 @@ def with_ci_conditions_unknown(t):
     return Node(t.op, [with_ci_conditions_unknown(k) for k in t.kids])
 
 
-def surely_matching_rows(runner, q):
-    """How many local rows the query's WHERE (and semi-join) holds for, whatever its
-    conditions on case-insensitive columns give; None if that count fails."""
+def possibly_matching_rows(runner, q):
+    """How many local rows the query's WHERE (and semi-join) could hold for, depending on what
+    its conditions on case-insensitive columns give (the WHERE with them as NULL is not false:
+    a row it is false for stays false whatever they are); None if that count fails."""
     q2 = copy.copy(q)
-    q2.where = with_ci_conditions_unknown(q.where)
+    q2.where = Node("is not false", [with_ci_conditions_unknown(q.where)]) \
+        if q.where is not None else None
     q2.select = [Item(["count(*)"])]
     q2.distinct, q2.group, q2.having, q2.order = False, [], None, []
     q2.limit = q2.offset = None
@@ -1362,22 +1369,38 @@ def surely_matching_rows(runner, q):
     return res[1][0][0] if res[0] == "rows" else None
 
 
-def data_exception_local_only(d, lres):
-    """Whether only the local side failed, on a value it could not compute (SQLSTATE class 22:
-    a cast out of range, a division by zero)."""
-    return d == "error-local-only" and lres[1].startswith("22")
+def evaluation_error_local_only(d, lres):
+    """Whether only the local side failed, on an error its filter raises as it runs: a value it
+    could not compute (SQLSTATE class 22: a cast out of range, a division by zero), or text
+    compared with no collation decided (42P22)."""
+    return d == "error-local-only" and (lres[1].startswith("22") or lres[1] == "42P22")
+
+
+def leaf_count(t):
+    if t is None:
+        return 0
+    return 1 if isinstance(t, Leaf) else sum(leaf_count(k) for k in t.kids)
+
+
+def with_leaf_unknown(t, index):
+    """The tree with its index-th condition (in order) replaced by NULL; -> (tree, leaves seen)."""
+    if isinstance(t, Leaf):
+        return (Leaf(["NULL::boolean"]) if index == 0 else t), 1
+    kids, seen = [], 0
+    for k in t.kids:
+        k2, n = with_leaf_unknown(k, index - seen)
+        kids.append(k2)
+        seen += n
+    return Node(t.op, kids), seen
 
 
 def no_row_can_match(runner, q):
-    """Whether the semi-join alone, or one of the WHERE's top-level conjuncts, holds for no
-    local row: then no row matches whatever the other conditions give."""
-    if isinstance(q.where, Node) and q.where.op == "and":
-        conjuncts = q.where.kids
-    else:
-        conjuncts = [q.where] if q.where is not None else []
-    for where in ([None] if q.semijoin else []) + conjuncts:
+    """Whether, for one of the WHERE's conditions, no local row could match whatever that
+    condition gives: the WHERE with it as NULL is not false for no row (three-valued logic:
+    a row it is false for stays false whatever the condition is), and runs without error."""
+    for index in range(leaf_count(q.where)):
         q2 = copy.copy(q)
-        q2.where = where
+        q2.where = Node("is not false", [with_leaf_unknown(q.where, index)[0]])
         q2.select = [Item(["count(*)"])]
         q2.distinct, q2.group, q2.having, q2.order = False, [], None, []
         q2.limit = q2.offset = None
@@ -1412,11 +1435,11 @@ def evaluate(runner, q):
     #   LIMIT 0) never runs it. The foreign side's empty answer is then checked as far as
     #   the local table can without the LIKE: no row may match whatever the LIKE gives.
     if local_ci_like_error(d, lres) and fres[0] == "rows" and not fres[1] and \
-            (q.limit == "0" or surely_matching_rows(runner, q) == 0):
+            (q.limit == "0" or possibly_matching_rows(runner, q) == 0):
         d = "error-unevaluated"
     # - The same for any value the filter cannot compute, if one condition alone rules out
     #   every row (a plan that tests it first computes nothing else).
-    if data_exception_local_only(d, lres) and fres[0] == "rows" and not fres[1] and \
+    if evaluation_error_local_only(d, lres) and fres[0] == "rows" and not fres[1] and \
             no_row_can_match(runner, q):
         d = "error-unevaluated"
     return d, fres, lres, fsql, lsql

@@ -80,7 +80,17 @@ class ScanState {
     std::string sent_query;
     std::string sent_path;
 
+    // A value computed when the scan starts (fdw_exprs), before conversion.
+    struct RuntimeValue {
+        Datum value;
+        bool isnull;
+        Oid type;
+    };
+
     void start(ForeignScanState *node);
+    std::vector<RuntimeValue> evaluate_runtime_values(ForeignScanState *node);
+    // The values as sent: converted (plan.converted_values), then as SoQL literals.
+    std::vector<ComparedValue> sendable_values(std::vector<RuntimeValue> runtime) const;
     // Refuses to go on in another TimeZone than the request's.
     void check_time_zone() const;
     // Stops the worker and drops the request and its rows; the client stays for the next loop.
@@ -111,12 +121,7 @@ ComparedValue ScanState::sendable_value(Datum value, bool isnull, Oid type) cons
     }
 }
 
-void ScanState::start(ForeignScanState *node) {
-    struct RuntimeValue {
-        Datum value;
-        bool isnull;
-        Oid type;
-    };
+std::vector<ScanState::RuntimeValue> ScanState::evaluate_runtime_values(ForeignScanState *node) {
     std::vector<RuntimeValue> runtime;
     ExprContext *econtext = node->ss.ps.ps_ExprContext;
     ListCell *cell;
@@ -127,14 +132,27 @@ void ScanState::start(ForeignScanState *node) {
         v.type = pg::call([&] { return exprType(reinterpret_cast<Node *>(state->expr)); });
         runtime.push_back(v);
     }
+    return runtime;
+}
+
+std::vector<ComparedValue> ScanState::sendable_values(std::vector<RuntimeValue> runtime) const {
     for (const ConvertedValue &converted : plan.converted_values) {
         RuntimeValue &v = runtime.at(static_cast<std::size_t>(converted.index));
         if (v.isnull)
-            continue; // sent as null, or not at all (null_rejecting_values)
+            continue; // sent as null
         TypedValue sent = convert_in_session_zone(v.value, v.type, converted.conversion);
         v.value = sent.value;
         v.type = sent.type;
     }
+    std::vector<ComparedValue> values;
+    values.reserve(runtime.size());
+    for (const RuntimeValue &v : runtime)
+        values.push_back(sendable_value(v.value, v.isnull, v.type));
+    return values;
+}
+
+void ScanState::start(ForeignScanState *node) {
+    std::vector<RuntimeValue> runtime = evaluate_runtime_values(node);
     drop_request();
     rows_read = 0;
     started = true;
@@ -151,12 +169,8 @@ void ScanState::start(ForeignScanState *node) {
         client = std::make_unique<SodaClient>(
             settings, [flag] { return flag->load(); }, idle_http_clients().take());
     }
-    std::vector<ComparedValue> values;
-    values.reserve(runtime.size());
-    for (const RuntimeValue &v : runtime)
-        values.push_back(sendable_value(v.value, v.isnull, v.type));
     ScanRequest request = plan.request;
-    request.where = render_where(request.where, values);
+    request.where = render_where(request.where, sendable_values(std::move(runtime)));
     fetcher = std::make_unique<PageFetcher>(*client, request, client->settings().page_size);
     cancel_flag = false;
     prefetch = std::make_unique<BackgroundFetcher>(*fetcher, cancel_flag, cancel_requested);

@@ -178,10 +178,11 @@ void ScanState::start(ForeignScanState *node) {
 
 // Postgres compares each row as it comes, in the TimeZone of that moment; the portal filtered
 // them all with values converted in the zone the scan started in. A cursor fetched on after
-// SET TimeZone would mix the two.
+// SET TimeZone (or a set_config() per row) would mix the two. Called for each row about to be
+// returned: a scan that has returned its last row ends as usual.
 void ScanState::check_time_zone() const {
-    if (!request_zone || request_zone == session_timezone || (!prefetch && next_row >= page.rows()))
-        return; // no request, or no row left to compare
+    if (!request_zone || request_zone == session_timezone)
+        return;
     std::string name = relname;
     pg::call([&] {
         ereport(ERROR,
@@ -313,7 +314,6 @@ TupleTableSlot *iterate_foreign_scan(ForeignScanState *node) {
         TupleTableSlot *slot = node->ss.ss_ScanTupleSlot;
         if (!state->started)
             state->start(node);
-        state->check_time_zone();
         if (state->next_row >= state->page.rows()) {
             state->next_row = 0;
             if (!state->prefetch || !state->prefetch->next(state->page)) {
@@ -323,6 +323,7 @@ TupleTableSlot *iterate_foreign_scan(ForeignScanState *node) {
                 return slot;
             }
         }
+        state->check_time_zone();
         state->fill_slot(slot, node->ss.ps.ps_ExprContext->ecxt_per_tuple_memory);
         return slot;
     });

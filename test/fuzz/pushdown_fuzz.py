@@ -64,7 +64,7 @@ none, which a wrong empty answer could pass), or under LIMIT 0.
 Session 38: the same holds for any error the local side's filter raised while it ran (SQLSTATE
 class 22, e.g. a parameter 'Infinity' cast to bigint; 42P22, text compared under two
 collations) where the foreign side found no rows, if no local row could match whatever one of
-the WHERE's conditions gives (the WHERE with that condition as NULL is not false for any row,
+the WHERE's conditions gives (with that condition as NULL, the WHERE is false for every row,
 and runs): a plan that tests the others first never runs it (seed 1, --runtime 0.4 --prepared
 0.3, before Pacific/Apia and Australia/Lord_Howe joined the time zones; seed 11, --runtime 0.5
 --prepared 0.4).
@@ -1355,6 +1355,13 @@ def with_ci_conditions_unknown(t):
     return Node(t.op, [with_ci_conditions_unknown(k) for k in t.kids])
 
 
+def always_one_row(q):
+    """Whether the query has exactly one row whatever its WHERE gives: an aggregate without
+    GROUP BY, HAVING, LIMIT 0 or OFFSET."""
+    return q.kind == "agg" and not q.group and q.having is None and q.limit != "0" and \
+        q.offset in (None, "0")
+
+
 def possibly_matching_rows(runner, q):
     """How many local rows the query's WHERE (and semi-join) could hold for, depending on what
     its conditions on case-insensitive columns give (the WHERE with them as NULL is not false:
@@ -1434,13 +1441,16 @@ def evaluate(runner, q):
     # - A plan that finds no rows first (a parameterized scan whose key matches nothing, a
     #   LIMIT 0) never runs it. The foreign side's empty answer is then checked as far as
     #   the local table can without the LIKE: no row may match whatever the LIKE gives.
-    if local_ci_like_error(d, lres) and fres[0] == "rows" and not fres[1] and \
+    # (Never for an aggregate without GROUP BY, HAVING, LIMIT 0 or OFFSET: it has a row even
+    # for no rows, so an empty answer is wrong whatever the WHERE gives.)
+    empty_answer = fres[0] == "rows" and not fres[1] and not always_one_row(q)
+    if local_ci_like_error(d, lres) and empty_answer and \
             (q.limit == "0" or possibly_matching_rows(runner, q) == 0):
         d = "error-unevaluated"
-    # - The same for any value the filter cannot compute, if one condition alone rules out
-    #   every row (a plan that tests it first computes nothing else).
-    if evaluation_error_local_only(d, lres) and fres[0] == "rows" and not fres[1] and \
-            no_row_can_match(runner, q):
+    # - The same for any other error the filter raises as it runs (a value it cannot compute,
+    #   text compared with no collation decided), if the other conditions rule out every row
+    #   whatever the failing one gives (a plan that tests them first never runs it).
+    if evaluation_error_local_only(d, lres) and empty_answer and no_row_can_match(runner, q):
         d = "error-unevaluated"
     return d, fres, lres, fsql, lsql
 

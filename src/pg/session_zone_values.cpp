@@ -70,6 +70,8 @@ std::optional<OffsetRange> session_offsets_near(TimestampTz instant) {
 } // namespace
 
 Timestamp local_time_bound_in_session_zone(TimestampTz instant, BoundSide side) {
+    if (TIMESTAMP_NOT_FINITE(instant))
+        return instant; // as infinite a bound, whatever the zone
     std::optional<OffsetRange> offsets = session_offsets_near(instant);
     if (!offsets)
         return side == BoundSide::Lower ? DT_NOBEGIN : DT_NOEND;

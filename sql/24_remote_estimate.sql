@@ -80,6 +80,26 @@ SELECT est24_rows('SELECT * FROM est24_local') AS default_estimate;
 SELECT count(*) AS count_requests FROM est24_log
 WHERE seq > :mark AND dataset = 'ijzp-q8t2' AND "select" = 'count(*) AS row_count';
 
+-- A constant compared in the TimeZone is counted, converted in the planning session's zone
+-- (only an estimate; the scan converts it again in its own): a timestamptz against a timestamp
+-- column by its wider form (exact in UTC), a date against a timestamptz column as its instant.
+-- (Before, both planned with no count: a converted value is a runtime value.)
+CREATE FOREIGN TABLE est24_times (id bigint, date timestamp,
+  updated_at timestamptz OPTIONS (column_name ':updated_at'))
+  SERVER est24_srv OPTIONS (dataset 'ijzp-q8t2', use_remote_estimate 'true');
+CREATE TEMP TABLE est24_times_local AS SELECT * FROM est24_times OFFSET 0;
+SET TimeZone = 'UTC';
+SELECT max(seq) AS mark FROM est24_log \gset
+SELECT est24_rows($q$SELECT * FROM est24_times WHERE date >= '2015-06-01 00:00:00+00'::timestamptz$q$)
+       = (SELECT count(*) FROM est24_times_local
+          WHERE date >= '2015-06-01 00:00:00+00'::timestamptz) AS widened_estimate_is_exact;
+SELECT est24_rows($q$SELECT * FROM est24_times WHERE updated_at < '2018-02-11'::date$q$)
+       = (SELECT count(*) FROM est24_times_local WHERE updated_at < '2018-02-11'::date)
+  AS converted_estimate_is_exact;
+SELECT "where" FROM est24_log
+WHERE seq > :mark AND dataset = 'ijzp-q8t2' AND "select" = 'count(*) AS row_count' ORDER BY seq;
+RESET TimeZone;
+
 -- A count that fails at planning time names the table it was for: in a join, the one whose
 -- portal failed.
 CREATE SERVER est24_down_srv FOREIGN DATA WRAPPER socrata_fdw

@@ -4,6 +4,9 @@
 #include "fdw_options.hpp"
 #include "pg_guard.hpp"
 #include "row_count.hpp"
+#include "session_zone_values.hpp"
+#include "datum_literal.hpp"
+#include "error.hpp"
 
 namespace socrata::pg {
 
@@ -12,6 +15,32 @@ namespace {
 // Socrata datasets are usually large; without statistics assume a sizeable table so the
 // planner prefers plans that scan it once.
 constexpr double kDefaultRows = 100000.0;
+
+// The pushed conditions for a count at planning time: `where` with its runtime values filled
+// in, when each is a constant (converted in the planning session's TimeZone: the count is only
+// an estimate); nullopt when one is known only when the scan starts, or has no SoQL form.
+std::optional<std::string> where_with_constants(const RelPlanInfo &info) {
+    std::vector<ComparedValue> values;
+    ListCell *cell;
+    foreach (cell, info.runtime_values) {
+        auto *expr = static_cast<Expr *>(lfirst(cell));
+        // (A NULL matches no row: the scan sends nothing, and no count is asked for it.)
+        if (!IsA(expr, Const) || reinterpret_cast<Const *>(expr)->constisnull)
+            return std::nullopt;
+        TypedValue value{reinterpret_cast<Const *>(expr)->constvalue,
+                         reinterpret_cast<Const *>(expr)->consttype};
+        const int index = static_cast<int>(values.size());
+        for (const ConvertedValue &converted : info.converted_values)
+            if (converted.index == index)
+                value = convert_in_session_zone(value.value, value.type, converted.conversion);
+        try {
+            values.push_back(compared_value_for_datum(value.value, false, value.type));
+        } catch (const Error &) {
+            return std::nullopt;
+        }
+    }
+    return render_where(info.where, values);
+}
 
 } // namespace
 
@@ -30,14 +59,15 @@ double remote_row_count(const ScanSettings &settings, const std::string &where) 
 
 double estimate_rows(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &info) {
     const ScanSettings &settings = info.table.settings;
-    bool has_runtime_values = info.runtime_values != NIL;
-
-    if (settings.use_remote_estimate && !has_runtime_values) {
-        // The remote count already applies the pushed conditions; only local ones remain.
-        double rows = remote_row_count(settings, info.where);
+    std::optional<std::string> where =
+        settings.use_remote_estimate ? where_with_constants(info) : std::nullopt;
+    if (where) {
+        // The remote count already applies the pushed conditions, and the wider forms of the
+        // narrowed ones (near enough to them for an estimate); only the other local ones remain.
+        double rows = remote_row_count(settings, *where);
         Selectivity local = pg::call([&] {
-            return clauselist_selectivity(root, info.local_conds, baserel->relid, JOIN_INNER,
-                                          nullptr);
+            List *others = list_difference_ptr(info.local_conds, info.narrowed_conds);
+            return clauselist_selectivity(root, others, baserel->relid, JOIN_INNER, nullptr);
         });
         return std::max(1.0, rows * local);
     }

@@ -13,6 +13,7 @@ struct RelPlanInfo {
     std::shared_ptr<const RemoteSchema> remote; // null when unknown
     List *remote_conds = NIL;                   // RestrictInfos sent as $where
     List *local_conds = NIL;                    // RestrictInfos evaluated by Postgres
+    List *narrowed_conds = NIL; // those of local_conds whose wider form is in `where`
     List *runtime_values = NIL;
     std::string where;
     std::vector<int> null_rejecting_values;       // see ScanPlan

@@ -32,14 +32,16 @@ bool deparse_whole_condition(Expr *clause, DeparseContext &ctx, BoundedConjuncti
 
 // A condition that stays local may still narrow the request: its wider form is sent
 // (deparse_widened_condition_into). Its operators are strict, so a NULL value matches no row.
-void narrow_by_local_condition(Expr *clause, DeparseContext &ctx, BoundedConjunction &where,
+// Returns whether it did.
+bool narrow_by_local_condition(Expr *clause, DeparseContext &ctx, BoundedConjunction &where,
                                std::vector<int> &null_rejecting) {
     const int values_before = list_length(ctx.runtime_values);
-    if (!deparse_widened_condition_into(clause, ctx, where) ||
-        !pg::call([&] { return op_strict(reinterpret_cast<OpExpr *>(clause)->opno); }))
-        return;
-    for (int index = values_before; index < list_length(ctx.runtime_values); ++index)
-        null_rejecting.push_back(index);
+    if (!deparse_widened_condition_into(clause, ctx, where))
+        return false;
+    if (pg::call([&] { return op_strict(reinterpret_cast<OpExpr *>(clause)->opno); }))
+        for (int index = values_before; index < list_length(ctx.runtime_values); ++index)
+            null_rejecting.push_back(index);
+    return true;
 }
 
 void classify_conditions(PlannerInfo *root, RelOptInfo *baserel, RelPlanInfo &info) {
@@ -52,7 +54,8 @@ void classify_conditions(PlannerInfo *root, RelOptInfo *baserel, RelPlanInfo &in
             info.remote_conds = pg::call([&] { return lappend(info.remote_conds, rinfo); });
         } else {
             info.local_conds = pg::call([&] { return lappend(info.local_conds, rinfo); });
-            narrow_by_local_condition(rinfo->clause, ctx, where, info.null_rejecting_values);
+            if (narrow_by_local_condition(rinfo->clause, ctx, where, info.null_rejecting_values))
+                info.narrowed_conds = pg::call([&] { return lappend(info.narrowed_conds, rinfo); });
         }
     }
     info.where = where.text();

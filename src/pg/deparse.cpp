@@ -115,6 +115,7 @@ struct Operand {
     ValueClass cls = ValueClass::None;
     bool is_column = false;
     Oid type = InvalidOid;
+    Expr *expr = nullptr;    // the operand, without binary-compatible casts
     std::string text;        // a column's SoQL name
     AttrNumber attnum = 0;   // a column's attribute number
     ComparedValue constant;  // a constant, as compared with a column
@@ -137,6 +138,7 @@ std::size_t add_runtime_value(DeparseContext &ctx, Expr *expr) {
 
 bool deparse_operand(Expr *expr, DeparseContext &ctx, Operand &out) {
     expr = strip_relabel(expr);
+    out.expr = expr;
     // An outer query's column: is_runtime_constant would not see it (contain_var_clause looks at
     // this level only).
     if (IsA(expr, Var) && reinterpret_cast<Var *>(expr)->varlevelsup != 0)
@@ -168,6 +170,20 @@ bool deparse_operand(Expr *expr, DeparseContext &ctx, Operand &out) {
         out.runtime = expr;
     }
     return true;
+}
+
+// The operands of a binary operator, at least one of them a column of the scanned table;
+// false if either cannot be used remotely. (Constant-only clauses are Postgres's business, and
+// rare.)
+bool deparse_operands(const OpExpr *op, DeparseContext &ctx, Operand &left, Operand &right) {
+    return deparse_operand(static_cast<Expr *>(linitial(op->args)), ctx, left) &&
+           deparse_operand(static_cast<Expr *>(lsecond(op->args)), ctx, right) &&
+           (left.is_column || right.is_column);
+}
+
+// The comparison as the column sees it: `5 < ward` is `ward > 5`.
+CompareOp column_first(CompareOp compare, const Operand &left) {
+    return left.is_column ? compare : flipped(compare);
 }
 
 std::optional<CompareOp> compare_op(const std::string &name) {
@@ -250,20 +266,15 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     std::string op_name = name;
 
     Operand left, right;
-    if (!deparse_operand(static_cast<Expr *>(linitial(op->args)), ctx, left) ||
-        !deparse_operand(static_cast<Expr *>(lsecond(op->args)), ctx, right))
+    if (!deparse_operands(op, ctx, left, right))
         return false;
-    if (!left.is_column && !right.is_column)
-        return false; // constant-only clauses are Postgres's business (and rare)
     const Operand &column = left.is_column ? left : right;
     const Operand &other = left.is_column ? right : left;
     if (column.cls == ValueClass::Instant && !other.is_column &&
         (other.type == TIMESTAMPOID || other.type == DATEOID)) {
         std::optional<CompareOp> known = compare_op(op_name);
-        Expr *value = strip_relabel(
-            static_cast<Expr *>(left.is_column ? lsecond(op->args) : linitial(op->args)));
-        return known && deparse_session_instant(left.is_column ? *known : flipped(*known), column,
-                                                value, ctx, out);
+        return known &&
+               deparse_session_instant(column_first(*known, left), column, other.expr, ctx, out);
     }
     if (!operands_compare_remotely(column, other, ctx))
         return false;
@@ -274,14 +285,11 @@ bool deparse_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     if (!known || (column.cls == ValueClass::Text &&
                    !text_comparison_is_remote(*known, column, other, ctx, op->inputcollid)))
         return false;
-    CompareOp compare = *known;
     if (other.is_column) {
-        out += "(" + left.text + " " + std::string(soql_spelling(compare)) + " " + right.text + ")";
+        out += "(" + left.text + " " + std::string(soql_spelling(*known)) + " " + right.text + ")";
         return true;
     }
-    // The column first: `5 < ward` is sent as `ward > 5`.
-    if (!left.is_column)
-        compare = flipped(compare);
+    const CompareOp compare = column_first(*known, left);
     if (other.runtime)
         out += runtime_comparison(add_runtime_value(ctx, other.runtime), column.text, compare);
     else
@@ -505,24 +513,18 @@ bool deparse_widened_op(OpExpr *op, DeparseContext &ctx, std::string &out) {
     if (!known)
         return false;
     Operand left, right;
-    if (!deparse_operand(static_cast<Expr *>(linitial(op->args)), ctx, left) ||
-        !deparse_operand(static_cast<Expr *>(lsecond(op->args)), ctx, right) ||
-        left.is_column == right.is_column)
+    if (!deparse_operands(op, ctx, left, right) || (left.is_column && right.is_column))
         return false;
     const Operand &column = left.is_column ? left : right;
     const Operand &value = left.is_column ? right : left;
     if (column.cls != ValueClass::Timestamp || value.type != TIMESTAMPTZOID)
         return false;
-    Expr *value_expr =
-        strip_relabel(static_cast<Expr *>(left.is_column ? lsecond(op->args) : linitial(op->args)));
-    // The column first: `now() < date` is `date > now()`.
-    std::vector<BoundComparison> bounds =
-        bound_comparisons(left.is_column ? *known : flipped(*known));
+    std::vector<BoundComparison> bounds = bound_comparisons(column_first(*known, left));
     if (bounds.empty())
         return false;
     std::string text;
     for (const BoundComparison &bound : bounds) {
-        auto index = static_cast<int>(add_runtime_value(ctx, value_expr));
+        auto index = static_cast<int>(add_runtime_value(ctx, value.expr));
         ctx.converted_values.push_back({index, bound.side == BoundSide::Lower
                                                    ? ValueConversion::LowerLocalTime
                                                    : ValueConversion::UpperLocalTime});

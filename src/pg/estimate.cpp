@@ -1,12 +1,12 @@
 #include "estimate.hpp"
 
+#include "datum_literal.hpp"
+#include "error.hpp"
 #include "expiring_cache.hpp"
 #include "fdw_options.hpp"
 #include "pg_guard.hpp"
 #include "row_count.hpp"
 #include "session_zone_values.hpp"
-#include "datum_literal.hpp"
-#include "error.hpp"
 
 namespace socrata::pg {
 
@@ -20,21 +20,21 @@ constexpr double kDefaultRows = 100000.0;
 // in, when each is a constant (converted in the planning session's TimeZone: the count is only
 // an estimate); nullopt when one is known only when the scan starts, or has no SoQL form.
 std::optional<std::string> where_with_constants(const RelPlanInfo &info) {
-    std::vector<ComparedValue> values;
+    std::vector<RuntimeValue> constants;
     ListCell *cell;
     foreach (cell, info.runtime_values) {
         auto *expr = static_cast<Expr *>(lfirst(cell));
         // (A NULL matches no row: the scan sends nothing, and no count is asked for it.)
         if (!IsA(expr, Const) || reinterpret_cast<Const *>(expr)->constisnull)
             return std::nullopt;
-        TypedValue value{reinterpret_cast<Const *>(expr)->constvalue,
-                         reinterpret_cast<Const *>(expr)->consttype};
-        const int index = static_cast<int>(values.size());
-        for (const ConvertedValue &converted : info.converted_values)
-            if (converted.index == index)
-                value = convert_in_session_zone(value.value, value.type, converted.conversion);
+        const auto *constant = reinterpret_cast<const Const *>(expr);
+        constants.push_back({constant->constvalue, false, constant->consttype});
+    }
+    convert_runtime_values(constants, info.converted_values);
+    std::vector<ComparedValue> values;
+    for (const RuntimeValue &v : constants) {
         try {
-            values.push_back(compared_value_for_datum(value.value, false, value.type));
+            values.push_back(compared_value_for_datum(v.value, false, v.type));
         } catch (const Error &) {
             return std::nullopt;
         }

@@ -80,13 +80,6 @@ class ScanState {
     std::string sent_query;
     std::string sent_path;
 
-    // A value computed when the scan starts (fdw_exprs), before conversion.
-    struct RuntimeValue {
-        Datum value;
-        bool isnull;
-        Oid type;
-    };
-
     void start(ForeignScanState *node);
     std::vector<RuntimeValue> evaluate_runtime_values(ForeignScanState *node);
     // The values as sent: converted (plan.converted_values), then as SoQL literals.
@@ -121,7 +114,7 @@ ComparedValue ScanState::sendable_value(Datum value, bool isnull, Oid type) cons
     }
 }
 
-std::vector<ScanState::RuntimeValue> ScanState::evaluate_runtime_values(ForeignScanState *node) {
+std::vector<RuntimeValue> ScanState::evaluate_runtime_values(ForeignScanState *node) {
     std::vector<RuntimeValue> runtime;
     ExprContext *econtext = node->ss.ps.ps_ExprContext;
     ListCell *cell;
@@ -136,14 +129,7 @@ std::vector<ScanState::RuntimeValue> ScanState::evaluate_runtime_values(ForeignS
 }
 
 std::vector<ComparedValue> ScanState::sendable_values(std::vector<RuntimeValue> runtime) const {
-    for (const ConvertedValue &converted : plan.converted_values) {
-        RuntimeValue &v = runtime.at(static_cast<std::size_t>(converted.index));
-        if (v.isnull)
-            continue; // sent as null
-        TypedValue sent = convert_in_session_zone(v.value, v.type, converted.conversion);
-        v.value = sent.value;
-        v.type = sent.type;
-    }
+    convert_runtime_values(runtime, plan.converted_values);
     std::vector<ComparedValue> values;
     values.reserve(runtime.size());
     for (const RuntimeValue &v : runtime)

@@ -67,8 +67,9 @@ std::optional<OffsetRange> session_offsets_near(TimestampTz instant) {
     });
 }
 
-} // namespace
-
+// The least (BoundSide::Lower) or greatest (Upper) local time that compares with `instant` as
+// the bound's comparison requires; infinite (no bound) when the zone cannot tell its offsets
+// near the instant.
 Timestamp local_time_bound_in_session_zone(TimestampTz instant, BoundSide side) {
     if (TIMESTAMP_NOT_FINITE(instant))
         return instant; // as infinite a bound, whatever the zone
@@ -82,8 +83,6 @@ Timestamp local_time_bound_in_session_zone(TimestampTz instant, BoundSide side) 
         bound = bound < 0 ? DT_NOBEGIN : DT_NOEND;
     return bound;
 }
-
-namespace {
 
 // Postgres's own conversion, as its timestamp-timestamptz and date-timestamptz comparisons make
 // it: a value past timestamptz's range is beyond every finite instant, so its infinity.
@@ -101,22 +100,33 @@ TimestampTz instant_in_session_zone(Datum value, Oid type) {
     return instant;
 }
 
-} // namespace
-
-TypedValue convert_in_session_zone(Datum value, Oid type, ValueConversion conversion) {
+void convert(RuntimeValue &v, ValueConversion conversion) {
     switch (conversion) {
     case ValueConversion::LowerLocalTime:
     case ValueConversion::UpperLocalTime: {
         BoundSide side =
             conversion == ValueConversion::LowerLocalTime ? BoundSide::Lower : BoundSide::Upper;
-        return {
-            TimestampGetDatum(local_time_bound_in_session_zone(DatumGetTimestampTz(value), side)),
-            TIMESTAMPOID};
+        v.value =
+            TimestampGetDatum(local_time_bound_in_session_zone(DatumGetTimestampTz(v.value), side));
+        v.type = TIMESTAMPOID;
+        return;
     }
     case ValueConversion::SessionInstant:
-        return {TimestampTzGetDatum(instant_in_session_zone(value, type)), TIMESTAMPTZOID};
+        v.value = TimestampTzGetDatum(instant_in_session_zone(v.value, v.type));
+        v.type = TIMESTAMPTZOID;
+        return;
     }
-    return {value, type};
+}
+
+} // namespace
+
+void convert_runtime_values(std::vector<RuntimeValue> &values,
+                            const std::vector<ConvertedValue> &conversions) {
+    for (const ConvertedValue &converted : conversions) {
+        RuntimeValue &v = values.at(static_cast<std::size_t>(converted.index));
+        if (!v.isnull)
+            convert(v, converted.conversion);
+    }
 }
 
 } // namespace socrata::pg

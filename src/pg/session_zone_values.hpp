@@ -6,24 +6,24 @@
 #include "deparse.hpp"
 #include "pg_headers.hpp"
 
+#include <vector>
+
 namespace socrata::pg {
 
-// The least (BoundSide::Lower) or greatest (Upper) local time that compares with `instant` as
-// the bound's comparison requires (local_time_bounds.hpp), widened by the spread of the UTC
-// offsets the session's time zone applies near the instant. Infinite (no bound) when the zone
-// cannot tell its offsets there.
-Timestamp local_time_bound_in_session_zone(TimestampTz instant, BoundSide side);
-
-// A value to send, with its type.
-struct TypedValue {
+// A value computed when a scan starts (fdw_exprs), or a constant, before any conversion.
+struct RuntimeValue {
     Datum value;
+    bool isnull;
     Oid type;
 };
 
-// The value (non-null) of type `type` as the conversion turns it: a timestamptz into a local
-// time bound (timestamp), a timestamp or date into the instant Postgres reads it as in the
-// session's zone (timestamptz; past timestamptz's range, an infinity, which compares with the
-// portal's values as the value does).
-TypedValue convert_in_session_zone(Datum value, Oid type, ValueConversion conversion);
+// Converts, in place, each value `conversions` names (a NULL stays NULL): a timestamptz into
+// a local-time bound (timestamp; local_time_bounds.hpp, widened by the spread of the UTC
+// offsets the session's zone applies near the instant, infinite where the zone cannot tell
+// them), a timestamp or date into the instant Postgres reads it as in the session's zone
+// (timestamptz; past timestamptz's range, an infinity, which compares with the portal's values
+// as the value does).
+void convert_runtime_values(std::vector<RuntimeValue> &values,
+                            const std::vector<ConvertedValue> &conversions);
 
 } // namespace socrata::pg

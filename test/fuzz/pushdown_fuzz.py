@@ -75,6 +75,7 @@ import collections
 import copy
 import datetime
 import decimal
+import itertools
 import json
 import math
 import os
@@ -1343,16 +1344,27 @@ def local_ci_like_error(d, lres):
     return d == "error-local-only" and lres[1] == "0A000" and CI_LIKE_ERROR in lres[2]
 
 
-def with_ci_conditions_unknown(t):
-    """The tree with each condition on a case-insensitive column (block_ci, COLLATE fz_ci)
-    replaced by NULL: where the result is still true, it is true whatever those conditions
-    give."""
+def unknown():
+    """A condition that is NULL."""
+    return Leaf(["NULL::boolean"])
+
+
+def map_leaves(t, f):
+    """The tree with each condition (in order) replaced by f(condition)."""
     if t is None:
         return None
     if isinstance(t, Leaf):
-        text = "".join(p.text if isinstance(p, Const) else p for p in t.parts)
-        return Leaf(["NULL::boolean"]) if "block_ci" in text or "fz_ci" in text else t
-    return Node(t.op, [with_ci_conditions_unknown(k) for k in t.kids])
+        return f(t)
+    return Node(t.op, [map_leaves(k, f) for k in t.kids])
+
+
+def with_ci_conditions_unknown(t):
+    """The tree with each condition on a case-insensitive column (block_ci, COLLATE fz_ci)
+    replaced by NULL."""
+    def unknown_if_ci(leaf):
+        text = "".join(p.text if isinstance(p, Const) else p for p in leaf.parts)
+        return unknown() if "block_ci" in text or "fz_ci" in text else leaf
+    return map_leaves(t, unknown_if_ci)
 
 
 def always_one_row(q):
@@ -1362,18 +1374,24 @@ def always_one_row(q):
         q.offset in (None, "0")
 
 
-def possibly_matching_rows(runner, q):
-    """How many local rows the query's WHERE (and semi-join) could hold for, depending on what
-    its conditions on case-insensitive columns give (the WHERE with them as NULL is not false:
-    a row it is false for stays false whatever they are); None if that count fails."""
+def rows_not_ruled_out(runner, q, where):
+    """How many local rows the semi-join holds for and `where` (q's WHERE with some conditions
+    as NULL) is not false for: those that could match, depending on what the NULL conditions
+    give (three-valued logic: a row the WHERE is false for stays false whatever they are);
+    None if that count fails."""
     q2 = copy.copy(q)
-    q2.where = Node("is not false", [with_ci_conditions_unknown(q.where)]) \
-        if q.where is not None else None
+    q2.where = Node("is not false", [where]) if where is not None else None
     q2.select = [Item(["count(*)"])]
     q2.distinct, q2.group, q2.having, q2.order = False, [], None, []
     q2.limit = q2.offset = None
     res, _ = runner.run(q2, LT)
     return res[1][0][0] if res[0] == "rows" else None
+
+
+def possibly_matching_rows(runner, q):
+    """How many local rows could match, depending on what the WHERE's conditions on
+    case-insensitive columns give; None if that count fails."""
+    return rows_not_ruled_out(runner, q, with_ci_conditions_unknown(q.where))
 
 
 def evaluation_error_local_only(d, lres):
@@ -1383,38 +1401,24 @@ def evaluation_error_local_only(d, lres):
     return d == "error-local-only" and (lres[1].startswith("22") or lres[1] == "42P22")
 
 
-def leaf_count(t):
-    if t is None:
-        return 0
-    return 1 if isinstance(t, Leaf) else sum(leaf_count(k) for k in t.kids)
-
-
 def with_leaf_unknown(t, index):
-    """The tree with its index-th condition (in order) replaced by NULL; -> (tree, leaves seen)."""
-    if isinstance(t, Leaf):
-        return (Leaf(["NULL::boolean"]) if index == 0 else t), 1
-    kids, seen = [], 0
-    for k in t.kids:
-        k2, n = with_leaf_unknown(k, index - seen)
-        kids.append(k2)
-        seen += n
-    return Node(t.op, kids), seen
+    """The tree with its index-th condition (in order) replaced by NULL."""
+    seen = itertools.count()
+    return map_leaves(t, lambda leaf: unknown() if next(seen) == index else leaf)
+
+
+def leaf_count(t):
+    seen = []
+    map_leaves(t, lambda leaf: seen.append(leaf) or leaf)
+    return len(seen)
 
 
 def no_row_can_match(runner, q):
     """Whether, for one of the WHERE's conditions, no local row could match whatever that
-    condition gives: the WHERE with it as NULL is not false for no row (three-valued logic:
-    a row it is false for stays false whatever the condition is), and runs without error."""
-    for index in range(leaf_count(q.where)):
-        q2 = copy.copy(q)
-        q2.where = Node("is not false", [with_leaf_unknown(q.where, index)[0]])
-        q2.select = [Item(["count(*)"])]
-        q2.distinct, q2.group, q2.having, q2.order = False, [], None, []
-        q2.limit = q2.offset = None
-        res, _ = runner.run(q2, LT)
-        if res[0] == "rows" and res[1][0][0] == 0:
-            return True
-    return False
+    condition gives (with it as NULL, the WHERE is false for every row), the count running
+    without error."""
+    return any(rows_not_ruled_out(runner, q, with_leaf_unknown(q.where, index)) == 0
+               for index in range(leaf_count(q.where)))
 
 
 def evaluate(runner, q):

@@ -147,13 +147,16 @@ EXECUTE since09('2024-03-10 12:00:00');
 SELECT array_agg(label ORDER BY label) FROM typ09.l WHERE opened >= '2024-03-10 12:00:00'::timestamp;
 EXECUTE count_since09('2024-01-01');
 SELECT count(*) FROM typ09.l WHERE '2024-01-01'::date <= opened;
--- Read on in another TimeZone, such a scan refuses its next row; one that has returned its
--- last one (the count) ends as usual.
+-- Read on in a TimeZone that converts its values otherwise, such a scan refuses its next row;
+-- one that has returned its last one (the count) ends as usual. The same zone under another
+-- name (Japan) converts them alike: that scan goes on.
 BEGIN;
 DECLARE rows09 CURSOR FOR SELECT label FROM typ09.t WHERE opened >= '2024-01-01'::date;
 DECLARE count09 CURSOR FOR SELECT count(*) FROM typ09.t WHERE opened >= '2024-01-01'::date;
 FETCH 1 FROM rows09;
 FETCH 1 FROM count09;
+SET LOCAL TimeZone = 'Japan';
+FETCH 1 FROM rows09;
 SET LOCAL TimeZone = 'UTC';
 FETCH 1 FROM count09;
 FETCH 1 FROM rows09;

@@ -70,8 +70,11 @@ class ScanState {
     List *runtime_states = NIL; // ExprState per runtime value
     bool started = false;
     // The TimeZone the request's converted values were computed in (plan.converted_values),
-    // while it is open; null if it has none.
+    // while it is open; null if it has none. Then also the runtime values before and after
+    // the conversion (by value: timestamps and dates).
     const pg_tz *request_zone = nullptr;
+    std::vector<RuntimeValue> unconverted_values;
+    std::vector<RuntimeValue> converted_values;
     FetchStats finished_stats; // of the clients given back, for EXPLAIN ANALYZE
     // The last request's query and path, runtime values in, kept for EXPLAIN ANALYZE once the
     // fetcher is gone. Only under EXPLAIN ANALYZE (auto_explain's too): a nested loop's inner
@@ -82,10 +85,11 @@ class ScanState {
 
     void start(ForeignScanState *node);
     std::vector<RuntimeValue> evaluate_runtime_values(ForeignScanState *node);
-    // The values as sent: converted (plan.converted_values), then as SoQL literals.
-    std::vector<ComparedValue> sendable_values(std::vector<RuntimeValue> runtime) const;
-    // Refuses to go on in another TimeZone than the request's.
-    void check_time_zone() const;
+    // The values as sent: converted (plan.converted_values), then as SoQL literals. Keeps the
+    // zone and the values before and after the conversion, for check_time_zone.
+    std::vector<ComparedValue> sendable_values(std::vector<RuntimeValue> runtime);
+    // Refuses to go on in a TimeZone that converts the request's values otherwise.
+    void check_time_zone();
     // Stops the worker and drops the request and its rows; the client stays for the next loop.
     void drop_request();
     // Stops the worker and gives the client back, its counters kept; frees the pages.
@@ -128,8 +132,14 @@ std::vector<RuntimeValue> ScanState::evaluate_runtime_values(ForeignScanState *n
     return runtime;
 }
 
-std::vector<ComparedValue> ScanState::sendable_values(std::vector<RuntimeValue> runtime) const {
-    convert_runtime_values(runtime, plan.converted_values);
+std::vector<ComparedValue> ScanState::sendable_values(std::vector<RuntimeValue> runtime) {
+    request_zone = nullptr;
+    if (!plan.converted_values.empty()) {
+        unconverted_values = runtime;
+        convert_runtime_values(runtime, plan.converted_values);
+        converted_values = runtime;
+        request_zone = session_timezone;
+    }
     std::vector<ComparedValue> values;
     values.reserve(runtime.size());
     for (const RuntimeValue &v : runtime)
@@ -142,7 +152,7 @@ void ScanState::start(ForeignScanState *node) {
     drop_request();
     rows_read = 0;
     started = true;
-    request_zone = plan.converted_values.empty() ? nullptr : session_timezone;
+    request_zone = nullptr;
     sent_query.clear(); // this loop's, once it has run out
     sent_path.clear();
     // Before any value is converted: a NULL here matches no row, whatever the other values are,
@@ -164,18 +174,30 @@ void ScanState::start(ForeignScanState *node) {
 
 // Postgres compares each row as it comes, in the TimeZone of that moment; the portal filtered
 // them all with values converted in the zone the scan started in. A cursor fetched on after
-// SET TimeZone (or a set_config() per row) would mix the two. Called for each row about to be
-// returned: a scan that has returned its last row ends as usual.
-void ScanState::check_time_zone() const {
+// SET TimeZone (or a set_config() per row) would mix the two, unless the new zone converts the
+// values as the old one did ('UTC' after 'Etc/UTC', or any zone with the same offsets around
+// them). Called for each row about to be returned: a scan that has returned its last row ends
+// as usual.
+void ScanState::check_time_zone() {
     if (!request_zone || request_zone == session_timezone)
         return;
+    std::vector<RuntimeValue> again = unconverted_values;
+    convert_runtime_values(again, plan.converted_values);
+    bool same = std::equal(again.begin(), again.end(), converted_values.begin(),
+                           [](const RuntimeValue &a, const RuntimeValue &b) {
+                               return a.isnull == b.isnull && (a.isnull || a.value == b.value);
+                           });
+    if (same) {
+        request_zone = session_timezone;
+        return;
+    }
     std::string name = relname;
     pg::call([&] {
         ereport(ERROR,
                 (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                  errmsg("TimeZone changed during a scan of foreign table %s", name.c_str()),
                  errdetail("Its request compares timestamps converted in the TimeZone the scan "
-                           "started in."),
+                           "started in, which this TimeZone converts otherwise."),
                  errhint("Set TimeZone before opening the cursor, or open it again.")));
     });
 }

@@ -41,7 +41,7 @@ INC_COLS = ["id", "case_number", "occurred_at", "block", "iucr", "primary_type",
             "community_area", "fbi_code", "x_coordinate", "y_coordinate", "year", "updated_at",
             "latitude", "longitude"]
 
-SMALL_SORT_LOAD = "crime_sync() full, 4MB sorts"
+PARALLEL_SORT_LOAD = "crime_sync() full, 64MB sorts"
 INCREMENTAL_AGAIN = "crime_sync() incr. 1%, again"
 SODA_URL = os.environ.get("SODA_URL", "http://127.0.0.1:25481")
 REQLOG = os.path.join(os.environ.get("RUN_DIR", os.path.join(REPO, ".run", "bench")), "soda", "requests.log")
@@ -474,21 +474,24 @@ def measure(args):
     assert count("crime.incidents") == n
     M.append(r)
 
-    # 3b. the same full load, its index builds sorting in 4 MB (maintenance_work_mem), in a fresh
-    #     database: the memory/speed trade-off of that setting, measured in the same run. 4 MB
-    #     keeps the backend flat; PostgreSQL's default 64 MB lets each build run in parallel.
-    fresh_database("chicago_smallsort", args)
-    s = Session("chicago_smallsort")
-    s.cur.execute("SET maintenance_work_mem = '4MB'")
+    # 3b. the same full load with chicago_crime.index_build_memory = -1, in a fresh database: its
+    #     index builds sort in maintenance_work_mem (PostgreSQL's default 64 MB, each build in
+    #     parallel) instead of the default 4 MB: the memory/speed trade-off of that setting,
+    #     measured in the same run. Not a default, so not judged by the memory targets.
+    fresh_database("chicago_parallelsort", args)
+    s = Session("chicago_parallelsort")
+    s.cur.execute("SET chicago_crime.index_build_memory = '-1'")
+    s.cur.execute("SHOW maintenance_work_mem")
+    assert s.cur.fetchone()[0] == "64MB"
     with s:
         s.cur.execute("SELECT status, error FROM crime_sync()")
         status, error = s.cur.fetchone()
     if status != "succeeded":
-        raise SystemExit("crime_sync() with 4 MB sorts %s: %s" % (status, error))
-    got = count("crime.incidents", "chicago_smallsort")
+        raise SystemExit("crime_sync() with 64 MB sorts %s: %s" % (status, error))
+    got = count("crime.incidents", "chicago_parallelsort")
     assert got == n, (got, n)
-    M.append(s.result(SMALL_SORT_LOAD, n))
-    psql_admin("DROP DATABASE chicago_smallsort")
+    M.append(s.result(PARALLEL_SORT_LOAD, n))
+    psql_admin("DROP DATABASE chicago_parallelsort")
 
     # 4. full load with crime_backfill() in a fresh database
     fresh_database("chicago_backfill", args)
@@ -724,7 +727,7 @@ def report(args):
               "; ".join("%s: %.0f vs %.0f rows/s = %.0f%%" % (
                   scan["name"] + " (" + f + ")", rps(scan), rps(curl), 100 * rps(scan) / rps(curl))
                         for scan, curl, f in pairs) + " (curl on the same keyset pages, same encoding)"))
-    fdw = ["FDW full-row scan", "FDW scan, sync columns", "crime_sync() full load", SMALL_SORT_LOAD,
+    fdw = ["FDW full-row scan", "FDW scan, sync columns", "crime_sync() full load",
            "crime_backfill() full load", "crime_sync() incremental 1%", INCREMENTAL_AGAIN]
     fdw = [k for k in fdw if k in Mb]
     worst = max(Mb[k]["vmhwm_kb"] for k in fdw)
@@ -747,10 +750,22 @@ def report(args):
         L.append("%-4s %s: %s" % ("PASS" if ok else "FAIL", name, detail))
     # not a target of the issue: VmHWM counts the shared buffers a backend touched (up to
     # shared_buffers = 256MB in the bench cluster), so also show private memory
+    shown = fdw + [k for k in (PARALLEL_SORT_LOAD,) if k in Mb]
     L.append("INFO backend private memory (peak RssAnon): " + ", ".join(
-        "%s %s" % (k, fmt_mb(Mb[k]["peak_anon_kb"])) for k in fdw) + (
+        "%s %s" % (k, fmt_mb(Mb[k]["peak_anon_kb"])) for k in shown) + (
         "" if len(results) < 2 else "; at %d rows: " % results[0]["rows"] + ", ".join(
-            "%s %s" % (k, fmt_mb(Ms[k]["peak_anon_kb"])) for k in fdw)))
+            "%s %s" % (k, fmt_mb(Ms[k]["peak_anon_kb"])) for k in shown if k in Ms)))
+    if PARALLEL_SORT_LOAD in Mb:
+        par = Mb[PARALLEL_SORT_LOAD]
+        L.append("INFO chicago_crime.index_build_memory = -1 (the first load's index builds in maintenance_work_mem, "
+                 "64MB, in parallel): %.2f s = %.2fx the default's time, VmHWM %s MB%s (default: %s MB%s)" % (
+                     par["seconds"], par["seconds"] / full["seconds"], fmt_mb(par["vmhwm_kb"]),
+                     "" if len(results) < 2 or PARALLEL_SORT_LOAD not in Ms else
+                     ", %+.0f%% from %d rows" % (100 * (par["vmhwm_kb"] / Ms[PARALLEL_SORT_LOAD]["vmhwm_kb"] - 1),
+                                                 results[0]["rows"]),
+                     fmt_mb(full["vmhwm_kb"]),
+                     "" if len(results) < 2 else
+                     ", %+.0f%%" % (100 * (full["vmhwm_kb"] / Ms["crime_sync() full load"]["vmhwm_kb"] - 1))))
     sc = [(k, Mb[k].get("server_cpu"), Mb[k].get("pg_cpu")) for k in
           ("curl JSON keyset", "FDW full-row scan", "curl CSV keyset (sync)", "FDW scan, sync columns",
            "crime_sync() full load", "baseline (b) COPY+INSERT") if k in Mb]

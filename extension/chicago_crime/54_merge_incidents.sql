@@ -20,6 +20,8 @@ DECLARE
     primary_key_name name;
     primary_key_def text;
     inserted bigint;
+    -- Set before anything is fetched, so that a bad value fails the run at once.
+    caller_sort_memory constant text := crime.apply_index_build_memory();
 BEGIN
     -- The table is empty, so holding its lock until commit blocks nobody's data. The primary
     -- key stays if a foreign key depends on it.
@@ -85,11 +87,13 @@ BEGIN
             EXECUTE index_def;
         END LOOP;
     END IF;
+    -- (On an error, the rollback of the caller's subtransaction restores it.)
+    PERFORM pg_catalog.set_config('maintenance_work_mem', caller_sort_memory, true);
     RETURN inserted;
 END
 $$;
 COMMENT ON FUNCTION crime.load_into_empty_incidents(text) IS
-    'The first load: inserts the rows of portal_query (crime.incidents'' columns) into the empty crime.incidents through crime.bulk_insert, with its indexes and primary key dropped first and built again after, under an ACCESS EXCLUSIVE lock held until commit. Refuses a table with rows its snapshot sees (under REPEATABLE READ, a row committed after the snapshot is not refused but kept beside the loaded ones). Returns the number of rows inserted. Internal: called by crime.merge_incidents()';
+    'The first load: inserts the rows of portal_query (crime.incidents'' columns) into the empty crime.incidents through crime.bulk_insert, with its indexes and primary key dropped first and built again after (sorting in chicago_crime.index_build_memory), under an ACCESS EXCLUSIVE lock held until commit. Refuses a table with rows its snapshot sees (under REPEATABLE READ, a row committed after the snapshot is not refused but kept beside the loaded ones). Returns the number of rows inserted. Internal: called by crime.merge_incidents()';
 
 CREATE FUNCTION crime.merge_incidents(
     updated_since   timestamp DEFAULT NULL,

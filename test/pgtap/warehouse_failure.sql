@@ -14,7 +14,7 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(62);
+SELECT plan(64);
 
 -------------------------------------------------------------------------------------------------
 -- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
@@ -62,6 +62,16 @@ SELECT is(pg_temp.fault_requests(:'replay_fault'), 4::bigint, '... at the second
 SELECT is((SELECT count(*) FROM crime.incidents), 0::bigint, '... leaving crime.incidents empty');
 ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'soda_url');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (DROP page_size);
+
+-- An index_build_memory that maintenance_work_mem would refuse fails the first load before it
+-- fetches anything, naming the setting (not maintenance_work_mem, which the user never set).
+SET chicago_crime.index_build_memory = '512kB';
+CREATE TEMP TABLE run_0m AS SELECT * FROM crime_sync();
+RESET chicago_crime.index_build_memory;
+SELECT is(status || ': ' || error,
+          'failed: chicago_crime.index_build_memory must be an amount of memory of at least 1MB, or -1, not "512kB"',
+          'a first load with chicago_crime.index_build_memory below 1MB fails, naming the setting') FROM run_0m;
+SELECT is((SELECT count(*) FROM crime.incidents), 0::bigint, '... leaving crime.incidents empty');
 SELECT cmp_ok(pg_relation_size('crime.incidents'), '>', 0::bigint,
               'the aborted loads left their pages in the file (dead rows)');
 
@@ -226,7 +236,7 @@ SELECT is((SELECT count(*) FROM crime.incidents WHERE description = 'CHANGED AT 
 SELECT isnt(pg_temp.warehouse_digest(), :'digest_before', '(and the digest that showed "nothing changed" sees them)');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'failed' AND finished_at IS NOT NULL
                                                   AND error IS NOT NULL AND inserted + updated + deleted = 0),
-          11::bigint, 'crime.sync_runs keeps the eleven failed runs (the two failed first loads included), finished, with their errors');
+          12::bigint, 'crime.sync_runs keeps the twelve failed runs (the three failed first loads included), finished, with their errors');
 
 SELECT * FROM finish();
 

@@ -21,11 +21,21 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(130);
+SELECT plan(136);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
 -------------------------------------------------------------------------------------------------
+-- What maintenance_work_mem each index build of the load runs with (its sort memory).
+CREATE TABLE index_builds (command text, sort_memory text);
+CREATE FUNCTION record_index_build() RETURNS event_trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.index_builds  -- (the load runs with search_path pg_catalog, pg_temp)
+    SELECT command_tag, pg_catalog.current_setting('maintenance_work_mem') FROM pg_catalog.pg_event_trigger_ddl_commands();
+END $$;
+CREATE EVENT TRIGGER record_index_builds ON ddl_command_end WHEN TAG IN ('CREATE INDEX', 'ALTER TABLE')
+    EXECUTE FUNCTION record_index_build();
+SET maintenance_work_mem = '7MB';
 SET track_functions = 'all';
 BEGIN;
 CREATE TEMP TABLE run1 AS SELECT * FROM crime_sync();
@@ -83,6 +93,29 @@ SELECT set_eq($$SELECT pg_get_indexdef(indexrelid) FROM pg_index WHERE indrelid 
                        ('CREATE INDEX incidents_primary_type_occurred_at_idx ON crime.incidents USING btree (primary_type, occurred_at)')$$,
               'after the first load crime.incidents has its indexes back, as declared');
 SELECT col_is_pk('crime', 'incidents', 'id', 'after the first load id is the primary key again');
+SELECT results_eq($$SELECT command, sort_memory, count(*) FROM index_builds GROUP BY 1, 2 ORDER BY 1$$,
+                  $$VALUES ('ALTER TABLE', '4MB', 2::bigint), ('CREATE INDEX', '4MB', 2::bigint)$$,
+                  'the first load drops and adds the primary key and builds both indexes sorting in 4MB '
+                  '(chicago_crime.index_build_memory''s default), not in the session''s maintenance_work_mem');
+SELECT is(current_setting('maintenance_work_mem'), '7MB', 'and leaves the session''s maintenance_work_mem as it was');
+-- Rolled back: a load that fails, then one with index_build_memory = -1 (empty, into the emptied
+-- table).
+TRUNCATE index_builds;
+BEGIN;
+SET LOCAL maintenance_work_mem = '5MB';
+SET LOCAL chicago_crime.index_build_memory = '32MB';
+SELECT throws_ok($$SELECT crime.load_into_empty_incidents('SELECT NULL::bigint AS id WHERE false')$$,
+                 '55000', 'crime.incidents is not empty', 'a first load that fails (here: refused) ...');
+SELECT is(current_setting('maintenance_work_mem'), '5MB', '... leaves maintenance_work_mem as it was');
+DELETE FROM crime.incidents;
+SET LOCAL chicago_crime.index_build_memory = '-1';
+SELECT is(crime.load_into_empty_incidents('SELECT NULL::bigint AS id WHERE false'), 0::bigint,
+          'a load with chicago_crime.index_build_memory = -1 ...');
+SELECT is((SELECT array_agg(DISTINCT sort_memory) FROM index_builds), '{5MB}',
+          '... builds the indexes in the session''s maintenance_work_mem');
+ROLLBACK;
+DROP EVENT TRIGGER record_index_builds;
+RESET maintenance_work_mem;
 SELECT 'crime.incidents_occurred_at_idx'::regclass::oid AS occurred_at_index \gset
 SELECT throws_ok($$SELECT crime.load_into_empty_incidents('SELECT NULL::bigint AS id WHERE false')$$,
                  '55000', 'crime.incidents is not empty',

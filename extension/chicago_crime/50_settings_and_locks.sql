@@ -39,7 +39,8 @@ COMMENT ON FUNCTION crime.typed_setting(text, text, anyelement) IS
 -- 8M). With 4 MB the sorts spill to disk and the backend stays flat at any size, for about 10%
 -- more time on the real dataset's 8M rows (docs/benchmark.md, "The first load's index sorts").
 -- Applied with SET LOCAL semantics, so a value maintenance_work_mem refuses fails here, before
--- anything is fetched, with an error naming this setting. Returns the value it replaced.
+-- anything is fetched, with an error naming this setting. Returns the value it replaced, or
+-- NULL when it changed nothing (-1).
 CREATE FUNCTION crime.apply_index_build_memory()
 RETURNS text
 LANGUAGE plpgsql
@@ -51,19 +52,20 @@ SET standard_conforming_strings = on
 AS $$
 DECLARE
     caller_value constant text := pg_catalog.current_setting('maintenance_work_mem');
-    value constant text := crime.setting('index_build_memory', '4MB');
+    value constant text := pg_catalog.btrim(crime.setting('index_build_memory', '4MB'));
 BEGIN
-    IF value <> '-1' THEN
-        PERFORM pg_catalog.set_config('maintenance_work_mem', value, true);
+    IF value = '-1' THEN
+        RETURN NULL;
     END IF;
+    PERFORM pg_catalog.set_config('maintenance_work_mem', value, true);
     RETURN caller_value;
 EXCEPTION WHEN invalid_parameter_value THEN
-    RAISE EXCEPTION 'chicago_crime.index_build_memory must be an amount of memory of at least 1MB, or -1, not "%"', value
+    RAISE EXCEPTION 'chicago_crime.index_build_memory must be -1 or a value maintenance_work_mem accepts, not "%"', value
         USING ERRCODE = 'invalid_parameter_value', DETAIL = SQLERRM,
-              HINT = 'Set it to a value such as ''4MB'' or ''64MB'', to -1 for maintenance_work_mem, or RESET it.';
+              HINT = 'Set it to a size such as ''4MB'' or ''64MB'' (at least 1MB), to -1 for maintenance_work_mem, or RESET it.';
 END $$;
 COMMENT ON FUNCTION crime.apply_index_build_memory() IS
-    'Sets maintenance_work_mem, until the end of the transaction or until set back, to chicago_crime.index_build_memory (default 4MB; -1 keeps maintenance_work_mem): the memory each index build of the first load sorts in. Returns the maintenance_work_mem it replaced. Internal: called by crime.load_into_empty_incidents()';
+    'Sets maintenance_work_mem, until the end of the transaction or until set back, to chicago_crime.index_build_memory (default 4MB; -1 keeps maintenance_work_mem): the memory each index build of the first load sorts in. Returns the maintenance_work_mem it replaced, or NULL if it set nothing. Internal: called by crime.load_into_empty_incidents()';
 
 CREATE FUNCTION crime.dataset_of(foreign_table regclass)
 RETURNS text

@@ -88,7 +88,9 @@ BEGIN
         END LOOP;
     END IF;
     -- (On an error, the rollback of the caller's subtransaction restores it.)
-    PERFORM pg_catalog.set_config('maintenance_work_mem', caller_sort_memory, true);
+    IF caller_sort_memory IS NOT NULL THEN
+        PERFORM pg_catalog.set_config('maintenance_work_mem', caller_sort_memory, true);
+    END IF;
     RETURN inserted;
 END
 $$;

@@ -71,7 +71,8 @@ class ScanState {
     bool started = false;
     // The TimeZone the request's converted values were computed in (plan.converted_values),
     // while it is open; null if it has none. Then also the runtime values before and after
-    // the conversion (by value: timestamps and dates).
+    // the conversion. check_time_zone compares only the converted ones, timestamps passed by
+    // value (FLOAT8PASSBYVAL); the others are carried along as they were, never read.
     const pg_tz *request_zone = nullptr;
     std::vector<RuntimeValue> unconverted_values;
     std::vector<RuntimeValue> converted_values;
@@ -179,6 +180,7 @@ void ScanState::start(ForeignScanState *node) {
 // them). Called for each row about to be returned: a scan that has returned its last row ends
 // as usual.
 void ScanState::check_time_zone() {
+    static_assert(FLOAT8PASSBYVAL, "converted timestamps are compared as Datums");
     if (!request_zone || request_zone == session_timezone)
         return;
     std::vector<RuntimeValue> again = unconverted_values;

@@ -21,7 +21,7 @@ CREATE TEMP TABLE source_csv (
     longitude double precision);
 \copy source_csv FROM PROGRAM 'gzip -dc data/crimes.csv.gz' WITH (FORMAT csv, HEADER true)
 
-SELECT plan(136);
+SELECT plan(139);
 
 -------------------------------------------------------------------------------------------------
 -- 1. First run: a full load, through SELECT * FROM crime_sync()
@@ -108,6 +108,12 @@ SELECT throws_ok($$SELECT crime.load_into_empty_incidents('SELECT NULL::bigint A
                  '55000', 'crime.incidents is not empty', 'a first load that fails (here: refused) ...');
 SELECT is(current_setting('maintenance_work_mem'), '5MB', '... leaves maintenance_work_mem as it was');
 DELETE FROM crime.incidents;
+SELECT is(crime.load_into_empty_incidents('SELECT NULL::bigint AS id WHERE false'), 0::bigint,
+          'a load with chicago_crime.index_build_memory = 32MB ...');
+SELECT is((SELECT array_agg(DISTINCT sort_memory) FROM index_builds), '{32MB}',
+          '... builds the indexes in 32MB');
+SELECT is(current_setting('maintenance_work_mem'), '5MB', '... and sets maintenance_work_mem back after them');
+TRUNCATE index_builds;
 SET LOCAL chicago_crime.index_build_memory = '-1';
 SELECT is(crime.load_into_empty_incidents('SELECT NULL::bigint AS id WHERE false'), 0::bigint,
           'a load with chicago_crime.index_build_memory = -1 ...');

@@ -77,7 +77,7 @@ RETURN 'WITH ' || leading_items || CASE WHEN add THEN
      FROM crime.tally_definitions() d)
 ELSE ', changed_tallies AS (SELECT ''{}''::regclass[] AS tallies) ' END || final_select;
 COMMENT ON FUNCTION crime.tally_statement(text, text, boolean) IS
-    'Builds the statement that applies the row versions of a WITH item named "changes" to the tallies (see crime.tally_definitions()); used by crime.merge_incidents()';
+    'Builds the statement that applies the row versions of a WITH item named "changes" to the tallies (see crime.tally_definitions()); used by the merges (crime.upsert_incidents(), crime.load_empty_range(), crime.resync_range())';
 
 CREATE FUNCTION crime.prune_tallies()
 RETURNS void

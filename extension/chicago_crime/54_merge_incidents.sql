@@ -98,8 +98,10 @@ COMMENT ON FUNCTION crime.load_into_empty_incidents(text) IS
     'The first load: inserts the rows of portal_query (crime.incidents'' columns) into the empty crime.incidents through crime.bulk_insert, with its indexes and primary key dropped first and built again after (sorting in chicago_crime.index_build_memory), under an ACCESS EXCLUSIVE lock held until commit. Refuses a table with rows its snapshot sees (under REPEATABLE READ, a row committed after the snapshot is not refused but kept beside the loaded ones). Returns the number of rows inserted. Internal: called by crime.merge_incidents()';
 
 -- The SQL every merge is built from, in one place: the portal's rows as crime.incidents'
--- columns, and the statements that upsert them and adjust the tallies (for
--- crime.tally_statement, which closes their "changes" item and adds the tally writes).
+-- columns, and the WITH items that upsert them and feed their row versions to the tallies
+-- (ending with "changes"; crime.tally_statement puts WITH in front and the tally writes after).
+-- IMMUTABLE says what it is; PostgreSQL still runs it at each call (it returns a record), a
+-- few string functions.
 CREATE FUNCTION crime.merge_sql(
     OUT portal_rows text,
     OUT upsert text,
@@ -236,7 +238,7 @@ BEGIN
         LEFT JOIN LATERAL $sql$ || old_version || ' ON true';
     -- Every row of a range ($1, $2) just loaded, counted in.
     range_changes := format('changes AS (SELECT 1 AS sign, %s FROM crime.incidents i
-                                         WHERE i.occurred_at >= $1 AND i.occurred_at < $2)',
+                                        WHERE i.occurred_at >= $1 AND i.occurred_at < $2)',
                             tally_columns_of_i);
 END
 $$;
@@ -309,7 +311,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION crime.load_empty_range(text, text, timestamp, timestamp, boolean) IS
-    'When crime.incidents has no row occurring in [occurred_from, occurred_before), inserts the rows of portal_query through crime.bulk_insert and counts them into the tallies (unless keep_tallies is false); portal_summary gives their number and greatest updated_on. Returns rows fetched, inserted, the greatest updated_on and the tallies changed; NULLs when the range has local rows or the load met an id already there (nothing changed then). Internal: used by crime.merge_incidents()';
+    'When crime.incidents has no row occurring in [occurred_from, occurred_before), inserts the rows of portal_query through crime.bulk_insert and counts them into the tallies (unless keep_tallies is false); portal_summary gives their number and greatest updated_on. Returns rows fetched, inserted, the greatest updated_on and the tallies changed; NULLs when the range has local rows, or when the load met an id already there or one the portal sent twice (nothing changed then). Internal: used by crime.merge_incidents()';
 
 -- The range re-sync (one month at a time, so small): upserts the range's portal rows and
 -- deletes its local rows the portal no longer has, with their tallies, in one statement.

@@ -70,12 +70,12 @@ class ScanState {
     List *runtime_states = NIL; // ExprState per runtime value
     bool started = false;
     // The TimeZone the request's converted values were computed in (plan.converted_values),
-    // while it is open; null if it has none. Then also the runtime values before and after
+    // while it is open; null if it has none. Then also its runtime values before and after
     // the conversion. check_time_zone compares only the converted ones, timestamps passed by
     // value (FLOAT8PASSBYVAL); the others are carried along as they were, never read.
     const pg_tz *request_zone = nullptr;
-    std::vector<RuntimeValue> unconverted_values;
-    std::vector<RuntimeValue> converted_values;
+    std::vector<RuntimeValue> values_before_conversion;
+    std::vector<RuntimeValue> values_after_conversion;
     FetchStats finished_stats; // of the clients given back, for EXPLAIN ANALYZE
     // The last request's query and path, runtime values in, kept for EXPLAIN ANALYZE once the
     // fetcher is gone. Only under EXPLAIN ANALYZE (auto_explain's too): a nested loop's inner
@@ -134,11 +134,10 @@ std::vector<RuntimeValue> ScanState::evaluate_runtime_values(ForeignScanState *n
 }
 
 std::vector<ComparedValue> ScanState::sendable_values(std::vector<RuntimeValue> runtime) {
-    request_zone = nullptr;
     if (!plan.converted_values.empty()) {
-        unconverted_values = runtime;
+        values_before_conversion = runtime;
         convert_runtime_values(runtime, plan.converted_values);
-        converted_values = runtime;
+        values_after_conversion = runtime;
         request_zone = session_timezone;
     }
     std::vector<ComparedValue> values;
@@ -153,8 +152,8 @@ void ScanState::start(ForeignScanState *node) {
     drop_request();
     rows_read = 0;
     started = true;
-    request_zone = nullptr;
-    sent_query.clear(); // this loop's, once it has run out
+    request_zone = nullptr; // set again when values are converted (sendable_values)
+    sent_query.clear();     // this loop's, once it has run out
     sent_path.clear();
     // Before any value is converted: a NULL here matches no row, whatever the other values are,
     // so a value that could not be sent must not fail the query.
@@ -183,9 +182,9 @@ void ScanState::check_time_zone() {
     static_assert(FLOAT8PASSBYVAL, "converted timestamps are compared as Datums");
     if (!request_zone || request_zone == session_timezone)
         return;
-    std::vector<RuntimeValue> again = unconverted_values;
+    std::vector<RuntimeValue> again = values_before_conversion;
     convert_runtime_values(again, plan.converted_values);
-    bool same = std::equal(again.begin(), again.end(), converted_values.begin(),
+    bool same = std::equal(again.begin(), again.end(), values_after_conversion.begin(),
                            [](const RuntimeValue &a, const RuntimeValue &b) {
                                return a.isnull == b.isnull && (a.isnull || a.value == b.value);
                            });

@@ -95,7 +95,9 @@ REVOKE EXECUTE ON FUNCTION crime.bulk_insert(regclass, text) FROM bulk_caller;
 REVOKE USAGE ON SCHEMA crime FROM bulk_caller;
 DROP ROLE bulk_caller;
 
+SET client_min_messages = warning;
 DROP EXTENSION chicago_crime;
+RESET client_min_messages;
 DROP OPERATOR public.= (integer, numeric);
 DROP OPERATOR public.= (numeric, integer);
 DROP OPERATOR public.= (oid, regclass);

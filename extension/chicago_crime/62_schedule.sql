@@ -79,3 +79,57 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.crime_unschedule() IS
     'Removes the pg_cron job "crime_sync@<database>" of this database and the current user; returns false when there was none. Raises a clear error when pg_cron is not installed in this database';
+
+-- The sync job lives in pg_cron's table, not in the extension: without this, DROP EXTENSION left
+-- it failing on every run ("schema crime does not exist"), and a later CREATE EXTENSION made it
+-- start a first load against the default portal. Called by crime.on_drop_extension() just
+-- before DROP EXTENSION drops chicago_crime, in the same transaction. It removes every job that
+-- runs this database's sync, whatever its name (one made from crime_schedule()'s hint, or by
+-- hand). pg_cron's row-level security shows a role only its own jobs; a superuser sees them
+-- all. When pg_cron lives in another database, nothing here can reach its table: a NOTICE says
+-- what to run there.
+CREATE FUNCTION crime.forget_sync_job()
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
+AS $$
+DECLARE
+    cron_database text := current_setting('cron.database_name', true);
+    job           record;
+BEGIN
+    IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
+        IF cron_database IS NOT NULL THEN
+            RAISE NOTICE 'DROP EXTENSION chicago_crime cannot remove a pg_cron job of this database: pg_cron lives in database "%"', cron_database
+                USING HINT = format('If the sync was scheduled, remove its job there with SELECT cron.unschedule(%L);',
+                                    crime.sync_job_name());
+        END IF;
+        RETURN;
+    END IF;
+    FOR job IN EXECUTE 'SELECT jobid, jobname FROM cron.job WHERE database = $1 AND command = $2 ORDER BY jobid'
+               USING current_database(), 'CALL crime.run_scheduled_sync()'
+    LOOP
+        EXECUTE 'SELECT cron.unschedule($1)' USING job.jobid;
+        RAISE NOTICE 'DROP EXTENSION chicago_crime removed pg_cron job % (%)', job.jobid, job.jobname;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION crime.forget_sync_job() IS
+    'Removes the pg_cron jobs that run this database''s sync (those the current role may see), with a NOTICE each; when pg_cron lives in another database, a NOTICE saying what to run there. Called by DROP EXTENSION chicago_crime (event trigger chicago_crime_forget_sync_job)';
+
+CREATE FUNCTION crime.on_drop_extension()
+RETURNS event_trigger
+LANGUAGE C
+AS '$libdir/socrata_fdw', 'socrata_on_drop_extension';
+COMMENT ON FUNCTION crime.on_drop_extension() IS
+    'Event trigger function: calls crime.forget_sync_job() when a DROP EXTENSION is about to drop chicago_crime (named, or socrata_fdw with CASCADE)';
+
+-- A member of the extension, so it goes with it; ddl_command_start is the last moment it exists.
+CREATE EVENT TRIGGER chicago_crime_forget_sync_job ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION')
+    EXECUTE FUNCTION crime.on_drop_extension();
+COMMENT ON EVENT TRIGGER chicago_crime_forget_sync_job IS
+    'DROP EXTENSION chicago_crime also removes the pg_cron jobs that run this database''s sync (crime.forget_sync_job())';

@@ -8,3 +8,5 @@ REVOKE ALL ON FUNCTION crime.sync_bound() FROM PUBLIC;
 -- It writes into any table it is given, as the caller (with the caller's privileges): the
 -- warehouse's loads need it, nobody else.
 REVOKE ALL ON FUNCTION crime.bulk_insert(regclass, text) FROM PUBLIC;
+-- Called by the event trigger on DROP EXTENSION (a direct call, which needs no grant).
+REVOKE ALL ON FUNCTION crime.forget_sync_job() FROM PUBLIC;

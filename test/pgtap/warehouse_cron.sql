@@ -1,5 +1,5 @@
 -- chicago_crime: crime_schedule() creates (and replaces) a pg_cron job that really runs the sync,
--- and crime_unschedule() removes it.
+-- crime_unschedule() removes it, and so does DROP EXTENSION.
 --
 -- pg_cron lives in one database (cron.database_name, "chicago" in the test cluster): this test runs
 -- in the database pg_prove connects to, which must be that one, and leaves it as it found it. It
@@ -47,7 +47,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(15);
+SELECT plan(20);
 
 SELECT crime_schedule('*/5 * * * *') AS job_id \gset
 SELECT is(concat_ws(' | ', jobname, schedule, command, database, username),
@@ -109,6 +109,40 @@ SELECT is((SELECT count(*) FROM cron.job WHERE jobname = 'crime_sync@' || curren
 SELECT is((SELECT count(*) FROM cron.job WHERE database = :'second_db'), 1::bigint,
           '... and only this database''s');
 SELECT ok(NOT crime_unschedule(), 'without a job, crime_unschedule() returns false');
+
+-- DROP EXTENSION takes this database's sync jobs with it (event trigger
+-- chicago_crime_forget_sync_job), whatever their names; not other databases' jobs nor other
+-- commands; not when the drop is rolled back. Only where the warehouse was made by this test:
+-- a warehouse that was here before must not be dropped.
+\if :had_chicago_crime
+SELECT skip('chicago_crime was installed before this test: DROP EXTENSION not tried', 5);
+\else
+SELECT crime_schedule('0 0 1 1 *') AS job_id \gset
+SELECT cron.schedule('sync_scheduled_by_hand', '0 0 1 1 *', 'CALL crime.run_scheduled_sync()') AS hand_job_id \gset
+SELECT cron.schedule('another_command', '0 0 1 1 *', 'SELECT 1') AS other_job_id \gset
+BEGIN;
+DROP EXTENSION chicago_crime;
+ROLLBACK;
+SELECT is((SELECT count(*) FROM cron.job WHERE jobid IN (:job_id, :hand_job_id)), 2::bigint,
+          'a DROP EXTENSION chicago_crime that is rolled back keeps the sync jobs');
+DROP EXTENSION chicago_crime;
+SELECT is((SELECT count(*) FROM cron.job WHERE jobid IN (:job_id, :hand_job_id)), 0::bigint,
+          'DROP EXTENSION chicago_crime removes this database''s sync jobs, whatever their names');
+SELECT is((SELECT count(*) FROM cron.job WHERE database = :'second_db'), 1::bigint,
+          '... not the sync job of another database');
+SELECT is((SELECT count(*) FROM cron.job WHERE jobid = :other_job_id), 1::bigint,
+          '... nor a job with another command');
+SELECT cron.unschedule(:other_job_id) AS unscheduled \gset
+\if :had_socrata_fdw
+SELECT skip('socrata_fdw was installed before this test: DROP EXTENSION socrata_fdw not tried', 1);
+\else
+CREATE EXTENSION chicago_crime;
+SELECT crime_schedule('0 0 1 1 *') AS job_id \gset
+DROP EXTENSION socrata_fdw CASCADE;
+SELECT is((SELECT count(*) FROM cron.job WHERE jobid = :job_id), 0::bigint,
+          'DROP EXTENSION socrata_fdw CASCADE, which drops chicago_crime, removes it too');
+\endif
+\endif
 -- A count, so that \gset has a row even when the job was never made.
 SELECT count(cron.unschedule(jobid)) AS unscheduled FROM cron.job WHERE database = :'second_db' \gset
 SELECT dblink_disconnect('second') AS disconnected \gset
@@ -120,10 +154,10 @@ SELECT * FROM finish();
 \if :had_chicago_crime
 ALTER SERVER chicago_data_portal OPTIONS (SET base_url :'old_base_url');
 \else
-DROP EXTENSION chicago_crime;
+DROP EXTENSION IF EXISTS chicago_crime;
 \if :had_socrata_fdw
 \else
-DROP EXTENSION socrata_fdw;
+DROP EXTENSION IF EXISTS socrata_fdw;
 \endif
 \endif
 \if :had_dblink

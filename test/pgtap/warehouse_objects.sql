@@ -24,7 +24,7 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
-SELECT plan(51);
+SELECT plan(54);
 
 -------------------------------------------------------------------------------------------------
 -- The extension and the portal
@@ -217,8 +217,20 @@ SELECT is(ARRAY(SELECT p.oid::regprocedure::text
 -------------------------------------------------------------------------------------------------
 -- DROP EXTENSION removes everything
 -------------------------------------------------------------------------------------------------
+-- The event trigger that takes the sync job with the extension (warehouse_cron tests what it does).
+SELECT is((SELECT concat_ws(' | ', evtevent, array_to_string(evttags, ','), evtfoid::regproc::text)
+           FROM pg_event_trigger e
+           JOIN pg_depend d ON d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid AND d.deptype = 'e'
+           WHERE e.evtname = 'chicago_crime_forget_sync_job'
+             AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'chicago_crime')),
+          'ddl_command_start | DROP EXTENSION | crime.on_drop_extension',
+          'event trigger chicago_crime_forget_sync_job, a member of the extension, runs on DROP EXTENSION');
+SELECT is((pg_temp.error_of('SELECT crime.on_drop_extension()')).state, '39P01',
+          'its function refuses a direct call');
 DROP EXTENSION chicago_crime;
 SELECT hasnt_schema('crime', 'DROP EXTENSION drops schema crime and its contents');
+SELECT is((SELECT count(*) FROM pg_event_trigger WHERE evtname = 'chicago_crime_forget_sync_job'), 0::bigint,
+          '... the event trigger');
 SELECT is((SELECT count(*) FROM pg_foreign_server WHERE srvname = 'chicago_data_portal'), 0::bigint,
           '... the server');
 SELECT is((SELECT count(*) FROM pg_proc WHERE proname LIKE 'crime\_%'), 0::bigint, '... and the entry points');

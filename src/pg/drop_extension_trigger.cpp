@@ -1,0 +1,66 @@
+// crime.on_drop_extension(): the event trigger function that removes this database's pg_cron
+// sync job when DROP EXTENSION is about to drop chicago_crime.
+//
+// The job lives in pg_cron's table, not in the extension, so DROP EXTENSION alone left it
+// behind: it failed on every run ("schema crime does not exist"), and after a later CREATE
+// EXTENSION it started a first load against the default portal. An event trigger that is a
+// member of the extension is dropped with it, so only ddl_command_start still finds it, and
+// there only the statement's parse tree tells which extensions are being dropped: PL/pgSQL
+// does not see it, hence this function in C. It decides; crime.forget_sync_job() (PL/pgSQL)
+// does the work, in the same transaction as the drop, so a drop that fails or is rolled back
+// keeps the job.
+#include "pg_guard.hpp"
+
+extern "C" {
+#include "commands/event_trigger.h"
+#include "parser/parse_func.h"
+
+PGDLLEXPORT Datum socrata_on_drop_extension(PG_FUNCTION_ARGS);
+PG_FUNCTION_INFO_V1(socrata_on_drop_extension);
+}
+
+namespace {
+
+constexpr const char *kWarehouseExtension = "chicago_crime";
+// chicago_crime requires it: DROP EXTENSION socrata_fdw CASCADE drops the warehouse too.
+constexpr const char *kRequiredExtension = "socrata_fdw";
+
+bool names_extension(const DropStmt *drop, const char *extension) {
+    ListCell *cell = nullptr;
+    foreach (cell, drop->objects) {
+        if (strcmp(strVal(lfirst(cell)), extension) == 0)
+            return true;
+    }
+    return false;
+}
+
+// Plain Postgres reads of the parse tree.
+bool drops_warehouse(const Node *parsetree) {
+    if (parsetree == nullptr || !IsA(parsetree, DropStmt))
+        return false;
+    const auto *drop = castNode(DropStmt, parsetree);
+    if (drop->removeType != OBJECT_EXTENSION)
+        return false;
+    return names_extension(drop, kWarehouseExtension) ||
+           (drop->behavior == DROP_CASCADE && names_extension(drop, kRequiredExtension));
+}
+
+} // namespace
+
+Datum socrata_on_drop_extension(PG_FUNCTION_ARGS) {
+    return socrata::pg::entry([&] {
+        socrata::pg::call([&] {
+            if (!CALLED_AS_EVENT_TRIGGER(fcinfo))
+                ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                                errmsg("crime.on_drop_extension() must be called as an event "
+                                       "trigger")));
+            const auto *event = reinterpret_cast<EventTriggerData *>(fcinfo->context);
+            if (!drops_warehouse(event->parsetree))
+                return;
+            List *name =
+                list_make2(makeString(pstrdup("crime")), makeString(pstrdup("forget_sync_job")));
+            OidFunctionCall0(LookupFuncName(name, 0, nullptr, false));
+        });
+        return static_cast<Datum>(0);
+    });
+}

@@ -17,6 +17,6 @@ CALL crime.run_scheduled_sync();
 SELECT id, kind, status, error, error_sqlstate,
        regexp_replace(error_detail, ' line \d+ at ', ' line N at ', 'g') AS error_detail
 FROM crime.sync_runs ORDER BY id;
--- pg_cron lives in another database (cron.database_name): DROP EXTENSION cannot remove a job
--- of this database, and says what to run there.
+-- pg_cron lives in another database (the test cluster preloads it with cron.database_name =
+-- chicago): DROP EXTENSION cannot remove a job of this database, and says what to run there.
 DROP EXTENSION chicago_crime;

@@ -83,11 +83,12 @@ COMMENT ON FUNCTION @extschema@.crime_unschedule() IS
 -- The sync job lives in pg_cron's table, not in the extension: without this, DROP EXTENSION left
 -- it failing on every run ("schema crime does not exist"), and a later CREATE EXTENSION made it
 -- start a first load against the default portal. Called by crime.on_drop_extension() just
--- before DROP EXTENSION drops chicago_crime, in the same transaction. It removes every job that
--- runs this database's sync, whatever its name (one made from crime_schedule()'s hint, or by
--- hand). pg_cron's row-level security shows a role only its own jobs; a superuser sees them
--- all. When pg_cron lives in another database, nothing here can reach its table: a NOTICE says
--- what to run there.
+-- before DROP EXTENSION drops chicago_crime, in the same transaction, for the extension's owner.
+-- It removes every job that runs this database's sync, whatever its name (one made from
+-- crime_schedule()'s hint, or by hand); pg_cron's row-level security shows a role only its own
+-- jobs, a superuser all. It must not make the drop impossible: if the removal fails (pg_cron
+-- installed but not loaded, say), it removes none and says, in a WARNING, what to run. When
+-- pg_cron lives in another database, its table is out of reach: a NOTICE says what to run there.
 CREATE FUNCTION crime.forget_sync_job()
 RETURNS void
 LANGUAGE plpgsql
@@ -99,26 +100,40 @@ SET standard_conforming_strings = on
 AS $$
 DECLARE
     cron_database text := current_setting('cron.database_name', true);
+    command       constant text := 'CALL crime.run_scheduled_sync()';
+    removal       constant text := format('SELECT cron.unschedule(jobid) FROM cron.job WHERE database = %L AND command = %L;',
+                                          current_database(), command);
     job           record;
+    removed       text[] := '{}';
+    failure       text;
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
-        IF cron_database IS NOT NULL THEN
+        IF cron_database <> current_database() THEN
             RAISE NOTICE 'DROP EXTENSION chicago_crime cannot remove a pg_cron job of this database: pg_cron lives in database "%"', cron_database
-                USING HINT = format('If the sync was scheduled, remove its job there with SELECT cron.unschedule(%L);',
-                                    crime.sync_job_name());
+                USING HINT = format('If the sync was scheduled, remove its jobs there with %s', removal);
         END IF;
         RETURN;
     END IF;
-    FOR job IN EXECUTE 'SELECT jobid, jobname FROM cron.job WHERE database = $1 AND command = $2 ORDER BY jobid'
-               USING current_database(), 'CALL crime.run_scheduled_sync()'
-    LOOP
-        EXECUTE 'SELECT cron.unschedule($1)' USING job.jobid;
-        RAISE NOTICE 'DROP EXTENSION chicago_crime removed pg_cron job % (%)', job.jobid, job.jobname;
-    END LOOP;
+    BEGIN
+        FOR job IN EXECUTE 'SELECT jobid, jobname FROM cron.job WHERE database = $1 AND command = $2 ORDER BY jobid'
+                   USING current_database(), command
+        LOOP
+            EXECUTE 'SELECT cron.unschedule($1)' USING job.jobid;
+            removed := removed || format('%s (%s)', job.jobid, job.jobname);
+        END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+        GET STACKED DIAGNOSTICS failure = MESSAGE_TEXT;
+        RAISE WARNING 'DROP EXTENSION chicago_crime could not remove the pg_cron jobs of this database: %', failure
+            USING HINT = format('Remove them with %s', removal);
+        RETURN;
+    END;
+    IF removed <> '{}' THEN
+        RAISE NOTICE 'DROP EXTENSION chicago_crime removed pg_cron job(s) %', array_to_string(removed, ', ');
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION crime.forget_sync_job() IS
-    'Removes the pg_cron jobs that run this database''s sync (those the current role may see), with a NOTICE each; when pg_cron lives in another database, a NOTICE saying what to run there. Called by DROP EXTENSION chicago_crime (event trigger chicago_crime_forget_sync_job)';
+    'Removes the pg_cron jobs that run this database''s sync (those the current role may see), with a NOTICE; if that fails, none, with a WARNING saying what to run; when pg_cron lives in another database, a NOTICE saying what to run there. Called by DROP EXTENSION chicago_crime (event trigger chicago_crime_forget_sync_job)';
 
 CREATE FUNCTION crime.on_drop_extension()
 RETURNS event_trigger

@@ -1,18 +1,24 @@
 // crime.on_drop_extension(): the event trigger function that removes this database's pg_cron
-// sync job when DROP EXTENSION is about to drop chicago_crime.
+// sync jobs when DROP EXTENSION is about to drop chicago_crime.
 //
-// The job lives in pg_cron's table, not in the extension, so DROP EXTENSION alone left it
-// behind: it failed on every run ("schema crime does not exist"), and after a later CREATE
-// EXTENSION it started a first load against the default portal. An event trigger that is a
+// The jobs live in pg_cron's table, not in the extension, so DROP EXTENSION alone left them
+// behind: they failed on every run ("schema crime does not exist"), and after a later CREATE
+// EXTENSION they started a first load against the default portal. An event trigger that is a
 // member of the extension is dropped with it, so only ddl_command_start still finds it, and
 // there only the statement's parse tree tells which extensions are being dropped: PL/pgSQL
 // does not see it, hence this function in C. It decides; crime.forget_sync_job() (PL/pgSQL)
 // does the work, in the same transaction as the drop, so a drop that fails or is rolled back
-// keeps the job.
+// keeps the jobs. It runs before Postgres checks that the user may drop the extension: for
+// anyone but its owner it does nothing, and the drop fails as it would have.
+//
+// Every DROP EXTENSION in the database now loads this library (its _PG_init only sets
+// glibc's mmap threshold: fdw_handler.cpp).
 #include "pg_guard.hpp"
 
 extern "C" {
 #include "commands/event_trigger.h"
+#include "commands/extension.h"
+#include "utils/acl.h"
 #include "parser/parse_func.h"
 
 PGDLLEXPORT Datum socrata_on_drop_extension(PG_FUNCTION_ARGS);
@@ -38,11 +44,16 @@ bool names_extension(const DropStmt *drop, const char *extension) {
 bool drops_warehouse(const Node *parsetree) {
     if (parsetree == nullptr || !IsA(parsetree, DropStmt))
         return false;
-    const auto *drop = castNode(DropStmt, parsetree);
+    const auto *drop = reinterpret_cast<const DropStmt *>(parsetree);
     if (drop->removeType != OBJECT_EXTENSION)
         return false;
     return names_extension(drop, kWarehouseExtension) ||
            (drop->behavior == DROP_CASCADE && names_extension(drop, kRequiredExtension));
+}
+
+bool user_owns_warehouse() {
+    const Oid extension = get_extension_oid(kWarehouseExtension, true);
+    return OidIsValid(extension) && pg_extension_ownercheck(extension, GetUserId());
 }
 
 } // namespace
@@ -55,7 +66,7 @@ Datum socrata_on_drop_extension(PG_FUNCTION_ARGS) {
                                 errmsg("crime.on_drop_extension() must be called as an event "
                                        "trigger")));
             const auto *event = reinterpret_cast<EventTriggerData *>(fcinfo->context);
-            if (!drops_warehouse(event->parsetree))
+            if (!drops_warehouse(event->parsetree) || !user_owns_warehouse())
                 return;
             List *name =
                 list_make2(makeString(pstrdup("crime")), makeString(pstrdup("forget_sync_job")));

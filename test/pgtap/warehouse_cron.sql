@@ -47,7 +47,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(20);
+SELECT plan(29);
 
 SELECT crime_schedule('*/5 * * * *') AS job_id \gset
 SELECT is(concat_ws(' | ', jobname, schedule, command, database, username),
@@ -112,21 +112,62 @@ SELECT ok(NOT crime_unschedule(), 'without a job, crime_unschedule() returns fal
 
 -- DROP EXTENSION takes this database's sync jobs with it (event trigger
 -- chicago_crime_forget_sync_job), whatever their names; not other databases' jobs nor other
--- commands; not when the drop is rolled back. Only where the warehouse was made by this test:
--- a warehouse that was here before must not be dropped.
+-- commands; not when the drop fails or is rolled back, nor when another extension is dropped.
+-- Only where the warehouse was made by this test: one that was here before must not be dropped.
 \if :had_chicago_crime
-SELECT skip('chicago_crime was installed before this test: DROP EXTENSION not tried', 5);
+SELECT skip('chicago_crime was installed before this test: DROP EXTENSION not tried', 14);
 \else
 SELECT crime_schedule('0 0 1 1 *') AS job_id \gset
 SELECT cron.schedule('sync_scheduled_by_hand', '0 0 1 1 *', 'CALL crime.run_scheduled_sync()') AS hand_job_id \gset
 SELECT cron.schedule('another_command', '0 0 1 1 *', 'SELECT 1') AS other_job_id \gset
+\set sync_jobs 'SELECT count(*) FROM cron.job WHERE jobid IN (' :job_id ', ' :hand_job_id ')'
+
+DROP EXTENSION IF EXISTS no_such_extension;
+SELECT is((:sync_jobs), 2::bigint, 'dropping another extension keeps the sync jobs');
+SELECT throws_ok('DROP EXTENSION socrata_fdw', '2BP01', NULL,
+                 'DROP EXTENSION socrata_fdw without CASCADE fails (chicago_crime requires it)...');
+SELECT is((:sync_jobs), 2::bigint, '... and keeps the sync jobs');
+SELECT throws_ok('DROP EXTENSION chicago_crime, no_such_extension', '42704', NULL,
+                 'a DROP EXTENSION of chicago_crime that fails...');
+SELECT is((:sync_jobs), 2::bigint, '... keeps the sync jobs');
+
+-- Before Postgres checks ownership: someone else's drop fails as it would have.
+CREATE ROLE warehouse_cron_stranger;
+CREATE FUNCTION pg_temp.drop_as_stranger()
+RETURNS text
+LANGUAGE plpgsql
+AS $$
+BEGIN
+    SET LOCAL ROLE warehouse_cron_stranger;
+    DROP EXTENSION chicago_crime;
+    RETURN 'dropped';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END
+$$;
+SELECT is(pg_temp.drop_as_stranger(), '42501: must be owner of extension chicago_crime',
+          'a role that does not own the extension gets Postgres''s own refusal...');
+DROP ROLE warehouse_cron_stranger;
+SELECT is((:sync_jobs), 2::bigint, '... and the sync jobs stay');
+
 BEGIN;
 DROP EXTENSION chicago_crime;
 ROLLBACK;
-SELECT is((SELECT count(*) FROM cron.job WHERE jobid IN (:job_id, :hand_job_id)), 2::bigint,
-          'a DROP EXTENSION chicago_crime that is rolled back keeps the sync jobs');
+SELECT is((:sync_jobs), 2::bigint, 'a DROP EXTENSION chicago_crime that is rolled back keeps the sync jobs');
+
+-- A removal that fails (here pg_cron's function is out of the way) must not block the drop.
+BEGIN;
+ALTER FUNCTION cron.unschedule(bigint) RENAME TO unschedule_out_of_the_way;
+SET LOCAL client_min_messages = error;
 DROP EXTENSION chicago_crime;
-SELECT is((SELECT count(*) FROM cron.job WHERE jobid IN (:job_id, :hand_job_id)), 0::bigint,
+SELECT NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'chicago_crime') AS dropped_anyway,
+       (:sync_jobs) AS jobs_left \gset
+ROLLBACK;
+SELECT ok(:'dropped_anyway'::boolean, 'when the jobs cannot be removed, DROP EXTENSION still drops the extension...');
+SELECT is(:jobs_left::bigint, 2::bigint, '... and removes no job (a WARNING says what to run)');
+
+DROP EXTENSION IF EXISTS chicago_crime;
+SELECT is((:sync_jobs), 0::bigint,
           'DROP EXTENSION chicago_crime removes this database''s sync jobs, whatever their names');
 SELECT is((SELECT count(*) FROM cron.job WHERE database = :'second_db'), 1::bigint,
           '... not the sync job of another database');

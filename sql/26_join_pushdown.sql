@@ -44,6 +44,19 @@ SELECT max(seq) AS mark FROM join26_log \gset
 SELECT p.id, c.primary_type, c.ward FROM picks p JOIN join26_crimes c USING (id) ORDER BY 1;
 SELECT "where" FROM join26_log WHERE seq > :mark AND dataset = 'ijzp-q8t2' ORDER BY seq;
 SELECT join26_same($q$SELECT p.id, c.primary_type FROM picks p JOIN join26_crimes c USING (id)$q$);
+-- Under EXPLAIN ANALYZE too, the scan run once per key shows $1: each loop sent its own value, and
+-- the last one would stand for all of them, beside counters that add up every loop.
+CREATE FUNCTION pg_temp.join26_analyzed(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP
+        IF line ~ 'Foreign Scan|Socrata (query|pages)' THEN
+            RETURN NEXT line;
+        END IF;
+    END LOOP;
+END $$;
+SELECT * FROM pg_temp.join26_analyzed($q$SELECT p.id, c.primary_type FROM picks p JOIN join26_crimes c USING (id)$q$);
 
 -- Outer joins, with a condition on the foreign side sent as well.
 EXPLAIN (COSTS OFF)

@@ -385,15 +385,23 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
         bool placeholders = false; // runtime values shown as $1, $2...
         if (state->prefetch)
             state->prefetch->stop(); // the scan is over; its counters must be quiet
-        if (state->fetcher) {
+        // Under EXPLAIN ANALYZE, a scan with runtime values that ran several times (the inner
+        // side of a nested loop) sent other values in each loop: its last request would stand
+        // for all of them, beside counters that add up every loop.
+        const Instrumentation *instrument = node->ss.ps.instrument;
+        const bool loops_sent_own_values = list_length(state->runtime_states) > 0 &&
+                                           instrument != nullptr && instrument->nloops > 1;
+        if (state->fetcher && !loops_sent_own_values) {
             query = state->fetcher->describe();
             path = state->fetcher->first_request_path();
-        } else if (!state->sent_query.empty()) { // ran out of rows (EXPLAIN ANALYZE)
+        } else if (!state->sent_query.empty() && !loops_sent_own_values) {
+            // ran out of rows (EXPLAIN ANALYZE)
             query = state->sent_query;
             path = state->sent_path;
         } else {
-            // Not started (plain EXPLAIN), or started without a request (a NULL value no row
-            // can match, under EXPLAIN ANALYZE): runtime values are shown as $1, $2...
+            // Not started (plain EXPLAIN), started without a request (a NULL value no row can
+            // match, under EXPLAIN ANALYZE), or run once per outer row: runtime values are
+            // shown as $1, $2...
             placeholders = true;
             ScanRequest request = state->plan.request;
             std::vector<ComparedValue> names;

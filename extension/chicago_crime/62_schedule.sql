@@ -84,9 +84,10 @@ COMMENT ON FUNCTION @extschema@.crime_unschedule() IS
 -- it failing on every run ("schema crime does not exist"), and a later CREATE EXTENSION made it
 -- start a first load against the default portal. Called by crime.on_drop_extension() just
 -- before DROP EXTENSION drops chicago_crime, in the same transaction, for the extension's owner.
--- It removes every job that runs this database's sync, whatever its name (one made from
--- crime_schedule()'s hint, or by hand); pg_cron's row-level security shows a role only its own
--- jobs, a superuser all. It must not make the drop impossible: if the removal fails (pg_cron
+-- It removes every job of this database whose command calls the warehouse's entry points,
+-- whatever its name: crime_schedule()'s, one made from its hint, one made by hand (`SELECT
+-- crime_sync()`), all of which would fail on every run once the extension is gone. pg_cron's
+-- row-level security shows a role only its own jobs, a superuser all. It must not make the drop impossible: if the removal fails (pg_cron
 -- installed but not loaded, say), it removes none and says, in a WARNING, what to run. When
 -- pg_cron lives in another database, its table is out of reach: a NOTICE says what to run there.
 CREATE FUNCTION crime.forget_sync_job()
@@ -100,9 +101,10 @@ SET standard_conforming_strings = on
 AS $$
 DECLARE
     cron_database text := current_setting('cron.database_name', true);
-    command       constant text := 'CALL crime.run_scheduled_sync()';
-    removal       constant text := format('SELECT cron.unschedule(jobid) FROM cron.job WHERE database = %L AND command = %L;',
-                                          current_database(), command);
+    -- A call of crime_sync(), crime_backfill() or crime.run_scheduled_sync(), however qualified.
+    calls_sync    constant text := '[[:<:]](crime_sync|crime_backfill|run_scheduled_sync)[[:space:]]*[(]';
+    removal       constant text := format('SELECT cron.unschedule(jobid) FROM cron.job WHERE database = %L AND command ~ %L;',
+                                          current_database(), calls_sync);
     job           record;
     removed       text[] := '{}';
     failure       text;
@@ -115,8 +117,8 @@ BEGIN
         RETURN;
     END IF;
     BEGIN
-        FOR job IN EXECUTE 'SELECT jobid, jobname FROM cron.job WHERE database = $1 AND command = $2 ORDER BY jobid'
-                   USING current_database(), command
+        FOR job IN EXECUTE 'SELECT jobid, jobname FROM cron.job WHERE database = $1 AND command ~ $2 ORDER BY jobid'
+                   USING current_database(), calls_sync
         LOOP
             EXECUTE 'SELECT cron.unschedule($1)' USING job.jobid;
             removed := removed || format('%s (%s)', job.jobid, job.jobname);
@@ -133,7 +135,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION crime.forget_sync_job() IS
-    'Removes the pg_cron jobs that run this database''s sync (those the current role may see), with a NOTICE; if that fails, none, with a WARNING saying what to run; when pg_cron lives in another database, a NOTICE saying what to run there. Called by DROP EXTENSION chicago_crime (event trigger chicago_crime_forget_sync_job)';
+    'Removes the pg_cron jobs of this database whose command calls crime_sync(), crime_backfill() or crime.run_scheduled_sync() (those the current role may see), with a NOTICE; if that fails, none, with a WARNING saying what to run; when pg_cron lives in another database, a NOTICE saying what to run there. Called by DROP EXTENSION chicago_crime (event trigger chicago_crime_forget_sync_job)';
 
 CREATE FUNCTION crime.on_drop_extension()
 RETURNS event_trigger

@@ -119,17 +119,18 @@ SELECT skip('chicago_crime was installed before this test: DROP EXTENSION not tr
 \else
 SELECT crime_schedule('0 0 1 1 *') AS job_id \gset
 SELECT cron.schedule('sync_scheduled_by_hand', '0 0 1 1 *', 'CALL crime.run_scheduled_sync()') AS hand_job_id \gset
-SELECT cron.schedule('another_command', '0 0 1 1 *', 'SELECT 1') AS other_job_id \gset
-\set sync_jobs 'SELECT count(*) FROM cron.job WHERE jobid IN (' :job_id ', ' :hand_job_id ')'
+SELECT cron.schedule('old_style_sync', '0 0 1 1 *', 'SELECT public.crime_sync ()') AS old_job_id \gset
+SELECT cron.schedule('another_command', '0 0 1 1 *', 'SELECT my_crime_sync_report()') AS other_job_id \gset
+\set sync_jobs 'SELECT count(*) FROM cron.job WHERE jobid IN (' :job_id ', ' :hand_job_id ', ' :old_job_id ')'
 
 DROP EXTENSION IF EXISTS no_such_extension;
-SELECT is((:sync_jobs), 2::bigint, 'dropping another extension keeps the sync jobs');
+SELECT is((:sync_jobs), 3::bigint, 'dropping another extension keeps the sync jobs');
 SELECT throws_ok('DROP EXTENSION socrata_fdw', '2BP01', NULL,
                  'DROP EXTENSION socrata_fdw without CASCADE fails (chicago_crime requires it)...');
-SELECT is((:sync_jobs), 2::bigint, '... and keeps the sync jobs');
+SELECT is((:sync_jobs), 3::bigint, '... and keeps the sync jobs');
 SELECT throws_ok('DROP EXTENSION chicago_crime, no_such_extension', '42704', NULL,
                  'a DROP EXTENSION of chicago_crime that fails...');
-SELECT is((:sync_jobs), 2::bigint, '... keeps the sync jobs');
+SELECT is((:sync_jobs), 3::bigint, '... keeps the sync jobs');
 
 -- Before Postgres checks ownership: someone else's drop fails as it would have.
 CREATE ROLE warehouse_cron_stranger;
@@ -148,12 +149,12 @@ $$;
 SELECT is(pg_temp.drop_as_stranger(), '42501: must be owner of extension chicago_crime',
           'a role that does not own the extension gets Postgres''s own refusal...');
 DROP ROLE warehouse_cron_stranger;
-SELECT is((:sync_jobs), 2::bigint, '... and the sync jobs stay');
+SELECT is((:sync_jobs), 3::bigint, '... and the sync jobs stay');
 
 BEGIN;
 DROP EXTENSION chicago_crime;
 ROLLBACK;
-SELECT is((:sync_jobs), 2::bigint, 'a DROP EXTENSION chicago_crime that is rolled back keeps the sync jobs');
+SELECT is((:sync_jobs), 3::bigint, 'a DROP EXTENSION chicago_crime that is rolled back keeps the sync jobs');
 
 -- A removal that fails (here pg_cron's function is out of the way) must not block the drop.
 BEGIN;
@@ -164,15 +165,15 @@ SELECT NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'chicago_crime') AS 
        (:sync_jobs) AS jobs_left \gset
 ROLLBACK;
 SELECT ok(:'dropped_anyway'::boolean, 'when the jobs cannot be removed, DROP EXTENSION still drops the extension...');
-SELECT is(:jobs_left::bigint, 2::bigint, '... and removes no job (a WARNING says what to run)');
+SELECT is(:jobs_left::bigint, 3::bigint, '... and removes no job (a WARNING says what to run)');
 
 DROP EXTENSION IF EXISTS chicago_crime;
 SELECT is((:sync_jobs), 0::bigint,
-          'DROP EXTENSION chicago_crime removes this database''s sync jobs, whatever their names');
+          'DROP EXTENSION chicago_crime removes this database''s jobs that call the sync, whatever their names');
 SELECT is((SELECT count(*) FROM cron.job WHERE database = :'second_db'), 1::bigint,
           '... not the sync job of another database');
 SELECT is((SELECT count(*) FROM cron.job WHERE jobid = :other_job_id), 1::bigint,
-          '... nor a job with another command');
+          '... nor a job with another command (that names no entry point)');
 SELECT cron.unschedule(:other_job_id) AS unscheduled \gset
 \if :had_socrata_fdw
 SELECT skip('socrata_fdw was installed before this test: DROP EXTENSION socrata_fdw not tried', 1);

@@ -90,6 +90,15 @@ EXECUTE join26_count(NULL);
 EXECUTE join26_count_local(NULL);
 DEALLOCATE join26_count;
 DEALLOCATE join26_count_local;
+-- A scan rescanned with the same request each time (the generic plan's parameter; the lateral
+-- reference is checked locally) shows under EXPLAIN ANALYZE the request it sent.
+PREPARE join26_same_key(bigint) AS
+    SELECT p.id, c.primary_type FROM picks p
+    CROSS JOIN LATERAL (SELECT * FROM join26_crimes c
+                        WHERE c.id = $1 AND length(c.primary_type) > length(p.block) - 100
+                        OFFSET 0) c;
+SELECT * FROM pg_temp.join26_analyzed('EXECUTE join26_same_key(879)');
+DEALLOCATE join26_same_key;
 RESET plan_cache_mode;
 DEALLOCATE join26_wards;
 

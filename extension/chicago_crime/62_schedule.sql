@@ -15,6 +15,18 @@ RETURN ('crime_sync@' || current_database())::name;
 COMMENT ON FUNCTION crime.sync_job_name() IS
     'Name of this database''s pg_cron sync job: crime_sync@<database> (cut to 63 bytes, as a name)';
 
+-- cron.database_name, the database pg_cron lives in; NULL when pg_cron is not loaded. pg_cron
+-- makes the setting superuser-only, and current_setting() then fails for any other role even
+-- with missing_ok: pg_settings leaves the row out instead (NULL here too).
+CREATE FUNCTION crime.cron_database()
+RETURNS text
+LANGUAGE sql
+STABLE
+SET search_path = pg_catalog, pg_temp
+RETURN (SELECT s.setting FROM pg_settings s WHERE s.name = 'cron.database_name');
+COMMENT ON FUNCTION crime.cron_database() IS
+    'cron.database_name (the database pg_cron lives in), or NULL when pg_cron is not loaded or the setting is hidden from the current role (superuser-only)';
+
 CREATE FUNCTION @extschema@.crime_schedule(cron text DEFAULT '*/15 * * * *')
 RETURNS bigint
 LANGUAGE plpgsql
@@ -25,7 +37,7 @@ SET extra_float_digits = 3
 SET standard_conforming_strings = on
 AS $$
 DECLARE
-    cron_database text := current_setting('cron.database_name', true);
+    cron_database text := crime.cron_database();
     job_id        bigint;
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
@@ -100,10 +112,15 @@ SET extra_float_digits = 3
 SET standard_conforming_strings = on
 AS $$
 DECLARE
-    cron_database text := current_setting('cron.database_name', true);
-    -- A call of crime_sync(), crime_backfill() or crime.run_scheduled_sync(), however qualified.
-    calls_sync    constant text := '[[:<:]](crime_sync|crime_backfill|run_scheduled_sync)[[:space:]]*[(]';
-    removal       constant text := format('SELECT cron.unschedule(jobid) FROM cron.job WHERE database = %L AND command ~ %L;',
+    -- As crime.cron_database(), inlined: the owner of socrata_fdw, dropping the warehouse with
+    -- CASCADE, may not be allowed to use schema crime.
+    cron_database text := (SELECT s.setting FROM pg_settings s WHERE s.name = 'cron.database_name');
+    -- A call of crime_sync(), crime_backfill() or crime.run_scheduled_sync(), however qualified,
+    -- quoted or cased (matched case-insensitively). It also takes a job that calls one of them
+    -- among other statements, or a function of the same name in another schema: the NOTICE
+    -- gives each job's command, so that such a job can be made again.
+    calls_sync    constant text := '[[:<:]](crime_sync|crime_backfill|run_scheduled_sync)"?[[:space:]]*[(]';
+    removal       constant text := format('SELECT cron.unschedule(jobid) FROM cron.job WHERE database = %L AND command ~* %L;',
                                           current_database(), calls_sync);
     job           record;
     removed       text[] := '{}';
@@ -117,11 +134,13 @@ BEGIN
         RETURN;
     END IF;
     BEGIN
-        FOR job IN EXECUTE 'SELECT jobid, jobname FROM cron.job WHERE database = $1 AND command ~ $2 ORDER BY jobid'
+        FOR job IN EXECUTE 'SELECT jobid, jobname, schedule, command FROM cron.job WHERE database = $1 AND command ~* $2 ORDER BY jobid'
                    USING current_database(), calls_sync
         LOOP
             EXECUTE 'SELECT cron.unschedule($1)' USING job.jobid;
-            removed := removed || format('%s (%s)', job.jobid, job.jobname);
+            removed := removed || format('%s%s (%s: %s)', job.jobid,
+                                         coalesce(' ' || quote_ident(job.jobname), ''),
+                                         job.schedule, job.command);
         END LOOP;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS failure = MESSAGE_TEXT;
@@ -130,7 +149,7 @@ BEGIN
         RETURN;
     END;
     IF removed <> '{}' THEN
-        RAISE NOTICE 'DROP EXTENSION chicago_crime removed pg_cron job(s) %', array_to_string(removed, ', ');
+        RAISE NOTICE 'DROP EXTENSION chicago_crime unschedules pg_cron job(s) %, with the extension', array_to_string(removed, '; ');
     END IF;
 END
 $$;

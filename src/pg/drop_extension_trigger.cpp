@@ -8,18 +8,21 @@
 // there only the statement's parse tree tells which extensions are being dropped: PL/pgSQL
 // does not see it, hence this function in C. It decides; crime.forget_sync_job() (PL/pgSQL)
 // does the work, in the same transaction as the drop, so a drop that fails or is rolled back
-// keeps the jobs. It runs before Postgres checks that the user may drop the extension: for
-// anyone but its owner it does nothing, and the drop fails as it would have.
+// keeps the jobs. It runs before Postgres checks that the user may drop the extension, so it
+// does nothing for a user who may not (the drop then fails as it would have): Postgres checks
+// the owner of each extension the statement names, and CASCADE drops chicago_crime for the
+// owner of socrata_fdw whoever owns chicago_crime.
 //
 // Every DROP EXTENSION in the database now loads this library (its _PG_init only sets
 // glibc's mmap threshold: fdw_handler.cpp).
 #include "pg_guard.hpp"
 
 extern "C" {
+#include "catalog/namespace.h"
+#include "catalog/pg_proc.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "utils/acl.h"
-#include "parser/parse_func.h"
 
 PGDLLEXPORT Datum socrata_on_drop_extension(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(socrata_on_drop_extension);
@@ -40,20 +43,35 @@ bool names_extension(const DropStmt *drop, const char *extension) {
     return false;
 }
 
-// Plain Postgres reads of the parse tree.
+bool user_owns(const char *extension_name) {
+    const Oid extension = get_extension_oid(extension_name, true);
+    return OidIsValid(extension) && pg_extension_ownercheck(extension, GetUserId());
+}
+
+// Plain Postgres reads: whether the statement drops chicago_crime, as a user allowed to.
 bool drops_warehouse(const Node *parsetree) {
     if (parsetree == nullptr || !IsA(parsetree, DropStmt))
         return false;
     const auto *drop = reinterpret_cast<const DropStmt *>(parsetree);
     if (drop->removeType != OBJECT_EXTENSION)
         return false;
-    return names_extension(drop, kWarehouseExtension) ||
-           (drop->behavior == DROP_CASCADE && names_extension(drop, kRequiredExtension));
+    if (names_extension(drop, kWarehouseExtension) && user_owns(kWarehouseExtension))
+        return true;
+    return drop->behavior == DROP_CASCADE && names_extension(drop, kRequiredExtension) &&
+           user_owns(kRequiredExtension);
 }
 
-bool user_owns_warehouse() {
-    const Oid extension = get_extension_oid(kWarehouseExtension, true);
-    return OidIsValid(extension) && pg_extension_ownercheck(extension, GetUserId());
+// crime.forget_sync_job(), found without a privilege check on schema crime: the owner of
+// socrata_fdw may drop the warehouse (CASCADE) without being allowed to use its schema.
+Oid forget_sync_job_function() {
+    const Oid schema = get_namespace_oid("crime", false);
+    const Oid function =
+        GetSysCacheOid3(PROCNAMEARGSNSP, Anum_pg_proc_oid, CStringGetDatum("forget_sync_job"),
+                        PointerGetDatum(buildoidvector(nullptr, 0)), ObjectIdGetDatum(schema));
+    if (!OidIsValid(function))
+        ereport(ERROR, (errcode(ERRCODE_UNDEFINED_FUNCTION),
+                        errmsg("function crime.forget_sync_job() does not exist")));
+    return function;
 }
 
 } // namespace
@@ -66,11 +84,9 @@ Datum socrata_on_drop_extension(PG_FUNCTION_ARGS) {
                                 errmsg("crime.on_drop_extension() must be called as an event "
                                        "trigger")));
             const auto *event = reinterpret_cast<EventTriggerData *>(fcinfo->context);
-            if (!drops_warehouse(event->parsetree) || !user_owns_warehouse())
+            if (!drops_warehouse(event->parsetree))
                 return;
-            List *name =
-                list_make2(makeString(pstrdup("crime")), makeString(pstrdup("forget_sync_job")));
-            OidFunctionCall0(LookupFuncName(name, 0, nullptr, false));
+            OidFunctionCall0(forget_sync_job_function());
         });
         return static_cast<Datum>(0);
     });

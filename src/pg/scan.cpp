@@ -83,6 +83,12 @@ class ScanState {
     bool explained = false;
     std::string sent_query;
     std::string sent_path;
+    // Also only under EXPLAIN ANALYZE: the first loop's query (empty when it sent none), and
+    // whether a later loop sent another, as a nested loop's inner scan does, a key per loop.
+    // Then no loop's request stands for the others.
+    int loops_started = 0;
+    std::string first_loop_query;
+    bool loops_sent_other_requests = false;
 
     void start(ForeignScanState *node);
     std::vector<RuntimeValue> evaluate_runtime_values(ForeignScanState *node);
@@ -91,6 +97,8 @@ class ScanState {
     std::vector<ComparedValue> sendable_values(std::vector<RuntimeValue> runtime);
     // Refuses to go on in a TimeZone that converts the request's values otherwise.
     void check_time_zone();
+    // Under EXPLAIN ANALYZE, counts a loop that sent `query` (empty: none).
+    void note_loop_request(const std::string &query);
     // Stops the worker and drops the request and its rows; the client stays for the next loop.
     void drop_request();
     // Stops the worker and gives the client back, its counters kept; frees the pages.
@@ -158,8 +166,10 @@ void ScanState::start(ForeignScanState *node) {
     // Before any value is converted: a NULL here matches no row, whatever the other values are,
     // so a value that could not be sent must not fail the query.
     for (int index : plan.null_rejecting_values)
-        if (runtime.at(static_cast<std::size_t>(index)).isnull)
+        if (runtime.at(static_cast<std::size_t>(index)).isnull) {
+            note_loop_request(std::string());
             return; // no row can match: no request (iterate sees no fetcher)
+        }
     if (!client) {
         std::atomic<bool> *flag = &cancel_flag;
         client = std::make_unique<SodaClient>(
@@ -168,8 +178,19 @@ void ScanState::start(ForeignScanState *node) {
     ScanRequest request = plan.request;
     request.where = render_where(request.where, sendable_values(std::move(runtime)));
     fetcher = std::make_unique<PageFetcher>(*client, request, client->settings().page_size);
+    if (explained)
+        note_loop_request(fetcher->describe());
     cancel_flag = false;
     prefetch = std::make_unique<BackgroundFetcher>(*fetcher, cancel_flag, cancel_requested);
+}
+
+void ScanState::note_loop_request(const std::string &query) {
+    if (!explained)
+        return;
+    if (loops_started++ == 0)
+        first_loop_query = query;
+    else if (query != first_loop_query)
+        loops_sent_other_requests = true;
 }
 
 // Postgres compares each row as it comes, in the TimeZone of that moment; the portal filtered
@@ -385,12 +406,10 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
         bool placeholders = false; // runtime values shown as $1, $2...
         if (state->prefetch)
             state->prefetch->stop(); // the scan is over; its counters must be quiet
-        // Under EXPLAIN ANALYZE, a scan with runtime values that ran several times (the inner
-        // side of a nested loop) sent other values in each loop: its last request would stand
-        // for all of them, beside counters that add up every loop.
-        const Instrumentation *instrument = node->ss.ps.instrument;
-        const bool loops_sent_own_values = list_length(state->runtime_states) > 0 &&
-                                           instrument != nullptr && instrument->nloops > 1;
+        // Under EXPLAIN ANALYZE, a scan whose loops sent different requests (the inner side of
+        // a nested loop, a key each) is shown as planned: its last request would stand for all
+        // of them, beside counters that add up every loop.
+        const bool loops_sent_own_values = state->loops_sent_other_requests;
         if (state->fetcher && !loops_sent_own_values) {
             query = state->fetcher->describe();
             path = state->fetcher->first_request_path();

@@ -24,7 +24,7 @@ EXCEPTION WHEN OTHERS THEN
 END
 $$;
 
-SELECT plan(54);
+SELECT plan(55);
 
 -------------------------------------------------------------------------------------------------
 -- The extension and the portal
@@ -194,6 +194,19 @@ SELECT matches((pg_temp.error_of($$SELECT crime_schedule('0 * * * *')$$)).hint,
                CASE WHEN current_setting('cron.database_name', true) IS NULL THEN 'shared_preload_libraries'
                     ELSE 'SELECT cron\.schedule_in_database\(''crime_sync@warehouse_objects_test'', ''0 \* \* \* \*'', ''CALL crime\.run_scheduled_sync\(\)'', ''warehouse_objects_test''\)' END,
                '... whose hint says how to schedule this database''s sync');
+-- pg_cron makes cron.database_name superuser-only: another role (here given the rights to call
+-- the function) gets the same clear error, not one about reading that setting.
+CREATE ROLE warehouse_objects_scheduler;
+GRANT USAGE ON SCHEMA crime TO warehouse_objects_scheduler;
+GRANT EXECUTE ON FUNCTION crime_schedule(text) TO warehouse_objects_scheduler;
+SET ROLE warehouse_objects_scheduler;
+SELECT (pg_temp.error_of('SELECT crime_schedule()')).state AS scheduler_state \gset
+RESET ROLE;
+SELECT is(:'scheduler_state'::text, '0A000',
+          '... also for a role that may not read cron.database_name');
+REVOKE ALL ON FUNCTION crime_schedule(text) FROM warehouse_objects_scheduler;
+REVOKE USAGE ON SCHEMA crime FROM warehouse_objects_scheduler;
+DROP ROLE warehouse_objects_scheduler;
 SELECT is((pg_temp.error_of('SELECT crime_unschedule()')).state, '0A000', 'crime_unschedule() too');
 SELECT is((pg_temp.error_of('SELECT crime_unschedule()')).hint,
           'Jobs for this database are managed from the database named by cron.database_name, with SELECT cron.unschedule(''crime_sync@warehouse_objects_test'');',

@@ -69,6 +69,13 @@ class ScanState {
     std::unique_ptr<RowConverter> converter;
     List *runtime_states = NIL; // ExprState per runtime value
     bool started = false;
+    // Only under EXPLAIN ANALYZE (auto_explain's too): whether the scan keeps what it sent for
+    // EXPLAIN (below); and how many loops started, and whether a later loop sent another
+    // request than the first, as a nested loop's inner scan does, a key per loop. Then no
+    // loop's request stands for the others.
+    bool explained = false;
+    bool loops_sent_other_requests = false;
+    int loops_started = 0;
     // The TimeZone the request's converted values were computed in (plan.converted_values),
     // while it is open; null if it has none. Then also its runtime values before and after
     // the conversion. check_time_zone compares only the converted ones, timestamps passed by
@@ -78,17 +85,11 @@ class ScanState {
     std::vector<RuntimeValue> values_after_conversion;
     FetchStats finished_stats; // of the clients given back, for EXPLAIN ANALYZE
     // The last request's query and path, runtime values in, kept for EXPLAIN ANALYZE once the
-    // fetcher is gone. Only under EXPLAIN ANALYZE (auto_explain's too): a nested loop's inner
-    // scan runs out once per outer row, and nothing else reads them.
-    bool explained = false;
+    // fetcher is gone (a nested loop's inner scan runs out once per outer row; nothing else
+    // reads them), and the first loop's query (empty when it sent none).
     std::string sent_query;
     std::string sent_path;
-    // Also only under EXPLAIN ANALYZE: the first loop's query (empty when it sent none), and
-    // whether a later loop sent another, as a nested loop's inner scan does, a key per loop.
-    // Then no loop's request stands for the others.
-    int loops_started = 0;
     std::string first_loop_query;
-    bool loops_sent_other_requests = false;
 
     void start(ForeignScanState *node);
     std::vector<RuntimeValue> evaluate_runtime_values(ForeignScanState *node);

@@ -99,9 +99,10 @@ COMMENT ON FUNCTION @extschema@.crime_unschedule() IS
 -- It removes every job of this database whose command calls the warehouse's entry points,
 -- whatever its name: crime_schedule()'s, one made from its hint, one made by hand (`SELECT
 -- crime_sync()`), all of which would fail on every run once the extension is gone. pg_cron's
--- row-level security shows a role only its own jobs, a superuser all. It must not make the drop impossible: if the removal fails (pg_cron
--- installed but not loaded, say), it removes none and says, in a WARNING, what to run. When
--- pg_cron lives in another database, its table is out of reach: a NOTICE says what to run there.
+-- row-level security shows a role only its own jobs, a superuser all. It must not make the drop
+-- impossible: if the removal fails (pg_cron installed but not loaded, say), it removes none and
+-- says, in a WARNING, what to run. When pg_cron lives in another database, its table is out of
+-- reach: a NOTICE says what to run there.
 CREATE FUNCTION crime.forget_sync_job()
 RETURNS void
 LANGUAGE plpgsql

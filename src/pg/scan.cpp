@@ -70,12 +70,11 @@ class ScanState {
     List *runtime_states = NIL; // ExprState per runtime value
     bool started = false;
     // Only under EXPLAIN ANALYZE (auto_explain's too): whether the scan keeps what it sent for
-    // EXPLAIN (below); and how many loops started, and whether a later loop sent another
-    // request than the first, as a nested loop's inner scan does, a key per loop. Then no
-    // loop's request stands for the others.
+    // EXPLAIN (below); and whether a later loop sent another request than the first, as a
+    // nested loop's inner scan does, a key per loop. Then no loop's request stands for the
+    // others.
     bool explained = false;
     bool loops_sent_other_requests = false;
-    int loops_started = 0;
     // The TimeZone the request's converted values were computed in (plan.converted_values),
     // while it is open; null if it has none. Then also its runtime values before and after
     // the conversion. check_time_zone compares only the converted ones, timestamps passed by
@@ -86,10 +85,10 @@ class ScanState {
     FetchStats finished_stats; // of the clients given back, for EXPLAIN ANALYZE
     // The last request's query and path, runtime values in, kept for EXPLAIN ANALYZE once the
     // fetcher is gone (a nested loop's inner scan runs out once per outer row; nothing else
-    // reads them), and the first loop's query (empty when it sent none).
+    // reads them), and the first loop's query (empty when it sent none; unset before it).
     std::string sent_query;
     std::string sent_path;
-    std::string first_loop_query;
+    std::optional<std::string> first_loop_query;
 
     void start(ForeignScanState *node);
     std::vector<RuntimeValue> evaluate_runtime_values(ForeignScanState *node);
@@ -188,9 +187,9 @@ void ScanState::start(ForeignScanState *node) {
 void ScanState::note_loop_request(const std::string &query) {
     if (!explained)
         return;
-    if (loops_started++ == 0)
+    if (!first_loop_query)
         first_loop_query = query;
-    else if (query != first_loop_query)
+    else if (query != *first_loop_query)
         loops_sent_other_requests = true;
 }
 
@@ -410,11 +409,11 @@ void explain_foreign_scan(ForeignScanState *node, ExplainState *es) {
         // Under EXPLAIN ANALYZE, a scan whose loops sent different requests (the inner side of
         // a nested loop, a key each) is shown as planned: its last request would stand for all
         // of them, beside counters that add up every loop.
-        const bool loops_sent_own_values = state->loops_sent_other_requests;
-        if (state->fetcher && !loops_sent_own_values) {
+        const bool loops_differ = state->loops_sent_other_requests;
+        if (state->fetcher && !loops_differ) {
             query = state->fetcher->describe();
             path = state->fetcher->first_request_path();
-        } else if (!state->sent_query.empty() && !loops_sent_own_values) {
+        } else if (!state->sent_query.empty() && !loops_differ) {
             // ran out of rows (EXPLAIN ANALYZE)
             query = state->sent_query;
             path = state->sent_path;

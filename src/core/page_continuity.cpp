@@ -62,6 +62,9 @@ void PageContinuity::start_page(std::string shown_url, std::int64_t offset, bool
 
 void PageContinuity::restart_page(std::size_t rows_kept) {
     page_ids_.resize(std::min(page_ids_.size(), rows_kept));
+    // The retried response must show the overlap row again: an empty retry (the rows ahead
+    // deleted meanwhile) is a page that starts with no row, not the end of the scan.
+    overlap_seen_ = false;
 }
 
 bool PageContinuity::first_row(const RowView &row) {

@@ -820,6 +820,41 @@ TEST(PageFetcher, ASortedScanWhoseNextRowsWereAllDeletedIsAnError) {
         << scan.error->detail();
 }
 
+TEST(PageFetcher, AnEmptyRetryOfAnOffsetPageWhoseOverlapRowCameIsAnError) {
+    // Pages of 2: the second page's first attempt brings the overlap row (2) and breaks off;
+    // the rows after it were deleted meanwhile, so the retry at $offset=1 is empty. That is
+    // the case above, not the end of the scan (the first attempt's row once hid it).
+    int served = 0;
+    LoopbackServer server([&](int fd, const std::string &, LoopbackServer &) {
+        const int n = served++;
+        if (n == 1) {
+            const std::string body = rows_body(2, 4);
+            LoopbackServer::send_all(fd, response_up_to(body, body.find(R"({"n":"3")")));
+            return false;
+        }
+        LoopbackServer::send_all(fd, http(200, n == 0 ? rows_body(1, 2) : "[]"));
+        return true;
+    });
+    SodaClient client(settings_for(server), nullptr);
+    ScanRequest request;
+    request.select = {"n"};
+    request.order = "n";
+    request.keyset = false;
+    PageFetcher fetcher(client, request, 2);
+    std::vector<std::string> values;
+    try {
+        Page page;
+        while (fetcher.next(page))
+            for (std::size_t r = 0; r < page.rows(); ++r)
+                values.emplace_back(page.text(r, 0));
+        ADD_FAILURE() << "the scan ended quietly after " << values.size() << " rows";
+    } catch (const Error &e) {
+        EXPECT_NE(e.detail().find("The page at $offset=1 starts with no row"), std::string::npos)
+            << e.detail();
+    }
+    EXPECT_EQ(served, 3) << "the first page, the broken attempt and its retry";
+}
+
 TEST(PageFetcher, ASortedScanGivenItsFirstPageAgainIsAnErrorNotALoop) {
     // A cache in front of the portal ignores $offset.
     std::vector<std::string> values;

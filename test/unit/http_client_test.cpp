@@ -179,6 +179,33 @@ TEST(HttpClient, EmptyBodyStillReportsStatus) {
     EXPECT_EQ(sink.statuses, std::vector<int>{202});
 }
 
+// Behind a proxy (https_proxy in the postmaster's environment) an https request first opens
+// a tunnel: the proxy's "200 Connection established" is not the portal's answer, and must not
+// be taken for it (a 429 or 404 after it would then be read as rows). Here the tunnel opens
+// and the TLS handshake through it fails: the sink hears of no status at all.
+TEST(HttpClient, AProxyTunnelsAnswerIsNotThePortals) {
+    LoopbackServer proxy([](int fd, const std::string &, LoopbackServer &) {
+        LoopbackServer::send_all(fd, "HTTP/1.1 200 Connection established\r\n\r\n");
+        return false; // then closes: the TLS handshake fails
+    });
+    struct ProxyEnvironment {
+        explicit ProxyEnvironment(const std::string &url) {
+            setenv("https_proxy", url.c_str(), 1);
+            unsetenv("no_proxy");
+            unsetenv("NO_PROXY");
+        }
+        ~ProxyEnvironment() { unsetenv("https_proxy"); }
+    } environment(proxy.url(""));
+    HttpClient client;
+    RecordingSink sink;
+    EXPECT_THROW(
+        client.perform(request_for("https://data.example.org/resource/abcd-1234.json"), sink),
+        Error);
+    EXPECT_EQ(proxy.requests().size(), 1u);
+    EXPECT_TRUE(sink.statuses.empty()) << "the proxy's 200 was taken as the portal's status";
+    EXPECT_TRUE(sink.headers.empty());
+}
+
 // A body with neither Content-Length nor chunked encoding ends when the server closes the
 // connection, which a cut connection looks just like: the response says so. A 100 Continue's
 // header block before it does not count.

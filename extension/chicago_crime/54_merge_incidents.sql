@@ -196,12 +196,13 @@ BEGIN
     -- A range re-sync that also finds deletions, in one statement, so one snapshot: the rows of
     -- a query (its %s) upserted, the range's ($1, $2) other local rows deleted. The final SELECT
     -- sees crime.incidents as it was before the INSERT and DELETE in the WITH clause, so an
-    -- upserted id found there was an update, one not found an insert.
+    -- upserted id found there was an update, one not found an insert. An id the portal sends
+    -- twice is not reduced to one of its versions: the upsert refuses a row changed twice, and
+    -- the result counts the ids sent more than once (crime.resync_range refuses them), which
+    -- would otherwise keep the month's count apart from the portal's, re-synced on every run.
     range_resync := format($sql$
         source AS MATERIALIZED (
-            SELECT DISTINCT ON (r.id) r.*
-            FROM (%%s) AS r
-            ORDER BY r.id, r.updated_at DESC NULLS LAST
+            SELECT r.* FROM (%%s) AS r
         ),
         upserted AS (
             INSERT INTO crime.incidents AS i (%s)
@@ -227,7 +228,8 @@ BEGIN
         upserted_changes,
         regexp_replace(tally_columns, '(\w+)', 'r.\1', 'g'));
     range_resync_result := $sql$
-        SELECT (SELECT count(*) FROM source),
+        SELECT (SELECT count(*) - count(DISTINCT s.id) FROM source s),
+               (SELECT count(*) FROM source),
                count(*) FILTER (WHERE o.id IS NULL),
                count(o.id),
                (SELECT count(*) FROM removed),
@@ -243,7 +245,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION crime.merge_sql() IS
-    'The SQL the merges are built from: the portal''s rows as crime.incidents'' columns (a SELECT to add a WHERE to); the WITH items that upsert the rows of a query (format() them with it) and feed the tallies, and the final SELECT giving rows inserted, updated and the tallies changed; the same for a range re-sync that also deletes the range''s ($1, $2) rows the query no longer has (giving rows fetched, inserted, updated, deleted, the greatest updated_at, the tallies changed and the ids deleted); and the tallies'' "changes" item for every row of a range just loaded. For crime.tally_statement(). Internal: used by crime.merge_incidents() and the functions it calls';
+    'The SQL the merges are built from: the portal''s rows as crime.incidents'' columns (a SELECT to add a WHERE to); the WITH items that upsert the rows of a query (format() them with it) and feed the tallies, and the final SELECT giving rows inserted, updated and the tallies changed; the same for a range re-sync that also deletes the range''s ($1, $2) rows the query no longer has (giving the rows that repeat an id sent before them, rows fetched, inserted, updated, deleted, the greatest updated_at, the tallies changed and the ids deleted); and the tallies'' "changes" item for every row of a range just loaded. For crime.tally_statement(). Internal: used by crime.merge_incidents() and the functions it calls';
 
 -- The upsert of the portal rows of a query: only rows that differ are rewritten, and the
 -- tallies adjusted in the same statement (unless keep_tallies is false).
@@ -330,15 +332,23 @@ SET jit = off -- see refresh_views
 AS $$
 DECLARE
     statements CONSTANT record := crime.merge_sql();
+    sent_again bigint;
 BEGIN
     EXECUTE crime.tally_statement(format(statements.range_resync, portal_query),
                                   statements.range_resync_result, keep_tallies)
-    INTO fetched, inserted, updated, deleted, max_updated_at, tallies, removed_ids
+    INTO sent_again, fetched, inserted, updated, deleted, max_updated_at, tallies, removed_ids
     USING occurred_from, occurred_before;
+    IF sent_again > 0 THEN
+        RAISE EXCEPTION 'the portal sent the same crime id more than once in one pass'
+            USING ERRCODE = 'unique_violation',
+                  DETAIL = format('%s of the rows of [%s, %s) repeat an id sent before them.',
+                                  sent_again, occurred_from, occurred_before),
+                  HINT = 'Nothing was changed; the portal''s dataset holds one row per id, so run again later.';
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION crime.resync_range(text, timestamp, timestamp, boolean) IS
-    'Upserts the rows of portal_query (crime.incidents'' columns, those of the portal occurring in [occurred_from, occurred_before)) and deletes the local rows of that range it does not have, adjusting the tallies in the same statement unless keep_tallies is false. Returns rows fetched, inserted, updated, deleted, the greatest updated_on, the tallies changed and the ids deleted. Internal: used by crime.merge_incidents()';
+    'Upserts the rows of portal_query (crime.incidents'' columns, those of the portal occurring in [occurred_from, occurred_before)) and deletes the local rows of that range it does not have, adjusting the tallies in the same statement unless keep_tallies is false. Returns rows fetched, inserted, updated, deleted, the greatest updated_on, the tallies changed and the ids deleted; fails (unique_violation) when the portal sent an id twice. Internal: used by crime.merge_incidents()';
 
 -- A crime missing from a range may only have moved out of it: the portal changed its date
 -- without a newer updated_on (or a backfill's range ends before its new date). Deleted by the
@@ -372,7 +382,7 @@ BEGIN
         GROUP BY (r.n - 1) / ids_per_request
     LOOP
         upserted := crime.upsert_incidents(
-            format('%s WHERE c.date IS NOT NULL AND c.id = ANY (%L::bigint[])', portal_rows, batch),
+            format('%s WHERE c.id = ANY (%L::bigint[])', portal_rows, batch),
             keep_tallies);
         put_back := put_back + upserted.inserted + upserted.updated;
         tallies := tallies || upserted.tallies; -- a table twice is harmless (crime.refresh_views)

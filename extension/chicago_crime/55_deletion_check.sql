@@ -36,8 +36,66 @@ BEGIN ATOMIC
     SELECT coalesce(p.month, w.month), p.n, w.n, p.id_sum, w.id_sum
     FROM portal p
     FULL JOIN warehouse w ON w.month = p.month
-    WHERE (p.n, p.id_sum) IS DISTINCT FROM (w.n, w.id_sum) AND coalesce(p.month, w.month) IS NOT NULL
-    ORDER BY 1;
+    WHERE (p.n, p.id_sum) IS DISTINCT FROM (w.n, w.id_sum)
+    ORDER BY 1;  -- NULLS LAST: the portal's crimes with no date, which the warehouse cannot hold
 END;
 COMMENT ON FUNCTION crime.months_out_of_sync() IS
-    'Months (of occurrence) whose number of crimes or sum of their ids differs between the portal and crime.incidents: one aggregate query to the portal (pushed down by socrata_fdw), and crime.tally_type_month locally; crime_sync() re-syncs these months to find deletions';
+    'Months (of occurrence) whose number of crimes or sum of their ids differs between the portal and crime.incidents: one aggregate query to the portal (pushed down by socrata_fdw), and crime.tally_type_month locally; crime_sync() re-syncs these months to find deletions. A last row with month NULL counts the portal''s crimes with no date (crime_sync() fails on them: crime.refuse_undated_crimes())';
+
+-- A crime with no date belongs to no day, month or view, and crime.incidents.occurred_at is NOT
+-- NULL. The incremental pass fails on one with a NOT NULL violation naming the row; one it does
+-- not read (its updated_on older than the watermark), or one a backfill's windows (of date)
+-- never see, must fail the run as well, not go missing without a trace: the totals would then
+-- differ on every run, and the months would never show why.
+CREATE FUNCTION crime.refuse_undated_crimes(undated bigint)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF undated > 0 THEN
+        RAISE EXCEPTION 'the portal has % % with no date', undated,
+                        CASE WHEN undated = 1 THEN 'crime' ELSE 'crimes' END
+            USING ERRCODE = 'not_null_violation',
+                  DETAIL = 'crime.incidents.occurred_at is NOT NULL: a crime with no date belongs to no day, month or view. It is not skipped, so that it cannot go missing unnoticed.',
+                  HINT = 'SELECT id FROM crime.portal_crimes WHERE date IS NULL lists them; every run fails this way until the portal dates them.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION crime.refuse_undated_crimes(bigint) IS
+    'Raises not_null_violation when undated (the number of the portal''s crimes with no date) is above 0. Internal: called by crime_sync() and crime_backfill()';
+
+-- A run that would delete a large share of what it compares has far more likely read a wrong
+-- answer (an empty or partial one, or another dataset behind crime.portal_crimes) than a
+-- portal that really deleted that much: it fails instead, unless chicago_crime.max_delete_fraction
+-- (default 0.5) allows it. `deleting` is a lower bound when at_least (the months' counts, before
+-- any re-sync), the running total otherwise.
+CREATE FUNCTION crime.check_delete_limit(deleting bigint, compared bigint, scope text,
+                                         at_least boolean DEFAULT false)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
+AS $$
+DECLARE
+    fraction constant numeric := crime.typed_setting('max_delete_fraction', '0.5', NULL::numeric);
+BEGIN
+    IF fraction IS NULL OR fraction < 0 OR fraction > 1 THEN
+        RAISE EXCEPTION 'chicago_crime.max_delete_fraction must be between 0 and 1, not %',
+                        coalesce(fraction::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF deleting > 0 AND deleting > fraction * compared THEN
+        RAISE EXCEPTION '%', format('the run would delete %s%s of the %s crimes %s, more than chicago_crime.max_delete_fraction (%s) of them',
+                                    CASE WHEN at_least THEN 'at least ' ELSE '' END, deleting, compared, scope, fraction)
+            USING ERRCODE = 'data_exception',
+                  DETAIL = 'The portal answered with that many crimes fewer. An empty or partial answer, or another dataset behind crime.portal_crimes, looks the same as a mass deletion.',
+                  HINT = 'If the portal really deleted them, run again after SET chicago_crime.max_delete_fraction = 1; otherwise check the dataset option of crime.portal_crimes and the server''s base_url.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION crime.check_delete_limit(bigint, bigint, text, boolean) IS
+    'Raises data_exception when deleting (at least that many, if at_least) is more than chicago_crime.max_delete_fraction (default 0.5) of compared, the local crimes the run compares with the portal (scope says which). Internal: called by crime_sync() and crime_backfill()';

@@ -21,6 +21,9 @@ DECLARE
     merged         record;
     months         timestamp[];
     month          timestamp;
+    compared       bigint;        -- the local crimes the full check compares
+    fewer          bigint;        -- how many fewer the portal has, month by month
+    undated        bigint;        -- the portal's crimes with no date
     changed        regclass[] := '{}';
     err_state      text;
     err_message    text;
@@ -108,7 +111,17 @@ BEGIN
             END IF;
         END IF;
         IF run.full_check AND NOT first_load THEN
-            months := ARRAY(SELECT m.month FROM crime.months_out_of_sync() m);
+            SELECT coalesce(array_agg(m.month ORDER BY m.month) FILTER (WHERE m.month IS NOT NULL), '{}'),
+                   coalesce(sum(greatest(coalesce(m.warehouse_rows, 0) - coalesce(m.portal_rows, 0), 0)), 0),
+                   coalesce(sum(m.portal_rows) FILTER (WHERE m.month IS NULL), 0)
+            INTO months, fewer, undated
+            FROM crime.months_out_of_sync() m;
+            PERFORM crime.refuse_undated_crimes(undated);
+            -- A portal that answers with far fewer crimes (empty, partial, another dataset) is
+            -- refused before any month is re-synced, and, with the same ids missing but others
+            -- in their place, as the re-syncs delete (crime.check_delete_limit).
+            compared := (SELECT coalesce(sum(t.incidents), 0) FROM crime.tally_type_month t);
+            PERFORM crime.check_delete_limit(fewer, compared, 'in crime.incidents', true);
             -- Each differing month made equal to the portal's, in one request for its rows. A
             -- crime the portal moved out of the month is looked up by id and updated, not
             -- deleted (merge_incidents), whichever of its two months comes first.
@@ -116,6 +129,7 @@ BEGIN
                 merged := crime.merge_incidents(occurred_from => month,
                                                 occurred_before => month + interval '1 month',
                                                 delete_missing => true);
+                PERFORM crime.check_delete_limit(run.deleted + merged.deleted, compared, 'in crime.incidents');
                 run.rows_fetched := run.rows_fetched + merged.fetched;
                 run.inserted := run.inserted + merged.inserted;
                 run.updated := run.updated + merged.updated;

@@ -47,6 +47,8 @@ CREATE PROCEDURE @extschema@.crime_backfill(
 LANGUAGE plpgsql
 AS $$
 DECLARE
+    -- Types that are not SQL keywords are qualified: these declarations are compiled under
+    -- the search_path of the session's first call, the caller's.
     state        crime.backfill_state;
     run          crime.sync_runs;
     portal       record;
@@ -54,15 +56,18 @@ DECLARE
     merged       record;
     window_start timestamp;
     window_end   timestamp;
-    started      timestamptz;
+    started      pg_catalog.timestamptz;
     seconds      numeric;
-    changed      regclass[];
-    err_state    text;
-    err_message  text;
-    err_detail   text;
-    err_hint     text;
-    err_context  text;
-    caller_path  text;
+    changed      pg_catalog.regclass[];
+    compared     bigint;            -- local crimes in the range still to do, at the call's start
+    deleted_here bigint := 0;       -- deleted by this call's windows
+    scope        pg_catalog.text;   -- that range, for crime.check_delete_limit's message
+    err_state    pg_catalog.text;
+    err_message  pg_catalog.text;
+    err_detail   pg_catalog.text;
+    err_hint     pg_catalog.text;
+    err_context  pg_catalog.text;
+    caller_path  pg_catalog.text;
 BEGIN
     -- Fails at once ("invalid transaction termination") when called inside a transaction block
     -- or from a function, where the per-window commits below are impossible.
@@ -115,10 +120,13 @@ BEGIN
                 UPDATE crime.sync_runs r SET status = 'interrupted', finished_at = state.updated_at
                 WHERE r.id = state.run_id AND r.status = 'running';
             END IF;
-            -- The portal's range and current watermark, in one aggregate query (pushed down).
-            SELECT min(c.date) AS first_date, max(c.date) AS last_date, max(c.updated_on) AS watermark
+            -- The portal's range and current watermark, in one aggregate query (pushed down). A
+            -- crime with no date is in no window: it fails the backfill, as it fails a sync.
+            SELECT min(c.date) AS first_date, max(c.date) AS last_date, max(c.updated_on) AS watermark,
+                   count(*) - count(c.date) AS undated
             INTO portal
             FROM crime.portal_crimes c;
+            PERFORM crime.refuse_undated_crimes(portal.undated);
             start_date := coalesce(start_date, date_trunc('week', portal.first_date));
             end_date := coalesce(end_date, date_trunc('day', portal.last_date) + interval '1 day');
             IF start_date IS NULL OR end_date IS NULL THEN
@@ -155,6 +163,18 @@ BEGIN
                 windows_done = 0, rows_fetched = 0, started_at = now(), updated_at = now()
             RETURNING * INTO state;
         END IF;
+        -- A portal that answers the range with far fewer crimes than the warehouse holds (empty,
+        -- partial, another dataset) is refused before any window deletes; with the same ids
+        -- missing but others in their place, as the windows delete.
+        scope := format('of [%s, %s) in crime.incidents', state.next_start, state.range_end);
+        compared := (SELECT count(*) FROM crime.incidents i
+                     WHERE i.occurred_at >= state.next_start AND i.occurred_at < state.range_end);
+        IF compared > 0 THEN
+            PERFORM crime.check_delete_limit(
+                compared - (SELECT count(*) FROM crime.portal_crimes c
+                            WHERE c.date >= state.next_start AND c.date < state.range_end),
+                compared, scope, true);
+        END IF;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         PERFORM crime.release_sync_lock();
         RAISE;
@@ -170,6 +190,11 @@ BEGIN
             IF state.next_start < state.range_end THEN
                 window_start := state.next_start;
                 window_end := crime.backfill_window_end(window_start, state.window_length, state.range_end);
+                -- Past the present, the rest of the range is one window: a crime dated in the
+                -- far future (2099) would otherwise cost a request per empty week until then.
+                IF window_start > crime.portal_time(now()) THEN
+                    window_end := state.range_end;
+                END IF;
                 started := clock_timestamp();
                 -- The tallies are recounted once, at the end (a backfill is also the way to
                 -- repair crime.incidents after changes by hand, which the tallies do not know of).
@@ -177,6 +202,8 @@ BEGIN
                                                 occurred_before => window_end,
                                                 delete_missing => true,
                                                 keep_tallies => false);
+                deleted_here := deleted_here + merged.deleted;
+                PERFORM crime.check_delete_limit(deleted_here, compared, scope);
                 UPDATE crime.backfill_state b
                 SET next_start = window_end, windows_done = b.windows_done + 1,
                     rows_fetched = b.rows_fetched + merged.fetched, updated_at = clock_timestamp()

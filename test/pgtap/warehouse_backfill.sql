@@ -27,7 +27,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(79);
+SELECT plan(87);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -209,6 +209,10 @@ SELECT matches(pg_temp.socrata_query(format(
 SELECT id AS skewed_id FROM crime.incidents WHERE occurred_at >= '2014-02-01' ORDER BY id LIMIT 1 \gset
 CALL pg_temp.soda_control('/_control/datasets/wtst-back/upsert',
     format($$SELECT '[{"id": "%s", "updated_on": "2099-01-01T00:00:00.000"}]'$$, :skewed_id));
+-- And a crime whose date is in 2099: the default range reaches it, but the windows past the
+-- present are one (they were 7 more here, and 3,900 empty weeks with the default window).
+CALL pg_temp.soda_control('/_control/datasets/wtst-back/upsert', $$SELECT jsonb_build_array(jsonb_build_object(
+    'id', '99999990', 'primary_type', 'THEFT', 'date', '2099-06-01T00:00:00.000', 'updated_on', '2020-01-01T00:00:00.000'))$$);
 DELETE FROM crime.sync_state;
 CALL crime_backfill(window_length => '10 years');
 SELECT is((SELECT updated_at FROM crime.incidents WHERE id = :skewed_id), '2099-01-01'::timestamp,
@@ -216,6 +220,11 @@ SELECT is((SELECT updated_at FROM crime.incidents WHERE id = :skewed_id), '2099-
 SELECT is((SELECT watermark FROM crime.sync_state),
           (SELECT crime.portal_time(read_at) FROM crime.sync_state),
           'and hands over a watermark that stops at the present: the local time it was read at');
+SELECT is((SELECT occurred_at FROM crime.incidents WHERE id = 99999990), '2099-06-01'::timestamp,
+          'it loads the crime dated 2099');
+SELECT is(windows_done, (SELECT count(*) FROM generate_series(range_start, crime.portal_time(now()), window_length))::integer + 1,
+          '... in one window from the first past the present') FROM crime.backfill_state;
+CALL pg_temp.soda_control('/_control/datasets/wtst-back/delete', $$SELECT '{"ids": ["99999990"]}'$$);
 
 -------------------------------------------------------------------------------------------------
 -- 6b. A backfill of a range into a warehouse that has no watermark (a first load of a few months
@@ -370,9 +379,41 @@ RESET search_path;
 SELECT is(current_setting('warehouse_test.path_after_backfill'), 'public, pg_catalog',
           'after the backfill, a DO block that called it has its own search_path again');
 
+-------------------------------------------------------------------------------------------------
+-- 11. A portal that answers a range with far fewer crimes than the warehouse holds there (empty,
+--     partial, another dataset) is refused before any window deletes; a crime with no date fails
+--     the backfill, as it fails a sync, instead of being in no window
+-------------------------------------------------------------------------------------------------
+CALL pg_temp.soda_control('/_control/datasets/wtst-back/clone?to=wtst-bfew');
+CREATE TEMP TABLE missing_2014 AS
+    SELECT id FROM crime.incidents
+    WHERE occurred_at >= '2014-01-01' AND occurred_at < '2015-01-01' AND id % 3 <> 0;
+CALL pg_temp.soda_control('/_control/datasets/wtst-bfew/delete', $$
+    SELECT jsonb_build_object('ids', jsonb_agg(id::text)) FROM missing_2014$$);
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-bfew');
+SELECT pg_temp.incidents_digest() AS digest_before_few, (SELECT count(*) FROM crime.sync_runs) AS runs_before_few \gset
+SELECT is(dblink_exec('loader', $$CALL crime_backfill('2014-01-01', '2015-01-01')$$, false), 'ERROR',
+          'a range backfill from a portal lacking two crimes in three of the range is refused');
+SELECT matches(dblink_error_message('loader'),
+               format('the run would delete at least %s of the %s crimes of \[2014-01-01 00:00:00, 2015-01-01 00:00:00\) in crime\.incidents, more than chicago_crime\.max_delete_fraction \(0\.5\)',
+                      (SELECT count(*) FROM missing_2014),
+                      (SELECT count(*) FROM crime.incidents WHERE occurred_at >= '2014-01-01' AND occurred_at < '2015-01-01')),
+               '... naming how many of how many');
+SELECT is(pg_temp.incidents_digest(), :'digest_before_few', '... before any window deleted');
+SELECT ok((SELECT count(*) FROM crime.sync_runs) = :runs_before_few AND crime.sync_lock_holder() IS NULL,
+          '... or anything was recorded, and the lock is free');
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
+CALL pg_temp.soda_control('/_control/datasets/wtst-back/upsert', $$SELECT jsonb_build_array(jsonb_build_object(
+    'id', '99999991', 'primary_type', 'THEFT', 'updated_on', '2020-01-01T00:00:00.000'))$$);
+SELECT is(dblink_exec('loader', $$CALL crime_backfill('2014-01-01', '2014-02-01')$$, false), 'ERROR',
+          'a backfill from a portal with a crime that has no date is refused');
+SELECT matches(dblink_error_message('loader'), '^ERROR:  the portal has 1 crime with no date', '... saying so');
+CALL pg_temp.soda_control('/_control/datasets/wtst-back/delete', $$SELECT '{"ids": ["99999991"]}'$$);
+
 SELECT * FROM finish();
 
 SELECT dblink_disconnect('loader') AS disconnected \gset
 CALL pg_temp.soda_control('/_control/datasets/wtst-back/drop');
+CALL pg_temp.soda_control('/_control/datasets/wtst-bfew/drop');
 \c :origin_db
 DROP DATABASE :"test_db";

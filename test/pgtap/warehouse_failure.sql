@@ -14,7 +14,7 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(64);
+SELECT plan(76);
 
 -------------------------------------------------------------------------------------------------
 -- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
@@ -223,6 +223,89 @@ SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
 CALL pg_temp.soda_control('/_control/datasets/wtst-fail/delete', $$SELECT '{"ids": ["99999999"]}'$$);
 
 -------------------------------------------------------------------------------------------------
+-- D4. A crime with no date that the incremental pass does not read (its updated_on is older than
+--     the watermark) fails the run too: the totals differ, and the months name no month for it
+-------------------------------------------------------------------------------------------------
+CALL pg_temp.soda_control('/_control/datasets/wtst-fail/upsert', $$
+    SELECT jsonb_build_array(jsonb_build_object('id', '99999998', 'primary_type', 'THEFT',
+                                                'updated_on', '2001-01-01T00:00:00.000'))$$);
+CREATE TEMP TABLE run_d5 AS SELECT * FROM crime_sync();
+SELECT is(status || ': ' || error || ' (' || error_sqlstate || ')',
+          'failed: the portal has 1 crime with no date (23502)',
+          'an old crime with no date fails the run, found by the deletion check') FROM run_d5;
+SELECT matches(error_detail, 'HINT: SELECT id FROM crime\.portal_crimes WHERE date IS NULL lists them',
+               'the hint says how to find it') FROM run_d5;
+SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
+CALL pg_temp.soda_control('/_control/datasets/wtst-fail/delete', $$SELECT '{"ids": ["99999998"]}'$$);
+
+-------------------------------------------------------------------------------------------------
+-- D5. A portal that answers with far fewer crimes (empty, partial, another dataset) is not taken
+--     for a mass deletion: past chicago_crime.max_delete_fraction the run fails, deleting nothing
+-------------------------------------------------------------------------------------------------
+CALL pg_temp.soda_control('/_control/datasets/wtst-fail/clone?to=wtst-most');
+CALL pg_temp.soda_control('/_control/datasets/wtst-most/delete', $$
+    SELECT jsonb_build_object('ids', jsonb_agg(id::text)) FROM crime.incidents WHERE id % 3 <> 0$$);
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-most');
+CREATE TEMP TABLE run_d6 AS SELECT * FROM crime_sync();
+SELECT is(status || ': ' || error || ' (' || error_sqlstate || ')',
+          format('failed: the run would delete at least %s of the %s crimes in crime.incidents, more than chicago_crime.max_delete_fraction (0.5) of them (22000)',
+                 (SELECT count(*) FROM crime.incidents
+                  WHERE id % 3 <> 0 OR id IN (SELECT id FROM changes WHERE kind = 'delete')),
+                 (SELECT count(*) FROM crime.incidents)),
+          'a portal that lacks two crimes in three fails the run') FROM run_d6;
+SELECT matches(error_detail, 'HINT: If the portal really deleted them, run again after SET chicago_crime\.max_delete_fraction = 1',
+               'the hint gives the way through') FROM run_d6;
+SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
+SET chicago_crime.max_delete_fraction = '1.5';
+CREATE TEMP TABLE run_d7 AS SELECT * FROM crime_sync();
+RESET chicago_crime.max_delete_fraction;
+SELECT is(error, 'chicago_crime.max_delete_fraction must be between 0 and 1, not 1.5',
+          'a chicago_crime.max_delete_fraction above 1 fails the run, naming it') FROM run_d7;
+-- The same number of crimes in each month but other ids in place of five of them: the months'
+-- counts show no shortfall, so the limit is met as the re-syncs delete.
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
+CALL pg_temp.soda_control('/_control/datasets/wtst-fail/clone?to=wtst-swap');
+CREATE TEMP TABLE swapped AS
+    SELECT id, occurred_at FROM crime.incidents
+    WHERE id NOT IN (SELECT id FROM changes) AND occurred_at >= '2015-03-01' ORDER BY id LIMIT 5;
+CALL pg_temp.soda_control('/_control/datasets/wtst-swap/delete', $$
+    SELECT jsonb_build_object('ids', jsonb_agg(id::text)) FROM swapped$$);
+CALL pg_temp.soda_control('/_control/datasets/wtst-swap/upsert', $$
+    SELECT jsonb_agg(jsonb_build_object('id', (id + 900000000)::text, 'primary_type', 'THEFT',
+                                        'date', to_char(occurred_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS'),
+                                        'updated_on', '2001-01-01T00:00:00.000'))
+    FROM swapped$$);
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-swap');
+-- 10 crimes fewer by the months (the deletions of section A), 15 deleted: a limit of 12.5.
+SELECT (12.5 / count(*))::text AS limit_12 FROM crime.incidents \gset
+SET chicago_crime.max_delete_fraction = :'limit_12';
+CREATE TEMP TABLE run_d8 AS SELECT * FROM crime_sync();
+RESET chicago_crime.max_delete_fraction;
+SELECT matches(error, '^the run would delete 1[1-5] of the \d+ crimes in crime\.incidents, more than chicago_crime\.max_delete_fraction',
+               'crimes swapped for others are refused as the re-syncs delete them') FROM run_d8;
+SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
+BEGIN;
+SET LOCAL chicago_crime.max_delete_fraction = 1;
+SELECT status || ' ' || deleted || ' ' || inserted AS allowed_run FROM crime_sync() \gset
+ROLLBACK;
+SELECT is(:'allowed_run'::text, 'succeeded 15 5', 'allowed, the same run deletes the 15 and inserts the 5 others');
+SELECT is(pg_temp.warehouse_digest(), :'digest_before', '(rolled back)');
+ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
+
+-------------------------------------------------------------------------------------------------
+-- D6. An id the portal sends twice fails a month's re-sync, even when both copies equal the row
+--     held (one of them picked, the month's count would differ from the portal's on every run)
+-------------------------------------------------------------------------------------------------
+SELECT id AS dup_id, date_trunc('month', occurred_at) AS dup_month
+FROM crime.incidents WHERE id NOT IN (SELECT id FROM changes) ORDER BY id LIMIT 1 \gset
+SELECT throws_ok(format('SELECT crime.resync_range(%L, %L, %L, true)',
+                        format('%1$s WHERE c.id = %2$s UNION ALL %1$s WHERE c.id = %2$s',
+                               (crime.merge_sql()).portal_rows, :dup_id),
+                        :'dup_month'::timestamp, :'dup_month'::timestamp + interval '1 month'),
+                 '23505', 'the portal sent the same crime id more than once in one pass',
+                 'a month re-sync given an id twice fails, though both copies equal the row held');
+
+-------------------------------------------------------------------------------------------------
 -- E. The next good run catches up from the unchanged watermark
 -------------------------------------------------------------------------------------------------
 CREATE TEMP TABLE run_e AS SELECT * FROM crime_sync();
@@ -236,11 +319,13 @@ SELECT is((SELECT count(*) FROM crime.incidents WHERE description = 'CHANGED AT 
 SELECT isnt(pg_temp.warehouse_digest(), :'digest_before', '(and the digest that showed "nothing changed" sees them)');
 SELECT is((SELECT count(*) FROM crime.sync_runs WHERE status = 'failed' AND finished_at IS NOT NULL
                                                   AND error IS NOT NULL AND inserted + updated + deleted = 0),
-          12::bigint, 'crime.sync_runs keeps the twelve failed runs (the three failed first loads included), finished, with their errors');
+          16::bigint, 'crime.sync_runs keeps the sixteen failed runs (the three failed first loads included), finished, with their errors');
 
 SELECT * FROM finish();
 
 SELECT dblink_disconnect('peer') AS disconnected \gset
 CALL pg_temp.soda_control('/_control/datasets/wtst-fail/drop');
+CALL pg_temp.soda_control('/_control/datasets/wtst-most/drop');
+CALL pg_temp.soda_control('/_control/datasets/wtst-swap/drop');
 \c :origin_db
 DROP DATABASE :"test_db";

@@ -51,6 +51,10 @@ CREATE FUNCTION crime.refuse_undated_crimes(undated bigint)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
 AS $$
 BEGIN
     IF undated > 0 THEN

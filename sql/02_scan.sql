@@ -72,6 +72,13 @@ SELECT x_coordinate FROM crimes_strict WHERE x_coordinate IS NOT NULL LIMIT 1;
 SELECT beat FROM crimes_strict WHERE id = 879;
 DROP FOREIGN TABLE crimes_strict;
 DROP DOMAIN three_chars;
+-- A domain's NOT NULL holds as well: a value the portal leaves out is checked as a NULL.
+CREATE DOMAIN known_text AS text NOT NULL;
+CREATE FOREIGN TABLE crimes_known (id bigint, ward known_text)
+    SERVER scan_portal OPTIONS (dataset 'ijzp-q8t2');
+SELECT id FROM crimes_known WHERE ward IS NULL LIMIT 1;
+DROP FOREIGN TABLE crimes_known;
+DROP DOMAIN known_text;
 -- The value is quoted as untrusted text: cut on a character boundary (a two-byte character
 -- straddles byte 200 of the first value) and control characters escaped (the second).
 \! curl -s -X POST 'http://127.0.0.1:25480/_control/datasets/z8bn-74gv/clone?to=snip-zips' > /dev/null

@@ -75,6 +75,7 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
         Oid type = attr->atttypid;
         // A domain's value is read as its base type's (then its input function checks it).
         Oid base = pg::call([&] { return getBaseType(type); });
+        c.is_domain = base != type;
         c.form = text_form_for(base);
         c.fast = fast_path_for(type, c.typmod, server_is_utf8_);
         c.input = input_function_for(type, context, &c.ioparam);
@@ -98,8 +99,10 @@ RowConverter::invalid_value_text(std::size_t column, const Page &page, std::size
     // escaped. The reason, kept as the detail, may quote the whole value. Both are the server's
     // bytes, which could echo the app token: masked before they are cut. Both are UTF-8 here: a
     // database in another encoding gets them converted, with what it lacks written as \uXXXX.
-    const std::string value =
-        database_text_from_utf8(printable_snippet(redact(page.text(row, c.item), secret_), 200));
+    const std::string value = page.kind(row, c.item) == ValueKind::Null
+                                  ? std::string("null") // (a domain's NOT NULL)
+                                  : database_text_from_utf8(printable_snippet(
+                                        redact(page.text(row, c.item), secret_), 200));
     const std::string shown_reason =
         database_text_from_utf8(printable_text(redact(reason, secret_), 400));
     std::string detail =
@@ -296,6 +299,10 @@ void RowConverter::build_datums(Datum *values, bool *nulls, MemoryContext target
             } else if (is_ready_[i]) {
                 values[c.column] = ready_[i];
             } else if (!texts_[i]) {
+                // A NULL goes through a domain's input function too, as COPY does: it checks
+                // the domain's NOT NULL (and its CHECKs).
+                if (c.is_domain)
+                    InputFunctionCall(c.input, nullptr, c.ioparam, c.typmod);
                 continue;
             } else if (c.divisor >= 0) {
                 Datum sum = DirectFunctionCall3(numeric_in, CStringGetDatum(texts_[i]),

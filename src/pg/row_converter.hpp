@@ -80,6 +80,7 @@ class RowConverter {
         FmgrInfo *input = nullptr;
         Oid ioparam = InvalidOid;
         int32 typmod = -1;
+        bool is_domain = false; // its input function also checks NULLs (NOT NULL, CHECK)
     };
 
     // An invalid value's message (the column, the table, the value) and detail (the reason,

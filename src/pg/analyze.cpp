@@ -29,6 +29,8 @@ namespace socrata::pg {
 namespace {
 
 constexpr int kChunks = 10;
+// Rows converted between two checks for a cancel, within a page.
+constexpr std::size_t kRowsBetweenInterruptChecks = 1000;
 
 class Sampler {
   public:
@@ -106,8 +108,13 @@ void Sampler::read(SodaClient &client, std::int64_t offset, std::int64_t limit) 
     PageFetcher fetcher(client, request, client.settings().page_size);
     Page page;
     while (count_ < targrows_ && fetcher.next(page)) {
-        for (std::size_t row = 0; row < page.rows(); ++row)
+        for (std::size_t row = 0; row < page.rows(); ++row) {
             add_row(page, row);
+            // A page may hold up to a million rows (page_size): a cancel must not wait for all
+            // of them to be converted.
+            if (row % kRowsBetweenInterruptChecks == 0)
+                pg::call([] { CHECK_FOR_INTERRUPTS(); });
+        }
         pg::call([] { CHECK_FOR_INTERRUPTS(); });
     }
 }

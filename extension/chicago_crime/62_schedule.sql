@@ -95,7 +95,8 @@ COMMENT ON FUNCTION @extschema@.crime_unschedule() IS
 -- The sync job lives in pg_cron's table, not in the extension: without this, DROP EXTENSION left
 -- it failing on every run ("schema crime does not exist"), and a later CREATE EXTENSION made it
 -- start a first load against the default portal. Called by crime.on_drop_extension() just
--- before DROP EXTENSION drops chicago_crime, in the same transaction, for the extension's owner.
+-- before a statement drops chicago_crime (DROP EXTENSION, DROP SCHEMA ... CASCADE, DROP OWNED),
+-- in the same transaction, for a user allowed to.
 -- It removes every job of this database whose command calls the warehouse's entry points,
 -- whatever its name: crime_schedule()'s, one made from its hint, one made by hand (`SELECT
 -- crime_sync()`), all of which would fail on every run once the extension is gone. pg_cron's
@@ -129,7 +130,7 @@ DECLARE
 BEGIN
     IF NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'pg_cron') THEN
         IF cron_database <> current_database() THEN
-            RAISE NOTICE 'DROP EXTENSION chicago_crime cannot remove a pg_cron job of this database: pg_cron lives in database "%"', cron_database
+            RAISE NOTICE 'dropping chicago_crime cannot remove a pg_cron job of this database: pg_cron lives in database "%"', cron_database
                 USING HINT = format('If the sync was scheduled, remove its jobs there with %s', removal);
         END IF;
         RETURN;
@@ -145,28 +146,28 @@ BEGIN
         END LOOP;
     EXCEPTION WHEN OTHERS THEN
         GET STACKED DIAGNOSTICS failure = MESSAGE_TEXT;
-        RAISE WARNING 'DROP EXTENSION chicago_crime could not remove the pg_cron jobs of this database: %', failure
+        RAISE WARNING 'dropping chicago_crime could not remove the pg_cron jobs of this database: %', failure
             USING HINT = format('Remove them with %s', removal);
         RETURN;
     END;
     IF removed <> '{}' THEN
-        RAISE NOTICE 'DROP EXTENSION chicago_crime unschedules pg_cron job(s) %, with the extension', array_to_string(removed, '; ');
+        RAISE NOTICE 'dropping chicago_crime unschedules pg_cron job(s) %, with the extension', array_to_string(removed, '; ');
     END IF;
 END
 $$;
 COMMENT ON FUNCTION crime.forget_sync_job() IS
-    'Removes the pg_cron jobs of this database whose command calls crime_sync(), crime_backfill() or crime.run_scheduled_sync() (those the current role may see), with a NOTICE; if that fails, none, with a WARNING saying what to run; when pg_cron lives in another database, a NOTICE saying what to run there. Called by DROP EXTENSION chicago_crime (event trigger chicago_crime_forget_sync_job)';
+    'Removes the pg_cron jobs of this database whose command calls crime_sync(), crime_backfill() or crime.run_scheduled_sync() (those the current role may see), with a NOTICE; if that fails, none, with a WARNING saying what to run; when pg_cron lives in another database, a NOTICE saying what to run there. Called when a statement drops chicago_crime: DROP EXTENSION, DROP SCHEMA ... CASCADE, DROP OWNED (event trigger chicago_crime_forget_sync_job)';
 
 CREATE FUNCTION crime.on_drop_extension()
 RETURNS event_trigger
 LANGUAGE C
 AS '$libdir/socrata_fdw', 'socrata_on_drop_extension';
 COMMENT ON FUNCTION crime.on_drop_extension() IS
-    'Event trigger function: calls crime.forget_sync_job() when a DROP EXTENSION is about to drop chicago_crime (named, or socrata_fdw with CASCADE)';
+    'Event trigger function: calls crime.forget_sync_job() when a statement is about to drop chicago_crime: DROP EXTENSION (naming it, or socrata_fdw with CASCADE), DROP SCHEMA ... CASCADE of the schema of either, DROP OWNED BY the owner of either';
 
 -- A member of the extension, so it goes with it; ddl_command_start is the last moment it exists.
 CREATE EVENT TRIGGER chicago_crime_forget_sync_job ON ddl_command_start
-    WHEN TAG IN ('DROP EXTENSION')
+    WHEN TAG IN ('DROP EXTENSION', 'DROP SCHEMA', 'DROP OWNED')
     EXECUTE FUNCTION crime.on_drop_extension();
 COMMENT ON EVENT TRIGGER chicago_crime_forget_sync_job IS
-    'DROP EXTENSION chicago_crime also removes the pg_cron jobs that run this database''s sync (crime.forget_sync_job())';
+    'Dropping chicago_crime (DROP EXTENSION, DROP SCHEMA ... CASCADE, DROP OWNED) also removes the pg_cron jobs that run this database''s sync (crime.forget_sync_job())';

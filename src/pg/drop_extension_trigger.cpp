@@ -1,5 +1,6 @@
 // crime.on_drop_extension(): the event trigger function that removes this database's pg_cron
-// sync jobs when DROP EXTENSION is about to drop chicago_crime.
+// sync jobs when a statement is about to drop chicago_crime: DROP EXTENSION, DROP SCHEMA ...
+// CASCADE of its schema or socrata_fdw's, DROP OWNED BY the owner of either.
 //
 // The jobs live in pg_cron's table, not in the extension, so DROP EXTENSION alone left them
 // behind: they failed on every run ("schema crime does not exist"), and after a later CREATE
@@ -11,18 +12,24 @@
 // keeps the jobs. It runs before Postgres checks that the user may drop the extension, so it
 // does nothing for a user who may not (the drop then fails as it would have): Postgres checks
 // the owner of each extension the statement names, and CASCADE drops chicago_crime for the
-// owner of socrata_fdw whoever owns chicago_crime.
+// owner of socrata_fdw whoever owns chicago_crime; DROP SCHEMA checks the schema's owner, DROP
+// OWNED that the user has the privileges of each role named.
 //
 // Every DROP EXTENSION in the database now loads this library (its _PG_init only sets
 // glibc's mmap threshold: fdw_handler.cpp).
 #include "pg_guard.hpp"
 
 extern "C" {
+#include "access/genam.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_extension.h"
 #include "catalog/pg_proc.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "utils/acl.h"
+#include "utils/fmgroids.h"
 
 PGDLLEXPORT Datum socrata_on_drop_extension(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(socrata_on_drop_extension);
@@ -48,17 +55,79 @@ bool user_owns(const char *extension_name) {
     return OidIsValid(extension) && pg_extension_ownercheck(extension, GetUserId());
 }
 
-// Plain Postgres reads: whether the statement drops chicago_crime, as a user allowed to.
-bool drops_warehouse(const Node *parsetree) {
-    if (parsetree == nullptr || !IsA(parsetree, DropStmt))
-        return false;
-    const auto *drop = reinterpret_cast<const DropStmt *>(parsetree);
-    if (drop->removeType != OBJECT_EXTENSION)
-        return false;
+struct ExtensionRow {
+    Oid owner = InvalidOid;
+    Oid schema = InvalidOid;
+};
+
+// The extension's owner and schema (PostgreSQL 15 exports no lookup of either); InvalidOids
+// when it is not installed.
+ExtensionRow extension_row(const char *extension_name) {
+    ExtensionRow found;
+    Relation catalog = table_open(ExtensionRelationId, AccessShareLock);
+    ScanKeyData key;
+    ScanKeyInit(&key, Anum_pg_extension_extname, BTEqualStrategyNumber, F_NAMEEQ,
+                CStringGetDatum(extension_name));
+    SysScanDesc scan = systable_beginscan(catalog, ExtensionNameIndexId, true, nullptr, 1, &key);
+    HeapTuple tuple = systable_getnext(scan);
+    if (HeapTupleIsValid(tuple)) {
+        const auto *row = reinterpret_cast<Form_pg_extension>(GETSTRUCT(tuple));
+        found.owner = row->extowner;
+        found.schema = row->extnamespace;
+    }
+    systable_endscan(scan);
+    table_close(catalog, AccessShareLock);
+    return found;
+}
+
+bool drops_extension(const DropStmt *drop) {
     if (names_extension(drop, kWarehouseExtension) && user_owns(kWarehouseExtension))
         return true;
     return drop->behavior == DROP_CASCADE && names_extension(drop, kRequiredExtension) &&
            user_owns(kRequiredExtension);
+}
+
+// DROP SCHEMA ... CASCADE drops the extensions that live in it, and chicago_crime with
+// socrata_fdw.
+bool drops_schema_of_either(const DropStmt *drop) {
+    if (drop->behavior != DROP_CASCADE)
+        return false;
+    const Oid schemas[] = {extension_row(kWarehouseExtension).schema,
+                           extension_row(kRequiredExtension).schema};
+    ListCell *cell = nullptr;
+    foreach (cell, drop->objects) {
+        const Oid named = get_namespace_oid(strVal(lfirst(cell)), true);
+        for (Oid schema : schemas)
+            if (OidIsValid(named) && named == schema && pg_namespace_ownercheck(named, GetUserId()))
+                return true;
+    }
+    return false;
+}
+
+// DROP OWNED BY drops the extensions the roles own, and chicago_crime with socrata_fdw.
+bool drops_owned_by_either_owner(const DropOwnedStmt *drop) {
+    const Oid owners[] = {extension_row(kWarehouseExtension).owner,
+                          extension_row(kRequiredExtension).owner};
+    ListCell *cell = nullptr;
+    foreach (cell, drop->roles) {
+        const Oid role = get_rolespec_oid(static_cast<RoleSpec *>(lfirst(cell)), true);
+        for (Oid owner : owners)
+            if (OidIsValid(role) && role == owner && has_privs_of_role(GetUserId(), role))
+                return true;
+    }
+    return false;
+}
+
+// Plain Postgres reads: whether the statement drops chicago_crime, as a user allowed to.
+bool drops_warehouse(const Node *parsetree) {
+    if (parsetree != nullptr && IsA(parsetree, DropOwnedStmt))
+        return drops_owned_by_either_owner(reinterpret_cast<const DropOwnedStmt *>(parsetree));
+    if (parsetree == nullptr || !IsA(parsetree, DropStmt))
+        return false;
+    const auto *drop = reinterpret_cast<const DropStmt *>(parsetree);
+    if (drop->removeType == OBJECT_EXTENSION)
+        return drops_extension(drop);
+    return drop->removeType == OBJECT_SCHEMA && drops_schema_of_either(drop);
 }
 
 // crime.forget_sync_job(), found without a privilege check on schema crime: the owner of

@@ -47,7 +47,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(31);
+SELECT plan(34);
 
 SELECT crime_schedule('*/5 * * * *') AS job_id \gset
 SELECT is(concat_ws(' | ', jobname, schedule, command, database, username),
@@ -115,7 +115,7 @@ SELECT ok(NOT crime_unschedule(), 'without a job, crime_unschedule() returns fal
 -- commands; not when the drop fails or is rolled back, nor when another extension is dropped.
 -- Only where the warehouse was made by this test: one that was here before must not be dropped.
 \if :had_chicago_crime
-SELECT skip('chicago_crime was installed before this test: DROP EXTENSION not tried', 16);
+SELECT skip('chicago_crime was installed before this test: DROP EXTENSION not tried', 19);
 \else
 SELECT crime_schedule('0 0 1 1 *') AS job_id \gset
 SELECT cron.schedule('sync_scheduled_by_hand', '0 0 1 1 *', 'CALL crime.run_scheduled_sync()') AS hand_job_id \gset
@@ -177,7 +177,7 @@ SELECT is((SELECT count(*) FROM cron.job WHERE jobid = :other_job_id), 1::bigint
           '... nor a job with another command (that names no entry point)');
 SELECT cron.unschedule(:other_job_id) AS unscheduled \gset
 \if :had_socrata_fdw
-SELECT skip('socrata_fdw was installed before this test: DROP EXTENSION socrata_fdw not tried', 3);
+SELECT skip('socrata_fdw was installed before this test: DROP EXTENSION socrata_fdw not tried', 6);
 \else
 CREATE EXTENSION chicago_crime;
 SELECT crime_schedule('0 0 1 1 *') AS job_id \gset
@@ -205,6 +205,36 @@ SELECT is((SELECT count(*) FROM cron.job WHERE jobid = :job_id), 1::bigint,
           '... and the job, which that role may not see, stays (a WARNING says what to run)');
 SELECT cron.unschedule(:job_id) AS unscheduled \gset
 DROP ROLE warehouse_cron_fdw_owner;
+-- DROP SCHEMA ... CASCADE of socrata_fdw's schema drops chicago_crime, and DROP OWNED BY the
+-- owner of the extensions drops both: each takes the job along. (chicago_crime's own schema is
+-- public, which this database's other extensions share.)
+CREATE SCHEMA warehouse_cron_fdw_home;
+CREATE EXTENSION socrata_fdw SCHEMA warehouse_cron_fdw_home;
+CREATE EXTENSION chicago_crime;
+SELECT crime_schedule('0 0 1 1 *') AS job_id \gset
+SET client_min_messages = error;
+DROP SCHEMA warehouse_cron_fdw_home CASCADE;
+SET client_min_messages = warning;
+SELECT ok(NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'chicago_crime')
+          AND NOT EXISTS (SELECT FROM cron.job WHERE jobid = :job_id),
+          'DROP SCHEMA ... CASCADE of socrata_fdw''s schema drops chicago_crime and removes its job');
+CREATE ROLE warehouse_cron_ext_owner SUPERUSER;
+SET ROLE warehouse_cron_ext_owner;
+CREATE EXTENSION chicago_crime CASCADE;
+SELECT crime_schedule('0 0 1 1 *') AS job_id \gset
+RESET ROLE;
+BEGIN;
+DROP OWNED BY warehouse_cron_ext_owner;
+SELECT NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'chicago_crime') AS owned_dropped,
+       NOT EXISTS (SELECT FROM cron.job WHERE jobid = :job_id) AS owned_job_gone \gset
+ROLLBACK;
+SELECT ok(:'owned_dropped'::boolean AND :'owned_job_gone'::boolean,
+          'DROP OWNED BY the extensions'' owner drops chicago_crime and removes its job...');
+SELECT is((SELECT count(*) FROM cron.job WHERE jobid = :job_id), 1::bigint, '... which a rollback keeps');
+SET client_min_messages = error;
+DROP OWNED BY warehouse_cron_ext_owner;
+SET client_min_messages = warning;
+DROP ROLE warehouse_cron_ext_owner;
 \endif
 \endif
 -- A count, so that \gset has a row even when the job was never made.

@@ -236,8 +236,8 @@ SELECT is((SELECT concat_ws(' | ', evtevent, array_to_string(evttags, ','), evtf
            JOIN pg_depend d ON d.classid = 'pg_event_trigger'::regclass AND d.objid = e.oid AND d.deptype = 'e'
            WHERE e.evtname = 'chicago_crime_forget_sync_job'
              AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'chicago_crime')),
-          'ddl_command_start | DROP EXTENSION | crime.on_drop_extension',
-          'event trigger chicago_crime_forget_sync_job, a member of the extension, runs on DROP EXTENSION');
+          'ddl_command_start | DROP EXTENSION,DROP SCHEMA,DROP OWNED | crime.on_drop_extension',
+          'event trigger chicago_crime_forget_sync_job, a member of the extension, runs on DROP EXTENSION, DROP SCHEMA and DROP OWNED');
 SELECT is((pg_temp.error_of('SELECT crime.on_drop_extension()')).state, '39P01',
           'its function refuses a direct call');
 DROP EXTENSION chicago_crime;

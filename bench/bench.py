@@ -581,7 +581,7 @@ def measure(args):
     # 9. What each sync's deletion check costs (the totals) against the full check that runs when
     # they differ or once per chicago_crime.full_check_interval (every month compared).
     matches, totals = timed_value("SELECT crime.portal_matches_warehouse()")
-    differing, months = timed_value("SELECT count(*) FROM crime.months_out_of_sync()")
+    differing, months = timed_value("SELECT count(month) FROM crime.months_out_of_sync()")
     res["notes"].append("deletion check: the totals (crime.portal_matches_warehouse(), %s) %.3f s; "
                         "the full check's month-by-month comparison (crime.months_out_of_sync(), "
                         "%d months differ) %.3f s" % ("equal" if matches else "different", totals.seconds,

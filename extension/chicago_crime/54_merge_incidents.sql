@@ -197,16 +197,19 @@ BEGIN
     -- a query (its %s) upserted, the range's ($1, $2) other local rows deleted. The final SELECT
     -- sees crime.incidents as it was before the INSERT and DELETE in the WITH clause, so an
     -- upserted id found there was an update, one not found an insert. An id the portal sends
-    -- twice is not reduced to one of its versions: the upsert refuses a row changed twice, and
-    -- the result counts the ids sent more than once (crime.resync_range refuses them), which
-    -- would otherwise keep the month's count apart from the portal's, re-synced on every run.
+    -- twice is not reduced to one of its versions, which would keep the month's count apart
+    -- from the portal's, re-synced on every run: "repeated" counts such rows, and when there
+    -- are any the statement writes nothing and crime.resync_range fails.
     range_resync := format($sql$
         source AS MATERIALIZED (
             SELECT r.* FROM (%%s) AS r
         ),
+        repeated AS MATERIALIZED (
+            SELECT count(*) - count(DISTINCT s.id) AS n FROM source s
+        ),
         upserted AS (
             INSERT INTO crime.incidents AS i (%s)
-            SELECT %s FROM source
+            SELECT %s FROM source WHERE (SELECT d.n FROM repeated d) = 0
             ON CONFLICT (id) DO UPDATE SET %s
             WHERE %s
             RETURNING %s
@@ -215,6 +218,7 @@ BEGIN
             DELETE FROM crime.incidents AS i
             WHERE i.occurred_at >= $1 AND i.occurred_at < $2
               AND NOT EXISTS (SELECT FROM source s WHERE s.id = i.id)
+              AND (SELECT d.n FROM repeated d) = 0
             RETURNING %s
         ),
         %s
@@ -228,7 +232,7 @@ BEGIN
         upserted_changes,
         regexp_replace(tally_columns, '(\w+)', 'r.\1', 'g'));
     range_resync_result := $sql$
-        SELECT (SELECT count(*) - count(DISTINCT s.id) FROM source s),
+        SELECT (SELECT d.n FROM repeated d),
                (SELECT count(*) FROM source),
                count(*) FILTER (WHERE o.id IS NULL),
                count(o.id),

@@ -69,15 +69,11 @@ $$;
 COMMENT ON FUNCTION crime.refuse_undated_crimes(bigint) IS
     'Raises not_null_violation when undated (the number of the portal''s crimes with no date) is above 0. Internal: called by crime_sync() and crime_backfill()';
 
--- A run that would delete a large share of what it compares has far more likely read a wrong
--- answer (an empty or partial one, or another dataset behind crime.portal_crimes) than a
--- portal that really deleted that much: it fails instead, unless chicago_crime.max_delete_fraction
--- (default 0.5) allows it. `deleting` is a lower bound when at_least (the months' counts, before
--- any re-sync), the running total otherwise.
-CREATE FUNCTION crime.check_delete_limit(deleting bigint, compared bigint, scope text,
-                                         at_least boolean DEFAULT false)
-RETURNS void
-LANGUAGE plpgsql
+-- chicago_crime.max_delete_fraction (default 0.5), checked: read by every run at its start, so
+-- that a bad value fails at once, not on the first day a run compares the months.
+CREATE FUNCTION crime.max_delete_fraction()
+RETURNS numeric
+LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, pg_temp
 SET DateStyle = 'ISO, YMD'
 SET IntervalStyle = 'postgres'
@@ -87,19 +83,48 @@ AS $$
 DECLARE
     fraction constant numeric := crime.typed_setting('max_delete_fraction', '0.5', NULL::numeric);
 BEGIN
-    IF fraction IS NULL OR fraction < 0 OR fraction > 1 THEN
+    IF fraction IS NULL OR NOT (fraction BETWEEN 0 AND 1) THEN
         RAISE EXCEPTION 'chicago_crime.max_delete_fraction must be between 0 and 1, not %',
                         coalesce(fraction::text, 'NULL')
-            USING ERRCODE = 'invalid_parameter_value';
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Set it to a fraction such as 0.5, to 1 for no limit, or RESET it.';
     END IF;
-    IF deleting > 0 AND deleting > fraction * compared THEN
-        RAISE EXCEPTION '%', format('the run would delete %s%s of the %s crimes %s, more than chicago_crime.max_delete_fraction (%s) of them',
-                                    CASE WHEN at_least THEN 'at least ' ELSE '' END, deleting, compared, scope, fraction)
+    RETURN fraction;
+END
+$$;
+COMMENT ON FUNCTION crime.max_delete_fraction() IS
+    'chicago_crime.max_delete_fraction (default 0.5), an error naming it unless between 0 and 1. Internal: read by crime_sync(), crime_backfill() and crime.check_delete_limit()';
+
+-- A run that would delete a large share of what it compares has far more likely read a wrong
+-- answer (an empty or partial one, or another dataset behind crime.portal_crimes) than a
+-- portal that really deleted that much: it fails instead, unless chicago_crime.max_delete_fraction
+-- allows it. Checked twice: before any row is deleted, on how many crimes fewer the portal
+-- has (`fewer`: a crime it only moved to another month counts there too), and as the run
+-- deletes (`deleting`, the running total; NULL before).
+CREATE FUNCTION crime.check_delete_limit(fewer bigint, deleting bigint, compared bigint, scope text)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+SET DateStyle = 'ISO, YMD'
+SET IntervalStyle = 'postgres'
+SET extra_float_digits = 3
+SET standard_conforming_strings = on
+AS $$
+DECLARE
+    fraction constant numeric := crime.max_delete_fraction();
+    amount   constant bigint := coalesce(deleting, fewer);
+BEGIN
+    IF amount > 0 AND amount > fraction * compared THEN
+        RAISE EXCEPTION '%', CASE WHEN deleting IS NULL
+                    THEN format('the portal has %s crimes fewer than the %s %s, more than chicago_crime.max_delete_fraction (%s) of them',
+                                fewer, compared, scope, fraction)
+                    ELSE format('the run would delete %s of the %s crimes %s, more than chicago_crime.max_delete_fraction (%s) of them',
+                                deleting, compared, scope, fraction) END
             USING ERRCODE = 'data_exception',
-                  DETAIL = 'The portal answered with that many crimes fewer. An empty or partial answer, or another dataset behind crime.portal_crimes, looks the same as a mass deletion.',
+                  DETAIL = 'An empty or partial answer from the portal, or another dataset behind crime.portal_crimes, looks the same as a mass deletion.',
                   HINT = 'If the portal really deleted them, run again after SET chicago_crime.max_delete_fraction = 1; otherwise check the dataset option of crime.portal_crimes and the server''s base_url.';
     END IF;
 END
 $$;
-COMMENT ON FUNCTION crime.check_delete_limit(bigint, bigint, text, boolean) IS
-    'Raises data_exception when deleting (at least that many, if at_least) is more than chicago_crime.max_delete_fraction (default 0.5) of compared, the local crimes the run compares with the portal (scope says which). Internal: called by crime_sync() and crime_backfill()';
+COMMENT ON FUNCTION crime.check_delete_limit(bigint, bigint, bigint, text) IS
+    'Raises data_exception when the portal has more than chicago_crime.max_delete_fraction (default 0.5) of compared crimes fewer (fewer, when deleting is NULL), or when deleting (the crimes a run has deleted so far) is more than that, of compared, the local crimes the run compares with the portal (scope says which). Internal: called by crime_sync() and crime_backfill()';

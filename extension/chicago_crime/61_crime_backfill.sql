@@ -83,6 +83,7 @@ BEGIN
     PERFORM crime.take_sync_lock(true);
 
     BEGIN
+        PERFORM crime.max_delete_fraction();  -- a bad value fails now, not at a later window
         SELECT * INTO state FROM crime.backfill_state;
         SELECT s.watermark INTO watermark FROM crime.sync_state s;
         IF state.status = 'running' AND NOT restart THEN
@@ -120,15 +121,19 @@ BEGIN
                 UPDATE crime.sync_runs r SET status = 'interrupted', finished_at = state.updated_at
                 WHERE r.id = state.run_id AND r.status = 'running';
             END IF;
-            -- The portal's range and current watermark, in one aggregate query (pushed down). A
-            -- crime with no date is in no window: it fails the backfill, as it fails a sync.
+            -- The portal's range and current watermark, in one aggregate query (pushed down).
             SELECT min(c.date) AS first_date, max(c.date) AS last_date, max(c.updated_on) AS watermark,
                    count(*) - count(c.date) AS undated
             INTO portal
             FROM crime.portal_crimes c;
-            PERFORM crime.refuse_undated_crimes(portal.undated);
             start_date := coalesce(start_date, date_trunc('week', portal.first_date));
             end_date := coalesce(end_date, date_trunc('day', portal.last_date) + interval '1 day');
+            -- A crime with no date is in no window: a backfill of the portal's whole range fails
+            -- on it, as a sync does, rather than hand over a watermark as if it had every crime.
+            -- A range repair goes on (crime_sync() fails on it).
+            IF coalesce(start_date <= portal.first_date AND end_date > portal.last_date, true) THEN
+                PERFORM crime.refuse_undated_crimes(portal.undated);
+            END IF;
             IF start_date IS NULL OR end_date IS NULL THEN
                 RAISE NOTICE 'crime_backfill: the portal has no crimes, nothing to do';
                 PERFORM crime.release_sync_lock();
@@ -173,7 +178,7 @@ BEGIN
             PERFORM crime.check_delete_limit(
                 compared - (SELECT count(*) FROM crime.portal_crimes c
                             WHERE c.date >= state.next_start AND c.date < state.range_end),
-                compared, scope, true);
+                NULL, compared, scope);
         END IF;
     EXCEPTION WHEN OTHERS OR query_canceled THEN
         PERFORM crime.release_sync_lock();
@@ -203,7 +208,7 @@ BEGIN
                                                 delete_missing => true,
                                                 keep_tallies => false);
                 deleted_here := deleted_here + merged.deleted;
-                PERFORM crime.check_delete_limit(deleted_here, compared, scope);
+                PERFORM crime.check_delete_limit(NULL, deleted_here, compared, scope);
                 UPDATE crime.backfill_state b
                 SET next_start = window_end, windows_done = b.windows_done + 1,
                     rows_fetched = b.rows_fetched + merged.fetched, updated_at = clock_timestamp()
@@ -271,4 +276,4 @@ BEGIN
 END
 $$;
 COMMENT ON PROCEDURE @extschema@.crime_backfill(timestamp, timestamp, interval, boolean) IS
-    'First load of crime.incidents in windows of occurrence date [start_date, end_date) (default: the portal''s whole range, from the Monday of its first week), window_length each (default 1 week), committing after each window with a NOTICE (window, rows, rows/s). Resumable: after a crash, cancel or timeout, CALL crime_backfill() again (without start_date/end_date) continues with the first uncommitted window; restart => true starts over. Each window is made equal to the portal (upsert by id, delete what the portal no longer has), so windows are never duplicated nor skipped; windows past the present are one. A portal with a crime that has no date, or whose answer would delete more than chicago_crime.max_delete_fraction (default half) of the range''s local crimes, is refused. At the end, when the range covered all of the portal''s crimes and no watermark is set yet, it sets the sync watermark to the portal''s greatest updated_on from before the first window (at most the present; after a partial range none is set, and the next crime_sync() reads every row), recounts the tallies and refreshes reference data and views; crime_sync() then continues incrementally. Call it outside a transaction block';
+    'First load of crime.incidents in windows of occurrence date [start_date, end_date) (default: the portal''s whole range, from the Monday of its first week), window_length each (default 1 week), committing after each window with a NOTICE (window, rows, rows/s). Resumable: after a crash, cancel or timeout, CALL crime_backfill() again (without start_date/end_date) continues with the first uncommitted window; restart => true starts over. Each window is made equal to the portal (upsert by id, delete what the portal no longer has), so windows are never duplicated nor skipped; windows past the present are one. A backfill of the portal''s whole range is refused when the portal has a crime with no date; any backfill when the portal''s answer would delete more than chicago_crime.max_delete_fraction (default half) of the range''s local crimes. At the end, when the range covered all of the portal''s crimes and no watermark is set yet, it sets the sync watermark to the portal''s greatest updated_on from before the first window (at most the present; after a partial range none is set, and the next crime_sync() reads every row), recounts the tallies and refreshes reference data and views; crime_sync() then continues incrementally. Call it outside a transaction block';

@@ -15,8 +15,8 @@
 // owner of socrata_fdw whoever owns chicago_crime; DROP SCHEMA checks the schema's owner, DROP
 // OWNED that the user has the privileges of each role named.
 //
-// Every DROP EXTENSION in the database now loads this library (its _PG_init only sets
-// glibc's mmap threshold: fdw_handler.cpp).
+// Every DROP EXTENSION, DROP SCHEMA and DROP OWNED in the database now loads this library (its
+// _PG_init only sets glibc's mmap threshold: fdw_handler.cpp).
 #include "pg_guard.hpp"
 
 extern "C" {
@@ -25,11 +25,13 @@ extern "C" {
 #include "catalog/indexing.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_extension.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_proc.h"
 #include "commands/event_trigger.h"
 #include "commands/extension.h"
 #include "utils/acl.h"
 #include "utils/fmgroids.h"
+#include "utils/syscache.h"
 
 PGDLLEXPORT Datum socrata_on_drop_extension(PG_FUNCTION_ARGS);
 PG_FUNCTION_INFO_V1(socrata_on_drop_extension);
@@ -80,6 +82,17 @@ ExtensionRow extension_row(const char *extension_name) {
     return found;
 }
 
+Oid schema_owner(Oid schema) {
+    if (!OidIsValid(schema))
+        return InvalidOid;
+    HeapTuple tuple = SearchSysCache1(NAMESPACEOID, ObjectIdGetDatum(schema));
+    if (!HeapTupleIsValid(tuple))
+        return InvalidOid;
+    const Oid owner = reinterpret_cast<Form_pg_namespace>(GETSTRUCT(tuple))->nspowner;
+    ReleaseSysCache(tuple);
+    return owner;
+}
+
 bool drops_extension(const DropStmt *drop) {
     if (names_extension(drop, kWarehouseExtension) && user_owns(kWarehouseExtension))
         return true;
@@ -104,16 +117,24 @@ bool drops_schema_of_either(const DropStmt *drop) {
     return false;
 }
 
-// DROP OWNED BY drops the extensions the roles own, and chicago_crime with socrata_fdw.
-bool drops_owned_by_either_owner(const DropOwnedStmt *drop) {
-    const Oid owners[] = {extension_row(kWarehouseExtension).owner,
-                          extension_row(kRequiredExtension).owner};
+// DROP OWNED BY drops what the roles own: chicago_crime when one owns it; with CASCADE also what
+// depends on what they own: chicago_crime through socrata_fdw, or through the schema of either.
+bool drops_owned_warehouse(const DropOwnedStmt *drop) {
+    const ExtensionRow warehouse = extension_row(kWarehouseExtension);
+    const ExtensionRow required = extension_row(kRequiredExtension);
+    const Oid cascading[] = {required.owner, schema_owner(warehouse.schema),
+                             schema_owner(required.schema)};
     ListCell *cell = nullptr;
     foreach (cell, drop->roles) {
         const Oid role = get_rolespec_oid(static_cast<RoleSpec *>(lfirst(cell)), true);
-        for (Oid owner : owners)
-            if (OidIsValid(role) && role == owner && has_privs_of_role(GetUserId(), role))
-                return true;
+        if (!OidIsValid(role) || !has_privs_of_role(GetUserId(), role))
+            continue;
+        if (role == warehouse.owner)
+            return true;
+        if (drop->behavior == DROP_CASCADE)
+            for (Oid owner : cascading)
+                if (role == owner)
+                    return true;
     }
     return false;
 }
@@ -121,7 +142,7 @@ bool drops_owned_by_either_owner(const DropOwnedStmt *drop) {
 // Plain Postgres reads: whether the statement drops chicago_crime, as a user allowed to.
 bool drops_warehouse(const Node *parsetree) {
     if (parsetree != nullptr && IsA(parsetree, DropOwnedStmt))
-        return drops_owned_by_either_owner(reinterpret_cast<const DropOwnedStmt *>(parsetree));
+        return drops_owned_warehouse(reinterpret_cast<const DropOwnedStmt *>(parsetree));
     if (parsetree == nullptr || !IsA(parsetree, DropStmt))
         return false;
     const auto *drop = reinterpret_cast<const DropStmt *>(parsetree);

@@ -27,7 +27,7 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 SELECT dblink_connect('loader', :'peer') AS connected \gset
 SELECT pid AS loader_pid FROM dblink('loader', 'SELECT pg_backend_pid()') AS t (pid integer) \gset
 
-SELECT plan(87);
+SELECT plan(88);
 
 -------------------------------------------------------------------------------------------------
 -- 1. Called where it cannot commit, it fails at once and does nothing
@@ -395,7 +395,7 @@ SELECT pg_temp.incidents_digest() AS digest_before_few, (SELECT count(*) FROM cr
 SELECT is(dblink_exec('loader', $$CALL crime_backfill('2014-01-01', '2015-01-01')$$, false), 'ERROR',
           'a range backfill from a portal lacking two crimes in three of the range is refused');
 SELECT matches(dblink_error_message('loader'),
-               format('the run would delete at least %s of the %s crimes of \[2014-01-01 00:00:00, 2015-01-01 00:00:00\) in crime\.incidents, more than chicago_crime\.max_delete_fraction \(0\.5\)',
+               format('the portal has %s crimes fewer than the %s of \[2014-01-01 00:00:00, 2015-01-01 00:00:00\) in crime\.incidents, more than chicago_crime\.max_delete_fraction \(0\.5\)',
                       (SELECT count(*) FROM missing_2014),
                       (SELECT count(*) FROM crime.incidents WHERE occurred_at >= '2014-01-01' AND occurred_at < '2015-01-01')),
                '... naming how many of how many');
@@ -405,9 +405,11 @@ SELECT ok((SELECT count(*) FROM crime.sync_runs) = :runs_before_few AND crime.sy
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-back');
 CALL pg_temp.soda_control('/_control/datasets/wtst-back/upsert', $$SELECT jsonb_build_array(jsonb_build_object(
     'id', '99999991', 'primary_type', 'THEFT', 'updated_on', '2020-01-01T00:00:00.000'))$$);
-SELECT is(dblink_exec('loader', $$CALL crime_backfill('2014-01-01', '2014-02-01')$$, false), 'ERROR',
-          'a backfill from a portal with a crime that has no date is refused');
+SELECT is(dblink_exec('loader', $$CALL crime_backfill(window_length => '10 years')$$, false), 'ERROR',
+          'a backfill of the whole range from a portal with a crime that has no date is refused');
 SELECT matches(dblink_error_message('loader'), '^ERROR:  the portal has 1 crime with no date', '... saying so');
+SELECT is(dblink_exec('loader', $$CALL crime_backfill('2014-01-01', '2014-02-01')$$, false), 'CALL',
+          'a range repair goes on (the crime is in no range)');
 CALL pg_temp.soda_control('/_control/datasets/wtst-back/delete', $$SELECT '{"ids": ["99999991"]}'$$);
 
 SELECT * FROM finish();

@@ -47,7 +47,7 @@ BEGIN
 END
 $$;
 
-SELECT plan(34);
+SELECT plan(35);
 
 SELECT crime_schedule('*/5 * * * *') AS job_id \gset
 SELECT is(concat_ws(' | ', jobname, schedule, command, database, username),
@@ -115,7 +115,7 @@ SELECT ok(NOT crime_unschedule(), 'without a job, crime_unschedule() returns fal
 -- commands; not when the drop fails or is rolled back, nor when another extension is dropped.
 -- Only where the warehouse was made by this test: one that was here before must not be dropped.
 \if :had_chicago_crime
-SELECT skip('chicago_crime was installed before this test: DROP EXTENSION not tried', 19);
+SELECT skip('chicago_crime was installed before this test: DROP EXTENSION not tried', 20);
 \else
 SELECT crime_schedule('0 0 1 1 *') AS job_id \gset
 SELECT cron.schedule('sync_scheduled_by_hand', '0 0 1 1 *', 'CALL crime.run_scheduled_sync()') AS hand_job_id \gset
@@ -177,7 +177,7 @@ SELECT is((SELECT count(*) FROM cron.job WHERE jobid = :other_job_id), 1::bigint
           '... nor a job with another command (that names no entry point)');
 SELECT cron.unschedule(:other_job_id) AS unscheduled \gset
 \if :had_socrata_fdw
-SELECT skip('socrata_fdw was installed before this test: DROP EXTENSION socrata_fdw not tried', 6);
+SELECT skip('socrata_fdw was installed before this test: DROP EXTENSION socrata_fdw not tried', 7);
 \else
 CREATE EXTENSION chicago_crime;
 SELECT crime_schedule('0 0 1 1 *') AS job_id \gset
@@ -235,6 +235,19 @@ SET client_min_messages = error;
 DROP OWNED BY warehouse_cron_ext_owner;
 SET client_min_messages = warning;
 DROP ROLE warehouse_cron_ext_owner;
+-- DROP OWNED BY ... CASCADE of the role that owns socrata_fdw's schema (not the extensions).
+CREATE ROLE warehouse_cron_schema_owner;
+CREATE SCHEMA warehouse_cron_fdw_home AUTHORIZATION warehouse_cron_schema_owner;
+CREATE EXTENSION socrata_fdw SCHEMA warehouse_cron_fdw_home;
+CREATE EXTENSION chicago_crime;
+SELECT crime_schedule('0 0 1 1 *') AS job_id \gset
+SET client_min_messages = error;
+DROP OWNED BY warehouse_cron_schema_owner CASCADE;
+SET client_min_messages = warning;
+SELECT ok(NOT EXISTS (SELECT FROM pg_extension WHERE extname = 'chicago_crime')
+          AND NOT EXISTS (SELECT FROM cron.job WHERE jobid = :job_id),
+          'DROP OWNED BY ... CASCADE of the owner of socrata_fdw''s schema drops chicago_crime and removes its job');
+DROP ROLE warehouse_cron_schema_owner;
 \endif
 \endif
 -- A count, so that \gset has a row even when the job was never made.

@@ -14,7 +14,7 @@ CALL pg_temp.soda_control('/_control/datasets/ijzp-q8t2/clone?to=wtst-fail');
 ALTER SERVER chicago_data_portal OPTIONS (ADD max_retries '0');
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 
-SELECT plan(76);
+SELECT plan(77);
 
 -------------------------------------------------------------------------------------------------
 -- 0. A first load that fails or is cancelled midway. It writes through crime.bulk_insert into
@@ -248,7 +248,7 @@ CALL pg_temp.soda_control('/_control/datasets/wtst-most/delete', $$
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-most');
 CREATE TEMP TABLE run_d6 AS SELECT * FROM crime_sync();
 SELECT is(status || ': ' || error || ' (' || error_sqlstate || ')',
-          format('failed: the run would delete at least %s of the %s crimes in crime.incidents, more than chicago_crime.max_delete_fraction (0.5) of them (22000)',
+          format('failed: the portal has %s crimes fewer than the %s in crime.incidents, more than chicago_crime.max_delete_fraction (0.5) of them (22000)',
                  (SELECT count(*) FROM crime.incidents
                   WHERE id % 3 <> 0 OR id IN (SELECT id FROM changes WHERE kind = 'delete')),
                  (SELECT count(*) FROM crime.incidents)),
@@ -257,10 +257,12 @@ SELECT matches(error_detail, 'HINT: If the portal really deleted them, run again
                'the hint gives the way through') FROM run_d6;
 SELECT is(pg_temp.warehouse_digest(), :'digest_before', 'and nothing changed');
 SET chicago_crime.max_delete_fraction = '1.5';
+SET chicago_crime.detect_deletes = off;
 CREATE TEMP TABLE run_d7 AS SELECT * FROM crime_sync();
+RESET chicago_crime.detect_deletes;
 RESET chicago_crime.max_delete_fraction;
 SELECT is(error, 'chicago_crime.max_delete_fraction must be between 0 and 1, not 1.5',
-          'a chicago_crime.max_delete_fraction above 1 fails the run, naming it') FROM run_d7;
+          'a chicago_crime.max_delete_fraction above 1 fails the run, naming it, even one that compares no month') FROM run_d7;
 -- The same number of crimes in each month but other ids in place of five of them: the months'
 -- counts show no shortfall, so the limit is met as the re-syncs delete.
 ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
@@ -304,6 +306,16 @@ SELECT throws_ok(format('SELECT crime.resync_range(%L, %L, %L, true)',
                         :'dup_month'::timestamp, :'dup_month'::timestamp + interval '1 month'),
                  '23505', 'the portal sent the same crime id more than once in one pass',
                  'a month re-sync given an id twice fails, though both copies equal the row held');
+-- An id the warehouse does not hold: the second copy would meet the first one's insert.
+BEGIN;
+DELETE FROM crime.incidents WHERE id = :dup_id;
+SELECT throws_ok(format('SELECT crime.resync_range(%L, %L, %L, true)',
+                        format('%1$s WHERE c.id = %2$s UNION ALL %1$s WHERE c.id = %2$s',
+                               (crime.merge_sql()).portal_rows, :dup_id),
+                        :'dup_month'::timestamp, :'dup_month'::timestamp + interval '1 month'),
+                 '23505', 'the portal sent the same crime id more than once in one pass',
+                 '... and so does one given twice an id the warehouse does not hold, with the same error');
+ROLLBACK;
 
 -------------------------------------------------------------------------------------------------
 -- E. The next good run catches up from the unchanged watermark

@@ -9,6 +9,9 @@
 #include <pthread.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <vector>
 
 #include <dlfcn.h>
 #include <zlib.h>
@@ -188,13 +191,26 @@ TEST(HttpClient, AProxyTunnelsAnswerIsNotThePortals) {
         LoopbackServer::send_all(fd, "HTTP/1.1 200 Connection established\r\n\r\n");
         return false; // then closes: the TLS handshake fails
     });
+    // The loopback proxy for https only, whatever the environment says; put back after.
     struct ProxyEnvironment {
+        std::vector<std::pair<std::string, std::optional<std::string>>> saved;
         explicit ProxyEnvironment(const std::string &url) {
+            for (const char *name : {"https_proxy", "no_proxy", "NO_PROXY"}) {
+                const char *value = std::getenv(name);
+                saved.emplace_back(name, value ? std::optional<std::string>(value) : std::nullopt);
+            }
             setenv("https_proxy", url.c_str(), 1);
             unsetenv("no_proxy");
             unsetenv("NO_PROXY");
         }
-        ~ProxyEnvironment() { unsetenv("https_proxy"); }
+        ~ProxyEnvironment() {
+            for (const auto &[name, value] : saved) {
+                if (value)
+                    setenv(name.c_str(), value->c_str(), 1);
+                else
+                    unsetenv(name.c_str());
+            }
+        }
     } environment(proxy.url(""));
     HttpClient client;
     RecordingSink sink;

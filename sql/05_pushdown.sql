@@ -43,6 +43,12 @@ SELECT same_result($q$SELECT id FROM pcrimes WHERE ward = ALL (ARRAY[3, 4]) AND 
 SELECT same_result($q$SELECT id FROM pcrimes WHERE ward <> ANY (ARRAY[3, 4])$q$);
 SELECT same_result($q$SELECT id FROM pcrimes WHERE ward < ANY (ARRAY[3, 5])$q$);
 SELECT same_result($q$SELECT id FROM pcrimes WHERE ward >= ALL (ARRAY[40, 45])$q$);
+-- A cast that costs nothing (text to bpchar, int to oid) leaves the column, but the operator
+-- is the cast type's: bpchar's = ignores trailing spaces, oid's < compares unsigned. Local.
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE beat::bpchar = district::bpchar AND arrest;
+SELECT same_result($q$SELECT id FROM pcrimes WHERE beat::bpchar = district::bpchar AND arrest$q$);
+EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE ward::oid < year::oid AND arrest;
+SELECT same_result($q$SELECT id FROM pcrimes WHERE ward::oid < year::oid AND arrest$q$);
 EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE case_number IS NULL AND latitude IS NOT NULL;
 SELECT same_result($q$SELECT id FROM pcrimes WHERE case_number IS NULL AND latitude IS NOT NULL$q$);
 EXPLAIN (COSTS OFF) SELECT id FROM pcrimes WHERE date BETWEEN '2015-01-01' AND '2015-03-31 23:59:59';

@@ -172,13 +172,25 @@ bool deparse_operand(Expr *expr, DeparseContext &ctx, Operand &out) {
     return true;
 }
 
+// Whether the operator reads a column operand as the column's own class. A binary-coercible
+// cast (text to bpchar, int4 to oid) disappears with strip_relabel, but the operator is then
+// the cast type's: bpchareq ignores trailing spaces, oid compares unsigned.
+bool reads_column_as_is(Oid input_type, const Operand &operand) {
+    return !operand.is_column || class_of_type(input_type) == operand.cls;
+}
+
 // The operands of a binary operator, at least one of them a column of the scanned table;
 // false if either cannot be used remotely. (Constant-only clauses are Postgres's business, and
 // rare.)
 bool deparse_operands(const OpExpr *op, DeparseContext &ctx, Operand &left, Operand &right) {
-    return deparse_operand(static_cast<Expr *>(linitial(op->args)), ctx, left) &&
-           deparse_operand(static_cast<Expr *>(lsecond(op->args)), ctx, right) &&
-           (left.is_column || right.is_column);
+    if (!deparse_operand(static_cast<Expr *>(linitial(op->args)), ctx, left) ||
+        !deparse_operand(static_cast<Expr *>(lsecond(op->args)), ctx, right) ||
+        (!left.is_column && !right.is_column))
+        return false;
+    Oid left_type = InvalidOid;
+    Oid right_type = InvalidOid;
+    pg::call([&] { op_input_types(op->opno, &left_type, &right_type); });
+    return reads_column_as_is(left_type, left) && reads_column_as_is(right_type, right);
 }
 
 // The comparison as the column sees it: `5 < ward` is `ward > 5`.
@@ -357,6 +369,11 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
 
     Operand column;
     if (!deparse_operand(static_cast<Expr *>(linitial(op->args)), ctx, column) || !column.is_column)
+        return false;
+    Oid left_type = InvalidOid;
+    Oid right_type = InvalidOid;
+    pg::call([&] { op_input_types(op->opno, &left_type, &right_type); });
+    if (!reads_column_as_is(left_type, column))
         return false;
     if (column.cls == ValueClass::Text && !is_deterministic_collation(op->inputcollid))
         return false;

@@ -118,6 +118,9 @@ CREATE SERVER enc_srv FOREIGN DATA WRAPPER socrata_fdw
 CREATE FOREIGN TABLE enc (id bigint, block text) SERVER enc_srv OPTIONS (dataset 'encd-test');
 SELECT id FROM enc WHERE block = E'\xc3\xa9 ST';
 SELECT count(*) FROM enc WHERE block = E'\xe9 ST';
+-- LIKE matches bytes here, characters at the portal: a pattern with _ stays local.
+EXPLAIN (COSTS OFF) SELECT id FROM enc WHERE block LIKE '_ ST';
+SELECT id FROM enc WHERE block LIKE '_ ST' AND id IN (879, 983, 1001, 1002) ORDER BY id;
 SET plan_cache_mode = force_generic_plan;
 PREPARE enc_by_block(text) AS SELECT id FROM enc WHERE block = $1;
 EXECUTE enc_by_block(E'\xc3\xa9 ST');

@@ -81,4 +81,8 @@ bool database_bytes_order_as_code_points() {
     return encoding == PG_UTF8 || encoding == PG_LATIN1 || encoding == PG_SQL_ASCII;
 }
 
+bool database_like_matches_characters() {
+    return database_encoding() != PG_SQL_ASCII;
+}
+
 } // namespace socrata::pg

@@ -26,4 +26,8 @@ std::string database_text_from_utf8(std::string_view utf8);
 // (its text arrives as UTF-8), false for encodings like WIN1252, whose byte 0x80 is U+20AC.
 bool database_bytes_order_as_code_points();
 
+// Whether LIKE's `_` matches one character here as at the portal: not in SQL_ASCII, whose text
+// is the portal's UTF-8 bytes as stored, and where Postgres's LIKE matches byte by byte.
+bool database_like_matches_characters();
+
 } // namespace socrata::pg

@@ -245,6 +245,9 @@ bool deparse_like(const OpExpr *op, bool negated, const Operand &left, const Ope
     if (!is_deterministic_collation(op->inputcollid) ||
         right.constant.literal.find('\\') != std::string::npos)
         return false;
+    if (right.constant.literal.find('_') != std::string::npos &&
+        !database_like_matches_characters())
+        return false;
     out += "(" + left.text + (negated ? " NOT LIKE " : " LIKE ") + right.constant.literal + ")";
     return true;
 }

@@ -46,16 +46,27 @@ class Error : public std::runtime_error {
         return e;
     }
 
+    // A Network error that the same request would meet again (a certificate that does not
+    // verify, a scheme libcurl does not speak): not worth retrying.
+    static Error lasting_network(const std::string &what, std::string detail = {},
+                                 std::string hint = {}) {
+        Error e(ErrorKind::Network, what, std::move(detail), std::move(hint));
+        e.lasting_ = true;
+        return e;
+    }
+
     ErrorKind kind() const noexcept { return kind_; }
     const std::string &detail() const noexcept { return detail_; }
     const std::string &hint() const noexcept { return hint_; }
     int http_status() const noexcept { return http_status_; } // 0 unless kind() == Http
+    bool lasting() const noexcept { return lasting_; }
 
   private:
     ErrorKind kind_;
     std::string detail_;
     std::string hint_;
     int http_status_ = 0;
+    bool lasting_ = false;
 };
 
 } // namespace socrata

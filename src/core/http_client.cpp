@@ -175,6 +175,26 @@ std::string short_url(const std::string &url) {
     return q == std::string::npos ? url : url.substr(0, q) + "?...";
 }
 
+// Transport failures the same request meets again: retrying them only delays the error.
+bool fails_again(CURLcode rc) {
+    switch (rc) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_NOT_BUILT_IN:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+        return true;
+    default:
+        return false;
+    }
+}
+
 struct HeaderList {
     curl_slist *list = nullptr;
     ~HeaderList() { curl_slist_free_all(list); }
@@ -317,9 +337,13 @@ HttpResponse HttpClient::perform(const HttpRequest &request, BodySink &sink) {
                     "URL: " + shown_url + ".");
     if (rc != CURLE_OK) {
         const std::string reason = error_buffer[0] ? error_buffer : curl_easy_strerror(rc);
-        throw Error(ErrorKind::Network,
-                    "HTTP request to " + short_url(shown_url) + " failed: " + redact(reason),
-                    "URL: " + shown_url + ". libcurl error " + std::to_string(int(rc)) + ".");
+        std::string message =
+            "HTTP request to " + short_url(shown_url) + " failed: " + redact(reason);
+        std::string detail =
+            "URL: " + shown_url + ". libcurl error " + std::to_string(int(rc)) + ".";
+        if (fails_again(rc))
+            throw Error::lasting_network(message, std::move(detail));
+        throw Error(ErrorKind::Network, message, std::move(detail));
     }
     return response;
 }

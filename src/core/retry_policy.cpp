@@ -65,8 +65,8 @@ parse_retry_after(std::string_view value, std::chrono::system_clock::time_point 
 RetryDecision RetryDecider::decide(int attempt, const AttemptOutcome &outcome) {
     RetryDecision d;
     const std::string what = describe(outcome);
-    const bool retryable =
-        outcome.http_status != 0 ? is_retryable_status(outcome.http_status) : outcome.network_error;
+    const bool retryable = outcome.http_status != 0 ? is_retryable_status(outcome.http_status)
+                                                    : outcome.network_error && !outcome.lasting;
     if (!retryable) {
         d.reason = what + " is not retryable";
         return d;

@@ -3,7 +3,8 @@
 // checking for query cancel while it waits.
 //
 // Retried: 429 (throttled), 500, 502, 503, 504, 202 (Socrata: "request is processing, try
-// again") and transport failures or timeouts. Never other 4xx: they do not get better.
+// again") and transport failures or timeouts. Never other 4xx: they do not get better; nor a
+// transport failure that is lasting (a TLS certificate that does not verify).
 // Delay: exponential backoff with "equal jitter" (half fixed, half random) so a throttled fleet
 // spreads out, capped at max_delay_ms. A Retry-After header overrides the backoff, because the
 // server knows when it will be ready, but is capped at kMaxRetryAfterMs (120 s): a query does
@@ -30,6 +31,7 @@ struct RetryPolicy {
 struct AttemptOutcome {
     int http_status = 0;        // 0 when no HTTP response arrived
     bool network_error = false; // transport failure, timeout or stall
+    bool lasting = false;       // ... that the same request would meet again (Error::lasting)
     std::string retry_after;    // the Retry-After header, empty if absent
     // When the response's headers arrived (HttpResponse::received_at); an HTTP-date
     // Retry-After is measured from here.

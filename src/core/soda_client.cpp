@@ -97,6 +97,7 @@ SodaClient::stream_with_retries(const std::string &url, const std::function<void
             if (e.kind() != ErrorKind::Network)
                 throw; // cancelled, or a body we cannot decode: retrying will not help
             outcome.network_error = true;
+            outcome.lasting = e.lasting();
             failure = e.what();
             failure_detail = e.detail();
         }

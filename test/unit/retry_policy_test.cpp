@@ -38,6 +38,11 @@ TEST(RetryPolicy, RetriesOnlyTransientStatuses) {
     }
     EXPECT_TRUE(decider.decide(1, network()).retry);
     EXPECT_FALSE(decider.decide(1, AttemptOutcome{}).retry); // nothing failed
+    AttemptOutcome lasting = network();
+    lasting.lasting = true; // a certificate that does not verify
+    RetryDecision d = decider.decide(1, lasting);
+    EXPECT_FALSE(d.retry);
+    EXPECT_NE(d.reason.find("not retryable"), std::string::npos) << d.reason;
 }
 
 TEST(RetryPolicy, GivesUpAfterMaxRetries) {

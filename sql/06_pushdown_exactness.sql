@@ -198,6 +198,15 @@ SET LOCAL TimeZone = 'UTC';
 FETCH 1 FROM zone06;
 ROLLBACK;
 
+-- The same for a value the zone computes, not converts: current_date is one day in Pago Pago
+-- (UTC-11) and the next in Kiritimati (UTC+14), whenever the test runs.
+BEGIN;
+SET LOCAL TimeZone = 'Pacific/Pago_Pago';
+DECLARE today06 CURSOR FOR SELECT id FROM ecrimes WHERE date < current_date::timestamp;
+FETCH 1 FROM today06;
+SET LOCAL TimeZone = 'Pacific/Kiritimati';
+FETCH 1 FROM today06;
+ROLLBACK;
 -- A clause that takes a runtime value and then stays local after all (an OR whose other arm
 -- cannot be sent) gives the value back: the next runtime value is $2 of the request. (The
 -- first is a smallint, sent as any integer.) The count is the local copy's.

@@ -75,10 +75,11 @@ class ScanState {
     // others.
     bool explained = false;
     bool loops_sent_other_requests = false;
-    // The TimeZone the request's converted values were computed in (plan.converted_values),
-    // while it is open; null if it has none. Then also its runtime values before and after
-    // the conversion. check_time_zone compares only the converted ones, timestamps passed by
-    // value (FLOAT8PASSBYVAL); the others are carried along as they were, never read.
+    // The TimeZone the request's runtime values were computed in, while it is open; null if
+    // it has none. Then also those values before and after the conversion of the converted
+    // ones (plan.converted_values; after: only when there are some). check_time_zone compares
+    // the values passed by value (timestamps, dates, numbers: FLOAT8PASSBYVAL); the others are
+    // carried along as they were, never read.
     const pg_tz *request_zone = nullptr;
     std::vector<RuntimeValue> values_before_conversion;
     std::vector<RuntimeValue> values_after_conversion;
@@ -95,8 +96,8 @@ class ScanState {
     // The values as sent: converted (plan.converted_values), then as SoQL literals. Keeps the
     // zone and the values before and after the conversion, for check_time_zone.
     std::vector<ComparedValue> sendable_values(std::vector<RuntimeValue> runtime);
-    // Refuses to go on in a TimeZone that converts the request's values otherwise.
-    void check_time_zone();
+    // Refuses to go on in a TimeZone that converts or computes the request's values otherwise.
+    void check_time_zone(ForeignScanState *node);
     // Under EXPLAIN ANALYZE, counts a loop that sent `query` (empty: none).
     void note_loop_request(const std::string &query);
     // Stops the worker and drops the request and its rows; the client stays for the next loop.
@@ -142,11 +143,11 @@ std::vector<RuntimeValue> ScanState::evaluate_runtime_values(ForeignScanState *n
 }
 
 std::vector<ComparedValue> ScanState::sendable_values(std::vector<RuntimeValue> runtime) {
+    values_before_conversion = runtime;
+    request_zone = runtime.empty() ? nullptr : session_timezone;
     if (!plan.converted_values.empty()) {
-        values_before_conversion = runtime;
         convert_runtime_values(runtime, plan.converted_values);
         values_after_conversion = runtime;
-        request_zone = session_timezone;
     }
     std::vector<ComparedValue> values;
     values.reserve(runtime.size());
@@ -160,7 +161,7 @@ void ScanState::start(ForeignScanState *node) {
     drop_request();
     rows_read = 0;
     started = true;
-    request_zone = nullptr; // set again when values are converted (sendable_values)
+    request_zone = nullptr; // set again when values are sent (sendable_values)
     sent_query.clear();     // this loop's, once it has run out
     sent_path.clear();
     // Before any value is converted: a NULL here matches no row, whatever the other values are,
@@ -194,33 +195,51 @@ void ScanState::note_loop_request(const std::string &query) {
 }
 
 // Postgres compares each row as it comes, in the TimeZone of that moment; the portal filtered
-// them all with values converted in the zone the scan started in. A cursor fetched on after
-// SET TimeZone (or a set_config() per row) would mix the two, unless the new zone converts the
-// values as the old one did ('UTC' after 'Etc/UTC', or any zone with the same offsets around
-// them). Called for each row about to be returned: a scan that has returned its last row ends
-// as usual.
-void ScanState::check_time_zone() {
-    static_assert(FLOAT8PASSBYVAL, "converted timestamps are compared as Datums");
+// them all with values converted or computed in the zone the scan started in. A cursor fetched
+// on after SET TimeZone (or a set_config() per row) would mix the two, unless the new zone
+// converts the values as the old one did ('UTC' after 'Etc/UTC', or any zone with the same
+// offsets around them) and computes the same ones (current_date, localtimestamp: evaluated
+// again). Called for each row about to be returned: a scan that has returned its last row
+// ends as usual.
+void ScanState::check_time_zone(ForeignScanState *node) {
+    static_assert(FLOAT8PASSBYVAL, "timestamps are compared as Datums");
     if (!request_zone || request_zone == session_timezone)
         return;
-    std::vector<RuntimeValue> again = values_before_conversion;
-    convert_runtime_values(again, plan.converted_values);
-    bool same = std::equal(again.begin(), again.end(), values_after_conversion.begin(),
-                           [](const RuntimeValue &a, const RuntimeValue &b) {
-                               return a.isnull == b.isnull && (a.isnull || a.value == b.value);
-                           });
-    if (same) {
+    const auto same_values = [](const std::vector<RuntimeValue> &a,
+                                const std::vector<RuntimeValue> &b, const auto &compared) {
+        for (std::size_t i = 0; i < a.size(); ++i)
+            if (compared(a[i]) &&
+                (a[i].isnull != b[i].isnull || (!a[i].isnull && a[i].value != b[i].value)))
+                return false;
+        return true;
+    };
+    bool converted_same = true;
+    if (!plan.converted_values.empty()) {
+        std::vector<RuntimeValue> again = values_before_conversion;
+        convert_runtime_values(again, plan.converted_values);
+        converted_same =
+            same_values(again, values_after_conversion, [](const RuntimeValue &) { return true; });
+    }
+    const std::vector<RuntimeValue> computed = evaluate_runtime_values(node);
+    const bool computed_same =
+        same_values(computed, values_before_conversion, [](const RuntimeValue &v) {
+            return pg::call([&] { return get_typbyval(v.type); });
+        });
+    if (converted_same && computed_same) {
         request_zone = session_timezone;
         return;
     }
     std::string name = relname;
+    const char *detail = converted_same
+                             ? "Its request holds values computed in the TimeZone the scan started "
+                               "in (such as current_date), which this TimeZone computes otherwise."
+                             : "Its request compares timestamps converted in the TimeZone the scan "
+                               "started in, which this TimeZone converts otherwise.";
     pg::call([&] {
-        ereport(ERROR,
-                (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                 errmsg("TimeZone changed during a scan of foreign table %s", name.c_str()),
-                 errdetail("Its request compares timestamps converted in the TimeZone the scan "
-                           "started in, which this TimeZone converts otherwise."),
-                 errhint("Set TimeZone before opening the cursor, or open it again.")));
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("TimeZone changed during a scan of foreign table %s", name.c_str()),
+                        errdetail("%s", detail),
+                        errhint("Set TimeZone before opening the cursor, or open it again.")));
     });
 }
 
@@ -353,7 +372,7 @@ TupleTableSlot *iterate_foreign_scan(ForeignScanState *node) {
                 return slot;
             }
         }
-        state->check_time_zone();
+        state->check_time_zone(node);
         state->fill_slot(slot, node->ss.ps.ps_ExprContext->ecxt_per_tuple_memory);
         return slot;
     });

@@ -300,20 +300,16 @@ ALTER FOREIGN TABLE crime.portal_crimes OPTIONS (SET dataset 'wtst-fail');
 -------------------------------------------------------------------------------------------------
 SELECT id AS dup_id, date_trunc('month', occurred_at) AS dup_month
 FROM crime.incidents WHERE id NOT IN (SELECT id FROM changes) ORDER BY id LIMIT 1 \gset
-SELECT throws_ok(format('SELECT crime.resync_range(%L, %L, %L, true)',
-                        format('%1$s WHERE c.id = %2$s UNION ALL %1$s WHERE c.id = %2$s',
-                               (crime.merge_sql()).portal_rows, :dup_id),
-                        :'dup_month'::timestamp, :'dup_month'::timestamp + interval '1 month'),
-                 '23505', 'the portal sent the same crime id more than once in one pass',
+SELECT format('SELECT crime.resync_range(%L, %L, %L, true)',
+              format('%1$s WHERE c.id = %2$s UNION ALL %1$s WHERE c.id = %2$s',
+                     (crime.merge_sql()).portal_rows, :dup_id),
+              :'dup_month'::timestamp, :'dup_month'::timestamp + interval '1 month') AS resync_twice \gset
+SELECT throws_ok(:'resync_twice', '23505', 'the portal sent the same crime id more than once in one pass',
                  'a month re-sync given an id twice fails, though both copies equal the row held');
 -- An id the warehouse does not hold: the second copy would meet the first one's insert.
 BEGIN;
 DELETE FROM crime.incidents WHERE id = :dup_id;
-SELECT throws_ok(format('SELECT crime.resync_range(%L, %L, %L, true)',
-                        format('%1$s WHERE c.id = %2$s UNION ALL %1$s WHERE c.id = %2$s',
-                               (crime.merge_sql()).portal_rows, :dup_id),
-                        :'dup_month'::timestamp, :'dup_month'::timestamp + interval '1 month'),
-                 '23505', 'the portal sent the same crime id more than once in one pass',
+SELECT throws_ok(:'resync_twice', '23505', 'the portal sent the same crime id more than once in one pass',
                  '... and so does one given twice an id the warehouse does not hold, with the same error');
 ROLLBACK;
 

@@ -207,6 +207,15 @@ FETCH 1 FROM today06;
 SET LOCAL TimeZone = 'Pacific/Kiritimati';
 FETCH 1 FROM today06;
 ROLLBACK;
+-- A value that moves for another reason (statement_timestamp(), at each FETCH) reads on in the
+-- same zone under another name: the zone does not change it.
+BEGIN;
+SET LOCAL TimeZone = 'UTC';
+DECLARE stamp06 CURSOR FOR SELECT id FROM ecrimes WHERE updated_on < statement_timestamp()::timestamp;
+FETCH 1 FROM stamp06;
+SET LOCAL TimeZone = 'Etc/UTC';
+FETCH 1 FROM stamp06;
+ROLLBACK;
 -- A clause that takes a runtime value and then stays local after all (an OR whose other arm
 -- cannot be sent) gives the value back: the next runtime value is $2 of the request. (The
 -- first is a smallint, sent as any integer.) The count is the local copy's.

@@ -175,10 +175,11 @@ std::string short_url(const std::string &url) {
     return q == std::string::npos ? url : url.substr(0, q) + "?...";
 }
 
-// Transport failures the same request meets again: retrying them only delays the error.
+// Transport failures the same request meets again: retrying them only delays the error. (Not
+// CURLE_UNSUPPORTED_PROTOCOL: libcurl also gives it for a garbled status line, "Received
+// HTTP/0.9", which a retry on a new connection may not meet.)
 bool fails_again(CURLcode rc) {
     switch (rc) {
-    case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
     case CURLE_NOT_BUILT_IN:
     case CURLE_SSL_ENGINE_NOTFOUND:

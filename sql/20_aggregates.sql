@@ -36,6 +36,13 @@ UNION ALL
  SELECT primary_type, count(*), count(ward), sum(ward), min(date), max(date),
         min(x_coordinate), max(latitude), sum(x_coordinate) FROM agg20_crimes GROUP BY 1);
 
+-- Not through a cast that costs nothing but changes the meaning: bpchar groups 'A' with 'A ',
+-- oid orders -1 last. Both stay local.
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT beat::bpchar, count(*) FROM agg20_crimes GROUP BY 1;
+EXPLAIN (VERBOSE, COSTS OFF)
+SELECT max(ward::oid) FROM agg20_crimes;
+
 -- date_trunc('month'|'year') groups, with a pushed WHERE and an expression over count(*).
 EXPLAIN (VERBOSE, COSTS OFF)
 SELECT date_trunc('month', date) AS month, arrest, count(*) + 1

@@ -47,6 +47,11 @@ RemoteColumn column_of(Expr *expr, const DeparseContext &ctx) {
     const Var *var = column_var(expr, ctx);
     if (!var)
         return {};
+    // Not through a cast that costs nothing but changes the meaning: beat::bpchar groups 'A'
+    // with 'A ', ward::oid orders -1 last. (A varchar column is read as text.)
+    const Oid read_as = pg::call([&] { return exprType(reinterpret_cast<Node *>(expr)); });
+    if (read_as != var->vartype && !(read_as == TEXTOID && var->vartype == VARCHAROID))
+        return {};
     std::string name = remote_column(ctx, var->varattno);
     if (name.empty())
         return {};
@@ -86,9 +91,10 @@ std::string deparse_group_expr(Expr *expr, const DeparseContext &ctx) {
     // Rows are grouped under the expression's collation (GROUP BY block COLLATE "x"), which the
     // relabelling around the column carries.
     Oid collation = pg::call([&] { return exprCollation(reinterpret_cast<Node *>(expr)); });
+    Expr *grouped = expr;
     expr = strip_relabel(expr);
     if (IsA(expr, Var)) {
-        RemoteColumn column = column_of(expr, ctx);
+        RemoteColumn column = column_of(grouped, ctx);
         if (!column || (is_text(column.var->vartype) && !is_deterministic_collation(collation)))
             return {};
         return column.name;

@@ -93,15 +93,17 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION crime.max_delete_fraction() IS
-    'chicago_crime.max_delete_fraction (default 0.5), an error naming it unless between 0 and 1. Internal: read by crime_sync(), crime_backfill() and crime.check_delete_limit()';
+    'chicago_crime.max_delete_fraction (default 0.5), an error naming it unless between 0 and 1. Internal: read by crime_sync() and crime_backfill() at their start, for crime.check_delete_limit()';
 
 -- A run that would delete a large share of what it compares has far more likely read a wrong
 -- answer (an empty or partial one, or another dataset behind crime.portal_crimes) than a
 -- portal that really deleted that much: it fails instead, unless chicago_crime.max_delete_fraction
 -- allows it. Checked twice: before any row is deleted, on how many crimes fewer the portal
 -- has (`fewer`: a crime it only moved to another month counts there too), and as the run
--- deletes (`deleting`, the running total; NULL before).
-CREATE FUNCTION crime.check_delete_limit(fewer bigint, deleting bigint, compared bigint, scope text)
+-- deletes (`deleting`, the running total; NULL before). `fraction` is the run's
+-- crime.max_delete_fraction(), read once at its start.
+CREATE FUNCTION crime.check_delete_limit(fraction numeric, fewer bigint, deleting bigint,
+                                         compared bigint, scope text)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -111,8 +113,7 @@ SET extra_float_digits = 3
 SET standard_conforming_strings = on
 AS $$
 DECLARE
-    fraction constant numeric := crime.max_delete_fraction();
-    amount   constant bigint := coalesce(deleting, fewer);
+    amount constant bigint := coalesce(deleting, fewer);
 BEGIN
     IF amount > 0 AND amount > fraction * compared THEN
         RAISE EXCEPTION '%', CASE WHEN deleting IS NULL
@@ -126,5 +127,5 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION crime.check_delete_limit(bigint, bigint, bigint, text) IS
-    'Raises data_exception when the portal has more than chicago_crime.max_delete_fraction (default 0.5) of compared crimes fewer (fewer, when deleting is NULL), or when deleting (the crimes a run has deleted so far) is more than that, of compared, the local crimes the run compares with the portal (scope says which). Internal: called by crime_sync() and crime_backfill()';
+COMMENT ON FUNCTION crime.check_delete_limit(numeric, bigint, bigint, bigint, text) IS
+    'Raises data_exception when the portal has more than fraction (the run''s chicago_crime.max_delete_fraction) of compared crimes fewer (fewer, when deleting is NULL), or when deleting (the crimes a run has deleted so far) is more than that, of compared, the local crimes the run compares with the portal (scope says which). Internal: called by crime_sync() and crime_backfill()';

@@ -24,6 +24,7 @@ DECLARE
     compared       bigint;        -- the local crimes the full check compares
     fewer          bigint;        -- how many fewer the portal has, month by month
     undated        bigint;        -- the portal's crimes with no date
+    max_delete     numeric;       -- chicago_crime.max_delete_fraction
     changed        regclass[] := '{}';
     err_state      text;
     err_message    text;
@@ -50,7 +51,7 @@ BEGIN
         overlap := crime.typed_setting('sync_overlap', '1 day', NULL::interval);
         detect_deletes := crime.typed_setting('detect_deletes', 'on', NULL::boolean);
         check_interval := crime.typed_setting('full_check_interval', '1 day', NULL::interval);
-        PERFORM crime.max_delete_fraction();  -- checked now, read only when months are compared
+        max_delete := crime.max_delete_fraction();  -- checked now, used when months are compared
         -- Checked where it is applied: an interval of mixed signs ('1 mon -29 days') compares as
         -- positive but moves some timestamps forward, which would skip the rows in between.
         present := crime.portal_time(run.started_at);
@@ -122,7 +123,7 @@ BEGIN
             -- refused before any month is re-synced, and, with the same ids missing but others
             -- in their place, as the re-syncs delete (crime.check_delete_limit).
             compared := (SELECT coalesce(sum(t.incidents), 0) FROM crime.tally_type_month t);
-            PERFORM crime.check_delete_limit(fewer, NULL, compared, 'in crime.incidents');
+            PERFORM crime.check_delete_limit(max_delete, fewer, NULL, compared, 'in crime.incidents');
             -- Each differing month made equal to the portal's, in one request for its rows. A
             -- crime the portal moved out of the month is looked up by id and updated, not
             -- deleted (merge_incidents), whichever of its two months comes first.
@@ -130,7 +131,8 @@ BEGIN
                 merged := crime.merge_incidents(occurred_from => month,
                                                 occurred_before => month + interval '1 month',
                                                 delete_missing => true);
-                PERFORM crime.check_delete_limit(fewer, run.deleted + merged.deleted, compared, 'in crime.incidents');
+                PERFORM crime.check_delete_limit(max_delete, fewer, run.deleted + merged.deleted, compared,
+                                                 'in crime.incidents');
                 run.rows_fetched := run.rows_fetched + merged.fetched;
                 run.inserted := run.inserted + merged.inserted;
                 run.updated := run.updated + merged.updated;

@@ -62,6 +62,7 @@ DECLARE
     compared     bigint;            -- local crimes in the range still to do, at the call's start
     deleted_here bigint := 0;       -- deleted by this call's windows
     scope        pg_catalog.text;   -- that range, for crime.check_delete_limit's message
+    max_delete   numeric;           -- chicago_crime.max_delete_fraction
     err_state    pg_catalog.text;
     err_message  pg_catalog.text;
     err_detail   pg_catalog.text;
@@ -83,7 +84,7 @@ BEGIN
     PERFORM crime.take_sync_lock(true);
 
     BEGIN
-        PERFORM crime.max_delete_fraction();  -- a bad value fails now, not at a later window
+        max_delete := crime.max_delete_fraction();  -- a bad value fails now, not at a later window
         SELECT * INTO state FROM crime.backfill_state;
         SELECT s.watermark INTO watermark FROM crime.sync_state s;
         IF state.status = 'running' AND NOT restart THEN
@@ -176,6 +177,7 @@ BEGIN
                      WHERE i.occurred_at >= state.next_start AND i.occurred_at < state.range_end);
         IF compared > 0 THEN
             PERFORM crime.check_delete_limit(
+                max_delete,
                 compared - (SELECT count(*) FROM crime.portal_crimes c
                             WHERE c.date >= state.next_start AND c.date < state.range_end),
                 NULL, compared, scope);
@@ -208,7 +210,7 @@ BEGIN
                                                 delete_missing => true,
                                                 keep_tallies => false);
                 deleted_here := deleted_here + merged.deleted;
-                PERFORM crime.check_delete_limit(NULL, deleted_here, compared, scope);
+                PERFORM crime.check_delete_limit(max_delete, NULL, deleted_here, compared, scope);
                 UPDATE crime.backfill_state b
                 SET next_start = window_end, windows_done = b.windows_done + 1,
                     rows_fetched = b.rows_fetched + merged.fetched, updated_at = clock_timestamp()

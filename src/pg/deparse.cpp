@@ -27,6 +27,7 @@ extern "C" {
 #include <algorithm>
 #include <cstring>
 #include <optional>
+#include <utility>
 
 namespace socrata::pg {
 
@@ -179,6 +180,14 @@ bool reads_column_as_is(Oid input_type, const Operand &operand) {
     return !operand.is_column || class_of_type(input_type) == operand.cls;
 }
 
+// The operator's declared input types, left and right.
+std::pair<Oid, Oid> operator_input_types(Oid opno) {
+    Oid left = InvalidOid;
+    Oid right = InvalidOid;
+    pg::call([&] { op_input_types(opno, &left, &right); });
+    return {left, right};
+}
+
 // The operands of a binary operator, at least one of them a column of the scanned table;
 // false if either cannot be used remotely. (Constant-only clauses are Postgres's business, and
 // rare.)
@@ -187,9 +196,7 @@ bool deparse_operands(const OpExpr *op, DeparseContext &ctx, Operand &left, Oper
         !deparse_operand(static_cast<Expr *>(lsecond(op->args)), ctx, right) ||
         (!left.is_column && !right.is_column))
         return false;
-    Oid left_type = InvalidOid;
-    Oid right_type = InvalidOid;
-    pg::call([&] { op_input_types(op->opno, &left_type, &right_type); });
+    const auto [left_type, right_type] = operator_input_types(op->opno);
     return reads_column_as_is(left_type, left) && reads_column_as_is(right_type, right);
 }
 
@@ -373,10 +380,7 @@ bool deparse_array_op(ScalarArrayOpExpr *op, DeparseContext &ctx, std::string &o
     Operand column;
     if (!deparse_operand(static_cast<Expr *>(linitial(op->args)), ctx, column) || !column.is_column)
         return false;
-    Oid left_type = InvalidOid;
-    Oid right_type = InvalidOid;
-    pg::call([&] { op_input_types(op->opno, &left_type, &right_type); });
-    if (!reads_column_as_is(left_type, column))
+    if (!reads_column_as_is(operator_input_types(op->opno).first, column))
         return false;
     if (column.cls == ValueClass::Text && !is_deterministic_collation(op->inputcollid))
         return false;

@@ -92,13 +92,15 @@ class ScanState {
     std::optional<std::string> first_loop_query;
 
     void start(ForeignScanState *node);
-    std::vector<RuntimeValue> evaluate_runtime_values(ForeignScanState *node);
+    // Evaluated now; with `zone` as the session's TimeZone meanwhile when given (put back
+    // whatever happens).
+    std::vector<RuntimeValue> evaluate_runtime_values(ForeignScanState *node,
+                                                      const pg_tz *zone = nullptr);
     // The values as sent: converted (plan.converted_values), then as SoQL literals. Keeps the
     // zone and the values before and after the conversion, for check_time_zone.
     std::vector<ComparedValue> sendable_values(std::vector<RuntimeValue> runtime);
     // Refuses to go on in a TimeZone that converts or computes the request's values otherwise.
     void check_time_zone(ForeignScanState *node);
-    std::vector<RuntimeValue> runtime_values_in_zone(ForeignScanState *node, const pg_tz *zone);
     // Under EXPLAIN ANALYZE, counts a loop that sent `query` (empty: none).
     void note_loop_request(const std::string &query);
     // Stops the worker and drops the request and its rows; the client stays for the next loop.
@@ -129,18 +131,39 @@ ComparedValue ScanState::sendable_value(Datum value, bool isnull, Oid type) cons
     }
 }
 
-std::vector<RuntimeValue> ScanState::evaluate_runtime_values(ForeignScanState *node) {
-    std::vector<RuntimeValue> runtime;
-    ExprContext *econtext = node->ss.ps.ps_ExprContext;
+namespace {
+
+// Each runtime value into out[0], out[1], ... (sized by the caller: nothing here allocates).
+void evaluate_into(List *states, ExprContext *econtext, RuntimeValue *out) {
     ListCell *cell;
-    foreach (cell, runtime_states) {
+    foreach (cell, states) {
         auto *state = static_cast<ExprState *>(lfirst(cell));
-        RuntimeValue v{};
-        v.value = pg::call([&] { return ExecEvalExpr(state, econtext, &v.isnull); });
-        v.type = pg::call([&] { return exprType(reinterpret_cast<Node *>(state->expr)); });
-        runtime.push_back(v);
+        out->value = ExecEvalExpr(state, econtext, &out->isnull);
+        out->type = exprType(reinterpret_cast<Node *>(state->expr));
+        ++out;
     }
-    return runtime;
+}
+
+} // namespace
+
+std::vector<RuntimeValue> ScanState::evaluate_runtime_values(ForeignScanState *node,
+                                                             const pg_tz *zone) {
+    std::vector<RuntimeValue> values(static_cast<std::size_t>(list_length(runtime_states)));
+    ExprContext *econtext = node->ss.ps.ps_ExprContext;
+    pg::call([&] {
+        if (!zone) {
+            evaluate_into(runtime_states, econtext, values.data());
+            return;
+        }
+        pg_tz *saved = session_timezone;
+        session_timezone = const_cast<pg_tz *>(zone);
+        PG_TRY();
+        { evaluate_into(runtime_states, econtext, values.data()); }
+        PG_FINALLY();
+        { session_timezone = saved; }
+        PG_END_TRY();
+    });
+    return values;
 }
 
 std::vector<ComparedValue> ScanState::sendable_values(std::vector<RuntimeValue> runtime) {
@@ -202,33 +225,6 @@ void ScanState::note_loop_request(const std::string &query) {
 // offsets around them) and computes the same ones (current_date, localtimestamp: evaluated
 // again). Called for each row about to be returned: a scan that has returned its last row
 // ends as usual.
-// The runtime values as evaluated now with `zone` as the session's TimeZone, which is put back
-// whatever happens (the array is sized first: nothing in the guarded block allocates).
-std::vector<RuntimeValue> ScanState::runtime_values_in_zone(ForeignScanState *node,
-                                                            const pg_tz *zone) {
-    std::vector<RuntimeValue> values(static_cast<std::size_t>(list_length(runtime_states)));
-    ExprContext *econtext = node->ss.ps.ps_ExprContext;
-    pg::call([&] {
-        pg_tz *saved = session_timezone;
-        session_timezone = const_cast<pg_tz *>(zone);
-        PG_TRY();
-        {
-            std::size_t i = 0;
-            ListCell *cell;
-            foreach (cell, runtime_states) {
-                auto *state = static_cast<ExprState *>(lfirst(cell));
-                values[i].value = ExecEvalExpr(state, econtext, &values[i].isnull);
-                values[i].type = exprType(reinterpret_cast<Node *>(state->expr));
-                ++i;
-            }
-        }
-        PG_FINALLY();
-        { session_timezone = saved; }
-        PG_END_TRY();
-    });
-    return values;
-}
-
 void ScanState::check_time_zone(ForeignScanState *node) {
     static_assert(FLOAT8PASSBYVAL, "timestamps are compared as Datums");
     if (!request_zone || request_zone == session_timezone)
@@ -250,8 +246,8 @@ void ScanState::check_time_zone(ForeignScanState *node) {
     }
     // Both now, in either zone: a value that moved for another reason (statement_timestamp()
     // at each FETCH) is no concern of the zone's.
-    const std::vector<RuntimeValue> in_old_zone = runtime_values_in_zone(node, request_zone);
-    const std::vector<RuntimeValue> in_new_zone = runtime_values_in_zone(node, session_timezone);
+    const std::vector<RuntimeValue> in_old_zone = evaluate_runtime_values(node, request_zone);
+    const std::vector<RuntimeValue> in_new_zone = evaluate_runtime_values(node);
     const bool computed_same = same_values(in_new_zone, in_old_zone, [](const RuntimeValue &v) {
         return pg::call([&] { return get_typbyval(v.type); });
     });

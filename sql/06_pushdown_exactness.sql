@@ -216,6 +216,15 @@ FETCH 1 FROM stamp06;
 SET LOCAL TimeZone = 'Etc/UTC';
 FETCH 1 FROM stamp06;
 ROLLBACK;
+-- A value the zone computes as text is compared as text: to_char(now(), 'TZ') is SST in Pago
+-- Pago and +14 in Kiritimati.
+BEGIN;
+SET LOCAL TimeZone = 'Pacific/Pago_Pago';
+DECLARE abbrev06 CURSOR FOR SELECT id FROM ecrimes WHERE beat <> to_char(now(), 'TZ');
+FETCH 1 FROM abbrev06;
+SET LOCAL TimeZone = 'Pacific/Kiritimati';
+FETCH 1 FROM abbrev06;
+ROLLBACK;
 -- A clause that takes a runtime value and then stays local after all (an OR whose other arm
 -- cannot be sent) gives the value back: the next runtime value is $2 of the request. (The
 -- first is a smallint, sent as any integer.) The count is the local copy's.

@@ -18,6 +18,7 @@
 #include "table_error_context.hpp"
 
 extern "C" {
+#include "utils/datum.h"
 #include "utils/resowner.h"
 }
 
@@ -77,9 +78,8 @@ class ScanState {
     bool loops_sent_other_requests = false;
     // The TimeZone the request's runtime values were computed in, while it is open; null if
     // it has none. Then also those values before and after the conversion of the converted
-    // ones (plan.converted_values; after: only when there are some). check_time_zone compares
-    // the values passed by value (timestamps, dates, numbers: FLOAT8PASSBYVAL); the others are
-    // carried along as they were, never read.
+    // ones (plan.converted_values, all timestamps; after: only when there are some), for
+    // check_time_zone.
     const pg_tz *request_zone = nullptr;
     std::vector<RuntimeValue> values_before_conversion;
     std::vector<RuntimeValue> values_after_conversion;
@@ -226,31 +226,48 @@ void ScanState::note_loop_request(const std::string &query) {
 // again). Called for each row about to be returned: a scan that has returned its last row
 // ends as usual.
 void ScanState::check_time_zone(ForeignScanState *node) {
-    static_assert(FLOAT8PASSBYVAL, "timestamps are compared as Datums");
     if (!request_zone || request_zone == session_timezone)
         return;
+    // Compared as their type stores them: to_char(now(), 'TZ') is text.
     const auto same_values = [](const std::vector<RuntimeValue> &a,
-                                const std::vector<RuntimeValue> &b, const auto &compared) {
-        for (std::size_t i = 0; i < a.size(); ++i)
-            if (compared(a[i]) &&
-                (a[i].isnull != b[i].isnull || (!a[i].isnull && a[i].value != b[i].value)))
-                return false;
-        return true;
+                                const std::vector<RuntimeValue> &b) {
+        return pg::call([&] {
+            for (std::size_t i = 0; i < a.size(); ++i) {
+                if (a[i].isnull || b[i].isnull) {
+                    if (a[i].isnull != b[i].isnull)
+                        return false;
+                    continue;
+                }
+                int16 length;
+                bool by_value;
+                get_typlenbyval(a[i].type, &length, &by_value);
+                if (!datumIsEqual(a[i].value, b[i].value, by_value, length))
+                    return false;
+            }
+            return true;
+        });
     };
     bool converted_same = true;
     if (!plan.converted_values.empty()) {
         std::vector<RuntimeValue> again = values_before_conversion;
         convert_runtime_values(again, plan.converted_values);
-        converted_same =
-            same_values(again, values_after_conversion, [](const RuntimeValue &) { return true; });
+        converted_same = same_values(again, values_after_conversion);
     }
     // Both now, in either zone: a value that moved for another reason (statement_timestamp()
-    // at each FETCH) is no concern of the zone's.
-    const std::vector<RuntimeValue> in_old_zone = evaluate_runtime_values(node, request_zone);
-    const std::vector<RuntimeValue> in_new_zone = evaluate_runtime_values(node);
-    const bool computed_same = same_values(in_new_zone, in_old_zone, [](const RuntimeValue &v) {
-        return pg::call([&] { return get_typbyval(v.type); });
+    // at each FETCH) is no concern of the zone's. The first are copied before the second are
+    // computed, which could reuse a function's result buffer.
+    std::vector<RuntimeValue> in_old_zone = evaluate_runtime_values(node, request_zone);
+    pg::call([&] {
+        for (RuntimeValue &v : in_old_zone) {
+            int16 length;
+            bool by_value;
+            get_typlenbyval(v.type, &length, &by_value);
+            if (!v.isnull && !by_value)
+                v.value = datumCopy(v.value, by_value, length);
+        }
     });
+    const std::vector<RuntimeValue> in_new_zone = evaluate_runtime_values(node);
+    const bool computed_same = same_values(in_new_zone, in_old_zone);
     if (converted_same && computed_same) {
         request_zone = session_timezone;
         return;

@@ -54,6 +54,12 @@ SELECT count(*) FROM garbled WHERE year = 2015;
 -- body is reported with the record and field, a persistently cut one as a network error.
 SELECT fault_table('garbled_csv', 'malformed=1,after=1');
 SELECT count(*) FROM garbled_csv WHERE id + 0 > 0;
+-- A page that a load balancer serves with status 200 while the portal is down (HTML) is no
+-- answer: its first line is no CSV header of the fields asked for (read as CSV, it was rows
+-- of NULLs, caught only by their missing :id), and a pushed count(*)'s JSON does not parse.
+SELECT fault_table('maintenance', 'maintenance=1,after=1');
+SELECT count(*) FROM maintenance WHERE id + 0 > 0;
+SELECT count(*) FROM maintenance;
 SELECT fault_table('cut_csv', 'truncate=1,after=1', 1);
 SELECT count(*) FROM cut_csv WHERE id + 0 > 0;
 -- A CSV body that nothing but a closed connection ends (no Content-Length, no chunked

@@ -258,10 +258,20 @@ void CsvRowDecoder::end_field(const char *p, bool quoted) {
 void CsvRowDecoder::end_record(const char *p) {
     record_started_ = false;
     if (in_header_) {
-        in_header_ = false;
         column_field_.resize(header_.size());
-        for (std::size_t i = 0; i < header_.size(); ++i)
+        std::vector<bool> in_header(fields_.field_count(), false);
+        for (std::size_t i = 0; i < header_.size(); ++i) {
             column_field_[i] = fields_.find(header_[i].data(), header_[i].size());
+            if (column_field_[i] != FieldSlotMap::kNotWanted)
+                in_header[std::size_t(column_field_[i])] = true;
+        }
+        // The portal's CSV has a header cell for every field the request names (and for each
+        // that `*` stands for): a body without one is another answer, such as a maintenance
+        // page served with status 200, whose rows would otherwise read as NULLs.
+        for (std::size_t f = 0; f < in_header.size(); ++f)
+            if (!in_header[f])
+                fail_missing_field(fields_.field_name(int(f)));
+        in_header_ = false;
         return;
     }
     if (col_ != column_field_.size())
@@ -294,6 +304,19 @@ std::string CsvRowDecoder::position_detail() const {
     out += ".";
     add_sentence(out, response_from(source_));
     return out;
+}
+
+void CsvRowDecoder::fail_missing_field(const std::string &field) {
+    failed_ = true;
+    std::string fields;
+    for (const std::string &name : header_)
+        fields += (fields.empty() ? "" : ", ") + name;
+    std::string detail = "Its header's fields: " + printable_snippet(fields, 200) + ".";
+    add_sentence(detail, response_from(source_));
+    throw Error(ErrorKind::BadResponse,
+                "malformed CSV in response body: the header has no field " +
+                    printable_snippet(field, 100) + ", which the request asked for",
+                detail);
 }
 
 void CsvRowDecoder::fail(const char *p, const std::string &what) {

@@ -43,8 +43,8 @@ class CsvRowDecoder {
 
     std::uint64_t rows() const noexcept { return rows_; }
     std::uint64_t bytes_consumed() const noexcept { return consumed_; }
-    // Field names of the header record (empty until it has been read). Wanted fields missing
-    // from it are NULL in every row; the caller may check this to warn.
+    // Field names of the header record (empty until it has been read). A header that lacks a
+    // wanted field is an error (BadResponse).
     const std::vector<std::string> &header() const noexcept { return header_; }
 
   private:
@@ -79,6 +79,7 @@ class CsvRowDecoder {
     void emit_row();
     [[noreturn]] void fail(const char *p, const std::string &what);
     [[noreturn]] void fail_on_nul(const char *p);
+    [[noreturn]] void fail_missing_field(const std::string &field);
     std::string position_detail() const;
     // "the header" or "record N": what the body ended inside.
     std::string record_name() const;

@@ -16,7 +16,7 @@ import threading
 from wire_values import csv_cell, raw_csv_cells
 
 INT_KEYS = {"status", "after", "times", "truncate", "malformed", "row", "replay", "dropped", "added",
-            "unframed"}
+            "unframed", "maintenance"}
 FLOAT_KEYS = {"retry_after", "stall", "slow", "delay"}
 STR_KEYS = {"wrongtype", "tag", "id", "message", "view_id"}
 ALL_KEYS = INT_KEYS | FLOAT_KEYS | STR_KEYS
@@ -165,6 +165,13 @@ def error_body(status, reason, dataset_id=None, query=None, message=None, views=
 
 # ---------------------------------------------------------------------------
 # Body damage
+
+
+# What a load balancer or CDN in front of a portal may serve, with status 200, while the portal
+# is down for maintenance.
+MAINTENANCE_PAGE = (b"<html>\n<head><title>Down for maintenance</title></head>\n"
+                    b"<body>Service temporarily unavailable. Please try again later.</body>\n"
+                    b"</html>\n")
 
 
 def malform_json(body):

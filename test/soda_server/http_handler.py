@@ -389,7 +389,7 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
         if spec and spec.get("wrongtype") and rendered.rows:
             self.apply_wrongtype(ds, rendered, spec)
         stream = (not spec or not any(spec.get(k) for k in ("truncate", "malformed", "stall", "slow",
-                                                            "unframed"))) and (
+                                                            "unframed", "maintenance"))) and (
             self.request_version != "HTTP/1.0") and (
             cfg.chunked == "always" or (cfg.chunked == "auto" and (rendered.count is None
                                                                    or rendered.count > cfg.chunk_rows)))
@@ -475,6 +475,8 @@ class Handler(QueryRunner, ControlApi, http.server.BaseHTTPRequestHandler):
         body = parts[0] if len(parts) == 1 else b"".join(parts)
         if spec and spec.get("malformed") and not error and status == 200:
             body = faults.malform_json(body) if ctype.startswith("application/json") else faults.malform_csv(body)
+        if spec and spec.get("maintenance") and not error and status == 200:
+            body, ctype = faults.MAINTENANCE_PAGE, "text/html; charset=utf-8"
         # Ended only by closing the connection (no Content-Length, no chunks), as an HTTP/1.0
         # proxy sends a body; with truncate, cut at a line end, where a CSV body looks whole.
         unframed = bool(spec and spec.get("unframed")) and not error

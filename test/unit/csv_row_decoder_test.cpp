@@ -31,16 +31,34 @@ const std::string kTricky = "\"a\",\"b\",c,\"d\"\r\n"
 
 TEST(CsvRowDecoder, DecodesRealCrimesExport) {
     const std::string body = read_fixture("crimes_head.csv");
-    Rows rows = decode(body, {"id", "date", "arrest", "beat", "latitude", "no_such_field", "id"});
+    Rows rows = decode(body, {"id", "date", "arrest", "beat", "latitude", "id"});
     ASSERT_EQ(rows.size(), 300u);
     EXPECT_EQ(rows[0][0], str("879"));
     EXPECT_EQ(rows[0][1], str("2001-06-20T00:59:00.000"));
     EXPECT_EQ(rows[0][2], str("true"));
     EXPECT_EQ(rows[0][3], str("0734"));
     EXPECT_EQ(rows[0][4], str("41.76766456"));
-    EXPECT_EQ(rows[0][5], null()); // not in the header
-    EXPECT_EQ(rows[0][6], rows[0][0]);
+    EXPECT_EQ(rows[0][5], rows[0][0]);
     EXPECT_EQ(rows[1][4], null()); // empty cell
+}
+
+// The portal's CSV names every field asked for in its header. A body whose header lacks one
+// is not the answer (a maintenance page served with 200 read as all-NULL rows, and a pushed
+// count(*) as NULL): an error naming the field, and what the header has.
+TEST(CsvRowDecoder, AHeaderWithoutAWantedFieldIsAnError) {
+    Error page =
+        decode_error("<html>\n<body>Service temporarily unavailable</body>\n</html>\n", {"count"});
+    EXPECT_EQ(page.kind(), ErrorKind::BadResponse);
+    EXPECT_NE(std::string(page.what()).find("the header has no field \"count\","),
+              std::string::npos)
+        << page.what();
+    EXPECT_NE(page.detail().find("Its header's fields: \"<html>\"."), std::string::npos)
+        << page.detail();
+    Error crimes = decode_error(read_fixture("crimes_head.csv"), {"id", "no_such_field"});
+    EXPECT_NE(std::string(crimes.what()).find("no field \"no_such_field\""), std::string::npos);
+    // Also with no row after the header, and without its line end.
+    EXPECT_EQ(decode_error("\"a\"\n", {"a", "b"}).kind(), ErrorKind::BadResponse);
+    EXPECT_EQ(decode_error("\"a\"", {"a", "b"}).kind(), ErrorKind::BadResponse);
 }
 
 TEST(CsvRowDecoder, QuotingNewlinesAndNulls) {
@@ -157,8 +175,8 @@ TEST(CsvRowDecoder, MalformedInputNamesOffsetAndRecord) {
         {"a,b\n1,2,3\n", "record 1 has more fields than the 2 in the header"},
         {"a,b\n1,2\n3\n", "record 2 has 1 fields but the header has 2"},
         {"a,b\n1,2\n\n", "record 2 has 1 fields"},
-        {"a\n\xC3\x28\n", "invalid UTF-8"},
-        {"a\n\"\xE2\x82\"\n", "invalid UTF-8"},
+        {"a,b\n\xC3\x28,1\n", "invalid UTF-8"},
+        {"a,b\n\"\xE2\x82\",1\n", "invalid UTF-8"},
         {"a,b\n1,\"open", "ended at byte offset 11 inside a quoted field of record 1"},
         {"\"a", "inside a quoted field of the header"},
         {"", "empty response body"},

@@ -442,12 +442,21 @@ TEST(PageFetcher, TheFirstRequestsPathKeepsTheBaseUrlsPath) {
 // A scan of more fields than a URL should carry asks for `*` (with its paging key) and keeps
 // the fields it needs, by name, from rows that carry every field of the dataset.
 TEST(PageFetcher, AWideSelectIsSentAsStarAndItsFieldsFoundByName) {
+    // The CSV has every field `*` stands for, in another order; JSON leaves out the nulls.
+    std::string csv_header = "other,:id", csv_row = "x,row-a";
+    for (int i = 139; i >= 0; --i) {
+        char name[32];
+        std::snprintf(name, sizeof name, ",wide_field_%04d", i);
+        csv_header += name;
+        csv_row += i == 0 ? ",a" : i == 99 ? ",b" : ",";
+    }
+    const std::string csv_body = csv_header + ",with-dash\n" + csv_row + ",\n";
     for (bool csv : {false, true}) {
-        LoopbackServer server([csv](int fd, const std::string &, LoopbackServer &) {
-            LoopbackServer::send_all(
-                fd, http(200, csv ? "other,:id,wide_field_0099,wide_field_0000\nx,row-a,b,a\n"
-                                  : R"([{"other":"x","wide_field_0000":"a",)"
-                                    R"("wide_field_0099":"b",":id":"row-a"}])"));
+        LoopbackServer server([csv, &csv_body](int fd, const std::string &, LoopbackServer &) {
+            LoopbackServer::send_all(fd,
+                                     http(200, csv ? csv_body
+                                                   : R"([{"other":"x","wide_field_0000":"a",)"
+                                                     R"("wide_field_0099":"b",":id":"row-a"}])"));
             return true;
         });
         SodaClient client(settings_for(server), nullptr);

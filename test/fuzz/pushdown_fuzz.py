@@ -1374,10 +1374,7 @@ def map_leaves(t, f):
 def with_ci_conditions_unknown(t):
     """The tree with each condition on a case-insensitive column (block_ci, COLLATE fz_ci)
     replaced by NULL."""
-    def unknown_if_ci(leaf):
-        text = "".join(p.text if isinstance(p, Const) else p for p in leaf.parts)
-        return unknown() if "block_ci" in text or "fz_ci" in text else leaf
-    return map_leaves(t, unknown_if_ci)
+    return map_leaves(t, lambda leaf: unknown() if is_ci_condition(leaf) else leaf)
 
 
 def always_one_row(q):
@@ -1401,10 +1398,40 @@ def rows_not_ruled_out(runner, q, where):
     return res[1][0][0] if res[0] == "rows" else None
 
 
+def aggregate_over_no_rows(runner, q):
+    """q's answer from the local table when its WHERE matches no row."""
+    q2 = copy.copy(q)
+    q2.where = Leaf(["false"])
+    return runner.run(q2, LT)[0]
+
+
+def is_ci_condition(leaf):
+    text = "".join(p.text if isinstance(p, Const) else p for p in leaf.parts)
+    return "block_ci" in text or "fz_ci" in text
+
+
 def possibly_matching_rows(runner, q):
     """How many local rows could match, depending on what the WHERE's conditions on
-    case-insensitive columns give; None if that count fails."""
-    return rows_not_ruled_out(runner, q, with_ci_conditions_unknown(q.where))
+    case-insensitive columns give; None if that count fails. With a few such conditions, a row
+    could match when the WHERE is true for some choice of true or false for each (a NULL gives
+    true only where both do); with more, when it is not false with each NULL."""
+    ci_leaves = []
+    map_leaves(q.where, lambda leaf: ci_leaves.append(leaf) or leaf)
+    count = sum(1 for leaf in ci_leaves if is_ci_condition(leaf))
+    if count == 0 or count > 4:
+        return rows_not_ruled_out(runner, q, with_ci_conditions_unknown(q.where))
+    choices = []
+    for values in itertools.product(["true", "false"], repeat=count):
+        chosen = iter(values)
+        choices.append(map_leaves(q.where, lambda leaf: Leaf([next(chosen) + "::boolean"])
+                                  if is_ci_condition(leaf) else leaf))
+    q2 = copy.copy(q)
+    q2.where = Node("or", choices)
+    q2.select = [Item(["count(*)"])]
+    q2.distinct, q2.group, q2.having, q2.order = False, [], None, []
+    q2.limit = q2.offset = None
+    res, _ = runner.run(q2, LT)
+    return res[1][0][0] if res[0] == "rows" else None
 
 
 def evaluation_error_local_only(d, lres):
@@ -1463,6 +1490,12 @@ def evaluate(runner, q):
     empty_answer = fres[0] == "rows" and not fres[1] and not always_one_row(q)
     if local_ci_like_error(d, lres) and empty_answer and \
             (q.limit == "0" or possibly_matching_rows(runner, q) == 0):
+        d = "error-unevaluated"
+    # (An aggregate with its one row is checked the same way: when no row can match, its
+    # answer must be the aggregate over no rows.)
+    if local_ci_like_error(d, lres) and always_one_row(q) and fres[0] == "rows" and \
+            possibly_matching_rows(runner, q) == 0 and \
+            compare(q, fres, aggregate_over_no_rows(runner, q)) is None:
         d = "error-unevaluated"
     # - The same for any other error the filter raises as it runs (a value it cannot compute,
     #   text compared with no collation decided), if the other conditions rule out every row

@@ -21,6 +21,9 @@ CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'https://ex
 -- A refused URL's password or query string is masked in the error (which the log keeps too).
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw
     OPTIONS (base_url 'https://example.org/?$$app_token=sekrit-token-0');
+-- Also a password holding '/' or '?' (it was quoted whole, or in part).
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'https://user:pa/sekrit@example.org');
+CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url 'https://user:pa?sekrit@example.org');
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (page_size '0');
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (page_size '10x');
 CREATE SERVER bad FOREIGN DATA WRAPPER socrata_fdw OPTIONS (page_size '99999999999999999999');

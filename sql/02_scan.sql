@@ -106,6 +106,10 @@ FROM snip_locations WHERE district = '94';
 CREATE FOREIGN TABLE snip_words (district text, zip tsvector) SERVER scan_portal
     OPTIONS (dataset 'snip-zips');
 SELECT zip FROM snip_words WHERE district = '93';
+-- What the user wrote is shown as written, even a piece of the token next to a cut mark:
+-- masking "the-" there told a user who cannot read the mapping that their guess was in its
+-- token, four bytes at a time.
+EXPLAIN (VERBOSE, COSTS OFF) SELECT zip FROM snip_zips WHERE district = '...zzzz...the-...qqqq...';
 DROP USER MAPPING FOR CURRENT_USER SERVER scan_portal;
 \! curl -s -X POST http://127.0.0.1:25480/_control/datasets/snip-zips/drop > /dev/null
 -- A column may read the row identifier, which also keys the pages (selected once).

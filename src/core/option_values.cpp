@@ -21,18 +21,23 @@ namespace {
 
 // The URL as an error quotes it: a user name and password, and whatever follows '?' or '#', as
 // "***". A URL is refused for carrying them, and a password or token in them would otherwise
-// reach the client and the server log in the refusal.
+// reach the client and the server log in the refusal. The user name and password run to the
+// last '@', wherever it is: a password holding '/', '?' or '#' is no valid URL, but its refusal
+// must not show it either (nor one after "https:/" or "https//").
 std::string url_without_secrets(std::string_view url) {
-    const std::size_t cut = url.find_first_of("?#");
-    std::string shown(url.substr(0, cut));
+    const std::size_t scheme_end = url.find("://");
+    const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    std::string shown(url.substr(0, start));
+    std::string_view rest = url.substr(start);
+    const std::size_t at = rest.rfind('@');
+    if (at != std::string_view::npos) {
+        shown += "***";
+        rest = rest.substr(at);
+    }
+    const std::size_t cut = rest.find_first_of("?#");
+    shown += rest.substr(0, cut);
     if (cut != std::string_view::npos)
-        shown += std::string(1, url[cut]) + "***";
-    const std::size_t scheme_end = shown.find("://");
-    const std::size_t start = scheme_end == std::string::npos ? 0 : scheme_end + 3;
-    const std::size_t end = std::min(shown.find_first_of("/?#", start), shown.size());
-    const std::size_t at = shown.substr(start, end - start).rfind('@');
-    if (at != std::string::npos)
-        shown.replace(start, at, "***");
+        shown += std::string(1, rest[cut]) + "***";
     return shown;
 }
 

@@ -11,8 +11,6 @@ namespace socrata {
 namespace {
 
 constexpr std::string_view kMask = "***";
-// How printable_snippet marks a quote it cut.
-constexpr std::string_view kCutMark = "...";
 
 void replace_all(std::string &text, std::string_view needle) {
     if (needle.empty())
@@ -47,60 +45,36 @@ void mask_values_after(std::string &text, std::string_view key) {
     }
 }
 
-// A quote of the server's bytes cut inside the secret (printable_snippet marks a cut with "...")
-// shows only the secret's first bytes, which replace_all cannot recognise. Masks a prefix of the
-// secret of kMinCutPrefix or more bytes right before a cut mark; fewer give too little away to
-// be worth masking what may be ordinary text.
-void mask_cut_prefixes(std::string &text, std::string_view secret) {
-    constexpr std::size_t kMinCutPrefix = 4;
-    std::size_t pos = 0;
-    while ((pos = text.find(kCutMark, pos)) != std::string::npos) {
-        for (std::size_t n = std::min(secret.size(), pos); n >= kMinCutPrefix; --n) {
-            if (text.compare(pos - n, n, secret.substr(0, n)) == 0) {
-                text.replace(pos - n, n, kMask);
-                pos = pos - n + kMask.size();
-                break;
-            }
+// A URL's user name and password ("scheme://user:password@host"), up to the last '@' before
+// the URL ends (a space, a quote or an angle bracket): a password that holds '/' or '#' without
+// percent-encoding is no valid URL, and libcurl quotes such a one whole (its error for a
+// malformed proxy URL in the server's environment, https_proxy=http://user:pa#ss@proxy:3128).
+void mask_url_userinfo(std::string &text) {
+    constexpr std::string_view kSchemeEnd = "://";
+    for (std::size_t pos = 0; (pos = text.find(kSchemeEnd, pos)) != std::string::npos;) {
+        const std::size_t start = pos + kSchemeEnd.size();
+        std::size_t end = start;
+        while (end < text.size() && !is_ascii_space(text[end]) && text[end] != '"' &&
+               text[end] != '\'' && text[end] != '<' && text[end] != '>' && text[end] != '`')
+            ++end;
+        const std::size_t at = end > start ? text.rfind('@', end - 1) : std::string::npos;
+        if (at != std::string::npos && at > start) {
+            text.replace(start, at - start, kMask);
+            end = start + kMask.size() + (end - at);
         }
-        pos += kCutMark.size();
+        pos = end;
     }
-}
-
-// At `start`, the longest fragment of `secret` of kMinFragment or more bytes that is either its
-// whole tail or runs up to a cut mark, masked.
-void mask_fragment_at(std::string &text, std::size_t start, std::string_view secret) {
-    constexpr std::size_t kMinFragment = 4;
-    for (std::size_t from = 1; from + kMinFragment <= secret.size(); ++from) {
-        const std::string_view tail = secret.substr(from);
-        std::size_t n = 0;
-        while (n < tail.size() && start + n < text.size() && text[start + n] == tail[n])
-            ++n;
-        const bool whole_tail = n == tail.size();
-        const bool cut = text.compare(start + n, kCutMark.size(), kCutMark) == 0;
-        if (n >= kMinFragment && (whole_tail || cut)) {
-            text.replace(start, n, kMask);
-            return;
-        }
-    }
-}
-
-// mask_cut_prefixes at the other end: a quote that starts inside the secret (the JSON decoder
-// quotes the body from a bad offset, which may fall in a token the server echoed) opens with the
-// secret's last bytes, or, cut again, with bytes from its middle. Masks such a fragment
-// (mask_fragment_at) right after each opening '"' or "..." (jsonb's context line, "JSON data,
-// line 1: ...", starts its quote with a cut mark).
-void mask_quoted_fragments(std::string &text, std::string_view secret) {
-    for (std::size_t pos = 0; (pos = text.find('"', pos)) != std::string::npos; ++pos)
-        mask_fragment_at(text, pos + 1, secret);
-    for (std::size_t pos = 0; (pos = text.find(kCutMark, pos)) != std::string::npos; ++pos)
-        mask_fragment_at(text, pos + kCutMark.size(), secret);
 }
 
 // A server may echo the token changed: in another letter case, or a piece of it (13 of 17
-// characters in a reviewer's test). Masks every run of kMinRun or more bytes that equals a run of
-// the secret's in any ASCII letter case. Shorter runs are left: a token's random characters
-// share a few with ordinary words, not eight in a row. Error texts are short, so the quadratic
-// search costs nothing that matters.
+// characters in a reviewer's test), and a quote of the server's bytes cut short (the decoders'
+// "Text at that offset: ...", jsonb's context line) may hold only part of it. Masks every run of
+// kMinRun or more bytes that equals a run of the secret's in any ASCII letter case, wherever it
+// is. Shorter runs are left, even next to a cut mark or a quote: the text around them may be
+// the user's own (a literal in a URL that EXPLAIN shows, or that an error body echoes), and
+// masking 4 bytes there would tell the user, by trying pieces, the token of a mapping they
+// cannot read (helper-79). A run of 8 is one guess in 62^8. Error texts are short, so the
+// quadratic search costs nothing that matters.
 void mask_long_runs(std::string &text, std::string_view secret) {
     constexpr std::size_t kMinRun = 8;
     if (secret.size() < kMinRun)
@@ -148,11 +122,8 @@ std::string redact(std::string_view text, std::string_view secret) {
     for (const std::string &form : forms)
         replace_all(out, form);
     for (const std::string &form : forms)
-        mask_cut_prefixes(out, form);
-    for (const std::string &form : forms)
-        mask_quoted_fragments(out, form);
-    for (const std::string &form : forms)
         mask_long_runs(out, form);
+    mask_url_userinfo(out);
     mask_values_after(out, "app_token=");
     mask_values_after(out, "x-app-token:");
     return out;

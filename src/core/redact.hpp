@@ -12,11 +12,9 @@ namespace socrata {
 // Replaces every occurrence of `secret` (raw, percent-encoded, and with '"' and '\\' escaped as
 // printable_snippet quotes them) with "***", and also the value after "app_token=" (covers
 // "$$app_token=" and "%24%24app_token=") and after "X-App-Token:" (any letter case), even when
-// the secret is not given. A quote cut inside the secret is masked too, so callers may cut
-// before they redact: its first 4 or more bytes before a "..." cut mark, its last ones (or a
-// middle run up to a cut mark) after an opening '"' or "...". Any 8 or more bytes in a row of a
-// secret of 8 or more, in any ASCII letter case, are masked as well (a server that echoes the
-// token changed).
+// the secret is not given. Any 8 or more bytes in a row of a secret of 8 or more, in any ASCII
+// letter case, are masked as well: a server that echoes the token changed, or a quote cut inside
+// it (so callers may cut before they redact; up to 7 bytes of the token may stay at a cut).
 std::string redact(std::string_view text, std::string_view secret = {});
 
 // The same error (kind and HTTP status kept) with its message, detail and hint redacted.

@@ -140,9 +140,13 @@ TEST(BaseUrl, RejectsDangerousOrWrongUrls) {
 // reaches the client and the server log, masks them.
 TEST(BaseUrl, ARefusalNeverQuotesCredentialsOrAQueryString) {
     const char *urls[] = {
-        "https://user:hunter2@example.org",           "https://user:hunter2@example.org/x?y",
+        "https://user:hunter2@example.org", "https://user:hunter2@example.org/x?y",
         "https://example.org/?$$app_token=SECRET123", "https://example.org/#SECRET123",
-        "https://user:hunter2@ex ample.org",          "ftp://user:hunter2@example.org"};
+        "https://user:hunter2@ex ample.org", "ftp://user:hunter2@example.org",
+        // A password holding '/', '?' or '#', or after a malformed scheme (helper-79).
+        "https://user:hun/ter2@example.org", "https://user:hun?ter2@example.org",
+        "https://user:hun#ter2@example.org", "https:/user:hunter2@example.org",
+        "https//user:hunter2@example.org"};
     for (const char *url : urls) {
         Error e = option_error([&] { validate_base_url(url); });
         const std::string text = std::string(e.what()) + "|" + e.detail() + "|" + e.hint();

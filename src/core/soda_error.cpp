@@ -54,6 +54,25 @@ std::string plain_text_message(std::string_view body) {
     return out;
 }
 
+// A JSON error's words on one line: white space and control bytes (a line feed, an escape
+// sequence) folded into single spaces, as the plain-text and HTML paths do, so that the
+// server's text cannot forge lines of the message or the log.
+std::string one_line(std::string_view text) {
+    std::string out;
+    bool pending_space = false;
+    for (const char c : text) {
+        if (is_space(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+            pending_space = true;
+            continue;
+        }
+        if (pending_space && !out.empty())
+            out += ' ';
+        pending_space = false;
+        out += c;
+    }
+    return out;
+}
+
 // The text of an HTML page's <title>, or empty: a proxy's error page says its status there,
 // and again in the body ("502 Bad Gateway ... 502 Bad Gateway").
 std::string_view html_title(std::string_view body) {
@@ -80,12 +99,12 @@ SodaError parse_soda_error(std::string_view body) {
     SodaError out;
     nlohmann::json doc = nlohmann::json::parse(body.begin(), body.end(), nullptr, false);
     if (doc.is_object()) {
-        out.code = string_member(doc, "code");
+        out.code = one_line(string_member(doc, "code"));
         if (out.code.empty())
-            out.code = string_member(doc, "errorCode"); // SODA 3 spelling
-        out.message = string_member(doc, "message");
+            out.code = one_line(string_member(doc, "errorCode")); // SODA 3 spelling
+        out.message = one_line(string_member(doc, "message"));
         if (out.message.empty())
-            out.message = string_member(doc, "error"); // {"error": "text"} from some proxies
+            out.message = one_line(string_member(doc, "error")); // {"error": "text"} from proxies
         if (out.message.empty() && out.code.empty())
             out.message = plain_text_message(body);
     } else {

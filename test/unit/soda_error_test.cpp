@@ -34,6 +34,16 @@ TEST(SodaError, OtherJsonShapes) {
     EXPECT_EQ(long_message.message, std::string(800, 'm') + "...");
 }
 
+// The server's words cannot forge a line of the message or the log, nor carry a terminal's
+// escape sequences (helper-79): white space and control bytes become single spaces.
+TEST(SodaError, AJsonErrorsWordsStayOnOneLine) {
+    const SodaError e = parse_soda_error(
+        R"({"code":"a\nb","message":"bad\nLOG:  forged\r\n\u001b[31mred\t end  "})");
+    EXPECT_EQ(e.code, "a b");
+    EXPECT_EQ(e.message, "bad LOG: forged [31mred end");
+    EXPECT_EQ(parse_soda_error(R"({"error":"x\u0007y"})").message, "x y");
+}
+
 TEST(SodaError, PlainTextAndHtmlFallback) {
     EXPECT_EQ(parse_soda_error("Service Unavailable\r\n").message, "Service Unavailable");
     EXPECT_EQ(parse_soda_error("<html><head><title>502 Bad Gateway</title></head><body>"

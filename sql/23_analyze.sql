@@ -77,4 +77,32 @@ ALTER FOREIGN TABLE ana23_down_crimes OPTIONS (ADD response_format 'csv');
 ANALYZE ana23_down_crimes;
 DROP SERVER ana23_down CASCADE;
 
+-- A dataset ANALYZE found empty is planned as empty (reltuples 0), not as the 100,000 rows
+-- assumed of a table never analyzed (reltuples -1), which it was taken for.
+\! curl -s -X POST 'http://127.0.0.1:25480/_control/datasets/z8bn-74gv/clone?to=empt-y023' > /dev/null
+\! curl -s 'http://127.0.0.1:25480/resource/empt-y023.json?$select=district' | python3 -c 'import json,sys; print(json.dumps({"ids":[r["district"] for r in json.load(sys.stdin)]}))' | curl -s -X POST -H 'Content-Type: application/json' --data-binary @- http://127.0.0.1:25480/_control/datasets/empt-y023/delete > /dev/null
+CREATE FOREIGN TABLE ana23_empty (district text, district_name text) SERVER ana23_srv
+  OPTIONS (dataset 'empt-y023');
+EXPLAIN SELECT * FROM ana23_empty;
+ANALYZE ana23_empty;
+SELECT reltuples FROM pg_class WHERE oid = 'ana23_empty'::regclass;
+EXPLAIN SELECT * FROM ana23_empty;
+\! curl -s -X POST http://127.0.0.1:25480/_control/datasets/empt-y023/drop > /dev/null
+
+-- A table never analyzed counts its conditions once in a parameterized scan's estimate:
+-- 100,000 rows x 0.005 (primary_type =) x 0.005 (id = $1). They were applied to the rows left
+-- after the conditions (500), which gave 1 row.
+CREATE FOREIGN TABLE ana23_never (id bigint, primary_type text) SERVER ana23_srv
+  OPTIONS (dataset 'ijzp-q8t2');
+CREATE TEMP TABLE ana23_picks AS SELECT g::bigint AS id FROM generate_series(879, 881) g;
+ANALYZE ana23_picks;
+SET enable_hashjoin = off;
+SET enable_mergejoin = off;
+SET enable_material = off;
+EXPLAIN SELECT * FROM ana23_picks p JOIN ana23_never c ON c.id = p.id
+WHERE c.primary_type = 'THEFT';
+RESET enable_hashjoin;
+RESET enable_mergejoin;
+RESET enable_material;
+
 DROP SERVER ana23_srv CASCADE;

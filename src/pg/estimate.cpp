@@ -57,6 +57,11 @@ double remote_row_count(const ScanSettings &settings, const std::string &where) 
     return count;
 }
 
+double table_rows(const RelOptInfo *baserel) {
+    // reltuples is -1 until ANALYZE (PostgreSQL 14 on), and 0 after it found no row.
+    return baserel->tuples >= 0 ? baserel->tuples : kDefaultRows;
+}
+
 double estimate_rows(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &info) {
     const ScanSettings &settings = info.table.settings;
     std::optional<std::string> where =
@@ -71,7 +76,7 @@ double estimate_rows(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &
         });
         return std::max(1.0, rows * local);
     }
-    double tuples = baserel->tuples > 0 ? baserel->tuples : kDefaultRows;
+    const double tuples = table_rows(baserel);
     Selectivity all = pg::call([&] {
         return clauselist_selectivity(root, baserel->baserestrictinfo, baserel->relid, JOIN_INNER,
                                       nullptr);

@@ -10,6 +10,10 @@ namespace socrata::pg {
 
 double estimate_rows(PlannerInfo *root, RelOptInfo *baserel, const RelPlanInfo &info);
 
+// The table's rows before any condition: ANALYZE's count (0 for a dataset it found empty),
+// else a default. The planner's parameterized paths apply every condition to it.
+double table_rows(const RelOptInfo *baserel);
+
 // count(*) of the dataset's rows matching `where` (SoQL, may be empty), cached per backend for
 // up to 10 minutes (at most 256 of them).
 double remote_row_count(const ScanSettings &settings, const std::string &where);

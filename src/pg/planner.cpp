@@ -190,7 +190,9 @@ void get_foreign_rel_size(PlannerInfo *root, RelOptInfo *baserel, Oid foreigntab
 
         baserel->rows = estimate_rows(root, baserel, *info);
         info->rows = baserel->rows;
-        baserel->tuples = std::max(baserel->tuples, baserel->rows);
+        // Unfiltered: a parameterized path's estimate applies the conditions to it again (the
+        // filtered estimate here counted them twice on a table never analyzed).
+        baserel->tuples = std::max(table_rows(baserel), baserel->rows);
     });
     pop_error_context(context);
 }

@@ -15,8 +15,8 @@ CREATE FOREIGN TABLE ana23_log (seq bigint, dataset text, path text, "select" te
   SERVER ana23_srv OPTIONS (dataset 'reqs-logs');
 SELECT coalesce(max(seq), 0) AS before FROM ana23_log \gset
 
--- 60,000 rows, 3,000 wanted (statistics target 10): ten runs of 300 rows at distinct random
--- offsets (offset 0, sent without $offset, is one of the 200 possible).
+-- 60,000 rows, 3,000 wanted (statistics target 10): 30 runs (analyze_sample_runs) of 100 rows
+-- at distinct random offsets (offset 0, sent without $offset, is one of the 600 possible).
 SET default_statistics_target = 10;
 ANALYZE ana23_crimes;
 RESET default_statistics_target;
@@ -31,6 +31,16 @@ SELECT "select", "order", "limit", status, count(*),
 FROM ana23_log WHERE seq > :before AND dataset = 'ijzp-q8t2'
   AND "select" IN ('count(*) AS row_count', 'id,date,primary_type,arrest,ward,location,:id')
 GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3;
+-- The table's option says how many runs: 4 runs of 750 rows.
+ALTER FOREIGN TABLE ana23_crimes OPTIONS (ADD analyze_sample_runs '4');
+SELECT coalesce(max(seq), 0) AS before FROM ana23_log \gset
+SET default_statistics_target = 10;
+ANALYZE ana23_crimes;
+RESET default_statistics_target;
+SELECT "limit", count(*) FROM ana23_log
+WHERE seq > :before AND dataset = 'ijzp-q8t2'
+  AND "select" = 'id,date,primary_type,arrest,ward,location,:id'
+GROUP BY 1;
 
 -- A small dataset is read whole; point and jsonb columns convert as in scans.
 ANALYZE ana23_stations;
@@ -60,7 +70,7 @@ SELECT coalesce(max(seq), 0) AS before FROM ana23_log \gset
 ANALYZE ana23_gap;
 SELECT attname, null_frac = 0 AS no_nulls, n_distinct FROM pg_stats
 WHERE tablename = 'ana23_gap' ORDER BY attname;
--- Its columns read the same in CSV, which is cheaper to decode: the sample's ten runs are read
+-- Its columns read the same in CSV, which is cheaper to decode: the sample's 30 runs are read
 -- as a scan would read them. (ana23_crimes's location reads as JSON only: its runs were JSON.)
 SELECT path, count(*) FROM ana23_log
 WHERE seq > :before AND dataset = 'ijzp-q8t2' AND "select" = 'id,ward,arrest,:id'

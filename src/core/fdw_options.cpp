@@ -32,6 +32,7 @@ const std::vector<OptionSpec> &option_specs() {
         {"connect_timeout", {S::Server}, T::Seconds, 1, 3600},
         {"stall_timeout", {S::Server}, T::Seconds, 1, 3600},
         {"page_size", {S::Server, S::Table}, T::Count, 1, 1000000},
+        {"analyze_sample_runs", {S::Server, S::Table}, T::Count, 1, 1000},
         {"max_retries", {S::Server}, T::Count, 0, 100},
         {"retry_delay", {S::Server}, T::Milliseconds, 0, 600000},
         {"max_retry_delay", {S::Server}, T::Milliseconds, 0, 3600000},
@@ -188,6 +189,8 @@ ScanSettings make_scan_settings(const OptionList &server, const OptionList &user
                 s.stall_timeout_ms = number * 1000;
             else if (name == "page_size")
                 s.page_size = number;
+            else if (name == "analyze_sample_runs")
+                s.analyze_sample_runs = number;
             else if (name == "max_retries")
                 s.max_retries = number;
             else if (name == "retry_delay")

@@ -25,6 +25,11 @@ struct ScanSettings {
     int connect_timeout_ms = 30000;
     int stall_timeout_ms = 60000;
     int page_size = 10000;
+    // How many runs of consecutive rows (in :id order, at random offsets) ANALYZE samples a
+    // dataset larger than its sample in: one request each. Rows are in the order the portal
+    // added them, which follows their dates in most datasets, so a few long runs see a few
+    // stretches of time only; more, shorter runs see more of them, at a request each.
+    int analyze_sample_runs = 30;
     int max_retries = 5;
     int retry_delay_ms = 500;
     int max_retry_delay_ms = 30000;

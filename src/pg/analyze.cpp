@@ -2,9 +2,9 @@
 //
 // totalrows comes from a remote count(*). When the dataset has no more rows than ANALYZE
 // wants, all of them are read (keyset paging on :id); otherwise the sample is made of
-// kChunks runs of consecutive rows (in :id order) starting at random offsets, which costs
-// kChunks small requests instead of a full scan. Values become tuples through the column
-// types' input functions, as in the executor (jsonb/json and point columns get the same
+// analyze_sample_runs runs of consecutive rows (in :id order) starting at random offsets,
+// which costs that many small requests instead of a full scan. Values become tuples through the
+// column types' input functions, as in the executor (jsonb/json and point columns get the same
 // conversions).
 #include "fdw_callbacks.hpp"
 #include "plan_state.hpp"
@@ -28,7 +28,6 @@ namespace socrata::pg {
 
 namespace {
 
-constexpr int kChunks = 10;
 // Rows converted between two checks for a cancel, within a page.
 constexpr std::size_t kRowsBetweenInterruptChecks = 1000;
 
@@ -128,12 +127,13 @@ int Sampler::run(double *totalrows) {
         read(client, 0, -1);
         return count_;
     }
-    // kChunks runs of `chunk` rows at distinct random offsets (sorted, not overlapping).
+    // `runs` runs of `chunk` rows at distinct random offsets (sorted, not overlapping).
+    const std::int64_t runs = std::min(table_.settings.analyze_sample_runs, targrows_);
     auto rows_total = static_cast<std::int64_t>(total);
-    std::int64_t chunk = (targrows_ + kChunks - 1) / kChunks;
+    std::int64_t chunk = (targrows_ + runs - 1) / runs;
     std::int64_t slots = rows_total / chunk; // non-overlapping chunk positions
     std::set<std::int64_t> picked;
-    while (static_cast<int>(picked.size()) < std::min<std::int64_t>(kChunks, slots)) {
+    while (static_cast<std::int64_t>(picked.size()) < std::min(runs, slots)) {
         auto slot = static_cast<std::int64_t>(
             pg::call([&] { return pg_prng_uint64_range(&pg_global_prng_state, 0, slots - 1); }));
         picked.insert(slot);

@@ -140,6 +140,7 @@ TEST(FdwOptions, EveryOptionReachesItsSetting) {
                                                {"connect_timeout", "12"},
                                                {"stall_timeout", "13"},
                                                {"page_size", "14"},
+                                               {"analyze_sample_runs", "18"},
                                                {"max_retries", "15"},
                                                {"retry_delay", "16"},
                                                {"max_retry_delay", "17"},
@@ -150,6 +151,10 @@ TEST(FdwOptions, EveryOptionReachesItsSetting) {
     EXPECT_EQ(s.connect_timeout_ms, 12000);
     EXPECT_EQ(s.stall_timeout_ms, 13000);
     EXPECT_EQ(s.page_size, 14);
+    EXPECT_EQ(s.analyze_sample_runs, 18);
+    EXPECT_EQ(make_scan_settings({}, {}, {{"dataset", "ijzp-q8t2"}}).analyze_sample_runs, 30);
+    EXPECT_NE(error_of(OptionScope::Server, {{"analyze_sample_runs", "0"}}), "");
+    EXPECT_NE(error_of(OptionScope::Server, {{"analyze_sample_runs", "1001"}}), "");
     EXPECT_EQ(s.max_retries, 15);
     EXPECT_EQ(s.retry_delay_ms, 16);
     EXPECT_EQ(s.max_retry_delay_ms, 17);

@@ -86,5 +86,25 @@ WHERE c.relnamespace = 'imp22_ids'::regnamespace ORDER BY c.relname;
 DROP SCHEMA imp22_ids CASCADE;
 DROP SERVER imp22_moved, imp22_bad_id CASCADE;
 
+-- An IMPORT that failed in a savepoint leaves its comments to no table created after the
+-- rollback, even one of the same name (it got the dataset's comments, and stray ones for
+-- columns it did not have). A dataset named twice is imported once.
+CREATE SCHEMA imp22_sp;
+BEGIN;
+CREATE TABLE imp22_sp.police_stations (a int);
+SAVEPOINT before_import;
+IMPORT FOREIGN SCHEMA "z8bn-74gv" FROM SERVER imp22_srv INTO imp22_sp;
+ROLLBACK TO before_import;
+DROP TABLE imp22_sp.police_stations;
+CREATE TABLE imp22_sp.police_stations (a int);
+COMMIT;
+SELECT count(*) AS comments FROM pg_description
+WHERE objoid = 'imp22_sp.police_stations'::regclass;
+DROP TABLE imp22_sp.police_stations;
+IMPORT FOREIGN SCHEMA "z8bn-74gv, z8bn-74gv" FROM SERVER imp22_srv INTO imp22_sp;
+SELECT relname, obj_description(oid, 'pg_class') IS NOT NULL AS commented FROM pg_class
+WHERE relnamespace = 'imp22_sp'::regnamespace AND relkind = 'f' ORDER BY relname;
+DROP SCHEMA imp22_sp CASCADE;
+
 DROP SCHEMA imp22 CASCADE;
 DROP SERVER imp22_srv CASCADE;

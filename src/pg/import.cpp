@@ -15,8 +15,8 @@
 // are queued here and written by an object-access hook as each table is created (the tables
 // are created right after this callback returns, in the order of the list). The hook checks
 // each created relation's name and schema against the queue and drops the queue on any
-// mismatch (or when the transaction is another one), so a failed import never puts comments
-// on an unrelated table.
+// mismatch (or when the transaction or subtransaction is another one, or the relation is no
+// foreign table), so a failed import never puts comments on an unrelated table.
 #include "fdw_callbacks.hpp"
 #include "database_encoding.hpp"
 #include "dataset_metadata.hpp"
@@ -30,6 +30,7 @@
 
 extern "C" {
 #include "access/genam.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/objectaccess.h"
 #include "catalog/pg_class.h"
@@ -48,6 +49,10 @@ namespace {
 
 struct PendingComments {
     LocalTransactionId transaction = InvalidLocalTransactionId; // of the IMPORT statement
+    // A savepoint rolled back (or a PL/pgSQL block's handler) after an IMPORT that failed
+    // keeps the transaction: a table created after it with the same name must not take the
+    // comments.
+    SubTransactionId subtransaction = InvalidSubTransactionId;
     Oid namespace_oid = InvalidOid;
     std::string relname;
     std::string table_comment;
@@ -62,9 +67,9 @@ std::deque<PendingComments> &pending() {
 object_access_hook_type previous_hook = nullptr;
 bool hook_installed = false;
 
-// Name and schema of a relation created by the current command (not yet visible to the
-// catalog snapshot, hence SnapshotSelf, as sepgsql does).
-bool created_relation(Oid relid, std::string &name, Oid &namespace_oid) {
+// Name and schema of a foreign table created by the current command (not yet visible to the
+// catalog snapshot, hence SnapshotSelf, as sepgsql does); false for any other relation.
+bool created_foreign_table(Oid relid, std::string &name, Oid &namespace_oid) {
     NameData found_name;
     bool found = pg::call([&] {
         Relation rel = table_open(RelationRelationId, AccessShareLock);
@@ -73,7 +78,9 @@ bool created_relation(Oid relid, std::string &name, Oid &namespace_oid) {
                     ObjectIdGetDatum(relid));
         SysScanDesc scan = systable_beginscan(rel, ClassOidIndexId, true, SnapshotSelf, 1, &key);
         HeapTuple tuple = systable_getnext(scan);
-        bool ok = HeapTupleIsValid(tuple);
+        bool ok =
+            HeapTupleIsValid(tuple) &&
+            reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relkind == RELKIND_FOREIGN_TABLE;
         if (ok) {
             auto *form = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple));
             found_name = form->relname;
@@ -92,11 +99,13 @@ void apply_pending_comments(Oid relid) {
     auto &queue = pending();
     std::string name;
     Oid namespace_oid = InvalidOid;
-    if (!created_relation(relid, name, namespace_oid))
+    if (!created_foreign_table(relid, name, namespace_oid)) {
+        queue.clear(); // IMPORT creates foreign tables only: it took another course
         return;
+    }
     const PendingComments &next = queue.front();
     if (name != next.relname || namespace_oid != next.namespace_oid ||
-        next.transaction != MyProc->lxid) {
+        next.transaction != MyProc->lxid || next.subtransaction != GetCurrentSubTransactionId()) {
         queue.clear(); // not the table we expected: the import took another course
         return;
     }
@@ -149,7 +158,10 @@ std::vector<std::string> dataset_ids(const std::string &remote_schema) {
                         kDatasetIdForm,
                         "Use the ids from the datasets' URLs, e.g. IMPORT FOREIGN SCHEMA "
                         "\"ijzp-q8t2, z8bn-74gv\".");
-        ids.push_back(id);
+        // Named twice, a dataset is imported once (not as police_stations and
+        // police_stations_2).
+        if (std::find(ids.begin(), ids.end(), id) == ids.end())
+            ids.push_back(id);
     }
     if (ids.empty())
         throw Error(ErrorKind::InvalidOption,
@@ -274,6 +286,7 @@ List *import_foreign_schema(ImportForeignSchemaStmt *stmt, Oid serverOid) {
 
             PendingComments pending_comments;
             pending_comments.transaction = MyProc->lxid;
+            pending_comments.subtransaction = GetCurrentSubTransactionId();
             pending_comments.namespace_oid = namespace_oid;
             pending_comments.relname = table_names[t];
             pending_comments.table_comment = join_comment(meta.name, meta.description);

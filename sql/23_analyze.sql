@@ -82,10 +82,21 @@ CREATE SERVER ana23_down FOREIGN DATA WRAPPER socrata_fdw
 CREATE FOREIGN TABLE ana23_down_crimes (id bigint) SERVER ana23_down
   OPTIONS (dataset 'ijzp-q8t2');
 ANALYZE ana23_stations, ana23_down_crimes;
--- Without metadata the sample is read in JSON, unless the table forces CSV.
-ALTER FOREIGN TABLE ana23_down_crimes OPTIONS (ADD response_format 'csv');
-ANALYZE ana23_down_crimes;
 DROP SERVER ana23_down CASCADE;
+-- Without metadata (its request, the second, fails) the sample is read in JSON, unless the
+-- table forces CSV.
+CREATE SERVER ana23_nometa FOREIGN DATA WRAPPER socrata_fdw OPTIONS (base_url
+  'http://127.0.0.1:25480/fault/status=500,after=1,times=1,tag=ana23', max_retries '0');
+CREATE FOREIGN TABLE ana23_nometa_crimes (id bigint) SERVER ana23_nometa
+  OPTIONS (dataset 'ijzp-q8t2');
+-- (Fault counters from zero, so that the test can run again against the same server.)
+\! curl -s -X POST http://127.0.0.1:25480/_control/faults/reset > /dev/null
+ANALYZE ana23_nometa_crimes;
+ALTER FOREIGN TABLE ana23_nometa_crimes OPTIONS (ADD response_format 'csv');
+ALTER SERVER ana23_nometa OPTIONS (SET base_url
+  'http://127.0.0.1:25480/fault/status=500,after=1,times=1,tag=ana23csv');
+ANALYZE ana23_nometa_crimes;
+DROP SERVER ana23_nometa CASCADE;
 
 -- A dataset ANALYZE found empty is planned as empty (reltuples 0), not as the 100,000 rows
 -- assumed of a table never analyzed (reltuples -1), which it was taken for.
@@ -114,5 +125,16 @@ WHERE c.primary_type = 'THEFT';
 RESET enable_hashjoin;
 RESET enable_mergejoin;
 RESET enable_material;
+
+-- An inheritance parent's sample is shared among its children by their pages: a dataset's are
+-- its rows in pages of its row width (each had one page, so 60,000 crimes got half the sample,
+-- as much as 23 stations).
+CREATE TABLE ana23_parent (district text);
+CREATE FOREIGN TABLE ana23_kid_crimes () INHERITS (ana23_parent) SERVER ana23_srv
+  OPTIONS (dataset 'ijzp-q8t2');
+CREATE FOREIGN TABLE ana23_kid_stations () INHERITS (ana23_parent) SERVER ana23_srv
+  OPTIONS (dataset 'z8bn-74gv');
+ANALYZE VERBOSE ana23_parent;
+DROP TABLE ana23_parent CASCADE;
 
 DROP SERVER ana23_srv CASCADE;

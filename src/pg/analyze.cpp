@@ -19,9 +19,12 @@
 
 extern "C" {
 #include "common/pg_prng.h"
+#include "optimizer/plancat.h"
+#include "storage/proc.h"
 }
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 namespace socrata::pg {
@@ -118,10 +121,34 @@ void Sampler::read(SodaClient &client, std::int64_t offset, std::int64_t limit) 
     }
 }
 
+// The dataset's row count that analyze_foreign_table asked for, handed on to the sample of
+// the same relation in the same transaction (the callbacks share no state of their own).
+struct CountedRows {
+    Oid relid = InvalidOid;
+    LocalTransactionId transaction = InvalidLocalTransactionId;
+    double rows = 0;
+};
+
+CountedRows &counted_rows() {
+    static CountedRows counted;
+    return counted;
+}
+
+// The count analyze_foreign_table made for this relation in this transaction, once; else a
+// new one.
+double dataset_rows(Oid relid, SodaClient &client) {
+    CountedRows &counted = counted_rows();
+    if (counted.relid == relid && counted.transaction == MyProc->lxid) {
+        counted.relid = InvalidOid;
+        return counted.rows;
+    }
+    return fetch_row_count(client, {});
+}
+
 int Sampler::run(double *totalrows) {
     prepare();
     SodaClient client(table_.settings, cancel_requested);
-    double total = fetch_row_count(client, {});
+    double total = dataset_rows(RelationGetRelid(relation_), client);
     *totalrows = total;
     if (total <= targrows_) {
         read(client, 0, -1);
@@ -170,9 +197,30 @@ int acquire_sample_rows(Relation relation, int elevel, HeapTuple *rows, int targ
 
 } // namespace
 
-bool analyze_foreign_table(Relation, AcquireSampleRowsFunc *func, BlockNumber *totalpages) {
+// Socrata has no pages. An ANALYZE of a partitioned or inheritance parent shares its sample
+// among the children by their pages (one page each gave a dataset of millions of rows the
+// share of a local table's single page): the dataset's rows, in pages of the table's estimated
+// row width. The count is the sample's too.
+bool analyze_foreign_table(Relation relation, AcquireSampleRowsFunc *func,
+                           BlockNumber *totalpages) {
     *func = acquire_sample_rows;
-    *totalpages = 1; // Socrata has no pages; ANALYZE only needs a non-zero number
+    *totalpages = 1;
+    const Oid relid = RelationGetRelid(relation);
+    const char *context_text =
+        pg::entry([&] { return reading_table_context(load_foreign_table(relid, GetUserId())); });
+    ErrorContextCallback context;
+    push_error_context(context, context_text);
+    pg::entry([&] {
+        const ForeignTableInfo table = load_foreign_table(relid, GetUserId());
+        SodaClient client(table.settings, cancel_requested);
+        const double rows = fetch_row_count(client, {});
+        counted_rows() = {relid, MyProc->lxid, rows};
+        const double row_bytes = pg::call([&] { return get_relation_data_width(relid, nullptr); }) +
+                                 MAXALIGN(SizeofHeapTupleHeader) + sizeof(ItemIdData);
+        const double pages = std::ceil(rows * row_bytes / BLCKSZ);
+        *totalpages = static_cast<BlockNumber>(std::clamp(pages, 1.0, double(MaxBlockNumber)));
+    });
+    pop_error_context(context);
     return true;
 }
 

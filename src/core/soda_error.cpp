@@ -134,7 +134,10 @@ Error error_for_http_status(int status, std::string_view body, std::string_view 
     std::string detail = "URL: " + url_for_message(url) + ".";
 
     std::string hint;
-    if (status == 400)
+    if (status == 400 && e.code == "req.row-limit-exceeded") // query-coordinator's max-rows
+        hint = "The portal caps the rows of one request: lower the page_size option below its "
+               "limit (a sorted or grouped scan's pages after the first ask for one row more).";
+    else if (status == 400)
         hint = "Socrata rejected the query; check the foreign table's column_name options "
                "against the dataset's field names (EXPLAIN VERBOSE shows the query sent).";
     else if (status == 401 || status == 403)

@@ -36,6 +36,17 @@ TEST(SodaError, OtherJsonShapes) {
 
 // The server's words cannot forge a line of the message or the log, nor carry a terminal's
 // escape sequences (helper-79): white space and control bytes become single spaces.
+// Socrata's query coordinator can cap the rows of a request (max-rows): the hint names the
+// option that asks for fewer, not column_name (review helper-80).
+TEST(SodaError, ARowLimitNamesPageSize) {
+    const Error e = error_for_http_status(
+        400, R"({"errorCode":"req.row-limit-exceeded","message":"Row limit of 10000 exceeded"})",
+        "http://x/resource/abcd-1234.json", "");
+    EXPECT_NE(std::string(e.what()).find("Row limit of 10000 exceeded"), std::string::npos);
+    EXPECT_NE(e.hint().find("page_size"), std::string::npos) << e.hint();
+    EXPECT_EQ(e.hint().find("column_name"), std::string::npos) << e.hint();
+}
+
 TEST(SodaError, AJsonErrorsWordsStayOnOneLine) {
     const SodaError e = parse_soda_error(
         R"({"code":"a\nb","message":"bad\nLOG:  forged\r\n\u001b[31mred\t end  "})");

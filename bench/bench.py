@@ -538,7 +538,7 @@ def measure(args):
     psql_admin("DROP DATABASE chicago_backfill")
 
     # 5. baseline (a): requests + pandas + psycopg2
-    psql_admin("DROP TABLE IF EXISTS bench_a; CREATE TABLE bench_a (LIKE crime.incidents INCLUDING ALL)")
+    psql_admin("DROP TABLE IF EXISTS bench_a; CREATE TABLE bench_a (LIKE crime.incidents INCLUDING ALL) WITH (fillfactor = 90)")
     app = "bench-baseline-a-%d" % os.getpid()
 
     def find_pid():
@@ -571,7 +571,7 @@ def measure(args):
     psql_admin("DROP TABLE bench_a")
 
     # 6. baseline (b): COPY FROM PROGRAM curl + INSERT ... ON CONFLICT
-    psql_admin("DROP TABLE IF EXISTS bench_b; CREATE TABLE bench_b (LIKE crime.incidents INCLUDING ALL)")
+    psql_admin("DROP TABLE IF EXISTS bench_b; CREATE TABLE bench_b (LIKE crime.incidents INCLUDING ALL) WITH (fillfactor = 90)")
     steps = []
     with Session() as s:
         for sql in staging_b_sql(n):

@@ -79,7 +79,8 @@ class ScanState {
     // The TimeZone the request's runtime values were computed in, while it is open; null if
     // it has none. Then also those values before and after the conversion of the converted
     // ones (plan.converted_values, all timestamps; after: only when there are some), for
-    // check_time_zone.
+    // check_time_zone, which reads only the converted ones: the others, passed by reference,
+    // point into per-tuple memory reset since.
     const pg_tz *request_zone = nullptr;
     std::vector<RuntimeValue> values_before_conversion;
     std::vector<RuntimeValue> values_after_conversion;
@@ -228,7 +229,7 @@ void ScanState::note_loop_request(const std::string &query) {
 void ScanState::check_time_zone(ForeignScanState *node) {
     if (!request_zone || request_zone == session_timezone)
         return;
-    // Compared as their type stores them: to_char(now(), 'TZ') is text.
+    // Compared as their type stores them: to_char(now(), 'TZ') is text. Both evaluated here.
     const auto same_values = [](const std::vector<RuntimeValue> &a,
                                 const std::vector<RuntimeValue> &b) {
         return pg::call([&] {
@@ -247,11 +248,20 @@ void ScanState::check_time_zone(ForeignScanState *node) {
             return true;
         });
     };
+    // Only the converted values, timestamps passed by value: the others were computed in the
+    // per-tuple memory of the row that started the scan, reset since (review helper-83).
+    static_assert(FLOAT8PASSBYVAL, "converted timestamps are compared as Datums");
     bool converted_same = true;
     if (!plan.converted_values.empty()) {
         std::vector<RuntimeValue> again = values_before_conversion;
         convert_runtime_values(again, plan.converted_values);
-        converted_same = same_values(again, values_after_conversion);
+        for (const ConvertedValue &converted : plan.converted_values) {
+            const auto index = static_cast<std::size_t>(converted.index);
+            const RuntimeValue &now = again.at(index);
+            const RuntimeValue &then = values_after_conversion.at(index);
+            if (now.isnull != then.isnull || (!now.isnull && now.value != then.value))
+                converted_same = false;
+        }
     }
     // Both now, in either zone: a value that moved for another reason (statement_timestamp()
     // at each FETCH) is no concern of the zone's. The first are copied before the second are

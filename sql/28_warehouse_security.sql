@@ -95,10 +95,9 @@ REVOKE EXECUTE ON FUNCTION crime.bulk_insert(regclass, text) FROM bulk_caller;
 REVOKE USAGE ON SCHEMA crime FROM bulk_caller;
 DROP ROLE bulk_caller;
 
--- An analyst given USAGE on the schema and SELECT on a view reads it, and may run none of the
--- warehouse's machinery (all but the entry points were open to PUBLIC: crime.take_sync_lock()
--- held off every run, crime.only_removable_rows() read the row versions row-level security
--- hides).
+-- An analyst given USAGE on the schema and SELECT on a view reads it, and may not hold off the
+-- runs with crime.take_sync_lock() nor read the row versions row-level security hides with
+-- crime.only_removable_rows() (both were open to PUBLIC).
 CREATE ROLE analyst28;
 GRANT USAGE ON SCHEMA crime TO analyst28;
 GRANT SELECT ON crime.monthly_type_counts TO analyst28;
@@ -107,9 +106,10 @@ SELECT count(*) >= 0 AS reads_the_view FROM crime.monthly_type_counts;
 SELECT crime.take_sync_lock(true);
 SELECT crime.only_removable_rows('crime.monthly_type_counts');
 RESET ROLE;
-SELECT count(*) AS routines_open_to_public
+SELECT p.oid::regprocedure AS revoked_from_public
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = 'crime' AND has_function_privilege('public', p.oid, 'EXECUTE');
+WHERE n.nspname IN ('crime', 'public') AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
+ORDER BY p.oid::regprocedure::text;
 REVOKE ALL ON crime.monthly_type_counts FROM analyst28;
 REVOKE USAGE ON SCHEMA crime FROM analyst28;
 DROP ROLE analyst28;

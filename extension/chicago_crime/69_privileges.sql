@@ -10,10 +10,11 @@ REVOKE ALL ON FUNCTION crime.sync_bound() FROM PUBLIC;
 REVOKE ALL ON FUNCTION crime.bulk_insert(regclass, text) FROM PUBLIC;
 -- Called by the event trigger on DROP EXTENSION (a direct call, which needs no grant).
 REVOKE ALL ON FUNCTION crime.forget_sync_job() FROM PUBLIC;
--- Everything else in schema crime is the warehouse's machinery, for its owner. An analyst given
--- USAGE on the schema to read the views needs none of it, and some of it would let them
--- interfere or learn what their privileges hide: crime.take_sync_lock() holds off every run,
+-- Two helpers would let anyone given USAGE on the schema (to read the views) interfere or learn
+-- what their privileges hide: crime.take_sync_lock() holds off every run, and
 -- crime.only_removable_rows() reads every row version of a table they may SELECT from, also
--- those row-level security hides from them. (Only what the extension creates is revoked here;
--- the owner may grant any of it.)
-REVOKE ALL ON ALL ROUTINES IN SCHEMA crime FROM PUBLIC;
+-- those row-level security hides from them. The other helpers stay callable: the entry points,
+-- which the owner may grant, call them with the caller's privileges, and they change nothing a
+-- caller could not change anyway.
+REVOKE ALL ON FUNCTION crime.take_sync_lock(boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION crime.only_removable_rows(regclass) FROM PUBLIC;

@@ -126,6 +126,25 @@ RESET enable_hashjoin;
 RESET enable_mergejoin;
 RESET enable_material;
 
+-- ANALYZE reads a table through its owner's user mapping, the count as well as the sample
+-- (PostgreSQL switches to the owner only after asking for the pages: the count went out with
+-- the caller's mapping, here none).
+CREATE ROLE ana23_owner;
+GRANT USAGE ON FOREIGN SERVER ana23_srv TO ana23_owner;
+CREATE USER MAPPING FOR ana23_owner SERVER ana23_srv OPTIONS (app_token 'ana23-owner-token');
+CREATE FOREIGN TABLE ana23_owned (district text) SERVER ana23_srv OPTIONS (dataset 'z8bn-74gv');
+ALTER FOREIGN TABLE ana23_owned OWNER TO ana23_owner;
+CREATE FOREIGN TABLE ana23_token_log (seq bigint, dataset text, "select" text,
+  token_present boolean) SERVER ana23_srv OPTIONS (dataset 'reqs-logs');
+SELECT coalesce(max(seq), 0) AS before FROM ana23_token_log \gset
+ANALYZE ana23_owned;
+SELECT "select", token_present, count(*) FROM ana23_token_log
+WHERE seq > :before AND dataset = 'z8bn-74gv' GROUP BY 1, 2 ORDER BY 1;
+DROP FOREIGN TABLE ana23_owned, ana23_token_log;
+DROP USER MAPPING FOR ana23_owner SERVER ana23_srv;
+REVOKE USAGE ON FOREIGN SERVER ana23_srv FROM ana23_owner;
+DROP ROLE ana23_owner;
+
 -- An inheritance parent's sample is shared among its children by their pages: a dataset's are
 -- its rows in pages of its row width (each had one page, so 60,000 crimes got half the sample,
 -- as much as 23 stations).

@@ -26,6 +26,7 @@ extern "C" {
 #include <algorithm>
 #include <cmath>
 #include <set>
+#include <vector>
 
 namespace socrata::pg {
 
@@ -123,25 +124,38 @@ void Sampler::read(SodaClient &client, std::int64_t offset, std::int64_t limit) 
 
 // The dataset's row count that analyze_foreign_table asked for, handed on to the sample of
 // the same relation in the same transaction (the callbacks share no state of their own).
+// The dataset row counts that analyze_foreign_table asked for, handed on to the samples of
+// the same relations in the same transaction (the callbacks share no state of their own). An
+// inheritance parent's ANALYZE asks for every child's count before it samples any.
 struct CountedRows {
-    Oid relid = InvalidOid;
-    LocalTransactionId transaction = InvalidLocalTransactionId;
-    double rows = 0;
+    Oid relid;
+    double rows;
 };
 
-CountedRows &counted_rows() {
-    static CountedRows counted;
+struct CountsOfTransaction {
+    LocalTransactionId transaction = InvalidLocalTransactionId;
+    std::vector<CountedRows> counts;
+};
+
+CountsOfTransaction &counts_of_transaction() {
+    static CountsOfTransaction counted;
+    if (counted.transaction != MyProc->lxid) {
+        counted.transaction = MyProc->lxid;
+        counted.counts.clear();
+    }
     return counted;
 }
 
 // The count analyze_foreign_table made for this relation in this transaction, once; else a
 // new one.
 double dataset_rows(Oid relid, SodaClient &client) {
-    CountedRows &counted = counted_rows();
-    if (counted.relid == relid && counted.transaction == MyProc->lxid) {
-        counted.relid = InvalidOid;
-        return counted.rows;
-    }
+    std::vector<CountedRows> &counts = counts_of_transaction().counts;
+    for (auto it = counts.begin(); it != counts.end(); ++it)
+        if (it->relid == relid) {
+            const double rows = it->rows;
+            counts.erase(it);
+            return rows;
+        }
     return fetch_row_count(client, {});
 }
 
@@ -206,15 +220,23 @@ bool analyze_foreign_table(Relation relation, AcquireSampleRowsFunc *func,
     *func = acquire_sample_rows;
     *totalpages = 1;
     const Oid relid = RelationGetRelid(relation);
+    // As the table's owner, whose user mapping the sample reads through: PostgreSQL switches
+    // to the owner only after this callback (do_analyze_rel), and the count must come from the
+    // same mapping as the rows.
+    const Oid owner = relation->rd_rel->relowner;
     const char *context_text =
-        pg::entry([&] { return reading_table_context(load_foreign_table(relid, GetUserId())); });
+        pg::entry([&] { return reading_table_context(load_foreign_table(relid, owner)); });
     ErrorContextCallback context;
     push_error_context(context, context_text);
     pg::entry([&] {
-        const ForeignTableInfo table = load_foreign_table(relid, GetUserId());
+        const ForeignTableInfo table = load_foreign_table(relid, owner);
         SodaClient client(table.settings, cancel_requested);
         const double rows = fetch_row_count(client, {});
-        counted_rows() = {relid, MyProc->lxid, rows};
+        std::vector<CountedRows> &counts = counts_of_transaction().counts;
+        counts.erase(std::remove_if(counts.begin(), counts.end(),
+                                    [&](const CountedRows &c) { return c.relid == relid; }),
+                     counts.end());
+        counts.push_back({relid, rows});
         const double row_bytes = pg::call([&] { return get_relation_data_width(relid, nullptr); }) +
                                  MAXALIGN(SizeofHeapTupleHeader) + sizeof(ItemIdData);
         const double pages = std::ceil(rows * row_bytes / BLCKSZ);

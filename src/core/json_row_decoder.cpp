@@ -744,9 +744,9 @@ std::string JsonRowDecoder::position_detail(const char *p) const {
         out += ".";
     }
     if (p != nullptr && p >= chunk_ && p < chunk_end_) {
-        // Cut by printable_snippet, which marks a cut with "...": redact() masks a token the
-        // server echoed only where a cut shows (its first bytes before a "..."). A quote that
-        // reaches the end of this chunk is cut too, since the body may go on in the next one.
+        // Cut by printable_snippet, which marks a cut with "...". A quote that reaches the end
+        // of this chunk is marked cut too, since the body may go on in the next one. (A token
+        // the server echoed here is masked by redact() where 8 or more of its bytes show.)
         const std::string_view rest(p, std::size_t(chunk_end_ - p));
         std::string quoted = printable_snippet(rest, 40);
         if (rest.size() <= 40)

@@ -165,7 +165,9 @@ SoqlQuery PageFetcher::page_query() const {
 PageFetcher::PageUrl PageFetcher::url_for(const SoqlQuery &q, std::string_view format) const {
     const ScanSettings &settings = client_.settings();
     std::string url = build_resource_url(settings.base_url, settings.dataset, format, q);
-    std::string shown = redact(url, settings.app_token);
+    // Built from base_url (no user name, password or query: validated) and the user's values:
+    // it holds the token nowhere the user did not write it.
+    std::string shown = redact_whole(url, settings.app_token);
     return {std::move(url), std::move(shown)};
 }
 

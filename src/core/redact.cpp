@@ -46,23 +46,32 @@ void mask_values_after(std::string &text, std::string_view key) {
 }
 
 // A URL's user name and password ("scheme://user:password@host"), up to the last '@' before
-// the URL ends (a space, a quote or an angle bracket): a password that holds '/' or '#' without
-// percent-encoding is no valid URL, and libcurl quotes such a one whole (its error for a
-// malformed proxy URL in the server's environment, https_proxy=http://user:pa#ss@proxy:3128).
+// the URL ends (a space, a quote, an angle bracket, ',', ';' or ')'): a password that holds '/'
+// or '#' without percent-encoding is no valid URL, and libcurl quotes such a one whole (its
+// error for a malformed proxy URL in the server's environment,
+// https_proxy=http://user:pa#ss@proxy:3128). Only what holds a ':' (user:password) and no other
+// "://" is masked: "https://host/x?next=https://other@evil" is no password.
 void mask_url_userinfo(std::string &text) {
     constexpr std::string_view kSchemeEnd = "://";
+    const auto ends_url = [](char c) {
+        return is_ascii_space(c) || c == '"' || c == '\'' || c == '<' || c == '>' || c == '`' ||
+               c == ',' || c == ';' || c == ')';
+    };
     for (std::size_t pos = 0; (pos = text.find(kSchemeEnd, pos)) != std::string::npos;) {
         const std::size_t start = pos + kSchemeEnd.size();
         std::size_t end = start;
-        while (end < text.size() && !is_ascii_space(text[end]) && text[end] != '"' &&
-               text[end] != '\'' && text[end] != '<' && text[end] != '>' && text[end] != '`')
+        while (end < text.size() && !ends_url(text[end]))
             ++end;
         const std::size_t at = end > start ? text.rfind('@', end - 1) : std::string::npos;
         if (at != std::string::npos && at > start) {
-            text.replace(start, at - start, kMask);
-            end = start + kMask.size() + (end - at);
+            const std::string_view userinfo(text.data() + start, at - start);
+            if (userinfo.find(':') != std::string_view::npos &&
+                userinfo.find(kSchemeEnd) == std::string_view::npos && userinfo != kMask) {
+                text.replace(start, at - start, kMask);
+                end = start + kMask.size() + (end - at);
+            }
         }
-        pos = end;
+        pos = std::max(end, start);
     }
 }
 
@@ -110,23 +119,37 @@ std::string quoted_form(std::string_view secret) {
     return out;
 }
 
-} // namespace
-
-std::string redact(std::string_view text, std::string_view secret) {
-    std::string out(text);
-    // As sent, percent-encoded (in a URL) and escaped (in a quote of the server's bytes).
+// The secret as sent, percent-encoded (in a URL) and escaped (in a quote of the server's bytes).
+std::vector<std::string> secret_forms(std::string_view secret) {
     std::vector<std::string> forms{std::string(secret)};
     for (std::string form : {percent_encode(secret), quoted_form(secret)})
         if (std::find(forms.begin(), forms.end(), form) == forms.end())
             forms.push_back(std::move(form));
+    return forms;
+}
+
+std::string redact_with(std::string_view text, std::string_view secret, bool pieces) {
+    std::string out(text);
+    const std::vector<std::string> forms = secret_forms(secret);
     for (const std::string &form : forms)
         replace_all(out, form);
-    for (const std::string &form : forms)
-        mask_long_runs(out, form);
+    if (pieces)
+        for (const std::string &form : forms)
+            mask_long_runs(out, form);
     mask_url_userinfo(out);
     mask_values_after(out, "app_token=");
     mask_values_after(out, "x-app-token:");
     return out;
+}
+
+} // namespace
+
+std::string redact(std::string_view text, std::string_view secret) {
+    return redact_with(text, secret, true);
+}
+
+std::string redact_whole(std::string_view text, std::string_view secret) {
+    return redact_with(text, secret, false);
 }
 
 Error redacted(const Error &error, std::string_view secret) {

@@ -17,6 +17,12 @@ namespace socrata {
 // it (so callers may cut before they redact; up to 7 bytes of the token may stay at a cut).
 std::string redact(std::string_view text, std::string_view secret = {});
 
+// The same without the pieces: only whole occurrences of the secret (and the patterns). For
+// text the wrapper builds from the user's own values (a request URL, shown by EXPLAIN), where
+// masking pieces would let the user test guesses at the token without a request; such text
+// holds the token only where the user wrote it.
+std::string redact_whole(std::string_view text, std::string_view secret = {});
+
 // The same error (kind and HTTP status kept) with its message, detail and hint redacted.
 Error redacted(const Error &error, std::string_view secret);
 

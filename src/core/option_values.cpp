@@ -27,12 +27,23 @@ namespace {
 std::string url_without_secrets(std::string_view url) {
     const std::size_t scheme_end = url.find("://");
     const std::size_t start = scheme_end == std::string_view::npos ? 0 : scheme_end + 3;
+    const std::size_t early_cut = url.substr(0, start).find_first_of("?#");
+    if (early_cut != std::string_view::npos) // before any "://": all that follows is a query
+        return std::string(url.substr(0, early_cut + 1)) + "***";
     std::string shown(url.substr(0, start));
     std::string_view rest = url.substr(start);
     const std::size_t at = rest.rfind('@');
     if (at != std::string_view::npos) {
-        shown += "***";
-        rest = rest.substr(at);
+        // A '?' or '#' before it: it may be a query's ("?q=a@b&$$app_token=..."), or in a
+        // password; either way nothing after the scheme is shown.
+        if (rest.substr(0, at).find_first_of("?#") != std::string_view::npos)
+            return shown + "***";
+        // Else only what a host and port are made of is shown after it, the rest masked.
+        const std::string_view after = rest.substr(at + 1);
+        const std::size_t host_end = after.find_first_not_of(
+            "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:[]");
+        return shown + "***@" + std::string(after.substr(0, host_end)) +
+               (host_end == std::string_view::npos ? "" : "/***");
     }
     const std::size_t cut = rest.find_first_of("?#");
     shown += rest.substr(0, cut);

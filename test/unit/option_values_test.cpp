@@ -146,7 +146,9 @@ TEST(BaseUrl, ARefusalNeverQuotesCredentialsOrAQueryString) {
         // A password holding '/', '?' or '#', or after a malformed scheme (helper-79).
         "https://user:hun/ter2@example.org", "https://user:hun?ter2@example.org",
         "https://user:hun#ter2@example.org", "https:/user:hunter2@example.org",
-        "https//user:hunter2@example.org"};
+        "https//user:hunter2@example.org",
+        // A '@' in the query: the query is not shown either (helper-83).
+        "https://example.org/x?q=a@b&$$app_token=SECRET123"};
     for (const char *url : urls) {
         Error e = option_error([&] { validate_base_url(url); });
         const std::string text = std::string(e.what()) + "|" + e.detail() + "|" + e.hint();
@@ -154,7 +156,7 @@ TEST(BaseUrl, ARefusalNeverQuotesCredentialsOrAQueryString) {
         EXPECT_EQ(text.find("SECRET123"), std::string::npos) << text;
     }
     EXPECT_STREQ(option_error([] { validate_base_url("https://u:p@example.org/x"); }).what(),
-                 "invalid value for option \"base_url\": \"https://***@example.org/x\"");
+                 "invalid value for option \"base_url\": \"https://***@example.org/***\"");
     EXPECT_STREQ(option_error([] { validate_base_url("https://example.org/x?t=1"); }).what(),
                  "invalid value for option \"base_url\": \"https://example.org/x?***\"");
 }

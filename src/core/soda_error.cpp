@@ -60,9 +60,23 @@ std::string plain_text_message(std::string_view body) {
 std::string one_line(std::string_view text) {
     std::string out;
     bool pending_space = false;
-    for (const char c : text) {
-        if (is_space(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        // Also the C1 controls (U+0080 to U+009F: C2 80 to C2 9F, the 8-bit CSI among them)
+        // and the line and paragraph separators (U+2028, U+2029: E2 80 A8, E2 80 A9).
+        const auto byte = [&](std::size_t k) {
+            return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
+        };
+        std::size_t control = 0;
+        if (is_space(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
+            control = 1;
+        else if (byte(0) == 0xC2 && byte(1) >= 0x80 && byte(1) <= 0x9F)
+            control = 2;
+        else if (byte(0) == 0xE2 && byte(1) == 0x80 && (byte(2) == 0xA8 || byte(2) == 0xA9))
+            control = 3;
+        if (control != 0) {
             pending_space = true;
+            i += control - 1;
             continue;
         }
         if (pending_space && !out.empty())

@@ -53,6 +53,9 @@ TEST(SodaError, AJsonErrorsWordsStayOnOneLine) {
     EXPECT_EQ(e.code, "a b");
     EXPECT_EQ(e.message, "bad LOG: forged [31mred end");
     EXPECT_EQ(parse_soda_error(R"({"error":"x\u0007y"})").message, "x y");
+    // C1 controls (the 8-bit CSI) and the line and paragraph separators too; other text kept.
+    EXPECT_EQ(parse_soda_error(R"({"message":"a\u009b31mb\u2028c\u2029d \u00e9\u2026"})").message,
+              "a 31mb c d \xC3\xA9\xE2\x80\xA6");
 }
 
 TEST(SodaError, PlainTextAndHtmlFallback) {

@@ -96,11 +96,12 @@ SAVEPOINT before_import;
 IMPORT FOREIGN SCHEMA "z8bn-74gv" FROM SERVER imp22_srv INTO imp22_sp;
 ROLLBACK TO before_import;
 DROP TABLE imp22_sp.police_stations;
-CREATE TABLE imp22_sp.police_stations (a int);
+CREATE FOREIGN TABLE imp22_sp.police_stations (a int) SERVER imp22_srv
+  OPTIONS (dataset 'z8bn-74gv');
 COMMIT;
 SELECT count(*) AS comments FROM pg_description
 WHERE objoid = 'imp22_sp.police_stations'::regclass;
-DROP TABLE imp22_sp.police_stations;
+DROP FOREIGN TABLE imp22_sp.police_stations;
 IMPORT FOREIGN SCHEMA "z8bn-74gv, z8bn-74gv" FROM SERVER imp22_srv INTO imp22_sp;
 SELECT relname, obj_description(oid, 'pg_class') IS NOT NULL AS commented FROM pg_class
 WHERE relnamespace = 'imp22_sp'::regnamespace AND relkind = 'f' ORDER BY relname;

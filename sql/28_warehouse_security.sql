@@ -108,7 +108,8 @@ SELECT crime.only_removable_rows('crime.monthly_type_counts');
 RESET ROLE;
 SELECT p.oid::regprocedure AS revoked_from_public
 FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname IN ('crime', 'public') AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
+WHERE (n.nspname = 'crime' OR p.proname LIKE 'crime\_%')
+  AND NOT has_function_privilege('public', p.oid, 'EXECUTE')
 ORDER BY p.oid::regprocedure::text;
 REVOKE ALL ON crime.monthly_type_counts FROM analyst28;
 REVOKE USAGE ON SCHEMA crime FROM analyst28;

@@ -18,71 +18,64 @@ bool is_space(char c) {
     return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f';
 }
 
-// Plain text or HTML reduced to one readable line.
-std::string plain_text_message(std::string_view body) {
+// How many bytes at text[i] are white space or a control, which a message folds into one space:
+// C0 controls and DEL, the C1 controls (U+0080 to U+009F, C2 80 to C2 9F: the 8-bit CSI among
+// them) and the line and paragraph separators (U+2028, U+2029: E2 80 A8, E2 80 A9). 0 for other
+// text. The server's words then cannot forge lines of the message or the log, nor carry a
+// terminal's escape sequences.
+std::size_t folded_length(std::string_view text, std::size_t i) {
+    const auto byte = [&](std::size_t k) {
+        return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
+    };
+    if (is_space(text[i]) || byte(0) < 0x20 || byte(0) == 0x7F)
+        return 1;
+    if (byte(0) == 0xC2 && byte(1) >= 0x80 && byte(1) <= 0x9F)
+        return 2;
+    if (byte(0) == 0xE2 && byte(1) == 0x80 && (byte(2) == 0xA8 || byte(2) == 0xA9))
+        return 3;
+    return 0;
+}
+
+// The text on one line: each run of white space and controls (folded_length) as one space,
+// none at either end. With `strip_tags`, HTML tags are dropped, as word separators. Stops once
+// past `enough` bytes.
+std::string one_line(std::string_view text, bool strip_tags = false,
+                     std::size_t enough = std::string_view::npos) {
     std::string out;
     bool in_tag = false;
     bool pending_space = false;
-    for (std::size_t i = 0; i < body.size(); ++i) {
-        const char c = body[i];
+    for (std::size_t i = 0; i < text.size() && out.size() <= enough; ++i) {
+        const char c = text[i];
         if (in_tag) {
             in_tag = c != '>';
             if (!in_tag)
                 pending_space = true; // tags separate words
             continue;
         }
-        if (c == '<' && i + 1 < body.size() &&
-            (is_ascii_letter(body[i + 1]) || body[i + 1] == '/' || body[i + 1] == '!')) {
+        if (strip_tags && c == '<' && i + 1 < text.size() &&
+            (is_ascii_letter(text[i + 1]) || text[i + 1] == '/' || text[i + 1] == '!')) {
             in_tag = true;
             continue;
         }
-        if (is_space(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+        if (const std::size_t folded = folded_length(text, i)) {
             pending_space = true;
+            i += folded - 1;
             continue;
         }
         if (pending_space && !out.empty())
             out += ' ';
         pending_space = false;
         out += c;
-        if (out.size() > kMaxMessageBytes * 4)
-            break; // enough to cut from
-    }
-    if (out.size() > kMaxMessageBytes) {
-        out.resize(utf8_prefix_length(out, kMaxMessageBytes));
-        out += "...";
     }
     return out;
 }
 
-// A JSON error's words on one line: white space and control bytes (a line feed, an escape
-// sequence) folded into single spaces, as the plain-text and HTML paths do, so that the
-// server's text cannot forge lines of the message or the log.
-std::string one_line(std::string_view text) {
-    std::string out;
-    bool pending_space = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        // Also the C1 controls (U+0080 to U+009F: C2 80 to C2 9F, the 8-bit CSI among them)
-        // and the line and paragraph separators (U+2028, U+2029: E2 80 A8, E2 80 A9).
-        const auto byte = [&](std::size_t k) {
-            return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
-        };
-        std::size_t control = 0;
-        if (is_space(c) || static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
-            control = 1;
-        else if (byte(0) == 0xC2 && byte(1) >= 0x80 && byte(1) <= 0x9F)
-            control = 2;
-        else if (byte(0) == 0xE2 && byte(1) == 0x80 && (byte(2) == 0xA8 || byte(2) == 0xA9))
-            control = 3;
-        if (control != 0) {
-            pending_space = true;
-            i += control - 1;
-            continue;
-        }
-        if (pending_space && !out.empty())
-            out += ' ';
-        pending_space = false;
-        out += c;
+// Plain text or HTML reduced to one readable line, cut short.
+std::string plain_text_message(std::string_view body) {
+    std::string out = one_line(body, true, kMaxMessageBytes * 4); // enough to cut from
+    if (out.size() > kMaxMessageBytes) {
+        out.resize(utf8_prefix_length(out, kMaxMessageBytes));
+        out += "...";
     }
     return out;
 }

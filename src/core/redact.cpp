@@ -66,12 +66,12 @@ void mask_url_userinfo(std::string &text) {
         if (at != std::string::npos && at > start) {
             const std::string_view userinfo(text.data() + start, at - start);
             if (userinfo.find(':') != std::string_view::npos &&
-                userinfo.find(kSchemeEnd) == std::string_view::npos && userinfo != kMask) {
+                userinfo.find(kSchemeEnd) == std::string_view::npos) {
                 text.replace(start, at - start, kMask);
                 end = start + kMask.size() + (end - at);
             }
         }
-        pos = std::max(end, start);
+        pos = end;
     }
 }
 

@@ -26,7 +26,7 @@ extern "C" {
 #include <algorithm>
 #include <cmath>
 #include <set>
-#include <vector>
+#include <unordered_map>
 
 namespace socrata::pg {
 
@@ -127,36 +127,30 @@ void Sampler::read(SodaClient &client, std::int64_t offset, std::int64_t limit) 
 // The dataset row counts that analyze_foreign_table asked for, handed on to the samples of
 // the same relations in the same transaction (the callbacks share no state of their own). An
 // inheritance parent's ANALYZE asks for every child's count before it samples any.
-struct CountedRows {
-    Oid relid;
-    double rows;
-};
-
 struct CountsOfTransaction {
     LocalTransactionId transaction = InvalidLocalTransactionId;
-    std::vector<CountedRows> counts;
+    std::unordered_map<Oid, double> rows; // by relation
 };
 
-CountsOfTransaction &counts_of_transaction() {
+std::unordered_map<Oid, double> &counted_rows() {
     static CountsOfTransaction counted;
     if (counted.transaction != MyProc->lxid) {
         counted.transaction = MyProc->lxid;
-        counted.counts.clear();
+        counted.rows.clear();
     }
-    return counted;
+    return counted.rows;
 }
 
 // The count analyze_foreign_table made for this relation in this transaction, once; else a
 // new one.
 double dataset_rows(Oid relid, SodaClient &client) {
-    std::vector<CountedRows> &counts = counts_of_transaction().counts;
-    for (auto it = counts.begin(); it != counts.end(); ++it)
-        if (it->relid == relid) {
-            const double rows = it->rows;
-            counts.erase(it);
-            return rows;
-        }
-    return fetch_row_count(client, {});
+    std::unordered_map<Oid, double> &counted = counted_rows();
+    const auto it = counted.find(relid);
+    if (it == counted.end())
+        return fetch_row_count(client, {});
+    const double rows = it->second;
+    counted.erase(it);
+    return rows;
 }
 
 int Sampler::run(double *totalrows) {
@@ -232,11 +226,7 @@ bool analyze_foreign_table(Relation relation, AcquireSampleRowsFunc *func,
         const ForeignTableInfo table = load_foreign_table(relid, owner);
         SodaClient client(table.settings, cancel_requested);
         const double rows = fetch_row_count(client, {});
-        std::vector<CountedRows> &counts = counts_of_transaction().counts;
-        counts.erase(std::remove_if(counts.begin(), counts.end(),
-                                    [&](const CountedRows &c) { return c.relid == relid; }),
-                     counts.end());
-        counts.push_back({relid, rows});
+        counted_rows()[relid] = rows;
         const double row_bytes = pg::call([&] { return get_relation_data_width(relid, nullptr); }) +
                                  MAXALIGN(SizeofHeapTupleHeader) + sizeof(ItemIdData);
         const double pages = std::ceil(rows * row_bytes / BLCKSZ);

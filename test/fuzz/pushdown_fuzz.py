@@ -1389,8 +1389,14 @@ def rows_not_ruled_out(runner, q, where):
     as NULL) is not false for: those that could match, depending on what the NULL conditions
     give (three-valued logic: a row the WHERE is false for stays false whatever they are);
     None if that count fails."""
+    return local_rows_where(runner, q, Node("is not false", [where]) if where is not None else None)
+
+
+def local_rows_where(runner, q, where):
+    """How many local rows the semi-join holds for and `where` is true for; None if that count
+    fails."""
     q2 = copy.copy(q)
-    q2.where = Node("is not false", [where]) if where is not None else None
+    q2.where = where
     q2.select = [Item(["count(*)"])]
     q2.distinct, q2.group, q2.having, q2.order = False, [], None, []
     q2.limit = q2.offset = None
@@ -1415,9 +1421,7 @@ def possibly_matching_rows(runner, q):
     case-insensitive columns give; None if that count fails. With a few such conditions, a row
     could match when the WHERE is true for some choice of true or false for each (a NULL gives
     true only where both do); with more, when it is not false with each NULL."""
-    ci_leaves = []
-    map_leaves(q.where, lambda leaf: ci_leaves.append(leaf) or leaf)
-    count = sum(1 for leaf in ci_leaves if is_ci_condition(leaf))
+    count = sum(1 for leaf in leaves(q.where) if is_ci_condition(leaf))
     if count == 0 or count > 4:
         return rows_not_ruled_out(runner, q, with_ci_conditions_unknown(q.where))
     choices = []
@@ -1425,13 +1429,7 @@ def possibly_matching_rows(runner, q):
         chosen = iter(values)
         choices.append(map_leaves(q.where, lambda leaf: Leaf([next(chosen) + "::boolean"])
                                   if is_ci_condition(leaf) else leaf))
-    q2 = copy.copy(q)
-    q2.where = Node("or", choices)
-    q2.select = [Item(["count(*)"])]
-    q2.distinct, q2.group, q2.having, q2.order = False, [], None, []
-    q2.limit = q2.offset = None
-    res, _ = runner.run(q2, LT)
-    return res[1][0][0] if res[0] == "rows" else None
+    return local_rows_where(runner, q, Node("or", choices))
 
 
 def evaluation_error_local_only(d, lres):
@@ -1447,10 +1445,15 @@ def with_leaf_unknown(t, index):
     return map_leaves(t, lambda leaf: unknown() if next(seen) == index else leaf)
 
 
-def leaf_count(t):
+def leaves(t):
+    """The tree's conditions, in order."""
     seen = []
     map_leaves(t, lambda leaf: seen.append(leaf) or leaf)
-    return len(seen)
+    return seen
+
+
+def leaf_count(t):
+    return len(leaves(t))
 
 
 def no_row_can_match(runner, q):

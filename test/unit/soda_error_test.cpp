@@ -60,6 +60,11 @@ TEST(SodaError, AJsonErrorsWordsStayOnOneLine) {
 
 TEST(SodaError, PlainTextAndHtmlFallback) {
     EXPECT_EQ(parse_soda_error("Service Unavailable\r\n").message, "Service Unavailable");
+    // The same controls as a JSON error's words are folded (C1, U+2028).
+    EXPECT_EQ(parse_soda_error("Bad\xC2\x9B"
+                               "31mGateway\xE2\x80\xA8now")
+                  .message,
+              "Bad 31mGateway now");
     EXPECT_EQ(parse_soda_error("<html><head><title>502 Bad Gateway</title></head><body>"
                                "<center><h1>502 Bad Gateway</h1></center></body></html>")
                   .message,

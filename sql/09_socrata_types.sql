@@ -196,6 +196,22 @@ SELECT label, spot->'coordinates' AS spot, jsonb_array_length(route->'coordinate
        jsonb_array_length(area->'coordinates') AS polygons, site->>'latitude' AS site_lat,
        (site->>'human_address')::jsonb->>'city' AS site_city
 FROM typ09.t ORDER BY label;
+-- A point as the portal writes it, {"type":"Point","coordinates":[x,y]}, is built as jsonb
+-- without a second parse (row_converter.cpp); the value is the one jsonb_in reads from the same
+-- text, each coordinate's scale included. A json column keeps the text as sent.
+CREATE FOREIGN TABLE typ09.points (id text, location jsonb,
+  location_json json OPTIONS (column_name 'location'))
+  SERVER typ09_srv OPTIONS (dataset 'ijzp-q8t2');
+SELECT count(location) > 1000 AS many_points, count(*) FILTER (
+         WHERE location::text IS DISTINCT FROM location_json::jsonb::text
+            OR location IS DISTINCT FROM location_json::jsonb) AS differing
+FROM typ09.points;
+CREATE FOREIGN TABLE typ09.spots (label text, spot jsonb,
+  spot_json json OPTIONS (column_name 'spot'))
+  SERVER typ09_srv OPTIONS (dataset 'typs-test');
+SELECT label, spot_json, spot IS NOT DISTINCT FROM spot_json::jsonb
+         AND spot::text IS NOT DISTINCT FROM spot_json::jsonb::text AS same
+FROM typ09.spots ORDER BY label;
 SELECT label, photo #>> '{}' AS photo, attachment->>'file_id' AS file_id,
        attachment->>'filename' AS filename, blob #>> '{}' AS blob
 FROM typ09.t ORDER BY label;

@@ -132,4 +132,56 @@ std::optional<bool> parse_checkbox(std::string_view text) {
     return std::nullopt;
 }
 
+std::optional<ScaledDecimal> parse_plain_decimal(std::string_view text) {
+    // 15 digits: int64_div_fast_to_numeric multiplies by up to 1000 in an int64.
+    constexpr int kMaxDigits = 15;
+    std::size_t i = 0;
+    const bool negative = !text.empty() && text[0] == '-';
+    if (negative)
+        ++i;
+    const std::size_t int_start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+        ++i;
+    const std::size_t int_digits = i - int_start;
+    // JSON allows no empty integer part and no leading zero ("01" is invalid JSON).
+    if (int_digits == 0 || (int_digits > 1 && text[int_start] == '0'))
+        return std::nullopt;
+    std::size_t frac_digits = 0;
+    if (i < text.size() && text[i] == '.') {
+        const std::size_t frac_start = ++i;
+        while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+            ++i;
+        frac_digits = i - frac_start;
+        if (frac_digits == 0)
+            return std::nullopt;
+    }
+    if (i != text.size() || int_digits + frac_digits > kMaxDigits)
+        return std::nullopt;
+    std::int64_t digits = 0;
+    for (std::size_t k = int_start; k < text.size(); ++k)
+        if (text[k] != '.')
+            digits = digits * 10 + (text[k] - '0');
+    if (negative && digits == 0)
+        return std::nullopt;
+    return ScaledDecimal{negative ? -digits : digits, static_cast<int>(frac_digits)};
+}
+
+std::optional<std::array<ScaledDecimal, 2>> parse_compact_geojson_point(std::string_view text) {
+    constexpr std::string_view kHead = R"({"type":"Point","coordinates":[)";
+    constexpr std::string_view kTail = "]}";
+    if (text.size() <= kHead.size() + kTail.size() || text.substr(0, kHead.size()) != kHead ||
+        text.substr(text.size() - kTail.size()) != kTail)
+        return std::nullopt;
+    const std::string_view pair =
+        text.substr(kHead.size(), text.size() - kHead.size() - kTail.size());
+    const std::size_t comma = pair.find(',');
+    if (comma == std::string_view::npos)
+        return std::nullopt;
+    const auto x = parse_plain_decimal(pair.substr(0, comma));
+    const auto y = parse_plain_decimal(pair.substr(comma + 1));
+    if (!x || !y)
+        return std::nullopt;
+    return std::array<ScaledDecimal, 2>{*x, *y};
+}
+
 } // namespace socrata

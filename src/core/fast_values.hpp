@@ -5,6 +5,7 @@
 // the result, and every error message, is exactly what Postgres itself would produce.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -32,5 +33,23 @@ std::optional<double> parse_double(std::string_view text);
 
 // "true" / "false", the checkbox wire form.
 std::optional<bool> parse_checkbox(std::string_view text);
+
+// An exact decimal: digits / 10^scale ("-87.6479" is {-876479, 4}).
+struct ScaledDecimal {
+    std::int64_t digits = 0;
+    int scale = 0;
+};
+
+// A JSON number in plain decimal form ("41.76794466", "-87", "0.5"): optional '-', an integer
+// part without leading zeros, an optional fraction; at most 15 digits in all, no exponent, not
+// negative zero (which the numeric type would print without its sign). Anything else: nullopt.
+std::optional<ScaledDecimal> parse_plain_decimal(std::string_view text);
+
+// The coordinates of a GeoJSON point spelled exactly as the portal sends a `point` field,
+//   {"type":"Point","coordinates":[-87.64792081,41.76794466]}
+// (no spaces, those two members in that order, two plain decimals), so that a jsonb column's
+// value can be built without parsing the JSON again (jsonb_in was a third of a full-row scan's
+// conversion work). Any other spelling is nullopt, for jsonb_in to read.
+std::optional<std::array<ScaledDecimal, 2>> parse_compact_geojson_point(std::string_view text);
 
 } // namespace socrata

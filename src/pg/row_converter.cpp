@@ -25,6 +25,37 @@ FmgrInfo *input_function_for(Oid type, MemoryContext context, Oid *ioparam) {
     });
 }
 
+// The jsonb that jsonb_in builds from {"type":"Point","coordinates":[x,y]}: the same values
+// pushed in the same order (pushJsonbValue sorts the keys, as for jsonb_in), each coordinate the
+// numeric numeric_in reads from its digits, with the scale it was written with.
+Datum geojson_point_jsonb(const std::array<ScaledDecimal, 2> &coordinates) {
+    auto string_value = [](const char *text) {
+        JsonbValue v;
+        v.type = jbvString;
+        v.val.string.val = const_cast<char *>(text);
+        v.val.string.len = static_cast<int>(strlen(text));
+        return v;
+    };
+    JsonbParseState *state = nullptr;
+    pushJsonbValue(&state, WJB_BEGIN_OBJECT, nullptr);
+    JsonbValue key = string_value("type");
+    pushJsonbValue(&state, WJB_KEY, &key);
+    JsonbValue type = string_value("Point");
+    pushJsonbValue(&state, WJB_VALUE, &type);
+    key = string_value("coordinates");
+    pushJsonbValue(&state, WJB_KEY, &key);
+    pushJsonbValue(&state, WJB_BEGIN_ARRAY, nullptr);
+    for (const ScaledDecimal &coordinate : coordinates) {
+        JsonbValue number;
+        number.type = jbvNumeric;
+        number.val.numeric = int64_div_fast_to_numeric(coordinate.digits, coordinate.scale);
+        pushJsonbValue(&state, WJB_ELEM, &number);
+    }
+    pushJsonbValue(&state, WJB_END_ARRAY, nullptr);
+    JsonbValue *object = pushJsonbValue(&state, WJB_END_OBJECT, nullptr);
+    return JsonbPGetDatum(JsonbValueToJsonb(object));
+}
+
 } // namespace
 
 RowConverter::Fast RowConverter::fast_path_for(Oid type, int32 typmod, bool server_is_utf8) {
@@ -48,6 +79,8 @@ RowConverter::Fast RowConverter::fast_path_for(Oid type, int32 typmod, bool serv
         return typmod < 0 ? Fast::TimestampTz : Fast::None;
     case TEXTOID:
         return server_is_utf8 ? Fast::Text : Fast::None;
+    case JSONBOID:
+        return Fast::JsonbPoint;
     default:
         return Fast::None;
     }
@@ -87,6 +120,7 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
     lengths_.resize(n);
     ready_.resize(n);
     is_ready_.resize(n);
+    points_.resize(n);
     scratch_.resize(n);
 }
 
@@ -225,6 +259,7 @@ void RowConverter::convert(const Page &page, std::size_t row, Datum *values, boo
             return out = Int64GetDatum(*v), true;
         break;
     case Fast::Text:
+    case Fast::JsonbPoint: // read in prepare_values: it needs the value's kind
     case Fast::None:
         break;
     }
@@ -268,7 +303,13 @@ void RowConverter::prepare_values(const Page &page, std::size_t row, const std::
             continue;
         }
         std::string_view text = page.text(row, c.item);
-        if (read_fast(c.fast, text, ready_[i])) {
+        if (c.fast == Fast::JsonbPoint && kind == ValueKind::Object) {
+            if (auto point = parse_compact_geojson_point(text)) {
+                points_[i] = *point;
+                is_ready_[i] = true;
+                continue;
+            }
+        } else if (read_fast(c.fast, text, ready_[i])) {
             is_ready_[i] = true;
             continue;
         }
@@ -296,6 +337,8 @@ void RowConverter::build_datums(Datum *values, bool *nulls, MemoryContext target
             if (is_ready_[i] && c.fast == Fast::NumericInteger) {
                 // The same numeric as numeric_in gives for the digits (scale 0).
                 values[c.column] = NumericGetDatum(int64_to_numeric(DatumGetInt64(ready_[i])));
+            } else if (is_ready_[i] && c.fast == Fast::JsonbPoint) {
+                values[c.column] = geojson_point_jsonb(points_[i]);
             } else if (is_ready_[i]) {
                 values[c.column] = ready_[i];
             } else if (!texts_[i]) {

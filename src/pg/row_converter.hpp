@@ -1,15 +1,19 @@
 // Turning decoded SODA values into the Datums of a tuple, for the executor (scan.cpp) and
 // ANALYZE (analyze.cpp). The common wire forms (integers, also into numeric, decimals into
-// float8, checkboxes, floating timestamps, text) take fast paths that build the Datum directly;
+// float8, checkboxes, floating timestamps, text, the portal's GeoJSON points into jsonb) take
+// fast paths that build the Datum directly;
 // everything else, and any value a fast path does not recognise, goes through the column type's
 // input function, so values and error messages are exactly Postgres's own.
 #pragma once
 
 #include "error.hpp"
+#include "fast_values.hpp"
 #include "page.hpp"
 #include "pg_guard.hpp"
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -59,7 +63,8 @@ class RowConverter {
         TimestampTz,
         Float8,
         NumericInteger,
-        Text
+        Text,
+        JsonbPoint // a compact GeoJSON point, built as jsonb without parsing it again
     };
     enum class TextForm { AsIs, Json, Point };
 
@@ -114,6 +119,7 @@ class RowConverter {
     std::vector<std::size_t> lengths_;
     std::vector<Datum> ready_;
     std::vector<bool> is_ready_;
+    std::vector<std::array<ScaledDecimal, 2>> points_; // a ready JsonbPoint's coordinates
     std::vector<std::string> scratch_;
     int converting_ = -1;
 };

@@ -78,3 +78,70 @@ TEST(FastValues, DoublesAreTheSameAsStrtod) {
                           "1e-400", "1,5", "e5", "1-2"})
         EXPECT_FALSE(parse_double(t).has_value()) << t;
 }
+
+TEST(FastValues, PlainDecimalsAreExact) {
+    auto check = [](const char *text, std::int64_t digits, int scale) {
+        auto v = parse_plain_decimal(text);
+        ASSERT_TRUE(v.has_value()) << text;
+        EXPECT_EQ(v->digits, digits) << text;
+        EXPECT_EQ(v->scale, scale) << text;
+    };
+    check("41.76794466", 4176794466, 8);
+    check("-87.64792081", -8764792081, 8);
+    check("-87", -87, 0);
+    check("0", 0, 0);
+    check("0.50", 50, 2); // the scale keeps trailing zeros, as numeric_in does
+    check("-0.5", -5, 1);
+    check("999999999999999", 999999999999999, 0); // 15 digits
+    check("0.00000000000001", 1, 14);
+    // What jsonb_in would read differently or refuse goes to jsonb_in.
+    for (const char *t : {"",
+                          "-",
+                          "+1",
+                          "01",
+                          "-01.5",
+                          ".5",
+                          "5.",
+                          "1e5",
+                          "1E-5",
+                          "1.5e2",
+                          " 1",
+                          "1 ",
+                          "-0",
+                          "-0.0",
+                          "1.2.3",
+                          "1,5",
+                          "NaN",
+                          "Infinity",
+                          "1234567890123456",
+                          "12345678901.12345"})
+        EXPECT_FALSE(parse_plain_decimal(t).has_value()) << t;
+}
+
+TEST(FastValues, CompactGeoJsonPoints) {
+    auto p =
+        parse_compact_geojson_point(R"({"type":"Point","coordinates":[-87.64792081,41.76794466]})");
+    ASSERT_TRUE(p.has_value());
+    EXPECT_EQ((*p)[0].digits, -8764792081);
+    EXPECT_EQ((*p)[0].scale, 8);
+    EXPECT_EQ((*p)[1].digits, 4176794466);
+    EXPECT_EQ((*p)[1].scale, 8);
+    // Any other spelling is jsonb_in's to read (or refuse).
+    for (const char *t : {
+             R"({"type":"Point","coordinates":[]})",
+             R"({"type":"Point","coordinates":[-87.6]})",
+             R"({"type":"Point","coordinates":[-87.6,41.7,180]})",
+             R"({"type":"Point","coordinates":[-87.6, 41.7]})",
+             R"({"type": "Point","coordinates":[-87.6,41.7]})",
+             R"({"coordinates":[-87.6,41.7],"type":"Point"})",
+             R"({"type":"Point","coordinates":[-87.6,41.7],"type":"Point"})",
+             R"({"type":"Point","coordinates":[-87.6,41.7]} )",
+             R"({"type":"Point","coordinates":[-8.76e1,41.7]})",
+             R"({"type":"Point","coordinates":["-87.6","41.7"]})",
+             R"({"type":"Point","coordinates":[-87.6,41.7]]})",
+             R"({"type":"Point","coordinates":[[-87.6,41.7]]})",
+             R"({"type":"MultiPoint","coordinates":[-87.6,41.7]})",
+             R"({"type":"Point","coordinates":[-87.6,41.7])",
+         })
+        EXPECT_FALSE(parse_compact_geojson_point(t).has_value()) << t;
+}

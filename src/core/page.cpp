@@ -3,6 +3,7 @@
 #include "error.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace socrata {
 
@@ -17,15 +18,30 @@ void Page::reserve(std::size_t rows, std::size_t bytes) {
 }
 
 void Page::append(const RowView &row) {
+    // Sized once per row, then filled through pointers: per-value appends and push_backs each
+    // checked capacity, and this runs for every value of a scan (on the fetch thread).
+    const std::size_t given = std::min(row.size(), slots_);
+    std::size_t bytes = slots_; // a NUL after each value
+    for (std::size_t slot = 0; slot < given; ++slot)
+        bytes += row[slot].text.size();
+    const std::size_t start = arena_.size();
+    if (start + bytes > UINT32_MAX)
+        throw Error(ErrorKind::Protocol, "a page of rows exceeds 4 GB", {},
+                    "Lower the page_size option.");
+    arena_.resize(start + bytes); // zero-filled: the NULs are in place
+    bounds_.resize(bounds_.size() + slots_);
+    kinds_.resize(kinds_.size() + slots_);
+    char *const out = arena_.data();
+    std::uint32_t *const bound = bounds_.data() + bounds_.size() - slots_;
+    ValueKind *const kind = kinds_.data() + kinds_.size() - slots_;
+    std::size_t at = start;
     for (std::size_t slot = 0; slot < slots_; ++slot) {
-        const FieldValue &v = slot < row.size() ? row[slot] : FieldValue{};
-        if (arena_.size() + v.text.size() + 1 > UINT32_MAX)
-            throw Error(ErrorKind::Protocol, "a page of rows exceeds 4 GB", {},
-                        "Lower the page_size option.");
-        arena_.append(v.text.data(), v.text.size());
-        arena_.push_back('\0');
-        bounds_.push_back(static_cast<std::uint32_t>(arena_.size()));
-        kinds_.push_back(v.kind);
+        const FieldValue v = slot < given ? row[slot] : FieldValue{};
+        if (!v.text.empty())
+            std::memcpy(out + at, v.text.data(), v.text.size());
+        at += v.text.size() + 1;
+        bound[slot] = static_cast<std::uint32_t>(at);
+        kind[slot] = v.kind;
     }
     ++rows_;
 }

@@ -1,6 +1,7 @@
 // A growable byte buffer with an inline append: the decoders append every wanted value to one
 // of these per row, and std::string::append's out-of-line call was a visible share of a bulk
-// load. Capacity is kept across clear(), so the steady state allocates nothing.
+// load. Capacity is kept across clear(), so the steady state allocates nothing. A Page's values
+// live in one too, filled through extend() without first zeroing what is about to be copied in.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,22 @@ class ByteBuffer {
     ByteBuffer() = default;
     ByteBuffer(const ByteBuffer &) = delete;
     ByteBuffer &operator=(const ByteBuffer &) = delete;
+    ByteBuffer(ByteBuffer &&other) noexcept
+        : data_(other.data_), size_(other.size_), cap_(other.cap_) {
+        other.data_ = nullptr;
+        other.size_ = other.cap_ = 0;
+    }
+    ByteBuffer &operator=(ByteBuffer &&other) noexcept {
+        if (this != &other) {
+            std::free(data_);
+            data_ = other.data_;
+            size_ = other.size_;
+            cap_ = other.cap_;
+            other.data_ = nullptr;
+            other.size_ = other.cap_ = 0;
+        }
+        return *this;
+    }
     ~ByteBuffer() { std::free(data_); }
 
     void append(const char *p, std::size_t n) {
@@ -30,7 +47,21 @@ class ByteBuffer {
             grow(1);
         data_[size_++] = c;
     }
+    // n more bytes at the end, uninitialized, for the caller to fill.
+    char *extend(std::size_t n) {
+        if (n > cap_ - size_)
+            grow(n);
+        char *p = data_ + size_;
+        size_ += n;
+        return p;
+    }
+    // Room for `cap` bytes in all (never shrinks).
+    void reserve(std::size_t cap) {
+        if (cap > cap_)
+            reallocate(cap);
+    }
     void clear() noexcept { size_ = 0; }
+    std::size_t capacity() const noexcept { return cap_; }
     std::size_t size() const noexcept { return size_; }
     const char *data() const noexcept { return data_; }
     std::string_view view() const noexcept { return {data_, size_}; }
@@ -40,6 +71,9 @@ class ByteBuffer {
         std::size_t cap = cap_ < 256 ? 256 : cap_ * 2;
         while (cap - size_ < extra)
             cap *= 2;
+        reallocate(cap);
+    }
+    void reallocate(std::size_t cap) {
         char *p = static_cast<char *>(std::realloc(data_, cap));
         if (p == nullptr)
             throw std::bad_alloc();

@@ -5,6 +5,7 @@
 // per value, and the arena's capacity is reused from page to page.
 #pragma once
 
+#include "byte_buffer.hpp"
 #include "row_view.hpp"
 
 #include <cstdint>
@@ -58,7 +59,7 @@ class Page {
   private:
     std::size_t slots_ = 0;
     std::size_t rows_ = 0;
-    std::string arena_;
+    ByteBuffer arena_;
     // Five bytes per value besides its text, where an offset, a length and a kind took twelve:
     // at 10,000 rows of 20 values that is 1.4 MB less per page, and a scan holds two pages.
     // Value i starts at bounds_[i] and its NUL ends just before bounds_[i + 1].

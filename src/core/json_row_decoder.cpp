@@ -48,6 +48,7 @@ JsonRowDecoder::JsonRowDecoder(const std::vector<std::string> &slot_fields, RowC
       limits_(limits) {
     refs_.resize(fields_.field_count(), FieldRef{ValueKind::Null, 0, 0});
     slot_values_.resize(fields_.slot_count());
+    next_key_.assign(fields_.field_count() + 2, FieldSlotMap::kNotWanted);
     stack_.reserve(std::size_t(std::max(limits_.max_depth, 2)));
 }
 
@@ -271,6 +272,7 @@ const char *JsonRowDecoder::begin_value(const char *p, const char *end) {
         for (FieldRef &r : refs_)
             r.kind = ValueKind::Null;
         cur_field_ = FieldSlotMap::kNotWanted;
+        prev_key_ = kRowStart;
         open_container(p, 'o');
         return p + 1;
     }
@@ -334,14 +336,41 @@ const char *JsonRowDecoder::begin_value(const char *p, const char *end) {
 
 const char *JsonRowDecoder::begin_key(const char *p, const char *end) {
     if (stack_.size() == 2) {
-        // Fast path: the whole key is in this chunk and has no escapes, so match it in place.
         const char *s = p + 1;
-        const char *q = find_json_string_special(s, end);
-        if (q < end && *q == '"') {
-            // Limited like a name that arrives in pieces (append_str), though nothing is copied.
-            if (std::size_t(q - s) > limits_.max_value_bytes)
-                fail_too_large(p, "field name", limits_.max_value_bytes);
-            cur_field_ = fields_.find(s, std::size_t(q - s));
+        // Rows send their keys in the same order (a null value's key is left out): first try
+        // the key that followed the previous one last time, one compare instead of a scan for
+        // the closing quote, a hash and a probe.
+        // After an unwanted key nothing is guessed: unwanted keys vary, and a wrong guess costs.
+        const std::size_t after = std::size_t(prev_key_ + 2);
+        const int guess = prev_key_ == FieldSlotMap::kNotWanted ? -1 : next_key_[after];
+        const char *q = nullptr;
+        if (guess >= 0) {
+            const std::string &name = fields_.field_name(guess);
+            if (std::size_t(end - s) > name.size() && s[name.size()] == '"' &&
+                std::memcmp(s, name.data(), name.size()) == 0) {
+                q = s + name.size();
+                cur_field_ = guess;
+            }
+        }
+        // Fast path: the whole key is in this chunk and has no escapes, so match it in place.
+        if (q == nullptr) {
+            q = find_json_string_special(s, end);
+            if (q < end && *q == '"') {
+                // Limited like a name that arrives in pieces (append_str), though nothing is
+                // copied.
+                if (std::size_t(q - s) > limits_.max_value_bytes)
+                    fail_too_large(p, "field name", limits_.max_value_bytes);
+                cur_field_ = fields_.find(s, std::size_t(q - s));
+                // Only a key matched here is guessed: its name is on the wire as it is (no
+                // escapes, ASCII), so a raw compare is an exact one.
+                if (cur_field_ >= 0 && prev_key_ != FieldSlotMap::kNotWanted)
+                    next_key_[after] = cur_field_;
+            } else {
+                q = nullptr;
+            }
+        }
+        if (q != nullptr) {
+            prev_key_ = cur_field_;
             state_ = State::Colon;
             // The colon and value usually follow at once: skip a trip through the switch.
             q = skip_ws(q + 1, end);
@@ -354,6 +383,7 @@ const char *JsonRowDecoder::begin_key(const char *p, const char *end) {
             }
             return q;
         }
+        prev_key_ = FieldSlotMap::kNotWanted; // no guess for the key after this one
         key_buf_.clear();
         begin_string(StrMode::Unescape, &key_buf_, true);
     } else if (capturing()) {

@@ -114,6 +114,12 @@ class JsonRowDecoder {
     std::vector<FieldRef> refs_;          // per distinct field
     std::vector<FieldValue> slot_values_; // per output slot, rebuilt at each row end
     int cur_field_ = FieldSlotMap::kNotWanted;
+    // Key guessing (begin_key): next_key_[k + 2] is the field whose key followed field k's key
+    // last time (k = kRowStart at a row's start); after an unwanted or escaped key
+    // (kNotWanted) nothing is guessed.
+    static constexpr int kRowStart = -2;
+    int prev_key_ = kRowStart;
+    std::vector<int> next_key_;
     std::size_t capture_depth_ = 0; // depth of the captured object/array value, 0 if none
     std::size_t value_start_ = 0;   // row_buf_ offset where the captured value begins
     std::uint64_t row_offset_ = 0;

@@ -4,6 +4,7 @@
 // flagged falsely (borrow propagation), which is harmless because only the first is used.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 
@@ -38,6 +39,30 @@ inline const char *first_flagged(const char *p, std::uint64_t mask) noexcept {
 constexpr bool kLittleEndian = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 
 } // namespace byte_scan_detail
+
+// Whether the n bytes at a and b are equal: for the short names the decoders match per value,
+// word loads (the last one overlapping) beat a call to memcmp.
+inline bool same_bytes(const char *a, const char *b, std::size_t n) noexcept {
+    using byte_scan_detail::load8;
+    if (n >= 8) {
+        for (std::size_t i = 0; i + 8 < n; i += 8)
+            if (load8(a + i) != load8(b + i))
+                return false;
+        return load8(a + n - 8) == load8(b + n - 8);
+    }
+    if (n >= 4) {
+        std::uint32_t x, y, u, v;
+        std::memcpy(&x, a, 4);
+        std::memcpy(&y, b, 4);
+        std::memcpy(&u, a + n - 4, 4);
+        std::memcpy(&v, b + n - 4, 4);
+        return x == y && u == v;
+    }
+    for (std::size_t i = 0; i < n; ++i)
+        if (a[i] != b[i])
+            return false;
+    return true;
+}
 
 // First byte in [p, end) that is '"', '\\', a control character (< 0x20) or non-ASCII (>= 0x80),
 // or end: everything a JSON string scanner must look at.

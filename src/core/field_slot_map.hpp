@@ -1,8 +1,10 @@
 // Maps a field name seen in a response to the output slots that want it. This lookup runs once
 // per field per row on the bulk-load path, so it is an open-addressing table probed with a cheap
-// hash of length and a few bytes, confirmed by length and a byte-by-byte compare: no allocation,
+// hash of length and a few bytes, confirmed by length and a word-wise compare: no allocation,
 // no std::string.
 #pragma once
+
+#include "byte_scan.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -37,14 +39,6 @@ class FieldSlotMap {
     const std::string &field_name(int field) const { return fields_[std::size_t(field)]; }
 
   private:
-    // Field names are short: an inline loop beats a call to memcmp.
-    static bool same_bytes(const char *a, const char *b, std::size_t n) noexcept {
-        for (std::size_t i = 0; i < n; ++i)
-            if (a[i] != b[i])
-                return false;
-        return true;
-    }
-
     struct Entry {
         std::uint32_t len = 0;
         int field = kNotWanted;

@@ -347,7 +347,7 @@ const char *JsonRowDecoder::begin_key(const char *p, const char *end) {
         if (guess >= 0) {
             const std::string &name = fields_.field_name(guess);
             if (std::size_t(end - s) > name.size() && s[name.size()] == '"' &&
-                std::memcmp(s, name.data(), name.size()) == 0) {
+                same_bytes(s, name.data(), name.size())) {
                 q = s + name.size();
                 cur_field_ = guess;
             }

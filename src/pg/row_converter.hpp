@@ -118,7 +118,7 @@ class RowConverter {
     std::vector<const char *> divisor_texts_;
     std::vector<std::size_t> lengths_;
     std::vector<Datum> ready_;
-    std::vector<bool> is_ready_;
+    std::vector<unsigned char> is_ready_; // not vector<bool>: no bit twiddling per value
     std::vector<std::array<ScaledDecimal, 2>> points_; // a ready JsonbPoint's coordinates
     std::vector<std::string> scratch_;
     int converting_ = -1;

@@ -4,7 +4,8 @@
 //   g++ -std=c++17 -O2 -Isrc/core bench/decoder_bench.cpp src/core/json_row_decoder.cpp
 //       src/core/csv_row_decoder.cpp src/core/field_slot_map.cpp src/core/row_view.cpp
 //       src/core/error.cpp src/core/soda_error.cpp src/core/text_snippet.cpp
-//       src/core/ascii_case.cpp -o build/decoder_bench && build/decoder_bench [path/to/crimes.csv]
+//       src/core/ascii_case.cpp src/core/fast_values.cpp -o build/decoder_bench &&
+//       build/decoder_bench [path/to/crimes.csv]
 //
 // The CSV (default ../shared/data/crimes.csv, real City of Chicago rows) is decoded once with
 // CsvRowDecoder and re-encoded in SODA's JSON wire form: numbers as strings, checkboxes as

@@ -2,6 +2,7 @@
 
 #include "ascii_case.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <cmath>
@@ -186,6 +187,21 @@ std::optional<std::array<ScaledDecimal, 2>> parse_compact_geojson_point(std::str
     if (!x || !y)
         return std::nullopt;
     return std::array<ScaledDecimal, 2>{*x, *y};
+}
+
+std::size_t compact_geojson_point_length(const char *p, const char *end) {
+    // The longest point: the head, two 15-digit decimals with a sign and a point, the comma
+    // and the tail.
+    constexpr std::size_t kLongest = 31 + 2 * 17 + 1 + 2;
+    const std::size_t available = std::min(std::size_t(end - p), kLongest);
+    const void *bracket = std::memchr(p, ']', available);
+    if (bracket == nullptr)
+        return 0;
+    const char *close = static_cast<const char *>(bracket);
+    if (close + 1 == end || close[1] != '}')
+        return 0;
+    const std::size_t length = std::size_t(close + 2 - p);
+    return parse_compact_geojson_point(std::string_view(p, length)) ? length : 0;
 }
 
 } // namespace socrata

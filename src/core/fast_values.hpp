@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -51,5 +52,9 @@ std::optional<ScaledDecimal> parse_plain_decimal(std::string_view text);
 // value can be built without parsing the JSON again (jsonb_in was a third of a full-row scan's
 // conversion work). Any other spelling is nullopt, for jsonb_in to read.
 std::optional<std::array<ScaledDecimal, 2>> parse_compact_geojson_point(std::string_view text);
+
+// The length of such a point at the start of [p, end), if all of it is there; otherwise 0. The
+// JSON decoder takes a value it finds this way as it is, instead of byte by byte.
+std::size_t compact_geojson_point_length(const char *p, const char *end);
 
 } // namespace socrata

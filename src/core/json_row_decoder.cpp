@@ -3,6 +3,7 @@
 #include "byte_scan.hpp"
 #include "decoder_support.hpp"
 #include "error.hpp"
+#include "fast_values.hpp"
 #include "text_snippet.hpp"
 
 #include <algorithm>
@@ -310,6 +311,18 @@ const char *JsonRowDecoder::begin_value(const char *p, const char *end) {
         return q;
     }
     case '{':
+        if (field_value && !capturing()) {
+            // Fast path: the portal's compact GeoJSON point (a `point` field), whole in this
+            // chunk, is already the compact text a captured value becomes: copy it at once.
+            const std::size_t n = compact_geojson_point_length(p, end);
+            if (n != 0 && n <= limits_.max_value_bytes) {
+                row_buf_.append(p, n);
+                end_field_value(ValueKind::Object, p + n);
+                state_ = State::AfterValue;
+                return p + n;
+            }
+        }
+        [[fallthrough]];
     case '[':
         if (field_value)
             capture_depth_ = depth + 1;

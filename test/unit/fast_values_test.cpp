@@ -145,3 +145,16 @@ TEST(FastValues, CompactGeoJsonPoints) {
          })
         EXPECT_FALSE(parse_compact_geojson_point(t).has_value()) << t;
 }
+
+TEST(FastValues, CompactGeoJsonPointLength) {
+    const std::string point = R"({"type":"Point","coordinates":[-87.64792081,41.76794466]})";
+    const std::string body = point + R"(,"b":"1"}])";
+    EXPECT_EQ(compact_geojson_point_length(body.data(), body.data() + body.size()), point.size());
+    // Cut short (the rest in the next chunk), or not a compact point: 0.
+    for (std::size_t cut : {std::size_t(0), std::size_t(10), point.size() - 1})
+        EXPECT_EQ(compact_geojson_point_length(point.data(), point.data() + cut), 0u) << cut;
+    const std::string spaced = R"({"type":"Point","coordinates":[-87.6, 41.7]})";
+    EXPECT_EQ(compact_geojson_point_length(spaced.data(), spaced.data() + spaced.size()), 0u);
+    const std::string line = R"({"type":"Point","coordinates":[[1,2]]})";
+    EXPECT_EQ(compact_geojson_point_length(line.data(), line.data() + line.size()), 0u);
+}

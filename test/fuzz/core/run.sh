@@ -36,9 +36,9 @@ CXXFLAGS="-std=c++17 -g $OPT $SAN -I$repo/src/core -I$here"
 
 # harness name -> the src/core files it links (besides its own <name>_fuzz.cpp)
 declare -A SOURCES=(
-  [json_row_decoder]="json_row_decoder field_slot_map row_view error text_snippet soda_error ascii_case"
+  [json_row_decoder]="json_row_decoder fast_values field_slot_map row_view error text_snippet soda_error ascii_case"
   [csv_row_decoder]="csv_row_decoder field_slot_map row_view error text_snippet soda_error ascii_case"
-  [metadata]="dataset_metadata soda_error row_count error text_snippet ascii_case page_fetcher page_fill soda_client http_client http_client_pool redact percent_encoding page page_continuity soql option_values json_row_decoder csv_row_decoder field_slot_map row_view malloc_policy retry_policy http_date background_fetcher"
+  [metadata]="dataset_metadata soda_error row_count error text_snippet ascii_case page_fetcher page_fill soda_client http_client http_client_pool redact percent_encoding page page_continuity soql option_values json_row_decoder fast_values csv_row_decoder field_slot_map row_view malloc_policy retry_policy http_date background_fetcher"
   [values]="http_date retry_policy fast_values location_value value_text page error text_snippet ascii_case row_view"
   [options]="option_values fdw_options soql percent_encoding error text_snippet ascii_case"
   [text]="percent_encoding redact text_snippet ascii_case error"

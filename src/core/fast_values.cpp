@@ -91,6 +91,21 @@ std::optional<std::int64_t> parse_integer(std::string_view text, std::int64_t mi
     std::size_t i = negative ? 1 : 0;
     if (i == text.size())
         return std::nullopt;
+    // Up to 18 digits cannot overflow: no check per digit (the common case, every id and code).
+    if (text.size() - i <= 18) {
+        std::int64_t value = 0;
+        for (; i < text.size(); ++i) {
+            const char c = text[i];
+            if (c < '0' || c > '9')
+                return std::nullopt;
+            value = value * 10 + (c - '0');
+        }
+        if (negative)
+            value = -value;
+        if (value < min || value > max)
+            return std::nullopt;
+        return value;
+    }
     // Accumulate negatively so INT64_MIN parses without overflow.
     std::int64_t value = 0;
     for (; i < text.size(); ++i) {

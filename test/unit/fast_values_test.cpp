@@ -52,6 +52,12 @@ TEST(FastValues, IntegersWithinBounds) {
     EXPECT_FALSE(parse_integer("99999999999999999999", INT64_MIN, INT64_MAX));
     EXPECT_FALSE(parse_integer("-9223372036854775809", INT64_MIN, INT64_MAX));
     EXPECT_FALSE(parse_integer("32768", INT16_MIN, INT16_MAX));
+    // 18 digits and fewer take the unchecked loop; its result is range-checked all the same.
+    EXPECT_EQ(parse_integer("999999999999999999", INT64_MIN, INT64_MAX), 999999999999999999);
+    EXPECT_EQ(parse_integer("-999999999999999999", INT64_MIN, INT64_MAX), -999999999999999999);
+    EXPECT_EQ(parse_integer("-000000000000000042", INT64_MIN, INT64_MAX), -42);
+    EXPECT_FALSE(parse_integer("-32769", INT16_MIN, INT16_MAX));
+    EXPECT_FALSE(parse_integer("999999999999999999", INT32_MIN, INT32_MAX));
     for (const char *t : {"", "-", "+1", " 1", "1 ", "1.0", "1e3", "0x10", "twenty"})
         EXPECT_FALSE(parse_integer(t, INT64_MIN, INT64_MAX).has_value()) << t;
 }

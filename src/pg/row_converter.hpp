@@ -1,9 +1,9 @@
 // Turning decoded SODA values into the Datums of a tuple, for the executor (scan.cpp) and
 // ANALYZE (analyze.cpp). The common wire forms (integers, also into numeric, decimals into
 // float8, checkboxes, floating timestamps, text, the portal's GeoJSON points into jsonb) take
-// fast paths that build the Datum directly;
-// everything else, and any value a fast path does not recognise, goes through the column type's
-// input function, so values and error messages are exactly Postgres's own.
+// fast paths that build the Datum directly; everything else, and any value a fast path does not
+// recognise, goes through the column type's input function, so values and error messages are
+// exactly Postgres's own.
 #pragma once
 
 #include "error.hpp"
@@ -13,7 +13,6 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>

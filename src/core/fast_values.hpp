@@ -43,7 +43,7 @@ struct ScaledDecimal {
 
 // A JSON number in plain decimal form ("41.76794466", "-87", "0.5"): optional '-', an integer
 // part without leading zeros, an optional fraction; at most 15 digits in all, no exponent, not
-// negative zero (which the numeric type would print without its sign). Anything else: nullopt.
+// negative zero (left to jsonb_in, for simplicity). Anything else: nullopt.
 std::optional<ScaledDecimal> parse_plain_decimal(std::string_view text);
 
 // The coordinates of a GeoJSON point spelled exactly as the portal sends a `point` field,

@@ -311,7 +311,9 @@ const char *JsonRowDecoder::begin_value(const char *p, const char *end) {
         return q;
     }
     case '{':
-        if (field_value && !capturing()) {
+        // The point's object and array would sit at depth + 1 and + 2: within the limit, as
+        // open_container would check on the slow path (review helper-84).
+        if (field_value && !capturing() && depth + 2 <= std::size_t(limits_.max_depth)) {
             // Fast path: the portal's compact GeoJSON point (a `point` field), whole in this
             // chunk, is already the compact text a captured value becomes: copy it at once.
             const std::size_t n = compact_geojson_point_length(p, end);

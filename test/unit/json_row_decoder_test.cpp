@@ -476,6 +476,13 @@ TEST(JsonRowDecoder, CompactPointsAreTakenWholeAsTheSlowPathWouldCaptureThem) {
     Error e = decode_error(R"([{"a":{"type":"Point","coordinates":[-87.64792081,41.76794466]}}])",
                            {"a"}, small);
     EXPECT_NE(std::string(e.what()).find("value larger than"), std::string::npos) << e.what();
+    // The nesting limit holds on the fast path too: the point's object and array are two
+    // levels below the row (review helper-84: max_depth 3 let a whole point through).
+    DecoderLimits shallow;
+    shallow.max_depth = 3;
+    Error deep = decode_error(R"([{"a":{"type":"Point","coordinates":[1,2]}}])", {"a"}, shallow);
+    EXPECT_NE(std::string(deep.what()).find("nested deeper than 3"), std::string::npos)
+        << deep.what();
     // Malformed after a point-like start: the same error as ever.
     Error bad = decode_error(R"([{"a":{"type":"Point","coordinates":[1,2]}x}])", {"a"});
     EXPECT_NE(std::string(bad.what()).find("expected ',' or '}'"), std::string::npos) << bad.what();

@@ -122,8 +122,6 @@ void Sampler::read(SodaClient &client, std::int64_t offset, std::int64_t limit) 
     }
 }
 
-// The dataset's row count that analyze_foreign_table asked for, handed on to the sample of
-// the same relation in the same transaction (the callbacks share no state of their own).
 // The dataset row counts that analyze_foreign_table asked for, handed on to the samples of
 // the same relations in the same transaction (the callbacks share no state of their own). An
 // inheritance parent's ANALYZE asks for every child's count before it samples any.

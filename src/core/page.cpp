@@ -28,20 +28,19 @@ void Page::append(const RowView &row) {
     if (start + bytes > UINT32_MAX)
         throw Error(ErrorKind::Protocol, "a page of rows exceeds 4 GB", {},
                     "Lower the page_size option.");
-    char *out = arena_.extend(bytes);
+    char *const first = arena_.extend(bytes);
     bounds_.resize(bounds_.size() + slots_);
     kinds_.resize(kinds_.size() + slots_);
     std::uint32_t *const bound = bounds_.data() + bounds_.size() - slots_;
     ValueKind *const kind = kinds_.data() + kinds_.size() - slots_;
-    std::size_t at = start;
+    char *out = first;
     for (std::size_t slot = 0; slot < slots_; ++slot) {
         const FieldValue v = slot < given ? row[slot] : FieldValue{};
         if (!v.text.empty())
             std::memcpy(out, v.text.data(), v.text.size());
         out += v.text.size();
         *out++ = '\0';
-        at += v.text.size() + 1;
-        bound[slot] = static_cast<std::uint32_t>(at);
+        bound[slot] = static_cast<std::uint32_t>(start + std::size_t(out - first));
         kind[slot] = v.kind;
     }
     ++rows_;

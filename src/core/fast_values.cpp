@@ -49,6 +49,12 @@ bool digits(std::string_view text, std::size_t pos, std::size_t n, int &out) {
 constexpr std::int64_t kPostgresEpochDays = 10957; // 2000-01-01 - 1970-01-01
 constexpr std::int64_t kMicrosPerDay = 86400LL * 1000000LL;
 
+// 15 digits: int64_div_fast_to_numeric multiplies by up to 1000 in an int64.
+constexpr std::size_t kMaxDecimalDigits = 15;
+// What a compact GeoJSON point holds around its two coordinates.
+constexpr std::string_view kPointHead = R"({"type":"Point","coordinates":[)";
+constexpr std::string_view kPointTail = "]}";
+
 } // namespace
 
 std::optional<std::int64_t> parse_floating_timestamp(std::string_view t) {
@@ -150,8 +156,6 @@ std::optional<bool> parse_checkbox(std::string_view text) {
 }
 
 std::optional<ScaledDecimal> parse_plain_decimal(std::string_view text) {
-    // 15 digits: int64_div_fast_to_numeric multiplies by up to 1000 in an int64.
-    constexpr int kMaxDigits = 15;
     std::size_t i = 0;
     const bool negative = !text.empty() && text[0] == '-';
     if (negative)
@@ -172,7 +176,7 @@ std::optional<ScaledDecimal> parse_plain_decimal(std::string_view text) {
         if (frac_digits == 0)
             return std::nullopt;
     }
-    if (i != text.size() || int_digits + frac_digits > kMaxDigits)
+    if (i != text.size() || int_digits + frac_digits > kMaxDecimalDigits)
         return std::nullopt;
     std::int64_t digits = 0;
     for (std::size_t k = int_start; k < text.size(); ++k)
@@ -184,16 +188,15 @@ std::optional<ScaledDecimal> parse_plain_decimal(std::string_view text) {
 }
 
 std::optional<std::array<ScaledDecimal, 2>> parse_compact_geojson_point(std::string_view text) {
-    constexpr std::string_view kHead = R"({"type":"Point","coordinates":[)";
-    constexpr std::string_view kTail = "]}";
     // memcmp of a constant length, which the compiler inlines (a string_view compare called
     // memcmp, a visible share of a full-row scan).
-    if (text.size() <= kHead.size() + kTail.size() ||
-        std::memcmp(text.data(), kHead.data(), kHead.size()) != 0 ||
-        std::memcmp(text.data() + text.size() - kTail.size(), kTail.data(), kTail.size()) != 0)
+    if (text.size() <= kPointHead.size() + kPointTail.size() ||
+        std::memcmp(text.data(), kPointHead.data(), kPointHead.size()) != 0 ||
+        std::memcmp(text.data() + text.size() - kPointTail.size(), kPointTail.data(),
+                    kPointTail.size()) != 0)
         return std::nullopt;
     const std::string_view pair =
-        text.substr(kHead.size(), text.size() - kHead.size() - kTail.size());
+        text.substr(kPointHead.size(), text.size() - kPointHead.size() - kPointTail.size());
     const std::size_t comma = pair.find(',');
     if (comma == std::string_view::npos)
         return std::nullopt;
@@ -205,9 +208,10 @@ std::optional<std::array<ScaledDecimal, 2>> parse_compact_geojson_point(std::str
 }
 
 std::size_t compact_geojson_point_length(const char *p, const char *end) {
-    // The longest point: the head, two 15-digit decimals with a sign and a point, the comma
-    // and the tail.
-    constexpr std::size_t kLongest = 31 + 2 * 17 + 1 + 2;
+    // The longest point: the head, two decimals of the most digits with a sign and a point,
+    // the comma and the tail.
+    constexpr std::size_t kLongest =
+        kPointHead.size() + 2 * (kMaxDecimalDigits + 2) + 1 + kPointTail.size();
     const std::size_t available = std::min(std::size_t(end - p), kLongest);
     const void *bracket = std::memchr(p, ']', available);
     if (bracket == nullptr)

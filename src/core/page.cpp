@@ -29,10 +29,13 @@ void Page::append(const RowView &row) {
         throw Error(ErrorKind::Protocol, "a page of rows exceeds 4 GB", {},
                     "Lower the page_size option.");
     char *const first = arena_.extend(bytes);
-    bounds_.resize(bounds_.size() + slots_);
-    kinds_.resize(kinds_.size() + slots_);
-    std::uint32_t *const bound = bounds_.data() + bounds_.size() - slots_;
-    ValueKind *const kind = kinds_.data() + kinds_.size() - slots_;
+    const std::size_t values = rows_ * slots_;
+    if (bounds_.size() < values + slots_ + 1)
+        bounds_.resize(values + slots_ + 1);
+    if (kinds_.size() < values + slots_)
+        kinds_.resize(values + slots_);
+    std::uint32_t *const bound = bounds_.data() + values + 1;
+    ValueKind *const kind = kinds_.data() + values;
     char *out = first;
     for (std::size_t slot = 0; slot < slots_; ++slot) {
         const FieldValue v = slot < given ? row[slot] : FieldValue{};

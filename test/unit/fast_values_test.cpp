@@ -28,6 +28,19 @@ TEST(FastValues, AnythingElseFallsBackToThePostgresParser) {
         EXPECT_FALSE(parse_floating_timestamp(t).has_value()) << t;
 }
 
+TEST(FastValues, EveryDigitOfATimestampIsChecked) {
+    // The digits are read without a check each and refused together: a byte that is not a
+    // digit, above or below '0'..'9', at any of the fourteen places.
+    const std::string good = "2024-03-10T08:30:59.000";
+    ASSERT_TRUE(parse_floating_timestamp(good).has_value());
+    for (std::size_t place : {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18})
+        for (char bad : {'/', ':', 'a', ' ', '\x80', '\0'}) {
+            std::string t = good;
+            t[place] = bad;
+            EXPECT_FALSE(parse_floating_timestamp(t).has_value()) << place << " " << int(bad);
+        }
+}
+
 TEST(FastValues, FixedTimestampsInUtcAsPostgresMicroseconds) {
     EXPECT_EQ(parse_fixed_timestamp("2000-01-01T00:00:00Z"), 0);
     EXPECT_EQ(parse_fixed_timestamp("2000-01-01T00:00:00.000Z"), 0);
@@ -74,6 +87,33 @@ TEST(FastValues, DoublesAreTheSameAsStrtod) {
     for (const char *t : {"41.83739443", "-87.64640771", "0", "-0", "1", "0.1", "1e5", "1E-5",
                           "123456789012345678901234567890", "2.2250738585072014e-308",
                           "1.7976931348623157e308", "0.30000000000000004", ".5", "5."}) {
+        auto v = parse_double(t);
+        ASSERT_TRUE(v.has_value()) << t;
+        double expected = std::strtod(t, nullptr);
+        EXPECT_EQ(std::memcmp(&*v, &expected, sizeof expected), 0) << t;
+    }
+    // Short decimals (at most 15 digits) are divided exactly by a power of ten: the same bits
+    // as strtod for every placement of the point, signs and leading zeros included.
+    unsigned long long state = 12345;
+    for (int n = 0; n < 200000; ++n) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        const int digits = 1 + int((state >> 33) % 15);
+        const int point = int((state >> 40) % unsigned(digits + 1)); // == digits: no point
+        std::string t = (state >> 63) ? "-" : "";
+        unsigned long long r = state;
+        for (int i = 0; i < digits; ++i) {
+            if (i == point && i > 0)
+                t += '.';
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            t += char('0' + (r >> 59) % 10);
+        }
+        auto v = parse_double(t);
+        ASSERT_TRUE(v.has_value()) << t;
+        double expected = std::strtod(t.c_str(), nullptr);
+        ASSERT_EQ(std::memcmp(&*v, &expected, sizeof expected), 0) << t;
+    }
+    for (const char *t : {"007.5", "-0.0", "999999999999999", "0.000000000000001",
+                          "9007199254740993", "1234567890.1234567"}) {
         auto v = parse_double(t);
         ASSERT_TRUE(v.has_value()) << t;
         double expected = std::strtod(t, nullptr);

@@ -148,3 +148,31 @@ TEST(Page, HoldsFiveBytesPerValueBesidesItsText) {
     EXPECT_EQ(page.text(999, 0), "ab");
     EXPECT_EQ(page.text(999, 1), "7");
 }
+
+TEST(Page, ReusedForRowsOfAnotherWidthAndAfterAMove) {
+    // A reset page writes over the entries of its earlier rows instead of clearing them: a page
+    // of narrower or wider rows, or one moved from, reads back only its own values.
+    Page page;
+    page.reset(3);
+    for (int i = 0; i < 4; ++i)
+        append_row(page, {{ValueKind::String, "wide"}, {ValueKind::Number, "1"}, {}});
+    page.reset(2);
+    append_row(page, {{ValueKind::Null, {}}, {ValueKind::String, "narrow"}});
+    ASSERT_EQ(page.rows(), 1u);
+    EXPECT_EQ(page.kind(0, 0), ValueKind::Null);
+    EXPECT_EQ(page.text(0, 0), "");
+    EXPECT_EQ(page.text(0, 1), "narrow");
+    page.reset(7);
+    append_row(page, {{ValueKind::String, "a"}});
+    EXPECT_EQ(page.text(0, 0), "a");
+    for (std::size_t slot = 1; slot < 7; ++slot) {
+        EXPECT_EQ(page.kind(0, slot), ValueKind::Null) << slot;
+        EXPECT_EQ(page.text(0, slot), "") << slot;
+    }
+    Page moved = std::move(page);
+    EXPECT_EQ(moved.text(0, 0), "a");
+    page.reset(2); // NOLINT(bugprone-use-after-move): a moved-from page is reset before reuse
+    append_row(page, {{ValueKind::String, "again"}, {ValueKind::Bool, "true"}});
+    EXPECT_EQ(page.text(0, 0), "again");
+    EXPECT_EQ(page.text(0, 1), "true");
+}

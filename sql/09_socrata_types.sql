@@ -206,6 +206,17 @@ SELECT count(location) > 1000 AS many_points, count(*) FILTER (
          WHERE location::text IS DISTINCT FROM location_json::jsonb::text
             OR location IS DISTINCT FROM location_json::jsonb) AS differing
 FROM typ09.points;
+-- Byte for byte, too: the stored tuples hold the same bytes for both (pageinspect splits them).
+CREATE EXTENSION pageinspect;
+CREATE TABLE typ09.point_bytes (built jsonb, parsed jsonb);
+INSERT INTO typ09.point_bytes
+  SELECT location, location_json::jsonb FROM typ09.points WHERE location IS NOT NULL;
+SELECT count(*) > 1000 AS many_points, count(*) FILTER (WHERE a[1] IS DISTINCT FROM a[2]) AS differing
+FROM (SELECT tuple_data_split('typ09.point_bytes'::regclass, t_data, t_infomask, t_infomask2, t_bits) AS a
+      FROM generate_series(0, pg_relation_size('typ09.point_bytes') / 8192 - 1) AS page,
+           heap_page_items(get_raw_page('typ09.point_bytes', page::int))) AS tuples;
+DROP TABLE typ09.point_bytes;
+DROP EXTENSION pageinspect;
 CREATE FOREIGN TABLE typ09.spots (label text, spot jsonb,
   spot_json json OPTIONS (column_name 'spot'))
   SERVER typ09_srv OPTIONS (dataset 'typs-test');

@@ -1,0 +1,79 @@
+#include "byte_scan.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace socrata;
+
+namespace {
+
+// The byte-by-byte definitions the scanners must agree with.
+const char *json_special_reference(const char *p, const char *end) {
+    for (; p < end; ++p) {
+        const unsigned char c = static_cast<unsigned char>(*p);
+        if (c == '"' || c == '\\' || c < 0x20 || c >= 0x80)
+            return p;
+    }
+    return end;
+}
+
+const char *csv_unquoted_reference(const char *p, const char *end, unsigned char delimiter) {
+    for (; p < end; ++p) {
+        const unsigned char c = static_cast<unsigned char>(*p);
+        if (c == delimiter || c == '"' || c == '\r' || c == '\n' || c == 0 || c >= 0x80)
+            return p;
+    }
+    return end;
+}
+
+const char *csv_quoted_reference(const char *p, const char *end) {
+    for (; p < end; ++p) {
+        const unsigned char c = static_cast<unsigned char>(*p);
+        if (c == '"' || c == 0 || c >= 0x80)
+            return p;
+    }
+    return end;
+}
+
+} // namespace
+
+TEST(ByteScan, ScannersFindTheFirstSpecialByteWherever) {
+    // Every byte value at every place of texts long enough for the 16- and 8-byte steps and
+    // their tails, once alone and once followed by a second special byte: the scanners must
+    // stop exactly where the byte-by-byte definition does.
+    for (std::size_t length = 0; length <= 40; ++length) {
+        for (std::size_t at = 0; at <= length; ++at) {
+            for (int b = 0; b < 256; ++b) {
+                std::string text(length + 1, 'a');
+                if (at < length)
+                    text[at] = static_cast<char>(b);
+                if (at + 3 < length)
+                    text[at + 3] = '"';
+                const char *p = text.data();
+                const char *end = p + length;
+                ASSERT_EQ(find_json_string_special(p, end), json_special_reference(p, end))
+                    << length << " " << at << " " << b;
+                ASSERT_EQ(find_csv_unquoted_special(p, end, ','),
+                          csv_unquoted_reference(p, end, ','))
+                    << length << " " << at << " " << b;
+                ASSERT_EQ(find_csv_quoted_special(p, end), csv_quoted_reference(p, end))
+                    << length << " " << at << " " << b;
+            }
+        }
+    }
+}
+
+TEST(ByteScan, NothingPastTheEndIsLookedAt) {
+    // A special byte just past the end is not found: the scan stops at end.
+    for (std::size_t length = 0; length <= 40; ++length) {
+        std::string text(length, 'x');
+        text += "\"\\\n,";
+        text.push_back('\0');
+        const char *p = text.data();
+        const char *end = p + length;
+        EXPECT_EQ(find_json_string_special(p, end), end) << length;
+        EXPECT_EQ(find_csv_unquoted_special(p, end, ','), end) << length;
+        EXPECT_EQ(find_csv_quoted_special(p, end), end) << length;
+    }
+}

@@ -5,12 +5,37 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string_view>
 
 namespace socrata {
+
+// Copies n bytes between buffers that do not overlap. Up to 16 bytes, the size of most decoded
+// values, take two overlapping loads and stores instead of a call to memcpy, which was a tenth
+// of a full-row scan's fetch thread (a call per value, twice: into the row, into the page).
+inline void copy_bytes(char *dst, const char *src, std::size_t n) noexcept {
+    if (n >= 8 && n <= 16) {
+        std::uint64_t head, tail;
+        std::memcpy(&head, src, 8);
+        std::memcpy(&tail, src + n - 8, 8);
+        std::memcpy(dst, &head, 8);
+        std::memcpy(dst + n - 8, &tail, 8);
+    } else if (n >= 4 && n < 8) {
+        std::uint32_t head, tail;
+        std::memcpy(&head, src, 4);
+        std::memcpy(&tail, src + n - 4, 4);
+        std::memcpy(dst, &head, 4);
+        std::memcpy(dst + n - 4, &tail, 4);
+    } else if (n < 4) {
+        for (std::size_t i = 0; i < n; ++i)
+            dst[i] = src[i];
+    } else {
+        std::memcpy(dst, src, n);
+    }
+}
 
 class ByteBuffer {
   public:
@@ -35,11 +60,11 @@ class ByteBuffer {
     }
     ~ByteBuffer() { std::free(data_); }
 
-    void append(const char *p, std::size_t n) {
+    // Inlined: the decoders call it for every value.
+    [[gnu::always_inline]] void append(const char *p, std::size_t n) {
         if (n > cap_ - size_)
             grow(n);
-        if (n != 0) // memcpy from a null source is undefined even for n == 0
-            std::memcpy(data_ + size_, p, n);
+        copy_bytes(data_ + size_, p, n); // n == 0 (and a null source) copies nothing
         size_ += n;
     }
     void push_back(char c) {

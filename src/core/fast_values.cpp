@@ -83,26 +83,24 @@ std::optional<double> exact_short_decimal(std::string_view text) {
 } // namespace
 
 std::optional<std::int64_t> parse_floating_timestamp(std::string_view t) {
-    // Fixed positions, read without a check per digit: a byte that is not a digit makes its
-    // value above 9, caught once for all fourteen (this runs twice per crimes row).
+    // Fixed positions, read two digits at a time without a branch per digit (this runs twice
+    // per crimes row).
     if (t.size() < 19 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':')
         return std::nullopt;
     const char *s = t.data();
-    static constexpr unsigned char kDigitAt[14] = {0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18};
-    unsigned d[14];
-    unsigned largest = 0;
-    for (int i = 0; i < 14; ++i) {
-        d[i] = digit_at(s, kDigitAt[i]);
-        largest = std::max(largest, d[i]);
-    }
-    if (largest > 9)
+    // Two digits at s[i], or a value above 99 if either is not a digit.
+    auto two = [s](std::size_t i) {
+        const unsigned tens = digit_at(s, i), ones = digit_at(s, i + 1);
+        return tens > 9 || ones > 9 ? 100u : tens * 10 + ones;
+    };
+    const unsigned century = two(0), year_in_century = two(2);
+    if (century > 99 || year_in_century > 99)
         return std::nullopt;
-    const int year = static_cast<int>(d[0] * 1000 + d[1] * 100 + d[2] * 10 + d[3]);
-    const int month = static_cast<int>(d[4] * 10 + d[5]);
-    const int day = static_cast<int>(d[6] * 10 + d[7]);
-    const int hour = static_cast<int>(d[8] * 10 + d[9]);
-    const int minute = static_cast<int>(d[10] * 10 + d[11]);
-    const int second = static_cast<int>(d[12] * 10 + d[13]);
+    const int year = static_cast<int>(century * 100 + year_in_century);
+    // A pair that is not two digits reads 100: the range checks below refuse it.
+    const int month = static_cast<int>(two(5)), day = static_cast<int>(two(8));
+    const int hour = static_cast<int>(two(11)), minute = static_cast<int>(two(14));
+    const int second = static_cast<int>(two(17));
     if (year < 1 || month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) ||
         hour > 23 || minute > 59 || second > 59)
         return std::nullopt;
@@ -110,13 +108,16 @@ std::optional<std::int64_t> parse_floating_timestamp(std::string_view t) {
     if (t.size() > 19) {
         if (t[19] != '.' || t.size() == 20 || t.size() > 26)
             return std::nullopt;
-        std::int64_t scale = 100000;
-        for (std::size_t i = 20; i < t.size(); ++i, scale /= 10) {
-            char c = t[i];
-            if (c < '0' || c > '9')
+        // Microseconds per unit of a fraction of 1 to 6 digits.
+        static constexpr std::int64_t kMicrosPerUnit[7] = {0, 100000, 10000, 1000, 100, 10, 1};
+        std::int64_t fraction = 0;
+        for (std::size_t i = 20; i < t.size(); ++i) {
+            const unsigned d = digit_at(s, i);
+            if (d > 9)
                 return std::nullopt;
-            micros += (c - '0') * scale;
+            fraction = fraction * 10 + d;
         }
+        micros = fraction * kMicrosPerUnit[t.size() - 20];
     }
     std::int64_t days = days_from_civil(year, month, day) - kPostgresEpochDays;
     return days * kMicrosPerDay + ((hour * 60LL + minute) * 60 + second) * 1000000LL + micros;

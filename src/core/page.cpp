@@ -39,8 +39,7 @@ void Page::append(const RowView &row) {
     char *out = first;
     for (std::size_t slot = 0; slot < slots_; ++slot) {
         const FieldValue v = slot < given ? row[slot] : FieldValue{};
-        if (!v.text.empty())
-            std::memcpy(out, v.text.data(), v.text.size());
+        copy_bytes(out, v.text.data(), v.text.size());
         out += v.text.size();
         *out++ = '\0';
         bound[slot] = static_cast<std::uint32_t>(start + std::size_t(out - first));

@@ -124,14 +124,8 @@ RowConverter::RowConverter(TupleDesc desc, const std::vector<int> &columns,
         c.input = input_function_for(type, context, &c.ioparam);
         columns_.push_back(std::move(c));
     }
-    std::size_t n = columns_.size();
-    texts_.resize(n);
-    divisor_texts_.resize(n);
-    lengths_.resize(n);
-    ready_.resize(n);
-    is_ready_.resize(n);
-    points_.resize(n);
-    scratch_.resize(n);
+    prepared_.resize(columns_.size());
+    scratch_.resize(columns_.size());
 }
 
 RowConverter::InvalidValueText
@@ -276,114 +270,127 @@ void RowConverter::convert(const Page &page, std::size_t row, Datum *values, boo
     return false;
 }
 
-inline void RowConverter::prepare_text(std::size_t i, const Page &page, std::size_t row,
-                                       ValueKind kind, std::string_view text) {
+inline void RowConverter::prepare_text(std::size_t i, ValueKind kind, std::string_view text) {
+    Prepared &v = prepared_[i];
     switch (columns_[i].form) {
     case TextForm::Json:
-        texts_[i] = json_text_for(kind, text, scratch_[i]);
-        lengths_[i] = scratch_[i].size();
+        v.text = json_text_for(kind, text, scratch_[i]);
+        v.length = scratch_[i].size();
         break;
     case TextForm::Point:
-        texts_[i] = point_text_for(kind, text, scratch_[i]);
-        lengths_[i] = scratch_[i].size();
+        v.text = point_text_for(kind, text, scratch_[i]);
+        v.length = scratch_[i].size();
         break;
     case TextForm::AsIs:
-        texts_[i] = page.c_str(row, columns_[i].item);
-        lengths_[i] = text.size();
+        v.text = text.data(); // a page's values are NUL-terminated
+        v.length = text.size();
         break;
     }
 }
 
 void RowConverter::prepare_values(const Page &page, std::size_t row, const std::string &relname,
                                   std::size_t value_slots, std::uint64_t row_number) {
+    // Locals, not members, in the loop: a store through char or bool may alias anything, and
+    // would make the compiler load the members again for every value.
     const std::size_t n = columns_.size();
+    const Column *const columns = columns_.data();
+    Prepared *const prepared = prepared_.data();
+    std::size_t text_bytes = 0;
     for (std::size_t i = 0; i < n; ++i) {
-        const Column &c = columns_[i];
-        texts_[i] = nullptr;
-        is_ready_[i] = false;
-        ValueKind kind = page.kind(row, c.item);
+        const Column &c = columns[i];
+        Prepared &v = prepared[i];
+        v.text = nullptr;
+        v.is_ready = false;
+        const ValueKind kind = page.kind(row, c.item);
         if (kind == ValueKind::Null)
             continue;
         if (c.divisor >= 0) {
             // sum / count; no rows (count 0 or absent) is NULL, as avg over nothing.
             if (page.kind(row, c.divisor) != ValueKind::Null && page.text(row, c.divisor) != "0") {
-                texts_[i] = page.c_str(row, c.item);
-                divisor_texts_[i] = page.c_str(row, c.divisor);
+                v.text = page.c_str(row, c.item);
+                v.divisor_text = page.c_str(row, c.divisor);
             }
             continue;
         }
-        std::string_view text = page.text(row, c.item);
+        const std::string_view text = page.text(row, c.item);
+        if (c.fast == Fast::Text) {
+            v.text = text.data(); // NUL-terminated in the page
+            v.length = text.size();
+            // The row's text Datums share one allocation (build_datums), int-aligned each.
+            text_bytes += INTALIGN(VARHDRSZ + text.size());
+            continue;
+        }
         if (c.fast == Fast::JsonbPoint && kind == ValueKind::Object) {
             if (auto point = parse_compact_geojson_point(text)) {
-                points_[i] = *point;
-                is_ready_[i] = true;
+                v.point = *point;
+                v.is_ready = true;
                 continue;
             }
-        } else if (read_fast(c.fast, text, ready_[i])) {
-            is_ready_[i] = true;
+        } else if (read_fast(c.fast, text, v.ready)) {
+            v.is_ready = true;
             continue;
         }
         if (c.form != TextForm::Point) {
-            prepare_text(i, page, row, kind, text);
+            prepare_text(i, kind, text);
             continue;
         }
         try {
-            prepare_text(i, page, row, kind, text);
+            prepare_text(i, kind, text);
         } catch (const Error &error) {
             raise_point_error(error, page, row, relname,
                               describe_row_position(page, row, value_slots, row_number), i);
         }
     }
+    text_bytes_ = text_bytes;
 }
 
 void RowConverter::build_datums(Datum *values, bool *nulls, MemoryContext target) {
-    const std::size_t n = columns_.size();
     std::fill(nulls, nulls + natts_, true);
-    // The row's text Datums share one allocation, as the values of a deformed heap tuple share
-    // its memory: one palloc per row instead of one per text value (about ten in the crimes
-    // dataset). Each is int-aligned, as a varlena is in a tuple. A row's values are at most
-    // 256 MB (DecodeLimits), far below palloc's 1 GB.
-    std::size_t text_bytes = 0;
-    for (std::size_t i = 0; i < n; ++i)
-        if (columns_[i].fast == Fast::Text && !is_ready_[i] && texts_[i] && columns_[i].divisor < 0)
-            text_bytes += INTALIGN(VARHDRSZ + lengths_[i]);
     pg::call([&] {
         MemoryContext old = MemoryContextSwitchTo(target);
-        char *text_space = text_bytes > 0 ? static_cast<char *>(palloc(text_bytes)) : nullptr;
+        // The row's text Datums share one allocation, as the values of a deformed heap tuple
+        // share its memory: one palloc per row instead of one per text value (about ten in the
+        // crimes dataset). A row's values are at most 256 MB (DecodeLimits), far below
+        // palloc's 1 GB.
+        char *text_space = text_bytes_ > 0 ? static_cast<char *>(palloc(text_bytes_)) : nullptr;
+        const std::size_t n = columns_.size();
+        const Column *const columns = columns_.data();
+        const Prepared *const prepared = prepared_.data();
         for (std::size_t i = 0; i < n; ++i) {
-            const Column &c = columns_[i];
+            const Column &c = columns[i];
+            const Prepared &v = prepared[i];
             converting_ = static_cast<int>(i);
-            if (is_ready_[i] && c.fast == Fast::NumericInteger) {
-                // The same numeric as numeric_in gives for the digits (scale 0).
-                values[c.column] = NumericGetDatum(int64_to_numeric(DatumGetInt64(ready_[i])));
-            } else if (is_ready_[i] && c.fast == Fast::JsonbPoint) {
-                values[c.column] = geojson_point_jsonb(points_[i]);
-            } else if (is_ready_[i]) {
-                values[c.column] = ready_[i];
-            } else if (!texts_[i]) {
+            if (v.is_ready) {
+                if (c.fast == Fast::NumericInteger) // the numeric numeric_in gives (scale 0)
+                    values[c.column] = NumericGetDatum(int64_to_numeric(DatumGetInt64(v.ready)));
+                else if (c.fast == Fast::JsonbPoint)
+                    values[c.column] = geojson_point_jsonb(v.point);
+                else
+                    values[c.column] = v.ready;
+            } else if (!v.text) {
                 // A NULL goes through a domain's input function too, as COPY does: it checks
                 // the domain's NOT NULL (and its CHECKs).
                 if (c.is_domain)
                     InputFunctionCall(c.input, nullptr, c.ioparam, c.typmod);
                 continue;
             } else if (c.divisor >= 0) {
-                Datum sum = DirectFunctionCall3(numeric_in, CStringGetDatum(texts_[i]),
+                Datum sum = DirectFunctionCall3(numeric_in, CStringGetDatum(v.text),
                                                 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
-                Datum count = DirectFunctionCall3(numeric_in, CStringGetDatum(divisor_texts_[i]),
+                Datum count = DirectFunctionCall3(numeric_in, CStringGetDatum(v.divisor_text),
                                                   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
                 values[c.column] = DirectFunctionCall2(numeric_div, sum, count);
             } else if (c.fast == Fast::Text) {
                 text *value = reinterpret_cast<text *>(text_space);
-                SET_VARSIZE(value, VARHDRSZ + lengths_[i]);
-                memcpy(VARDATA(value), texts_[i], lengths_[i]);
-                text_space += INTALIGN(VARHDRSZ + lengths_[i]);
+                SET_VARSIZE(value, VARHDRSZ + v.length);
+                memcpy(VARDATA(value), v.text, v.length);
+                text_space += INTALIGN(VARHDRSZ + v.length);
                 values[c.column] = PointerGetDatum(value);
             } else {
                 // The portal speaks UTF-8; a database in another encoding gets converted
                 // text (an error names the character that has no equivalent).
-                char *input = const_cast<char *>(texts_[i]);
+                char *input = const_cast<char *>(v.text);
                 if (!server_is_utf8_)
-                    input = pg_any_to_server(input, static_cast<int>(lengths_[i]), PG_UTF8);
+                    input = pg_any_to_server(input, static_cast<int>(v.length), PG_UTF8);
                 values[c.column] = InputFunctionCall(c.input, input, c.ioparam, c.typmod);
             }
             nulls[c.column] = false;

@@ -39,18 +39,17 @@ class RowConverter {
                  std::uint64_t row_number = 0);
 
   private:
-    // The pure C++ half of convert: each value through its fast path into ready_, or into the
-    // text its input function will read (texts_, lengths_). The other arguments as convert's,
-    // for a location's error.
+    // The pure C++ half of convert: each value through its fast path into prepared_[i].ready, or
+    // into the text its input function will read (.text, .length). The other arguments as
+    // convert's, for a location's error.
     void prepare_values(const Page &page, std::size_t row, const std::string &relname,
                         std::size_t value_slots, std::uint64_t row_number);
     // The Postgres half, under one guard for the whole row: the Datums, in `target`. Throws
     // PgError, with converting_ naming the column.
     void build_datums(Datum *values, bool *nulls, MemoryContext target);
-    // The text value i's input function reads (texts_[i], lengths_[i]), in its column's form. A
-    // location a point column cannot read raises socrata::Error.
-    void prepare_text(std::size_t i, const Page &page, std::size_t row, ValueKind kind,
-                      std::string_view text);
+    // The text value i's input function reads (prepared_[i].text, .length), in its column's
+    // form. A location a point column cannot read raises socrata::Error.
+    void prepare_text(std::size_t i, ValueKind kind, std::string_view text);
 
     enum class Fast {
         None,
@@ -112,14 +111,18 @@ class RowConverter {
     bool server_is_utf8_ = true;
     std::string secret_;
 
-    // Per-row scratch, reused: C strings for the input functions, or a ready Datum.
-    std::vector<const char *> texts_;
-    std::vector<const char *> divisor_texts_;
-    std::vector<std::size_t> lengths_;
-    std::vector<Datum> ready_;
-    std::vector<unsigned char> is_ready_; // not vector<bool>: no bit twiddling per value
-    std::vector<std::array<ScaledDecimal, 2>> points_; // a ready JsonbPoint's coordinates
-    std::vector<std::string> scratch_;
+    // Per-row scratch, one per column, reused: what prepare_values found for build_datums.
+    struct Prepared {
+        bool is_ready = false;              // `ready` (or `point`) holds the value
+        Datum ready = 0;                    // a fast path's Datum (NumericInteger: the int64)
+        const char *text = nullptr;         // else the C string for the input function; null: NULL
+        std::size_t length = 0;             // its length
+        const char *divisor_text = nullptr; // a pushed-down avg's count
+        std::array<ScaledDecimal, 2> point; // a ready JsonbPoint's coordinates
+    };
+    std::vector<Prepared> prepared_;
+    std::vector<std::string> scratch_; // texts rewritten for their input function
+    std::size_t text_bytes_ = 0;       // what this row's text Datums take together
     int converting_ = -1;
 };
 

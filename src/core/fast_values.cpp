@@ -3,6 +3,7 @@
 #include "ascii_case.hpp"
 
 #include <algorithm>
+#include <cfloat>
 #include <charconv>
 #include <cstring>
 #include <cmath>
@@ -50,6 +51,10 @@ constexpr std::string_view kPointTail = "]}";
 // quotient correctly, so this is the double strtod and from_chars give, at a fraction of the
 // cost (latitude and longitude are in every crimes row). Anything else: nullopt.
 std::optional<double> exact_short_decimal(std::string_view text) {
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+    // Division in a wider type (x87) would round twice: leave it all to from_chars.
+    return std::nullopt;
+#endif
     static constexpr double kPowersOf10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                              1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
     const char *p = text.data();

@@ -23,9 +23,9 @@ class Page {
         arena_.clear();
         // bounds_ and kinds_ keep their size: a row's entries are written over, never zeroed
         // first (the per-row resize's fill was a visible share of a full-row scan's fetch).
-        if (bounds_.empty()) // moved from
+        // bounds_[0] is always 0 (append never writes it), once a moved-from page has one.
+        if (bounds_.empty())
             bounds_.push_back(0);
-        bounds_[0] = 0;
     }
 
     // Makes room for `rows` rows holding about `bytes` bytes of values, before a page is

@@ -350,9 +350,13 @@ void RowConverter::build_datums(Datum *values, bool *nulls, MemoryContext target
         MemoryContext old = MemoryContextSwitchTo(target);
         // The row's text Datums share one allocation, as the values of a deformed heap tuple
         // share its memory: one palloc per row instead of one per text value (about ten in the
-        // crimes dataset). A row's values are at most 256 MB (DecodeLimits), far below
-        // palloc's 1 GB.
-        char *text_space = text_bytes_ > 0 ? static_cast<char *>(palloc(text_bytes_)) : nullptr;
+        // crimes dataset). Huge: several columns may read the same 64 MB value (column_name),
+        // so together they can pass palloc's 1 GB where each alone would not (review
+        // helper-85).
+        char *text_space =
+            text_bytes_ > 0
+                ? static_cast<char *>(MemoryContextAllocHuge(CurrentMemoryContext, text_bytes_))
+                : nullptr;
         const std::size_t n = columns_.size();
         const Column *const columns = columns_.data();
         const Prepared *const prepared = prepared_.data();

@@ -213,7 +213,8 @@ INSERT INTO typ09.point_bytes
   SELECT location, location_json::jsonb FROM typ09.points WHERE location IS NOT NULL;
 SELECT count(*) > 1000 AS many_points, count(*) FILTER (WHERE a[1] IS DISTINCT FROM a[2]) AS differing
 FROM (SELECT tuple_data_split('typ09.point_bytes'::regclass, t_data, t_infomask, t_infomask2, t_bits) AS a
-      FROM generate_series(0, pg_relation_size('typ09.point_bytes') / 8192 - 1) AS page,
+      FROM generate_series(0, pg_relation_size('typ09.point_bytes')
+                              / current_setting('block_size')::int - 1) AS page,
            heap_page_items(get_raw_page('typ09.point_bytes', page::int))) AS tuples;
 DROP TABLE typ09.point_bytes;
 DROP EXTENSION pageinspect;

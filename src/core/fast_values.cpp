@@ -53,8 +53,9 @@ constexpr std::string_view kPointTail = "]}";
 std::optional<double> exact_short_decimal(std::string_view text) {
 #if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
     // Division in a wider type (x87) would round twice: leave it all to from_chars.
+    (void)text;
     return std::nullopt;
-#endif
+#else
     static constexpr double kPowersOf10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                              1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
     const char *p = text.data();
@@ -83,6 +84,7 @@ std::optional<double> exact_short_decimal(std::string_view text) {
         return std::nullopt;
     const double value = static_cast<double>(digits) / kPowersOf10[scale];
     return negative ? -value : value;
+#endif
 }
 
 } // namespace

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 using namespace socrata;
 
@@ -64,16 +68,27 @@ TEST(ByteScan, ScannersFindTheFirstSpecialByteWherever) {
     }
 }
 
-TEST(ByteScan, NothingPastTheEndIsLookedAt) {
-    // A special byte just past the end is not found: the scan stops at end.
+TEST(ByteScan, NothingPastTheEndIsRead) {
+    // The text ends where an unreadable page begins: a scanner that loads a byte past end
+    // (a 16- or 8-byte step taken too far) crashes this test instead of passing by luck.
+    const long page = sysconf(_SC_PAGESIZE);
+    char *pages = static_cast<char *>(
+        mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    ASSERT_NE(pages, MAP_FAILED);
+    ASSERT_EQ(mprotect(pages + page, page, PROT_NONE), 0);
     for (std::size_t length = 0; length <= 40; ++length) {
-        std::string text(length, 'x');
-        text += "\"\\\n,";
-        text.push_back('\0');
-        const char *p = text.data();
-        const char *end = p + length;
+        char *end = pages + page;
+        char *p = end - length;
+        std::memset(p, 'x', length);
         EXPECT_EQ(find_json_string_special(p, end), end) << length;
         EXPECT_EQ(find_csv_unquoted_special(p, end, ','), end) << length;
         EXPECT_EQ(find_csv_quoted_special(p, end), end) << length;
+        if (length > 0) {
+            end[-1] = '"'; // the last byte is found, from every start
+            EXPECT_EQ(find_json_string_special(p, end), end - 1) << length;
+            EXPECT_EQ(find_csv_unquoted_special(p, end, ','), end - 1) << length;
+            EXPECT_EQ(find_csv_quoted_special(p, end), end - 1) << length;
+        }
     }
+    munmap(pages, 2 * page);
 }

@@ -17,6 +17,14 @@ TEST(FastValues, FloatingTimestampsAsPostgresMicroseconds) {
     // SELECT extract(epoch FROM '2002-04-07 14:45' - timestamp '2000-01-01') * 1e6).
     EXPECT_EQ(parse_floating_timestamp("2002-04-07T14:45:00.000"), 71505900000000LL);
     EXPECT_EQ(parse_floating_timestamp("2024-02-29T12:00:00.000"), 762523200000000LL);
+    // A fraction of each length from 1 to 6 digits, in microseconds (review helper-86).
+    const std::int64_t noon = 762523200000000LL;
+    EXPECT_EQ(parse_floating_timestamp("2024-02-29T12:00:00.1"), noon + 100000);
+    EXPECT_EQ(parse_floating_timestamp("2024-02-29T12:00:00.12"), noon + 120000);
+    EXPECT_EQ(parse_floating_timestamp("2024-02-29T12:00:00.123"), noon + 123000);
+    EXPECT_EQ(parse_floating_timestamp("2024-02-29T12:00:00.1234"), noon + 123400);
+    EXPECT_EQ(parse_floating_timestamp("2024-02-29T12:00:00.12345"), noon + 123450);
+    EXPECT_EQ(parse_floating_timestamp("2024-02-29T12:00:00.123456"), noon + 123456);
 }
 
 TEST(FastValues, AnythingElseFallsBackToThePostgresParser) {
@@ -24,7 +32,8 @@ TEST(FastValues, AnythingElseFallsBackToThePostgresParser) {
          {"", "2024-02-30T00:00:00", "2023-02-29T00:00:00", "2024-13-01T00:00:00",
           "2024-01-01 00:00:00", "2024-01-01", "2024-01-01T24:00:00", "2024-01-01T00:00:00.",
           "2024-01-01T00:00:00.1234567", "2024-01-01T00:00:00Z", "0000-01-01T00:00:00",
-          "2024-1-01T00:00:00", "20a4-01-01T00:00:00", "2024-01-01T00:00:00.12x"})
+          "2024-1-01T00:00:00", "20a4-01-01T00:00:00", "2024-01-01T00:00:00.12x",
+          "2024-01-01T00:00:00.1:", "2024-01-01T00:00:00./"})
         EXPECT_FALSE(parse_floating_timestamp(t).has_value()) << t;
 }
 

@@ -78,6 +78,8 @@ class JsonRowDecoder {
     const char *scan_number(const char *p, const char *end, bool &done);
     const char *scan_literal(const char *p, const char *end, bool &done);
     void finish_literal(const char *end);
+    // The length of literal_ ("true", "false" or "null").
+    std::size_t literal_length() const noexcept { return literal_[0] == 'f' ? 5 : 4; }
     void open_container(const char *p, char type);
     void close_container(const char *p, char type);
     // Records the wanted value just read. `end` is where it ended (the byte after it, in this

@@ -225,6 +225,18 @@ void RowConverter::convert(const Page &page, std::size_t row, Datum *values, boo
     }
 }
 
+void RowConverter::convert(const Page &page, std::size_t row, TupleTableSlot *slot,
+                           MemoryContext target, const std::string &relname,
+                           std::size_t value_slots, std::uint64_t row_number) {
+    prepare_values(page, row, relname, value_slots, row_number);
+    try {
+        build_datums(slot->tts_values, slot->tts_isnull, target, slot);
+    } catch (PgError &error) {
+        raise_conversion_error(error, page, row, relname,
+                               describe_row_position(page, row, value_slots, row_number));
+    }
+}
+
 // Inlined: it runs once per value, in the scan's innermost loop.
 [[gnu::always_inline]] inline bool RowConverter::read_fast(Fast fast, std::string_view text,
                                                            Datum &out) {
@@ -344,9 +356,12 @@ void RowConverter::prepare_values(const Page &page, std::size_t row, const std::
     text_bytes_ = text_bytes;
 }
 
-void RowConverter::build_datums(Datum *values, bool *nulls, MemoryContext target) {
-    std::fill(nulls, nulls + natts_, true);
+void RowConverter::build_datums(Datum *values, bool *nulls, MemoryContext target,
+                                TupleTableSlot *slot) {
     pg::call([&] {
+        if (slot)
+            ExecClearTuple(slot);
+        std::fill(nulls, nulls + natts_, true);
         MemoryContext old = MemoryContextSwitchTo(target);
         // The row's text Datums share one allocation, as the values of a deformed heap tuple
         // share its memory: one palloc per row instead of one per text value (about ten in the
@@ -400,6 +415,8 @@ void RowConverter::build_datums(Datum *values, bool *nulls, MemoryContext target
             nulls[c.column] = false;
         }
         MemoryContextSwitchTo(old);
+        if (slot)
+            ExecStoreVirtualTuple(slot);
     });
 }
 

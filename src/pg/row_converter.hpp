@@ -37,6 +37,11 @@ class RowConverter {
     void convert(const Page &page, std::size_t row, Datum *values, bool *nulls,
                  MemoryContext target, const std::string &relname, std::size_t value_slots,
                  std::uint64_t row_number = 0);
+    // The same into a virtual tuple slot: cleared, filled and stored under the one guard that
+    // builds the Datums (a guard per call was a visible share of a scan's per-row cost).
+    void convert(const Page &page, std::size_t row, TupleTableSlot *slot, MemoryContext target,
+                 const std::string &relname, std::size_t value_slots,
+                 std::uint64_t row_number = 0);
 
   private:
     // The pure C++ half of convert: each value through its fast path into prepared_[i].ready, or
@@ -46,7 +51,10 @@ class RowConverter {
                         std::size_t value_slots, std::uint64_t row_number);
     // The Postgres half, under one guard for the whole row: the Datums, in `target`. Throws
     // PgError, with converting_ naming the column.
-    void build_datums(Datum *values, bool *nulls, MemoryContext target);
+    // With a slot (whose values and nulls are the arrays), it is cleared first and stored as a
+    // virtual tuple last.
+    void build_datums(Datum *values, bool *nulls, MemoryContext target,
+                      TupleTableSlot *slot = nullptr);
     // The text value i's input function reads (prepared_[i].text, .length), in its column's
     // form. A location a point column cannot read raises socrata::Error.
     void prepare_text(std::size_t i, ValueKind kind, std::string_view text);

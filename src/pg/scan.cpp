@@ -327,10 +327,8 @@ FetchStats ScanState::stats() const {
 
 void ScanState::fill_slot(TupleTableSlot *slot, MemoryContext row_context) {
     std::size_t row = next_row++;
-    pg::call([&] { ExecClearTuple(slot); });
-    converter->convert(page, row, slot->tts_values, slot->tts_isnull, row_context, relname,
-                       fetcher->value_slots(), ++rows_read);
-    pg::call([&] { ExecStoreVirtualTuple(slot); });
+    converter->convert(page, row, slot, row_context, relname, fetcher->value_slots(),
+                       ++rows_read);
 }
 
 // A cursor whose query fails inside a subtransaction (a savepoint, a PL/pgSQL block with an

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages the project needs, only those missing (idempotent, no TTY).
 #   scripts/install-deps.sh          build + test + demo packages (psycopg2: the pushdown fuzzer)
-#   scripts/install-deps.sh --bench  also the benchmark baselines' Python packages
+#   scripts/install-deps.sh --bench  also the benchmark baselines' Python packages and valgrind
 #   scripts/install-deps.sh --fuzz   also clang and its libFuzzer runtime (`make fuzz`)
 set -euo pipefail
 
@@ -12,7 +12,7 @@ packages=(
     libcurl4-openssl-dev nlohmann-json3-dev libgtest-dev
 )
 case "${1:-}" in
-    --bench) packages+=(python3-pandas python3-requests) ;;
+    --bench) packages+=(python3-pandas python3-requests valgrind) ;;
     --fuzz) packages+=(clang libclang-rt-14-dev) ;;
 esac
 

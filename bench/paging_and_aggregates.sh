@@ -13,15 +13,7 @@ N=${1:-100000}
 export RUN_DIR=${BENCH_PAGING_RUN_DIR:-$REPO/.run/bench-paging}
 export PGPORT=${BENCH_PAGING_PGPORT:-25434}
 export SODA_PORT=${BENCH_PAGING_SODA_PORT:-25482}
-unset PGHOST_DIR
-export PGDATABASE=chicago
-source "$REPO/scripts/env.sh"
-DATA=$REPO/bench/out/crimes-$N.csv.gz
-mkdir -p "$REPO/bench/out"
-[[ -f $DATA ]] || "$PYTHON" "$REPO/test/soda_server/generate.py" --rows "$N" --out "$DATA"
-trap '"$REPO/scripts/soda.sh" stop >/dev/null 2>&1; "$REPO/scripts/cluster.sh" stop >/dev/null 2>&1' EXIT
-"$REPO/scripts/soda.sh" start --crimes "$DATA" >/dev/null
-"$REPO/scripts/cluster.sh" start >/dev/null
+source "$REPO/bench/own_setup.sh" "$N"
 
 PAGE=10000
 FIELDS='id,case_number,date,block,primary_type,description,arrest,district,year,updated_on,:id'

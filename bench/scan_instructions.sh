@@ -17,16 +17,8 @@ QUERY=${2:-SELECT count(*) FROM crime.portal_crimes c WHERE c IS NULL}
 export RUN_DIR=${BENCH_CG_RUN_DIR:-$REPO/.run/bench-cg}
 export PGPORT=${BENCH_CG_PGPORT:-25435}
 export SODA_PORT=${BENCH_CG_SODA_PORT:-25483}
-unset PGHOST_DIR
-export PGDATABASE=chicago
-source "$REPO/scripts/env.sh"
 command -v valgrind >/dev/null || { echo "scan_instructions: valgrind is missing (scripts/install-deps.sh --bench)" >&2; exit 1; }
-DATA=$REPO/bench/out/crimes-$N.csv.gz
-mkdir -p "$REPO/bench/out"
-[[ -f $DATA ]] || "$PYTHON" "$REPO/test/soda_server/generate.py" --rows "$N" --out "$DATA"
-trap '"$REPO/scripts/soda.sh" stop >/dev/null 2>&1; "$REPO/scripts/cluster.sh" stop >/dev/null 2>&1' EXIT
-"$REPO/scripts/soda.sh" start --crimes "$DATA" >/dev/null
-"$REPO/scripts/cluster.sh" start >/dev/null
+source "$REPO/bench/own_setup.sh" "$N"
 psql -qX -v ON_ERROR_STOP=1 -c "CREATE EXTENSION chicago_crime CASCADE" \
     -c "ALTER SERVER chicago_data_portal OPTIONS (SET base_url '$SODA_URL', ADD page_size '10000', ADD use_gzip 'false')" \
     >/dev/null 2>&1

@@ -46,10 +46,50 @@ constexpr std::size_t kMaxDecimalDigits = 15;
 constexpr std::string_view kPointHead = R"({"type":"Point","coordinates":[)";
 constexpr std::string_view kPointTail = "]}";
 
-// Clinger's fast path: a decimal "[-]digits[.digits]" of at most 15 digits is digits / 10^scale
-// with both an exact double (below 2^53 and 10^22), and one IEEE division rounds the exact
-// quotient correctly, so this is the double strtod and from_chars give, at a fraction of the
-// cost (latitude and longitude are in every crimes row). Anything else: nullopt.
+// A decimal "[-]digits[.digits]" of at most kMaxDecimalDigits digits in all, read in one pass:
+// its digits as an integer and how many stand before and after the point. A point needs digits
+// on both sides. Anything else: nullopt.
+struct ShortDecimal {
+    std::int64_t digits = 0;
+    std::size_t int_digits = 0;
+    std::size_t frac_digits = 0;
+    bool negative = false;
+    bool leading_zero = false; // more than one integer digit, the first a zero ("01")
+};
+
+std::optional<ShortDecimal> read_short_decimal(std::string_view text) {
+    const char *p = text.data();
+    const char *const end = p + text.size();
+    ShortDecimal d;
+    d.negative = p != end && *p == '-';
+    if (d.negative)
+        ++p;
+    if (end - p > static_cast<std::ptrdiff_t>(kMaxDecimalDigits) + 1) // digits and a point
+        return std::nullopt;
+    const char *const int_start = p;
+    for (; p != end && digit_at(p, 0) <= 9; ++p)
+        d.digits = d.digits * 10 + digit_at(p, 0);
+    d.int_digits = std::size_t(p - int_start);
+    if (d.int_digits == 0)
+        return std::nullopt;
+    d.leading_zero = d.int_digits > 1 && *int_start == '0';
+    if (p != end && *p == '.') {
+        const char *const frac_start = ++p;
+        for (; p != end && digit_at(p, 0) <= 9; ++p)
+            d.digits = d.digits * 10 + digit_at(p, 0);
+        d.frac_digits = std::size_t(p - frac_start);
+        if (d.frac_digits == 0)
+            return std::nullopt;
+    }
+    if (p != end || d.int_digits + d.frac_digits > kMaxDecimalDigits)
+        return std::nullopt;
+    return d;
+}
+
+// Clinger's fast path: a short decimal is digits / 10^scale with both an exact double (below
+// 2^53 and 10^22), and one IEEE division rounds the exact quotient correctly, so this is the
+// double strtod and from_chars give, at a fraction of the cost (latitude and longitude are in
+// every crimes row). Anything else: nullopt.
 std::optional<double> exact_short_decimal(std::string_view text) {
 #if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
     // Division in a wider type (x87) would round twice: leave it all to from_chars.
@@ -58,32 +98,11 @@ std::optional<double> exact_short_decimal(std::string_view text) {
 #else
     static constexpr double kPowersOf10[] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                              1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-    const char *p = text.data();
-    const char *const end = p + text.size();
-    const bool negative = p != end && *p == '-';
-    if (negative)
-        ++p;
-    if (end - p > static_cast<std::ptrdiff_t>(kMaxDecimalDigits) + 1) // digits and a point
+    const auto d = read_short_decimal(text);
+    if (!d)
         return std::nullopt;
-    std::uint64_t digits = 0;
-    const char *const int_start = p;
-    for (; p != end && digit_at(p, 0) <= 9; ++p)
-        digits = digits * 10 + digit_at(p, 0);
-    std::size_t count = std::size_t(p - int_start);
-    std::size_t scale = 0;
-    if (p != end && *p == '.') {
-        const char *const frac_start = ++p;
-        for (; p != end && digit_at(p, 0) <= 9; ++p)
-            digits = digits * 10 + digit_at(p, 0);
-        scale = std::size_t(p - frac_start);
-        if (scale == 0)
-            return std::nullopt;
-        count += scale;
-    }
-    if (p != end || count == scale || count > kMaxDecimalDigits)
-        return std::nullopt;
-    const double value = static_cast<double>(digits) / kPowersOf10[scale];
-    return negative ? -value : value;
+    const double value = static_cast<double>(d->digits) / kPowersOf10[d->frac_digits];
+    return d->negative ? -value : value;
 #endif
 }
 
@@ -208,35 +227,13 @@ std::optional<bool> parse_checkbox(std::string_view text) {
 std::optional<ScaledDecimal> parse_plain_decimal(std::string_view text) {
     // One pass, reading digits as it checks them (four calls per row of a crimes scan: the
     // JSON decoder checks each point, the converter reads it).
-    const char *p = text.data();
-    const char *const end = p + text.size();
-    const bool negative = p != end && *p == '-';
-    if (negative)
-        ++p;
-    if (end - p > static_cast<std::ptrdiff_t>(kMaxDecimalDigits) + 1) // digits and a point
+    const auto d = read_short_decimal(text);
+    // JSON allows no leading zero ("01" is invalid JSON).
+    if (!d || d->leading_zero)
         return std::nullopt;
-    std::int64_t digits = 0;
-    const char *const int_start = p;
-    for (; p != end && digit_at(p, 0) <= 9; ++p)
-        digits = digits * 10 + digit_at(p, 0);
-    const std::size_t int_digits = std::size_t(p - int_start);
-    // JSON allows no empty integer part and no leading zero ("01" is invalid JSON).
-    if (int_digits == 0 || (int_digits > 1 && *int_start == '0'))
+    if (d->negative && d->digits == 0)
         return std::nullopt;
-    std::size_t frac_digits = 0;
-    if (p != end && *p == '.') {
-        const char *const frac_start = ++p;
-        for (; p != end && digit_at(p, 0) <= 9; ++p)
-            digits = digits * 10 + digit_at(p, 0);
-        frac_digits = std::size_t(p - frac_start);
-        if (frac_digits == 0)
-            return std::nullopt;
-    }
-    if (p != end || int_digits + frac_digits > kMaxDecimalDigits)
-        return std::nullopt;
-    if (negative && digits == 0)
-        return std::nullopt;
-    return ScaledDecimal{negative ? -digits : digits, static_cast<int>(frac_digits)};
+    return ScaledDecimal{d->negative ? -d->digits : d->digits, static_cast<int>(d->frac_digits)};
 }
 
 std::optional<std::array<ScaledDecimal, 2>> parse_compact_geojson_point(std::string_view text) {

@@ -19,9 +19,10 @@ export PGPORT=${BENCH_CG_PGPORT:-25435}
 export SODA_PORT=${BENCH_CG_SODA_PORT:-25483}
 command -v valgrind >/dev/null || { echo "scan_instructions: valgrind is missing (scripts/install-deps.sh --bench)" >&2; exit 1; }
 source "$REPO/bench/own_setup.sh" "$N"
-psql -qX -v ON_ERROR_STOP=1 -c "CREATE EXTENSION chicago_crime CASCADE" \
+"$PG_BINDIR/psql" -qX -v ON_ERROR_STOP=1 -c "SET client_min_messages = warning" \
+    -c "CREATE EXTENSION chicago_crime CASCADE" \
     -c "ALTER SERVER chicago_data_portal OPTIONS (SET base_url '$SODA_URL', ADD page_size '10000', ADD use_gzip 'false')" \
-    >/dev/null 2>&1
+    >/dev/null
 
 as_postgres() {
     if [[ $(id -un) == postgres ]]; then "$@"; else runuser -u postgres -- "$@"; fi
@@ -32,18 +33,24 @@ OUT=$RUN_DIR/callgrind
 mkdir -p "$OUT"
 chown postgres: "$OUT" 2>/dev/null || true
 
-# -> the instructions callgrind counted for a single-user backend running $1
+# -> the instructions callgrind counted for a single-user backend running $1. A backend that
+# fails (its exit status, or an ERROR, FATAL or PANIC line) or a profile without totals stops
+# the script: a count of a failed run is no measurement (review helper-87).
+# A server message line (after the log line prefix, "... [pid] ", if any).
+FAILED='(^|\] )(ERROR|FATAL|PANIC):  '
 count() {
-    local file=$OUT/$2.out
+    local file=$OUT/$2.out log=$OUT/$2.log total
     rm -f "$file"
-    echo "$1;" | as_postgres valgrind --tool=callgrind --callgrind-out-file="$file" \
-        "$PG_BINDIR/postgres" --single -D "$RUN_DIR/pgdata" "$PGDATABASE" >"$OUT/$2.log" 2>&1
-    if grep -q "ERROR" "$OUT/$2.log"; then
-        echo "scan_instructions: the query failed:" >&2
-        grep -A3 "ERROR" "$OUT/$2.log" >&2
+    if ! echo "$1;" | as_postgres valgrind --tool=callgrind --callgrind-out-file="$file" \
+        "$PG_BINDIR/postgres" --single -D "$RUN_DIR/pgdata" "$PGDATABASE" >"$log" 2>&1 ||
+        grep -Eq "$FAILED" "$log"; then
+        echo "scan_instructions: the backend running \"$1\" failed ($log):" >&2
+        grep -E -A3 "$FAILED" "$log" >&2 || tail -5 "$log" >&2
         exit 1
     fi
-    awk '/^(summary|totals):/ { print $2; exit }' "$file"
+    total=$(awk '/^(summary|totals):/ { print $2; exit }' "$file" 2>/dev/null)
+    [[ -n $total ]] || { echo "scan_instructions: no totals in $file" >&2; exit 1; }
+    echo "$total"
 }
 scan=$(count "$QUERY" scan)
 idle=$(count "SELECT 1" idle)

@@ -5,7 +5,7 @@ REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 export RUN_DIR=${RUN_DIR:-$REPO_ROOT/.run}
 # Ports below 32768, outside Linux's ephemeral range (32768-60999): a port in that range can be
 # held by any client connection's source port, and the SODA server once failed to start on
-# 55480 with "Address already in use". The bench uses 25433/25481 and 25434/25482.
+# 55480 with "Address already in use". The bench uses 25433/25481, 25434/25482 and 25435/25483.
 export PGPORT=${PGPORT:-25432}
 export PGHOST=${PGHOST_DIR:-$RUN_DIR/sock}
 export PGUSER=postgres

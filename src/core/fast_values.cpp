@@ -57,7 +57,9 @@ struct ShortDecimal {
     bool leading_zero = false; // more than one integer digit, the first a zero ("01")
 };
 
-std::optional<ShortDecimal> read_short_decimal(std::string_view text) {
+// Inlined into each caller, which then drops what it does not use.
+[[gnu::always_inline]] inline std::optional<ShortDecimal>
+read_short_decimal(std::string_view text) {
     const char *p = text.data();
     const char *const end = p + text.size();
     ShortDecimal d;

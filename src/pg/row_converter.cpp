@@ -365,13 +365,10 @@ void RowConverter::build_datums(Datum *values, bool *nulls, MemoryContext target
         MemoryContext old = MemoryContextSwitchTo(target);
         // The row's text Datums share one allocation, as the values of a deformed heap tuple
         // share its memory: one palloc per row instead of one per text value (about ten in the
-        // crimes dataset). Huge: several columns may read the same 64 MB value (column_name),
-        // so together they can pass palloc's 1 GB where each alone would not (review
-        // helper-85).
-        char *text_space =
-            text_bytes_ > 0
-                ? static_cast<char *>(MemoryContextAllocHuge(CurrentMemoryContext, text_bytes_))
-                : nullptr;
+        // crimes dataset), made at the row's first text value. Huge: several columns may read
+        // the same 64 MB value (column_name), so together they can pass palloc's 1 GB where
+        // each alone would not (review helper-85).
+        char *text_space = nullptr;
         const std::size_t n = columns_.size();
         const Column *const columns = columns_.data();
         const Prepared *const prepared = prepared_.data();
@@ -399,6 +396,9 @@ void RowConverter::build_datums(Datum *values, bool *nulls, MemoryContext target
                                                   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
                 values[c.column] = DirectFunctionCall2(numeric_div, sum, count);
             } else if (c.fast == Fast::Text) {
+                if (text_space == nullptr)
+                    text_space = static_cast<char *>(
+                        MemoryContextAllocHuge(CurrentMemoryContext, text_bytes_));
                 text *value = reinterpret_cast<text *>(text_space);
                 SET_VARSIZE(value, VARHDRSZ + v.length);
                 memcpy(VARDATA(value), v.text, v.length);

@@ -38,10 +38,12 @@ class RowConverter {
                  MemoryContext target, const std::string &relname, std::size_t value_slots,
                  std::uint64_t row_number = 0);
     // The same into a virtual tuple slot: cleared, filled and stored under the one guard that
-    // builds the Datums (a guard per call was a visible share of a scan's per-row cost).
+    // builds the Datums (a guard per call was a visible share of a scan's per-row cost). The
+    // slot is cleared only once the values are read: a value refused before that (a location
+    // a point column cannot read) leaves it holding the previous row, which the error's abort
+    // never reads (review helper-87).
     void convert(const Page &page, std::size_t row, TupleTableSlot *slot, MemoryContext target,
-                 const std::string &relname, std::size_t value_slots,
-                 std::uint64_t row_number = 0);
+                 const std::string &relname, std::size_t value_slots, std::uint64_t row_number = 0);
 
   private:
     // The pure C++ half of convert: each value through its fast path into prepared_[i].ready, or

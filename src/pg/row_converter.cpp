@@ -216,21 +216,23 @@ void RowConverter::raise_point_error(const Error &error, const Page &page, std::
 void RowConverter::convert(const Page &page, std::size_t row, Datum *values, bool *nulls,
                            MemoryContext target, const std::string &relname,
                            std::size_t value_slots, std::uint64_t row_number) {
-    prepare_values(page, row, relname, value_slots, row_number);
-    try {
-        build_datums(values, nulls, target);
-    } catch (PgError &error) {
-        raise_conversion_error(error, page, row, relname,
-                               describe_row_position(page, row, value_slots, row_number));
-    }
+    convert_row(page, row, values, nulls, nullptr, target, relname, value_slots, row_number);
 }
 
 void RowConverter::convert(const Page &page, std::size_t row, TupleTableSlot *slot,
                            MemoryContext target, const std::string &relname,
                            std::size_t value_slots, std::uint64_t row_number) {
+    convert_row(page, row, slot->tts_values, slot->tts_isnull, slot, target, relname, value_slots,
+                row_number);
+}
+
+void RowConverter::convert_row(const Page &page, std::size_t row, Datum *values, bool *nulls,
+                               TupleTableSlot *slot, MemoryContext target,
+                               const std::string &relname, std::size_t value_slots,
+                               std::uint64_t row_number) {
     prepare_values(page, row, relname, value_slots, row_number);
     try {
-        build_datums(slot->tts_values, slot->tts_isnull, target, slot);
+        build_datums(values, nulls, target, slot);
     } catch (PgError &error) {
         raise_conversion_error(error, page, row, relname,
                                describe_row_position(page, row, value_slots, row_number));

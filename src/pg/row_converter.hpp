@@ -46,17 +46,19 @@ class RowConverter {
                  const std::string &relname, std::size_t value_slots, std::uint64_t row_number = 0);
 
   private:
+    // Both convert()s: a slot, when given, is the one whose values and nulls are the arrays.
+    void convert_row(const Page &page, std::size_t row, Datum *values, bool *nulls,
+                     TupleTableSlot *slot, MemoryContext target, const std::string &relname,
+                     std::size_t value_slots, std::uint64_t row_number);
     // The pure C++ half of convert: each value through its fast path into prepared_[i].ready, or
     // into the text its input function will read (.text, .length). The other arguments as
     // convert's, for a location's error.
     void prepare_values(const Page &page, std::size_t row, const std::string &relname,
                         std::size_t value_slots, std::uint64_t row_number);
     // The Postgres half, under one guard for the whole row: the Datums, in `target`. Throws
-    // PgError, with converting_ naming the column.
-    // With a slot (whose values and nulls are the arrays), it is cleared first and stored as a
-    // virtual tuple last.
-    void build_datums(Datum *values, bool *nulls, MemoryContext target,
-                      TupleTableSlot *slot = nullptr);
+    // PgError, with converting_ naming the column. A slot, if not null, is cleared first and
+    // stored as a virtual tuple last.
+    void build_datums(Datum *values, bool *nulls, MemoryContext target, TupleTableSlot *slot);
     // The text value i's input function reads (prepared_[i].text, .length), in its column's
     // form. A location a point column cannot read raises socrata::Error.
     void prepare_text(std::size_t i, ValueKind kind, std::string_view text);

@@ -38,21 +38,3 @@ TEST(FieldSlotMap, NoFieldsWanted) {
     EXPECT_EQ(map.find("id", 2), FieldSlotMap::kNotWanted);
     EXPECT_EQ(map.slot_count(), 0u);
 }
-
-TEST(SameBytes, FindsADifferenceAtEveryPositionOfEveryLength) {
-    // Word loads with an overlapping last one: each length class (under 4, 4 to 7, 8 and up)
-    // must see a difference wherever it is.
-    const std::string base = "abcdefghijklmnopqrstuvwxyz0123456789";
-    for (std::size_t n = 0; n <= 24; ++n) {
-        EXPECT_TRUE(same_bytes(base.data(), std::string(base).data(), n)) << n;
-        for (std::size_t at = 0; at < n; ++at) {
-            std::string other = base;
-            other[at] = '#';
-            EXPECT_FALSE(same_bytes(base.data(), other.data(), n)) << n << " " << at;
-        }
-        // A difference just past the n bytes does not count.
-        std::string longer = base;
-        longer[n] = '#';
-        EXPECT_TRUE(same_bytes(base.data(), longer.data(), n)) << n;
-    }
-}

@@ -754,6 +754,8 @@ void JsonRowDecoder::end_field_value(ValueKind kind, const char *end) {
     r.kind = kind;
     r.offset = value_start_;
     r.length = row_buf_.size() - value_start_;
+    // Terminated in the row buffer, so the row goes into a Page as one block (RowView::block).
+    row_buf_.push_back('\0');
     if (row_buf_.size() > limits_.max_row_bytes)
         fail_too_large(end, "row", limits_.max_row_bytes);
 }
@@ -767,7 +769,8 @@ void JsonRowDecoder::emit_row() {
                                    ? std::string_view()
                                    : std::string_view(base + r.offset, r.length);
     }
-    const RowView row(slot_values_.data(), slot_values_.size(), rows_, row_offset_);
+    const RowView row(slot_values_.data(), slot_values_.size(), rows_, row_offset_,
+                      row_buf_.view());
     ++rows_;
     cur_field_ = FieldSlotMap::kNotWanted;
     on_row_(row);

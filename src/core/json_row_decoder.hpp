@@ -112,8 +112,8 @@ class JsonRowDecoder {
     std::vector<char> stack_; // 'a' or 'o' per open container; size() is the depth
 
     // Current row.
-    ByteBuffer row_buf_;
-    std::vector<FieldRef> refs_;          // per distinct field
+    ByteBuffer row_buf_;         // the wanted values, each followed by a NUL (RowView::block)
+    std::vector<FieldRef> refs_; // per distinct field
     std::vector<FieldValue> slot_values_; // per output slot, rebuilt at each row end
     int cur_field_ = FieldSlotMap::kNotWanted;
     // Key guessing (begin_key): next_key_[k + 2] is the field whose key followed field k's key

@@ -21,11 +21,9 @@ class Page {
         slots_ = slots;
         rows_ = 0;
         arena_.clear();
-        // bounds_ and kinds_ keep their size: a row's entries are written over, never zeroed
+        arena_.push_back('\0'); // what every null value's c_str() points at
+        // spans_ and kinds_ keep their size: a row's entries are written over, never zeroed
         // first (the per-row resize's fill was a visible share of a full-row scan's fetch).
-        // bounds_[0] is always 0 (append never writes it), once a moved-from page has one.
-        if (bounds_.empty())
-            bounds_.push_back(0);
     }
 
     // Makes room for `rows` rows holding about `bytes` bytes of values, before a page is
@@ -36,7 +34,8 @@ class Page {
     void reserve(std::size_t rows, std::size_t bytes);
     static constexpr std::size_t kMaxReserveBytes = 32u << 20;
 
-    // Copies a decoded row in (called from the decoder's callback).
+    // Copies a decoded row in (called from the decoder's callback): its block at once if it
+    // has one (RowView::block), else value by value.
     void append(const RowView &row);
 
     std::size_t rows() const noexcept { return rows_; }
@@ -47,27 +46,37 @@ class Page {
     }
     // NUL-terminated text of a value (empty for null).
     const char *c_str(std::size_t row, std::size_t slot) const noexcept {
-        return arena_.data() + bounds_[row * slots_ + slot];
+        return arena_.data() + spans_[row * slots_ + slot].offset;
     }
     std::string_view text(std::size_t row, std::size_t slot) const noexcept {
-        std::size_t value = row * slots_ + slot;
-        return {arena_.data() + bounds_[value], bounds_[value + 1] - bounds_[value] - 1};
+        const Span &span = spans_[row * slots_ + slot];
+        return {arena_.data() + span.offset, span.length};
     }
 
     // Bytes held, for memory accounting.
     std::size_t capacity_bytes() const noexcept {
-        return arena_.capacity() + bounds_.capacity() * sizeof(std::uint32_t) + kinds_.capacity();
+        return arena_.capacity() + spans_.capacity() * sizeof(Span) + kinds_.capacity();
     }
 
   private:
+    // Where a value's text lies in arena_ (a NUL follows it there).
+    struct Span {
+        std::uint32_t offset;
+        std::uint32_t length;
+    };
+    // Makes room for one more row's spans and kinds; returns the index of its first value.
+    std::size_t add_row_entries();
+    // Throws if a page's values would pass the 4 GB that 32-bit offsets reach.
+    void check_arena_size(std::size_t bytes) const;
+
     std::size_t slots_ = 0;
     std::size_t rows_ = 0;
     ByteBuffer arena_;
-    // Five bytes per value besides its text, where an offset, a length and a kind took twelve:
-    // at 10,000 rows of 20 values that is 1.4 MB less per page, and a scan holds two pages.
-    // Value i starts at bounds_[i] and its NUL ends just before bounds_[i + 1]. Only the first
-    // rows_ * slots_ (+ 1) entries are the page's; the rest are left from earlier pages.
-    std::vector<std::uint32_t> bounds_{0};
+    // Nine bytes per value besides its text. Values need not lie in slot order in arena_ (a
+    // row's block keeps the order its fields came in), so each has its offset and length.
+    // Only the first rows_ * slots_ entries are the page's; the rest are left from earlier
+    // pages.
+    std::vector<Span> spans_;
     std::vector<ValueKind> kinds_;
 };
 

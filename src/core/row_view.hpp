@@ -28,8 +28,9 @@ struct FieldValue {
 class RowView {
   public:
     RowView(const FieldValue *values, std::size_t count, std::uint64_t row_index,
-            std::uint64_t byte_offset) noexcept
-        : values_(values), count_(count), row_index_(row_index), byte_offset_(byte_offset) {}
+            std::uint64_t byte_offset, std::string_view block = {}) noexcept
+        : values_(values), count_(count), row_index_(row_index), byte_offset_(byte_offset),
+          block_(block) {}
 
     std::size_t size() const noexcept { return count_; }
     const FieldValue &operator[](std::size_t slot) const noexcept { return values_[slot]; }
@@ -37,12 +38,18 @@ class RowView {
     std::uint64_t row_index() const noexcept { return row_index_; }
     // Offset of the row's first byte in the response body, for error messages.
     std::uint64_t byte_offset() const noexcept { return byte_offset_; }
+    // Empty, or bytes that hold every non-null value's text, each followed by a NUL inside
+    // them: a Page then copies the row's values at once and points into the copy, where it
+    // would otherwise copy and terminate each value in turn (the JSON decoder's row buffer is
+    // laid out so; docs/benchmark.md, "Session 45").
+    std::string_view block() const noexcept { return block_; }
 
   private:
     const FieldValue *values_;
     std::size_t count_;
     std::uint64_t row_index_;
     std::uint64_t byte_offset_;
+    std::string_view block_;
 };
 
 using RowCallback = std::function<void(const RowView &)>;

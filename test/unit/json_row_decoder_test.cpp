@@ -453,6 +453,39 @@ TEST(JsonRowDecoder, KeysInAnotherOrderOrLookingAlikeAreMatchedExactly) {
         EXPECT_EQ(decode_random_chunks(body, fields, seed), expected) << seed;
 }
 
+TEST(JsonRowDecoder, EachRowComesWithABlockHoldingItsTerminatedValues) {
+    // RowView::block's promise, which Page::append relies on to copy a row at once: every
+    // non-null value lies inside the block and is followed by a NUL there. Checked for every
+    // kind of value, escapes, a captured object, a duplicate key, and every chunk size.
+    const std::string body =
+        R"([{"ward":"42","id":"1","date":"2020-01-01T00:00:00.000","arrest":true,)"
+        R"("beat":"a\"b\u00e9","location":{"type":"Point","coordinates":[1,2]}},)"
+        R"({"id":"2","id":"3","beat":"","ward":null,"arrest":false,"location":[1,{"a":"x"}]},)"
+        R"({"unwanted":"x"}])";
+    for (std::size_t chunk = 1; chunk <= body.size(); ++chunk) {
+        std::size_t rows = 0, values = 0;
+        JsonRowDecoder decoder(kCrimeFields, [&](const RowView &row) {
+            const std::string_view block = row.block();
+            for (std::size_t slot = 0; slot < row.size(); ++slot) {
+                const FieldValue &v = row[slot];
+                if (v.is_null())
+                    continue;
+                ++values;
+                ASSERT_GE(v.text.data(), block.data()) << "slot " << slot;
+                ASSERT_LT(v.text.data() + v.text.size(), block.data() + block.size())
+                    << "slot " << slot;
+                ASSERT_EQ(v.text.data()[v.text.size()], '\0') << "slot " << slot;
+            }
+            ++rows;
+        });
+        for (std::size_t at = 0; at < body.size(); at += chunk)
+            decoder.feed(body.data() + at, std::min(chunk, body.size() - at));
+        decoder.finish();
+        ASSERT_EQ(rows, 3u);
+        ASSERT_EQ(values, 7u + 5u) << "chunk size " << chunk;
+    }
+}
+
 TEST(JsonRowDecoder, CompactPointsAreTakenWholeAsTheSlowPathWouldCaptureThem) {
     // A point in the portal's compact form, whole in the chunk, is copied at once (begin_value);
     // split across chunks it goes byte by byte. Both give the same text and kind, and only the

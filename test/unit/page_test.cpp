@@ -135,18 +135,58 @@ TEST(Page, ReserveIsCapped) {
     EXPECT_GE(page.capacity_bytes(), Page::kMaxReserveBytes);
 }
 
-TEST(Page, HoldsFiveBytesPerValueBesidesItsText) {
+TEST(Page, HoldsNineBytesPerValueBesidesItsText) {
     // A 10,000-row page of the sync's columns holds about 200,000 values: what each costs
-    // beyond its text is most of a page's memory (an offset, a length and a kind took 12 bytes).
+    // beyond its text is most of a page's memory (an 8-byte offset and length and a kind took
+    // 17 bytes).
     Page page;
     page.reset(2);
-    page.reserve(1000, 1000 * (3 + 2));
+    page.reserve(1000, 1000 * (3 + 2) + 1);
     for (int i = 0; i < 1000; ++i)
         append_row(page, {{ValueKind::String, "ab"}, {ValueKind::Number, "7"}});
-    // 1,000 rows of "ab\0" and "7\0", plus 5 bytes per value (one more offset for the end).
-    EXPECT_LE(page.capacity_bytes(), 1000u * (3 + 2) + 2000u * 5 + 4 + 64);
+    // 1,000 rows of "ab\0" and "7\0" and the page's leading NUL, plus 9 bytes per value.
+    EXPECT_LE(page.capacity_bytes(), 1000u * (3 + 2) + 1 + 2000u * 9 + 64);
     EXPECT_EQ(page.text(999, 0), "ab");
     EXPECT_EQ(page.text(999, 1), "7");
+}
+
+TEST(Page, ARowsBlockIsCopiedWholeWithItsValuesInAnyOrder) {
+    // The JSON decoder's row buffer: values in the order their keys came, each followed by a
+    // NUL, a duplicate key's overwritten value left in it. Slots point anywhere inside.
+    const std::string block("1969\0THEFT\0\0old\0true\0", 21);
+    const char *b = block.data();
+    std::vector<FieldValue> values = {
+        {ValueKind::String, {b + 5, 5}},  // THEFT
+        {ValueKind::Null, {}},            //
+        {ValueKind::Bool, {b + 16, 4}},   // true
+        {ValueKind::Number, {b, 4}},      // 1969
+        {ValueKind::String, {b + 11, 0}}, // an empty string
+        {ValueKind::String, {b + 5, 5}},  // THEFT again: two slots of one field
+    };
+    Page page;
+    page.reset(7); // the seventh slot is not in the row: null
+    append_row(page, {{ValueKind::String, "before"}});
+    page.append(RowView(values.data(), values.size(), 0, 0, block));
+    append_row(page, {{ValueKind::String, "after"}});
+    ASSERT_EQ(page.rows(), 3u);
+    EXPECT_STREQ(page.c_str(1, 0), "THEFT");
+    EXPECT_EQ(page.text(1, 0), "THEFT");
+    EXPECT_EQ(page.kind(1, 1), ValueKind::Null);
+    EXPECT_STREQ(page.c_str(1, 1), "");
+    EXPECT_EQ(page.text(1, 1), "");
+    EXPECT_EQ(page.kind(1, 2), ValueKind::Bool);
+    EXPECT_STREQ(page.c_str(1, 2), "true");
+    EXPECT_EQ(page.text(1, 3), "1969");
+    EXPECT_EQ(page.kind(1, 4), ValueKind::String);
+    EXPECT_STREQ(page.c_str(1, 4), "");
+    EXPECT_EQ(page.text(1, 5), "THEFT");
+    EXPECT_EQ(page.kind(1, 6), ValueKind::Null);
+    EXPECT_STREQ(page.c_str(1, 6), "");
+    // The copy is the page's own: the block may be reused for the next row.
+    EXPECT_NE(page.c_str(1, 0), b + 5);
+    EXPECT_STREQ(page.c_str(0, 0), "before");
+    EXPECT_STREQ(page.c_str(2, 0), "after");
+    EXPECT_EQ(page.kind(2, 1), ValueKind::Null);
 }
 
 TEST(Page, ReusedForRowsOfAnotherWidthAndAfterAMove) {

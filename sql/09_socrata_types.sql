@@ -217,6 +217,24 @@ FROM (SELECT tuple_data_split('typ09.point_bytes'::regclass, t_data, t_infomask,
                               / current_setting('block_size')::int - 1) AS page,
            heap_page_items(get_raw_page('typ09.point_bytes', page::int))) AS tuples;
 DROP TABLE typ09.point_bytes;
+-- An integer field into a numeric column is laid out in place as well (numeric_layout.hpp):
+-- the same bytes as numeric_in's from the text, for every row (the unit tests cover zeros,
+-- trailing zero digits and the extremes, which the data has none of).
+CREATE FOREIGN TABLE typ09.integers (x numeric OPTIONS (column_name 'x_coordinate'),
+  x_text text OPTIONS (column_name 'x_coordinate'), ward numeric, ward_text text OPTIONS (column_name 'ward'))
+  SERVER typ09_srv OPTIONS (dataset 'ijzp-q8t2');
+CREATE TABLE typ09.number_bytes (built numeric, parsed numeric);
+INSERT INTO typ09.number_bytes
+  SELECT x, x_text::numeric FROM typ09.integers UNION ALL
+  SELECT ward, ward_text::numeric FROM typ09.integers;
+SELECT count(*) FILTER (WHERE a[1] IS NOT NULL) > 1000 AS many_numbers,
+       count(*) FILTER (WHERE a[1] IS DISTINCT FROM a[2]) AS differing
+FROM (SELECT tuple_data_split('typ09.number_bytes'::regclass, t_data, t_infomask, t_infomask2, t_bits) AS a
+      FROM generate_series(0, pg_relation_size('typ09.number_bytes')
+                              / current_setting('block_size')::int - 1) AS page,
+           heap_page_items(get_raw_page('typ09.number_bytes', page::int))) AS tuples;
+DROP TABLE typ09.number_bytes;
+DROP FOREIGN TABLE typ09.integers;
 DROP EXTENSION pageinspect;
 CREATE FOREIGN TABLE typ09.spots (label text, spot jsonb,
   spot_json json OPTIONS (column_name 'spot'))

@@ -2,6 +2,7 @@
 
 #include "database_encoding.hpp"
 #include "fast_values.hpp"
+#include "numeric_layout.hpp"
 #include "redact.hpp"
 #include "text_snippet.hpp"
 #include "value_text.hpp"
@@ -40,16 +41,27 @@ FmgrInfo *input_function_for(Oid type, MemoryContext context, Oid *ioparam) {
 //   JEntry  x, numeric          its end offset; JEntry  y, numeric   length with its padding
 //   x's varlena, padding to 4 bytes, y's varlena
 Datum geojson_point_jsonb(const std::array<ScaledDecimal, 2> &coordinates) {
-    const Numeric x = int64_div_fast_to_numeric(coordinates[0].digits, coordinates[0].scale);
-    const Numeric y = int64_div_fast_to_numeric(coordinates[1].digits, coordinates[1].scale);
+    // Each coordinate's numeric laid out in place (numeric_layout.hpp), or built by numeric.c
+    // if its short format cannot hold it.
+    NumericLayout layouts[2];
+    Numeric built[2] = {nullptr, nullptr};
+    uint32 sizes[2];
+    for (int i = 0; i < 2; ++i) {
+        if (numeric_layout(coordinates[i].digits, coordinates[i].scale, layouts[i])) {
+            sizes[i] = VARHDRSZ + layouts[i].bytes();
+        } else {
+            built[i] = int64_div_fast_to_numeric(coordinates[i].digits, coordinates[i].scale);
+            sizes[i] = VARSIZE_ANY(built[i]);
+        }
+    }
     constexpr uint32 kArrayAt = VARHDRSZ + 5 * sizeof(uint32) + 4 + 11 + 5; // 44
     constexpr uint32 kNumbersAt = kArrayAt + 3 * sizeof(uint32);            // 56
     static_assert(kArrayAt == 44 && kArrayAt % 4 == 0, "the array needs no padding before it");
-    const uint32 x_size = VARSIZE_ANY(x);
-    const uint32 y_size = VARSIZE_ANY(y);
+    const uint32 x_size = sizes[0];
+    const uint32 y_size = sizes[1];
     const uint32 y_pad = INTALIGN(kNumbersAt + x_size) - (kNumbersAt + x_size);
     const uint32 total = kNumbersAt + x_size + y_pad + y_size;
-    char *out = static_cast<char *>(palloc0(total)); // zeroed: the padding
+    char *out = static_cast<char *>(palloc(total));
     auto put = [out](uint32 at, uint32 word) { memcpy(out + at, &word, sizeof word); };
     put(VARHDRSZ, 2 | JB_FOBJECT);
     put(VARHDRSZ + 4, JENTRY_HAS_OFF | JENTRY_ISSTRING | 4);
@@ -60,9 +72,28 @@ Datum geojson_point_jsonb(const std::array<ScaledDecimal, 2> &coordinates) {
     put(kArrayAt, 2 | JB_FARRAY);
     put(kArrayAt + 4, JENTRY_HAS_OFF | JENTRY_ISNUMERIC | x_size);
     put(kArrayAt + 8, JENTRY_ISNUMERIC | (y_pad + y_size));
-    memcpy(out + kNumbersAt, x, x_size);
-    memcpy(out + kNumbersAt + x_size + y_pad, y, y_size);
+    const uint32 at[2] = {kNumbersAt, kNumbersAt + x_size + y_pad};
+    memset(out + kNumbersAt + x_size, 0, y_pad);
+    for (int i = 0; i < 2; ++i) {
+        if (built[i] != nullptr) {
+            memcpy(out + at[i], built[i], sizes[i]);
+        } else {
+            SET_VARSIZE(out + at[i], sizes[i]);
+            memcpy(out + at[i] + VARHDRSZ, layouts[i].words, layouts[i].bytes());
+        }
+    }
     SET_VARSIZE(out, total);
+    return PointerGetDatum(out);
+}
+
+// The numeric numeric_in gives for an integer's digits (scale 0).
+Datum integer_numeric(int64 value) {
+    NumericLayout layout;
+    if (!numeric_layout(value, 0, layout))
+        return NumericGetDatum(int64_to_numeric(value));
+    char *out = static_cast<char *>(palloc(VARHDRSZ + layout.bytes()));
+    SET_VARSIZE(out, VARHDRSZ + layout.bytes());
+    memcpy(out + VARHDRSZ, layout.words, layout.bytes());
     return PointerGetDatum(out);
 }
 
@@ -380,7 +411,7 @@ void RowConverter::build_datums(Datum *values, bool *nulls, MemoryContext target
             converting_ = static_cast<int>(i);
             if (v.is_ready) {
                 if (c.fast == Fast::NumericInteger) // the numeric numeric_in gives (scale 0)
-                    values[c.column] = NumericGetDatum(int64_to_numeric(DatumGetInt64(v.ready)));
+                    values[c.column] = integer_numeric(DatumGetInt64(v.ready));
                 else if (c.fast == Fast::JsonbPoint)
                     values[c.column] = geojson_point_jsonb(v.point);
                 else

@@ -269,11 +269,10 @@ const char *JsonRowDecoder::begin_value(const char *p, const char *end) {
         if (c != '{')
             fail(p, "expected '{' to start row " + std::to_string(rows_ + 1));
         row_offset_ = consumed_ + std::uint64_t(p - chunk_);
-        row_buf_.clear();
-        for (FieldRef &r : refs_)
-            r.kind = ValueKind::Null;
-        cur_field_ = FieldSlotMap::kNotWanted;
-        prev_key_ = kRowStart;
+        start_row();
+        if (const char *after = decode_plain_row(p + 1, end))
+            return after;
+        start_row(); // what the fast path read is read again, byte by byte
         open_container(p, 'o');
         return p + 1;
     }
@@ -356,41 +355,176 @@ const char *JsonRowDecoder::begin_value(const char *p, const char *end) {
     }
 }
 
+void JsonRowDecoder::start_row() {
+    row_buf_.clear();
+    for (FieldRef &r : refs_)
+        r.kind = ValueKind::Null;
+    cur_field_ = FieldSlotMap::kNotWanted;
+    prev_key_ = kRowStart;
+}
+
+const char *JsonRowDecoder::match_plain_key(const char *s, const char *end, int &field) {
+    // Rows send their keys in the same order (a null value's key is left out): first try the
+    // key that followed the previous one last time, one compare instead of a scan for the
+    // closing quote, a hash and a probe.
+    // After an unwanted key nothing is guessed: unwanted keys vary, and a wrong guess costs.
+    const std::size_t after = std::size_t(prev_key_ + 2);
+    const int guess = prev_key_ == FieldSlotMap::kNotWanted ? -1 : next_key_[after];
+    if (guess >= 0) {
+        const std::string &name = fields_.field_name(guess);
+        if (std::size_t(end - s) > name.size() && s[name.size()] == '"' &&
+            same_bytes(s, name.data(), name.size())) {
+            field = guess;
+            return s + name.size();
+        }
+    }
+    const char *q = find_json_string_special(s, end);
+    if (q == end || *q != '"')
+        return nullptr;
+    field = fields_.find(s, std::size_t(q - s));
+    // Only a key matched here is guessed: its name is on the wire as it is (no escapes,
+    // ASCII), so a raw compare is an exact one.
+    if (field >= 0 && prev_key_ != FieldSlotMap::kNotWanted)
+        next_key_[after] = field;
+    return q;
+}
+
+void JsonRowDecoder::keep_plain_value(int field, ValueKind kind, const char *p, std::size_t n) {
+    FieldRef &r = refs_[std::size_t(field)];
+    r.kind = kind;
+    r.offset = row_buf_.size();
+    r.length = n;
+    row_buf_.append(p, n);
+    row_buf_.push_back('\0');
+}
+
+const char *JsonRowDecoder::decode_plain_row(const char *p, const char *end) {
+    // The row's members sit at depth 2, a point's array at depth 4: the slow path's checks.
+    if (limits_.max_depth < 4)
+        return nullptr;
+    p = skip_ws(p, end);
+    if (p == end)
+        return nullptr;
+    if (*p != '}') {
+        for (;;) {
+            if (*p != '"')
+                return nullptr;
+            int field = FieldSlotMap::kNotWanted;
+            const char *q = match_plain_key(p + 1, end, field);
+            if (q == nullptr || std::size_t(q - p - 1) > limits_.max_value_bytes)
+                return nullptr;
+            prev_key_ = field;
+            p = skip_ws(q + 1, end);
+            if (p == end || *p != ':')
+                return nullptr;
+            p = skip_ws(p + 1, end);
+            if (p == end)
+                return nullptr;
+            const bool wanted = field >= 0;
+            switch (*p) {
+            case '"': {
+                q = find_json_string_special(p + 1, end);
+                if (q == end || *q != '"')
+                    return nullptr;
+                const std::size_t n = std::size_t(q - p - 1);
+                if (wanted) {
+                    if (n > limits_.max_value_bytes)
+                        return nullptr;
+                    keep_plain_value(field, ValueKind::String, p + 1, n);
+                }
+                p = q + 1;
+                break;
+            }
+            case 't':
+            case 'f':
+            case 'n': {
+                const char *literal = *p == 't' ? kTrue : *p == 'f' ? kFalse : kNull;
+                const std::size_t n = *p == 'f' ? 5 : 4;
+                if (std::size_t(end - p) < n || !same_bytes(p, literal, n))
+                    return nullptr;
+                if (wanted && n > limits_.max_value_bytes)
+                    return nullptr;
+                if (wanted) {
+                    if (literal == kNull)
+                        refs_[std::size_t(field)].kind = ValueKind::Null;
+                    else
+                        keep_plain_value(field, ValueKind::Bool, literal, n);
+                }
+                p += n;
+                break;
+            }
+            case '{': {
+                // Only the portal's compact GeoJSON point, wanted; any other object is read
+                // by the slow path.
+                const std::size_t n = wanted ? compact_geojson_point_length(p, end) : 0;
+                if (n == 0 || n > limits_.max_value_bytes)
+                    return nullptr;
+                keep_plain_value(field, ValueKind::Object, p, n);
+                p += n;
+                break;
+            }
+            default: {
+                // A plain number: -?(0|[1-9][0-9]*)(.[0-9]+)?; an exponent, or anything the
+                // slow path would reject, goes to the slow path.
+                q = p;
+                if (*q == '-')
+                    ++q;
+                if (q == end || !is_digit(*q))
+                    return nullptr;
+                if (*q++ == '0') {
+                    if (q != end && is_digit(*q))
+                        return nullptr;
+                } else {
+                    while (q != end && is_digit(*q))
+                        ++q;
+                }
+                if (q != end && *q == '.') {
+                    const char *digits = ++q;
+                    while (q != end && is_digit(*q))
+                        ++q;
+                    if (q == digits)
+                        return nullptr;
+                }
+                if (q == end || *q == 'e' || *q == 'E')
+                    return nullptr;
+                const std::size_t n = std::size_t(q - p);
+                if (wanted) {
+                    if (n > limits_.max_value_bytes)
+                        return nullptr;
+                    keep_plain_value(field, ValueKind::Number, p, n);
+                }
+                p = q;
+                break;
+            }
+            }
+            if (row_buf_.size() > limits_.max_row_bytes)
+                return nullptr;
+            p = skip_ws(p, end);
+            if (p == end)
+                return nullptr;
+            if (*p == '}')
+                break;
+            if (*p != ',')
+                return nullptr;
+            p = skip_ws(p + 1, end);
+            if (p == end)
+                return nullptr;
+        }
+    }
+    state_ = State::AfterValue;
+    ++plain_rows_;
+    emit_row();
+    return p + 1;
+}
+
 const char *JsonRowDecoder::begin_key(const char *p, const char *end) {
     if (stack_.size() == 2) {
         const char *s = p + 1;
-        // Rows send their keys in the same order (a null value's key is left out): first try
-        // the key that followed the previous one last time, one compare instead of a scan for
-        // the closing quote, a hash and a probe.
-        // After an unwanted key nothing is guessed: unwanted keys vary, and a wrong guess costs.
-        const std::size_t after = std::size_t(prev_key_ + 2);
-        const int guess = prev_key_ == FieldSlotMap::kNotWanted ? -1 : next_key_[after];
-        const char *q = nullptr;
-        if (guess >= 0) {
-            const std::string &name = fields_.field_name(guess);
-            if (std::size_t(end - s) > name.size() && s[name.size()] == '"' &&
-                same_bytes(s, name.data(), name.size())) {
-                q = s + name.size();
-                cur_field_ = guess;
-            }
-        }
-        // Fast path: the whole key is in this chunk and has no escapes, so match it in place.
-        if (q == nullptr) {
-            q = find_json_string_special(s, end);
-            if (q < end && *q == '"') {
-                // Limited like a name that arrives in pieces (append_str), though nothing is
-                // copied.
-                if (std::size_t(q - s) > limits_.max_value_bytes)
-                    fail_too_large(p, "field name", limits_.max_value_bytes);
-                cur_field_ = fields_.find(s, std::size_t(q - s));
-                // Only a key matched here is guessed: its name is on the wire as it is (no
-                // escapes, ASCII), so a raw compare is an exact one.
-                if (cur_field_ >= 0 && prev_key_ != FieldSlotMap::kNotWanted)
-                    next_key_[after] = cur_field_;
-            } else {
-                q = nullptr;
-            }
-        }
+        const char *q = match_plain_key(s, end, cur_field_);
+        if (q != nullptr && std::size_t(q - s) > limits_.max_value_bytes)
+            // Limited like a name that arrives in pieces (append_str), though nothing is
+            // copied.
+            fail_too_large(p, "field name", limits_.max_value_bytes);
         if (q != nullptr) {
             prev_key_ = cur_field_;
             state_ = State::Colon;

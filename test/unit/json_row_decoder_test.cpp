@@ -453,6 +453,91 @@ TEST(JsonRowDecoder, KeysInAnotherOrderOrLookingAlikeAreMatchedExactly) {
         EXPECT_EQ(decode_random_chunks(body, fields, seed), expected) << seed;
 }
 
+namespace {
+
+// Decodes one row whole (where the fast path may take it) and byte by byte (where it cannot):
+// the rows, or the failure, must be the same. Returns whether the fast path took the row.
+bool fast_path_took(const std::string &row) {
+    const std::string body = "[" + row + "]";
+    const std::vector<std::string> fields = {"id", "arrest", "ward", "location", "id"};
+    auto run = [&](std::size_t chunk, Rows &rows, std::uint64_t &plain) {
+        JsonRowDecoder d(fields, collect_into(rows));
+        try {
+            for (std::size_t at = 0; at < body.size(); at += chunk)
+                d.feed(body.data() + at, std::min(chunk, body.size() - at));
+            d.finish();
+        } catch (const Error &e) {
+            plain = d.plain_rows();
+            return std::string(e.what());
+        }
+        plain = d.plain_rows();
+        return std::string();
+    };
+    Rows whole, bytewise;
+    std::uint64_t plain = 0, plain_bytewise = 0;
+    const std::string whole_error = run(body.size(), whole, plain);
+    const std::string bytewise_error = run(1, bytewise, plain_bytewise);
+    EXPECT_EQ(whole, bytewise) << row;
+    EXPECT_EQ(whole_error.empty(), bytewise_error.empty()) << row;
+    EXPECT_EQ(plain_bytewise, 0u) << row;
+    return plain == 1;
+}
+
+} // namespace
+
+TEST(JsonRowDecoder, TheFastPathTakesThePortalsRowsAndGivesTheSameValues) {
+    // The real sample in the portal's compact form (docs/soda-test-server.md): the fast path
+    // takes every row. Pretty-printed as saved, its points are not compact: it takes none.
+    const std::string pretty = read_fixture("socrata_resource_rows_6zsd-86xi_sample.json");
+    std::string compact;
+    bool in_string = false;
+    for (std::size_t i = 0; i < pretty.size(); ++i) {
+        const char c = pretty[i];
+        if (in_string && c == '\\')
+            compact += pretty[i++];
+        else if (c == '"')
+            in_string = !in_string;
+        else if (!in_string && (c == ' ' || c == '\n'))
+            continue;
+        compact += pretty[i];
+    }
+    for (const auto &[body, plain] : {std::make_pair(compact, 15u), std::make_pair(pretty, 0u)}) {
+        Rows rows;
+        JsonRowDecoder d(kCrimeFields, collect_into(rows));
+        d.feed(body);
+        d.finish();
+        EXPECT_EQ(d.plain_rows(), plain);
+        EXPECT_EQ(rows, decode(pretty, kCrimeFields, {1}));
+    }
+
+    // What it takes: plain strings, literals, plain numbers (wanted or not), compact points,
+    // whitespace, an empty row, a duplicate key (the last wins).
+    EXPECT_TRUE(fast_path_took(R"({"id":"1","arrest":true,"ward":null,"x":"y"})"));
+    EXPECT_TRUE(fast_path_took(R"({"id":-12.50,"ward":0,"arrest":false,"n":-0.5,"m":7})"));
+    EXPECT_TRUE(fast_path_took(R"({ "id" : "1" ,
+        "arrest" : false	})"));
+    EXPECT_TRUE(fast_path_took(R"({})"));
+    EXPECT_TRUE(fast_path_took(R"({"id":"1","id":"2","x":null,"y":true})"));
+    EXPECT_TRUE(
+        fast_path_took(R"({"location":{"type":"Point","coordinates":[-87.6,41.8]},"id":""})"));
+    // What it leaves to the byte-by-byte steps, which give the same rows.
+    EXPECT_FALSE(fast_path_took(R"({"id":1e5})"));
+    EXPECT_FALSE(fast_path_took(R"({"id":"a\"b"})"));
+    EXPECT_FALSE(fast_path_took(R"({"i\u0064":"x"})"));
+    EXPECT_FALSE(fast_path_took("{\"id\":\"caf\xC3\xA9\"}"));
+    EXPECT_FALSE(fast_path_took(R"({"x":{"a":1},"id":"2"})"));
+    EXPECT_FALSE(fast_path_took(R"({"x":[1,2],"id":"2"})"));
+    EXPECT_FALSE(fast_path_took(R"({"location":{"type":"Point"},"id":"2"})"));
+    EXPECT_FALSE(fast_path_took(R"({"x":"\u00e9","id":"2"})"));
+    // And every malformed row, which fails the same way either way.
+    for (const char *bad :
+         {R"({"id":01})", R"({"id":tru})", R"({"id":"1",})", R"({"id":-})", R"({"id":1.})",
+          R"({"id" "1"})", R"({"id":"1"]})", R"({"id":"1" "x"})", R"({"id":truex})",
+          R"({"id":nulls})", R"({id:1})", "{\"id\":\"\x01\"}", R"({"x":1.5.5})", R"({"x":+1})",
+          R"({"id":"1",,"x":2})", R"({"id":"1"x"ward":"2"})", R"({"id":true;"ward":"2"})"})
+        EXPECT_FALSE(fast_path_took(bad)) << bad;
+}
+
 TEST(JsonRowDecoder, EachRowComesWithABlockHoldingItsTerminatedValues) {
     // RowView::block's promise, which Page::append relies on to copy a row at once: every
     // non-null value lies inside the block and is followed by a NUL there. Checked for every

@@ -53,8 +53,40 @@ std::optional<ScaledDecimal> parse_plain_decimal(std::string_view text);
 // conversion work). Any other spelling is nullopt, for jsonb_in to read.
 std::optional<std::array<ScaledDecimal, 2>> parse_compact_geojson_point(std::string_view text);
 
-// The length of such a point at the start of [p, end), if all of it is there; otherwise 0. The
-// JSON decoder takes a value it finds this way as it is, instead of byte by byte.
+// The length of a JSON number in plain form at the start of [p, end): optional '-', an integer
+// part without leading zeros, an optional fraction. 0 if there is none, if an exponent or
+// anything JSON rejects follows it (a digit after a leading zero, a '.' without digits), or if
+// it reaches end (it may go on in the next chunk).
+inline std::size_t plain_json_number_length(const char *p, const char *end) noexcept {
+    auto is_digit = [](char c) { return static_cast<unsigned char>(c - '0') <= 9; };
+    const char *q = p;
+    if (q != end && *q == '-')
+        ++q;
+    if (q == end || !is_digit(*q))
+        return 0;
+    if (*q++ == '0') {
+        if (q != end && is_digit(*q))
+            return 0;
+    } else {
+        while (q != end && is_digit(*q))
+            ++q;
+    }
+    if (q != end && *q == '.') {
+        const char *fraction = ++q;
+        while (q != end && is_digit(*q))
+            ++q;
+        if (q == fraction)
+            return 0;
+    }
+    if (q == end || *q == 'e' || *q == 'E')
+        return 0;
+    return std::size_t(q - p);
+}
+
+// The length of a point in that compact form at the start of [p, end), its coordinates any
+// plain JSON numbers, if all of it is there; otherwise 0. The JSON decoder takes a value it
+// finds this way as it is, instead of byte by byte: it is the compact text the byte-by-byte
+// steps would make of it (parse_compact_geojson_point may still decline its numbers).
 std::size_t compact_geojson_point_length(const char *p, const char *end);
 
 } // namespace socrata

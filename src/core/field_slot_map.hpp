@@ -36,6 +36,8 @@ class FieldSlotMap {
     std::size_t field_count() const noexcept { return fields_.size(); }
     std::size_t slot_count() const noexcept { return slot_field_.size(); }
     int field_of_slot(std::size_t slot) const noexcept { return slot_field_[slot]; }
+    // field_of_slot for every slot, as an array of slot_count().
+    const int *slot_fields() const noexcept { return slot_field_.data(); }
     const std::string &field_name(int field) const { return fields_[std::size_t(field)]; }
 
   private:

@@ -14,7 +14,9 @@ namespace socrata {
 namespace {
 
 inline bool is_ws(char c) {
-    return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    // One compare for the bytes that follow most tokens (none of them blank).
+    return static_cast<unsigned char>(c) <= ' ' &&
+           (c == ' ' || c == '\n' || c == '\r' || c == '\t');
 }
 
 inline const char *skip_ws(const char *p, const char *end) {
@@ -363,7 +365,8 @@ void JsonRowDecoder::start_row() {
     prev_key_ = kRowStart;
 }
 
-const char *JsonRowDecoder::match_plain_key(const char *s, const char *end, int &field) {
+[[gnu::always_inline]] inline const char *
+JsonRowDecoder::match_plain_key(const char *s, const char *end, int &field) {
     // Rows send their keys in the same order (a null value's key is left out): first try the
     // key that followed the previous one last time, one compare instead of a scan for the
     // closing quote, a hash and a probe.
@@ -389,7 +392,8 @@ const char *JsonRowDecoder::match_plain_key(const char *s, const char *end, int 
     return q;
 }
 
-void JsonRowDecoder::keep_plain_value(int field, ValueKind kind, const char *p, std::size_t n) {
+[[gnu::always_inline]] inline void JsonRowDecoder::keep_plain_value(int field, ValueKind kind,
+                                                                    const char *p, std::size_t n) {
     FieldRef &r = refs_[std::size_t(field)];
     r.kind = kind;
     r.offset = row_buf_.size();
@@ -464,36 +468,14 @@ const char *JsonRowDecoder::decode_plain_row(const char *p, const char *end) {
                 break;
             }
             default: {
-                // A plain number: -?(0|[1-9][0-9]*)(.[0-9]+)?; an exponent, or anything the
-                // slow path would reject, goes to the slow path.
-                q = p;
-                if (*q == '-')
-                    ++q;
-                if (q == end || !is_digit(*q))
+                // A plain number; an exponent, or anything JSON rejects, is left to the slow
+                // path.
+                const std::size_t n = plain_json_number_length(p, end);
+                if (n == 0 || (wanted && n > limits_.max_value_bytes))
                     return nullptr;
-                if (*q++ == '0') {
-                    if (q != end && is_digit(*q))
-                        return nullptr;
-                } else {
-                    while (q != end && is_digit(*q))
-                        ++q;
-                }
-                if (q != end && *q == '.') {
-                    const char *digits = ++q;
-                    while (q != end && is_digit(*q))
-                        ++q;
-                    if (q == digits)
-                        return nullptr;
-                }
-                if (q == end || *q == 'e' || *q == 'E')
-                    return nullptr;
-                const std::size_t n = std::size_t(q - p);
-                if (wanted) {
-                    if (n > limits_.max_value_bytes)
-                        return nullptr;
+                if (wanted)
                     keep_plain_value(field, ValueKind::Number, p, n);
-                }
-                p = q;
+                p += n;
                 break;
             }
             }
@@ -895,13 +877,18 @@ void JsonRowDecoder::end_field_value(ValueKind kind, const char *end) {
 }
 
 void JsonRowDecoder::emit_row() {
-    const char *base = row_buf_.data();
-    for (std::size_t i = 0; i < slot_values_.size(); ++i) {
-        const FieldRef &r = refs_[std::size_t(fields_.field_of_slot(i))];
-        slot_values_[i].kind = r.kind;
-        slot_values_[i].text = r.kind == ValueKind::Null
-                                   ? std::string_view()
-                                   : std::string_view(base + r.offset, r.length);
+    // Locals, not members, in the loop: a store of a kind (one byte) may alias anything, and
+    // would make the compiler load the vectors' pointers again for every slot.
+    const char *const base = row_buf_.data();
+    const std::size_t slots = slot_values_.size();
+    FieldValue *const values = slot_values_.data();
+    const FieldRef *const refs = refs_.data();
+    const int *const slot_field = fields_.slot_fields();
+    for (std::size_t i = 0; i < slots; ++i) {
+        const FieldRef &r = refs[slot_field[i]];
+        values[i].kind = r.kind;
+        values[i].text = r.kind == ValueKind::Null ? std::string_view()
+                                                   : std::string_view(base + r.offset, r.length);
     }
     const RowView row(slot_values_.data(), slot_values_.size(), rows_, row_offset_,
                       row_buf_.view());

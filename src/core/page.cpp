@@ -34,8 +34,11 @@ void Page::check_arena_size(std::size_t bytes) const {
 
 void Page::append(const RowView &row) {
     // Sized once per row, then filled through pointers: per-value appends and push_backs each
-    // checked capacity, and this runs for every value of a scan (on the fetch thread).
+    // checked capacity, and this runs for every value of a scan (on the fetch thread). The
+    // row's values are read through a local pointer too: a store of a kind (one byte) may
+    // alias anything, the RowView included.
     const std::size_t given = std::min(row.size(), slots_);
+    const FieldValue *const values = row.values();
     const std::size_t first = add_row_entries();
     Span *const span = spans_.data() + first;
     ValueKind *const kind = kinds_.data() + first;
@@ -45,7 +48,7 @@ void Page::append(const RowView &row) {
         const std::size_t start = arena_.size();
         std::memcpy(arena_.extend(block.size()), block.data(), block.size());
         for (std::size_t slot = 0; slot < slots_; ++slot) {
-            const FieldValue v = slot < given ? row[slot] : FieldValue{};
+            const FieldValue v = slot < given ? values[slot] : FieldValue{};
             kind[slot] = v.kind;
             span[slot] = v.is_null() ? Span{0, 0}
                                      : Span{static_cast<std::uint32_t>(
@@ -55,13 +58,13 @@ void Page::append(const RowView &row) {
     } else {
         std::size_t bytes = slots_; // a NUL after each value
         for (std::size_t slot = 0; slot < given; ++slot)
-            bytes += row[slot].text.size();
+            bytes += values[slot].text.size();
         check_arena_size(bytes);
         const std::size_t start = arena_.size();
         char *const begin = arena_.extend(bytes);
         char *out = begin;
         for (std::size_t slot = 0; slot < slots_; ++slot) {
-            const FieldValue v = slot < given ? row[slot] : FieldValue{};
+            const FieldValue v = slot < given ? values[slot] : FieldValue{};
             copy_bytes(out, v.text.data(), v.text.size());
             kind[slot] = v.kind;
             span[slot] = Span{static_cast<std::uint32_t>(start + std::size_t(out - begin)),

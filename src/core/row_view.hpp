@@ -34,6 +34,7 @@ class RowView {
 
     std::size_t size() const noexcept { return count_; }
     const FieldValue &operator[](std::size_t slot) const noexcept { return values_[slot]; }
+    const FieldValue *values() const noexcept { return values_; }
     // 0-based position of this row in the response body (not counting a CSV header).
     std::uint64_t row_index() const noexcept { return row_index_; }
     // Offset of the row's first byte in the response body, for error messages.

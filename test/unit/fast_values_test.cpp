@@ -215,4 +215,29 @@ TEST(FastValues, CompactGeoJsonPointLength) {
     EXPECT_EQ(compact_geojson_point_length(spaced.data(), spaced.data() + spaced.size()), 0u);
     const std::string line = R"({"type":"Point","coordinates":[[1,2]]})";
     EXPECT_EQ(compact_geojson_point_length(line.data(), line.data() + line.size()), 0u);
+    // Checked as JSON, not parsed: more digits than parse_compact_geojson_point reads are
+    // taken (the converter gives them to jsonb_in); what JSON rejects, or an exponent, is not.
+    const std::string long_digits = R"({"type":"Point","coordinates":[-87.6479208100000001,0]})";
+    EXPECT_EQ(
+        compact_geojson_point_length(long_digits.data(), long_digits.data() + long_digits.size()),
+        long_digits.size());
+    for (const char *bad :
+         {R"({"type":"Point","coordinates":[01,2]})", R"({"type":"Point","coordinates":[1.,2]})",
+          R"({"type":"Point","coordinates":[1,2e5]})", R"({"type":"Point","coordinates":[-,2]})",
+          R"({"type":"Point","coordinates":[1;2]})", R"({"type":"Point","coordinates":[1,2]]})"}) {
+        const std::string text = bad;
+        EXPECT_EQ(compact_geojson_point_length(text.data(), text.data() + text.size()), 0u) << bad;
+    }
+}
+
+TEST(FastValues, PlainJsonNumberLength) {
+    auto length = [](std::string_view text) {
+        return plain_json_number_length(text.data(), text.data() + text.size());
+    };
+    EXPECT_EQ(length("0,"), 1u);
+    EXPECT_EQ(length("-0.50}"), 5u);
+    EXPECT_EQ(length("1234567890123456789012 "), 22u);
+    EXPECT_EQ(length("12"), 0u) << "it may go on in the next chunk";
+    for (std::string_view bad : {"-,", "01,", "1.,", ".5,", "1e5,", "1E5,", "+1,", "-a", ","})
+        EXPECT_EQ(length(bad), 0u) << bad;
 }

@@ -31,7 +31,7 @@ bool numeric_layout(std::int64_t digits, int scale, NumericLayout &out) noexcept
         return false;
     // Base-10000 digits, least significant first; then the trailing zero ones dropped, as
     // make_result drops them.
-    std::uint16_t reversed[6];
+    std::uint16_t reversed[5];
     int n = 0;
     for (; magnitude != 0; magnitude /= kBase)
         reversed[n++] = static_cast<std::uint16_t>(magnitude % kBase);
@@ -39,13 +39,13 @@ bool numeric_layout(std::int64_t digits, int scale, NumericLayout &out) noexcept
     while (low < n && reversed[low] == 0)
         ++low;
     const int fraction_digits = (scale + pad) / 4;
-    // Zero: weight 0 and positive, as make_result makes it (negative zero included).
+    // Zero: weight 0, no digits, positive (digits < 0 has n != 0), as make_result makes it.
     const int weight = n == 0 ? 0 : n - 1 - fraction_digits;
     if (weight > kMaxWeight || weight < kMinWeight)
         return false;
     std::uint16_t header = kShort | static_cast<std::uint16_t>(scale << kScaleShift) |
                            static_cast<std::uint16_t>(weight & kWeightMask);
-    if (negative && n != 0)
+    if (negative)
         header |= kShortNegative;
     if (weight < 0)
         header |= kWeightNegative;

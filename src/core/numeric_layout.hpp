@@ -16,9 +16,10 @@
 namespace socrata {
 
 struct NumericLayout {
-    // The short header, then the digits: an int64 with up to three zeros appended (to align
-    // the decimal point with the base) has at most 23 decimal digits, so 6 base-10000 digits.
-    std::uint16_t words[7];
+    // The short header, then the digits: up to three zeros are appended to an int64's
+    // magnitude (to align the decimal point with the base) only while it fits 64 bits, so at
+    // most 20 decimal digits, 5 base-10000 digits.
+    std::uint16_t words[6];
     std::size_t count = 0; // words used, header included
 
     std::size_t bytes() const noexcept { return count * sizeof(std::uint16_t); }
@@ -26,7 +27,8 @@ struct NumericLayout {
 
 // Lays out digits / 10^scale with that scale (the display scale numeric_in gives the same
 // spelling). False if the short format cannot hold it (a scale over 63, a weight out of
-// [-64, 63]) or scale is negative: the caller then asks numeric.c.
+// [-64, 63]), if scale is negative, or if the magnitude with its zeros appended passes 64 bits
+// (INT64_MAX at scale 1): the caller then asks numeric.c.
 bool numeric_layout(std::int64_t digits, int scale, NumericLayout &out) noexcept;
 
 } // namespace socrata

@@ -84,7 +84,7 @@ TEST(NumericLayout, LaysOutAsNumericInDoes) {
     // 1176120 and 1.50: trailing zeros inside a digit stay.
     EXPECT_EQ(words(1176120, 0), (std::vector<std::uint16_t>{0x8000 | 1, 117, 6120}));
     EXPECT_EQ(words(150, 2), (std::vector<std::uint16_t>{0x8000 | 2 << 7, 1, 5000}));
-    // Zero, negative zero and 0.000: no digits, weight 0, positive, the scale kept.
+    // Zero and 0.000: no digits, weight 0, positive, the scale kept.
     EXPECT_EQ(words(0, 0), (std::vector<std::uint16_t>{0x8000}));
     EXPECT_EQ(words(0, 3), (std::vector<std::uint16_t>{0x8000 | 3 << 7}));
     // INT64_MIN: its magnitude does not fit an int64.

@@ -153,7 +153,7 @@ TEST(Page, HoldsNineBytesPerValueBesidesItsText) {
 TEST(Page, ARowsBlockIsCopiedWholeWithItsValuesInAnyOrder) {
     // The JSON decoder's row buffer: values in the order their keys came, each followed by a
     // NUL, a duplicate key's overwritten value left in it. Slots point anywhere inside.
-    const std::string block("1969\0THEFT\0\0old\0true\0", 21);
+    std::string block("1969\0THEFT\0\0old\0true\0", 21);
     const char *b = block.data();
     std::vector<FieldValue> values = {
         {ValueKind::String, {b + 5, 5}},  // THEFT
@@ -183,10 +183,37 @@ TEST(Page, ARowsBlockIsCopiedWholeWithItsValuesInAnyOrder) {
     EXPECT_EQ(page.kind(1, 6), ValueKind::Null);
     EXPECT_STREQ(page.c_str(1, 6), "");
     // The copy is the page's own: the block may be reused for the next row.
-    EXPECT_NE(page.c_str(1, 0), b + 5);
+    block.replace(5, 5, "ROBBR");
+    EXPECT_STREQ(page.c_str(1, 0), "THEFT");
     EXPECT_STREQ(page.c_str(0, 0), "before");
     EXPECT_STREQ(page.c_str(2, 0), "after");
     EXPECT_EQ(page.kind(2, 1), ValueKind::Null);
+}
+
+TEST(Page, RowsWithBlocksAfterAMoveAndAtAnotherWidth) {
+    // A null's text is the page's leading NUL, written by reset: also in a page moved from
+    // (as BackgroundFetcher swaps pages) and in one reset to another width.
+    const std::string block("wide\0narrow\0", 12);
+    std::vector<FieldValue> wide = {{ValueKind::String, {block.data(), 4}}, {}, {}};
+    std::vector<FieldValue> narrow = {{}, {ValueKind::String, {block.data() + 5, 6}}};
+    Page first;
+    first.reset(3);
+    for (int i = 0; i < 3; ++i)
+        first.append(RowView(wide.data(), wide.size(), 0, 0, block));
+    Page second = std::move(first);
+    EXPECT_STREQ(second.c_str(2, 0), "wide");
+    EXPECT_STREQ(second.c_str(2, 2), "");
+    first.reset(2); // moved from: its buffers are empty again
+    first.append(RowView(narrow.data(), narrow.size(), 0, 0, block));
+    second.reset(2);
+    second.append(RowView(narrow.data(), narrow.size(), 0, 0, block));
+    for (const Page *page : {&first, &second}) {
+        ASSERT_EQ(page->rows(), 1u);
+        EXPECT_EQ(page->kind(0, 0), ValueKind::Null);
+        EXPECT_STREQ(page->c_str(0, 0), "");
+        EXPECT_EQ(page->text(0, 0), "");
+        EXPECT_STREQ(page->c_str(0, 1), "narrow");
+    }
 }
 
 TEST(Page, ReusedForRowsOfAnotherWidthAndAfterAMove) {

@@ -5,7 +5,10 @@
 // The body is decoded twice, once split into the chunks, once in one piece, and checked:
 //  - only socrata::Error escapes (any other exception reaches libFuzzer as a crash);
 //  - every value handed to the callback is readable (ASan), of its kind's form (String: valid
-//    UTF-8 without NUL; Number: a JSON number; Bool: true/false; Object/Array: valid JSON);
+//    UTF-8 without NUL; Number: a JSON number; Bool: true/false; Object/Array: valid JSON),
+//    and lies inside its row's block with a NUL after it (RowView::block);
+//  - in one piece, rows go through the decoder's fast path (decode_plain_row) where they can,
+//    split mostly through its byte-by-byte steps: the chunking check compares the two;
 //  - the outcome (rows, and the error kind if any) does not depend on where the chunks split;
 //  - with the default limits, a body the decoder accepts is valid JSON (nlohmann; unless only
 //    a number out of a double's range makes nlohmann refuse it), an array of objects, and every
@@ -117,8 +120,16 @@ Outcome decode(std::string_view body, const std::vector<std::string> &fields,
                        "row byte_offset not increasing");
             last_offset = row.byte_offset();
             std::vector<Cell> cells;
+            const std::string_view block = row.block();
             for (std::size_t i = 0; i < row.size(); ++i) {
                 check_value(row[i]);
+                // RowView::block's promise, which Page::append relies on.
+                const std::string_view text = row[i].text;
+                FUZZ_CHECK(row[i].is_null() ||
+                               (text.data() >= block.data() &&
+                                text.data() + text.size() < block.data() + block.size() &&
+                                text.data()[text.size()] == '\0'),
+                           "a value outside its row's block, or not terminated there");
                 cells.push_back(Cell{row[i].kind, std::string(row[i].text)});
             }
             out.rows.push_back(std::move(cells));

@@ -315,6 +315,22 @@ void RowConverter::convert_row(const Page &page, std::size_t row, Datum *values,
     return false;
 }
 
+[[gnu::always_inline]] inline bool RowConverter::read_fast_or_repeat(Prepared &v, Fast fast,
+                                                                     std::string_view text) {
+    if (text.size() == v.last_length && memcmp(text.data(), v.last_text, text.size()) == 0) {
+        v.ready = v.last_value;
+        return true;
+    }
+    if (!read_fast(fast, text, v.ready))
+        return false;
+    if (text.size() <= sizeof v.last_text) {
+        memcpy(v.last_text, text.data(), text.size());
+        v.last_length = text.size();
+        v.last_value = v.ready;
+    }
+    return true;
+}
+
 inline void RowConverter::prepare_text(std::size_t i, ValueKind kind, std::string_view text) {
     Prepared &v = prepared_[i];
     switch (columns_[i].form) {
@@ -371,7 +387,9 @@ void RowConverter::prepare_values(const Page &page, std::size_t row, const std::
                 v.is_ready = true;
                 continue;
             }
-        } else if (read_fast(c.fast, text, v.ready)) {
+        } else if (c.fast == Fast::Timestamp || c.fast == Fast::TimestampTz
+                       ? read_fast_or_repeat(v, c.fast, text)
+                       : read_fast(c.fast, text, v.ready)) {
             v.is_ready = true;
             continue;
         }

@@ -131,7 +131,15 @@ class RowConverter {
         std::size_t length = 0;             // its length
         const char *divisor_text = nullptr; // a pushed-down avg's count
         std::array<ScaledDecimal, 2> point; // a ready JsonbPoint's coordinates
+        // A timestamp column's last value read by its fast path, and its text: rows come in
+        // :id order, and most repeat the updated_on of the row before (71% of the real
+        // sample's rows), so a compare stands in for a parse. SIZE_MAX: none yet.
+        std::size_t last_length = SIZE_MAX;
+        char last_text[32];
+        Datum last_value = 0;
     };
+    // read_fast through the column's last value (Prepared::last_text).
+    static bool read_fast_or_repeat(Prepared &v, Fast fast, std::string_view text);
     std::vector<Prepared> prepared_;
     std::vector<std::string> scratch_; // texts rewritten for their input function
     std::size_t text_bytes_ = 0;       // what this row's text Datums take together

@@ -227,8 +227,7 @@ std::optional<bool> parse_checkbox(std::string_view text) {
 }
 
 std::optional<ScaledDecimal> parse_plain_decimal(std::string_view text) {
-    // One pass, reading digits as it checks them (four calls per row of a crimes scan: the
-    // JSON decoder checks each point, the converter reads it).
+    // One pass, reading digits as it checks them (twice per point of a crimes scan).
     const auto d = read_short_decimal(text);
     // JSON allows no leading zero ("01" is invalid JSON).
     if (!d || d->leading_zero)

@@ -54,9 +54,10 @@ std::optional<ScaledDecimal> parse_plain_decimal(std::string_view text);
 std::optional<std::array<ScaledDecimal, 2>> parse_compact_geojson_point(std::string_view text);
 
 // The length of a JSON number in plain form at the start of [p, end): optional '-', an integer
-// part without leading zeros, an optional fraction. 0 if there is none, if an exponent or
-// anything JSON rejects follows it (a digit after a leading zero, a '.' without digits), or if
-// it reaches end (it may go on in the next chunk).
+// part without leading zeros, an optional fraction. 0 if there is none, if it goes on in a way
+// this form does not take (an exponent, a digit after a leading zero, a '.' without digits), or
+// if it reaches end (it may go on in the next chunk). What follows it is the caller's to check
+// ("1x" gives 1).
 inline std::size_t plain_json_number_length(const char *p, const char *end) noexcept {
     auto is_digit = [](char c) { return static_cast<unsigned char>(c - '0') <= 9; };
     const char *q = p;

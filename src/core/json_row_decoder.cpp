@@ -272,9 +272,15 @@ const char *JsonRowDecoder::begin_value(const char *p, const char *end) {
             fail(p, "expected '{' to start row " + std::to_string(rows_ + 1));
         row_offset_ = consumed_ + std::uint64_t(p - chunk_);
         start_row();
-        if (const char *after = decode_plain_row(p + 1, end))
-            return after;
-        start_row(); // what the fast path read is read again, byte by byte
+        if (fast_path_ && (plain_misses_ < kPlainMissesToPause || rows_ % kPlainRetryEvery == 0)) {
+            ++plain_tries_;
+            if (const char *after = decode_plain_row(p + 1, end)) {
+                plain_misses_ = 0;
+                return after;
+            }
+            ++plain_misses_;
+            start_row(); // what the fast path read is read again, byte by byte
+        }
         open_container(p, 'o');
         return p + 1;
     }
@@ -502,12 +508,14 @@ const char *JsonRowDecoder::decode_plain_row(const char *p, const char *end) {
 const char *JsonRowDecoder::begin_key(const char *p, const char *end) {
     if (stack_.size() == 2) {
         const char *s = p + 1;
-        const char *q = match_plain_key(s, end, cur_field_);
+        int field = FieldSlotMap::kNotWanted;
+        const char *q = match_plain_key(s, end, field);
         if (q != nullptr && std::size_t(q - s) > limits_.max_value_bytes)
             // Limited like a name that arrives in pieces (append_str), though nothing is
-            // copied.
+            // copied; the error names the field before it, as it does then.
             fail_too_large(p, "field name", limits_.max_value_bytes);
         if (q != nullptr) {
+            cur_field_ = field;
             prev_key_ = cur_field_;
             state_ = State::Colon;
             // The colon and value usually follow at once: skip a trip through the switch.

@@ -34,8 +34,13 @@ class JsonRowDecoder {
 
     std::uint64_t rows() const noexcept { return rows_; }
     std::uint64_t bytes_consumed() const noexcept { return consumed_; }
-    // Of rows(), those read by the fast path (decode_plain_row): for tests and benchmarks.
+    // Of rows(), those read by the fast path (decode_plain_row), and how many rows it tried:
+    // for tests and benchmarks.
     std::uint64_t plain_rows() const noexcept { return plain_rows_; }
+    std::uint64_t plain_tries() const noexcept { return plain_tries_; }
+    // The fast path is on by default; off, every row is read byte by byte (tests compare the
+    // two: the rows, and every error, must be the same).
+    void use_fast_path(bool on) noexcept { fast_path_ = on; }
 
   private:
     enum class State : std::uint8_t {
@@ -79,8 +84,9 @@ class JsonRowDecoder {
     // shape the portal sends: plain keys, strings without escapes or non-ASCII, literals,
     // plain numbers, compact GeoJSON points. Decodes and emits it and returns the byte after
     // its '}'; on anything else returns nullptr having emitted nothing, and the row is read
-    // again by the byte-by-byte steps, which give the same rows and every error. Three times
-    // fewer instructions per value than those steps (docs/benchmark.md, "Session 45").
+    // again by the byte-by-byte steps, which give the same rows and every error. It took the
+    // fetch thread of a 300,000-row scan from 1.91 G to 1.38 G instructions with the changes
+    // around it (docs/benchmark.md, "Session 45").
     const char *decode_plain_row(const char *p, const char *end);
     // The closing quote of a key whose name is whole in [s, end) without escapes or
     // non-ASCII, with its field (or kNotWanted) in `field`; nullptr if the name is not so.
@@ -132,9 +138,9 @@ class JsonRowDecoder {
     std::vector<FieldRef> refs_; // per distinct field
     std::vector<FieldValue> slot_values_; // per output slot, rebuilt at each row end
     int cur_field_ = FieldSlotMap::kNotWanted;
-    // Key guessing (begin_key): next_key_[k + 2] is the field whose key followed field k's key
-    // last time (k = kRowStart at a row's start); after an unwanted or escaped key
-    // (kNotWanted) nothing is guessed.
+    // Key guessing (match_plain_key): next_key_[k + 2] is the field whose key followed field k's
+    // key last time (k = kRowStart at a row's start); after an unwanted or escaped key (kNotWanted)
+    // nothing is guessed.
     static constexpr int kRowStart = -2;
     int prev_key_ = kRowStart;
     std::vector<int> next_key_;
@@ -167,6 +173,15 @@ class JsonRowDecoder {
     std::uint64_t consumed_ = 0;
     std::uint64_t rows_ = 0;
     std::uint64_t plain_rows_ = 0;
+    std::uint64_t plain_tries_ = 0;
+    bool fast_path_ = true;
+    // The fast path's give-ups since it last took a row. Rows it gives up on late (non-ASCII
+    // or escaped text near a row's end) are read twice: after kPlainMissesToPause give-ups in
+    // a row, only every kPlainRetryEvery-th row tries it, until one is taken (review
+    // helper-89: such rows cost 63% more instructions when every one was tried).
+    static constexpr unsigned kPlainMissesToPause = 4;
+    static constexpr std::uint64_t kPlainRetryEvery = 32;
+    unsigned plain_misses_ = 0;
 };
 
 } // namespace socrata

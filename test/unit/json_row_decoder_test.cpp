@@ -455,32 +455,52 @@ TEST(JsonRowDecoder, KeysInAnotherOrderOrLookingAlikeAreMatchedExactly) {
 
 namespace {
 
-// Decodes one row whole (where the fast path may take it) and byte by byte (where it cannot):
-// the rows, or the failure, must be the same. Returns whether the fast path took the row.
-bool fast_path_took(const std::string &row) {
+// What decoding a body gave: its rows, the decoder's counts, and the error's message and
+// detail if it failed.
+struct Decoded {
+    Rows rows;
+    std::uint64_t rows_counted = 0, bytes = 0, plain = 0;
+    std::string error;
+
+    bool operator==(const Decoded &o) const {
+        return rows == o.rows && rows_counted == o.rows_counted && bytes == o.bytes &&
+               error == o.error;
+    }
+};
+
+Decoded run_decoder(const std::string &body, const std::vector<std::string> &fields,
+                    std::size_t chunk, bool fast_path, DecoderLimits limits = {}) {
+    Decoded out;
+    JsonRowDecoder d(fields, collect_into(out.rows), "https://example.test/x.json", limits);
+    d.use_fast_path(fast_path);
+    try {
+        for (std::size_t at = 0; at < body.size(); at += chunk)
+            d.feed(body.data() + at, std::min(chunk, body.size() - at));
+        d.finish();
+    } catch (const Error &e) {
+        out.error = std::string(e.what()) + " | " + e.detail();
+    }
+    out.rows_counted = d.rows();
+    out.bytes = d.bytes_consumed();
+    out.plain = d.plain_rows();
+    return out;
+}
+
+// Decodes one row whole with the fast path and without it: the rows, the counts and any error
+// (message and detail) must be the same; byte by byte (where the fast path cannot take it),
+// the rows and whether it fails. Returns whether the fast path took the row.
+bool fast_path_took(const std::string &row, DecoderLimits limits = {}) {
     const std::string body = "[" + row + "]";
     const std::vector<std::string> fields = {"id", "arrest", "ward", "location", "id"};
-    auto run = [&](std::size_t chunk, Rows &rows, std::uint64_t &plain) {
-        JsonRowDecoder d(fields, collect_into(rows));
-        try {
-            for (std::size_t at = 0; at < body.size(); at += chunk)
-                d.feed(body.data() + at, std::min(chunk, body.size() - at));
-            d.finish();
-        } catch (const Error &e) {
-            plain = d.plain_rows();
-            return std::string(e.what());
-        }
-        plain = d.plain_rows();
-        return std::string();
-    };
-    Rows whole, bytewise;
-    std::uint64_t plain = 0, plain_bytewise = 0;
-    const std::string whole_error = run(body.size(), whole, plain);
-    const std::string bytewise_error = run(1, bytewise, plain_bytewise);
-    EXPECT_EQ(whole, bytewise) << row;
-    EXPECT_EQ(whole_error.empty(), bytewise_error.empty()) << row;
-    EXPECT_EQ(plain_bytewise, 0u) << row;
-    return plain == 1;
+    const Decoded fast = run_decoder(body, fields, body.size(), true, limits);
+    const Decoded slow = run_decoder(body, fields, body.size(), false, limits);
+    const Decoded bytewise = run_decoder(body, fields, 1, true, limits);
+    EXPECT_EQ(fast, slow) << row << "\n" << fast.error << "\n" << slow.error;
+    EXPECT_EQ(slow.plain, 0u);
+    EXPECT_EQ(fast.rows, bytewise.rows) << row;
+    EXPECT_EQ(fast.error.empty(), bytewise.error.empty()) << row;
+    EXPECT_EQ(bytewise.plain, 0u) << row;
+    return fast.plain == 1;
 }
 
 } // namespace
@@ -536,6 +556,55 @@ TEST(JsonRowDecoder, TheFastPathTakesThePortalsRowsAndGivesTheSameValues) {
           R"({"id":nulls})", R"({id:1})", "{\"id\":\"\x01\"}", R"({"x":1.5.5})", R"({"x":+1})",
           R"({"id":"1",,"x":2})", R"({"id":"1"x"ward":"2"})", R"({"id":true;"ward":"2"})"})
         EXPECT_FALSE(fast_path_took(bad)) << bad;
+
+    // At the limits: a value or key as long as max_value_bytes, a row as large as
+    // max_row_bytes (a terminator counted per value) are taken; one byte more is left to the
+    // byte-by-byte steps, which fail the same way. A max_depth below 4 turns the path off.
+    DecoderLimits limits;
+    limits.max_value_bytes = 4;
+    EXPECT_TRUE(fast_path_took(R"({"id":"abcd","ward":1234})", limits));
+    EXPECT_FALSE(fast_path_took(R"({"id":"abcde"})", limits));
+    EXPECT_FALSE(fast_path_took(R"({"ward":12345})", limits));
+    EXPECT_FALSE(fast_path_took(R"({"id":false})", limits)); // "false": 5 bytes
+    EXPECT_FALSE(fast_path_took(R"({"arrest":1})", limits)); // a key of 6 bytes
+    EXPECT_TRUE(fast_path_took(R"({"id":"abcd","ward":"x"})", {64, 7, 64}));
+    EXPECT_FALSE(fast_path_took(R"({"id":"abcd","ward":"xy"})", {64, 7, 64}));
+    EXPECT_FALSE(fast_path_took(R"({"id":"1"})", {64, 256, 3}));
+    EXPECT_TRUE(fast_path_took(R"({"id":"1"})", {64, 256, 4}));
+}
+
+TEST(JsonRowDecoder, AKeyOverTheLimitNamesTheFieldBeforeItHoweverItIsSplit) {
+    // As when the key arrives in pieces (review helper-89: the key's own field was named when
+    // it was whole in the chunk).
+    const std::string body = R"([{"id":1,"abcd":2}])";
+    DecoderLimits limits;
+    limits.max_value_bytes = 3;
+    for (bool fast : {true, false}) {
+        const Decoded whole = run_decoder(body, {"id", "abcd"}, body.size(), fast, limits);
+        const Decoded bytewise = run_decoder(body, {"id", "abcd"}, 1, fast, limits);
+        EXPECT_NE(whole.error.find("In row 1, field \"id\"."), std::string::npos) << whole.error;
+        EXPECT_NE(bytewise.error.find("In row 1, field \"id\"."), std::string::npos)
+            << bytewise.error;
+    }
+}
+
+TEST(JsonRowDecoder, TheFastPathPausesWhileItKeepsGivingUp) {
+    // Rows it gives up on late are read twice: after a few give-ups in a row it is tried only
+    // on every 32nd row, and taken up again once it succeeds.
+    std::string body = "[";
+    for (int i = 0; i < 1000; ++i)
+        body += std::string(i ? "," : "") + R"({"id":"1","ward":"2","name":"caf\u00e9"})";
+    for (int i = 0; i < 1000; ++i)
+        body += R"(,{"id":"1","ward":"2","name":"cafe"})";
+    body += "]";
+    std::uint64_t rows = 0;
+    JsonRowDecoder d({"id", "ward"}, [&](const RowView &) { ++rows; });
+    d.feed(body);
+    d.finish();
+    EXPECT_EQ(rows, 2000u);
+    EXPECT_LE(d.plain_tries(), 4u + 1000u / 32 + 1000u + 1);
+    EXPECT_GE(d.plain_rows(), 1000u - 32);
+    EXPECT_LE(d.plain_rows(), 1000u);
 }
 
 TEST(JsonRowDecoder, EachRowComesWithABlockHoldingItsTerminatedValues) {

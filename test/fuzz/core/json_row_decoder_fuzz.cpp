@@ -8,7 +8,8 @@
 //    UTF-8 without NUL; Number: a JSON number; Bool: true/false; Object/Array: valid JSON),
 //    and lies inside its row's block with a NUL after it (RowView::block);
 //  - in one piece, rows go through the decoder's fast path (decode_plain_row) where they can,
-//    split mostly through its byte-by-byte steps: the chunking check compares the two;
+//    split mostly through its byte-by-byte steps: the chunking check compares the two; and
+//    each chunking again without the fast path gives the same rows and the same error text;
 //  - the outcome (rows, and the error kind if any) does not depend on where the chunks split;
 //  - with the default limits, a body the decoder accepts is valid JSON (nlohmann; unless only
 //    a number out of a double's range makes nlohmann refuse it), an array of objects, and every
@@ -107,7 +108,8 @@ struct Outcome {
 };
 
 Outcome decode(std::string_view body, const std::vector<std::string> &fields,
-               const std::vector<std::size_t> &sizes, const DecoderLimits &limits) {
+               const std::vector<std::size_t> &sizes, const DecoderLimits &limits,
+               bool fast_path = true) {
     Outcome out;
     std::uint64_t last_offset = 0;
     JsonRowDecoder d(
@@ -135,6 +137,7 @@ Outcome decode(std::string_view body, const std::vector<std::string> &fields,
             out.rows.push_back(std::move(cells));
         },
         "https://example.test/resource/abcd-1234.json", limits);
+    d.use_fast_path(fast_path);
     try {
         fuzz::feed_in_chunks(body, sizes, [&](const char *p, std::size_t n) { d.feed(p, n); });
         d.finish();
@@ -260,6 +263,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t *data, std::size_t size
                                              "):\n" + fuzz::show(whole.rows));
     FUZZ_CHECK(split.error == whole.error,
                "outcome depends on chunking: split: " + split.what + " / whole: " + whole.what);
+    // The same chunks without the fast path: everything the same, error messages included.
+    for (const auto &[with, chunks] :
+         {std::make_pair(&split, sizes), std::make_pair(&whole, std::vector<std::size_t>{})}) {
+        const Outcome without = decode(body, fields, chunks, limits, false);
+        FUZZ_CHECK(with->rows == without.rows && with->error == without.error &&
+                       with->what == without.what,
+                   "the fast path changed the outcome: with: " + with->what + " / without: " +
+                       without.what + "\n" + fuzz::show(with->rows) + fuzz::show(without.rows));
+    }
     if (!tiny)
         compare_with_nlohmann(body, fields, whole);
     return 0;

@@ -248,6 +248,9 @@ void CsvRowDecoder::end_field(const char *p, bool quoted) {
             r.offset = field_start_;
             r.length = row_buf_.size() - field_start_;
             r.present = quoted || r.length != 0; // empty and unquoted = NULL; "" = ''
+            // Terminated in the row buffer, so the row goes into a Page as one block
+            // (RowView::block).
+            row_buf_.push_back('\0');
         }
         if (row_buf_.size() > limits_.max_row_bytes)
             fail(p, too_large("row", limits_.max_row_bytes));
@@ -281,16 +284,20 @@ void CsvRowDecoder::end_record(const char *p) {
 }
 
 void CsvRowDecoder::emit_row() {
-    const char *base = row_buf_.data();
-    for (std::size_t i = 0; i < slot_values_.size(); ++i) {
-        const FieldRef &r = refs_[std::size_t(fields_.field_of_slot(i))];
-        if (r.present)
-            slot_values_[i] =
-                FieldValue{ValueKind::String, std::string_view(base + r.offset, r.length)};
-        else
-            slot_values_[i] = FieldValue{};
+    // Locals, not members, in the loop: a store of a kind (one byte) may alias anything.
+    const char *const base = row_buf_.data();
+    const std::size_t slots = slot_values_.size();
+    FieldValue *const values = slot_values_.data();
+    const FieldRef *const refs = refs_.data();
+    const int *const slot_field = fields_.slot_fields();
+    for (std::size_t i = 0; i < slots; ++i) {
+        const FieldRef &r = refs[slot_field[i]];
+        values[i] = r.present
+                        ? FieldValue{ValueKind::String, std::string_view(base + r.offset, r.length)}
+                        : FieldValue{};
     }
-    const RowView row(slot_values_.data(), slot_values_.size(), rows_, record_offset_);
+    const RowView row(slot_values_.data(), slot_values_.size(), rows_, record_offset_,
+                      row_buf_.view());
     ++rows_;
     on_row_(row);
 }

@@ -58,7 +58,7 @@ using RowCallback = std::function<void(const RowView &)>;
 // Guards against absurd or hostile bodies; a decoder never buffers more than one row.
 struct DecoderLimits {
     std::size_t max_value_bytes = std::size_t(64) << 20; // one field value (or CSV field)
-    // All wanted values of one row; JSON counts a terminating byte with each (RowView::block).
+    // All wanted values of one row, each with its terminating byte (RowView::block).
     std::size_t max_row_bytes = std::size_t(256) << 20;
     int max_depth = 64; // JSON nesting, counting array and row
 };

@@ -311,3 +311,30 @@ TEST(CsvRowDecoder, MutatedBodiesEitherDecodeOrThrowError) {
     EXPECT_GT(errors, 300);
     EXPECT_LT(errors, 2700);
 }
+
+TEST(CsvRowDecoder, EachRowComesWithABlockHoldingItsTerminatedValues) {
+    // RowView::block's promise, which Page::append relies on to copy a row at once: every
+    // non-null value lies inside the block and is followed by a NUL there, for every chunk size.
+    for (std::size_t chunk = 1; chunk <= kTricky.size(); ++chunk) {
+        std::size_t rows = 0, values = 0;
+        CsvRowDecoder decoder({"a", "b", "c", "d", "a"}, [&](const RowView &row) {
+            const std::string_view block = row.block();
+            for (std::size_t slot = 0; slot < row.size(); ++slot) {
+                const FieldValue &v = row[slot];
+                if (v.is_null())
+                    continue;
+                ++values;
+                ASSERT_GE(v.text.data(), block.data()) << "slot " << slot;
+                ASSERT_LT(v.text.data() + v.text.size(), block.data() + block.size())
+                    << "slot " << slot;
+                ASSERT_EQ(v.text.data()[v.text.size()], '\0') << "slot " << slot;
+            }
+            ++rows;
+        });
+        for (std::size_t at = 0; at < kTricky.size(); at += chunk)
+            decoder.feed(kTricky.data() + at, std::min(chunk, kTricky.size() - at));
+        decoder.finish();
+        ASSERT_EQ(rows, 4u);
+        ASSERT_EQ(values, 5u + 3u + 4u + 5u) << "chunk size " << chunk;
+    }
+}

@@ -44,6 +44,15 @@ class RowView {
     // would otherwise copy and terminate each value in turn (the JSON decoder's row buffer is
     // laid out so; docs/benchmark.md, "Session 45").
     std::string_view block() const noexcept { return block_; }
+    // That promise for one slot: null, or inside the block with a NUL after it there (for the
+    // decoders' tests and fuzz targets; Page::append relies on it unchecked).
+    bool in_block(std::size_t slot) const noexcept {
+        const std::string_view text = values_[slot].text;
+        return values_[slot].is_null() ||
+               (text.data() >= block_.data() &&
+                text.data() + text.size() < block_.data() + block_.size() &&
+                text.data()[text.size()] == '\0');
+    }
 
   private:
     const FieldValue *values_;

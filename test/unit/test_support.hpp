@@ -45,6 +45,17 @@ inline std::ostream &operator<<(std::ostream &os, const Cell &c) {
 
 using Rows = std::vector<std::vector<Cell>>;
 
+// Checks RowView::block's promise for each slot of the row; returns how many values are not
+// null.
+inline std::size_t expect_values_in_block(const RowView &row) {
+    std::size_t values = 0;
+    for (std::size_t slot = 0; slot < row.size(); ++slot) {
+        EXPECT_TRUE(row.in_block(slot)) << "slot " << slot;
+        values += !row[slot].is_null();
+    }
+    return values;
+}
+
 // Callback that copies every row (views are only valid during the callback).
 inline RowCallback collect_into(Rows &rows) {
     return [&rows](const RowView &row) {

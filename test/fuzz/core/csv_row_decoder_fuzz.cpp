@@ -75,11 +75,7 @@ Outcome decode(std::string_view body, const std::vector<std::string> &fields,
                 if (v.kind == ValueKind::Null) {
                     FUZZ_CHECK(v.text.empty(), "null with text");
                 } else {
-                    // RowView::block's promise, which Page::append relies on.
-                    const std::string_view block = row.block();
-                    FUZZ_CHECK(v.text.data() >= block.data() &&
-                                   v.text.data() + v.text.size() < block.data() + block.size() &&
-                                   v.text.data()[v.text.size()] == '\0',
+                    FUZZ_CHECK(row.in_block(i),
                                "a value outside its row's block, or not terminated there");
                     FUZZ_CHECK(v.kind == ValueKind::String, "CSV value not a String");
                     FUZZ_CHECK(fuzz::valid_utf8(v.text), "value not valid UTF-8");

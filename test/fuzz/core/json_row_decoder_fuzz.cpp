@@ -122,15 +122,9 @@ Outcome decode(std::string_view body, const std::vector<std::string> &fields,
                        "row byte_offset not increasing");
             last_offset = row.byte_offset();
             std::vector<Cell> cells;
-            const std::string_view block = row.block();
             for (std::size_t i = 0; i < row.size(); ++i) {
                 check_value(row[i]);
-                // RowView::block's promise, which Page::append relies on.
-                const std::string_view text = row[i].text;
-                FUZZ_CHECK(row[i].is_null() ||
-                               (text.data() >= block.data() &&
-                                text.data() + text.size() < block.data() + block.size() &&
-                                text.data()[text.size()] == '\0'),
+                FUZZ_CHECK(row.in_block(i),
                            "a value outside its row's block, or not terminated there");
                 cells.push_back(Cell{row[i].kind, std::string(row[i].text)});
             }
